@@ -1,0 +1,23 @@
+"""The transactional outbox for DynamoDB-bound records.
+
+Services insert a row here in the same transaction as the business change; the shipper
+(app/sync/shipper.py) delivers rows to DynamoDB in batches and deletes them once DynamoDB has
+accepted them. The item carries its final key, so a redelivery overwrites the same item.
+"""
+
+from sqlalchemy import Index
+
+from app.db.dsl import C, table
+
+dynamo_outbox = table(
+    "sync", "dynamo_outbox", "Records waiting to be written to DynamoDB (transactional outbox)",
+    C("outbox_id", "BIGSERIAL"),
+    C("target_table", "VARCHAR(64)", nn=True, comment="DynamoDB table name, e.g. StudentActivityLogs"),
+    C("item", "JSONB", nn=True, comment="The item with its final PK/SK, in plain JSON"),
+    C("created_at", "TIMESTAMPTZ", nn=True, default="now()"),
+    C("attempts", "INT", nn=True, default="0", comment="Delivery attempts so far"),
+    C("next_attempt_at", "TIMESTAMPTZ", nn=True, default="now()", comment="Back-off: not before this time"),
+    C("last_error", "TEXT", comment="Why the last attempt failed"),
+    pk=("outbox_id",),
+)
+Index("ix_dynamo_outbox_next_attempt_at", dynamo_outbox.c.next_attempt_at)
