@@ -99,6 +99,15 @@ class DescriptorLookup:
         self._conn = conn
         self._cache: dict[str, dict[str, int]] = {}
 
+    def preload(self) -> DescriptorLookup:
+        """Read every descriptor at once (a few thousand rows), so later look-ups run no query,
+        e.g. while a COPY is streaming on the same connection."""
+        rows = self._conn.execute(select(descriptor.c.discriminator, descriptor.c.codevalue,
+                                         descriptor.c.descriptorid)).all()
+        for disc, code, did in rows:
+            self._cache.setdefault(disc.removeprefix("edfi."), {})[code] = did
+        return self
+
     def ids(self, type_name: str) -> dict[str, int]:
         if type_name not in self._cache:
             rows = self._conn.execute(

@@ -1,0 +1,42 @@
+"""Bulk loading through PostgreSQL COPY, inside the caller's SQLAlchemy transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from psycopg.types.json import Jsonb
+from sqlalchemy import Connection, text
+
+__all__ = ["Copier", "Jsonb"]
+
+
+class Copier:
+    """COPY rows into tables on the connection's own transaction, counting rows per table."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pg = conn.connection.driver_connection  # the psycopg connection of this transaction
+        self.counts: Counter[str] = Counter()
+
+    def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+        n = 0
+        with self.pg.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+                write = cp.write_row
+                for row in rows:
+                    write(row)
+                    n += 1
+        self.counts[table] += n
+        return n
+
+    def sync_sequence(self, table: str, column: str) -> None:
+        """After loading explicit ids into a SERIAL column, move its sequence past them."""
+        self.conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+            f"COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"
+        ))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

@@ -1,0 +1,65 @@
+"""OneRoster sourcedIds formed from Ed-Fi natural keys, as the Ed-Fi community mapping does:
+md5 of the key parts joined with '-' (class keys lower-cased); users prefixed STU-/STA-/PAR-."""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def _md5(*parts: object) -> str:
+    return hashlib.md5("-".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+
+
+def org_id(education_organization_id: int) -> str:
+    return _md5(education_organization_id)
+
+
+def school_year_session_id(school_year: int) -> str:
+    return _md5(school_year)
+
+
+def session_id(school_id: int, school_year: int, session_name: str) -> str:
+    return _md5(school_id, school_year, session_name.lower())
+
+
+def grading_period_id(school_id: int, school_year: int, grading_period_name: str) -> str:
+    return _md5(school_id, school_year, grading_period_name.lower())
+
+
+def course_id(course_code: str, education_organization_id: int) -> str:
+    return _md5(course_code.lower(), education_organization_id)
+
+
+def class_id(local_course_code: str, school_id: int, school_year: int, section_identifier: str,
+             session_name: str) -> str:
+    return _md5(*(str(p).lower() for p in (local_course_code, school_id, school_year, section_identifier, session_name)))
+
+
+def student_user_id(student_unique_id: str) -> str:
+    return _md5(f"STU-{student_unique_id}")
+
+
+def staff_user_id(staff_unique_id: str) -> str:
+    return _md5(f"STA-{staff_unique_id}")
+
+
+def contact_user_id(contact_unique_id: str) -> str:
+    return _md5(f"PAR-{contact_unique_id}")
+
+
+def enrollment_id(class_sourced_id: str, user_sourced_id: str) -> str:
+    return _md5(class_sourced_id, user_sourced_id)
+
+
+def role_id(user_sourced_id: str, org_sourced_id: str, role: str) -> str:
+    return _md5(user_sourced_id, org_sourced_id, role)
+
+
+# Ed-Fi grade level descriptor code -> CEDS grade code used by OneRoster.
+GRADE_CODES = {
+    "Infant/toddler": "IT", "Preschool": "PR", "Prekindergarten": "PK", "Transitional Kindergarten": "TK",
+    "Kindergarten": "KG", "First grade": "01", "Second grade": "02", "Third grade": "03", "Fourth grade": "04",
+    "Fifth grade": "05", "Sixth grade": "06", "Seventh grade": "07", "Eighth grade": "08", "Ninth grade": "09",
+    "Tenth grade": "10", "Eleventh grade": "11", "Twelfth grade": "12", "Grade 13": "13",
+    "Postsecondary": "PS", "Ungraded": "UG", "Other": "Other",
+}
