@@ -37,6 +37,11 @@ class EmbeddedPostgres:
 
 
 def start_embedded_postgres(data_dir: Path) -> EmbeddedPostgres:
+    import warnings
+
+    # pgserver reads the per-user runtime dir when imported; without XDG_RUNTIME_DIR (root, CI)
+    # platformdirs warns and falls back to /tmp, which is what we want anyway.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver  # imported here: it touches the filesystem at import time
 
     pgdata = data_dir / "postgres"

@@ -560,7 +560,7 @@ def load_attendance(ctx: SeedContext) -> None:
 
     ctx.copier.copy("edfi.studentschoolattendanceevent",
                     ("attendanceeventcategorydescriptorid", "eventdate", "schoolid", "schoolyear", "sessionname",
-                     "studentusi", "arrivaltime", "eventduration"), daily())
+                     "studentusi", "arrivaltime", "eventduration"), daily(), bulk=True)
 
     def period():
         for sec in ctx.sections:
@@ -579,7 +579,7 @@ def load_attendance(ctx: SeedContext) -> None:
 
     ctx.copier.copy("edfi.studentsectionattendanceevent",
                     ("attendanceeventcategorydescriptorid", "eventdate", "localcoursecode", "schoolid", "schoolyear",
-                     "sectionidentifier", "sessionname", "studentusi", "arrivaltime"), period())
+                     "sectionidentifier", "sessionname", "studentusi", "arrivaltime"), period(), bulk=True)
 
 
 def letter(score: float) -> str:
@@ -621,7 +621,7 @@ def load_gradebook_and_grades(ctx: SeedContext) -> None:
                                    "schoolid", "schoolyear", "sessionname", "gradingperioddescriptorid",
                                    "gradingperiodname", "maxpoints"), entries)
     c.copy("edfi.studentgradebookentry", ("studentusi", "gradebookentryidentifier", "namespace", "datefulfilled",
-                                          "lettergradeearned", "numericgradeearned"), scores)
+                                          "lettergradeearned", "numericgradeearned"), scores, bulk=True)
     # Grades and report cards for grading periods that have ended.
     gtype = ctx.did("GradeTypeDescriptor", "Grading Period")
     term_begin = {t.name: t.begin for t in ctx.cal.terms}

@@ -61,7 +61,7 @@ def load_health(ctx: SeedContext) -> None:
     c.copy("health.medications", ("student_usi", "medication_name", "dosage", "frequency", "start_date", "end_date",
                                   "prescribed_by", "administration_instructions", "is_active"), meds)
     c.copy("health.immunizations", ("student_usi", "vaccine_type", "dose_number", "date_administered",
-                                    "administered_by", "lot_number", "is_compliant"), shots)
+                                    "administered_by", "lot_number", "is_compliant"), shots, bulk=True)
     c.copy("health.student_health_records", ("student_usi", "record_type", "record_date", "provider", "notes",
                                              "created_by"), records)
 
@@ -147,7 +147,7 @@ def load_cafeteria(ctx: SeedContext) -> None:
 
     c.copy("cafeteria.meal_transactions", ("student_usi", "transaction_date", "transaction_time", "meal_type",
                                            "amount", "payment_method", "account_balance", "cashier_id"),
-           transactions())
+           transactions(), bulk=True)
     c.copy("cafeteria.student_meal_plans", ("student_usi", "meal_plan_id", "effective_date", "free_reduced_status",
                                             "account_balance", "is_active"), accounts)
 

@@ -1,0 +1,150 @@
+"""`school-office-admin`: administrators' and scheduled jobs' commands.
+
+    school-office-admin migrate                  bring the database and DynamoDB tables up to date
+    school-office-admin seed-demo [--students N] [--seed S] [--as-of YYYY-MM-DD]
+    school-office-admin status                   where the data lives, and how many records wait
+    school-office-admin ship                     deliver waiting DynamoDB records now
+    school-office-admin bench seed|search [--json]
+
+Errors print one sentence and exit with status 2; details go to the log file.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import logging
+import sys
+from datetime import date
+
+from app.errors import UserError
+
+log = logging.getLogger("school_office.admin")
+
+
+def _platform(args, *, migrate: bool, start_dynamo: bool = True):
+    from app.bootstrap import start_platform
+    from app.config import load_settings
+    from app.logging_setup import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_dir)
+    return start_platform(settings, migrate=migrate, start_dynamo=start_dynamo,
+                          on_status=lambda m: print(m, file=sys.stderr) if m != "Ready" else None)
+
+
+def cmd_migrate(args) -> int:
+    from app.db.migrate import head_revision
+
+    platform = _platform(args, migrate=True)
+    try:
+        print(f"Database schema at revision {head_revision()}; Ed-Fi descriptors loaded.")
+        print(platform.dynamo_status.describe())
+    finally:
+        platform.close()
+    return 0
+
+
+def cmd_seed_demo(args) -> int:
+    from app.services.demo_seed import seed_demo
+
+    platform = _platform(args, migrate=True, start_dynamo=False)
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else None
+        report = seed_demo(platform.engine, students=args.students, seed=args.seed, as_of=as_of)
+        print(f"Loaded the demo district: {report.students} students, {report.rows} rows in {report.seconds:.1f} s "
+              f"(school year {report.school_year - 1}-{report.school_year}).")
+    finally:
+        platform.close()
+    return 0
+
+
+def cmd_status(args) -> int:
+    from app.sync.outbox import waiting_count
+
+    platform = _platform(args, migrate=False)
+    try:
+        print(platform.database_label)
+        print(platform.dynamo_status.describe())
+        print(f"DynamoDB outbox: {waiting_count(platform.engine)} records waiting")
+    finally:
+        platform.close()
+    return 0
+
+
+def cmd_ship(args) -> int:
+    from app.sync.shipper import OutboxShipper
+
+    platform = _platform(args, migrate=False)
+    try:
+        shipper = OutboxShipper(platform.engine, platform.dynamo)
+        total = 0
+        while True:
+            r = shipper.ship_once(ignore_backoff=True)
+            total += r.delivered
+            if r.error or r.delivered == 0 or r.waiting == 0:
+                break
+        print(f"Delivered {total} records; {r.waiting} waiting." + (f" Last error: {r.error}" if r.error else ""))
+        return 0 if not r.error else 1
+    finally:
+        platform.close()
+
+
+def cmd_bench(args) -> int:
+    from app.bench import benches
+    from app.bench.report import emit
+
+    platform = _platform(args, migrate=False, start_dynamo=False)
+    try:
+        if args.which == "seed":
+            result = benches.bench_seed(platform.engine, students=args.students)
+        else:
+            result = benches.bench_search(platform.engine)
+    finally:
+        platform.close()
+    emit(result, args.json)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="school-office-admin", description="School Office administration")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="bring the database and DynamoDB tables up to date").set_defaults(func=cmd_migrate)
+    s = sub.add_parser("seed-demo", help="load the demo district into an empty database")
+    s.add_argument("--students", type=int, default=1500)
+    s.add_argument("--seed", type=int, default=42)
+    s.add_argument("--as-of", help="pretend today is this date (YYYY-MM-DD); default: today")
+    s.set_defaults(func=cmd_seed_demo)
+    sub.add_parser("status", help="show connections and waiting records").set_defaults(func=cmd_status)
+    sub.add_parser("ship", help="deliver waiting DynamoDB records now").set_defaults(func=cmd_ship)
+    b = sub.add_parser("bench", help="benchmarks with a same-run baseline")
+    b.add_argument("which", choices=["seed", "search"])
+    b.add_argument("--students", type=int, default=100_000)
+    b.add_argument("--json", action="store_true", help="print only the JSON result line")
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as err:
+        print(err.message, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("admin command failed")
+        from app.config import default_data_dir
+
+        print("School Office admin stopped because of an unexpected problem; the details are in the log file "
+              f"under {default_data_dir() / 'logs'}.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+

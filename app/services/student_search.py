@@ -1,0 +1,88 @@
+"""Type-ahead student look-up: by partial first/last name, student id prefix or birth date.
+
+Served by the prefix indexes on lower(firstname), lower(lastsurname) and lower(studentuniqueid)
+(app/db/models/edfi_people.py). Returns plain DTOs, newest school enrollment first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, text
+
+
+@dataclass(frozen=True)
+class StudentHit:
+    student_usi: int
+    student_unique_id: str
+    first_name: str
+    last_name: str
+    birth_date: date
+    grade_level: str | None
+    school_name: str | None
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y")
+
+
+def _parse_date(q: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(q, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _like_prefix(token: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", token.lower()) + "%"
+
+
+_SELECT = """
+SELECT s.studentusi, s.studentuniqueid, s.firstname, s.lastsurname, s.birthdate,
+       enr.grade_level, enr.school_name
+FROM edfi.student s
+LEFT JOIN LATERAL (
+    SELECT d.codevalue AS grade_level, eo.nameofinstitution AS school_name
+    FROM edfi.studentschoolassociation ssa
+    JOIN edfi.descriptor d ON d.descriptorid = ssa.entrygradeleveldescriptorid
+    JOIN edfi.educationorganization eo ON eo.educationorganizationid = ssa.schoolid
+    WHERE ssa.studentusi = s.studentusi
+    ORDER BY (ssa.exitwithdrawdate IS NULL) DESC, ssa.entrydate DESC
+    LIMIT 1
+) enr ON true
+"""
+
+
+def search_students(conn: Connection, query: str, limit: int = 20) -> list[StudentHit]:
+    q = " ".join(query.split())
+    if not q:
+        return []
+    params: dict = {"limit": limit}
+    birth = _parse_date(q)
+    if birth is not None:
+        where = "s.birthdate = :birth"
+        params["birth"] = birth
+    elif re.fullmatch(r"[A-Za-z]?\d[\w-]*", q):
+        where = "lower(s.studentuniqueid) LIKE :uid"
+        params["uid"] = _like_prefix(q)
+    else:
+        clauses = []
+        for i, token in enumerate(q.replace(",", " ").split()[:4]):
+            params[f"t{i}"] = _like_prefix(token)
+            clauses.append(f"(lower(s.lastsurname) LIKE :t{i} OR lower(s.firstname) LIKE :t{i})")
+        where = " AND ".join(clauses)
+    rows = conn.execute(text(f"{_SELECT} WHERE {where} ORDER BY s.lastsurname, s.firstname, s.studentusi LIMIT :limit"),
+                        params).all()
+    return [StudentHit(*r) for r in rows]
+
+
+def fetch_student(conn: Connection, student_usi: int) -> StudentHit | None:
+    row = conn.execute(text(f"{_SELECT} WHERE s.studentusi = :usi"), {"usi": student_usi}).first()
+    return StudentHit(*row) if row else None

@@ -1,0 +1,119 @@
+"""Shared fixtures: a real embedded PostgreSQL and a real DynamoDB Local for the whole session.
+
+Never SQLite, never a mock of either. Each session gets its own data directory (and so its own
+servers), and a DynamoDB port of its own so parallel runs do not meet.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DEMO_AS_OF = date(2026, 11, 20)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    assert SHARED.is_dir(), f"the shared reference folder is missing at {SHARED}"
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def data_dir():
+    d = Path(tempfile.mkdtemp(prefix="so-test-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir):
+    from app.config import load_settings
+
+    return load_settings({"SCHOOL_OFFICE_DATA_DIR": str(data_dir), "SCHOOL_OFFICE_DYNAMODB_PORT": str(free_port()),
+                          "HOME": str(data_dir)})
+
+
+@pytest.fixture(scope="session")
+def platform(settings):
+    from app.bootstrap import start_platform
+    from app.logging_setup import configure_logging
+
+    configure_logging(settings.log_dir)
+    p = start_platform(settings, migrate=True)
+    assert p.dynamo_status.available, p.dynamo_status.describe()
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def engine(platform):
+    return platform.engine
+
+
+@pytest.fixture(scope="session")
+def dynamo(platform):
+    return platform.dynamo_client
+
+
+@pytest.fixture(scope="session")
+def server_url(platform) -> str:
+    return platform.embedded_pg.superuser_url
+
+
+@pytest.fixture
+def new_database(platform):
+    """A factory of empty databases on the embedded server, dropped after the test."""
+    created = []
+    admin = create_engine(platform.engine.url, isolation_level="AUTOCOMMIT")
+
+    def make():
+        name = f"t_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as c:
+            c.execute(text(f"CREATE DATABASE {name}"))
+        eng = create_engine(platform.engine.url.set(database=name))
+        created.append((name, eng))
+        return eng
+
+    yield make
+    for name, eng in created:
+        eng.dispose()
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_engine(platform):
+    """A migrated database holding a small demo district (400 students, as of DEMO_AS_OF)."""
+    from app.db.migrate import migrate
+    from app.services.demo_seed import seed_demo
+
+    admin = create_engine(platform.engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text("DROP DATABASE IF EXISTS demo_test WITH (FORCE)"))
+        c.execute(text("CREATE DATABASE demo_test"))
+    eng = create_engine(platform.engine.url.set(database="demo_test"))
+    migrate(eng)
+    report = seed_demo(eng, students=400, seed=42, as_of=DEMO_AS_OF)
+    eng.info["report"] = report
+    yield eng
+    eng.dispose()
+    admin.dispose()

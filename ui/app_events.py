@@ -1,0 +1,12 @@
+"""One hub of typed signals for cross-screen news, emitted after the fact (past tense)."""
+
+from PySide6.QtCore import QObject, Signal
+
+
+class AppEvents(QObject):
+    startup_progressed = Signal(str)  # a human sentence: "Starting the built-in database…"
+    platform_started = Signal(object)  # app.bootstrap.Platform
+    platform_failed = Signal(str)  # one sentence for the user
+    outbox_counted = Signal(int)  # records waiting for DynamoDB
+    dynamo_status_changed = Signal(str)
+    operation_failed = Signal(str)

@@ -1,0 +1,79 @@
+"""`school-office`: the desktop application.
+
+    school-office            open on the configured (or built-in) database
+    school-office --demo     the same, loading the demo district if the database is empty
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+log = logging.getLogger("school_office.ui")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="school-office")
+    p.add_argument("--demo", action="store_true", help="load the demo district on first start of an empty database")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import qasync
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.bootstrap import start_platform
+    from app.config import load_settings
+    from app.errors import UserError
+    from app.logging_setup import configure_logging
+    from ui.app_events import AppEvents
+    from ui.main_window import MainWindow, show_startup_failure
+    from ui.settings import UiSettings
+
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("School Office")
+    app.setOrganizationName("School Office")
+    try:
+        settings = load_settings()
+    except UserError as err:
+        QMessageBox.critical(None, "School Office could not start", err.message)
+        return 2
+    log_path = configure_logging(settings.log_dir)
+
+    def excepthook(exc_type, exc, tb):
+        log.error("unexpected error", exc_info=(exc_type, exc, tb))
+        QMessageBox.warning(None, "School Office", "Something went wrong; nothing you saved was lost. "
+                                                   f"The details are in {log_path}.")
+
+    sys.excepthook = excepthook
+    events = AppEvents()
+
+    def start():
+        return start_platform(settings, migrate=True, seed_demo_if_empty=args.demo,
+                              on_status=events.startup_progressed.emit)
+
+    window = MainWindow(events, UiSettings(), start)
+
+    def failed(message: str) -> None:
+        show_startup_failure(window, message)
+        app.quit()
+
+    events.platform_failed.connect(failed)
+    window.show()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closing = asyncio.Event()
+    app.aboutToQuit.connect(closing.set)
+    with loop:
+        loop.create_task(window.start())
+        loop.run_until_complete(closing.wait())
+    if window.platform is not None:
+        window.platform.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The main window: one entry per desk, the desk's page, and a status bar that always says where
+the data is (PostgreSQL, DynamoDB) and how many records wait for DynamoDB.
+
+The window appears at once; the platform (embedded servers, migrations) starts in a worker
+thread and reports progress through AppEvents.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from ui.app_events import AppEvents
+from ui.ops import OpFailed, run_op
+from ui.screens.desk_page import DESKS, DeskPage
+from ui.settings import UiSettings
+
+log = logging.getLogger(__name__)
+
+STYLE = """
+QMainWindow { background: #f6f7f9; }
+QListWidget#deskList { background: #1f3a5f; color: #ffffff; border: none; font-size: 11pt; padding-top: 8px; }
+QListWidget#deskList::item { padding: 10px 16px; }
+QListWidget#deskList::item:selected { background: #ffffff; color: #1f3a5f; }
+QListWidget#deskList::item:focus { outline: 2px solid #ffd166; }
+QLabel#deskTitle { font-size: 20pt; font-weight: 600; color: #1b2733; }
+QLabel#deskPurpose { font-size: 12pt; color: #33414e; }
+QLabel#deskNote { font-size: 11pt; color: #4a5763; padding-top: 12px; }
+QStatusBar QLabel { color: #1b2733; padding: 0 10px; }
+"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, events: AppEvents, settings: UiSettings, start_platform: Callable[[], object]) -> None:
+        super().__init__()
+        self.events = events
+        self.settings = settings
+        self._start_platform = start_platform
+        self.platform = None
+        self.setWindowTitle("School Office")
+        self.setStyleSheet(STYLE)
+        self.resize(1100, 720)
+
+        self.desk_list = QListWidget(objectName="deskList")
+        self.desk_list.setAccessibleName("Desks")
+        self.desk_list.setFixedWidth(220)
+        self.pages = QStackedWidget()
+        self.pages.setAccessibleName("Desk page")
+        for desk in DESKS:
+            item = QListWidgetItem(desk.title)
+            item.setData(Qt.ItemDataRole.UserRole, desk.key)
+            self.desk_list.addItem(item)
+            self.pages.addWidget(DeskPage(desk))
+        self.desk_list.currentRowChanged.connect(self._desk_changed)
+        for i in range(min(9, len(DESKS))):
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.desk_list.setCurrentRow(i))
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.desk_list)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.db_label = QLabel("PostgreSQL: starting…")
+        self.dynamo_label = QLabel("DynamoDB: starting…")
+        self.outbox_label = QLabel("Outbox: –")
+        self.progress_label = QLabel("")
+        for label, name in ((self.db_label, "Database connection"), (self.dynamo_label, "DynamoDB connection"),
+                            (self.outbox_label, "Records waiting for DynamoDB"), (self.progress_label, "Progress")):
+            label.setAccessibleName(name)
+            self.statusBar().addPermanentWidget(label) if label is not self.progress_label \
+                else self.statusBar().addWidget(label, 1)
+
+        events.startup_progressed.connect(self.progress_label.setText)
+        events.outbox_counted.connect(self._show_outbox)
+        events.dynamo_status_changed.connect(self.dynamo_label.setText)
+        self._restore()
+
+    # -- state -----------------------------------------------------------------------------
+    def _restore(self) -> None:
+        if self.settings.geometry is not None:
+            self.restoreGeometry(self.settings.geometry)
+        keys = [d.key for d in DESKS]
+        last = self.settings.last_desk
+        self.desk_list.setCurrentRow(keys.index(last) if last in keys else 0)
+
+    def _desk_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self.pages.setCurrentIndex(row)
+        self.settings.last_desk = DESKS[row].key
+
+    def current_desk_key(self) -> str:
+        return DESKS[self.desk_list.currentRow()].key
+
+    def _show_outbox(self, waiting: int) -> None:
+        self.outbox_label.setText(f"Outbox: {waiting} waiting" if waiting else "Outbox: all delivered")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        self.settings.geometry = self.saveGeometry()
+        self.settings.sync()
+        if self.platform is not None:
+            self.platform.close()
+            self.platform = None
+        super().closeEvent(event)
+
+    # -- startup ---------------------------------------------------------------------------
+    async def start(self) -> bool:
+        """Start the platform off the UI thread; on failure say why in one sentence."""
+        try:
+            platform = await run_op(self._start_platform)
+        except OpFailed as err:
+            self.progress_label.setText("Could not start")
+            self.db_label.setText("PostgreSQL: not connected")
+            self.events.platform_failed.emit(err.message)
+            return False
+        self.platform = platform
+        self.db_label.setText(platform.database_label)
+        self.dynamo_label.setText(platform.dynamo_status.describe())
+        self.progress_label.setText("Ready")
+        platform.start_shipper(on_result=self._shipper_reported)
+        self.events.platform_started.emit(platform)
+        try:
+            from app.sync.outbox import waiting_count
+
+            self.events.outbox_counted.emit(await run_op(waiting_count, platform.engine))
+        except OpFailed as err:
+            log.warning("could not count the outbox: %s", err.message)
+        return True
+
+    def _shipper_reported(self, result) -> None:
+        # Called on the shipper's thread: emit only (Qt queues the delivery to the UI thread).
+        self.events.outbox_counted.emit(result.waiting)
+        if result.error:
+            self.events.dynamo_status_changed.emit(
+                f"DynamoDB: unavailable; {result.waiting} records wait safely in the outbox")
+        elif result.delivered and self.platform is not None:
+            self.events.dynamo_status_changed.emit(f"DynamoDB: connected ({self.platform.dynamo_status.endpoint})")
+
+
+def show_startup_failure(parent: QWidget, message: str) -> None:
+    box = QMessageBox(QMessageBox.Icon.Critical, "School Office could not start", message,
+                      QMessageBox.StandardButton.Close, parent)
+    box.setAccessibleName("Start-up problem")
+    box.exec()

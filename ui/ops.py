@@ -1,0 +1,71 @@
+"""Running work off the UI thread.
+
+Every database or DynamoDB call from a widget goes through `run_op`: it runs the function in a
+worker thread, disables the given widgets meanwhile, shows a busy cursor after a short delay,
+and routes errors to one place (a UserError's sentence; anything else is logged and replaced by
+a plain sentence). Tests replace the executor to run work inline or to observe it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.errors import UserError
+
+log = logging.getLogger(__name__)
+
+_executor: concurrent.futures.Executor = concurrent.futures.ThreadPoolExecutor(max_workers=4,
+                                                                                thread_name_prefix="op")
+
+
+def set_executor(executor: concurrent.futures.Executor) -> None:
+    global _executor
+    _executor = executor
+
+
+def get_executor() -> concurrent.futures.Executor:
+    return _executor
+
+
+class OpFailed(Exception):
+    """Raised by run_op with a sentence fit for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def run_op(fn: Callable[..., Any], *args, disable: Iterable[QWidget] = (), busy_after_ms: int = 300) -> Any:
+    widgets = [w for w in disable if w is not None]
+    for w in widgets:
+        w.setEnabled(False)
+    busy = {"on": False}
+
+    def show_busy() -> None:
+        busy["on"] = True
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+
+    timer = QTimer(singleShot=True, interval=busy_after_ms)
+    timer.timeout.connect(show_busy)
+    timer.start()
+    try:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_executor, lambda: fn(*args))
+    except UserError as err:
+        raise OpFailed(err.message) from err
+    except Exception as exc:
+        log.exception("operation %s failed", getattr(fn, "__name__", fn))
+        raise OpFailed("That did not work because of an unexpected problem; the details are in the log file.") from exc
+    finally:
+        timer.stop()
+        if busy["on"]:
+            QApplication.restoreOverrideCursor()
+        for w in widgets:
+            w.setEnabled(True)

@@ -1,0 +1,51 @@
+"""A desk's page in the main window. Desks arrive one by one; until a desk's screens exist its
+page says plainly what the desk will do, so nobody mistakes it for a broken screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+
+@dataclass(frozen=True)
+class Desk:
+    key: str
+    title: str
+    purpose: str
+
+
+DESKS: tuple[Desk, ...] = (
+    Desk("front_office", "Front office", "Find students, register and enroll them, manage contacts and schedules."),
+    Desk("attendance", "Attendance", "Take daily and period attendance; see who has not taken it yet."),
+    Desk("discipline", "Discipline", "Record incidents, the students involved, behaviors and actions."),
+    Desk("nurse", "Nurse", "Office visits, medications given, allergies and immunization compliance."),
+    Desk("cafeteria", "Cafeteria", "The lunch line: scan, charge, deposit — and keep selling offline."),
+    Desk("library", "Library", "Check out, check in and renew items; overdue lists by homeroom."),
+    Desk("transportation", "Transportation", "Routes, stops, rider lists and bus assignments."),
+    Desk("reports", "Reports", "Report cards and transcripts, printed or saved as PDF."),
+    Desk("administration", "Administration", "Staff sign-ins, roles and the audit trail."),
+)
+
+
+class DeskPage(QWidget):
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.setAccessibleName(f"{desk.title} desk")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 28, 32, 28)
+        title = QLabel(desk.title)
+        title.setObjectName("deskTitle")
+        title.setAccessibleName(f"{desk.title} desk heading")
+        purpose = QLabel(desk.purpose)
+        purpose.setWordWrap(True)
+        purpose.setObjectName("deskPurpose")
+        self.body = QLabel("This desk's screens are not built yet.")
+        self.body.setObjectName("deskNote")
+        self.body.setWordWrap(True)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for w in (title, purpose, self.body):
+            layout.addWidget(w)
+        layout.addStretch(1)

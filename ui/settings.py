@@ -1,0 +1,31 @@
+"""The one typed wrapper over QSettings: window geometry and the last desk used."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+
+class UiSettings:
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self._s = settings or QSettings("School Office", "School Office")
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        value = self._s.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self._s.setValue("window/geometry", value)
+
+    @property
+    def last_desk(self) -> str | None:
+        value = self._s.value("window/last_desk")
+        return str(value) if value else None
+
+    @last_desk.setter
+    def last_desk(self, value: str) -> None:
+        self._s.setValue("window/last_desk", value)
+
+    def sync(self) -> None:
+        self._s.sync()
