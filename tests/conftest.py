@@ -112,8 +112,7 @@ def demo_engine(platform):
         c.execute(text("CREATE DATABASE demo_test"))
     eng = create_engine(platform.engine.url.set(database="demo_test"))
     migrate(eng)
-    report = seed_demo(eng, students=400, seed=42, as_of=DEMO_AS_OF)
-    eng.info["report"] = report
+    eng.seed_report = seed_demo(eng, students=400, seed=42, as_of=DEMO_AS_OF)
     yield eng
     eng.dispose()
     admin.dispose()

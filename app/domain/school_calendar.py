@@ -57,7 +57,8 @@ class SchoolYearCalendar:
     grading_periods: tuple[GradingPeriodSpec, ...]
 
     def is_school_day(self, d: date) -> bool:
-        return self.first_day <= d <= self.last_day and d.weekday() < 5 and d not in self.holidays
+        return (d.weekday() < 5 and d not in self.holidays
+                and any(t.begin <= d <= t.end for t in self.terms))
 
     def school_days(self, begin: date | None = None, end: date | None = None) -> list[date]:
         d = max(begin or self.first_day, self.first_day)
@@ -99,6 +100,7 @@ def standard_calendar(school_year: int) -> SchoolYearCalendar:
     span(spring_break, spring_break + timedelta(days=4), "Spring break")
     last = _last_weekday(y1, 5, 0) - timedelta(days=3)  # Friday before Memorial Day
     holidays.setdefault(_last_weekday(y1, 5, 0), "Memorial Day")
+    span(fall_end + timedelta(days=1), spring_begin - timedelta(days=1), "Winter break")
     terms = (
         Term(f"{school_year_label(school_year)} Fall Semester", "Fall Semester", first, fall_end),
         Term(f"{school_year_label(school_year)} Spring Semester", "Spring Semester", spring_begin, last),
