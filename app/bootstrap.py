@@ -54,8 +54,12 @@ class Platform:
     def start_shipper(self, interval: float = 2.0, on_result=None):
         from app.sync.shipper import OutboxShipper
 
+        from app.db.partitions import ensure_audit_partitions
+
         self.shipper = OutboxShipper(self.engine, self.dynamo)
-        self.shipper.start(interval=interval, on_result=on_result)
+        # Keep this and next month's audit partitions in place while the app stays open for weeks.
+        self.shipper.start(interval=interval, on_result=on_result,
+                           maintenance=lambda: ensure_audit_partitions(self.engine))
         return self.shipper
 
     def close(self) -> None:
@@ -139,8 +143,11 @@ def start_platform(settings: Settings, *, migrate: bool = True, start_dynamo: bo
         from app.services.demo_seed import district_is_empty, seed_demo
 
         if district_is_empty(engine):
+            from app.security.demo_logins import create_demo_logins
+
             say("Loading the demo district (first start only)…")
             seed_demo(engine)
+            create_demo_logins(engine)
     say("Ready")
     return platform
 

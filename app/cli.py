@@ -4,6 +4,7 @@
     school-office-admin seed-demo [--students N] [--seed S] [--as-of YYYY-MM-DD]
     school-office-admin status                   where the data lives, and how many records wait
     school-office-admin ship                     deliver waiting DynamoDB records now
+    school-office-admin set-password             keep the DATABASE_URL password in the OS keyring
     school-office-admin bench seed|search [--json]
 
 Errors print one sentence and exit with status 2; details go to the log file.
@@ -54,6 +55,10 @@ def cmd_seed_demo(args) -> int:
         report = seed_demo(platform.engine, students=args.students, seed=args.seed, as_of=as_of)
         print(f"Loaded the demo district: {report.students} students, {report.rows} rows in {report.seconds:.1f} s "
               f"(school year {report.school_year - 1}-{report.school_year}).")
+        from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
+
+        logins = create_demo_logins(platform.engine)
+        print(f"Demo sign-ins ({DEMO_PASSWORD}): {', '.join(logins)}")
     finally:
         platform.close()
     return 0
@@ -90,6 +95,32 @@ def cmd_ship(args) -> int:
         platform.close()
 
 
+def cmd_set_password(args) -> int:
+    """Store the DATABASE_URL user's password in the OS keyring (never in a file)."""
+    import getpass
+
+    from sqlalchemy.engine import make_url
+
+    from app.config import KEYRING_SERVICE, load_settings
+
+    settings = load_settings()
+    if settings.database_url is None:
+        raise UserError("The built-in database needs no password; set DATABASE_URL first to store one for a server.")
+    u = make_url(settings.database_url)
+    password = getpass.getpass(f"Password for {u.username} on {u.host}: ")
+    if not password:
+        raise UserError("No password was typed; nothing was stored.")
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, f"{u.username}@{u.host}", password)
+    except Exception as exc:
+        raise UserError("This computer has no usable keyring; use the PGPASSWORD environment variable instead.") \
+            from exc
+    print(f"Stored the password for {u.username}@{u.host} in the OS keyring.")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from app.bench import benches
     from app.bench.report import emit
@@ -117,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_seed_demo)
     sub.add_parser("status", help="show connections and waiting records").set_defaults(func=cmd_status)
     sub.add_parser("ship", help="deliver waiting DynamoDB records now").set_defaults(func=cmd_ship)
+    sub.add_parser("set-password", help="store the database password in the OS keyring").set_defaults(
+        func=cmd_set_password)
     b = sub.add_parser("bench", help="benchmarks with a same-run baseline")
     b.add_argument("which", choices=["seed", "search"])
     b.add_argument("--students", type=int, default=100_000)

@@ -78,9 +78,8 @@ def server_url(platform) -> str:
     return platform.embedded_pg.superuser_url
 
 
-@pytest.fixture
-def new_database(platform):
-    """A factory of empty databases on the embedded server, dropped after the test."""
+def database_factory(platform):
+    """Yield a function that makes empty databases on the embedded server; drop them afterwards."""
     created = []
     admin = create_engine(platform.engine.url, isolation_level="AUTOCOMMIT")
 
@@ -98,6 +97,18 @@ def new_database(platform):
         with admin.connect() as c:
             c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
+
+
+@pytest.fixture
+def new_database(platform):
+    """A factory of empty databases on the embedded server, dropped after the test."""
+    yield from database_factory(platform)
+
+
+@pytest.fixture(scope="module")
+def new_database_module(platform):
+    """The same, kept for a whole test module."""
+    yield from database_factory(platform)
 
 
 @pytest.fixture(scope="session")

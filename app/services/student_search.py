@@ -44,10 +44,7 @@ def _like_prefix(token: str) -> str:
     return re.sub(r"([\\%_])", r"\\\1", token.lower()) + "%"
 
 
-_SELECT = """
-SELECT s.studentusi, s.studentuniqueid, s.firstname, s.lastsurname, s.birthdate,
-       enr.grade_level, enr.school_name
-FROM edfi.student s
+_ENROLLMENT = """
 LEFT JOIN LATERAL (
     SELECT d.codevalue AS grade_level, eo.nameofinstitution AS school_name
     FROM edfi.studentschoolassociation ssa
@@ -58,6 +55,12 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) enr ON true
 """
+
+_SELECT = """
+SELECT s.studentusi, s.studentuniqueid, s.firstname, s.lastsurname, s.birthdate,
+       enr.grade_level, enr.school_name
+FROM edfi.student s
+""" + _ENROLLMENT
 
 
 def search_students(conn: Connection, query: str, limit: int = 20) -> list[StudentHit]:
@@ -78,8 +81,18 @@ def search_students(conn: Connection, query: str, limit: int = 20) -> list[Stude
             params[f"t{i}"] = _like_prefix(token)
             clauses.append(f"(lower(s.lastsurname) LIKE :t{i} OR lower(s.firstname) LIKE :t{i})")
         where = " AND ".join(clauses)
-    rows = conn.execute(text(f"{_SELECT} WHERE {where} ORDER BY s.lastsurname, s.firstname, s.studentusi LIMIT :limit"),
-                        params).all()
+    # The candidates come from the prefix indexes first (a bitmap OR over first and last name),
+    # and only they are sorted: otherwise the planner walks the (last, first) name index in order
+    # and filters, which reads most of the table when a prefix matches first names only.
+    sql = (
+        "WITH hits AS MATERIALIZED (SELECT studentusi, studentuniqueid, firstname, lastsurname, birthdate "
+        f"FROM edfi.student s WHERE {where}), "
+        "top AS (SELECT * FROM hits ORDER BY lastsurname, firstname, studentusi LIMIT :limit) "
+        "SELECT s.studentusi, s.studentuniqueid, s.firstname, s.lastsurname, s.birthdate, "
+        f"enr.grade_level, enr.school_name FROM top s {_ENROLLMENT} "
+        "ORDER BY s.lastsurname, s.firstname, s.studentusi"
+    )
+    rows = conn.execute(text(sql), params).all()
     return [StudentHit(*r) for r in rows]
 
 

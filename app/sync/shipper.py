@@ -141,9 +141,19 @@ class OutboxShipper:
             )
 
     # -- background loop ------------------------------------------------------------------
-    def start(self, interval: float = 2.0, on_result: Callable[[ShipResult], None] | None = None) -> None:
+    def start(self, interval: float = 2.0, on_result: Callable[[ShipResult], None] | None = None,
+              maintenance: Callable[[], None] | None = None, maintenance_every: float = 3600.0) -> None:
+        """Ship in a background thread; `maintenance` (e.g. keeping audit partitions ahead) runs
+        at start and then every `maintenance_every` seconds on the same thread."""
         def loop() -> None:
+            next_maintenance = 0.0
             while not self._stop.is_set():
+                if maintenance is not None and time.monotonic() >= next_maintenance:
+                    next_maintenance = time.monotonic() + maintenance_every
+                    try:
+                        maintenance()
+                    except Exception:
+                        log.exception("maintenance failed")
                 try:
                     result = self.ship_once()
                     if on_result:

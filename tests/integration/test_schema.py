@@ -45,31 +45,6 @@ def fresh(new_database_module):
     return eng, first
 
 
-@pytest.fixture(scope="module")
-def new_database_module(platform):
-    import uuid
-
-    from sqlalchemy import create_engine
-
-    admin = create_engine(platform.engine.url, isolation_level="AUTOCOMMIT")
-    made = []
-
-    def make():
-        name = f"m_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as c:
-            c.execute(text(f"CREATE DATABASE {name}"))
-        eng = create_engine(platform.engine.url.set(database=name))
-        made.append((name, eng))
-        return eng
-
-    yield make
-    for name, eng in made:
-        eng.dispose()
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
-
-
 def test_migrating_an_empty_database_builds_every_design_table_and_column(fresh, shared_dir):
     eng, _ = fresh
     design = design_columns(shared_dir)
@@ -206,3 +181,13 @@ def test_audit_log_inserts_never_fail_for_a_missing_month(fresh):
         assert c.execute(text("SELECT count(*) FROM compliance.audit_logs_y2031m03")).scalar() == 1
         assert c.execute(text("SELECT count(*) FROM compliance.audit_logs_default")).scalar() == 0
         c.execute(text("DELETE FROM compliance.audit_logs WHERE user_id = 'tester'"))
+
+
+def test_the_app_keeps_audit_partitions_ahead_across_a_year_end(fresh):
+    from datetime import date
+
+    from app.db.partitions import ensure_audit_partitions
+
+    eng, _ = fresh
+    assert ensure_audit_partitions(eng, today=date(2027, 12, 15)) == ["audit_logs_y2027m12", "audit_logs_y2028m01"]
+    assert ensure_audit_partitions(eng, today=date(2027, 12, 15)) == ["audit_logs_y2027m12", "audit_logs_y2028m01"]

@@ -28,6 +28,8 @@ audit_logs = table(
     "compliance", "audit_logs", "Comprehensive Audit Logs: Track all changes",
     C("id", "BIGSERIAL", comment="Unique audit ID"),
     C("user_id", "VARCHAR(255)", nn=True, comment="Who made change"),
+    C("application_user", "VARCHAR(255)", comment="Staff member signed in to the app (StaffUniqueId), if any"),
+    C("workstation", "VARCHAR(255)", comment="Workstation the change or view came from"),
     C("session_id", "VARCHAR(255)", comment="Session identifier"),
     C("table_name", "VARCHAR(100)", nn=True, comment="Table changed"),
     C("record_id", "VARCHAR(255)", comment="Record changed"),

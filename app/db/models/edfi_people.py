@@ -434,6 +434,23 @@ cohortprogram = table(
 )
 
 
+staffeducationorganizationassignmentassociation = table(
+    "edfi", "staffeducationorganizationassignmentassociation",
+    "A staff member's position at an education organization (classification and title)",
+    C("begindate", "DATE", nn=True),
+    C("educationorganizationid", "BIGINT", nn=True),
+    C("staffclassificationdescriptorid", "INT", nn=True),
+    C("staffusi", "INT", nn=True),
+    C("enddate", "DATE"),
+    C("orderofassignment", "INT"),
+    C("positiontitle", "VARCHAR(100)", comment="e.g. Front office clerk, Nurse, Teacher"),
+    FK(("educationorganizationid",), "edfi.educationorganization", ("educationorganizationid",)),
+    FK(("staffclassificationdescriptorid",), "edfi.staffclassificationdescriptor", ("staffclassificationdescriptorid",)),
+    FK(("staffusi",), "edfi.staff", ("staffusi",)),
+    pk=("begindate", "educationorganizationid", "staffclassificationdescriptorid", "staffusi"),
+    kind="root",
+)
+
 # Design document section 14 (student look-up), plus prefix indexes for type-ahead search.
 # The embedded PostgreSQL (pgserver) ships without contrib, so pg_trgm is not available
 # everywhere; left-anchored, case-folded btree indexes serve "starts with" look-ups on

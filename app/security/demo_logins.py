@@ -1,0 +1,41 @@
+"""One demo login per School Office role for the demo district, with a documented password, so a
+new user can try every desk. Only for the demo: real logins are made on the Administration desk."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+from app.security.logins import create_staff_login
+
+DEMO_PASSWORD = "riverbend-demo-2026"
+
+# login -> (group roles, the staff record it signs in as: school short name and staff role)
+DEMO_LOGINS = {
+    "demo_front_office": (("so_front_office",), "RES", "Front office clerk"),
+    "demo_teacher": (("so_teacher",), "RHS", "Teacher"),
+    "demo_dean": (("so_dean",), "RHS", "Dean"),
+    "demo_nurse": (("so_nurse",), "RES", "Nurse"),
+    "demo_cashier": (("so_cashier",), "RMS", "Cafeteria cashier"),
+    "demo_librarian": (("so_librarian",), "RHS", "Librarian"),
+    "demo_transportation": (("so_transportation",), "RHS", "Transportation coordinator"),
+    "demo_registrar": (("so_registrar",), "RHS", "Front office clerk"),
+    "demo_admin": (("so_admin",), "RHS", "Principal"),
+}
+
+
+def create_demo_logins(engine: Engine) -> dict[str, int]:
+    """Create (or refresh) the demo logins and link each to a staff member of the demo district."""
+    made = {}
+    with engine.begin() as conn:
+        for login, (groups, school_short, role) in DEMO_LOGINS.items():
+            staff_usi = conn.execute(text(
+                "SELECT a.staffusi FROM edfi.staffeducationorganizationassignmentassociation a "
+                "JOIN edfi.educationorganization eo ON eo.educationorganizationid = a.educationorganizationid "
+                "WHERE eo.shortnameofinstitution = :school AND a.positiontitle = :role "
+                "ORDER BY a.staffusi LIMIT 1"), {"school": school_short, "role": role}).scalar()
+            if staff_usi is None:
+                continue
+            create_staff_login(conn, login, DEMO_PASSWORD, staff_usi, groups, create_roles=(login == "demo_admin"))
+            made[login] = staff_usi
+    return made
+
