@@ -32,7 +32,7 @@ audit_logs = table(
     C("workstation", "VARCHAR(255)", comment="Workstation the change or view came from"),
     C("session_id", "VARCHAR(255)", comment="Session identifier"),
     C("table_name", "VARCHAR(100)", nn=True, comment="Table changed"),
-    C("record_id", "VARCHAR(255)", comment="Record changed"),
+    C("record_id", "TEXT", comment="Record changed"),
     C("operation", "VARCHAR(20)", nn=True, comment="INSERT, UPDATE, DELETE"),
     C("old_values", "JSONB", comment="Values before change"),
     C("new_values", "JSONB", comment="Values after change"),

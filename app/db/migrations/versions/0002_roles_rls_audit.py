@@ -321,6 +321,9 @@ def upgrade() -> None:
                   schema="compliance")
     op.add_column("audit_logs", sa.Column("workstation", sa.String(length=255), nullable=True,
                                           comment="Workstation the change or view came from"), schema="compliance")
+    # Ed-Fi keys are wide (Grade has eleven key columns): the record key needs more than 255 characters.
+    op.alter_column("audit_logs", "record_id", type_=sa.Text(), existing_type=sa.String(length=255),
+                    existing_nullable=True, existing_comment="Record changed", schema="compliance")
     op.execute(ROLES_SQL)
     op.execute(AUDIT_SQL)
     op.execute(VISIBILITY_SQL)
@@ -343,6 +346,8 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS compliance.attach_audit(regclass)")
     op.execute("DROP FUNCTION IF EXISTS compliance.audit_trigger()")
     op.drop_table("staffeducationorganizationassignmentassociation", schema="edfi")
+    op.alter_column("audit_logs", "record_id", type_=sa.String(length=255), existing_type=sa.Text(),
+                    schema="compliance")
     op.drop_column("audit_logs", "workstation", schema="compliance")
     op.drop_column("audit_logs", "application_user", schema="compliance")
     # Group roles are cluster-wide and may serve other databases: they are left in place.
