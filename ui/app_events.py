@@ -10,3 +10,4 @@ class AppEvents(QObject):
     outbox_counted = Signal(int)  # records waiting for DynamoDB
     dynamo_status_changed = Signal(str)
     operation_failed = Signal(str)
+    signed_in = Signal(object)  # app.security.session.SignedIn

@@ -55,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         return start_platform(settings, migrate=True, seed_demo_if_empty=args.demo,
                               on_status=events.startup_progressed.emit)
 
-    window = MainWindow(events, UiSettings(), start)
+    def sign_in(platform, login: str, password: str):
+        from app.security.session import sign_in as open_session
+
+        return open_session(platform.engine.url, login, password)
+
+    window = MainWindow(events, UiSettings(), start, sign_in=sign_in)
 
     def failed(message: str) -> None:
         show_startup_failure(window, message)

@@ -39,17 +39,26 @@ QListWidget#deskList::item:focus { outline: 2px solid #ffd166; }
 QLabel#deskTitle { font-size: 20pt; font-weight: 600; color: #1b2733; }
 QLabel#deskPurpose { font-size: 12pt; color: #33414e; }
 QLabel#deskNote { font-size: 11pt; color: #4a5763; padding-top: 12px; }
+QFrame#signInCard { background: #ffffff; border: 1px solid #c9d1da; border-radius: 8px; padding: 18px; }
+QLabel#signInTitle { font-size: 16pt; font-weight: 600; color: #1b2733; }
+QLabel#signInMessage { color: #9b1c1c; }
 QStatusBar QLabel { color: #1b2733; padding: 0 10px; }
 """
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, events: AppEvents, settings: UiSettings, start_platform: Callable[[], object]) -> None:
+    def __init__(self, events: AppEvents, settings: UiSettings, start_platform: Callable[[], object],
+                 sign_in: Callable[[object, str, str], tuple] | None = None) -> None:
+        """sign_in(platform, login, password) -> (SignedIn, Engine); None runs without sign-in
+        (tools and tests that work as the platform's own database user)."""
         super().__init__()
         self.events = events
         self.settings = settings
         self._start_platform = start_platform
+        self._sign_in = sign_in
         self.platform = None
+        self.user = None
+        self.user_engine = None
         self.setWindowTitle("School Office")
         self.setStyleSheet(STYLE)
         self.resize(1100, 720)
@@ -66,21 +75,35 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(DeskPage(desk))
         self.desk_list.currentRowChanged.connect(self._desk_changed)
         for i in range(min(9, len(DESKS))):
-            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.desk_list.setCurrentRow(i))
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.open_desk(DESKS[i].key))
 
-        central = QWidget()
-        row = QHBoxLayout(central)
+        self.workspace = QWidget()
+        row = QHBoxLayout(self.workspace)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.desk_list)
         row.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
+        self.screens = QStackedWidget()
+        self.screens.addWidget(self.workspace)
+        self.sign_in_form = None
+        if sign_in is not None:
+            from ui.screens.sign_in.sign_in_form import SignInForm
+
+            self.sign_in_form = SignInForm(lambda login, pw: self._sign_in(self.platform, login, pw),
+                                           remembered_login=settings.last_login)
+            self.sign_in_form.setEnabled(False)  # until the database is up
+            self.sign_in_form.signed_in.connect(self.on_signed_in)
+            self.screens.addWidget(self.sign_in_form)
+            self.screens.setCurrentWidget(self.sign_in_form)
+        self.setCentralWidget(self.screens)
 
         self.db_label = QLabel("PostgreSQL: starting…")
         self.dynamo_label = QLabel("DynamoDB: starting…")
         self.outbox_label = QLabel("Outbox: –")
+        self.user_label = QLabel("Not signed in")
         self.progress_label = QLabel("")
-        for label, name in ((self.db_label, "Database connection"), (self.dynamo_label, "DynamoDB connection"),
+        for label, name in ((self.user_label, "Signed-in user"), (self.db_label, "Database connection"),
+                            (self.dynamo_label, "DynamoDB connection"),
                             (self.outbox_label, "Records waiting for DynamoDB"), (self.progress_label, "Progress")):
             label.setAccessibleName(name)
             self.statusBar().addPermanentWidget(label) if label is not self.progress_label \
@@ -105,6 +128,31 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentIndex(row)
         self.settings.last_desk = DESKS[row].key
 
+    def open_desk(self, key: str) -> bool:
+        """Switch to a desk; a desk the signed-in role may not use gets a plain message instead."""
+        row = [d.key for d in DESKS].index(key)
+        if self.desk_list.item(row).isHidden():
+            self.progress_label.setText(f"Your role does not include the {DESKS[row].title} desk.")
+            return False
+        self.desk_list.setCurrentRow(row)
+        return True
+
+    def on_signed_in(self, user, engine) -> None:
+        self.user, self.user_engine = user, engine
+        self.settings.last_login = user.login
+        allowed = [d.allowed_for(user.groups) for d in DESKS]
+        for row, ok in enumerate(allowed):
+            self.desk_list.item(row).setHidden(not ok)
+        roles = ", ".join(g.removeprefix("so_").replace("_", " ") for g in user.groups)
+        self.user_label.setText(f"{user.display_name} ({roles})")
+        last = self.settings.last_desk
+        keys = [d.key for d in DESKS]
+        target = last if last in keys and allowed[keys.index(last)] else keys[allowed.index(True)]
+        self.desk_list.setCurrentRow(keys.index(target))
+        self.screens.setCurrentWidget(self.workspace)
+        self.desk_list.setFocus()
+        self.events.signed_in.emit(user)
+
     def current_desk_key(self) -> str:
         return DESKS[self.desk_list.currentRow()].key
 
@@ -114,6 +162,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
+        if self.user_engine is not None:
+            self.user_engine.dispose()
+            self.user_engine = None
         if self.platform is not None:
             self.platform.close()
             self.platform = None
@@ -130,6 +181,9 @@ class MainWindow(QMainWindow):
             self.events.platform_failed.emit(err.message)
             return False
         self.platform = platform
+        if self.sign_in_form is not None:
+            self.sign_in_form.setEnabled(True)
+            self.sign_in_form.focus_first_field()
         self.db_label.setText(platform.database_label)
         self.dynamo_label.setText(platform.dynamo_status.describe())
         self.progress_label.setText("Ready")

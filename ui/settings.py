@@ -27,5 +27,14 @@ class UiSettings:
     def last_desk(self, value: str) -> None:
         self._s.setValue("window/last_desk", value)
 
+    @property
+    def last_login(self) -> str | None:
+        value = self._s.value("sign_in/last_login")
+        return str(value) if value else None
+
+    @last_login.setter
+    def last_login(self, value: str) -> None:
+        self._s.setValue("sign_in/last_login", value)
+
     def sync(self) -> None:
         self._s.sync()

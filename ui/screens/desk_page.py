@@ -14,18 +14,27 @@ class Desk:
     key: str
     title: str
     purpose: str
+    roles: tuple[str, ...] = ()  # group roles that may use the desk (so_admin may use every desk)
+
+    def allowed_for(self, groups: tuple[str, ...]) -> bool:
+        return "so_admin" in groups or any(g in self.roles for g in groups)
 
 
 DESKS: tuple[Desk, ...] = (
-    Desk("front_office", "Front office", "Find students, register and enroll them, manage contacts and schedules."),
-    Desk("attendance", "Attendance", "Take daily and period attendance; see who has not taken it yet."),
-    Desk("discipline", "Discipline", "Record incidents, the students involved, behaviors and actions."),
-    Desk("nurse", "Nurse", "Office visits, medications given, allergies and immunization compliance."),
-    Desk("cafeteria", "Cafeteria", "The lunch line: scan, charge, deposit — and keep selling offline."),
-    Desk("library", "Library", "Check out, check in and renew items; overdue lists by homeroom."),
-    Desk("transportation", "Transportation", "Routes, stops, rider lists and bus assignments."),
-    Desk("reports", "Reports", "Report cards and transcripts, printed or saved as PDF."),
-    Desk("administration", "Administration", "Staff sign-ins, roles and the audit trail."),
+    Desk("front_office", "Front office", "Find students, register and enroll them, manage contacts and schedules.",
+         ("so_front_office", "so_registrar")),
+    Desk("attendance", "Attendance", "Take daily and period attendance; see who has not taken it yet.",
+         ("so_teacher", "so_front_office", "so_dean", "so_registrar")),
+    Desk("discipline", "Discipline", "Record incidents, the students involved, behaviors and actions.", ("so_dean",)),
+    Desk("nurse", "Nurse", "Office visits, medications given, allergies and immunization compliance.", ("so_nurse",)),
+    Desk("cafeteria", "Cafeteria", "The lunch line: scan, charge, deposit — and keep selling offline.",
+         ("so_cashier",)),
+    Desk("library", "Library", "Check out, check in and renew items; overdue lists by homeroom.", ("so_librarian",)),
+    Desk("transportation", "Transportation", "Routes, stops, rider lists and bus assignments.",
+         ("so_transportation",)),
+    Desk("reports", "Reports", "Report cards and transcripts, printed or saved as PDF.",
+         ("so_registrar", "so_front_office", "so_teacher")),
+    Desk("administration", "Administration", "Staff sign-ins, roles and the audit trail.", ("so_admin",)),
 )
 
 

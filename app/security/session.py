@@ -1,0 +1,95 @@
+"""Signing in: each staff member connects to PostgreSQL with their own login.
+
+`sign_in` opens an engine with the staff member's credentials (so the database's grants,
+row-level security and audit triggers apply to everything they do), learns who they are through
+compliance.whoami(), tags every connection with the app user, workstation and session for the
+audit trail, and records the session in DynamoDB's UserSessions table through the outbox.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
+
+from app.errors import UserError
+from app.sync.outbox import enqueue, iso_utc
+
+SESSION_HOURS = 12
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    login: str
+    session_id: str
+    workstation: str
+    staff_usi: int | None
+    staff_unique_id: str | None
+    display_name: str
+    groups: tuple[str, ...]
+    school_ids: tuple[int, ...]
+    expires_at: datetime
+
+    def has(self, *groups: str) -> bool:
+        return any(g in self.groups for g in groups)
+
+
+def _user_url(base: URL, login: str, password: str) -> URL:
+    return base.set(username=login, password=password)
+
+
+def describe_sign_in_error(exc: OperationalError) -> str:
+    raw = str(getattr(exc, "orig", exc)).lower()
+    if "is not permitted to log in" in raw:
+        return "This sign-in is turned off; ask an administrator to turn it on again."
+    if "password authentication failed" in raw or "no password supplied" in raw or "does not exist" in raw:
+        return "The sign-in name or the password is not right; check them and try again."
+    return "The database could not be reached to sign you in; check the network and try again."
+
+
+def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None = None,
+            now: datetime | None = None) -> tuple[SignedIn, Engine]:
+    login = login.strip().lower()
+    if not login or not password:
+        raise UserError("Type your sign-in name and your password.")
+    session_id = str(uuid.uuid4())
+    workstation = workstation or socket.gethostname()
+    engine = create_engine(_user_url(base_url, login, password), pool_pre_ping=True, pool_size=4, max_overflow=4,
+                           connect_args={"connect_timeout": 5, "application_name": "school-office"})
+    try:
+        with engine.connect() as conn:
+            me = conn.execute(text("SELECT * FROM compliance.whoami()")).one()
+    except OperationalError as exc:
+        engine.dispose()
+        raise UserError(describe_sign_in_error(exc)) from exc
+    if not me.groups:
+        engine.dispose()
+        raise UserError("This sign-in has no School Office role yet; ask an administrator to give it one.")
+
+    @event.listens_for(engine, "connect")
+    def tag_connection(dbapi_conn, _record):  # every pooled connection carries who and where, for the audit trail
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SELECT set_config('school_office.app_user', %s, false), "
+                        "set_config('school_office.workstation', %s, false), "
+                        "set_config('school_office.session_id', %s, false)",
+                        (me.staff_unique_id or login, workstation, session_id))
+        dbapi_conn.commit()
+
+    engine.dispose()  # drop the untagged connection used for whoami()
+    started = now or datetime.now(timezone.utc)
+    expires = started + timedelta(hours=SESSION_HOURS)
+    user = SignedIn(login, session_id, workstation, me.staff_usi, me.staff_unique_id,
+                    f"{me.first_name} {me.last_name}" if me.first_name else login, tuple(me.groups),
+                    tuple(me.school_ids or ()), expires)
+    with engine.begin() as conn:
+        enqueue(conn, "UserSessions", {
+            "SessionId": session_id, "UserId": login, "StaffUniqueId": me.staff_unique_id,
+            "Workstation": workstation, "Groups": list(me.groups), "StartedAt": iso_utc(started),
+            "ExpirationTime": int(expires.timestamp()),
+        })
+    return user, engine
