@@ -7,6 +7,7 @@ thread and reports progress through AppEvents.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -32,16 +34,20 @@ log = logging.getLogger(__name__)
 
 STYLE = """
 QMainWindow { background: #f6f7f9; }
-QListWidget#deskList { background: #1f3a5f; color: #ffffff; border: none; font-size: 11pt; padding-top: 8px; }
-QListWidget#deskList::item { padding: 10px 16px; }
-QListWidget#deskList::item:selected { background: #ffffff; color: #1f3a5f; }
-QListWidget#deskList::item:focus { outline: 2px solid #ffd166; }
+QListWidget#deskList { background: #1f3a5f; color: #ffffff; border: none; font-size: 11pt; padding-top: 8px;
+                       outline: 0; }
+QListWidget#deskList::item { padding: 10px 16px; border-left: 4px solid transparent; }
+QListWidget#deskList::item:selected { background: #ffffff; color: #1f3a5f; border-left: 4px solid #ffd166; }
 QLabel#deskTitle { font-size: 20pt; font-weight: 600; color: #1b2733; }
 QLabel#deskPurpose { font-size: 12pt; color: #33414e; }
 QLabel#deskNote { font-size: 11pt; color: #4a5763; padding-top: 12px; }
 QFrame#signInCard { background: #ffffff; border: 1px solid #c9d1da; border-radius: 8px; padding: 18px; }
 QLabel#signInTitle { font-size: 16pt; font-weight: 600; color: #1b2733; }
 QLabel#signInMessage { color: #9b1c1c; }
+QFrame#profilePanel { background: #ffffff; border-left: 1px solid #c9d1da; }
+QLabel#profileName { font-size: 15pt; font-weight: 600; color: #1b2733; }
+QLabel#photo { background: #e3e8ee; color: #4a5763; qproperty-alignment: AlignCenter; }
+QLabel#sectionTitle { font-weight: 600; color: #1b2733; padding-top: 10px; }
 QStatusBar QLabel { color: #1b2733; padding: 0 10px; }
 """
 
@@ -77,12 +83,26 @@ class MainWindow(QMainWindow):
         for i in range(min(9, len(DESKS))):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.open_desk(DESKS[i].key))
 
+        from ui.screens.student.student_profile_panel import StudentProfilePanel
+        from ui.screens.student.student_search_box import StudentSearchBox
+
+        self.search_box = StudentSearchBox(self._search_students)
+        self.search_box.student_chosen.connect(lambda usi: asyncio.ensure_future(self.open_profile(usi)))
+        self.profile_panel = StudentProfilePanel()
+        self.profile_panel.desk_requested.connect(self.open_desk)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search_box.field.setFocus)
+        middle = QWidget()
+        column = QVBoxLayout(middle)
+        column.setContentsMargins(16, 12, 16, 0)
+        column.addWidget(self.search_box)
+        column.addWidget(self.pages, 1)
         self.workspace = QWidget()
         row = QHBoxLayout(self.workspace)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.desk_list)
-        row.addWidget(self.pages, 1)
+        row.addWidget(middle, 1)
+        row.addWidget(self.profile_panel)
         self.screens = QStackedWidget()
         self.screens.addWidget(self.workspace)
         self.sign_in_form = None
@@ -152,6 +172,35 @@ class MainWindow(QMainWindow):
         self.screens.setCurrentWidget(self.workspace)
         self.desk_list.setFocus()
         self.events.signed_in.emit(user)
+
+    def _engine(self):
+        return self.user_engine if self.user_engine is not None else self.platform.engine
+
+    def _search_students(self, query: str):  # runs on a worker thread (through run_op)
+        from app.services.student_search import search_students
+
+        if self.platform is None:
+            return []
+        with self._engine().connect() as conn:
+            return search_students(conn, query)
+
+    async def open_profile(self, student_usi: int) -> bool:
+        from app.services.student_profile import load_profile
+
+        def load():
+            with self._engine().connect() as conn:
+                return load_profile(conn, student_usi)
+
+        try:
+            profile = await run_op(load)
+        except OpFailed as err:
+            self.progress_label.setText(err.message)
+            return False
+        if profile is None:
+            self.progress_label.setText("That student is not one you may see.")
+            return False
+        self.profile_panel.show_profile(profile)
+        return True
 
     def current_desk_key(self) -> str:
         return DESKS[self.desk_list.currentRow()].key

@@ -19,7 +19,7 @@ class StudentHit:
     student_unique_id: str
     first_name: str
     last_name: str
-    birth_date: date
+    birth_date: date | None  # None when the signed-in role may not read birth dates
     grade_level: str | None
     school_name: str | None
 
@@ -57,10 +57,15 @@ LEFT JOIN LATERAL (
 """
 
 _SELECT = """
-SELECT s.studentusi, s.studentuniqueid, s.firstname, s.lastsurname, s.birthdate,
+SELECT s.studentusi, s.studentuniqueid, s.firstname, s.lastsurname, {birth},
        enr.grade_level, enr.school_name
 FROM edfi.student s
 """ + _ENROLLMENT
+
+
+def _may_read_birth_date(conn: Connection) -> bool:
+    """Cashiers, librarians and bus staff read directory columns only (the database says which)."""
+    return bool(conn.execute(text("SELECT has_column_privilege('edfi.student', 'birthdate', 'SELECT')")).scalar())
 
 
 def search_students(conn: Connection, query: str, limit: int = 20) -> list[StudentHit]:
@@ -69,6 +74,9 @@ def search_students(conn: Connection, query: str, limit: int = 20) -> list[Stude
         return []
     params: dict = {"limit": limit}
     birth = _parse_date(q)
+    with_birth = _may_read_birth_date(conn)
+    if birth is not None and not with_birth:
+        return []
     if birth is not None:
         where = "s.birthdate = :birth"
         params["birth"] = birth
@@ -85,7 +93,8 @@ def search_students(conn: Connection, query: str, limit: int = 20) -> list[Stude
     # and only they are sorted: otherwise the planner walks the (last, first) name index in order
     # and filters, which reads most of the table when a prefix matches first names only.
     sql = (
-        "WITH hits AS MATERIALIZED (SELECT studentusi, studentuniqueid, firstname, lastsurname, birthdate "
+        "WITH hits AS MATERIALIZED (SELECT studentusi, studentuniqueid, firstname, lastsurname, "
+        f"{'birthdate' if with_birth else 'NULL::date AS birthdate'} "
         f"FROM edfi.student s WHERE {where}), "
         "top AS (SELECT * FROM hits ORDER BY lastsurname, firstname, studentusi LIMIT :limit) "
         "SELECT s.studentusi, s.studentuniqueid, s.firstname, s.lastsurname, s.birthdate, "
@@ -97,5 +106,6 @@ def search_students(conn: Connection, query: str, limit: int = 20) -> list[Stude
 
 
 def fetch_student(conn: Connection, student_usi: int) -> StudentHit | None:
-    row = conn.execute(text(f"{_SELECT} WHERE s.studentusi = :usi"), {"usi": student_usi}).first()
+    birth = "s.birthdate" if _may_read_birth_date(conn) else "NULL::date"
+    row = conn.execute(text(_SELECT.format(birth=birth) + " WHERE s.studentusi = :usi"), {"usi": student_usi}).first()
     return StudentHit(*row) if row else None

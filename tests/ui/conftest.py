@@ -4,16 +4,38 @@ import pytest
 import qasync
 
 
+@pytest.fixture(autouse=True)
+def qasync_loop(qapp):
+    """A qasync event loop over the test's QApplication, current for the whole test as it is in
+    the running app: coroutines scheduled from Qt slots run whenever Qt processes events."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
 @pytest.fixture
-def run_async(qapp):
-    """Run a coroutine to completion on a qasync loop over the test's QApplication, the way
-    ui.main runs the app: Qt events (timers, signals) keep flowing while it awaits."""
+def run_async(qasync_loop):
+    """Run a coroutine to completion on that loop (Qt events keep flowing while it awaits)."""
     def run(coro, timeout: float = 60):
-        loop = qasync.QEventLoop(qapp)
-        asyncio.set_event_loop(loop)
+        return qasync_loop.run_until_complete(asyncio.wait_for(coro, timeout))
+    return run
+
+
+@pytest.fixture
+def run_until_signal(qasync_loop):
+    """Run the event loop (asyncio and Qt) until `signal` is emitted; return its arguments."""
+    def run(signal, timeout: float = 15):
+        future = qasync_loop.create_future()
+
+        def fire(*args):
+            if not future.done():
+                future.set_result(list(args))
+
+        signal.connect(fire)
         try:
-            return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+            return qasync_loop.run_until_complete(asyncio.wait_for(future, timeout))
         finally:
-            asyncio.set_event_loop(None)
-            loop.close()
+            signal.disconnect(fire)
     return run

@@ -148,3 +148,45 @@ def test_remember_me_keeps_the_password_only_in_the_keyring(qtbot, run_async, tm
     assert again.password.text() == DEMO_PASSWORD and again.remember.isChecked()
     settings_text = "".join(p.read_text() for p in tmp_path.rglob("*.ini"))
     assert DEMO_PASSWORD not in settings_text
+
+
+def test_type_ahead_search_and_profile_by_keyboard(window, qtbot, run_async, run_until_signal, demo_engine):
+    from sqlalchemy import text
+
+    assert type_and_sign_in(qtbot, window, "demo_nurse", DEMO_PASSWORD, run_async)
+    with demo_engine.connect() as c:
+        s = c.execute(text("SELECT s.studentusi, s.firstname, s.lastsurname FROM edfi.student s "
+                           "JOIN health.allergies a ON a.student_usi = s.studentusi ORDER BY s.studentusi LIMIT 1")).one()
+    box = window.search_box
+    box.field.setFocus()
+    qtbot.keyClicks(box.field, s.lastsurname[:3])  # results come as you type, after a short pause
+    query, count = run_until_signal(box.searched)
+    assert query == s.lastsurname[:3] and count > 0, box.field.toolTip()
+    rows = [box.model.hit(i).student_usi for i in range(box.model.rowCount())]
+    if s.studentusi not in rows:  # narrow down as a user would: add the first name
+        box.field.clear()
+        run_async(box.search_now(f"{s.firstname} {s.lastsurname}"))
+        rows = [box.model.hit(i).student_usi for i in range(box.model.rowCount())]
+    for _ in range(rows.index(s.studentusi)):
+        qtbot.keyClick(box.field, Qt.Key.Key_Down)
+    with qtbot.waitSignal(box.student_chosen) as chosen:
+        qtbot.keyClick(box.field, Qt.Key.Key_Return)
+    assert chosen.args == [s.studentusi]
+    run_async(window.open_profile(s.studentusi))  # what the chosen signal started, awaited here
+    assert window.profile_panel.name.text() == f"{s.firstname} {s.lastsurname}"
+    assert any(b.text().startswith(("Allergy", "Severe allergy")) for b in window.profile_panel.badge_buttons)
+    assert "emergency contact" in window.profile_panel.contacts.text()
+
+
+def test_a_cashier_sees_the_allergy_flag_but_no_contacts_or_birth_date(window, qtbot, run_async, demo_engine):
+    from sqlalchemy import text
+
+    assert type_and_sign_in(qtbot, window, "demo_cashier", DEMO_PASSWORD, run_async)
+    with demo_engine.connect() as c:
+        usi = c.execute(text("SELECT student_usi FROM health.allergies ORDER BY student_usi LIMIT 1")).scalar()
+    assert run_async(window.open_profile(usi))
+    panel = window.profile_panel
+    assert [b.text().split(":")[0] for b in panel.badge_buttons if "llergy" in b.text()]
+    assert not any(b.text() in ("IEP", "504 plan") for b in panel.badge_buttons)
+    assert panel.contacts.text() == "No contacts you may see."
+    assert "Born" not in panel.details.text()
