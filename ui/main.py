@@ -17,6 +17,8 @@ log = logging.getLogger("school_office.ui")
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="school-office")
     p.add_argument("--demo", action="store_true", help="load the demo district on first start of an empty database")
+    p.add_argument("--screenshot", metavar="DIR", help="sign in as the demo administrator, save every screen as "
+                                                        "PNG files in DIR, and exit")
     return p.parse_args(argv)
 
 
@@ -33,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     from ui.settings import UiSettings
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.screenshot:
+        import os
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        args.demo = True
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("School Office")
     app.setOrganizationName("School Office")
@@ -67,9 +74,22 @@ def main(argv: list[str] | None = None) -> int:
         app.quit()
 
     events.platform_failed.connect(failed)
+    window.resize(1200, 760)
     window.show()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    if args.screenshot:
+        from pathlib import Path
+
+        from ui.screenshots import capture
+
+        events.platform_failed.disconnect(failed)
+        events.platform_failed.connect(lambda m: print(m, file=sys.stderr))
+        with loop:
+            written = loop.run_until_complete(capture(window, Path(args.screenshot)))
+        window.close()
+        print("\n".join(str(p) for p in written))
+        return 0
     closing = asyncio.Event()
     app.aboutToQuit.connect(closing.set)
     with loop:

@@ -190,3 +190,28 @@ def test_a_cashier_sees_the_allergy_flag_but_no_contacts_or_birth_date(window, q
     assert not any(b.text() in ("IEP", "504 plan") for b in panel.badge_buttons)
     assert panel.contacts.text() == "No contacts you may see."
     assert "Born" not in panel.details.text()
+
+
+def test_no_sql_runs_on_the_ui_thread_while_working(window, qtbot, run_async, run_until_signal, demo_engine):
+    import threading
+
+    from sqlalchemy import event
+
+    assert type_and_sign_in(qtbot, window, "demo_front_office", DEMO_PASSWORD, run_async)
+    main = threading.get_ident()
+    threads = []
+
+    def record(*_args):
+        threads.append(threading.get_ident())
+
+    event.listen(window.user_engine, "before_cursor_execute", record)
+    try:
+        qtbot.keyClicks(window.search_box.field, "ma")
+        run_until_signal(window.search_box.searched)
+        hits = window.search_box.model.rowCount()
+        assert hits > 0
+        run_async(window.open_profile(window.search_box.model.hit(0).student_usi))
+        qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    finally:
+        event.remove(window.user_engine, "before_cursor_execute", record)
+    assert threads and main not in threads
