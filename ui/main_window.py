@@ -74,11 +74,17 @@ class MainWindow(QMainWindow):
         self.desk_list.setFixedWidth(220)
         self.pages = QStackedWidget()
         self.pages.setAccessibleName("Desk page")
+        from ui.screens.administration.administration_page import AdministrationPage
+
         for desk in DESKS:
             item = QListWidgetItem(desk.title)
             item.setData(Qt.ItemDataRole.UserRole, desk.key)
             self.desk_list.addItem(item)
-            self.pages.addWidget(DeskPage(desk))
+            if desk.key == "administration":
+                self.administration = AdministrationPage(self._engine)
+                self.pages.addWidget(self.administration)
+            else:
+                self.pages.addWidget(DeskPage(desk))
         self.desk_list.currentRowChanged.connect(self._desk_changed)
         for i in range(min(9, len(DESKS))):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.open_desk(DESKS[i].key))

@@ -35,7 +35,7 @@ def create_demo_logins(engine: Engine) -> dict[str, int]:
                 "ORDER BY a.staffusi LIMIT 1"), {"school": school_short, "role": role}).scalar()
             if staff_usi is None:
                 continue
-            create_staff_login(conn, login, DEMO_PASSWORD, staff_usi, groups, create_roles=(login == "demo_admin"))
+            create_staff_login(conn, login, DEMO_PASSWORD, staff_usi, groups)
             made[login] = staff_usi
     return made
 

@@ -27,47 +27,40 @@ class StaffLogin:
     groups: tuple[str, ...]
 
 
-def _quote_ident(conn: Connection, name: str) -> str:
-    return conn.execute(text("SELECT quote_ident(:n)"), {"n": name}).scalar_one()
+def create_staff_login(conn: Connection, login: str, password: str, staff_usi: int,
+                       groups: tuple[str, ...]) -> StaffLogin:
+    """Create (or update) `login`, link it to the staff record and grant its group roles.
 
-
-def _quote_literal(conn: Connection, value: str) -> str:
-    return conn.execute(text("SELECT quote_literal(:v)"), {"v": value}).scalar_one()
-
-
-def create_staff_login(conn: Connection, login: str, password: str, staff_usi: int, groups: tuple[str, ...],
-                       *, create_roles: bool = False) -> StaffLogin:
-    """Create (or update) `login`, link it to the staff record and grant its group roles."""
-    if not _LOGIN_NAME.match(login):
+    Runs compliance.create_staff_login, which only School Office administrators may call and
+    which never touches a login outside the School Office roles."""
+    if not _LOGIN_NAME.match(login) or login.startswith(("so_", "pg_")):
         raise UserError(f"The sign-in name {login!r} is not valid; use 3 to 63 lower-case letters, digits or _, "
                         "starting with a letter.")
-    if len(password) < 10:
-        raise UserError("The password is too short; use at least 10 characters.")
+    _check_password(password)
     unknown = [g for g in groups if g not in GROUP_ROLES]
     if unknown or not groups:
         raise UserError(f"Choose at least one School Office role ({', '.join(GROUP_ROLES)}); "
                         f"{', '.join(unknown) or 'none'} is not one.")
     if conn.execute(text("SELECT 1 FROM edfi.staff WHERE staffusi = :u"), {"u": staff_usi}).first() is None:
         raise UserError("That staff member does not exist; pick the staff record from the list.")
-    ident, pw = _quote_ident(conn, login), _quote_literal(conn, password)
-    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": login}).first() is not None
-    verb = "ALTER" if exists else "CREATE"
-    attrs = "LOGIN" + (" CREATEROLE" if create_roles else "")
-    conn.execute(text(f"{verb} ROLE {ident} {attrs} PASSWORD {pw}"))
-    for g in groups:
-        conn.execute(text(f"GRANT {g} TO {ident}" + (" WITH ADMIN OPTION" if create_roles else "")))
-    conn.execute(text("UPDATE edfi.staff SET loginid = NULL WHERE loginid = :l AND staffusi <> :u"),
-                 {"l": login, "u": staff_usi})
-    conn.execute(text("UPDATE edfi.staff SET loginid = :l, lastmodifieddate = (now() AT TIME ZONE 'utc') "
-                      "WHERE staffusi = :u"), {"l": login, "u": staff_usi})
+    conn.execute(text("SELECT compliance.create_staff_login(:l, :p, :u, :g)"),
+                 {"l": login, "p": password, "u": staff_usi, "g": list(groups)})
     return StaffLogin(login, staff_usi, tuple(groups))
 
 
-def reset_password(conn: Connection, login: str, password: str) -> None:
+def _check_password(password: str) -> None:
     if len(password) < 10:
         raise UserError("The password is too short; use at least 10 characters.")
-    conn.execute(text(f"ALTER ROLE {_quote_ident(conn, login)} PASSWORD {_quote_literal(conn, password)}"))
+
+
+def reset_password(conn: Connection, login: str, password: str) -> None:
+    _check_password(password)
+    conn.execute(text("SELECT compliance.set_login_password(:l, :p)"), {"l": login, "p": password})
 
 
 def disable_login(conn: Connection, login: str) -> None:
-    conn.execute(text(f"ALTER ROLE {_quote_ident(conn, login)} NOLOGIN"))
+    conn.execute(text("SELECT compliance.set_login_enabled(:l, false)"), {"l": login})
+
+
+def enable_login(conn: Connection, login: str) -> None:
+    conn.execute(text("SELECT compliance.set_login_enabled(:l, true)"), {"l": login})

@@ -219,3 +219,18 @@ def test_the_audit_trigger_of_every_audited_table_records_an_update(demo_engine)
             finally:
                 tx.rollback()
     assert checked >= 40
+
+
+def test_only_administrators_manage_sign_ins_and_never_the_superuser(logins):
+    from sqlalchemy.exc import DBAPIError
+
+    nurse, admin = logins("demo_nurse"), logins("demo_admin")
+    for sql in ("SELECT compliance.set_login_enabled('demo_teacher', false)",
+                "SELECT compliance.set_login_password('demo_teacher', 'taken-over-now')",
+                "SELECT compliance.create_staff_login('t_sneaky', 'a-long-password', 1, ARRAY['so_admin'])"):
+        assert denied(nurse, sql), sql
+    for sql in ("SELECT compliance.set_login_password('postgres', 'taken-over-now')",
+                "SELECT compliance.set_login_enabled('postgres', false)",
+                "SELECT compliance.create_staff_login('t_x', 'a-long-password', 1, ARRAY['pg_read_all_data'])"):
+        with pytest.raises(DBAPIError, match="not a School Office sign-in|unknown School Office role"):
+            run(admin, sql)

@@ -1,0 +1,226 @@
+"""The Administration desk: the audit trail (filter, read, export to CSV) and staff sign-ins
+(create, reset a password, turn off). Every action runs off the UI thread as the signed-in
+administrator; the database decides what that login may do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.audit_trail import AuditFilter, export_csv, list_audit
+from app.services.staff_logins import list_staff_logins
+from ui.ops import OpFailed, run_op
+from ui.screens.administration.audit_table_model import AuditTableModel, LoginsTableModel
+
+OPERATIONS = ("Any action", "INSERT", "UPDATE", "DELETE", "VIEW")
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+class AdministrationPage(QWidget):
+    def __init__(self, engine: Callable[[], object], *, choose_csv_path: Callable[[], str] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self._choose_csv_path = choose_csv_path or self._ask_csv_path
+        self.setAccessibleName("Administration desk")
+        title = QLabel("Administration", objectName="deskTitle")
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Administration sections")
+        self.tabs.addTab(self._audit_tab(), "Audit trail")
+        self.tabs.addTab(self._logins_tab(), "Staff sign-ins")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(title)
+        layout.addWidget(self.tabs, 1)
+
+    # -- audit trail ----------------------------------------------------------------------
+    def _audit_tab(self) -> QWidget:
+        tab = QWidget()
+        self.student = QLineEdit(placeholderText="student id")
+        self.student.setAccessibleName("Student id filter")
+        self.user = QLineEdit(placeholderText="sign-in or staff id")
+        self.user.setAccessibleName("User filter")
+        self.table = QComboBox(editable=True)
+        self.table.setAccessibleName("Table filter")
+        self.table.addItem("")
+        self.operation = QComboBox()
+        self.operation.addItems(OPERATIONS)
+        self.operation.setAccessibleName("Action filter")
+        today = date.today()
+        self.date_from = QDateEdit(_qdate(today - timedelta(days=30)), calendarPopup=True)
+        self.date_from.setAccessibleName("From date")
+        self.date_to = QDateEdit(_qdate(today), calendarPopup=True)
+        self.date_to.setAccessibleName("To date")
+        self.show_button = QPushButton("Show")
+        self.export_button = QPushButton("Export CSV…")
+        self.audit_message = QLabel("")
+        self.audit_model = AuditTableModel(self)
+        self.audit_view = QTableView()
+        self.audit_view.setModel(self.audit_model)
+        self.audit_view.setAccessibleName("Audit entries")
+        self.audit_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        form = QFormLayout()
+        row1 = QHBoxLayout()
+        for w in (self.student, self.user, self.table, self.operation):
+            row1.addWidget(w)
+        row2 = QHBoxLayout()
+        for w in (QLabel("From"), self.date_from, QLabel("to"), self.date_to, self.show_button, self.export_button):
+            row2.addWidget(w)
+        row2.addStretch(1)
+        form.addRow(row1)
+        form.addRow(row2)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(form)
+        layout.addWidget(self.audit_message)
+        layout.addWidget(self.audit_view, 1)
+        self.show_button.clicked.connect(lambda: self._spawn(self.show_audit()))
+        self.export_button.clicked.connect(lambda: self._spawn(self.export_audit()))
+        return tab
+
+    def current_filter(self) -> AuditFilter:
+        op = self.operation.currentText()
+        return AuditFilter(
+            student_unique_id=self.student.text().strip() or None, user=self.user.text().strip() or None,
+            table_name=self.table.currentText().strip() or None, operation=None if op == OPERATIONS[0] else op,
+            date_from=self.date_from.date().toPython(), date_to=self.date_to.date().toPython())
+
+    def _with_conn(self, fn, *args):
+        def work():
+            with self._engine().connect() as conn:
+                return fn(conn, *args)
+        return work
+
+    async def show_audit(self) -> int:
+        try:
+            entries = await run_op(self._with_conn(list_audit, self.current_filter()),
+                                   disable=(self.show_button, self.export_button))
+        except OpFailed as err:
+            self.audit_message.setText(err.message)
+            return -1
+        self.audit_model.set_rows(entries)
+        self.audit_message.setText(f"{len(entries)} entries" + (" (the newest 500)" if len(entries) == 500 else ""))
+        return len(entries)
+
+    async def export_audit(self) -> str | None:
+        path = self._choose_csv_path()
+        if not path:
+            return None
+        try:
+            data = await run_op(self._with_conn(export_csv, self.current_filter()),
+                                disable=(self.show_button, self.export_button))
+            await run_op(lambda: open(path, "wb").write(data))
+        except OpFailed as err:
+            self.audit_message.setText(err.message)
+            return None
+        self.audit_message.setText(f"Saved {path}")
+        return path
+
+    def _ask_csv_path(self) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the audit trail", "audit-trail.csv", "CSV files (*.csv)")
+        return path
+
+    # -- staff sign-ins -------------------------------------------------------------------
+    def _logins_tab(self) -> QWidget:
+        tab = QWidget()
+        self.logins_model = LoginsTableModel(self)
+        self.logins_view = QTableView()
+        self.logins_view.setModel(self.logins_model)
+        self.logins_view.setAccessibleName("Staff sign-ins")
+        self.logins_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.logins_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.refresh_button = QPushButton("Refresh")
+        self.reset_button = QPushButton("Reset password…")
+        self.disable_button = QPushButton("Turn off sign-in")
+        self.logins_message = QLabel("")
+        buttons = QHBoxLayout()
+        for b in (self.refresh_button, self.reset_button, self.disable_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(buttons)
+        layout.addWidget(self.logins_message)
+        layout.addWidget(self.logins_view, 1)
+        self.refresh_button.clicked.connect(lambda: self._spawn(self.refresh_logins()))
+        self.reset_button.clicked.connect(self._reset_clicked)
+        self.disable_button.clicked.connect(lambda: self._spawn(self.disable_selected()))
+        return tab
+
+    async def refresh_logins(self) -> int:
+        try:
+            rows = await run_op(self._with_conn(list_staff_logins), disable=(self.refresh_button,))
+        except OpFailed as err:
+            self.logins_message.setText(err.message)
+            return -1
+        self.logins_model.set_rows(rows)
+        self.logins_message.setText(f"{len(rows)} sign-ins")
+        return len(rows)
+
+    def selected_login(self) -> str | None:
+        idx = self.logins_view.currentIndex()
+        return self.logins_model.rows[idx.row()].login if idx.isValid() else None
+
+    def _reset_clicked(self) -> None:
+        login = self.selected_login()
+        if login is None:
+            self.logins_message.setText("Choose a sign-in in the list first.")
+            return
+        password, ok = QInputDialog.getText(self, "Reset password", f"New password for {login}:",
+                                            QLineEdit.EchoMode.Password)
+        if ok:
+            self._spawn(self.reset_selected(password))
+
+    async def reset_selected(self, password: str) -> bool:
+        from app.security.logins import reset_password
+
+        return await self._change_login(reset_password, password, done="Password changed for {login}.")
+
+    async def disable_selected(self) -> bool:
+        from app.security.logins import disable_login
+
+        return await self._change_login(disable_login, done="{login} can no longer sign in.")
+
+    async def _change_login(self, action, *args, done: str) -> bool:
+        login = self.selected_login()
+        if login is None:
+            self.logins_message.setText("Choose a sign-in in the list first.")
+            return False
+
+        def work():
+            with self._engine().begin() as conn:
+                action(conn, login, *args)
+
+        try:
+            await run_op(work, disable=(self.reset_button, self.disable_button))
+        except OpFailed as err:
+            self.logins_message.setText(err.message)
+            return False
+        await self.refresh_logins()
+        self.logins_message.setText(done.format(login=login))
+        return True
+
+    @staticmethod
+    def _spawn(coro) -> None:
+        import asyncio
+
+        asyncio.ensure_future(coro)
