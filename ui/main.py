@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     def sign_in(platform, login: str, password: str):
         from app.security.session import sign_in as open_session
 
-        return open_session(platform.engine.url, login, password)
+        return open_session(platform.engine.url, login, password, lookup=platform.engine)
 
     window = MainWindow(events, UiSettings(), start, sign_in=sign_in)
 

@@ -96,6 +96,12 @@ class MainWindow(QMainWindow):
         self.search_box.student_chosen.connect(lambda usi: asyncio.ensure_future(self.open_profile(usi)))
         self.profile_panel = StudentProfilePanel()
         self.profile_panel.desk_requested.connect(self.open_desk)
+        self.profile_panel.record_requested.connect(
+            lambda usi, kind, desk: asyncio.ensure_future(self.open_sensitive_record(usi, kind, desk)))
+        self.ask_reason = self._ask_reason  # replaceable in tests (a dialog is outside their control)
+        from app.services.record_views import ViewJustifications
+
+        self.justifications = ViewJustifications()
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search_box.field.setFocus)
         middle = QWidget()
         column = QVBoxLayout(middle)
@@ -164,7 +170,10 @@ class MainWindow(QMainWindow):
         return True
 
     def on_signed_in(self, user, engine) -> None:
+        from app.services.record_views import ViewJustifications
+
         self.user, self.user_engine = user, engine
+        self.justifications = ViewJustifications()  # reasons are asked again in each sign-in session
         self.settings.last_login = user.login
         allowed = [d.allowed_for(user.groups) for d in DESKS]
         for row, ok in enumerate(allowed):
@@ -207,6 +216,39 @@ class MainWindow(QMainWindow):
             return False
         self.profile_panel.show_profile(profile)
         return True
+
+    def _ask_reason(self, student_name: str, record_type: str) -> str | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        label = {"health": "health record", "specialed": "special-education record",
+                 "discipline": "discipline record"}[record_type]
+        text_, ok = QInputDialog.getText(self, "Why do you need this record?",
+                                         f"Opening {student_name}'s {label}. In one line, the legitimate "
+                                         "educational interest:")
+        return text_ if ok else None
+
+    async def open_sensitive_record(self, student_usi: int, record_type: str, desk: str) -> bool:
+        """Record the view (asking for the reason on the first view in this sign-in), then open the desk."""
+        from app.services.record_views import log_view
+
+        reason = self.justifications.reason_for(student_usi)
+        if reason is None:
+            reason = self.ask_reason(self.profile_panel.name.text(), record_type)
+            if not reason or not reason.strip():
+                self.progress_label.setText("The record was not opened: a reason is needed to open it.")
+                return False
+
+        def record():
+            with self._engine().begin() as conn:
+                log_view(conn, student_usi, record_type, reason)
+
+        try:
+            await run_op(record)
+        except OpFailed as err:
+            self.progress_label.setText(err.message)
+            return False
+        self.justifications.remember(student_usi, reason)
+        return self.open_desk(desk)
 
     def current_desk_key(self) -> str:
         return DESKS[self.desk_list.currentRow()].key

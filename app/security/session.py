@@ -52,8 +52,22 @@ def describe_sign_in_error(exc: OperationalError) -> str:
     return "The database could not be reached to sign you in; check the network and try again."
 
 
+def _password_expired(lookup: Engine | None, login: str) -> bool:
+    """PostgreSQL reports an expired password as a plain authentication failure; pg_roles (readable
+    by everyone) tells whether the login's password has passed its VALID UNTIL date."""
+    if lookup is None:
+        return False
+    try:
+        with lookup.connect() as conn:
+            return bool(conn.execute(text("SELECT rolvaliduntil < now() FROM pg_roles WHERE rolname = :l"),
+                                     {"l": login}).scalar())
+    except Exception:
+        return False
+
+
 def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None = None,
-            now: datetime | None = None) -> tuple[SignedIn, Engine]:
+            now: datetime | None = None, lookup: Engine | None = None) -> tuple[SignedIn, Engine]:
+    """lookup: an engine the app already holds (the platform's), used only to explain a failure."""
     login = login.strip().lower()
     if not login or not password:
         raise UserError("Type your sign-in name and your password.")
@@ -66,6 +80,8 @@ def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None
             me = conn.execute(text("SELECT * FROM compliance.whoami()")).one()
     except OperationalError as exc:
         engine.dispose()
+        if "password authentication failed" in str(exc.orig).lower() and _password_expired(lookup, login):
+            raise UserError("Your password has expired; ask an administrator to set a new one.") from exc
         raise UserError(describe_sign_in_error(exc)) from exc
     if not me.groups:
         engine.dispose()

@@ -31,6 +31,7 @@ class Badge:
     key: str  # allergy | iep | plan504 | low_balance
     text: str
     desk: str  # the desk that owns it
+    record_type: str | None = None  # health | specialed: opening it is a logged sensitive view
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,14 @@ def load_profile(conn: Connection, student_usi: int) -> StudentProfile | None:
         row = conn.execute(text("SELECT allergens, severe_allergy FROM health.student_alert_flags "
                                 "WHERE student_usi = :u"), {"u": student_usi}).first()
         if row:
-            badges.append(Badge("allergy", f"{'Severe allergy' if row[1] else 'Allergy'}: {row[0]}", "nurse"))
+            badges.append(Badge("allergy", f"{'Severe allergy' if row[1] else 'Allergy'}: {row[0]}", "nurse", "health"))
     if _may_read(conn, "specialed.iep") and conn.execute(text(
             "SELECT 1 FROM specialed.iep WHERE student_usi = :u AND iep_status = 'Active'"), {"u": student_usi}).first():
-        badges.append(Badge("iep", "IEP", "nurse"))
+        badges.append(Badge("iep", "IEP", "nurse", "specialed"))
     if _may_read(conn, "specialed.plan_504") and conn.execute(text(
             "SELECT 1 FROM specialed.plan_504 WHERE student_usi = :u AND plan_status = 'Active'"),
             {"u": student_usi}).first():
-        badges.append(Badge("plan504", "504 plan", "nurse"))
+        badges.append(Badge("plan504", "504 plan", "nurse", "specialed"))
     if _may_read(conn, "cafeteria.student_meal_plans"):
         balance = conn.execute(text("SELECT account_balance FROM cafeteria.student_meal_plans "
                                     "WHERE student_usi = :u AND is_active"), {"u": student_usi}).scalar()

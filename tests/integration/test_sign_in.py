@@ -60,3 +60,13 @@ def test_bad_login_requests_are_refused_before_reaching_the_database(demo_engine
             create_staff_login(c, "t_short", "short", 1, ("so_teacher",))
         with pytest.raises(UserError, match="is not one"):
             create_staff_login(c, "t_badrole", "a-long-password", 1, ("superuser",))
+
+
+def test_an_expired_password_is_told_so(demo_engine, demo_logins):
+    with demo_engine.begin() as c:
+        staff = c.execute(text("SELECT staffusi FROM edfi.staff ORDER BY staffusi DESC LIMIT 1 OFFSET 1")).scalar()
+        create_staff_login(c, "t_expired_clerk", "a-long-password", staff, ("so_front_office",))
+        c.execute(text("ALTER ROLE t_expired_clerk VALID UNTIL '2020-01-01'"))
+    with pytest.raises(UserError) as err:
+        sign_in(demo_engine.url, "t_expired_clerk", "a-long-password", lookup=demo_engine)
+    assert err.value.message == "Your password has expired; ask an administrator to set a new one."

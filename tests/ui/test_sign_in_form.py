@@ -215,3 +215,32 @@ def test_no_sql_runs_on_the_ui_thread_while_working(window, qtbot, run_async, ru
     finally:
         event.remove(window.user_engine, "before_cursor_execute", record)
     assert threads and main not in threads
+
+
+def test_opening_a_health_record_asks_why_once_and_logs_every_view(window, qtbot, run_async, demo_engine):
+    from sqlalchemy import text
+
+    assert type_and_sign_in(qtbot, window, "demo_nurse", DEMO_PASSWORD, run_async)
+    with demo_engine.connect() as c:
+        usi = c.execute(text("SELECT student_usi FROM health.allergies ORDER BY student_usi DESC LIMIT 1")).scalar()
+    asked = []
+    window.ask_reason = lambda name, kind: asked.append((name, kind)) or "Student feels unwell; checking allergies"
+    assert run_async(window.open_profile(usi))
+    badge = next(b for b in window.profile_panel.badge_buttons if "llergy" in b.text())
+    assert run_async(window.open_sensitive_record(usi, "health", "nurse"))
+    assert run_async(window.open_sensitive_record(usi, "health", "nurse"))
+    assert len(asked) == 1 and asked[0][1] == "health"
+    assert window.current_desk_key() == "nurse"
+    with demo_engine.connect() as c:
+        views = c.execute(text("SELECT user_id, justification, data_categories FROM compliance.audit_logs "
+                               "WHERE operation = 'VIEW' AND record_id = :r ORDER BY id"),
+                          {"r": f'{{"studentusi": {usi}}}'}).all()
+    assert views[-2:] == [("demo_nurse", "Student feels unwell; checking allergies", ["health"])] * 2
+    assert badge.accessibleName().endswith("(opens the nurse desk)")
+
+
+def test_no_reason_no_record(window, qtbot, run_async, demo_engine):
+    assert type_and_sign_in(qtbot, window, "demo_nurse", DEMO_PASSWORD, run_async)
+    window.ask_reason = lambda name, kind: None  # the nurse cancels the question
+    assert not run_async(window.open_sensitive_record(3, "health", "nurse"))
+    assert window.progress_label.text() == "The record was not opened: a reason is needed to open it."

@@ -13,6 +13,7 @@ BADGE_COLOURS = {"allergy": "#9b1c1c", "iep": "#1f3a5f", "plan504": "#1f3a5f", "
 
 class StudentProfilePanel(QFrame):
     desk_requested = Signal(str)
+    record_requested = Signal(int, str, str)  # student_usi, record type (health/specialed), desk
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +42,7 @@ class StudentProfilePanel(QFrame):
         self.setVisible(False)
 
     def show_profile(self, p: StudentProfile) -> None:
+        self.student_usi = p.student_usi
         self.name.setText(p.name)
         bits = [f"Student id {p.student_unique_id}", p.grade_level or "", p.school_name or ""]
         if p.birth_date:
@@ -54,7 +56,11 @@ class StudentProfilePanel(QFrame):
             btn.setAccessibleName(f"{badge.text} (opens the {badge.desk} desk)")
             btn.setStyleSheet(f"background: {BADGE_COLOURS.get(badge.key, '#1f3a5f')}; color: #ffffff; "
                               "border-radius: 10px; padding: 3px 10px; font-weight: 600;")
-            btn.clicked.connect(lambda _c=False, d=badge.desk: self.desk_requested.emit(d))
+            if badge.record_type:
+                btn.clicked.connect(lambda _c=False, b=badge: self.record_requested.emit(
+                    self.student_usi, b.record_type, b.desk))
+            else:
+                btn.clicked.connect(lambda _c=False, d=badge.desk: self.desk_requested.emit(d))
             self.badges.addWidget(btn)
             self.badge_buttons.append(btn)
         lines = []
