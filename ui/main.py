@@ -17,6 +17,8 @@ log = logging.getLogger("school_office.ui")
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="school-office")
     p.add_argument("--demo", action="store_true", help="load the demo district on first start of an empty database")
+    p.add_argument("--kiosk", choices=("cafeteria", "library", "attendance"),
+                   help="open one desk full screen without window controls; it locks when idle")
     p.add_argument("--screenshot", metavar="DIR", help="sign in as the demo administrator, save every screen as "
                                                         "PNG files in DIR, and exit")
     return p.parse_args(argv)
@@ -67,15 +69,28 @@ def main(argv: list[str] | None = None) -> int:
 
         return open_session(platform.engine.url, login, password, lookup=platform.engine)
 
-    window = MainWindow(events, UiSettings(), start, sign_in=sign_in)
+    def verify(platform, login: str, password: str):
+        from app.security.session import verify_credentials
+
+        return verify_credentials(platform.engine.url, login, password)
+
+    import os
+
+    idle = float(os.environ.get("SCHOOL_OFFICE_KIOSK_IDLE_SECONDS", "120"))
+    window = MainWindow(events, UiSettings(), start, sign_in=sign_in, kiosk=args.kiosk, verify=verify,
+                        idle_seconds=idle)
 
     def failed(message: str) -> None:
         show_startup_failure(window, message)
+        window._may_close = True  # a kiosk that cannot start must still close
         app.quit()
 
     events.platform_failed.connect(failed)
     window.resize(1200, 760)
-    window.show()
+    if args.kiosk:
+        window.showFullScreen()
+    else:
+        window.show()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     if args.screenshot:

@@ -54,9 +54,12 @@ QStatusBar QLabel { color: #1b2733; padding: 0 10px; }
 
 class MainWindow(QMainWindow):
     def __init__(self, events: AppEvents, settings: UiSettings, start_platform: Callable[[], object],
-                 sign_in: Callable[[object, str, str], tuple] | None = None) -> None:
+                 sign_in: Callable[[object, str, str], tuple] | None = None, *, kiosk: str | None = None,
+                 verify: Callable[[object, str, str], tuple] | None = None,
+                 idle_seconds: float = 120, clock: Callable[[], float] | None = None) -> None:
         """sign_in(platform, login, password) -> (SignedIn, Engine); None runs without sign-in
-        (tools and tests that work as the platform's own database user)."""
+        (tools and tests that work as the platform's own database user). kiosk: one desk's key for
+        kiosk mode; verify(platform, login, password) -> roles checks credentials to unlock it."""
         super().__init__()
         self.events = events
         self.settings = settings
@@ -128,6 +131,10 @@ class MainWindow(QMainWindow):
             self.screens.addWidget(self.sign_in_form)
             self.screens.setCurrentWidget(self.sign_in_form)
         self.setCentralWidget(self.screens)
+        self.kiosk = kiosk
+        self._may_close = True
+        if kiosk is not None:
+            self._setup_kiosk(verify, idle_seconds, clock)
 
         self.db_label = QLabel("PostgreSQL: starting…")
         self.dynamo_label = QLabel("DynamoDB: starting…")
@@ -169,9 +176,72 @@ class MainWindow(QMainWindow):
         self.desk_list.setCurrentRow(row)
         return True
 
+    # -- kiosk mode ---------------------------------------------------------------------------
+    def _setup_kiosk(self, verify, idle_seconds: float, clock) -> None:
+        import time as _time
+
+        from ui.screens.kiosk.kiosk_lock import IdleWatcher, LockScreen
+
+        self._may_close = False
+        self.desk_list.setVisible(False)
+        self.setWindowFlags(self.windowFlags() | Qt.WindowType.FramelessWindowHint
+                            | Qt.WindowType.WindowStaysOnTopHint)
+        self._verify = verify
+        self.lock_screen = LockScreen(lambda login, pw: self._verify(self.platform, login, pw))
+        self.lock_screen.unlocked.connect(self._kiosk_unlocked)
+        self.screens.addWidget(self.lock_screen)
+        self.idle_watcher = IdleWatcher(idle_seconds, clock or _time.monotonic, self)
+        self.idle_watcher.idle.connect(self.lock)
+        QShortcut(QKeySequence("Ctrl+Shift+Q"), self, activated=self._ask_to_leave_kiosk)
+
+    def lock(self) -> None:
+        if self.user is None:
+            return
+        self.screens.setCurrentWidget(self.lock_screen)
+        self.lock_screen.lock_for(self.user.login, self.user.display_name)
+
+    def is_locked(self) -> bool:
+        return self.kiosk is not None and self.screens.currentWidget() is self.lock_screen
+
+    def _kiosk_unlocked(self) -> None:
+        self.screens.setCurrentWidget(self.workspace)
+        self.idle_watcher.start()
+
+    async def leave_kiosk(self, login: str, password: str) -> bool:
+        """Kiosk mode ends only for an administrator's sign-in."""
+        try:
+            groups = await run_op(self._verify, self.platform, login, password)
+        except OpFailed as err:
+            self.progress_label.setText(err.message)
+            return False
+        if "so_admin" not in groups:
+            self.progress_label.setText("Only an administrator may leave kiosk mode.")
+            return False
+        self._may_close = True
+        self.close()
+        return True
+
+    def _ask_to_leave_kiosk(self) -> None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        login, ok = QInputDialog.getText(self, "Leave kiosk mode", "Administrator sign-in name:")
+        if not ok:
+            return
+        password, ok = QInputDialog.getText(self, "Leave kiosk mode", "Administrator password:",
+                                            QLineEdit.EchoMode.Password)
+        if ok:
+            asyncio.ensure_future(self.leave_kiosk(login, password))
+
     def on_signed_in(self, user, engine) -> None:
         from app.services.record_views import ViewJustifications
 
+        if self.kiosk is not None:
+            desk = next(d for d in DESKS if d.key == self.kiosk)
+            if not desk.allowed_for(user.groups):
+                engine.dispose()
+                self.sign_in_form.message.setText(
+                    f"This station is the {desk.title} kiosk; sign in with a sign-in that may use that desk.")
+                return
         self.user, self.user_engine = user, engine
         self.justifications = ViewJustifications()  # reasons are asked again in each sign-in session
         self.settings.last_login = user.login
@@ -184,6 +254,11 @@ class MainWindow(QMainWindow):
         keys = [d.key for d in DESKS]
         target = last if last in keys and allowed[keys.index(last)] else keys[allowed.index(True)]
         self.desk_list.setCurrentRow(keys.index(target))
+        if self.kiosk is not None:
+            for row, d in enumerate(DESKS):
+                self.desk_list.item(row).setHidden(d.key != self.kiosk)
+            self.desk_list.setCurrentRow([d.key for d in DESKS].index(self.kiosk))
+            self.idle_watcher.start()
         self.screens.setCurrentWidget(self.workspace)
         self.desk_list.setFocus()
         self.events.signed_in.emit(user)
@@ -257,6 +332,10 @@ class MainWindow(QMainWindow):
         self.outbox_label.setText(f"Outbox: {waiting} waiting" if waiting else "Outbox: all delivered")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        if not self._may_close:
+            event.ignore()
+            self.progress_label.setText("Leaving kiosk mode needs an administrator: press Ctrl+Shift+Q.")
+            return
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         if self.user_engine is not None:

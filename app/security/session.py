@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
@@ -109,3 +110,20 @@ def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None
             "ExpirationTime": int(expires.timestamp()),
         })
     return user, engine
+
+
+def verify_credentials(base_url: URL, login: str, password: str) -> tuple[str, ...]:
+    """Check a login and password by connecting once; returns the login's School Office roles.
+    Used to unlock a kiosk and to leave kiosk mode (administrator credentials)."""
+    login = login.strip().lower()
+    if not login or not password:
+        raise UserError("Type the sign-in name and the password.")
+    engine = create_engine(_user_url(base_url, login, password), poolclass=NullPool,
+                           connect_args={"connect_timeout": 5, "application_name": "school-office"})
+    try:
+        with engine.connect() as conn:
+            return tuple(conn.execute(text("SELECT groups FROM compliance.whoami()")).scalar() or ())
+    except OperationalError as exc:
+        raise UserError(describe_sign_in_error(exc)) from exc
+    finally:
+        engine.dispose()
