@@ -11,3 +11,4 @@ class AppEvents(QObject):
     dynamo_status_changed = Signal(str)
     operation_failed = Signal(str)
     signed_in = Signal(object)  # app.security.session.SignedIn
+    connection_changed = Signal(bool)  # the database went away (False) or came back (True)

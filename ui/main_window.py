@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -357,6 +357,10 @@ class MainWindow(QMainWindow):
             self.events.platform_failed.emit(err.message)
             return False
         self.platform = platform
+        self.db_online = True
+        self._monitor = QTimer(self, interval=5000)
+        self._monitor.timeout.connect(lambda: asyncio.ensure_future(self.check_connection()))
+        self._monitor.start()
         if self.sign_in_form is not None:
             self.sign_in_form.setEnabled(True)
             self.sign_in_form.focus_first_field()
@@ -371,6 +375,38 @@ class MainWindow(QMainWindow):
             self.events.outbox_counted.emit(await run_op(waiting_count, platform.engine))
         except OpFailed as err:
             log.warning("could not count the outbox: %s", err.message)
+        return True
+
+    async def check_connection(self) -> bool:
+        """Ping the database off the UI thread. When it goes away the status bar says so and
+        nothing typed on screen is touched; pooled connections are re-made when it returns."""
+        from sqlalchemy import text
+
+        from ui.ops import get_executor
+
+        if self.platform is None:
+            return False
+
+        def ping():
+            with self._engine().connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(get_executor(), ping)
+        except Exception:
+            if self.db_online:
+                log.warning("database connection lost", exc_info=True)
+                self.db_online = False
+                self.db_label.setText("PostgreSQL: connection lost; reconnecting…")
+                self.progress_label.setText("The database cannot be reached. What you typed stays on screen; "
+                                            "try saving again once the connection is back.")
+                self.events.connection_changed.emit(False)
+            return False
+        if not self.db_online:
+            self.db_online = True
+            self.db_label.setText(self.platform.database_label)
+            self.progress_label.setText("Connection to the database is back.")
+            self.events.connection_changed.emit(True)
         return True
 
     def _shipper_reported(self, result) -> None:
