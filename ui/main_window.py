@@ -84,7 +84,8 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, desk.key)
             self.desk_list.addItem(item)
             if desk.key == "administration":
-                self.administration = AdministrationPage(self._engine)
+                self.administration = AdministrationPage(
+                    self._engine, dynamo=lambda: self.platform.dynamo_client if self.platform else None)
                 self.pages.addWidget(self.administration)
             else:
                 self.pages.addWidget(DeskPage(desk))
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
             self.screens.addWidget(self.sign_in_form)
             self.screens.setCurrentWidget(self.sign_in_form)
         self.setCentralWidget(self.screens)
+        QWidget.setTabOrder(self.desk_list, self.search_box.field)  # desks, then search, then the page
         self.kiosk = kiosk
         self._may_close = True
         if kiosk is not None:
@@ -339,6 +341,12 @@ class MainWindow(QMainWindow):
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         if self.user_engine is not None:
+            try:
+                from app.security.session import end_session
+
+                end_session(self.user_engine, self.user)  # one quick insert into the outbox
+            except Exception:
+                log.warning("could not record the end of the session", exc_info=True)
             self.user_engine.dispose()
             self.user_engine = None
         if self.platform is not None:

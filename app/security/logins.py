@@ -48,6 +48,31 @@ def create_staff_login(conn: Connection, login: str, password: str, staff_usi: i
     return StaffLogin(login, staff_usi, tuple(groups))
 
 
+def link_staff_to_schools(conn: Connection, staff_usi: int, school_ids: tuple[int, ...], school_year: int) -> None:
+    """The schools a staff member works at (edfi.StaffSchoolAssociation): a clerk's row-level
+    security follows them."""
+    regular = conn.execute(text(
+        "SELECT descriptorid FROM edfi.descriptor WHERE discriminator = 'edfi.ProgramAssignmentDescriptor' "
+        "AND codevalue = 'Regular Education'")).scalar_one()
+    for school_id in school_ids:
+        conn.execute(text(
+            "INSERT INTO edfi.staffschoolassociation (staffusi, schoolid, programassignmentdescriptorid, schoolyear) "
+            "VALUES (:u, :s, :p, :y) ON CONFLICT DO NOTHING"),
+            {"u": staff_usi, "s": school_id, "p": regular, "y": school_year})
+
+
+def staff_choices(conn: Connection) -> list[tuple[int, str]]:
+    """Staff members for the Administration desk's picker: (StaffUSI, 'Last, First (S00012)')."""
+    return [(r[0], f"{r[1]}, {r[2]} ({r[3]})") for r in conn.execute(text(
+        "SELECT staffusi, lastsurname, firstname, staffuniqueid FROM edfi.staff ORDER BY lastsurname, firstname"))]
+
+
+def school_choices(conn: Connection) -> list[tuple[int, str]]:
+    return [tuple(r) for r in conn.execute(text(
+        "SELECT s.schoolid, eo.nameofinstitution FROM edfi.school s JOIN edfi.educationorganization eo "
+        "ON eo.educationorganizationid = s.schoolid ORDER BY 2"))]
+
+
 def _check_password(password: str) -> None:
     if len(password) < 10:
         raise UserError("The password is too short; use at least 10 characters.")

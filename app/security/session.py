@@ -112,6 +112,17 @@ def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None
     return user, engine
 
 
+def end_session(engine: Engine, user: SignedIn, now: datetime | None = None) -> None:
+    """Sign-out: overwrite the session's item with an expiry of now (same key, so it replaces it)."""
+    ended = now or datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        enqueue(conn, "UserSessions", {
+            "SessionId": user.session_id, "UserId": user.login, "StaffUniqueId": user.staff_unique_id,
+            "Workstation": user.workstation, "Groups": list(user.groups), "EndedAt": iso_utc(ended),
+            "ExpirationTime": int(ended.timestamp()),
+        })
+
+
 def verify_credentials(base_url: URL, login: str, password: str) -> tuple[str, ...]:
     """Check a login and password by connecting once; returns the login's School Office roles.
     Used to unlock a kiosk and to leave kiosk mode (administrator credentials)."""

@@ -91,3 +91,65 @@ def test_only_an_administrator_may_read_the_audit_trail(qtbot, demo_engine, run_
         assert p.audit_model.rowCount() == 0
     finally:
         teacher.dispose()
+
+
+def test_an_administrator_creates_a_sign_in_for_a_clerk(page, run_async, demo_engine):
+    from ui.screens.administration.new_sign_in_dialog import NewSignIn, NewSignInDialog
+
+    with demo_engine.connect() as c:
+        staff_usi, school = c.execute(text(
+            "SELECT st.staffusi, w.schoolid FROM edfi.staff st JOIN edfi.staffschoolassociation w USING (staffusi) "
+            "WHERE NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = st.loginid) ORDER BY st.staffusi LIMIT 1")).one()
+        other_school = c.execute(text("SELECT min(schoolid) FROM edfi.school WHERE schoolid <> :s"),
+                                 {"s": school}).scalar()
+    seen = {}
+
+    def fill(staff, schools):  # what the administrator ticks in the dialog
+        d = NewSignInDialog(staff, schools)
+        seen["staff"], seen["schools"] = d.staff.count(), len(d.school_boxes)
+        return NewSignIn("t_new_clerk", "first-password-1", staff_usi, ("so_front_office",), (other_school,))
+
+    page.ask_new_sign_in = fill
+    assert run_async(page.new_sign_in())
+    assert seen["staff"] > 10 and seen["schools"] == 3
+    assert page.logins_message.text() == "t_new_clerk can now sign in."
+    user, engine = sign_in(demo_engine.url, "t_new_clerk", "first-password-1")
+    try:
+        assert user.groups == ("so_front_office",) and user.staff_usi == staff_usi
+        assert set(user.school_ids) == {school, other_school}
+    finally:
+        engine.dispose()
+
+
+def test_a_sign_in_needs_a_school(page, run_async):
+    from ui.screens.administration.new_sign_in_dialog import NewSignIn
+
+    assert not run_async(page.create_sign_in(NewSignIn("t_nowhere", "first-password-1", 1, ("so_teacher",), ())))
+    assert page.logins_message.text() == "Tick at least one school the staff member works at."
+
+
+def test_active_workstations_come_from_dynamodb_user_sessions(qtbot, admin_engine, demo_engine, platform, run_async):
+    from app.security.session import end_session
+    from app.sync.shipper import OutboxShipper
+
+    page = AdministrationPage(lambda: admin_engine, dynamo=lambda: platform.dynamo_client)
+    qtbot.addWidget(page)
+    user, engine = sign_in(demo_engine.url, "demo_librarian", DEMO_PASSWORD, workstation="LIBRARY-DESK")
+    shipper = OutboxShipper(demo_engine, lambda: platform.dynamo_client)
+    while shipper.ship_once(ignore_backoff=True).delivered:
+        pass
+    assert run_async(page.refresh_sessions()) >= 1
+    rows = [(r.login, r.workstation) for r in page.sessions_model.rows if r.session_id == user.session_id]
+    assert rows == [("demo_librarian", "LIBRARY-DESK")]
+    end_session(engine, user)  # signing out overwrites the item with an expiry of now
+    engine.dispose()
+    while shipper.ship_once(ignore_backoff=True).delivered:
+        pass
+    run_async(page.refresh_sessions())
+    assert user.session_id not in [r.session_id for r in page.sessions_model.rows]
+
+
+def test_without_dynamodb_the_page_says_so(page, run_async):
+    assert run_async(page.refresh_sessions()) == -1
+    assert page.sessions_message.text() == \
+        "DynamoDB is not available, so active workstations cannot be listed now."

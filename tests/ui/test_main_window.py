@@ -142,3 +142,20 @@ def test_status_bar_follows_the_shipper(make_window, qtbot):
         threading.Thread(target=w._shipper_reported, args=(ShipResult(0, 3, 3, "EndpointConnectionError"),)).start()
     qtbot.waitUntil(lambda: w.dynamo_label.text().startswith("DynamoDB: unavailable"))
     assert w.outbox_label.text() == "Outbox: 3 waiting"
+
+
+def test_main_window_tab_order_desks_then_search(make_window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window(lambda: None)
+    w.raise_()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w.desk_list.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is w.desk_list)
+    qtbot.keyClick(w.desk_list, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is w.search_box.field
+    assert w.search_box.field.accessibleName() == "Find a student"
+    qtbot.keyClick(w.search_box.field, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is w.desk_list
+    qtbot.keyClick(w, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)

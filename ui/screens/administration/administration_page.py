@@ -39,9 +39,10 @@ def _qdate(d: date) -> QDate:
 
 class AdministrationPage(QWidget):
     def __init__(self, engine: Callable[[], object], *, choose_csv_path: Callable[[], str] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 dynamo: Callable[[], object] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._engine = engine
+        self._dynamo = dynamo or (lambda: None)
         self._choose_csv_path = choose_csv_path or self._ask_csv_path
         self.setAccessibleName("Administration desk")
         title = QLabel("Administration", objectName="deskTitle")
@@ -49,6 +50,7 @@ class AdministrationPage(QWidget):
         self.tabs.setAccessibleName("Administration sections")
         self.tabs.addTab(self._audit_tab(), "Audit trail")
         self.tabs.addTab(self._logins_tab(), "Staff sign-ins")
+        self.tabs.addTab(self._sessions_tab(), "Active workstations")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
         layout.addWidget(title)
@@ -150,11 +152,12 @@ class AdministrationPage(QWidget):
         self.logins_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.logins_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.refresh_button = QPushButton("Refresh")
+        self.new_button = QPushButton("New sign-in…")
         self.reset_button = QPushButton("Reset password…")
         self.disable_button = QPushButton("Turn off sign-in")
         self.logins_message = QLabel("")
         buttons = QHBoxLayout()
-        for b in (self.refresh_button, self.reset_button, self.disable_button):
+        for b in (self.refresh_button, self.new_button, self.reset_button, self.disable_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(tab)
@@ -163,6 +166,7 @@ class AdministrationPage(QWidget):
         layout.addWidget(self.logins_view, 1)
         self.refresh_button.clicked.connect(lambda: self._spawn(self.refresh_logins()))
         self.reset_button.clicked.connect(self._reset_clicked)
+        self.new_button.clicked.connect(lambda: self._spawn(self.new_sign_in()))
         self.disable_button.clicked.connect(lambda: self._spawn(self.disable_selected()))
         return tab
 
@@ -175,6 +179,48 @@ class AdministrationPage(QWidget):
         self.logins_model.set_rows(rows)
         self.logins_message.setText(f"{len(rows)} sign-ins")
         return len(rows)
+
+    async def new_sign_in(self) -> bool:
+        """Ask for the new sign-in in a dialog, then create it, link the staff member to the chosen
+        schools and grant the roles, in one transaction."""
+        from app.security.logins import school_choices, staff_choices
+
+        try:
+            staff, schools = await run_op(self._with_conn(lambda c: (staff_choices(c), school_choices(c))))
+        except OpFailed as err:
+            self.logins_message.setText(err.message)
+            return False
+        value = self.ask_new_sign_in(staff, schools)
+        if value is None:
+            return False
+        return await self.create_sign_in(value)
+
+    def ask_new_sign_in(self, staff, schools):  # replaceable in tests: a dialog is outside their control
+        from ui.screens.administration.new_sign_in_dialog import NewSignInDialog
+
+        dialog = NewSignInDialog(staff, schools, self)
+        return dialog.value() if dialog.exec() else None
+
+    async def create_sign_in(self, value) -> bool:
+        from app.domain.school_calendar import school_year_for
+        from app.errors import UserError
+        from app.security.logins import create_staff_login, link_staff_to_schools
+
+        def work():
+            if not value.school_ids:
+                raise UserError("Tick at least one school the staff member works at.")
+            with self._engine().begin() as conn:
+                link_staff_to_schools(conn, value.staff_usi, value.school_ids, school_year_for(date.today()))
+                create_staff_login(conn, value.login, value.password, value.staff_usi, value.groups)
+
+        try:
+            await run_op(work, disable=(self.new_button,))
+        except OpFailed as err:
+            self.logins_message.setText(err.message)
+            return False
+        await self.refresh_logins()
+        self.logins_message.setText(f"{value.login} can now sign in.")
+        return True
 
     def selected_login(self) -> str | None:
         idx = self.logins_view.currentIndex()
@@ -218,6 +264,41 @@ class AdministrationPage(QWidget):
         await self.refresh_logins()
         self.logins_message.setText(done.format(login=login))
         return True
+
+    # -- active workstations (DynamoDB UserSessions) ---------------------------------------
+    def _sessions_tab(self) -> QWidget:
+        from ui.screens.administration.audit_table_model import SessionsTableModel
+
+        tab = QWidget()
+        self.sessions_model = SessionsTableModel(self)
+        self.sessions_view = QTableView()
+        self.sessions_view.setModel(self.sessions_model)
+        self.sessions_view.setAccessibleName("Active workstations")
+        self.sessions_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.sessions_button = QPushButton("Refresh")
+        self.sessions_message = QLabel("")
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.sessions_button, 0)
+        layout.addWidget(self.sessions_message)
+        layout.addWidget(self.sessions_view, 1)
+        self.sessions_button.clicked.connect(lambda: self._spawn(self.refresh_sessions()))
+        return tab
+
+    async def refresh_sessions(self) -> int:
+        from app.dynamo.sessions import active_sessions
+
+        client = self._dynamo()
+        if client is None:
+            self.sessions_message.setText("DynamoDB is not available, so active workstations cannot be listed now.")
+            return -1
+        try:
+            rows = await run_op(active_sessions, client, disable=(self.sessions_button,))
+        except OpFailed:
+            self.sessions_message.setText("DynamoDB did not answer, so active workstations cannot be listed now.")
+            return -1
+        self.sessions_model.set_rows(rows)
+        self.sessions_message.setText(f"{len(rows)} active sign-ins (new ones appear once delivered from the outbox)")
+        return len(rows)
 
     @staticmethod
     def _spawn(coro) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+from app.dynamo.sessions import ActiveSession
 from app.services.audit_trail import COLUMNS, AuditEntry
 from app.services.staff_logins import LoginRow
 
@@ -58,3 +59,15 @@ class LoginsTableModel(_DtoTableModel):
         return [r.login, r.staff_name or "(not linked)", r.staff_unique_id or "",
                 ", ".join(g.removeprefix("so_").replace("_", " ") for g in r.roles),
                 "yes" if r.can_sign_in else "turned off"][column]
+
+
+class SessionsTableModel(_DtoTableModel):
+    HEADERS = ("Sign-in", "Staff id", "Workstation", "Signed in (UTC)", "Expires (UTC)")
+    COL_LOGIN, COL_STAFF_ID, COL_WORKSTATION, COL_STARTED, COL_EXPIRES = range(5)
+
+    def cell(self, s: ActiveSession, column: int) -> str:
+        import datetime as _dt
+
+        expires = _dt.datetime.fromtimestamp(s.expires_at, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+        return [s.login, s.staff_unique_id or "", s.workstation or "", (s.started_at or "")[:16].replace("T", " "),
+                expires][column]
