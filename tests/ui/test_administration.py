@@ -153,3 +153,20 @@ def test_without_dynamodb_the_page_says_so(page, run_async):
     assert run_async(page.refresh_sessions()) == -1
     assert page.sessions_message.text() == \
         "DynamoDB is not available, so active workstations cannot be listed now."
+
+
+def test_an_administrator_resets_a_password(page, run_async, demo_engine):
+    with demo_engine.begin() as c:
+        staff = c.execute(text("SELECT max(staffusi) FROM edfi.staff")).scalar()
+        create_staff_login(c, "t_forgetful", "old-password-1", staff, ("so_librarian",))
+    run_async(page.refresh_logins())
+    page.logins_view.selectRow([r.login for r in page.logins_model.rows].index("t_forgetful"))
+    assert run_async(page.reset_selected("brand-new-password"))
+    assert page.logins_message.text() == "Password changed for t_forgetful."
+    with pytest.raises(UserError, match="not right"):
+        sign_in(demo_engine.url, "t_forgetful", "old-password-1")
+    user, engine = sign_in(demo_engine.url, "t_forgetful", "brand-new-password")
+    engine.dispose()
+    assert user.groups == ("so_librarian",)
+    assert not run_async(page.reset_selected("short"))
+    assert page.logins_message.text() == "The password is too short; use at least 10 characters."
