@@ -168,5 +168,6 @@ def test_an_administrator_resets_a_password(page, run_async, demo_engine):
     user, engine = sign_in(demo_engine.url, "t_forgetful", "brand-new-password")
     engine.dispose()
     assert user.groups == ("so_librarian",)
+    page.logins_view.selectRow([r.login for r in page.logins_model.rows].index("t_forgetful"))
     assert not run_async(page.reset_selected("short"))
     assert page.logins_message.text() == "The password is too short; use at least 10 characters."
