@@ -1,0 +1,140 @@
+"""Taking attendance against the real demo district (each test rolls its changes back)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+
+import pytest
+from sqlalchemy import text
+
+from app.errors import UserError
+from app.services.attendance import Mark, SectionKey, load_roster, present_marks, save_roster
+from tests.conftest import DEMO_AS_OF
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 20, 14, 5, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def conn(demo_engine):
+    with demo_engine.connect() as c:
+        tx = c.begin()
+        yield c
+        tx.rollback()
+
+
+def section(conn, school_short: str, period: str) -> SectionKey:
+    row = conn.execute(text(
+        "SELECT s.localcoursecode, s.schoolid, s.schoolyear, s.sectionidentifier, s.sessionname FROM edfi.section s "
+        "JOIN edfi.sectionclassperiod p USING (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname) "
+        "JOIN edfi.educationorganization eo ON eo.educationorganizationid = s.schoolid "
+        "WHERE eo.shortnameofinstitution = :s AND p.classperiodname = :p AND s.sessionname LIKE '%Fall%' "
+        "ORDER BY (SELECT count(*) FROM edfi.studentsectionassociation a WHERE a.sectionidentifier = "
+        "s.sectionidentifier AND a.schoolid = s.schoolid AND a.sessionname = s.sessionname) DESC, "
+        "s.sectionidentifier LIMIT 1"), {"s": school_short, "p": period}).one()
+    return SectionKey(*row)
+
+
+def test_a_past_day_reopens_with_what_was_saved(conn):
+    key = section(conn, "RHS", "Period 2")
+    roster = load_roster(conn, key, date(2026, 11, 19))
+    assert 10 <= len(roster.lines) <= 28
+    assert all(line.mark is not None for line in roster.lines) and roster.taken
+    assert {"In Attendance", "Excused Absence", "Unexcused Absence", "Tardy"} <= set(roster.codes)
+    assert [line.name for line in roster.lines] == sorted(line.name for line in roster.lines)
+
+
+def test_saving_a_roster_marks_rolls_up_and_queues_records(conn):
+    key = section(conn, "RHS", "Period 1")
+    roster = load_roster(conn, key, DEMO_AS_OF)
+    assert not roster.taken
+    marks = present_marks(roster)
+    absent, late = roster.lines[0].student_usi, roster.lines[1].student_usi
+    marks[absent] = Mark("Unexcused Absence")
+    marks[late] = Mark("Tardy", time(8, 12))
+    result = save_roster(conn, key, DEMO_AS_OF, marks, actor="S00042", now=NOW, today=DEMO_AS_OF)
+    assert result.saved == len(roster.lines) and result.changed == len(roster.lines)
+    again = load_roster(conn, key, DEMO_AS_OF)
+    assert {line.student_usi: line.mark.code for line in again.lines} == {u: m.code for u, m in marks.items()}
+    assert next(line for line in again.lines if line.student_usi == late).mark.arrival == time(8, 12)
+    # one period missed out of six is a partial day; the late student's day is Tardy
+    assert result.daily[absent] == "Partial" and result.daily[late] == "Tardy"
+    daily = dict(conn.execute(text(
+        "SELECT e.studentusi, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
+        "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.eventdate = :d AND e.studentusi = ANY(:u)"),
+        {"d": DEMO_AS_OF, "u": [absent, late]}).all())
+    assert daily == {absent: "Partial", late: "Tardy"}
+    activities = conn.execute(text("SELECT count(*) FROM sync.dynamo_outbox WHERE target_table = 'StudentActivityLogs' "
+                                   "AND item->'Details'->>'date' = :d AND item->'Details'->>'section' = :s"),
+                              {"d": DEMO_AS_OF.isoformat(), "s": key.section_identifier}).scalar()
+    assert activities == len(roster.lines)
+
+
+def test_a_homeroom_absence_notifies_the_primary_contact_once(conn):
+    key = section(conn, "RES", "Homeroom")
+    roster = load_roster(conn, key, DEMO_AS_OF)
+    marks = present_marks(roster)
+    absent = roster.lines[3].student_usi
+    marks[absent] = Mark("Excused Absence")
+    result = save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
+    assert result.daily[absent] == "Excused Absence"
+    save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)  # saved again: same notification key
+    items = conn.execute(text("SELECT item FROM sync.dynamo_outbox WHERE target_table = 'NotificationQueue'")).scalars()
+    mine = [i for i in items if i["Date"] == DEMO_AS_OF.isoformat()]
+    assert len({(i["PK"], i["SK"]) for i in mine}) == 1
+    primary = conn.execute(text(
+        "SELECT c.contactuniqueid FROM edfi.studentcontactassociation a JOIN edfi.contact c USING (contactusi) "
+        "WHERE a.studentusi = :u ORDER BY a.primarycontactstatus DESC, a.contactpriority LIMIT 1"), {"u": absent}).scalar()
+    assert mine[0]["PK"] == f"USER#{primary}" and "excused absence" in mine[0]["Message"]
+
+
+def test_a_late_change_is_allowed_and_audited(conn):
+    key = section(conn, "RMS", "Period 3")
+    day = date(2026, 11, 18)
+    roster = load_roster(conn, key, day)
+    student = roster.lines[0]
+    marks = {line.student_usi: line.mark for line in roster.lines}
+    new = "Excused Absence" if student.mark.code != "Excused Absence" else "In Attendance"
+    marks[student.student_usi] = Mark(new)
+    result = save_roster(conn, key, day, marks, now=NOW, today=DEMO_AS_OF)
+    assert result.changed == 1
+    ops = conn.execute(text(
+        "SELECT operation, coalesce(old_values, new_values)->>'studentusi' FROM compliance.audit_logs "
+        "WHERE table_name = 'edfi.studentsectionattendanceevent' AND timestamp >= now() - interval '1 minute' "
+        "AND coalesce(old_values, new_values)->>'studentusi' = :u"), {"u": str(student.student_usi)}).all()
+    assert {o for o, _ in ops} == {"DELETE", "INSERT"}
+
+
+@pytest.mark.parametrize("day,today,expected", [
+    (date(2026, 11, 21), date(2026, 11, 30), "Saturday, November 21, 2026 is not a school day"),
+    (date(2026, 11, 26), date(2026, 11, 30), "Thursday, November 26, 2026 is not a school day"),  # Thanksgiving
+    (date(2026, 11, 23), DEMO_AS_OF, "cannot be taken before the day comes"),
+])
+def test_days_that_cannot_be_taken(conn, day, today, expected):
+    key = section(conn, "RHS", "Period 1")
+    roster = load_roster(conn, key, date(2026, 11, 19))
+    with pytest.raises(UserError, match=expected):
+        save_roster(conn, key, day, present_marks(roster), now=NOW, today=today)
+
+
+def test_a_student_not_in_the_section_is_named_and_nothing_is_saved(conn):
+    key = section(conn, "RHS", "Period 1")
+    roster = load_roster(conn, key, DEMO_AS_OF)
+    outsider = conn.execute(text("SELECT studentusi, firstname || ' ' || lastsurname FROM edfi.student "
+                                 "WHERE studentusi <> ALL(:u) ORDER BY studentusi LIMIT 1"),
+                            {"u": [line.student_usi for line in roster.lines]}).one()
+    marks = present_marks(roster)
+    marks[outsider[0]] = Mark("In Attendance")
+    with pytest.raises(UserError) as err:
+        save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
+    assert err.value.message == f"{outsider[1]} is not enrolled in this section on November 20; remove them from the roster."
+    assert not load_roster(conn, key, DEMO_AS_OF).taken
+
+
+def test_an_unknown_code_is_named(conn):
+    key = section(conn, "RHS", "Period 1")
+    roster = load_roster(conn, key, DEMO_AS_OF)
+    marks = present_marks(roster)
+    marks[roster.lines[0].student_usi] = Mark("Sleeping")
+    with pytest.raises(UserError, match="Sleeping is not an attendance code"):
+        save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
