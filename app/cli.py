@@ -5,7 +5,7 @@
     school-office-admin status                   where the data lives, and how many records wait
     school-office-admin ship                     deliver waiting DynamoDB records now
     school-office-admin set-password             keep the DATABASE_URL password in the OS keyring
-    school-office-admin bench seed|search [--json]
+    school-office-admin bench seed|search|attendance|timeline [--json]
 
 Errors print one sentence and exit with status 2; details go to the log file.
 """
@@ -125,12 +125,16 @@ def cmd_bench(args) -> int:
     from app.bench import benches
     from app.bench.report import emit
 
-    platform = _platform(args, migrate=False, start_dynamo=False)
+    platform = _platform(args, migrate=False, start_dynamo=args.which == "timeline")
     try:
         if args.which == "seed":
             result = benches.bench_seed(platform.engine, students=args.students)
-        else:
+        elif args.which == "search":
             result = benches.bench_search(platform.engine)
+        elif args.which == "attendance":
+            result = benches.bench_attendance(platform.engine)
+        else:
+            result = benches.bench_timeline(platform.engine, platform.dynamo_client)
     finally:
         platform.close()
     emit(result, args.json)
@@ -151,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("set-password", help="store the database password in the OS keyring").set_defaults(
         func=cmd_set_password)
     b = sub.add_parser("bench", help="benchmarks with a same-run baseline")
-    b.add_argument("which", choices=["seed", "search"])
+    b.add_argument("which", choices=["seed", "search", "attendance", "timeline"])
     b.add_argument("--students", type=int, default=100_000)
     b.add_argument("--json", action="store_true", help="print only the JSON result line")
     b.set_defaults(func=cmd_bench)

@@ -41,6 +41,8 @@ def recreate_bench_database(engine: Engine) -> Engine:
 
 
 def open_bench_database(engine: Engine) -> Engine:
+    from app.db.migrate import migrate
+
     bench = create_engine(engine.url.set(database=f"{engine.url.database}_bench"))
     try:
         with bench.connect() as conn:
@@ -50,6 +52,7 @@ def open_bench_database(engine: Engine) -> Engine:
         raise UserError("There is no benchmark district yet; run school-office-admin bench seed first.") from exc
     if n == 0:
         raise UserError("The benchmark district is empty; run school-office-admin bench seed first.")
+    migrate(bench)  # a district seeded by an older version gets the newest schema first
     return bench
 
 
@@ -143,3 +146,112 @@ def bench_search(engine: Engine, samples: int = 300, seed: int = 11) -> dict:
             "goal": "name_search p95_ms < 20"}
 
 
+
+
+def _bench_section(conn) -> tuple:
+    """A 35-student section in the bench district (made once): the roster the goal speaks of."""
+    from app.services.attendance import SectionKey
+
+    row = conn.execute(text(
+        "SELECT schoolid, schoolyear, sessionname, begindate, enddate FROM edfi.session "
+        "WHERE sessionname LIKE '%Fall%' ORDER BY schoolid DESC LIMIT 1")).one()
+    key = SectionKey("ALG1", row.schoolid, row.schoolyear, "BENCH-35", row.sessionname)
+    exists = conn.execute(text("SELECT 1 FROM edfi.section WHERE sectionidentifier = 'BENCH-35'")).first()
+    if not exists:
+        conn.execute(text("INSERT INTO edfi.section (localcoursecode, schoolid, schoolyear, sectionidentifier, "
+                          "sessionname, sectionname) VALUES ('ALG1', :s, :y, 'BENCH-35', :n, 'Benchmark roster')"),
+                     {"s": row.schoolid, "y": row.schoolyear, "n": row.sessionname})
+        conn.execute(text("INSERT INTO edfi.sectionclassperiod (localcoursecode, schoolid, schoolyear, "
+                          "sectionidentifier, sessionname, classperiodname) VALUES ('ALG1', :s, :y, 'BENCH-35', :n, "
+                          "'Period 1')"), {"s": row.schoolid, "y": row.schoolyear, "n": row.sessionname})
+        conn.execute(text(
+            "INSERT INTO edfi.studentsectionassociation (begindate, localcoursecode, schoolid, schoolyear, "
+            "sectionidentifier, sessionname, studentusi) SELECT :b, 'ALG1', :s, :y, 'BENCH-35', :n, studentusi "
+            "FROM edfi.studentschoolassociation WHERE schoolid = :s ORDER BY studentusi LIMIT 35"),
+            {"b": row.begindate, "s": row.schoolid, "y": row.schoolyear, "n": row.sessionname})
+    days = list(conn.execute(text(
+        "SELECT e.date FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d "
+        "ON d.descriptorid = e.calendareventdescriptorid WHERE e.schoolid = :s AND d.codevalue = 'Instructional day' "
+        "AND e.date BETWEEN :b AND least(:e, current_date) ORDER BY e.date DESC LIMIT 2"),
+        {"s": row.schoolid, "b": row.begindate, "e": row.enddate}).scalars())
+    return key, days[0], days[-1]
+
+
+def bench_attendance(engine: Engine, samples: int = 60) -> dict:
+    from app.bench.report import summary_ms
+    from app.services.attendance import Mark, save_roster
+
+    bench = open_bench_database(engine)
+    try:
+        with bench.begin() as conn:
+            key, day, other_day = _bench_section(conn)
+            usis = list(conn.execute(text(
+                "SELECT studentusi FROM edfi.studentsectionassociation WHERE sectionidentifier = 'BENCH-35' "
+                "ORDER BY studentusi")).scalars())
+            present = conn.execute(text("SELECT descriptorid FROM edfi.descriptor WHERE codevalue = 'In Attendance' "
+                                        "AND discriminator = 'edfi.AttendanceEventCategoryDescriptor'")).scalar()
+        roster_t, insert_t = [], []
+        for i in range(samples + 5):
+            marks = {u: Mark("In Attendance") for u in usis}
+            marks[usis[i % len(usis)]] = Mark("Unexcused Absence")  # each save changes something
+            t = time.perf_counter()
+            with bench.begin() as conn:
+                save_roster(conn, key, day, marks, today=day)
+            if i >= 5:
+                roster_t.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            with bench.begin() as conn:  # the baseline: one row into the same table, same triggers
+                conn.execute(text(
+                    "INSERT INTO edfi.studentsectionattendanceevent (attendanceeventcategorydescriptorid, eventdate, "
+                    "localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi) "
+                    "VALUES (:c, :d, 'ALG1', :s, :y, 'BENCH-35', :n, :u)"),
+                    {"c": present, "d": other_day, "s": key.school_id, "y": key.school_year, "n": key.session_name,
+                     "u": usis[0]})
+            if i >= 5:
+                insert_t.append(time.perf_counter() - t)
+            with bench.begin() as conn:
+                conn.execute(text("DELETE FROM edfi.studentsectionattendanceevent WHERE sectionidentifier = 'BENCH-35' "
+                                  "AND eventdate = :d"), {"d": other_day})
+    finally:
+        bench.dispose()
+    roster, single = summary_ms(roster_t), summary_ms(insert_t)
+    return {"name": "attendance", "roster_students": len(usis), "roster_save": roster,
+            "baseline": "single-row insert into the same table (with its audit trigger), same run",
+            "baseline_insert": single, "ratio": round(roster["p50_ms"] / single["p50_ms"], 2), "better": "lower",
+            "goal": "ratio <= 5 (a roster save within 5 single-row inserts)"}
+
+
+def bench_timeline(engine: Engine, dynamo, records: int = 300, samples: int = 100) -> dict:
+    """A student's 50 newest activity records from DynamoDB, next to a single GetItem."""
+    from datetime import datetime, timedelta, timezone
+
+    from app.bench.report import summary_ms
+    from app.dynamo.timeline import student_timeline
+    from app.sync.outbox import student_activity_item
+    from app.sync.shipper import to_dynamo
+
+    if dynamo is None:
+        raise UserError("DynamoDB is not available, so the timeline bench cannot run; start DynamoDB and try again.")
+    student = "BENCH-TIMELINE"
+    start = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    items = [student_activity_item(student, f"B{i:05d}", start + timedelta(minutes=7 * i), "attendance.marked",
+                                   {"n": i}) for i in range(records)]
+    for i in range(0, len(items), 25):
+        dynamo.batch_write_item(RequestItems={"StudentActivityLogs": [
+            {"PutRequest": {"Item": to_dynamo(it)}} for it in items[i:i + 25]]})
+    newest = items[-1]
+    query_t, get_t = [], []
+    for i in range(samples + 5):
+        t = time.perf_counter()
+        page = student_timeline(dynamo, student, limit=50)
+        if i >= 5:
+            query_t.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        dynamo.get_item(TableName="StudentActivityLogs", Key={"PK": {"S": newest["PK"]}, "SK": {"S": newest["SK"]}})
+        if i >= 5:
+            get_t.append(time.perf_counter() - t)
+    assert len(page.items) == 50 and page.items[0].details["n"] == records - 1
+    q, g = summary_ms(query_t), summary_ms(get_t)
+    return {"name": "timeline", "records": records, "newest_50": q,
+            "baseline": "GetItem of one activity record, same table, same run", "baseline_get": g,
+            "ratio": round(q["p50_ms"] / g["p50_ms"], 2), "better": "lower"}

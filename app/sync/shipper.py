@@ -74,7 +74,7 @@ class OutboxShipper:
             elif rows:
                 done, undone, error = self._deliver(client, rows)
                 if done:
-                    conn.execute(text("DELETE FROM sync.dynamo_outbox WHERE outbox_id = ANY(:ids)"), {"ids": done})
+                    conn.execute(text("DELETE FROM sync.dynamo_outbox WHERE outbox_id = ANY(CAST(:ids AS bigint[]))"), {"ids": done})
                 if undone:
                     self._defer(conn, [r for r in rows if r.outbox_id in set(undone)], error or "not processed")
                 delivered, failed = len(done), len(undone)

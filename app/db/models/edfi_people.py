@@ -471,4 +471,8 @@ Index("idx_ssa_school", studentschoolassociation.c.schoolid)
 Index("idx_ssa_active", studentschoolassociation.c.schoolid, studentschoolassociation.c.schoolyear,
       postgresql_where=studentschoolassociation.c.exitwithdrawdate.is_(None))
 Index("ux_staff_staffuniqueid", staff.c.staffuniqueid, unique=True)
+# Look-ups by student or teacher that the Ed-Fi keys (which lead with other columns) cannot serve:
+# a student's contacts, a teacher's sections (row-level security), a login's staff record.
+Index("ix_studentcontactassociation_studentusi", studentcontactassociation.c.studentusi)
+Index("ix_staff_loginid", staff.c.loginid)
 Index("ux_contact_contactuniqueid", contact.c.contactuniqueid, unique=True)

@@ -458,5 +458,8 @@ studentcompetencyobjective = table(
 # Design document section 14: attendance tracking.
 Index("idx_attendance_student_date", studentschoolattendanceevent.c.studentusi, studentschoolattendanceevent.c.eventdate)
 Index("idx_attendance_school_date", studentschoolattendanceevent.c.schoolid, studentschoolattendanceevent.c.eventdate)
+# A student's marks on a day (the daily roll-up, the student's own history).
+Index("ix_studentsectionattendanceevent_student_date", studentsectionattendanceevent.c.studentusi,
+      studentsectionattendanceevent.c.eventdate)
 Index("ix_studentsectionattendanceevent_section_date", studentsectionattendanceevent.c.schoolid,
       studentsectionattendanceevent.c.sectionidentifier, studentsectionattendanceevent.c.eventdate)

@@ -4,6 +4,8 @@ Column types, keys and references follow the Ed-Fi 5.2 ODS (edfi52_core_columns.
 the design document's. See docs/schema-deviations.md for where the two differ.
 """
 
+from sqlalchemy import Index
+
 from app.db.dsl import CK, FK, IX, UQ, C, table  # noqa: F401
 
 studentsectionassociation = table(
@@ -312,3 +314,8 @@ courseacademicsubject = table(
     pk=("academicsubjectdescriptorid", "coursecode", "educationorganizationid"),
     kind="child",
 )
+
+
+# A student's schedule (attendance roll-up, row-level security) and a teacher's sections.
+Index("ix_studentsectionassociation_studentusi", studentsectionassociation.c.studentusi)
+Index("ix_staffsectionassociation_staffusi", staffsectionassociation.c.staffusi)
