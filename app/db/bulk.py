@@ -15,7 +15,7 @@ class Copier:
     """COPY rows into tables on the connection's own transaction, counting rows per table."""
 
     def __init__(self, conn: Connection, *, audit_rows: bool = True) -> None:
-        """audit_rows=False suspends the tables' row triggers (the per-row audit trail) during each
+        """audit_rows=False suspends the tables' user triggers (the audit trail) during each
         COPY, in this transaction only; PostgreSQL allows that only to the tables' owner, so it
         serves the demo load run by the administrator, never an application role."""
         self.conn = conn

@@ -69,7 +69,7 @@ class Roster:
 class SaveResult:
     saved: int
     changed: int
-    daily: dict  # student_usi -> daily status code
+    daily: dict  # student_usi -> daily status code, for the students whose marks changed
 
 
 def attendance_codes(conn: Connection) -> dict[str, int]:
@@ -144,21 +144,28 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
         raise UserError(f"{who} is not enrolled in this section on {day:%B %d}; remove them from the roster.")
 
     usis = list(marks)
-    before = dict(conn.execute(text(
-        f"DELETE FROM edfi.studentsectionattendanceevent WHERE {_SECTION} AND eventdate = :day "
-        "AND studentusi = ANY(CAST(:usis AS int[])) RETURNING studentusi, attendanceeventcategorydescriptorid"),
-        {**key.params(), "day": day, "usis": usis}).all())
-    conn.execute(text(
-        "INSERT INTO edfi.studentsectionattendanceevent (attendanceeventcategorydescriptorid, eventdate, "
-        "localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi, arrivaltime) "
-        "SELECT c, :day, :lcc, :sid, :sy, :sec, :sess, u, a FROM unnest(CAST(:cats AS int[]), CAST(:usis AS int[]), "
-        "CAST(:arrivals AS time[])) AS x(c, u, a)"),
-        {**key.params(), "day": day, "cats": [codes[marks[u].code] for u in usis], "usis": usis,
-         "arrivals": [marks[u].arrival for u in usis]})
-    daily = _roll_up(conn, key, day, usis, codes, rule)
+    # Only what changed is written: a re-save that corrects one mark deletes and inserts one row
+    # (the audit trail records that change), not the whole roster again.
+    saved = {u: (c, a) for u, c, a in conn.execute(text(
+        f"SELECT studentusi, attendanceeventcategorydescriptorid, arrivaltime FROM edfi.studentsectionattendanceevent "
+        f"WHERE {_SECTION} AND eventdate = :day AND studentusi = ANY(CAST(:usis AS int[]))"),
+        {**key.params(), "day": day, "usis": usis}).all()}
+    changed = [u for u in usis if saved.get(u) != (codes[marks[u].code], marks[u].arrival)]
+    before = {u: saved[u][0] for u in changed if u in saved}
+    if changed:
+        conn.execute(text(
+            f"DELETE FROM edfi.studentsectionattendanceevent WHERE {_SECTION} AND eventdate = :day "
+            "AND studentusi = ANY(CAST(:usis AS int[]))"), {**key.params(), "day": day, "usis": list(before)})
+        conn.execute(text(
+            "INSERT INTO edfi.studentsectionattendanceevent (attendanceeventcategorydescriptorid, eventdate, "
+            "localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi, arrivaltime) "
+            "SELECT c, :day, :lcc, :sid, :sy, :sec, :sess, u, a FROM unnest(CAST(:cats AS int[]), "
+            "CAST(:usis AS int[]), CAST(:arrivals AS time[])) AS x(c, u, a)"),
+            {**key.params(), "day": day, "cats": [codes[marks[u].code] for u in changed], "usis": changed,
+             "arrivals": [marks[u].arrival for u in changed]})
+    daily = _roll_up(conn, key, day, changed, codes, rule) if changed else {}
 
     by_id = {v: k for k, v in codes.items()}
-    changed = [u for u in usis if before.get(u) != codes[marks[u].code]]
     activities = [student_activity_item(
         enrolled[u][1], f"ATT-{key.school_id}-{key.section_identifier}-{day:%Y%m%d}-{marks[u].code[:2].upper()}",
         now, "attendance.marked",

@@ -118,4 +118,4 @@ def export_csv(conn: Connection, f: AuditFilter) -> bytes:
 
 def audited_tables(conn: Connection) -> list[str]:
     return list(conn.execute(text("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger "
-                                  "WHERE tgname = 'audit_row' ORDER BY 1")).scalars())
+                                  "WHERE tgname = 'audit_upd' ORDER BY 1")).scalars())

@@ -179,7 +179,7 @@ def audited_tables(engine) -> list[tuple[str, list[str]]]:
             "array_agg(a.attname ORDER BY array_position(i.indkey::int2[], a.attnum)) "
             "FROM pg_trigger tg JOIN pg_index i ON i.indrelid = tg.tgrelid AND i.indisprimary "
             "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-            "WHERE tg.tgname = 'audit_row' GROUP BY 1 ORDER BY 1")).all()]
+            "WHERE tg.tgname = 'audit_upd' GROUP BY 1 ORDER BY 1")).all()]
 
 
 def test_every_table_holding_student_data_is_audited(demo_engine):
@@ -234,3 +234,23 @@ def test_only_administrators_manage_sign_ins_and_never_the_superuser(logins):
                 "SELECT compliance.create_staff_login('t_x', 'a-long-password', 1, ARRAY['pg_read_all_data'])"):
         with pytest.raises(DBAPIError, match="not a School Office sign-in|unknown School Office role"):
             run(admin, sql)
+
+
+def test_one_statement_touching_many_rows_audits_each_row(demo_engine):
+    with demo_engine.connect() as c:
+        tx = c.begin()
+        try:
+            n = c.execute(text("UPDATE library.checkouts SET renewal_count = 7 WHERE checkout_id <= 5")).rowcount
+            rows = c.execute(text(
+                "SELECT record_id, old_values->>'renewal_count', new_values->>'renewal_count' "
+                "FROM compliance.audit_logs WHERE table_name = 'library.checkouts' AND operation = 'UPDATE' "
+                "AND new_values->>'renewal_count' = '7' ORDER BY record_id")).all()
+            deleted = c.execute(text("DELETE FROM library.checkouts WHERE checkout_id IN (6, 7, 8)")).rowcount
+            gone = c.execute(text("SELECT count(*) FROM compliance.audit_logs WHERE table_name = 'library.checkouts' "
+                                  "AND operation = 'DELETE' AND new_values IS NULL AND old_values IS NOT NULL")).scalar()
+        finally:
+            tx.rollback()
+    assert n == 5 and len(rows) == 5
+    assert all(old == "0" and new == "7" for _, old, new in rows)
+    assert sorted(r[0] for r in rows) == sorted(f'{{"checkout_id": {i}}}' for i in range(1, 6))
+    assert deleted == 3 and gone >= 3
