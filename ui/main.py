@@ -100,8 +100,15 @@ def main(argv: list[str] | None = None) -> int:
 
         events.platform_failed.disconnect(failed)
         events.platform_failed.connect(lambda m: print(m, file=sys.stderr))
-        with loop:
-            written = loop.run_until_complete(capture(window, Path(args.screenshot)))
+        try:
+            with loop:
+                written = loop.run_until_complete(capture(window, Path(args.screenshot)))
+        except (Exception, SystemExit) as exc:
+            log.exception("screenshot mode failed")
+            print(f"The screenshots could not be made ({exc}); the details are in {log_path}.", file=sys.stderr)
+            window._may_close = True
+            window.close()
+            return 1
         window.close()
         print("\n".join(str(p) for p in written))
         return 0

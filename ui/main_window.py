@@ -338,6 +338,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.progress_label.setText("Leaving kiosk mode needs an administrator: press Ctrl+Shift+Q.")
             return
+        if getattr(self, "_monitor", None) is not None:
+            self._monitor.stop()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         if self.user_engine is not None:
@@ -367,7 +369,7 @@ class MainWindow(QMainWindow):
         self.platform = platform
         self.db_online = True
         self._monitor = QTimer(self, interval=5000)
-        self._monitor.timeout.connect(lambda: asyncio.ensure_future(self.check_connection()))
+        self._monitor.timeout.connect(self._check_connection_soon)
         self._monitor.start()
         if self.sign_in_form is not None:
             self.sign_in_form.setEnabled(True)
@@ -384,6 +386,14 @@ class MainWindow(QMainWindow):
         except OpFailed as err:
             log.warning("could not count the outbox: %s", err.message)
         return True
+
+    def _check_connection_soon(self) -> None:
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return
+        if not loop.is_closed():
+            loop.create_task(self.check_connection())
 
     async def check_connection(self) -> bool:
         """Ping the database off the UI thread. When it goes away the status bar says so and

@@ -43,7 +43,8 @@ def create_staff_login(conn: Connection, login: str, password: str, staff_usi: i
                         f"{', '.join(unknown) or 'none'} is not one.")
     if conn.execute(text("SELECT 1 FROM edfi.staff WHERE staffusi = :u"), {"u": staff_usi}).first() is None:
         raise UserError("That staff member does not exist; pick the staff record from the list.")
-    conn.execute(text("SELECT compliance.create_staff_login(:l, :p, :u, :g)"),
+    conn.execute(text("SELECT compliance.create_staff_login(CAST(:l AS text), CAST(:p AS text), CAST(:u AS integer), "
+                      "CAST(:g AS text[]))"),
                  {"l": login, "p": password, "u": staff_usi, "g": list(groups)})
     return StaffLogin(login, staff_usi, tuple(groups))
 
@@ -80,12 +81,13 @@ def _check_password(password: str) -> None:
 
 def reset_password(conn: Connection, login: str, password: str) -> None:
     _check_password(password)
-    conn.execute(text("SELECT compliance.set_login_password(:l, :p)"), {"l": login, "p": password})
+    conn.execute(text("SELECT compliance.set_login_password(CAST(:l AS text), CAST(:p AS text))"),
+                 {"l": login, "p": password})
 
 
 def disable_login(conn: Connection, login: str) -> None:
-    conn.execute(text("SELECT compliance.set_login_enabled(:l, false)"), {"l": login})
+    conn.execute(text("SELECT compliance.set_login_enabled(CAST(:l AS text), false)"), {"l": login})
 
 
 def enable_login(conn: Connection, login: str) -> None:
-    conn.execute(text("SELECT compliance.set_login_enabled(:l, true)"), {"l": login})
+    conn.execute(text("SELECT compliance.set_login_enabled(CAST(:l AS text), true)"), {"l": login})

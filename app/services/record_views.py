@@ -20,7 +20,7 @@ def log_view(conn: Connection, student_usi: int, record_type: str, justification
     reason = (justification or "").strip()
     if not reason:
         raise UserError("Say in a few words why you need this record (the legitimate educational interest).")
-    conn.execute(text("SELECT compliance.log_record_view(:u, :t, :j)"),
+    conn.execute(text("SELECT compliance.log_record_view(CAST(:u AS integer), CAST(:t AS text), CAST(:j AS text))"),
                  {"u": student_usi, "t": record_type, "j": reason[:500]})
 
 
