@@ -61,6 +61,9 @@ def platform(settings):
     assert p.dynamo_status.available, p.dynamo_status.describe()
     yield p
     p.close()
+    # Stop the session's PostgreSQL now: its data folder is deleted next, after which pgserver's
+    # exit hook could no longer stop it and the server would outlive the test run.
+    p.embedded_pg.server.cleanup()
 
 
 @pytest.fixture(scope="session")
