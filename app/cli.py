@@ -13,6 +13,7 @@ Errors print one sentence and exit with status 2; details go to the log file.
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 
 import logging
 import sys
@@ -23,34 +24,36 @@ from app.errors import UserError
 log = logging.getLogger("school_office.admin")
 
 
+@contextmanager
 def _platform(args, *, migrate: bool, start_dynamo: bool = True):
+    """The running platform for one command, closed (servers released) however the command ends."""
     from app.bootstrap import start_platform
     from app.config import load_settings
     from app.logging_setup import configure_logging
 
     settings = load_settings()
     configure_logging(settings.log_dir)
-    return start_platform(settings, migrate=migrate, start_dynamo=start_dynamo,
-                          on_status=lambda m: print(m, file=sys.stderr) if m != "Ready" else None)
+    platform = start_platform(settings, migrate=migrate, start_dynamo=start_dynamo,
+                              on_status=lambda m: print(m, file=sys.stderr) if m != "Ready" else None)
+    try:
+        yield platform
+    finally:
+        platform.close()
 
 
 def cmd_migrate(args) -> int:
     from app.db.migrate import head_revision
 
-    platform = _platform(args, migrate=True)
-    try:
+    with _platform(args, migrate=True) as platform:
         print(f"Database schema at revision {head_revision()}; Ed-Fi descriptors loaded.")
         print(platform.dynamo_status.describe())
-    finally:
-        platform.close()
     return 0
 
 
 def cmd_seed_demo(args) -> int:
     from app.services.demo_seed import seed_demo
 
-    platform = _platform(args, migrate=True, start_dynamo=False)
-    try:
+    with _platform(args, migrate=True, start_dynamo=False) as platform:
         as_of = date.fromisoformat(args.as_of) if args.as_of else None
         report = seed_demo(platform.engine, students=args.students, seed=args.seed, as_of=as_of)
         print(f"Loaded the demo district: {report.students} students, {report.rows} rows in {report.seconds:.1f} s "
@@ -59,29 +62,23 @@ def cmd_seed_demo(args) -> int:
 
         logins = create_demo_logins(platform.engine)
         print(f"Demo sign-ins ({DEMO_PASSWORD}): {', '.join(logins)}")
-    finally:
-        platform.close()
     return 0
 
 
 def cmd_status(args) -> int:
     from app.sync.outbox import waiting_count
 
-    platform = _platform(args, migrate=False)
-    try:
+    with _platform(args, migrate=False) as platform:
         print(platform.database_label)
         print(platform.dynamo_status.describe())
         print(f"DynamoDB outbox: {waiting_count(platform.engine)} records waiting")
-    finally:
-        platform.close()
     return 0
 
 
 def cmd_ship(args) -> int:
     from app.sync.shipper import OutboxShipper
 
-    platform = _platform(args, migrate=False)
-    try:
+    with _platform(args, migrate=False) as platform:
         shipper = OutboxShipper(platform.engine, platform.dynamo)
         total = 0
         while True:
@@ -91,8 +88,6 @@ def cmd_ship(args) -> int:
                 break
         print(f"Delivered {total} records; {r.waiting} waiting." + (f" Last error: {r.error}" if r.error else ""))
         return 0 if not r.error else 1
-    finally:
-        platform.close()
 
 
 def cmd_set_password(args) -> int:
@@ -125,8 +120,7 @@ def cmd_bench(args) -> int:
     from app.bench import benches
     from app.bench.report import emit
 
-    platform = _platform(args, migrate=False, start_dynamo=args.which == "timeline")
-    try:
+    with _platform(args, migrate=False, start_dynamo=args.which == "timeline") as platform:
         if args.which == "seed":
             result = benches.bench_seed(platform.engine, students=args.students)
         elif args.which == "search":
@@ -135,8 +129,6 @@ def cmd_bench(args) -> int:
             result = benches.bench_attendance(platform.engine)
         else:
             result = benches.bench_timeline(platform.engine, platform.dynamo_client)
-    finally:
-        platform.close()
     emit(result, args.json)
     return 0
 

@@ -343,13 +343,11 @@ class MainWindow(QMainWindow):
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         if self.user_engine is not None:
-            try:
-                from app.security.session import end_session
+            # Recording the end of the session is database work: it runs on a worker thread (which
+            # the interpreter lets finish at exit), never on the UI thread while the window closes.
+            from ui.ops import get_executor
 
-                end_session(self.user_engine, self.user)  # one quick insert into the outbox
-            except Exception:
-                log.warning("could not record the end of the session", exc_info=True)
-            self.user_engine.dispose()
+            get_executor().submit(_end_session_and_dispose, self.user_engine, self.user)
             self.user_engine = None
         if self.platform is not None:
             self.platform.close()
@@ -435,6 +433,17 @@ class MainWindow(QMainWindow):
                 f"DynamoDB: unavailable; {result.waiting} records wait safely in the outbox")
         elif result.delivered and self.platform is not None:
             self.events.dynamo_status_changed.emit(f"DynamoDB: connected ({self.platform.dynamo_status.endpoint})")
+
+
+def _end_session_and_dispose(engine, user) -> None:
+    from app.security.session import end_session
+
+    try:
+        end_session(engine, user)
+    except Exception:
+        log.warning("could not record the end of the session", exc_info=True)
+    finally:
+        engine.dispose()
 
 
 def show_startup_failure(parent: QWidget, message: str) -> None:

@@ -116,7 +116,17 @@ def test_teacher_sees_only_students_in_their_own_sections(logins, demo_engine):
     assert scalar(e, "SELECT count(DISTINCT studentusi) FROM edfi.studentsectionattendanceevent") == expected
     assert denied(e, "SELECT * FROM health.allergies")
     assert denied(e, "SELECT * FROM edfi.disciplineincident")
-    assert scalar(e, "SELECT count(*) FROM specialed.accommodations") >= 0
+    # accommodations are readable (teachers must honour them), and only for the teacher's own students
+    with demo_engine.connect() as c:
+        hidden_plan = c.execute(text(
+            "SELECT a.student_usi FROM specialed.accommodations a WHERE NOT EXISTS (SELECT 1 FROM "
+            "edfi.studentsectionassociation x JOIN edfi.staffsectionassociation t USING (localcoursecode, schoolid, "
+            "schoolyear, sectionidentifier, sessionname) JOIN edfi.staff st ON st.staffusi = t.staffusi "
+            "WHERE st.loginid = 'demo_teacher' AND x.studentusi = a.student_usi) LIMIT 1")).scalar()
+    assert hidden_plan is not None
+    visible = {r[0] for r in run(e, "SELECT DISTINCT student_usi FROM specialed.accommodations")}
+    assert hidden_plan not in visible
+    assert not denied(e, "SELECT accommodation_description FROM specialed.accommodations")
 
 
 def test_front_office_clerk_sees_only_their_schools_students(logins, demo_engine):
