@@ -8,7 +8,7 @@ Re-saving a day is a late change: the audit triggers record the old and new mark
 
 from __future__ import annotations
 
-
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.attendance_rollup import ABSENCES, PRESENT, PeriodMark, RollupRule, daily_status
 from app.errors import UserError
-from app.sync.outbox import enqueue_many, iso_utc, student_activity_item
+from app.sync.outbox import iso_utc, student_activity_item
 
 NOTIFICATION_DAYS = 30
 
@@ -86,19 +86,6 @@ def _section_title(conn: Connection, key: SectionKey) -> str:
     return title
 
 
-def _check_school_day(conn: Connection, key: SectionKey, day: date, today: date) -> None:
-    if day > today:
-        raise UserError(f"Attendance for {day:%A, %B %d} cannot be taken before the day comes; pick today or an "
-                        "earlier school day.")
-    instructional = conn.execute(text(
-        "SELECT EXISTS (SELECT 1 FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d "
-        "ON d.descriptorid = e.calendareventdescriptorid WHERE e.schoolid = :sid AND e.schoolyear = :sy "
-        "AND e.date = :day AND d.codevalue = 'Instructional day')"),
-        {"sid": key.school_id, "sy": key.school_year, "day": day}).scalar()
-    if not instructional:
-        raise UserError(f"{day:%A, %B %d, %Y} is not a school day at this school; pick a school day.")
-
-
 def load_roster(conn: Connection, key: SectionKey, day: date) -> Roster:
     title = _section_title(conn, key)
     rows = conn.execute(text(f"""
@@ -116,26 +103,96 @@ def load_roster(conn: Connection, key: SectionKey, day: date) -> Roster:
     return Roster(key, title, day, lines, tuple(attendance_codes(conn)))
 
 
+_SAVE_CHECK = f"""
+WITH codes AS (
+    SELECT json_object_agg(d.codevalue, d.descriptorid) AS m FROM edfi.descriptor d
+    JOIN edfi.attendanceeventcategorydescriptor a ON a.attendanceeventcategorydescriptorid = d.descriptorid),
+sec AS (SELECT coalesce(sectionname, sectionidentifier) AS title FROM edfi.section WHERE {_SECTION}),
+school_day AS (
+    SELECT EXISTS (SELECT 1 FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d
+                   ON d.descriptorid = e.calendareventdescriptorid WHERE e.schoolid = :sid AND e.schoolyear = :sy
+                   AND e.date = :day AND d.codevalue = 'Instructional day') AS ok),
+enrolled AS (
+    SELECT a.studentusi, s.studentuniqueid, s.firstname || ' ' || s.lastsurname AS name,
+           -- every class the student has at this school that day, with its mark so far and its minutes
+           (SELECT json_agg(json_build_array(
+                       x.localcoursecode = :lcc AND x.sectionidentifier = :sec AND x.sessionname = :sess
+                         AND x.schoolyear = :sy,
+                       ev.attendanceeventcategorydescriptorid, ev.arrivaltime,
+                       coalesce((SELECT extract(epoch FROM (m.endtime - m.starttime)) / 60
+                                 FROM edfi.sectionclassperiod p JOIN edfi.classperiodmeetingtime m
+                                   ON m.classperiodname = p.classperiodname AND m.schoolid = p.schoolid
+                                 WHERE p.localcoursecode = x.localcoursecode AND p.schoolid = x.schoolid
+                                   AND p.schoolyear = x.schoolyear AND p.sectionidentifier = x.sectionidentifier
+                                   AND p.sessionname = x.sessionname LIMIT 1), 50)))
+              FROM edfi.studentsectionassociation x
+              JOIN edfi.session ses ON ses.schoolid = x.schoolid AND ses.schoolyear = x.schoolyear
+               AND ses.sessionname = x.sessionname AND :day BETWEEN ses.begindate AND ses.enddate
+              LEFT JOIN edfi.studentsectionattendanceevent ev
+                     ON ev.studentusi = x.studentusi AND ev.eventdate = :day AND ev.localcoursecode = x.localcoursecode
+                    AND ev.schoolid = x.schoolid AND ev.schoolyear = x.schoolyear
+                    AND ev.sectionidentifier = x.sectionidentifier AND ev.sessionname = x.sessionname
+             WHERE x.studentusi = a.studentusi AND x.schoolid = :sid AND x.begindate <= :day
+               AND (x.enddate IS NULL OR x.enddate >= :day)) AS periods,
+           (SELECT c.contactuniqueid FROM edfi.studentcontactassociation ca
+              JOIN edfi.contact c ON c.contactusi = ca.contactusi WHERE ca.studentusi = a.studentusi
+             ORDER BY ca.primarycontactstatus DESC NULLS LAST, ca.contactpriority NULLS LAST LIMIT 1) AS contact
+      FROM edfi.studentsectionassociation a JOIN edfi.student s USING (studentusi)
+     WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day
+       AND (a.enddate IS NULL OR a.enddate >= :day) AND a.studentusi = ANY(CAST(:usis AS int[])))
+SELECT (SELECT m FROM codes), (SELECT title FROM sec), (SELECT ok FROM school_day), enrolled.*
+  FROM (SELECT 1) AS one LEFT JOIN enrolled ON true"""
+
+# One statement writes the changed marks (update a saved mark, insert a new one: no deletes, so
+# a teacher's sign-in needs no DELETE privilege), the daily statuses and the outbox records.
+_SAVE_WRITE = f"""
+WITH m AS (SELECT * FROM unnest(CAST(:cats AS int[]), CAST(:usis AS int[]), CAST(:arrivals AS time[]),
+                                CAST(:had AS boolean[])) AS m(c, u, a, had)),
+upd AS (UPDATE edfi.studentsectionattendanceevent e
+           SET attendanceeventcategorydescriptorid = m.c, arrivaltime = m.a,
+               lastmodifieddate = now() AT TIME ZONE 'utc'
+          FROM m WHERE m.had AND e.studentusi = m.u AND e.eventdate = :day
+           AND e.{_SECTION.replace(' AND ', ' AND e.')} RETURNING 1),
+ins AS (INSERT INTO edfi.studentsectionattendanceevent (attendanceeventcategorydescriptorid, eventdate,
+               localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi, arrivaltime)
+        SELECT m.c, :day, :lcc, :sid, :sy, :sec, :sess, m.u, m.a FROM m WHERE NOT m.had RETURNING 1),
+d AS (SELECT * FROM unnest(CAST(:dcats AS int[]), CAST(:dusis AS int[]), CAST(:durations AS numeric[]))
+          AS d(c, u, dur)),
+dupd AS (UPDATE edfi.studentschoolattendanceevent e
+            SET attendanceeventcategorydescriptorid = d.c, eventduration = d.dur,
+                lastmodifieddate = now() AT TIME ZONE 'utc'
+           FROM d WHERE e.studentusi = d.u AND e.eventdate = :day AND e.schoolid = :sid AND e.schoolyear = :sy
+         RETURNING e.studentusi),
+dins AS (INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate, schoolid,
+                schoolyear, sessionname, studentusi, eventduration)
+         SELECT d.c, :day, :sid, :sy, :sess, d.u, d.dur FROM d WHERE d.u NOT IN (SELECT studentusi FROM dupd)
+         RETURNING 1),
+outbox AS (INSERT INTO sync.dynamo_outbox (target_table, item)
+           SELECT o.t, o.i FROM unnest(CAST(:targets AS text[]), CAST(:items AS jsonb[])) AS o(t, i) RETURNING 1)
+SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins), (SELECT count(*) FROM outbox)"""
+
+
 def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, Mark], *,
                 actor: str | None = None, now: datetime | None = None, today: date | None = None,
                 rule: RollupRule = RollupRule()) -> SaveResult:
-    """Save every mark of the roster in the caller's transaction; nothing is saved if any is wrong."""
+    """Save every mark of the roster in the caller's transaction; nothing is saved if any is wrong.
+
+    Two round trips: one reads everything the checks and the roll-up need, one writes."""
     now = now or datetime.now(timezone.utc)
-    # A roster is a few dozen rows: starting parallel workers (which a poor row estimate on a
-    # large district invites) costs more than the whole look-up.
-    conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    _section_title(conn, key)
-    _check_school_day(conn, key, day, today or date.today())
-    codes = attendance_codes(conn)
+    today = today or date.today()
+    if day > today:
+        raise UserError(f"Attendance for {day:%A, %B %d} cannot be taken before the day comes; pick today or an "
+                        "earlier school day.")
+    rows = conn.execute(text(_SAVE_CHECK), {**key.params(), "day": day, "usis": list(marks)}).all()
+    codes, title, school_day = rows[0][0] or {}, rows[0][1], rows[0][2]
+    if title is None:
+        raise UserError(f"There is no section {key.section_identifier} in {key.session_name}; pick it from the list.")
+    if not school_day:
+        raise UserError(f"{day:%A, %B %d, %Y} is not a school day at this school; pick a school day.")
     bad = sorted({m.code for m in marks.values() if m.code not in codes})
     if bad:
-        raise UserError(f"{', '.join(bad)} is not an attendance code; use one of {', '.join(codes)}.")
-    enrolled = {r[0]: r for r in conn.execute(text(
-        f"SELECT a.studentusi, s.studentuniqueid, s.firstname || ' ' || s.lastsurname FROM "
-        f"edfi.studentsectionassociation a JOIN edfi.student s USING (studentusi) "
-        f"WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day "
-        f"AND (a.enddate IS NULL OR a.enddate >= :day) AND a.studentusi = ANY(CAST(:usis AS int[]))"),
-        {**key.params(), "day": day, "usis": list(marks)}).all()}
+        raise UserError(f"{', '.join(bad)} is not an attendance code; use one of {', '.join(sorted(codes))}.")
+    enrolled = {r[3]: r for r in rows if r[3] is not None}
     strangers = [u for u in marks if u not in enrolled]
     if strangers:
         names = dict(conn.execute(text("SELECT studentusi, firstname || ' ' || lastsurname FROM edfi.student "
@@ -143,101 +200,54 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
         who = ", ".join(names.get(u, f"student {u}") for u in strangers)
         raise UserError(f"{who} is not enrolled in this section on {day:%B %d}; remove them from the roster.")
 
-    usis = list(marks)
-    # Only what changed is written: a re-save that corrects one mark deletes and inserts one row
-    # (the audit trail records that change), not the whole roster again.
-    saved = {u: (c, a) for u, c, a in conn.execute(text(
-        f"SELECT studentusi, attendanceeventcategorydescriptorid, arrivaltime FROM edfi.studentsectionattendanceevent "
-        f"WHERE {_SECTION} AND eventdate = :day AND studentusi = ANY(CAST(:usis AS int[]))"),
-        {**key.params(), "day": day, "usis": usis}).all()}
-    changed = [u for u in usis if saved.get(u) != (codes[marks[u].code], marks[u].arrival)]
-    before = {u: saved[u][0] for u in changed if u in saved}
-    if changed:
-        conn.execute(text(
-            f"DELETE FROM edfi.studentsectionattendanceevent WHERE {_SECTION} AND eventdate = :day "
-            "AND studentusi = ANY(CAST(:usis AS int[]))"), {**key.params(), "day": day, "usis": list(before)})
-        conn.execute(text(
-            "INSERT INTO edfi.studentsectionattendanceevent (attendanceeventcategorydescriptorid, eventdate, "
-            "localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi, arrivaltime) "
-            "SELECT c, :day, :lcc, :sid, :sy, :sec, :sess, u, a FROM unnest(CAST(:cats AS int[]), "
-            "CAST(:usis AS int[]), CAST(:arrivals AS time[])) AS x(c, u, a)"),
-            {**key.params(), "day": day, "cats": [codes[marks[u].code] for u in changed], "usis": changed,
-             "arrivals": [marks[u].arrival for u in changed]})
-    daily = _roll_up(conn, key, day, changed, codes, rule) if changed else {}
-
     by_id = {v: k for k, v in codes.items()}
+    changed, had, before, daily = [], [], {}, {}
+    for u, mark in marks.items():
+        periods = enrolled[u][6] or []
+        saved = next(((p[1], p[2]) for p in periods if p[0]), (None, None))
+        arrival = mark.arrival.strftime("%H:%M:%S") if mark.arrival else None
+        if saved == (codes[mark.code], arrival):
+            continue
+        changed.append(u)
+        had.append(saved[0] is not None)
+        if saved[0] is not None:
+            before[u] = by_id.get(saved[0])
+        # this section's mark is the new one; another class not taken yet counts as present
+        day_marks = [PeriodMark(mark.code if p[0] else (by_id.get(p[1]) or PRESENT), int(p[3])) for p in periods]
+        daily[u] = daily_status(day_marks or [PeriodMark(mark.code, 50)], rule)
+    if not changed:
+        return SaveResult(len(marks), 0, {})
     activities = [student_activity_item(
-        enrolled[u][1], f"ATT-{key.school_id}-{key.section_identifier}-{day:%Y%m%d}-{marks[u].code[:2].upper()}",
+        enrolled[u][4], f"ATT-{key.school_id}-{key.section_identifier}-{day:%Y%m%d}-{marks[u].code[:2].upper()}",
         now, "attendance.marked",
         {"section": key.section_identifier, "date": day.isoformat(), "mark": marks[u].code,
-         "previous": by_id.get(before.get(u)), "daily": daily[u]}, actor) for u in changed]
-    enqueue_many(conn, "StudentActivityLogs", activities)
-    enqueue_many(conn, "NotificationQueue", _absence_notifications(conn, day, daily, enrolled, now))
-    return SaveResult(len(usis), len(changed), daily)
+         "previous": before.get(u), "daily": daily[u]}, actor) for u in changed]
+    notices = _absence_notifications(day, daily, enrolled, now)
+    items = [("StudentActivityLogs", a) for a in activities] + [("NotificationQueue", n) for n in notices]
+    conn.execute(text(_SAVE_WRITE), {
+        **key.params(), "day": day,
+        "cats": [codes[marks[u].code] for u in changed], "usis": changed,
+        "arrivals": [marks[u].arrival for u in changed], "had": had,
+        "dcats": [codes[daily[u]] for u in changed], "dusis": changed,
+        "durations": [1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0 for u in changed],
+        "targets": [t for t, _ in items], "items": [json.dumps(i, default=str) for _, i in items]})
+    return SaveResult(len(marks), len(changed), daily)
 
 
-def _roll_up(conn: Connection, key: SectionKey, day: date, usis: list[int], codes: dict[str, int],
-             rule: RollupRule) -> dict[int, str]:
-    """Recompute each student's daily status from all of that day's period marks at this school."""
-    # Every class the student has at this school that day; a period not taken yet counts as present.
-    rows = conn.execute(text("""
-        SELECT a.studentusi, coalesce(d.codevalue, :present),
-               coalesce((SELECT extract(epoch FROM (m.endtime - m.starttime)) / 60 FROM edfi.sectionclassperiod p
-                         JOIN edfi.classperiodmeetingtime m ON m.classperiodname = p.classperiodname
-                          AND m.schoolid = p.schoolid
-                         WHERE p.localcoursecode = a.localcoursecode AND p.schoolid = a.schoolid
-                           AND p.schoolyear = a.schoolyear AND p.sectionidentifier = a.sectionidentifier
-                           AND p.sessionname = a.sessionname LIMIT 1), 50)
-        FROM edfi.studentsectionassociation a
-        JOIN edfi.session ses ON ses.schoolid = a.schoolid AND ses.schoolyear = a.schoolyear
-         AND ses.sessionname = a.sessionname AND :day BETWEEN ses.begindate AND ses.enddate
-        LEFT JOIN edfi.studentsectionattendanceevent e
-               ON e.studentusi = a.studentusi AND e.eventdate = :day AND e.localcoursecode = a.localcoursecode
-              AND e.schoolid = a.schoolid AND e.schoolyear = a.schoolyear
-              AND e.sectionidentifier = a.sectionidentifier AND e.sessionname = a.sessionname
-        LEFT JOIN edfi.descriptor d ON d.descriptorid = e.attendanceeventcategorydescriptorid
-        WHERE a.schoolid = :sid AND a.studentusi = ANY(CAST(:usis AS int[])) AND a.begindate <= :day
-          AND (a.enddate IS NULL OR a.enddate >= :day)"""),
-        {"day": day, "sid": key.school_id, "usis": usis, "present": PRESENT}).all()
-    per: dict[int, list[PeriodMark]] = {}
-    for usi, code, minutes in rows:
-        per.setdefault(usi, []).append(PeriodMark(code, int(minutes)))
-    daily = {u: daily_status(per[u], rule) for u in usis}
-    conn.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE eventdate = :day AND schoolid = :sid "
-                      "AND schoolyear = :sy AND studentusi = ANY(CAST(:usis AS int[]))"),
-                 {"day": day, "sid": key.school_id, "sy": key.school_year, "usis": usis})
-    conn.execute(text(
-        "INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate, schoolid, "
-        "schoolyear, sessionname, studentusi, eventduration) "
-        "SELECT c, :day, :sid, :sy, :sess, u, d FROM unnest(CAST(:cats AS int[]), CAST(:usis AS int[]), "
-        "CAST(:durations AS numeric[])) AS x(c, u, d)"),
-        {"day": day, "sid": key.school_id, "sy": key.school_year, "sess": key.session_name,
-         "cats": [codes[daily[u]] for u in usis], "usis": usis,
-         "durations": [1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0 for u in usis]})
-    return daily
-
-
-def _absence_notifications(conn: Connection, day: date, daily: dict[int, str], enrolled: dict, now: datetime) -> list:
+def _absence_notifications(day: date, daily: dict[int, str], enrolled: dict, now: datetime) -> list:
     """One notification per absent student for their primary contact; the key is the student and
     the day, so saving the roster again overwrites it instead of notifying twice."""
-    absent = [u for u, code in daily.items() if code in ABSENCES]
-    if not absent:
-        return []
-    contacts = dict(conn.execute(text(
-        "SELECT DISTINCT ON (a.studentusi) a.studentusi, c.contactuniqueid FROM edfi.studentcontactassociation a "
-        "JOIN edfi.contact c ON c.contactusi = a.contactusi WHERE a.studentusi = ANY(CAST(:u AS int[])) "
-        "ORDER BY a.studentusi, a.primarycontactstatus DESC NULLS LAST, a.contactpriority NULLS LAST"),
-        {"u": absent}).all())
     stamp = iso_utc(datetime.combine(day, time(0), tzinfo=timezone.utc))
     out = []
-    for u in absent:
-        if u not in contacts:
+    for u, code in daily.items():
+        contact = enrolled[u][7]
+        if code not in ABSENCES or contact is None:
             continue
-        uid, name = enrolled[u][1], enrolled[u][2]
+        uid, name = enrolled[u][4], enrolled[u][5]
         out.append({
-            "PK": f"USER#{contacts[u]}", "SK": f"NOTIFICATION#{stamp}#ABS-{uid}-{day:%Y%m%d}",
-            "Type": "absence", "StudentUniqueId": uid, "Date": day.isoformat(), "Status": daily[u],
-            "Message": f"{name} was marked {daily[u].lower()} on {day:%A, %B %d}.", "CreatedAt": iso_utc(now),
+            "PK": f"USER#{contact}", "SK": f"NOTIFICATION#{stamp}#ABS-{uid}-{day:%Y%m%d}",
+            "Type": "absence", "StudentUniqueId": uid, "Date": day.isoformat(), "Status": code,
+            "Message": f"{name} was marked {code.lower()} on {day:%A, %B %d}.", "CreatedAt": iso_utc(now),
             "TTL": int((now + timedelta(days=NOTIFICATION_DAYS)).timestamp()),
         })
     return out

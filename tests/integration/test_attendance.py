@@ -99,10 +99,14 @@ def test_a_late_change_is_allowed_and_audited(conn):
     result = save_roster(conn, key, day, marks, now=NOW, today=DEMO_AS_OF)
     assert result.changed == 1
     ops = conn.execute(text(
-        "SELECT operation, coalesce(old_values, new_values)->>'studentusi' FROM compliance.audit_logs "
+        "SELECT operation, (old_values->>'attendanceeventcategorydescriptorid')::int, "
+        "(new_values->>'attendanceeventcategorydescriptorid')::int FROM compliance.audit_logs "
         "WHERE table_name = 'edfi.studentsectionattendanceevent' AND timestamp >= now() - interval '1 minute' "
         "AND coalesce(old_values, new_values)->>'studentusi' = :u"), {"u": str(student.student_usi)}).all()
-    assert {o for o, _ in ops} == {"DELETE", "INSERT"}
+    codes = dict(conn.execute(text("SELECT codevalue, descriptorid FROM edfi.descriptor "
+                                   "WHERE namespace LIKE '%AttendanceEventCategoryDescriptor'")).all())
+    # the correction is one audited update from the old mark to the new one: nothing is deleted
+    assert ops == [("UPDATE", codes[student.mark.code], codes[new])]
 
 
 @pytest.mark.parametrize("day,today,expected", [

@@ -87,6 +87,29 @@ disciplineincidentbehavior = table(
     kind="child",
 )
 
+disciplineincidentweapon = table(
+    "edfi", "disciplineincidentweapon", "Weapons involved in a discipline incident (Ed-Fi 5.2 DisciplineIncidentWeapon)",
+    C("incidentidentifier", "VARCHAR(36)"),
+    C("schoolid", "BIGINT"),
+    C("weapondescriptorid", "INT"),
+    FK(("incidentidentifier", "schoolid",), "edfi.disciplineincident", ("incidentidentifier", "schoolid",)),
+    FK(("weapondescriptorid",), "edfi.weapondescriptor", ("weapondescriptorid",)),
+    pk=("incidentidentifier", "schoolid", "weapondescriptorid",),
+    kind="child",
+)
+
+staffdisciplineincidentassociation = table(
+    "edfi", "staffdisciplineincidentassociation",
+    "Staff involved in a discipline incident (Ed-Fi 5.2 StaffDisciplineIncidentAssociation)",
+    C("incidentidentifier", "VARCHAR(36)"),
+    C("schoolid", "BIGINT"),
+    C("staffusi", "INT"),
+    FK(("incidentidentifier", "schoolid",), "edfi.disciplineincident", ("incidentidentifier", "schoolid",)),
+    FK(("staffusi",), "edfi.staff", ("staffusi",)),
+    pk=("incidentidentifier", "schoolid", "staffusi",),
+    kind="root",
+)
+
 disciplineaction = table(
     "edfi", "disciplineaction", "Discipline Action: Consequences assigned",
     C("disciplineactionidentifier", "VARCHAR(36)", comment="Unique action ID"),

@@ -1,0 +1,120 @@
+"""Discipline incidents: weapons and staff involved; audit on incident tables; corrections paired
+
+Ed-Fi 5.2 records the weapons of an incident in DisciplineIncidentWeapon and the staff involved
+in StaffDisciplineIncidentAssociation; the dean's desk needs both. The incident tables hold no
+student key, so migration 0002 did not attach the audit trigger to them: corrections to an
+incident must be in the audit trail too. A correction that changes part of a row's key (an
+attendance code, a discipline type) is now one UPDATE entry with its old and new values, paired
+by the row's id, instead of two halves.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-28
+"""
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+UPGRADE_SQL = r"""
+CREATE OR REPLACE FUNCTION compliance.audit_statement() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, compliance AS $$
+DECLARE
+    key_new text;
+    key_old text;
+    key_any text;
+    pairs text;
+    src text;
+    old_expr text;
+    new_expr text;
+BEGIN
+    SELECT string_agg(format('%L, n.%I', k, k), ', '), string_agg(format('%L, o.%I', k, k), ', '),
+           string_agg(format('%L, coalesce(n.%I, o.%I)', k, k, k), ', '),
+           string_agg(format('o.%I = n.%I', k, k), ' AND ')
+      INTO key_new, key_old, key_any, pairs
+      FROM unnest(TG_ARGV) AS k;
+    IF TG_OP = 'INSERT' THEN
+        src := 'new_rows n'; old_expr := 'NULL::jsonb'; new_expr := 'to_jsonb(n)'; key_any := key_new;
+    ELSIF TG_OP = 'DELETE' THEN
+        src := 'old_rows o'; old_expr := 'to_jsonb(o)'; new_expr := 'NULL::jsonb'; key_any := key_old;
+    ELSE
+        -- Root tables carry a row id that survives a change of the key (a corrected attendance
+        -- code is part of the key): pair old and new rows by it, so a correction is one entry.
+        IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = TG_RELID AND attname = 'id' AND NOT attisdropped) THEN
+            pairs := 'o.id = n.id';
+        END IF;
+        src := format('new_rows n FULL JOIN old_rows o ON %s', coalesce(pairs, 'false'));
+        old_expr := 'to_jsonb(o)'; new_expr := 'to_jsonb(n)';
+    END IF;
+    EXECUTE format(
+        'INSERT INTO compliance.audit_logs (user_id, application_user, workstation, session_id, table_name, '
+        'record_id, operation, old_values, new_values, user_agent, data_categories) '
+        'SELECT session_user, nullif(current_setting(''school_office.app_user'', true), ''''), '
+        'nullif(current_setting(''school_office.workstation'', true), ''''), '
+        'nullif(current_setting(''school_office.session_id'', true), ''''), %L, jsonb_build_object(%s)::text, '
+        '%L, %s, %s, nullif(current_setting(''application_name'', true), ''''), ARRAY[%L] FROM %s',
+        TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, coalesce(key_any, ''), TG_OP, old_expr, new_expr,
+        TG_TABLE_SCHEMA, src);
+    RETURN NULL;
+END;
+$$;
+
+CREATE TABLE edfi.disciplineincidentweapon (
+    incidentidentifier VARCHAR(36) NOT NULL,
+    schoolid BIGINT NOT NULL,
+    weapondescriptorid INTEGER NOT NULL,
+    createdate TIMESTAMP WITHOUT TIME ZONE DEFAULT (now() AT TIME ZONE 'utc') NOT NULL,
+    CONSTRAINT pk_disciplineincidentweapon PRIMARY KEY (incidentidentifier, schoolid, weapondescriptorid),
+    CONSTRAINT fk_disciplineincidentweapon_incidentidentifier_schoolid_68a6 FOREIGN KEY (incidentidentifier, schoolid)
+        REFERENCES edfi.disciplineincident (incidentidentifier, schoolid),
+    CONSTRAINT fk_disciplineincidentweapon_weapondescriptorid_weapondescriptor FOREIGN KEY (weapondescriptorid)
+        REFERENCES edfi.weapondescriptor (weapondescriptorid)
+);
+COMMENT ON TABLE edfi.disciplineincidentweapon IS
+    'Weapons involved in a discipline incident (Ed-Fi 5.2 DisciplineIncidentWeapon)';
+
+CREATE TABLE edfi.staffdisciplineincidentassociation (
+    incidentidentifier VARCHAR(36) NOT NULL,
+    schoolid BIGINT NOT NULL,
+    staffusi INTEGER NOT NULL,
+    discriminator VARCHAR(128),
+    createdate TIMESTAMP WITHOUT TIME ZONE DEFAULT (now() AT TIME ZONE 'utc') NOT NULL,
+    lastmodifieddate TIMESTAMP WITHOUT TIME ZONE DEFAULT (now() AT TIME ZONE 'utc') NOT NULL,
+    id UUID DEFAULT gen_random_uuid() NOT NULL,
+    CONSTRAINT pk_staffdisciplineincidentassociation PRIMARY KEY (incidentidentifier, schoolid, staffusi),
+    CONSTRAINT fk_staffdisciplineincidentassociation_incidentidentifie_e9e1 FOREIGN KEY (incidentidentifier, schoolid)
+        REFERENCES edfi.disciplineincident (incidentidentifier, schoolid),
+    CONSTRAINT fk_staffdisciplineincidentassociation_staffusi_staff FOREIGN KEY (staffusi) REFERENCES edfi.staff (staffusi)
+);
+COMMENT ON TABLE edfi.staffdisciplineincidentassociation IS
+    'Staff involved in a discipline incident (Ed-Fi 5.2 StaffDisciplineIncidentAssociation)';
+
+GRANT SELECT, INSERT, UPDATE ON edfi.disciplineincidentweapon, edfi.staffdisciplineincidentassociation TO so_dean;
+GRANT SELECT, INSERT, UPDATE, DELETE ON edfi.disciplineincidentweapon, edfi.staffdisciplineincidentassociation
+    TO so_registrar, so_admin;
+
+SELECT compliance.attach_audit('edfi.disciplineincident');
+SELECT compliance.attach_audit('edfi.disciplineincidentbehavior');
+SELECT compliance.attach_audit('edfi.disciplineincidentweapon');
+SELECT compliance.attach_audit('edfi.staffdisciplineincidentassociation');
+"""
+
+
+def upgrade() -> None:
+    op.execute(UPGRADE_SQL)
+
+
+def downgrade() -> None:
+    # audit_statement keeps pairing corrections by row id: the entries it writes stay valid for 0005.
+    op.execute("""
+        DROP TRIGGER IF EXISTS audit_ins ON edfi.disciplineincident;
+        DROP TRIGGER IF EXISTS audit_upd ON edfi.disciplineincident;
+        DROP TRIGGER IF EXISTS audit_del ON edfi.disciplineincident;
+        DROP TRIGGER IF EXISTS audit_ins ON edfi.disciplineincidentbehavior;
+        DROP TRIGGER IF EXISTS audit_upd ON edfi.disciplineincidentbehavior;
+        DROP TRIGGER IF EXISTS audit_del ON edfi.disciplineincidentbehavior;
+        DROP TABLE edfi.staffdisciplineincidentassociation;
+        DROP TABLE edfi.disciplineincidentweapon;
+    """)
