@@ -95,6 +95,45 @@ GRANT SELECT, INSERT, UPDATE ON edfi.disciplineincidentweapon, edfi.staffdiscipl
 GRANT SELECT, INSERT, UPDATE, DELETE ON edfi.disciplineincidentweapon, edfi.staffdisciplineincidentassociation
     TO so_registrar, so_admin;
 
+-- Registration must find a duplicate anywhere in the district, but a clerk's row-level security
+-- shows only their own schools' students: these two functions answer exactly that question
+-- (directory facts for the side-by-side comparison), nothing more.
+CREATE OR REPLACE FUNCTION compliance.find_student_duplicates(p_uid text, p_first text, p_last text, p_birth date)
+RETURNS TABLE (studentusi int, studentuniqueid text, name text, birthdate date, school text, grade text,
+               address text, contacts text, same_id boolean)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT s.studentusi, s.studentuniqueid::text, s.firstname || ' ' || s.lastsurname, s.birthdate,
+           (SELECT eo.nameofinstitution FROM edfi.studentschoolassociation a
+              JOIN edfi.educationorganization eo ON eo.educationorganizationid = a.schoolid
+             WHERE a.studentusi = s.studentusi ORDER BY a.entrydate DESC LIMIT 1)::text,
+           (SELECT d.codevalue FROM edfi.studentschoolassociation a
+              JOIN edfi.descriptor d ON d.descriptorid = a.entrygradeleveldescriptorid
+             WHERE a.studentusi = s.studentusi ORDER BY a.entrydate DESC LIMIT 1)::text,
+           (SELECT ad.streetnumbername || ', ' || ad.city FROM edfi.studenteducationorganizationassociationaddress ad
+             WHERE ad.studentusi = s.studentusi LIMIT 1)::text,
+           (SELECT string_agg(c.firstname || ' ' || c.lastsurname, ', ' ORDER BY ca.contactpriority)
+              FROM edfi.studentcontactassociation ca JOIN edfi.contact c ON c.contactusi = ca.contactusi
+             WHERE ca.studentusi = s.studentusi)::text,
+           s.studentuniqueid = p_uid
+      FROM edfi.student s
+     WHERE s.studentuniqueid = p_uid
+        OR (lower(s.lastsurname) = lower(p_last) AND lower(s.firstname) = lower(p_first) AND s.birthdate = p_birth)
+     ORDER BY s.studentuniqueid = p_uid DESC, s.studentusi
+     LIMIT 20;
+$$;
+
+CREATE OR REPLACE FUNCTION compliance.suggest_student_id() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT (coalesce(max(CAST(studentuniqueid AS bigint)), 100000) + 1)::text FROM edfi.student
+     WHERE studentuniqueid ~ '^[0-9]{1,15}$';
+$$;
+
+REVOKE ALL ON FUNCTION compliance.find_student_duplicates(text, text, text, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION compliance.suggest_student_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION compliance.find_student_duplicates(text, text, text, date)
+    TO so_front_office, so_registrar, so_admin;
+GRANT EXECUTE ON FUNCTION compliance.suggest_student_id() TO so_front_office, so_registrar, so_admin;
+
 SELECT compliance.attach_audit('edfi.disciplineincident');
 SELECT compliance.attach_audit('edfi.disciplineincidentbehavior');
 SELECT compliance.attach_audit('edfi.disciplineincidentweapon');
@@ -115,6 +154,8 @@ def downgrade() -> None:
         DROP TRIGGER IF EXISTS audit_ins ON edfi.disciplineincidentbehavior;
         DROP TRIGGER IF EXISTS audit_upd ON edfi.disciplineincidentbehavior;
         DROP TRIGGER IF EXISTS audit_del ON edfi.disciplineincidentbehavior;
+        DROP FUNCTION IF EXISTS compliance.find_student_duplicates(text, text, text, date);
+        DROP FUNCTION IF EXISTS compliance.suggest_student_id();
         DROP TABLE edfi.staffdisciplineincidentassociation;
         DROP TABLE edfi.disciplineincidentweapon;
     """)
