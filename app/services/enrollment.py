@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.school_calendar import school_year_for
 from app.errors import UserError
+from app.services.descriptor_ids import DescriptorIds
 from app.services.oneroster_sync import sync_student
 from app.sync.outbox import enqueue, student_activity_item
 
@@ -188,24 +189,7 @@ def family_contacts(conn: Connection, sibling_usi: int) -> list[FamilyContact]:
 
 
 # -- checks --------------------------------------------------------------------------------------
-class _Ids:
-    """Descriptor ids by type and code for one action (a handful of look-ups, cached)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.cache: dict[str, dict[str, int]] = {}
-
-    def get(self, type_name: str, code: str, field_name: str) -> int:
-        if type_name not in self.cache:
-            self.cache[type_name] = dict(self.conn.execute(text(
-                "SELECT codevalue, descriptorid FROM edfi.descriptor WHERE discriminator = :t"),
-                {"t": f"edfi.{type_name}"}).all())
-        if code not in self.cache[type_name]:
-            raise UserError(f"{field_name} \"{code}\" is not on the list; pick one from the list.")
-        return self.cache[type_name][code]
-
-
-def _check_entry(conn: Connection, ids: _Ids, school_id: int, grade: str, entry: date | None,
+def _check_entry(conn: Connection, ids: DescriptorIds, school_id: int, grade: str, entry: date | None,
                  birth: date | None, today: date) -> tuple[str, int]:
     """Entry date and grade level checks shared by register, enroll and transfer."""
     if entry is None:
@@ -270,7 +254,7 @@ def register_student(conn: Connection, new: NewStudent, *, actor: str | None = N
                         "student.")
     if new.email.strip() and "@" not in new.email:
         raise UserError(f"E-mail \"{new.email}\" is not an e-mail address; correct it or clear it.")
-    ids = _Ids(conn)
+    ids = DescriptorIds(conn)
     school_name, grade_id = _check_entry(conn, ids, new.school_id, new.grade_level, new.entry_date, new.birth_date,
                                          today)
     sex_id = ids.get("SexDescriptor", new.sex, "Sex")
@@ -422,7 +406,7 @@ def enroll_student(conn: Connection, student_usi: int, school_id: int, grade_lev
                    today: date | None = None) -> None:
     now = now or datetime.now(timezone.utc)
     uid, _name, birth = _student(conn, student_usi)
-    ids = _Ids(conn)
+    ids = DescriptorIds(conn)
     school_name, grade_id = _check_entry(conn, ids, school_id, grade_level, entry_date, birth, today or date.today())
     type_id = ids.get("EntryTypeDescriptor", entry_type, "Entry type")
     open_row = conn.execute(text(
@@ -456,7 +440,7 @@ def withdraw_student(conn: Connection, student_usi: int, exit_date: date | None,
     uid, _name, _birth = _student(conn, student_usi)
     if exit_date is None:
         raise UserError("Withdrawal date is empty; enter the student's last day.")
-    ids = _Ids(conn)
+    ids = DescriptorIds(conn)
     type_id = ids.get("ExitWithdrawTypeDescriptor", exit_type, "Exit type")
     current = conn.execute(text(
         "SELECT a.schoolid, a.entrydate, eo.nameofinstitution FROM edfi.studentschoolassociation a "
@@ -500,7 +484,7 @@ def transfer_student(conn: Connection, student_usi: int, to_school_id: int, grad
     if current == to_school_id:
         raise UserError("The student is already enrolled at that school; pick the school they move to.")
     uid, _name, birth = _student(conn, student_usi)
-    _check_entry(conn, _Ids(conn), to_school_id, grade_level, transfer_date, birth, today or date.today())
+    _check_entry(conn, DescriptorIds(conn), to_school_id, grade_level, transfer_date, birth, today or date.today())
     withdraw_student(conn, student_usi, transfer_date - timedelta(days=1), exit_type, actor=actor, now=now, sync=False)
     enroll_student(conn, student_usi, to_school_id, grade_level, transfer_date, entry_type, actor=actor,
                    now=now + timedelta(milliseconds=1), today=today)
