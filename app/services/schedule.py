@@ -34,11 +34,16 @@ class SectionInfo:
 
     @property
     def times(self) -> str:
-        return f"{self.starts:%H:%M}–{self.ends:%H:%M}" if self.starts and self.ends else ""
+        return f"{_clock(self.starts)}–{_clock(self.ends)}" if self.starts and self.ends else ""
 
     @property
     def seats_left(self) -> int | None:
         return None if self.capacity is None else self.capacity - self.enrolled
+
+
+def _clock(t: time) -> str:
+    """8:05, 1:30: the way a bell schedule is read in a school office."""
+    return f"{(t.hour - 1) % 12 + 1}:{t.minute:02d}"
 
 
 _SECTION_INFO = """

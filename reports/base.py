@@ -1,0 +1,106 @@
+"""One base for every printout: fonts registered once from resources/fonts, a stylesheet built
+once, page templates with a header line and "Page X of Y" in the footer."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from functools import lru_cache
+from importlib.resources import files
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+INK = colors.HexColor("#1b2733")
+ACCENT = colors.HexColor("#1f3a5f")
+MUTED = colors.HexColor("#4a5763")
+RULE = colors.HexColor("#c9d1da")
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> None:
+    """DejaVu covers accented and non-Latin names (José, Nguyễn, Ødegård) the built-in fonts cannot."""
+    fonts = files("resources.fonts")
+    pdfmetrics.registerFont(TTFont(FONT, str(fonts / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(fonts / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+@lru_cache(maxsize=1)
+def styles() -> dict[str, ParagraphStyle]:
+    register_fonts()
+    base = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=base["BodyText"], fontName=FONT, fontSize=10, leading=13, textColor=INK)
+    return {
+        "body": body,
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=MUTED),
+        "title": ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=18, leading=22, spaceAfter=4,
+                                textColor=ACCENT),
+        "heading": ParagraphStyle("heading", parent=body, fontName=FONT_BOLD, fontSize=12, leading=15, spaceBefore=8,
+                                  spaceAfter=4),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=9.5, leading=12),
+        "cell_bold": ParagraphStyle("cell_bold", parent=body, fontName=FONT_BOLD, fontSize=9.5, leading=12),
+    }
+
+
+class _NumberedCanvas(rl_canvas.Canvas):
+    """Defers each page until the end so the footer can say "Page X of Y"."""
+
+    def __init__(self, *args, footer_left: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+        self._footer_left = footer_left
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab naming)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._footer(total)
+            super().showPage()
+        super().save()
+
+    def _footer(self, total: int) -> None:
+        width, _ = self._pagesize
+        self.setFont(FONT, 8.5)
+        self.setFillColor(MUTED)
+        self.drawString(0.75 * inch, 0.5 * inch, self._footer_left)
+        self.drawRightString(width - 0.75 * inch, 0.5 * inch, f"Page {self._pageNumber} of {total}")
+
+
+def render(story: list, *, title: str, header: str, footer: str, pagesize=LETTER) -> bytes:
+    """Lay out a story of flowables on letter pages with the house header and footer."""
+    register_fonts()
+    buf = io.BytesIO()
+    width, height = pagesize
+    doc = BaseDocTemplate(buf, pagesize=pagesize, title=title, author="School Office",
+                          leftMargin=0.75 * inch, rightMargin=0.75 * inch, topMargin=0.9 * inch,
+                          bottomMargin=0.85 * inch)
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
+
+    def on_page(c, _doc) -> None:
+        c.saveState()
+        c.setFont(FONT, 8.5)
+        c.setFillColor(MUTED)
+        c.drawString(0.75 * inch, height - 0.55 * inch, header)
+        c.setStrokeColor(RULE)
+        c.line(0.75 * inch, height - 0.62 * inch, width - 0.75 * inch, height - 0.62 * inch)
+        c.restoreState()
+
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
+    doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, footer_left=footer, **k))
+    return buf.getvalue()
+
+
+def printed_on(day: date) -> str:
+    return f"Printed {day:%B} {day.day}, {day:%Y}"
