@@ -69,3 +69,21 @@ async def run_op(fn: Callable[..., Any], *args, disable: Iterable[QWidget] = (),
             QApplication.restoreOverrideCursor()
         for w in widgets:
             w.setEnabled(True)
+
+
+_running: set = set()
+
+
+def spawn(coro) -> asyncio.Task:
+    """Start a coroutine from a Qt signal; keep a reference until it ends (a dropped task can be
+    collected mid-flight) and log anything it failed to handle."""
+    task = asyncio.ensure_future(coro)
+    _running.add(task)
+
+    def done(t: asyncio.Task) -> None:
+        _running.discard(t)
+        if not t.cancelled() and t.exception() is not None:
+            log.error("a screen task failed", exc_info=t.exception())
+
+    task.add_done_callback(done)
+    return task

@@ -559,8 +559,9 @@ def load_courses_and_sections(ctx: SeedContext) -> None:
 
 
 def load_attendance(ctx: SeedContext) -> None:
-    """Daily attendance for every student and school day so far, and period attendance for each
-    secondary section; a student's absences are the same in both."""
+    """Daily attendance for every student and school day so far, and the section attendance it
+    was taken from (each secondary period, each elementary homeroom); a student's absences are the
+    same in both."""
     rng, sy = ctx.rng, ctx.school_year
     cats = {k: ctx.did("AttendanceEventCategoryDescriptor", k)
             for k in ("In Attendance", "Excused Absence", "Unexcused Absence", "Tardy")}
@@ -593,17 +594,16 @@ def load_attendance(ctx: SeedContext) -> None:
                     ("attendanceeventcategorydescriptorid", "eventdate", "schoolid", "schoolyear", "sessionname",
                      "studentusi", "arrivaltime", "eventduration"), daily(), bulk=True)
 
-    secondary = sorted((sec for sec in ctx.sections if sec.period != "Homeroom"),
-                       key=lambda sec: (sec.local_code, sec.school.school_id, sec.ident, sec.session))
+    taken = sorted(ctx.sections, key=lambda sec: (sec.local_code, sec.school.school_id, sec.ident, sec.session))
 
     def period():
         for code in sorted(cats, key=lambda k: cats[k]):
             cid = cats[code]
             for d in ctx.days:
-                for sec in secondary:
+                for sec in taken:
                     if term_of[d] != sec.session:
                         continue
-                    first = sec.period == "Period 1"
+                    first = sec.period in ("Period 1", "Homeroom")
                     for st in sec.students:
                         mark = ctx.absences.get((st.usi, d), "In Attendance")
                         if mark == "Tardy" and not first:

@@ -39,3 +39,15 @@ def run_until_signal(qasync_loop):
         finally:
             signal.disconnect(fire)
     return run
+
+
+@pytest.fixture
+def run_until(qasync_loop):
+    """Run the event loop (asyncio and Qt) until predicate() is true, for screens that start their
+    own work (a desk loading its lists when shown)."""
+    def run(predicate, timeout: float = 15):
+        async def wait():
+            while not predicate():
+                await asyncio.sleep(0.02)
+        qasync_loop.run_until_complete(asyncio.wait_for(wait(), timeout))
+    return run

@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from app.dynamo.sessions import ActiveSession
 from app.services.audit_trail import COLUMNS, AuditEntry
 from app.services.staff_logins import LoginRow
+from ui.table_model import DtoTableModel
 
 
-class _DtoTableModel(QAbstractTableModel):
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list = []
-
-    def set_rows(self, rows: list) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 (Qt naming)
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        return self.cell(self.rows[index.row()], index.column())
-
-    def cell(self, row, column: int) -> str:
-        raise NotImplementedError
-
-
-class AuditTableModel(_DtoTableModel):
+class AuditTableModel(DtoTableModel):
     HEADERS = COLUMNS
     COL_WHEN, COL_DB_USER, COL_APP_USER, COL_WORKSTATION, COL_TABLE, COL_RECORD, COL_ACTION, COL_WHY, COL_CHANGES = \
         range(9)
@@ -51,7 +19,7 @@ class AuditTableModel(_DtoTableModel):
                 e.table_name, e.record_id or "", e.operation, e.justification or "", e.changes][column]
 
 
-class LoginsTableModel(_DtoTableModel):
+class LoginsTableModel(DtoTableModel):
     HEADERS = ("Sign-in", "Staff member", "Staff id", "Roles", "Can sign in")
     COL_LOGIN, COL_STAFF, COL_STAFF_ID, COL_ROLES, COL_ENABLED = range(5)
 
@@ -61,7 +29,7 @@ class LoginsTableModel(_DtoTableModel):
                 "yes" if r.can_sign_in else "turned off"][column]
 
 
-class SessionsTableModel(_DtoTableModel):
+class SessionsTableModel(DtoTableModel):
     HEADERS = ("Sign-in", "Staff id", "Workstation", "Signed in (UTC)", "Expires (UTC)")
     COL_LOGIN, COL_STAFF_ID, COL_WORKSTATION, COL_STARTED, COL_EXPIRES = range(5)
 

@@ -1,0 +1,128 @@
+"""The Attendance desk driven as a teacher and a clerk would: keys on the grid, mark all present,
+save, reopen, correct; the office's lists and the link from a section not taken to its roster."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from sqlalchemy import text
+
+from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
+from app.security.session import sign_in
+from tests.conftest import DEMO_AS_OF
+from ui.screens.attendance.attendance_page import AttendancePage
+from ui.screens.attendance.roster_table_model import RosterTableModel as R
+from ui.screens.desk_context import DeskContext
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture(scope="module")
+def signed_in(demo_engine):
+    create_demo_logins(demo_engine)
+    made = {}
+
+    def get(login):
+        if login not in made:
+            made[login] = sign_in(demo_engine.url, login, DEMO_PASSWORD)
+        return made[login]
+    yield get
+    for _user, eng in made.values():
+        eng.dispose()
+
+
+@pytest.fixture
+def undo_today(demo_engine):
+    """Attendance saved here for DEMO_AS_OF (a day the demo district has not taken) is removed after."""
+    yield
+    with demo_engine.begin() as c:
+        c.execute(text("DELETE FROM edfi.studentsectionattendanceevent WHERE eventdate = :d"), {"d": DEMO_AS_OF})
+        c.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE eventdate = :d"), {"d": DEMO_AS_OF})
+        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->'Details'->>'date' = :d OR item->>'Date' = :d"),
+                  {"d": DEMO_AS_OF.isoformat()})
+
+
+def make_page(qtbot, signed_in, login) -> AttendancePage:
+    user, eng = signed_in(login)
+    ctx = DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: DEMO_AS_OF,
+                      now=lambda: datetime(2026, 11, 20, 8, 14))
+    page = AttendancePage(ctx)
+    qtbot.addWidget(page)
+    return page
+
+
+def marks_on_screen(page) -> list[tuple[str, str]]:
+    m = page.roster_model
+    return [(m.data(m.index(r, R.COL_MARK)), m.data(m.index(r, R.COL_ARRIVAL))) for r in range(m.rowCount())]
+
+
+def test_a_teacher_takes_saves_reopens_and_corrects_a_roster(qtbot, signed_in, run_async, run_until_signal,
+                                                             run_until, undo_today):
+    page = make_page(qtbot, signed_in, "demo_teacher")
+    page.show()
+    run_until(lambda: page.section.count() > 0)
+    assert page.mine_only.isChecked()  # a teacher starts with their own sections
+    assert all("✓ taken" not in page.section.itemText(i) for i in range(page.section.count()))
+    QTest.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    n = run_until_signal(page.roster_loaded)[0]
+    assert n >= 5 and "P In Attendance" in page.legend.text() and "A Unexcused Absence" in page.legend.text()
+    QTest.keyClick(page.grid, Qt.Key.Key_A)
+    QTest.keyClick(page.grid, Qt.Key.Key_T)
+    assert marks_on_screen(page)[:3] == [("Unexcused Absence", ""), ("Tardy", "08:14"), ("—", "")]
+    QTest.mouseClick(page.save_button, Qt.MouseButton.LeftButton)  # students still unmarked: refused
+    run_until(lambda: "no mark yet" in page.message.text())
+    QTest.mouseClick(page.all_present, Qt.MouseButton.LeftButton)
+    assert marks_on_screen(page)[2] == ("In Attendance", "")
+    QTest.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert run_until_signal(page.attendance_saved) == [n]
+    run_until(lambda: page.message.text().startswith("Saved:"))
+
+    again = make_page(qtbot, signed_in, "demo_teacher")  # another session reopens the same roster
+    again.show()
+    run_until(lambda: again.section.count() > 0)
+    assert "✓ taken" in again.section.itemText(0)
+    run_async(again.open_roster())
+    shown = marks_on_screen(again)
+    assert shown[:2] == [("Unexcused Absence", ""), ("Tardy", "08:14")]
+    assert {s for s in shown[2:]} == {("In Attendance", "")}
+    assert "late correction" in again.message.text()
+    QTest.keyClick(again.grid, Qt.Key.Key_E)  # the absence was excused after all
+    assert run_async(again.save())
+    assert again.message.text() == f"Saved: {n} students, 1 marks changed."
+
+
+def test_an_arrival_time_typed_badly_is_named(qtbot, signed_in, run_async):
+    page = make_page(qtbot, signed_in, "demo_teacher")
+    run_async(page.load_sections())
+    run_async(page.open_roster())
+    m = page.roster_model
+    assert not m.setData(m.index(0, R.COL_ARRIVAL), "25:99")
+    assert page.message.text() == 'Arrival time "25:99" is not a time; type it as 8:15 or 1:30 PM.'
+    assert m.setData(m.index(0, R.COL_ARRIVAL), "8:20")
+    assert m.marks[m.rows[0].student_usi].code == "Tardy" and m.marks[m.rows[0].student_usi].arrival == time(8, 20)
+
+
+def test_the_office_opens_a_section_not_taken_and_sees_the_figures(qtbot, signed_in, run_async):
+    page = make_page(qtbot, signed_in, "demo_front_office")
+    due, absences = run_async(page.refresh_office())
+    assert due > 0 and page.due_model.rowCount() == due
+    assert {page.due_model.cell(r, page.due_model.COL_TAKEN) for r in page.due_model.rows} == {"Not taken"}
+    assert {page.due_model.cell(r, page.due_model.COL_SCHOOL) for r in page.due_model.rows} >= {"RES"}
+    page.due_view.selectRow(0)
+    wanted = page.due_model.rows[0]
+    assert run_async(page.take_selected_due())
+    assert page.tabs.currentIndex() == 0 and page.roster_model.roster.section == wanted.key
+    assert page.roster_model.rowCount() == wanted.students
+    page.office_day.setDate(page.office_day.date().addDays(-1))  # Thursday the 19th: taken, with absences
+    due, absences = run_async(page.refresh_office())
+    assert due == 0 and absences > 0
+    assert run_async(page.compute_averages()) == 3
+    res = next(r for r in page.avg_model.rows if r.school == "Riverbend Elementary School")
+    assert res.averages.adm > 0 and 0 < res.averages.ada <= res.averages.adm
+    assert run_async(page.find_chronic()) >= 0
+    assert page.chronic_school.currentText() == "Riverbend Elementary School"
+    for line in page.chronic_model.rows:
+        assert line.enrolled_days >= 10 and line.rate >= 10

@@ -1,0 +1,365 @@
+"""The Attendance desk: take a section's (or a homeroom's) attendance from the keyboard, and the
+office's views: sections not taken yet (each opens its roster), the day's absences, ADA/ADM by
+school and chronic absence."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.attendance_keys import keys_for
+from app.domain.attendance_rollup import PRESENT
+from app.services.attendance import Roster, load_roster, save_roster
+from app.services.attendance_office import averages_by_school, chronic_absence, daily_absences, sections_for_day
+from ui.ops import OpFailed, run_op, spawn
+from ui.screens.attendance.office_table_models import AbsenceModel, AveragesModel, ChronicModel, SectionDayModel
+from ui.screens.attendance.roster_table_model import RosterTableModel
+from ui.screens.desk_context import DeskContext
+from ui.widgets import combo, fill, selected_row, status, table
+
+
+def qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def date_edit(name: str, d: date) -> QDateEdit:
+    w = QDateEdit(qdate(d), calendarPopup=True)
+    w.setDisplayFormat("ddd MM/dd/yyyy")
+    w.setAccessibleName(name)
+    return w
+
+
+class _GridKeys(QObject):
+    """Letters on the grid set the current student's mark and move to the next student."""
+
+    def __init__(self, page: AttendancePage) -> None:
+        super().__init__(page)
+        self.page = page
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QEvent.Type.KeyPress and event.text() and event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
+            return self.page.key_pressed(event.text().upper())
+        return False
+
+
+class AttendancePage(QWidget):
+    attendance_saved = Signal(int)  # marks changed
+    roster_loaded = Signal(int)  # students on the roster
+
+    def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setAccessibleName("Attendance desk")
+        self.keys: dict[str, str] = {}
+        self.sections = []
+        self._loaded = False  # the section list is read when the desk is first shown
+        title = QLabel("Attendance", objectName="deskTitle")
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Attendance sections")
+        self.tabs.addTab(self._take_tab(), "Take attendance")
+        self.tabs.addTab(self._office_tab(), "Office")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(title)
+        layout.addWidget(self.tabs, 1)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: spawn(self.save()))
+
+    # -- taking attendance --------------------------------------------------------------------
+    def _take_tab(self) -> QWidget:
+        tab = QWidget()
+        self.day = date_edit("Attendance day", self.ctx.today())
+        self.mine_only = QCheckBox("Only my sections")
+        self.mine_only.setAccessibleName("Only my sections")
+        self.section = combo("Section")
+        self.section.setMinimumWidth(320)
+        self.open_button = QPushButton("Open roster")
+        self.open_button.setAccessibleName("Open roster")
+        self.legend = QLabel("")
+        self.legend.setObjectName("deskNote")
+        self.legend.setWordWrap(True)
+        self.legend.setAccessibleName("Attendance keys")
+        self.roster_model = RosterTableModel(self)
+        self.grid = table("Roster", self.roster_model)
+        self.grid.installEventFilter(_GridKeys(self))
+        self.all_present = QPushButton("Mark all present")
+        self.all_present.setAccessibleName("Mark all present")
+        self.save_button = QPushButton("Save attendance")
+        self.save_button.setAccessibleName("Save attendance")
+        self.save_button.setDefault(True)
+        self.message = status("Attendance message")
+        top = QHBoxLayout()
+        for w in (QLabel("Day"), self.day, self.mine_only, QLabel("Section"), self.section, self.open_button):
+            top.addWidget(w)
+        top.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.all_present)
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(self.message, 1)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(top)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.grid, 1)
+        layout.addLayout(bottom)
+        self.day.dateChanged.connect(lambda _d: spawn(self.load_sections()))
+        self.mine_only.toggled.connect(lambda _c: spawn(self.load_sections()))
+        self.open_button.clicked.connect(lambda: spawn(self.open_roster()))
+        self.all_present.clicked.connect(self.mark_all_present)
+        self.save_button.clicked.connect(lambda: spawn(self.save()))
+        self.roster_model.problem.connect(self.message.setText)
+        return tab
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if not self._loaded:
+            self.mine_only.blockSignals(True)
+            self.mine_only.setChecked("so_teacher" in self.ctx.groups())
+            self.mine_only.blockSignals(False)
+            spawn(self.load_sections())
+
+    def selected_day(self) -> date:
+        return self.day.date().toPython()
+
+    async def load_sections(self) -> int:
+        day, mine = self.selected_day(), self.mine_only.isChecked()
+        try:
+            self.sections = await run_op(self.ctx.run_in(lambda c: sections_for_day(c, day, mine_only=mine)))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return -1
+        self._loaded = True
+        fill(self.section, [f"{s.school} · {s.period or ''} · {s.title} ({s.students})"
+                            + (" ✓ taken" if s.taken else "") for s in self.sections])
+        if not self.sections:
+            self.message.setText(f"No sections meet on {day:%A, %B %d}" + (" that you teach." if mine else "."))
+        else:
+            self.message.setText(f"{len(self.sections)} sections meet on {day:%A, %B %d}; "
+                                 f"{sum(1 for s in self.sections if not s.taken)} not taken yet.")
+        return len(self.sections)
+
+    def choose_section(self, key) -> bool:
+        for i, s in enumerate(self.sections):
+            if s.key == key:
+                self.section.setCurrentIndex(i)
+                return True
+        return False
+
+    async def open_roster(self) -> Roster | None:
+        i = self.section.currentIndex()
+        if i < 0 or i >= len(self.sections):
+            self.message.setText("Pick a section first.")
+            return None
+        key, day = self.sections[i].key, self.selected_day()
+        try:
+            roster = await run_op(self.ctx.run_in(lambda c: load_roster(c, key, day)), disable=(self.open_button,))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return None
+        self.roster_model.load(roster)
+        self.keys = keys_for(roster.codes)
+        self.legend.setText("Keys: " + " · ".join(f"{k} {c}" for k, c in self.keys.items()) +
+                            ". Type a time in Arrival for a tardy student.")
+        state = "Attendance was taken; changes are a late correction and are audited." if roster.taken \
+            else "Not taken yet: press Mark all present, then type the exceptions."
+        self.message.setText(f"{roster.title}, {day:%A, %B %d}: {len(roster.lines)} students. {state}")
+        self.grid.setFocus()
+        if roster.lines:
+            self.grid.setCurrentIndex(self.roster_model.index(0, RosterTableModel.COL_MARK))
+        self.roster_loaded.emit(len(roster.lines))
+        return roster
+
+    def key_pressed(self, key: str) -> bool:
+        if key not in self.keys or self.roster_model.roster is None:
+            return False
+        row = max(self.grid.currentIndex().row(), 0)
+        code = self.keys[key]
+        arrival = None
+        if code == "Tardy" and self.selected_day() == self.ctx.today():
+            arrival = self.ctx.now().time().replace(second=0, microsecond=0)
+        self.roster_model.set_mark(row, code, arrival)
+        nxt = min(row + 1, self.roster_model.rowCount() - 1)
+        self.grid.setCurrentIndex(self.roster_model.index(nxt, RosterTableModel.COL_MARK))
+        return True
+
+    def mark_all_present(self) -> None:
+        n = self.roster_model.mark_all_present(PRESENT)
+        self.message.setText(f"{n} students marked present; type the exceptions, then save.")
+
+    async def save(self) -> bool:
+        roster = self.roster_model.roster
+        if roster is None:
+            self.message.setText("Open a roster first.")
+            return False
+        missing = self.roster_model.unmarked()
+        if missing:
+            names = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+            self.message.setText(f"{names} {'has' if len(missing) == 1 else 'have'} no mark yet; mark them or press "
+                                 "Mark all present.")
+            return False
+        marks = dict(self.roster_model.marks)
+        key, day, actor, today = roster.section, roster.day, self.ctx.actor(), self.ctx.today()
+        now = datetime.now(timezone.utc)
+        try:
+            result = await run_op(self.ctx.run_in(
+                lambda c: save_roster(c, key, day, marks, actor=actor, now=now, today=today)),
+                disable=(self.save_button, self.all_present))
+        except OpFailed as err:
+            self.message.setText(err.message + " Nothing was saved; the marks stay on screen.")
+            return False
+        await self.open_roster()
+        self.message.setText(f"Saved: {result.saved} students, {result.changed} marks changed.")
+        self.attendance_saved.emit(result.changed)
+        spawn(self.load_sections())
+        return True
+
+    # -- the office ------------------------------------------------------------------------------
+    def _office_tab(self) -> QWidget:
+        tab = QWidget()
+        self.office_day = date_edit("Office day", self.ctx.today())
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setAccessibleName("Refresh the office lists")
+        self.office_message = status("Office message")
+        self.due_model = SectionDayModel(self)
+        self.due_view = table("Sections not taken", self.due_model)
+        self.open_due = QPushButton("Take attendance for this section")
+        self.open_due.setAccessibleName("Take attendance for the selected section")
+        self.absence_model = AbsenceModel(self)
+        self.absence_view = table("Absences", self.absence_model)
+        self.avg_from = date_edit("ADA from", self.ctx.today() - timedelta(days=30))
+        self.avg_to = date_edit("ADA to", self.ctx.today())
+        self.avg_button = QPushButton("Compute ADA and ADM")
+        self.avg_model = AveragesModel(self)
+        self.avg_view = table("ADA and ADM by school", self.avg_model)
+        self.chronic_school = combo("School for chronic absence")
+        self.chronic_button = QPushButton("Find chronic absence")
+        self.chronic_model = ChronicModel(self)
+        self.chronic_view = table("Chronically absent students", self.chronic_model)
+        self.office_tabs = QTabWidget()
+        self.office_tabs.setAccessibleName("Office lists")
+
+        due = QWidget()
+        v = QVBoxLayout(due)
+        v.addWidget(QLabel("Sections that meet today and have no attendance yet. Open one to take it."))
+        v.addWidget(self.due_view, 1)
+        v.addWidget(self.open_due)
+        self.office_tabs.addTab(due, "Not taken")
+        absent = QWidget()
+        QVBoxLayout(absent).addWidget(self.absence_view)
+        self.office_tabs.addTab(absent, "Absences")
+        avg = QWidget()
+        v = QVBoxLayout(avg)
+        row = QHBoxLayout()
+        for w in (QLabel("From"), self.avg_from, QLabel("to"), self.avg_to, self.avg_button):
+            row.addWidget(w)
+        row.addStretch(1)
+        v.addLayout(row)
+        v.addWidget(self.avg_view, 1)
+        self.office_tabs.addTab(avg, "ADA and ADM")
+        chronic = QWidget()
+        v = QVBoxLayout(chronic)
+        row = QHBoxLayout()
+        for w in (QLabel("School"), self.chronic_school, self.chronic_button):
+            row.addWidget(w)
+        row.addStretch(1)
+        v.addLayout(row)
+        v.addWidget(QLabel("Absent 10% or more of enrolled days, after at least 10 days enrolled, this school year."))
+        v.addWidget(self.chronic_view, 1)
+        self.office_tabs.addTab(chronic, "Chronic absence")
+
+        layout = QVBoxLayout(tab)
+        top = QHBoxLayout()
+        for w in (QLabel("Day"), self.office_day, self.refresh_button):
+            top.addWidget(w)
+        top.addStretch(1)
+        layout.addLayout(top)
+        layout.addWidget(self.office_tabs, 1)
+        layout.addWidget(self.office_message)
+        self.refresh_button.clicked.connect(lambda: spawn(self.refresh_office()))
+        self.open_due.clicked.connect(lambda: spawn(self.take_selected_due()))
+        self.due_view.activated.connect(lambda _i: spawn(self.take_selected_due()))
+        self.avg_button.clicked.connect(lambda: spawn(self.compute_averages()))
+        self.chronic_button.clicked.connect(lambda: spawn(self.find_chronic()))
+        self.tabs.currentChanged.connect(lambda i: spawn(self.refresh_office()) if i == 1 else None)
+        return tab
+
+    async def refresh_office(self) -> tuple[int, int]:
+        day = self.office_day.date().toPython()
+
+        def work(c):
+            from app.services.enrollment import enrollment_choices
+
+            due = [s for s in sections_for_day(c, day) if not s.taken]
+            return due, daily_absences(c, day), [(s.name, s.school_id) for s in enrollment_choices(c).schools]
+        try:
+            due, absences, schools = await run_op(self.ctx.run_in(work), disable=(self.refresh_button,))
+        except OpFailed as err:
+            self.office_message.setText(err.message)
+            return -1, -1
+        self.due_model.set_rows(due)
+        self.absence_model.set_rows(absences)
+        if self.chronic_school.count() == 0:
+            fill(self.chronic_school, [n for n, _ in schools], data=[i for _, i in schools])
+        self.office_message.setText(f"{day:%A, %B %d}: {len(due)} sections not taken yet; {len(absences)} students "
+                                    "absent or partly absent.")
+        return len(due), len(absences)
+
+    async def take_selected_due(self) -> bool:
+        s = self.due_model.row(selected_row(self.due_view))
+        if s is None:
+            self.office_message.setText("Pick a section in the list first.")
+            return False
+        self.tabs.setCurrentIndex(0)
+        self.day.blockSignals(True)
+        self.day.setDate(self.office_day.date())
+        self.day.blockSignals(False)
+        self.mine_only.blockSignals(True)
+        self.mine_only.setChecked(False)
+        self.mine_only.blockSignals(False)
+        await self.load_sections()
+        if not self.choose_section(s.key):
+            return False
+        return await self.open_roster() is not None
+
+    async def compute_averages(self) -> int:
+        a, b = self.avg_from.date().toPython(), self.avg_to.date().toPython()
+        if b < a:
+            self.office_message.setText("The end date is before the start date; swap them.")
+            return -1
+        try:
+            rows = await run_op(self.ctx.run_in(lambda c: averages_by_school(c, a, b)), disable=(self.avg_button,))
+        except OpFailed as err:
+            self.office_message.setText(err.message)
+            return -1
+        self.avg_model.set_rows(rows)
+        self.office_message.setText(f"ADA and ADM from {a:%m/%d/%Y} to {b:%m/%d/%Y}.")
+        return len(rows)
+
+    async def find_chronic(self) -> int:
+        school = self.chronic_school.currentData()
+        if school is None:
+            await self.refresh_office()
+            school = self.chronic_school.currentData()
+        today = self.ctx.today()
+        start = date(today.year if today.month >= 7 else today.year - 1, 7, 1)
+        try:
+            rows = await run_op(self.ctx.run_in(lambda c: chronic_absence(c, school, start, today)),
+                                disable=(self.chronic_button,))
+        except OpFailed as err:
+            self.office_message.setText(err.message)
+            return -1
+        self.chronic_model.set_rows(rows)
+        self.office_message.setText(f"{len(rows)} students at {self.chronic_school.currentText()} are chronically "
+                                    "absent.")
+        return len(rows)

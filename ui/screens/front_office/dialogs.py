@@ -1,0 +1,117 @@
+"""The front office's dialogs: typing a new contact, and the duplicate check's side-by-side
+comparison. Pages receive them as plain functions so tests can answer in their place."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.typed_input import show_date
+from app.services.enrollment import DuplicateCandidate, NewContact, NewStudent
+from ui.widgets import combo, line
+
+
+class ContactDialog(QDialog):
+    def __init__(self, relations: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a contact")
+        self.setAccessibleName("Add a contact")
+        self.first = line("Contact first name")
+        self.last = line("Contact last name")
+        self.relation = combo("Relation to the student", relations, "Mother")
+        self.phone = line("Contact phone", "(512) 555-0100")
+        self.email = line("Contact e-mail")
+        self.guardian = QCheckBox("Legal guardian (custodial)")
+        self.emergency = QCheckBox("Emergency contact")
+        self.lives_with = QCheckBox("Student lives with this contact")
+        self.lives_with.setChecked(True)
+        self.primary = QCheckBox("Primary contact")
+        self.restrictions = line("Contact restrictions", "e.g. Pickup not allowed; court order on file")
+        form = QFormLayout(self)
+        for label, w in (("First name", self.first), ("Last name", self.last), ("Relation", self.relation),
+                         ("Phone", self.phone), ("E-mail", self.email)):
+            form.addRow(label, w)
+        for w in (self.guardian, self.emergency, self.lives_with, self.primary):
+            form.addRow(w)
+        form.addRow("Restrictions", self.restrictions)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def contact(self) -> NewContact:
+        return NewContact(self.first.text(), self.last.text(), self.relation.currentText(), self.phone.text(),
+                          self.email.text(), self.guardian.isChecked(), self.emergency.isChecked(),
+                          self.lives_with.isChecked(), self.primary.isChecked(), self.restrictions.text())
+
+
+def ask_contact(parent: QWidget, relations: tuple[str, ...]) -> NewContact | None:
+    d = ContactDialog(relations, parent)
+    return d.contact() if d.exec() == QDialog.DialogCode.Accepted else None
+
+
+ROWS = ("Name", "Birth date", "Student id", "School", "Grade", "Home address", "Contacts", "Why it matches")
+
+
+class DuplicateDialog(QDialog):
+    """The new registration next to each possible duplicate; the clerk opens the existing record,
+    saves the new one anyway (not possible for a student id already in use), or goes back."""
+
+    def __init__(self, new: NewStudent, school: str, candidates: list[DuplicateCandidate],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.choice: tuple[str, int | None] | None = None
+        self.setWindowTitle("Is this student already on file?")
+        self.setAccessibleName("Possible duplicate students")
+        grid = QTableWidget(len(ROWS), 1 + len(candidates))
+        grid.setAccessibleName("New registration and possible duplicates, side by side")
+        grid.setVerticalHeaderLabels(list(ROWS))
+        grid.setHorizontalHeaderLabels(["Being registered"] + [f"On file ({c.student_unique_id})" for c in candidates])
+        address = f"{new.address.street}, {new.address.city}" if new.address else ""
+        columns = [[f"{new.first_name} {new.last_name}", show_date(new.birth_date), new.student_unique_id, school,
+                    new.grade_level, address, ", ".join(f"{c.first_name} {c.last_name}" for c in new.contacts), ""]]
+        columns += [[c.name, show_date(c.birth_date), c.student_unique_id, c.school or "", c.grade_level or "",
+                     c.address or "", c.contacts or "", c.reason] for c in candidates]
+        for col, values in enumerate(columns):
+            for row, value in enumerate(values):
+                grid.setItem(row, col, QTableWidgetItem(value))
+        grid.resizeColumnsToContents()
+        same_id = any(c.reason == "same student id" for c in candidates)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("These students already on file look like the one being registered. Compare them "
+                                "before saving.", wordWrap=True))
+        layout.addWidget(grid)
+        buttons = QDialogButtonBox()
+        for c in candidates:
+            b = QPushButton(f"Open {c.name} ({c.student_unique_id})")
+            b.clicked.connect(lambda _=False, usi=c.student_usi: self._choose("open", usi))
+            buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
+        save = QPushButton("Save as a new student")
+        save.setEnabled(not same_id)
+        save.setToolTip("A student id already in use cannot be given to a second student." if same_id else "")
+        save.clicked.connect(lambda: self._choose("new", None))
+        buttons.addButton(save, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _choose(self, what: str, usi: int | None) -> None:
+        self.choice = (what, usi)
+        self.accept()
+
+
+def confirm_duplicates(parent: QWidget, new: NewStudent, school: str,
+                       candidates: list[DuplicateCandidate]) -> tuple[str, int | None] | None:
+    d = DuplicateDialog(new, school, candidates, parent)
+    d.exec()
+    return d.choice

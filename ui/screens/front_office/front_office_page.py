@@ -1,0 +1,446 @@
+"""The Front office desk: register a student (duplicate check first), enroll, transfer and
+withdraw, build the class schedule, and print the schedule and the ID card.
+
+The desk works on the student open in the profile panel (Ctrl+F to find one); a student just
+registered becomes that student."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.typed_input import parse_date, show_date
+from app.errors import UserError
+from app.services import enrollment as E
+from app.services import schedule as S
+from ui.ops import OpFailed, run_op, spawn
+from ui.screens.desk_context import DeskContext
+from ui.screens.front_office.dialogs import ask_contact, confirm_duplicates
+from ui.screens.front_office.registration_form import RegistrationForm
+from ui.table_model import DtoTableModel
+from ui.widgets import combo, fill, line, selected_row, status, table
+
+ACTIONS = ("Enroll", "Transfer", "Withdraw")
+
+
+class HistoryModel(DtoTableModel):
+    HEADERS = ("School", "Grade", "Entry date", "Entry type", "Exit date", "Exit type")
+    COL_SCHOOL, COL_GRADE, COL_ENTRY, COL_ENTRY_TYPE, COL_EXIT, COL_EXIT_TYPE = range(6)
+
+    def cell(self, h: E.EnrollmentRecord, column: int) -> str:
+        return [h.school, h.grade_level, show_date(h.entry_date), h.entry_type or "", show_date(h.exit_date),
+                h.exit_type or ("(enrolled)" if h.is_open else "")][column]
+
+
+class SectionsModel(DtoTableModel):
+    HEADERS = ("Period", "Time", "Course", "Section", "Teacher", "Room", "Seats")
+    COL_PERIOD, COL_TIME, COL_COURSE, COL_SECTION, COL_TEACHER, COL_ROOM, COL_SEATS = range(7)
+
+    def cell(self, s: S.SectionInfo, column: int) -> str:
+        seats = "" if s.capacity is None else f"{s.enrolled}/{s.capacity}"
+        return [s.period or "", s.times, s.course, s.key.section_identifier, s.teacher or "", s.room or "",
+                seats][column]
+
+
+class FrontOfficePage(QWidget):
+    student_registered = Signal(int)  # StudentUSI
+    enrollment_changed = Signal(int)
+    schedule_changed = Signal(int)
+    open_student_requested = Signal(int)
+
+    def __init__(self, ctx: DeskContext, *, ask_contact_fn: Callable | None = None,
+                 confirm_duplicates_fn: Callable | None = None, confirm_warnings_fn: Callable | None = None,
+                 choose_pdf_path: Callable[[str], str | None] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.student: tuple[int, str, str] | None = None  # usi, name, unique id
+        self.choices: E.EnrollmentChoices | None = None
+        self.ask_contact = ask_contact_fn or (lambda relations: ask_contact(self, relations))
+        self.confirm_duplicates = confirm_duplicates_fn or (
+            lambda new, school, cands: confirm_duplicates(self, new, school, cands))
+        self.confirm_warnings = confirm_warnings_fn or self._confirm_warnings
+        self.choose_pdf_path = choose_pdf_path or self._ask_pdf_path
+        self.setAccessibleName("Front office desk")
+        title = QLabel("Front office", objectName="deskTitle")
+        self.current = QLabel("No student open. Press Ctrl+F to find one, or register a new student.")
+        self.current.setObjectName("deskPurpose")
+        self.current.setAccessibleName("Student being worked on")
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Front office sections")
+        self.tabs.addTab(self._register_tab(), "Register")
+        self.tabs.addTab(self._enrollment_tab(), "Enrollment")
+        self.tabs.addTab(self._schedule_tab(), "Schedule and printouts")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(title)
+        layout.addWidget(self.current)
+        layout.addWidget(self.tabs, 1)
+        self._loaded = False
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if not self._loaded:
+            spawn(self.load_choices())
+
+    async def load_choices(self) -> bool:
+        def work(c):
+            return E.enrollment_choices(c), E.suggest_student_id(c)
+        try:
+            self.choices, suggested = await run_op(self.ctx.run_in(work))
+        except OpFailed as err:
+            self.register_message.setText(err.message)
+            return False
+        self._loaded = True
+        self.form.set_choices(self.choices, suggested, self.ctx.today())
+        fill(self.school, [s.name for s in self.choices.schools], data=[s.school_id for s in self.choices.schools])
+        fill(self.entry_type, self.choices.entry_types, "Transfer")
+        fill(self.exit_type, self.choices.exit_types, "Transferred")
+        self._school_changed()
+        return True
+
+    # -- register ------------------------------------------------------------------------------
+    def _register_tab(self) -> QWidget:
+        self.form = RegistrationForm()
+        self.save_button = QPushButton("Check for duplicates and register")
+        self.save_button.setAccessibleName("Check for duplicates and register")
+        self.register_message = status("Registration message")
+        inner = QWidget()
+        v = QVBoxLayout(inner)
+        v.addWidget(self.form)
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addWidget(self.register_message, 1)
+        v.addLayout(row)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setAccessibleName("Registration form")
+        self.form.add_contact.clicked.connect(self._add_contact)
+        self.form.link_family.clicked.connect(lambda: spawn(self.link_family()))
+        self.save_button.clicked.connect(lambda: spawn(self.register()))
+        QShortcut(QKeySequence.StandardKey.Save, inner, activated=lambda: spawn(self.register()))
+        return scroll
+
+    def _add_contact(self) -> None:
+        c = self.ask_contact(self.choices.relations if self.choices else ())
+        if c is not None:
+            self.form.add_new_contact(c)
+
+    async def link_family(self) -> int:
+        uid = self.form.sibling.text().strip()
+        if not uid:
+            self.register_message.setText("Sibling's student id is empty; type the brother's or sister's id.")
+            return 0
+
+        def work(c):
+            from sqlalchemy import text
+
+            usi = c.execute(text("SELECT studentusi FROM edfi.student WHERE studentuniqueid = :u"), {"u": uid}).scalar()
+            if usi is None:
+                raise UserError(f"No student with id {uid} is on file for you; check the sibling's id.")
+            return E.family_contacts(c, usi)
+        try:
+            family = await run_op(self.ctx.run_in(work), disable=(self.form.link_family,))
+        except OpFailed as err:
+            self.register_message.setText(err.message)
+            return 0
+        added = self.form.add_family(family)
+        self.register_message.setText(f"Linked {added} contacts of the family of student {uid}." if family else
+                                      f"Student {uid} has no contacts on file to link.")
+        return added
+
+    async def register(self) -> int | None:
+        try:
+            new = self.form.draft()
+        except UserError as err:
+            self.register_message.setText(err.message)
+            return None
+        try:
+            candidates = await run_op(self.ctx.run_in(lambda c: E.find_duplicates(
+                c, new.first_name, new.last_name, new.birth_date, new.student_unique_id)), disable=(self.save_button,))
+        except OpFailed as err:
+            self.register_message.setText(err.message)
+            return None
+        if candidates:
+            choice = self.confirm_duplicates(new, self.form.school_name(), candidates)
+            if choice is None:
+                self.register_message.setText("Not registered: nothing was saved.")
+                return None
+            if choice[0] == "open":
+                self.open_student_requested.emit(choice[1])
+                self.register_message.setText("Not registered: the student on file is open instead.")
+                return None
+        actor, now, today = self.ctx.actor(), None, self.ctx.today()
+        try:
+            usi = await run_op(self.ctx.run_in(lambda c: E.register_student(c, new, actor=actor, now=now, today=today)),
+                               disable=(self.save_button,))
+        except OpFailed as err:
+            self.register_message.setText(err.message + " Nothing was saved.")
+            return None
+        name = f"{new.first_name.strip()} {new.last_name.strip()}"
+        self.register_message.setText(f"{name} is registered at {self.form.school_name()} ({new.grade_level}), "
+                                      f"student id {new.student_unique_id.strip()}.")
+        self.set_student(usi, name, new.student_unique_id.strip())
+        self.student_registered.emit(usi)
+        spawn(self._next_id())
+        return usi
+
+    async def _next_id(self) -> None:
+        try:
+            suggested = await run_op(self.ctx.run_in(E.suggest_student_id))
+        except OpFailed:
+            return
+        self.form.reset(suggested, self.ctx.today())
+
+    # -- the student being worked on -------------------------------------------------------------
+    def set_student(self, usi: int, name: str, uid: str) -> None:
+        self.student = (usi, name, uid)
+        self.current.setText(f"Working on {name} (student id {uid})")
+        spawn(self.refresh_student())
+
+    async def refresh_student(self) -> bool:
+        if self.student is None:
+            return False
+        usi = self.student[0]
+        on = self._schedule_day()
+
+        def work(c):
+            return E.enrollment_history(c, usi), S.student_schedule(c, usi, on), S.available_sections(c, usi, on)
+        try:
+            history, mine, offers = await run_op(self.ctx.run_in(work))
+        except (OpFailed, UserError) as err:
+            self.enroll_message.setText(getattr(err, "message", str(err)))
+            return False
+        self.history_model.set_rows(history)
+        self.schedule_model.set_rows(mine)
+        self.offers_model.set_rows(offers)
+        return True
+
+    def _need_student(self, label: QLabel) -> int | None:
+        if self.student is None:
+            label.setText("Open a student first: press Ctrl+F and type a name or student id.")
+            return None
+        return self.student[0]
+
+    # -- enrollment ------------------------------------------------------------------------------
+    def _enrollment_tab(self) -> QWidget:
+        tab = QWidget()
+        self.history_model = HistoryModel(self)
+        self.history_view = table("Enrollment history", self.history_model)
+        self.action = combo("Enrollment action", ACTIONS)
+        self.school = combo("School")
+        self.grade = combo("Grade level")
+        self.action_date = line("Action date", "MM/DD/YYYY")
+        self.entry_type = combo("Entry type")
+        self.exit_type = combo("Exit or withdrawal type")
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setAccessibleName("Apply the enrollment action")
+        self.enroll_message = status("Enrollment message")
+        box = QGroupBox("Enroll, transfer or withdraw")
+        f = QFormLayout(box)
+        f.addRow("Action", self.action)
+        f.addRow("School", self.school)
+        f.addRow("Grade level", self.grade)
+        f.addRow("Date", self.action_date)
+        f.addRow("Entry type", self.entry_type)
+        f.addRow("Exit type", self.exit_type)
+        f.addRow(self.apply_button)
+        layout = QVBoxLayout(tab)
+        layout.addWidget(QLabel("Enrollment history (every school, newest first)"))
+        layout.addWidget(self.history_view, 1)
+        layout.addWidget(box)
+        layout.addWidget(self.enroll_message)
+        self.school.currentIndexChanged.connect(self._school_changed)
+        self.action.currentIndexChanged.connect(self._action_changed)
+        self.apply_button.clicked.connect(lambda: spawn(self.apply_enrollment()))
+        self._action_changed()
+        return tab
+
+    def _school_changed(self, *_a) -> None:
+        if not self.choices:
+            return
+        sid = self.school.currentData()
+        school = next((s for s in self.choices.schools if s.school_id == sid), None)
+        fill(self.grade, school.grades if school else ())
+
+    def _action_changed(self, *_a) -> None:
+        act = self.action.currentText()
+        for w in (self.school, self.grade, self.entry_type):
+            w.setEnabled(act != "Withdraw")
+        self.exit_type.setEnabled(act != "Enroll")
+        if self.choices:
+            fill(self.entry_type, self.choices.entry_types, "Transfer" if act == "Transfer" else "Re-entry")
+            fill(self.exit_type, self.choices.exit_types, "Transferred" if act == "Transfer" else "Withdrawn")
+
+    async def apply_enrollment(self) -> bool:
+        usi = self._need_student(self.enroll_message)
+        if usi is None:
+            return False
+        act = self.action.currentText()
+        try:
+            day = parse_date(self.action_date.text(), "Withdrawal date" if act == "Withdraw" else f"{act} date")
+        except UserError as err:
+            self.enroll_message.setText(err.message)
+            return False
+        school, grade = self.school.currentData(), self.grade.currentText()
+        entry_type, exit_type = self.entry_type.currentText(), self.exit_type.currentText()
+        actor, today = self.ctx.actor(), self.ctx.today()
+
+        def work(c):
+            if act == "Enroll":
+                E.enroll_student(c, usi, school, grade, day, entry_type, actor=actor, today=today)
+                return f"Enrolled at {self.school.currentText()} from {day:%m/%d/%Y}."
+            if act == "Transfer":
+                E.transfer_student(c, usi, school, grade, day, exit_type, entry_type, actor=actor, today=today)
+                return f"Transferred to {self.school.currentText()} from {day:%m/%d/%Y}."
+            ended = E.withdraw_student(c, usi, day, exit_type, actor=actor)
+            return f"Withdrawn on {day:%m/%d/%Y}; {ended} class enrollments ended the same day."
+        try:
+            done = await run_op(self.ctx.run_in(work), disable=(self.apply_button,))
+        except OpFailed as err:
+            self.enroll_message.setText(err.message + " Nothing was changed.")
+            return False
+        await self.refresh_student()
+        self.enroll_message.setText(done)
+        self.enrollment_changed.emit(usi)
+        return True
+
+    # -- schedule and printouts ------------------------------------------------------------------
+    def _schedule_tab(self) -> QWidget:
+        tab = QWidget()
+        self.schedule_day = line("Schedule on", "MM/DD/YYYY", show_date(self.ctx.today()))
+        self.show_schedule = QPushButton("Show")
+        self.schedule_model = SectionsModel(self)
+        self.schedule_view = table("Current classes", self.schedule_model)
+        self.offers_model = SectionsModel(self)
+        self.offers_view = table("Sections that can be added", self.offers_model)
+        self.add_button = QPushButton("Add selected section")
+        self.drop_button = QPushButton("Drop selected class")
+        self.print_schedule = QPushButton("Print schedule…")
+        self.print_card = QPushButton("Print ID card…")
+        self.schedule_message = status("Schedule message")
+        top = QHBoxLayout()
+        for w in (QLabel("Classes on"), self.schedule_day, self.show_schedule, self.print_schedule, self.print_card):
+            top.addWidget(w)
+        top.addStretch(1)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(top)
+        layout.addWidget(QLabel("Current classes"))
+        layout.addWidget(self.schedule_view, 1)
+        layout.addWidget(self.drop_button)
+        layout.addWidget(QLabel("Sections at the student's school that can be added"))
+        layout.addWidget(self.offers_view, 1)
+        layout.addWidget(self.add_button)
+        layout.addWidget(self.schedule_message)
+        self.show_schedule.clicked.connect(lambda: spawn(self.refresh_student()))
+        self.add_button.clicked.connect(lambda: spawn(self.add_selected()))
+        self.drop_button.clicked.connect(lambda: spawn(self.drop_selected()))
+        self.print_schedule.clicked.connect(lambda: spawn(self.print_pdf("schedule")))
+        self.print_card.clicked.connect(lambda: spawn(self.print_pdf("id card")))
+        return tab
+
+    def _schedule_day(self) -> date:
+        try:
+            return parse_date(self.schedule_day.text(), "Schedule day")
+        except UserError:
+            return self.ctx.today()
+
+    def _confirm_warnings(self, warnings: list[str]) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Add this section?", "\n\n".join(warnings),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setInformativeText("Add it anyway?")
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    async def add_selected(self) -> bool:
+        usi = self._need_student(self.schedule_message)
+        offer = self.offers_model.row(selected_row(self.offers_view))
+        if usi is None:
+            return False
+        if offer is None:
+            self.schedule_message.setText("Pick a section in the lower list first.")
+            return False
+        day, actor = self._schedule_day(), self.ctx.actor()
+        try:
+            warnings = await run_op(self.ctx.run_in(lambda c: S.schedule_warnings(c, usi, offer.key, day)))
+            if warnings and not self.confirm_warnings(warnings):
+                self.schedule_message.setText("Not added.")
+                return False
+            await run_op(self.ctx.run_in(lambda c: S.add_section(c, usi, offer.key, day, confirmed=bool(warnings),
+                                                                 actor=actor)), disable=(self.add_button,))
+        except OpFailed as err:
+            self.schedule_message.setText(err.message)
+            return False
+        self.schedule_message.setText(f"Added {offer.course} ({offer.key.section_identifier}) from {day:%m/%d/%Y}."
+                                      + (" Noted: " + " ".join(warnings) if warnings else ""))
+        await self.refresh_student()
+        self.schedule_changed.emit(usi)
+        return True
+
+    async def drop_selected(self) -> bool:
+        usi = self._need_student(self.schedule_message)
+        mine = self.schedule_model.row(selected_row(self.schedule_view))
+        if usi is None:
+            return False
+        if mine is None:
+            self.schedule_message.setText("Pick a class in the upper list first.")
+            return False
+        day, actor = self._schedule_day(), self.ctx.actor()
+        try:
+            await run_op(self.ctx.run_in(lambda c: S.drop_section(c, usi, mine.key, day, actor=actor)),
+                         disable=(self.drop_button,))
+        except OpFailed as err:
+            self.schedule_message.setText(err.message)
+            return False
+        self.schedule_message.setText(f"Dropped {mine.course}; {day:%m/%d/%Y} is the last day in it.")
+        await self.refresh_student()
+        self.schedule_changed.emit(usi)
+        return True
+
+    def _ask_pdf_path(self, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the PDF", str(Path.home() / suggested), "PDF (*.pdf)")
+        return path or None
+
+    async def print_pdf(self, what: str) -> str | None:
+        usi = self._need_student(self.schedule_message)
+        if usi is None:
+            return None
+        name, uid = self.student[1], self.student[2]
+        path = self.choose_pdf_path(f"{'schedule' if what == 'schedule' else 'id-card'}-{uid}.pdf")
+        if not path:
+            return None
+        day = self._schedule_day()
+
+        def work():
+            from app.services.printouts import id_card, schedule_document
+            from reports import id_card as card_pdf
+            from reports import student_schedule
+
+            with self.ctx.engine().connect() as c:
+                data = student_schedule.build(schedule_document(c, usi, day), today=self.ctx.today()) \
+                    if what == "schedule" else card_pdf.build(id_card(c, usi, day))
+            Path(path).write_bytes(data)
+            return path
+        try:
+            await run_op(work, disable=(self.print_schedule, self.print_card))
+        except OpFailed as err:
+            self.schedule_message.setText(err.message)
+            return None
+        self.schedule_message.setText(f"Saved {name}'s {what} to {path}.")
+        return path

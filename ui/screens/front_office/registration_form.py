@@ -1,0 +1,176 @@
+"""The registration form: the student, their education-organization record (sex, races,
+language, address, phone, e-mail), the first enrollment and the contacts (typed, or linked from
+a brother's or sister's family). It only reads inputs into a NewStudent; the page saves it."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from app.domain.typed_input import parse_date, show_date
+from app.services.enrollment import Address, EnrollmentChoices, FamilyContact, LinkedContact, NewContact, NewStudent
+from ui.table_model import DtoTableModel
+from ui.widgets import checked, checklist, combo, fill, fill_checklist, line, selected_row, set_checked, table
+
+
+class ContactsModel(DtoTableModel):
+    HEADERS = ("Name", "Relation", "Phone", "Custodial", "Emergency", "Lives with", "Restrictions", "From")
+    COL_NAME, COL_RELATION, COL_PHONE, COL_CUSTODIAL, COL_EMERGENCY, COL_LIVES, COL_RESTRICT, COL_FROM = range(8)
+
+    def cell(self, c, column: int) -> str:
+        yes = lambda b: "Yes" if b else ""  # noqa: E731
+        if isinstance(c, NewContact):
+            return [f"{c.first_name} {c.last_name}", c.relation, c.phone, yes(c.legal_guardian), yes(c.emergency),
+                    yes(c.lives_with), c.restrictions, "New"][column]
+        linked, name, phone = c
+        return [name, linked.relation, phone or "", yes(linked.legal_guardian), yes(linked.emergency),
+                yes(linked.lives_with), linked.restrictions, "Family on file"][column]
+
+
+class RegistrationForm(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.choices: EnrollmentChoices | None = None
+        self.student_id = line("Student id")
+        self.first = line("First name")
+        self.middle = line("Middle name")
+        self.last = line("Last name")
+        self.birth = line("Birth date", "MM/DD/YYYY")
+        self.sex = combo("Sex")
+        self.races = checklist("Race (tick all that apply)", ())
+        self.races.setMaximumHeight(120)
+        self.hispanic = QCheckBox("Hispanic or Latino")
+        self.hispanic.setAccessibleName("Hispanic or Latino")
+        self.language = combo("Home language")
+        self.street = line("Street address")
+        self.city = line("City")
+        self.state = combo("State")
+        self.zip = line("ZIP code")
+        self.phone = line("Home phone")
+        self.email = line("E-mail")
+        self.school = combo("School")
+        self.grade = combo("Grade level")
+        self.entry = line("Entry date", "MM/DD/YYYY")
+        self.entry_type = combo("Entry type")
+        self.contacts_model = ContactsModel(self)
+        self.contacts_view = table("Contacts", self.contacts_model)
+        self.contacts_view.setMinimumHeight(110)
+        self.add_contact = QPushButton("Add contact…")
+        self.add_contact.setAccessibleName("Add a contact")
+        self.sibling = line("Sibling's student id", "sibling's student id")
+        self.link_family = QPushButton("Link family")
+        self.link_family.setAccessibleName("Link the sibling's family contacts")
+        self.remove_contact = QPushButton("Remove contact")
+        self.school.currentIndexChanged.connect(self._school_changed)
+
+        who = QGroupBox("Student")
+        f = QFormLayout(who)
+        f.addRow("Student id", self.student_id)
+        f.addRow("First name", self.first)
+        f.addRow("Middle name", self.middle)
+        f.addRow("Last name", self.last)
+        f.addRow("Birth date", self.birth)
+        f.addRow("Sex", self.sex)
+        f.addRow("Race", self.races)
+        f.addRow("", self.hispanic)
+        f.addRow("Home language", self.language)
+        home = QGroupBox("Home")
+        f = QFormLayout(home)
+        f.addRow("Street", self.street)
+        f.addRow("City", self.city)
+        row = QHBoxLayout()
+        row.addWidget(self.state)
+        row.addWidget(self.zip)
+        f.addRow("State and ZIP", row)
+        f.addRow("Phone", self.phone)
+        f.addRow("E-mail", self.email)
+        school = QGroupBox("Enrollment")
+        f = QFormLayout(school)
+        f.addRow("School", self.school)
+        f.addRow("Grade level", self.grade)
+        f.addRow("Entry date", self.entry)
+        f.addRow("Entry type", self.entry_type)
+        contacts = QGroupBox("Contacts")
+        v = QVBoxLayout(contacts)
+        v.addWidget(self.contacts_view)
+        row = QHBoxLayout()
+        for w in (self.add_contact, self.remove_contact, self.sibling, self.link_family):
+            row.addWidget(w)
+        v.addLayout(row)
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(who)
+        right.addWidget(home)
+        right.addWidget(school)
+        right.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(columns)
+        layout.addWidget(contacts)
+        self.remove_contact.clicked.connect(self._remove_contact)
+
+    def set_choices(self, choices: EnrollmentChoices, suggested_id: str, today) -> None:
+        self.choices = choices
+        fill(self.sex, choices.sexes)
+        fill_checklist(self.races, choices.races)
+        fill(self.language, [name for _c, name in choices.languages], "English",
+             data=[code for code, _n in choices.languages])
+        fill(self.state, choices.states, "TX")
+        fill(self.school, [s.name for s in choices.schools], data=[s.school_id for s in choices.schools])
+        fill(self.entry_type, choices.entry_types, "New to education system")
+        self._school_changed()
+        self.reset(suggested_id, today)
+
+    def reset(self, suggested_id: str, today) -> None:
+        for w in (self.first, self.middle, self.last, self.birth, self.street, self.city, self.zip, self.phone,
+                  self.email, self.sibling):
+            w.clear()
+        self.student_id.setText(suggested_id)
+        self.entry.setText(show_date(today))
+        self.hispanic.setChecked(False)
+        set_checked(self.races, ())
+        self.contacts_model.set_rows([])
+
+    def _school_changed(self, *_a) -> None:
+        if not self.choices:
+            return
+        sid = self.school.currentData()
+        school = next((s for s in self.choices.schools if s.school_id == sid), None)
+        fill(self.grade, school.grades if school else ())
+
+    def add_new_contact(self, c: NewContact) -> None:
+        self.contacts_model.set_rows(self.contacts_model.rows + [c])
+
+    def add_family(self, family: list[FamilyContact]) -> int:
+        have = {r[0].contact_usi for r in self.contacts_model.rows if not isinstance(r, NewContact)}
+        added = [(LinkedContact(f.contact_usi, f.relation or "Other", f.legal_guardian, f.emergency, f.lives_with,
+                                f.primary, f.restrictions or ""), f.name, f.phone)
+                 for f in family if f.contact_usi not in have]
+        self.contacts_model.set_rows(self.contacts_model.rows + added)
+        return len(added)
+
+    def _remove_contact(self) -> None:
+        r = selected_row(self.contacts_view)
+        if r >= 0:
+            rows = list(self.contacts_model.rows)
+            del rows[r]
+            self.contacts_model.set_rows(rows)
+
+    def school_name(self) -> str:
+        return self.school.currentText()
+
+    def draft(self) -> NewStudent:
+        """What was typed, as a NewStudent (dates are read here; every other rule is the service's)."""
+        address = Address(self.street.text(), self.city.text(), self.state.currentText(), self.zip.text()) \
+            if any(w.text().strip() for w in (self.street, self.city, self.zip)) else None
+        rows = self.contacts_model.rows
+        return NewStudent(
+            student_unique_id=self.student_id.text(), first_name=self.first.text(), last_name=self.last.text(),
+            middle_name=self.middle.text(), birth_date=parse_date(self.birth.text(), "Birth date"),
+            sex=self.sex.currentText(), races=checked(self.races), hispanic=self.hispanic.isChecked(),
+            language=self.language.currentData() or "", school_id=self.school.currentData(),
+            grade_level=self.grade.currentText(), entry_date=parse_date(self.entry.text(), "Entry date"),
+            entry_type=self.entry_type.currentText(), address=address, phone=self.phone.text(),
+            email=self.email.text(), contacts=tuple(r for r in rows if isinstance(r, NewContact)),
+            linked_contacts=tuple(r[0] for r in rows if not isinstance(r, NewContact)))
