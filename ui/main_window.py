@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.app_events import AppEvents
-from ui.ops import OpFailed, run_op
+from ui.ops import OpFailed, run_op, spawn
 from ui.screens.desk_page import DESKS, DeskPage
 from ui.settings import UiSettings
 
@@ -78,7 +78,17 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.setAccessibleName("Desk page")
         from ui.screens.administration.administration_page import AdministrationPage
+        from ui.screens.attendance.attendance_page import AttendancePage
+        from ui.screens.desk_context import DeskContext
+        from ui.screens.discipline.discipline_page import DisciplinePage
+        from ui.screens.front_office.front_office_page import FrontOfficePage
 
+        self.desk_context = DeskContext(engine=self._engine, user=lambda: self.user,
+                                        dynamo=lambda: self.platform.dynamo_client if self.platform else None)
+        self.front_office = FrontOfficePage(self.desk_context)
+        self.attendance = AttendancePage(self.desk_context)
+        self.discipline = DisciplinePage(self.desk_context)
+        built = {"front_office": self.front_office, "attendance": self.attendance, "discipline": self.discipline}
         for desk in DESKS:
             item = QListWidgetItem(desk.title)
             item.setData(Qt.ItemDataRole.UserRole, desk.key)
@@ -88,7 +98,10 @@ class MainWindow(QMainWindow):
                     self._engine, dynamo=lambda: self.platform.dynamo_client if self.platform else None)
                 self.pages.addWidget(self.administration)
             else:
-                self.pages.addWidget(DeskPage(desk))
+                self.pages.addWidget(built.get(desk.key) or DeskPage(desk))
+        for signal in (self.front_office.student_registered, self.front_office.open_student_requested,
+                       self.front_office.enrollment_changed, self.front_office.schedule_changed):
+            signal.connect(lambda usi: spawn(self.open_profile(usi)))
         self.desk_list.currentRowChanged.connect(self._desk_changed)
         for i in range(min(9, len(DESKS))):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.open_desk(DESKS[i].key))
@@ -102,6 +115,9 @@ class MainWindow(QMainWindow):
         self.profile_panel.desk_requested.connect(self.open_desk)
         self.profile_panel.record_requested.connect(
             lambda usi, kind, desk: asyncio.ensure_future(self.open_sensitive_record(usi, kind, desk)))
+        self.profile_panel.older_requested.connect(lambda: spawn(self.load_timeline(append=True)))
+        self.profile = None
+        self._timeline_next = None
         self.ask_reason = self._ask_reason  # replaceable in tests (a dialog is outside their control)
         from app.services.record_views import ViewJustifications
 
@@ -168,6 +184,15 @@ class MainWindow(QMainWindow):
             return
         self.pages.setCurrentIndex(row)
         self.settings.last_desk = DESKS[row].key
+        self._activate_current()
+
+    def _activate_current(self) -> None:
+        """A desk reads its lists when it is opened by someone signed in (or, without sign-in,
+        once the platform is up)."""
+        page = self.pages.currentWidget()
+        ready = self.platform is not None and (self.user is not None or self._sign_in is None)
+        if ready and hasattr(page, "activate"):
+            page.activate()
 
     def open_desk(self, key: str) -> bool:
         """Switch to a desk; a desk the signed-in role may not use gets a plain message instead."""
@@ -254,7 +279,8 @@ class MainWindow(QMainWindow):
         self.user_label.setText(f"{user.display_name} ({roles})")
         last = self.settings.last_desk
         keys = [d.key for d in DESKS]
-        target = last if last in keys and allowed[keys.index(last)] else keys[allowed.index(True)]
+        target = self.kiosk if self.kiosk is not None else \
+            last if last in keys and allowed[keys.index(last)] else keys[allowed.index(True)]
         self.desk_list.setCurrentRow(keys.index(target))
         if self.kiosk is not None:
             for row, d in enumerate(DESKS):
@@ -263,6 +289,7 @@ class MainWindow(QMainWindow):
             self.idle_watcher.start()
         self.screens.setCurrentWidget(self.workspace)
         self.desk_list.setFocus()
+        self._activate_current()
         self.events.signed_in.emit(user)
 
     def _engine(self):
@@ -291,8 +318,39 @@ class MainWindow(QMainWindow):
         if profile is None:
             self.progress_label.setText("That student is not one you may see.")
             return False
+        self.profile = profile
         self.profile_panel.show_profile(profile)
+        if self.front_office.student is None or self.front_office.student[0] != profile.student_usi:
+            self.front_office.set_student(profile.student_usi, profile.name, profile.student_unique_id)
+        spawn(self.load_timeline())
         return True
+
+    TIMELINE_PAGE = 10
+
+    async def load_timeline(self, append: bool = False) -> int:
+        """The open student's activity, newest first, a page at a time, from DynamoDB. Discipline
+        entries show only to those who may read discipline records."""
+        from app.domain.activity_text import is_sensitive
+        from app.dynamo.timeline import student_timeline
+
+        profile = self.profile
+        client = self.platform.dynamo_client if self.platform else None
+        if profile is None or client is None:
+            self.profile_panel.show_timeline([], False, note="Activity is not available without DynamoDB.")
+            return 0
+        start = self._timeline_next if append else None
+        try:
+            page = await run_op(student_timeline, client, profile.student_unique_id, self.TIMELINE_PAGE, start)
+        except OpFailed:
+            self.profile_panel.show_timeline([], False, append=append, note="DynamoDB did not answer; the activity "
+                                             "list will be back when it does.")
+            return 0
+        if self.profile is not profile:  # another student was opened meanwhile
+            return 0
+        items = [a for a in page.items if profile.may_see_discipline or not is_sensitive(a.activity_type)]
+        self._timeline_next = page.next_key
+        self.profile_panel.show_timeline(items, page.next_key is not None, append=append)
+        return len(items)
 
     def _ask_reason(self, student_name: str, record_type: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog
@@ -325,7 +383,10 @@ class MainWindow(QMainWindow):
             self.progress_label.setText(err.message)
             return False
         self.justifications.remember(student_usi, reason)
-        return self.open_desk(desk)
+        opened = self.open_desk(desk)
+        if opened and record_type == "discipline":
+            spawn(self.discipline.show_history(student_usi, self.profile_panel.name.text()))
+        return opened
 
     def current_desk_key(self) -> str:
         return DESKS[self.desk_list.currentRow()].key
@@ -377,6 +438,7 @@ class MainWindow(QMainWindow):
         self.progress_label.setText("Ready")
         platform.start_shipper(on_result=self._shipper_reported)
         self.events.platform_started.emit(platform)
+        self._activate_current()
         try:
             from app.sync.outbox import waiting_count
 

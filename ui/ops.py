@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.errors import UserError
@@ -32,6 +32,16 @@ def set_executor(executor: concurrent.futures.Executor) -> None:
 
 def get_executor() -> concurrent.futures.Executor:
     return _executor
+
+
+_outstanding: set[concurrent.futures.Future] = set()
+
+
+def wait_idle(timeout: float = 30) -> bool:
+    """Wait until no operation is running on a worker thread (tests call this before closing an
+    event loop, so no worker reports back to a loop that is gone). True when idle."""
+    done, not_done = concurrent.futures.wait(list(_outstanding), timeout=timeout)
+    return not not_done
 
 
 class OpFailed(Exception):
@@ -52,19 +62,21 @@ async def run_op(fn: Callable[..., Any], *args, disable: Iterable[QWidget] = (),
         busy["on"] = True
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
 
-    timer = QTimer(singleShot=True, interval=busy_after_ms)
-    timer.timeout.connect(show_busy)
-    timer.start()
+    # An asyncio timer, not a QTimer: a QTimer held by a coroutine that is dropped unfinished can
+    # be destroyed by the garbage collector on another thread, leaving Qt a dangling timer.
+    timer = asyncio.get_running_loop().call_later(busy_after_ms / 1000, show_busy)
     try:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_executor, lambda: fn(*args))
+        job = _executor.submit(fn, *args)
+        _outstanding.add(job)
+        job.add_done_callback(_outstanding.discard)
+        return await asyncio.wrap_future(job)
     except UserError as err:
         raise OpFailed(err.message) from err
     except Exception as exc:
         log.exception("operation %s failed", getattr(fn, "__name__", fn))
         raise OpFailed("That did not work because of an unexpected problem; the details are in the log file.") from exc
     finally:
-        timer.stop()
+        timer.cancel()
         if busy["on"]:
             QApplication.restoreOverrideCursor()
         for w in widgets:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QTableView,
     QWidget,
 )
@@ -102,3 +103,13 @@ def selected_row(view: QTableView) -> int:
         return rows[0].row()
     idx = view.currentIndex()
     return idx.row() if idx.isValid() else -1
+
+
+def scrolled(inner: QWidget, name: str) -> QScrollArea:
+    """A tab's content in a scroll area, so a small screen (a 1024x768 kiosk) scrolls instead of
+    forcing the window wider or taller than the screen."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(inner)
+    area.setAccessibleName(name)
+    return area

@@ -28,10 +28,10 @@ class ContactLine:
 
 @dataclass(frozen=True)
 class Badge:
-    key: str  # allergy | iep | plan504 | low_balance
+    key: str  # allergy | iep | plan504 | low_balance | discipline
     text: str
     desk: str  # the desk that owns it
-    record_type: str | None = None  # health | specialed: opening it is a logged sensitive view
+    record_type: str | None = None  # health | specialed | discipline: opening it is a logged sensitive view
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class StudentProfile:
     school_name: str | None
     contacts: tuple[ContactLine, ...]
     badges: tuple[Badge, ...]
+    may_see_discipline: bool = False  # whether discipline entries of the timeline may be shown
 
 
 def _may_read(conn: Connection, table: str) -> bool:
@@ -84,5 +85,11 @@ def load_profile(conn: Connection, student_usi: int) -> StudentProfile | None:
                                     "WHERE student_usi = :u AND is_active"), {"u": student_usi}).scalar()
         if balance is not None and balance < LOW_BALANCE:
             badges.append(Badge("low_balance", f"Low meal balance: ${balance:.2f}", "cafeteria"))
+    # Discipline is one click away for those who may read it; nothing about it (not even whether
+    # there is any) shows before the reason for opening it is recorded.
+    discipline = _may_read(conn, "edfi.disciplineaction") and _may_read(conn, "edfi.disciplineincident")
+    if discipline:
+        badges.append(Badge("discipline", "Discipline history", "discipline", "discipline"))
     return StudentProfile(hit.student_usi, hit.student_unique_id, f"{hit.first_name} {hit.last_name}",
-                          hit.birth_date, hit.grade_level, hit.school_name, tuple(contacts), tuple(badges))
+                          hit.birth_date, hit.grade_level, hit.school_name, tuple(contacts), tuple(badges),
+                          discipline)

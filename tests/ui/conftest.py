@@ -1,4 +1,5 @@
 import asyncio
+import gc
 
 import pytest
 import qasync
@@ -11,8 +12,24 @@ def qasync_loop(qapp):
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
+    # Screens start work of their own (a desk reads its lists when opened). Let the worker
+    # threads finish first: a worker reporting back to a closed loop would post to a deleted Qt
+    # object. Then cancel what still waits, and let the cancellations run.
+    from ui.ops import wait_idle
+
+    wait_idle()
+    for t in [t for t in asyncio.all_tasks(loop) if not t.done()]:
+        t.cancel()
+    try:
+        loop.run_until_complete(asyncio.sleep(0.05))
+    except RuntimeError:  # the loop was stopped by the application quitting
+        pass
     asyncio.set_event_loop(None)
     loop.close()
+    # The loop's Qt timers must be destroyed here, on the GUI thread: left to the garbage
+    # collector they may be freed from a worker thread, and Qt then fires a dangling timer.
+    del loop
+    gc.collect()
 
 
 @pytest.fixture

@@ -63,6 +63,7 @@ def test_a_teacher_takes_saves_reopens_and_corrects_a_roster(qtbot, signed_in, r
                                                              run_until, undo_today):
     page = make_page(qtbot, signed_in, "demo_teacher")
     page.show()
+    page.activate()
     run_until(lambda: page.section.count() > 0)
     assert page.mine_only.isChecked()  # a teacher starts with their own sections
     assert all("✓ taken" not in page.section.itemText(i) for i in range(page.section.count()))
@@ -82,6 +83,7 @@ def test_a_teacher_takes_saves_reopens_and_corrects_a_roster(qtbot, signed_in, r
 
     again = make_page(qtbot, signed_in, "demo_teacher")  # another session reopens the same roster
     again.show()
+    again.activate()
     run_until(lambda: again.section.count() > 0)
     assert "✓ taken" in again.section.itemText(0)
     run_async(again.open_roster())

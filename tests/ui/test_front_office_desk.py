@@ -17,6 +17,7 @@ from app.services.enrollment import NewContact
 from tests.conftest import DEMO_AS_OF
 from tests.integration.test_enrollment import assert_oneroster_matches_edfi
 from tests.reports.test_printouts import pdf_text, scan
+from tests.ui.helpers import until
 from ui.screens.desk_context import DeskContext
 from ui.screens.front_office.front_office_page import FrontOfficePage
 from ui.widgets import set_checked
@@ -72,6 +73,7 @@ def page(qtbot, clerk, run_until, tmp_path):
     p.asked = asked
     qtbot.addWidget(p)
     p.show()
+    p.activate()
     run_until(lambda: p._loaded)
     return p
 
@@ -166,21 +168,12 @@ def test_schedule_withdrawal_and_printouts_for_the_new_student(qtbot, page, demo
     page.action_date.setText("11/25/2026")
     page.exit_type.setCurrentText("Withdrawn")
     QTest.mouseClick(page.apply_button, Qt.MouseButton.LeftButton)
-    run_async(_until(lambda: page.enroll_message.text().startswith("Withdrawn")))
+    run_async(until(lambda: page.enroll_message.text().startswith("Withdrawn")))
     assert page.enroll_message.text() == "Withdrawn on 11/25/2026; 2 class enrollments ended the same day."
     m = page.history_model
     assert m.cell(m.rows[0], m.COL_EXIT) == "11/25/2026" and m.cell(m.rows[0], m.COL_EXIT_TYPE) == "Withdrawn"
     with demo_engine.connect() as c:
         assert_oneroster_matches_edfi(c, usi)
-
-
-async def _until(predicate, timeout: float = 15) -> None:
-    import asyncio
-
-    async def wait():
-        while not predicate():
-            await asyncio.sleep(0.02)
-    await asyncio.wait_for(wait(), timeout)
 
 
 def test_without_a_student_the_desk_says_how_to_find_one(page, run_async):

@@ -27,7 +27,7 @@ from ui.ops import OpFailed, run_op, spawn
 from ui.screens.attendance.office_table_models import AbsenceModel, AveragesModel, ChronicModel, SectionDayModel
 from ui.screens.attendance.roster_table_model import RosterTableModel
 from ui.screens.desk_context import DeskContext
-from ui.widgets import combo, fill, selected_row, status, table
+from ui.widgets import combo, fill, scrolled, selected_row, status, table
 
 
 def qdate(d: date) -> QDate:
@@ -84,7 +84,7 @@ class AttendancePage(QWidget):
         self.mine_only = QCheckBox("Only my sections")
         self.mine_only.setAccessibleName("Only my sections")
         self.section = combo("Section")
-        self.section.setMinimumWidth(320)
+        self.section.setMinimumWidth(260)
         self.open_button = QPushButton("Open roster")
         self.open_button.setAccessibleName("Open roster")
         self.legend = QLabel("")
@@ -101,15 +101,20 @@ class AttendancePage(QWidget):
         self.save_button.setDefault(True)
         self.message = status("Attendance message")
         top = QHBoxLayout()
-        for w in (QLabel("Day"), self.day, self.mine_only, QLabel("Section"), self.section, self.open_button):
+        for w in (QLabel("Day"), self.day, self.mine_only):
             top.addWidget(w)
         top.addStretch(1)
+        pick = QHBoxLayout()
+        for w in (QLabel("Section"), self.section, self.open_button):
+            pick.addWidget(w)
+        pick.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.all_present)
         bottom.addWidget(self.save_button)
         bottom.addWidget(self.message, 1)
         layout = QVBoxLayout(tab)
         layout.addLayout(top)
+        layout.addLayout(pick)
         layout.addWidget(self.legend)
         layout.addWidget(self.grid, 1)
         layout.addLayout(bottom)
@@ -119,10 +124,10 @@ class AttendancePage(QWidget):
         self.all_present.clicked.connect(self.mark_all_present)
         self.save_button.clicked.connect(lambda: spawn(self.save()))
         self.roster_model.problem.connect(self.message.setText)
-        return tab
+        return scrolled(tab, "Take attendance")
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        super().showEvent(event)
+    def activate(self) -> None:
+        """Called when the desk is opened: the first time, read the day's sections."""
         if not self._loaded:
             self.mine_only.blockSignals(True)
             self.mine_only.setChecked("so_teacher" in self.ctx.groups())
@@ -292,7 +297,7 @@ class AttendancePage(QWidget):
         self.avg_button.clicked.connect(lambda: spawn(self.compute_averages()))
         self.chronic_button.clicked.connect(lambda: spawn(self.find_chronic()))
         self.tabs.currentChanged.connect(lambda i: spawn(self.refresh_office()) if i == 1 else None)
-        return tab
+        return scrolled(tab, "Office")
 
     async def refresh_office(self) -> tuple[int, int]:
         day = self.office_day.date().toPython()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -35,7 +34,7 @@ from ui.screens.desk_context import DeskContext
 from ui.screens.front_office.dialogs import ask_contact, confirm_duplicates
 from ui.screens.front_office.registration_form import RegistrationForm
 from ui.table_model import DtoTableModel
-from ui.widgets import combo, fill, line, selected_row, status, table
+from ui.widgets import combo, fill, line, scrolled, selected_row, status, table
 
 ACTIONS = ("Enroll", "Transfer", "Withdraw")
 
@@ -81,6 +80,7 @@ class FrontOfficePage(QWidget):
         title = QLabel("Front office", objectName="deskTitle")
         self.current = QLabel("No student open. Press Ctrl+F to find one, or register a new student.")
         self.current.setObjectName("deskPurpose")
+        self.current.setWordWrap(True)
         self.current.setAccessibleName("Student being worked on")
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Front office sections")
@@ -94,8 +94,8 @@ class FrontOfficePage(QWidget):
         layout.addWidget(self.tabs, 1)
         self._loaded = False
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        super().showEvent(event)
+    def activate(self) -> None:
+        """Called when the desk is opened: the first time, read the lists it offers."""
         if not self._loaded:
             spawn(self.load_choices())
 
@@ -128,10 +128,7 @@ class FrontOfficePage(QWidget):
         row.addWidget(self.save_button)
         row.addWidget(self.register_message, 1)
         v.addLayout(row)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        scroll.setAccessibleName("Registration form")
+        scroll = scrolled(inner, "Registration form")
         self.form.add_contact.clicked.connect(self._add_contact)
         self.form.link_family.clicked.connect(lambda: spawn(self.link_family()))
         self.save_button.clicked.connect(lambda: spawn(self.register()))
@@ -271,7 +268,7 @@ class FrontOfficePage(QWidget):
         self.action.currentIndexChanged.connect(self._action_changed)
         self.apply_button.clicked.connect(lambda: spawn(self.apply_enrollment()))
         self._action_changed()
-        return tab
+        return scrolled(tab, "Enrollment")
 
     def _school_changed(self, *_a) -> None:
         if not self.choices:
@@ -299,17 +296,17 @@ class FrontOfficePage(QWidget):
         except UserError as err:
             self.enroll_message.setText(err.message)
             return False
-        school, grade = self.school.currentData(), self.grade.currentText()
+        school, grade, school_name = self.school.currentData(), self.grade.currentText(), self.school.currentText()
         entry_type, exit_type = self.entry_type.currentText(), self.exit_type.currentText()
         actor, today = self.ctx.actor(), self.ctx.today()
 
         def work(c):
             if act == "Enroll":
                 E.enroll_student(c, usi, school, grade, day, entry_type, actor=actor, today=today)
-                return f"Enrolled at {self.school.currentText()} from {day:%m/%d/%Y}."
+                return f"Enrolled at {school_name} from {day:%m/%d/%Y}."
             if act == "Transfer":
                 E.transfer_student(c, usi, school, grade, day, exit_type, entry_type, actor=actor, today=today)
-                return f"Transferred to {self.school.currentText()} from {day:%m/%d/%Y}."
+                return f"Transferred to {school_name} from {day:%m/%d/%Y}."
             ended = E.withdraw_student(c, usi, day, exit_type, actor=actor)
             return f"Withdrawn on {day:%m/%d/%Y}; {ended} class enrollments ended the same day."
         try:
@@ -354,7 +351,7 @@ class FrontOfficePage(QWidget):
         self.drop_button.clicked.connect(lambda: spawn(self.drop_selected()))
         self.print_schedule.clicked.connect(lambda: spawn(self.print_pdf("schedule")))
         self.print_card.clicked.connect(lambda: spawn(self.print_pdf("id card")))
-        return tab
+        return scrolled(tab, "Schedule and printouts")
 
     def _schedule_day(self) -> date:
         try:
@@ -425,7 +422,7 @@ class FrontOfficePage(QWidget):
         path = self.choose_pdf_path(f"{'schedule' if what == 'schedule' else 'id-card'}-{uid}.pdf")
         if not path:
             return None
-        day = self._schedule_day()
+        day, today = self._schedule_day(), self.ctx.today()
 
         def work():
             from app.services.printouts import id_card, schedule_document
@@ -433,7 +430,7 @@ class FrontOfficePage(QWidget):
             from reports import student_schedule
 
             with self.ctx.engine().connect() as c:
-                data = student_schedule.build(schedule_document(c, usi, day), today=self.ctx.today()) \
+                data = student_schedule.build(schedule_document(c, usi, day), today=today) \
                     if what == "schedule" else card_pdf.build(id_card(c, usi, day))
             Path(path).write_bytes(data)
             return path

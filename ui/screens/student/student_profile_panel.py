@@ -3,17 +3,48 @@ IEP/504, low meal balance) the signed-in role may see, each linking to the desk 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
+
+from app.domain.activity_text import describe
 
 from app.services.student_profile import StudentProfile
 
-BADGE_COLOURS = {"allergy": "#9b1c1c", "iep": "#1f3a5f", "plan504": "#1f3a5f", "low_balance": "#7a4a00"}
+BADGE_COLOURS = {"allergy": "#9b1c1c", "iep": "#1f3a5f", "plan504": "#1f3a5f", "low_balance": "#7a4a00",
+                 "discipline": "#5b2a86"}
+
+
+class TimelineModel(QAbstractListModel):
+    """The student's activity records (app.dynamo.timeline.Activity), newest first; no I/O."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.items: list = []
+
+    def set_items(self, items, append: bool = False) -> None:
+        self.beginResetModel()
+        self.items = (self.items if append else []) + list(items)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+        return 0 if parent.isValid() else len(self.items)
+
+    def text(self, row: int) -> str:
+        a = self.items[row]
+        when = a.timestamp[:16].replace("T", " ")
+        return f"{when}  {describe(a.activity_type, a.details)}"
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                               Qt.ItemDataRole.AccessibleTextRole):
+            return None
+        return self.text(index.row())
 
 
 class StudentProfilePanel(QFrame):
     desk_requested = Signal(str)
-    record_requested = Signal(int, str, str)  # student_usi, record type (health/specialed), desk
+    record_requested = Signal(int, str, str)  # student_usi, record type (health/specialed/discipline), desk
+    older_requested = Signal()  # the next page of the activity timeline
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,7 +68,21 @@ class StudentProfilePanel(QFrame):
         layout.addLayout(self.badges)
         layout.addWidget(QLabel("Contacts", objectName="sectionTitle"))
         layout.addWidget(self.contacts)
-        layout.addStretch(1)
+        layout.addWidget(QLabel("Recent activity", objectName="sectionTitle"))
+        self.timeline_model = TimelineModel(self)
+        self.timeline = QListView()
+        self.timeline.setModel(self.timeline_model)
+        self.timeline.setWordWrap(True)
+        self.timeline.setAccessibleName("Recent activity, newest first")
+        self.timeline_note = QLabel("", wordWrap=True)
+        self.timeline_note.setAccessibleName("Activity note")
+        self.older = QPushButton("Show older")
+        self.older.setAccessibleName("Show older activity")
+        self.older.setVisible(False)
+        self.older.clicked.connect(self.older_requested)
+        layout.addWidget(self.timeline, 1)
+        layout.addWidget(self.timeline_note)
+        layout.addWidget(self.older)
         self.badge_buttons: list[QPushButton] = []
         self.setVisible(False)
 
@@ -72,4 +117,12 @@ class StudentProfilePanel(QFrame):
                 line += f"\n   ⚠ {c.pickup_restriction}"
             lines.append(line)
         self.contacts.setText("\n".join(lines) if lines else "No contacts you may see.")
+        self.timeline_model.set_items([])
+        self.timeline_note.setText("Loading…")
+        self.older.setVisible(False)
         self.setVisible(True)
+
+    def show_timeline(self, items, more: bool, append: bool = False, note: str = "") -> None:
+        self.timeline_model.set_items(items, append)
+        self.older.setVisible(more)
+        self.timeline_note.setText(note or ("" if self.timeline_model.rowCount() else "No activity recorded yet."))

@@ -1,0 +1,34 @@
+"""One plain sentence per activity-timeline record, for the student profile and the day list."""
+
+from __future__ import annotations
+
+SENSITIVE_PREFIXES = ("discipline.",)  # shown only to roles that may read discipline records
+
+
+def describe(activity_type: str, d: dict) -> str:
+    d = d or {}
+    if activity_type == "attendance.marked":
+        prior = f" (was {d['previous']})" if d.get("previous") else ""
+        return f"Marked {d.get('mark')} in {d.get('section')} on {d.get('date')}{prior}; day: {d.get('daily')}"
+    if activity_type == "enrollment.registered":
+        return f"Registered at {d.get('school')}, {d.get('grade')}, from {d.get('entryDate')}"
+    if activity_type == "enrollment.enrolled":
+        return f"Enrolled at {d.get('school')}, {d.get('grade')}, from {d.get('entryDate')} ({d.get('entryType')})"
+    if activity_type == "enrollment.withdrawn":
+        return f"Withdrawn from {d.get('school')} on {d.get('exitDate')} ({d.get('exitType')})"
+    if activity_type == "schedule.added":
+        return f"Added {d.get('course')} ({d.get('section')}) from {d.get('beginDate')}"
+    if activity_type == "schedule.dropped":
+        return f"Dropped section {d.get('section')}; last day {d.get('lastDay')}"
+    if activity_type == "discipline.incident":
+        return f"Discipline incident {d.get('incident')} on {d.get('date')}: {d.get('role')}"
+    if activity_type == "discipline.action":
+        days = f", {d.get('days')} days" if d.get("days") else ""
+        return f"{d.get('action')} from {d.get('date')}{days} (incident {d.get('incident')})"
+    if activity_type == "discipline.corrected":
+        return f"Correction to {d.get('action')}: {d.get('served')} days served ({d.get('reason')})"
+    return activity_type.replace(".", " ").capitalize()
+
+
+def is_sensitive(activity_type: str) -> bool:
+    return activity_type.startswith(SENSITIVE_PREFIXES)
