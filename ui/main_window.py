@@ -56,7 +56,8 @@ class MainWindow(QMainWindow):
     def __init__(self, events: AppEvents, settings: UiSettings, start_platform: Callable[[], object],
                  sign_in: Callable[[object, str, str], tuple] | None = None, *, kiosk: str | None = None,
                  verify: Callable[[object, str, str], tuple] | None = None,
-                 idle_seconds: float = 120, clock: Callable[[], float] | None = None) -> None:
+                 idle_seconds: float = 120, clock: Callable[[], float] | None = None,
+                 owns_platform: bool = True) -> None:
         """sign_in(platform, login, password) -> (SignedIn, Engine); None runs without sign-in
         (tools and tests that work as the platform's own database user). kiosk: one desk's key for
         kiosk mode; verify(platform, login, password) -> roles checks credentials to unlock it."""
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.events = events
         self.settings = settings
         self._start_platform = start_platform
+        self._owns_platform = owns_platform  # False: the platform outlives the window (tests, tools)
         self._sign_in = sign_in
         self.platform = None
         self.user = None
@@ -411,7 +413,10 @@ class MainWindow(QMainWindow):
             get_executor().submit(_end_session_and_dispose, self.user_engine, self.user)
             self.user_engine = None
         if self.platform is not None:
-            self.platform.close()
+            if self._owns_platform:
+                self.platform.close()
+            elif self.platform.shipper is not None:
+                self.platform.shipper.stop()
             self.platform = None
         super().closeEvent(event)
 

@@ -104,24 +104,30 @@ def load_roster(conn: Connection, key: SectionKey, day: date) -> Roster:
 
 
 _SAVE_CHECK = f"""
-WITH codes AS (
-    SELECT json_object_agg(d.codevalue, d.descriptorid) AS m FROM edfi.descriptor d
+WITH cats AS MATERIALIZED (
+    SELECT d.codevalue, d.descriptorid FROM edfi.descriptor d
     JOIN edfi.attendanceeventcategorydescriptor a ON a.attendanceeventcategorydescriptorid = d.descriptorid),
+codes AS (SELECT json_object_agg(codevalue, descriptorid) AS m FROM cats),
 sec AS (SELECT coalesce(sectionname, sectionidentifier) AS title FROM edfi.section WHERE {_SECTION}),
 school_day AS (
     SELECT EXISTS (SELECT 1 FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d
                    ON d.descriptorid = e.calendareventdescriptorid WHERE e.schoolid = :sid AND e.schoolyear = :sy
                    AND e.date = :day AND d.codevalue = 'Instructional day') AS ok),
+marks AS (SELECT * FROM unnest(CAST(:usis AS int[]), CAST(:mcodes AS text[]), CAST(:marrivals AS time[]))
+             AS m(u, code, arrival)),
 enrolled AS (
     SELECT a.studentusi, s.studentuniqueid, s.firstname || ' ' || s.lastsurname AS name,
-           -- every class the student has at this school that day, with its mark so far and its minutes
+           sv.cat AS saved_code, sv.arrival AS saved_arrival,
+           -- only for a student whose mark changes: every class they have at this school that day,
+           -- with its mark so far and its minutes (the daily roll-up's input), and whom to notify
+           CASE WHEN (sv.cat, sv.arrival) IS DISTINCT FROM (nd.descriptorid, m.arrival) THEN
            (SELECT json_agg(json_build_array(
                        x.localcoursecode = :lcc AND x.sectionidentifier = :sec AND x.sessionname = :sess
                          AND x.schoolyear = :sy,
                        ev.attendanceeventcategorydescriptorid, ev.arrivaltime,
-                       coalesce((SELECT extract(epoch FROM (m.endtime - m.starttime)) / 60
-                                 FROM edfi.sectionclassperiod p JOIN edfi.classperiodmeetingtime m
-                                   ON m.classperiodname = p.classperiodname AND m.schoolid = p.schoolid
+                       coalesce((SELECT extract(epoch FROM (mt.endtime - mt.starttime)) / 60
+                                 FROM edfi.sectionclassperiod p JOIN edfi.classperiodmeetingtime mt
+                                   ON mt.classperiodname = p.classperiodname AND mt.schoolid = p.schoolid
                                  WHERE p.localcoursecode = x.localcoursecode AND p.schoolid = x.schoolid
                                    AND p.schoolyear = x.schoolyear AND p.sectionidentifier = x.sectionidentifier
                                    AND p.sessionname = x.sessionname LIMIT 1), 50)))
@@ -133,13 +139,21 @@ enrolled AS (
                     AND ev.schoolid = x.schoolid AND ev.schoolyear = x.schoolyear
                     AND ev.sectionidentifier = x.sectionidentifier AND ev.sessionname = x.sessionname
              WHERE x.studentusi = a.studentusi AND x.schoolid = :sid AND x.begindate <= :day
-               AND (x.enddate IS NULL OR x.enddate >= :day)) AS periods,
+               AND (x.enddate IS NULL OR x.enddate >= :day)) END AS periods,
+           CASE WHEN (sv.cat, sv.arrival) IS DISTINCT FROM (nd.descriptorid, m.arrival) THEN
            (SELECT c.contactuniqueid FROM edfi.studentcontactassociation ca
               JOIN edfi.contact c ON c.contactusi = ca.contactusi WHERE ca.studentusi = a.studentusi
-             ORDER BY ca.primarycontactstatus DESC NULLS LAST, ca.contactpriority NULLS LAST LIMIT 1) AS contact
-      FROM edfi.studentsectionassociation a JOIN edfi.student s USING (studentusi)
+             ORDER BY ca.primarycontactstatus DESC NULLS LAST, ca.contactpriority NULLS LAST LIMIT 1) END AS contact
+      FROM marks m
+      JOIN edfi.studentsectionassociation a ON a.studentusi = m.u
+      JOIN edfi.student s ON s.studentusi = a.studentusi
+      LEFT JOIN cats nd ON nd.codevalue = m.code
+      LEFT JOIN LATERAL (SELECT ev.attendanceeventcategorydescriptorid AS cat, ev.arrivaltime AS arrival
+                           FROM edfi.studentsectionattendanceevent ev
+                          WHERE ev.studentusi = a.studentusi AND ev.eventdate = :day
+                            AND ev.{_SECTION.replace(' AND ', ' AND ev.')} LIMIT 1) sv ON true
      WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day
-       AND (a.enddate IS NULL OR a.enddate >= :day) AND a.studentusi = ANY(CAST(:usis AS int[])))
+       AND (a.enddate IS NULL OR a.enddate >= :day))
 SELECT (SELECT m FROM codes), (SELECT title FROM sec), (SELECT ok FROM school_day), enrolled.*
   FROM (SELECT 1) AS one LEFT JOIN enrolled ON true"""
 
@@ -172,6 +186,10 @@ outbox AS (INSERT INTO sync.dynamo_outbox (target_table, item)
 SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins), (SELECT count(*) FROM outbox)"""
 
 
+# Built once: a roster save runs them dozens of times a minute across a school.
+_SAVE_CHECK_SQL, _SAVE_WRITE_SQL = text(_SAVE_CHECK), text(_SAVE_WRITE)
+
+
 def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, Mark], *,
                 actor: str | None = None, now: datetime | None = None, today: date | None = None,
                 rule: RollupRule = RollupRule()) -> SaveResult:
@@ -183,7 +201,10 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
     if day > today:
         raise UserError(f"Attendance for {day:%A, %B %d} cannot be taken before the day comes; pick today or an "
                         "earlier school day.")
-    rows = conn.execute(text(_SAVE_CHECK), {**key.params(), "day": day, "usis": list(marks)}).all()
+    usis = list(marks)
+    rows = conn.execute(_SAVE_CHECK_SQL, {**key.params(), "day": day, "usis": usis,
+                                            "mcodes": [marks[u].code for u in usis],
+                                            "marrivals": [marks[u].arrival for u in usis]}).all()
     codes, title, school_day = rows[0][0] or {}, rows[0][1], rows[0][2]
     if title is None:
         raise UserError(f"There is no section {key.section_identifier} in {key.session_name}; pick it from the list.")
@@ -203,15 +224,14 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
     by_id = {v: k for k, v in codes.items()}
     changed, had, before, daily = [], [], {}, {}
     for u, mark in marks.items():
-        periods = enrolled[u][6] or []
-        saved = next(((p[1], p[2]) for p in periods if p[0]), (None, None))
-        arrival = mark.arrival.strftime("%H:%M:%S") if mark.arrival else None
-        if saved == (codes[mark.code], arrival):
+        row = enrolled[u]
+        periods = row[8]
+        if periods is None:  # the database found the saved mark equal to this one
             continue
         changed.append(u)
-        had.append(saved[0] is not None)
-        if saved[0] is not None:
-            before[u] = by_id.get(saved[0])
+        had.append(row[6] is not None)
+        if row[6] is not None:
+            before[u] = by_id.get(row[6])
         # this section's mark is the new one; another class not taken yet counts as present
         day_marks = [PeriodMark(mark.code if p[0] else (by_id.get(p[1]) or PRESENT), int(p[3])) for p in periods]
         daily[u] = daily_status(day_marks or [PeriodMark(mark.code, 50)], rule)
@@ -224,7 +244,7 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
          "previous": before.get(u), "daily": daily[u]}, actor) for u in changed]
     notices = _absence_notifications(day, daily, enrolled, now)
     items = [("StudentActivityLogs", a) for a in activities] + [("NotificationQueue", n) for n in notices]
-    conn.execute(text(_SAVE_WRITE), {
+    conn.execute(_SAVE_WRITE_SQL, {
         **key.params(), "day": day,
         "cats": [codes[marks[u].code] for u in changed], "usis": changed,
         "arrivals": [marks[u].arrival for u in changed], "had": had,
@@ -240,7 +260,7 @@ def _absence_notifications(day: date, daily: dict[int, str], enrolled: dict, now
     stamp = iso_utc(datetime.combine(day, time(0), tzinfo=timezone.utc))
     out = []
     for u, code in daily.items():
-        contact = enrolled[u][7]
+        contact = enrolled[u][9]
         if code not in ABSENCES or contact is None:
             continue
         uid, name = enrolled[u][4], enrolled[u][5]

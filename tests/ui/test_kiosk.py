@@ -27,7 +27,7 @@ def kiosk(qtbot, tmp_path, platform, demo_engine, run_async, clock):
     w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
                    lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
                    kiosk="cafeteria", verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
-                   idle_seconds=90, clock=lambda: clock["t"])
+                   idle_seconds=90, clock=lambda: clock["t"], owns_platform=False)
     qtbot.addWidget(w)
     w.showFullScreen()
     assert run_async(w.start())

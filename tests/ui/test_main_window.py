@@ -31,7 +31,7 @@ def ui_settings(tmp_path):
 @pytest.fixture
 def make_window(qtbot, ui_settings):
     def make(start):
-        w = MainWindow(AppEvents(), ui_settings, start)
+        w = MainWindow(AppEvents(), ui_settings, start, owns_platform=False)  # the session's platform
         qtbot.addWidget(w)
         w.show()
         return w

@@ -42,7 +42,8 @@ def logins(demo_engine):
 @pytest.fixture
 def window(qtbot, tmp_path, platform, demo_engine, logins, run_async):
     w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
-                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw))
+                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
+                   owns_platform=False)
     qtbot.addWidget(w)
     w.show()
     assert run_async(w.start())

@@ -5,7 +5,7 @@ in StaffDisciplineIncidentAssociation; the dean's desk needs both. The incident 
 student key, so migration 0002 did not attach the audit trigger to them: corrections to an
 incident must be in the audit trail too. A correction that changes part of a row's key (an
 attendance code, a discipline type) is now one UPDATE entry with its old and new values, paired
-by the row's id, instead of two halves.
+by the row's id, instead of two halves; a statement that changed no row writes nothing.
 
 Revision ID: 0006
 Revises: 0005
@@ -29,7 +29,15 @@ DECLARE
     src text;
     old_expr text;
     new_expr text;
+    has_rows boolean;
 BEGIN
+    -- A statement that changed no row (a data-modifying CTE with nothing to do) leaves no entry,
+    -- and costs no more than this look.
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', CASE WHEN TG_OP = 'DELETE' THEN 'old_rows' ELSE 'new_rows' END)
+       INTO has_rows;
+    IF NOT has_rows THEN
+        RETURN NULL;
+    END IF;
     SELECT string_agg(format('%L, n.%I', k, k), ', '), string_agg(format('%L, o.%I', k, k), ', '),
            string_agg(format('%L, coalesce(n.%I, o.%I)', k, k, k), ', '),
            string_agg(format('o.%I = n.%I', k, k), ' AND ')
