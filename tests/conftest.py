@@ -130,3 +130,28 @@ def demo_engine(platform):
     yield eng
     eng.dispose()
     admin.dispose()
+
+
+def rolled_back(engine):
+    """A connection in a transaction that is rolled back afterwards: a test's changes vanish."""
+    with engine.connect() as c:
+        tx = c.begin()
+        yield c
+        tx.rollback()
+
+
+@pytest.fixture(scope="module")
+def login_engine(demo_engine):
+    """login -> an engine connected as that demo sign-in (the database enforces its role)."""
+    from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
+
+    create_demo_logins(demo_engine)
+    made = {}
+
+    def get(login: str):
+        if login not in made:
+            made[login] = create_engine(demo_engine.url.set(username=login, password=DEMO_PASSWORD))
+        return made[login]
+    yield get
+    for eng in made.values():
+        eng.dispose()

@@ -1,8 +1,10 @@
 """`school-office --screenshot DIR`: render every screen offscreen to PNG files, then exit.
 
 Signs in as the demo administrator on the demo district (loading it first if the database is
-empty), so every desk is visible; writes sign-in.png, one desk-<key>.png per desk and
-student-profile.png. Used for the README and to look at what we build.
+empty), so every desk is visible; writes sign-in.png, one desk-<key>.png per desk,
+student-profile.png, and the working views in WORKING (a roster being taken, the office's
+lists, a schedule, enrollment history, a discipline history). Used for the README and to look
+at what we build.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ async def capture(window, out_dir: Path) -> list[Path]:
         raise SystemExit(f"could not sign in as demo_admin: {form.message.text()}")
     for desk in DESKS:
         window.open_desk(desk.key)
+        page = window.pages.currentWidget()
+        for _ in range(100):  # a desk reads its lists when opened: show it with them
+            if getattr(page, "_loaded", True):
+                break
+            await asyncio.sleep(0.05)
         grab(f"desk-{desk.key}")
 
     def someone() -> tuple[int, str]:
@@ -52,5 +59,55 @@ async def capture(window, out_dir: Path) -> list[Path]:
     window.search_box.field.setText(last[:3])
     await window.search_box.search_now(last[:3])
     await window.open_profile(usi)
+    await window.load_timeline()
+    window.search_box.results.setVisible(False)
     grab("student-profile")
+    await _working_views(window, grab, usi)
     return written
+
+
+WORKING = ("front-office-enrollment", "front-office-schedule", "attendance-roster", "attendance-office",
+           "discipline-history")
+
+
+async def _working_views(window, grab, usi: int) -> None:
+    fo = window.front_office
+    await fo.refresh_student()
+    fo.tabs.setCurrentIndex(1)
+    grab("front-office-enrollment")
+    fo.tabs.setCurrentIndex(2)
+    grab("front-office-schedule")
+    window.open_desk("attendance")
+    page = window.attendance
+    page.mine_only.setChecked(False)
+    for _ in range(14):  # the latest school day (a screenshot taken on a weekend shows Friday's)
+        if await page.load_sections() > 0:
+            break
+        page.day.blockSignals(True)
+        page.day.setDate(page.day.date().addDays(-1))
+        page.day.blockSignals(False)
+    wanted = next((i for i, s in enumerate(page.sections) if s.school == "RHS" and s.period == "Period 2"), 0)
+    page.section.setCurrentIndex(wanted)
+    await page.open_roster()
+    page.mark_all_present()
+    for row, key in ((1, "A"), (4, "T"), (6, "E")):
+        page.grid.setCurrentIndex(page.roster_model.index(row, 2))
+        page.key_pressed(key)
+    grab("attendance-roster")
+    page.tabs.setCurrentIndex(1)
+    page.office_day.setDate(page.day.date())
+    due, _absent = await page.refresh_office()
+    page.office_tabs.setCurrentIndex(0 if due else 1)  # the absences when every section is taken
+    grab("attendance-office")
+    window.open_desk("discipline")
+
+    def offender() -> tuple[int, str]:
+        with window.user_engine.connect() as c:
+            return tuple(c.execute(text(
+                "SELECT s.studentusi, s.firstname || ' ' || s.lastsurname FROM edfi.student s "
+                "JOIN edfi.disciplineaction a USING (studentusi) ORDER BY s.studentusi LIMIT 1")).one())
+
+    who, name = await asyncio.to_thread(offender)
+    await window.discipline.load_lists()
+    await window.discipline.show_history(who, name)
+    grab("discipline-history")

@@ -113,3 +113,16 @@ def scrolled(inner: QWidget, name: str) -> QScrollArea:
     area.setWidget(inner)
     area.setAccessibleName(name)
     return area
+
+
+def form(parent: QWidget, rows) -> "QFormLayout":
+    """A QFormLayout on parent with (label, widget-or-layout) rows; a label of None spans the row."""
+    from PySide6.QtWidgets import QFormLayout
+
+    layout = QFormLayout(parent)
+    for label, w in rows:
+        if label is None:
+            layout.addRow(w)
+        else:
+            layout.addRow(label, w)
+    return layout

@@ -246,6 +246,8 @@ def register_student(conn: Connection, new: NewStudent, *, actor: str | None = N
         raise UserError("Student id is longer than 32 characters; shorten it.")
     if new.birth_date is None:
         raise UserError("Birth date is empty; enter the student's date of birth.")
+    if not new.sex:
+        raise UserError("Sex is empty; pick one from the list.")
     if new.birth_date > today:
         raise UserError(f"Birth date {new.birth_date:%m/%d/%Y} is in the future; check the year.")
     taken = [d for d in find_duplicates(conn, "", "", None, uid) if d.reason == "same student id"]

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.errors import UserError
 from app.services.attendance import Mark, SectionKey, load_roster, present_marks, save_roster
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, rolled_back
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 20, 14, 5, tzinfo=timezone.utc)
@@ -17,10 +17,7 @@ NOW = datetime(2026, 11, 20, 14, 5, tzinfo=timezone.utc)
 
 @pytest.fixture
 def conn(demo_engine):
-    with demo_engine.connect() as c:
-        tx = c.begin()
-        yield c
-        tx.rollback()
+    yield from rolled_back(demo_engine)
 
 
 def section(conn, school_short: str, period: str) -> SectionKey:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app.services.attendance import load_roster, present_marks, save_roster
 from app.services.attendance_office import averages_by_school, chronic_absence, daily_absences, sections_for_day
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, rolled_back
 
 pytestmark = pytest.mark.integration
 RES, RMS, RHS = 255950001, 255950002, 255950003
@@ -20,10 +20,7 @@ NOW = datetime(2026, 11, 20, 14, 5, tzinfo=timezone.utc)
 
 @pytest.fixture
 def conn(demo_engine):
-    with demo_engine.connect() as c:
-        tx = c.begin()
-        yield c
-        tx.rollback()
+    yield from rolled_back(demo_engine)
 
 
 def test_sections_not_taken_today_and_taken_after_saving(conn):

@@ -6,12 +6,11 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from app.errors import UserError
-from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
 from app.services import discipline as D
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, rolled_back
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
@@ -19,19 +18,13 @@ RHS = 255950003
 
 
 @pytest.fixture(scope="module")
-def dean_engine(demo_engine):
-    create_demo_logins(demo_engine)
-    eng = create_engine(demo_engine.url.set(username="demo_dean", password=DEMO_PASSWORD))
-    yield eng
-    eng.dispose()
+def dean_engine(login_engine):
+    return login_engine("demo_dean")
 
 
 @pytest.fixture
 def conn(dean_engine):
-    with dean_engine.connect() as c:
-        tx = c.begin()
-        yield c
-        tx.rollback()
+    yield from rolled_back(dean_engine)
 
 
 def rhs_students(conn, n: int) -> list[int]:

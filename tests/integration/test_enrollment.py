@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from app.errors import UserError
-from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
 from app.services import enrollment as E
 from app.services.schedule import add_section, available_sections, drop_section, schedule_warnings, student_schedule
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, rolled_back
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
@@ -23,19 +22,13 @@ RES, RMS, RHS = 255950001, 255950002, 255950003
 
 
 @pytest.fixture(scope="module")
-def clerk_engine(demo_engine):
-    create_demo_logins(demo_engine)
-    eng = create_engine(demo_engine.url.set(username="demo_front_office", password=DEMO_PASSWORD))
-    yield eng
-    eng.dispose()
+def clerk_engine(login_engine):
+    return login_engine("demo_front_office")
 
 
 @pytest.fixture
 def conn(clerk_engine):
-    with clerk_engine.connect() as c:
-        tx = c.begin()
-        yield c
-        tx.rollback()
+    yield from rolled_back(clerk_engine)
 
 
 def assert_oneroster_matches_edfi(conn, usi: int) -> None:
@@ -165,6 +158,7 @@ def test_duplicates_are_found_anywhere_in_the_district(conn, demo_engine):
     (dict(grade_level="Ninth grade"), 'Grade level "Ninth grade" is not taught at Riverbend Elementary School'),
     (dict(first_name=" "), "First name is empty"),
     (dict(sex="Unknown"), 'Sex "Unknown" is not on the list'),
+    (dict(sex=""), "Sex is empty; pick one from the list"),
     (dict(email="not-an-address"), 'E-mail "not-an-address" is not an e-mail address'),
     (dict(school_id=RHS, grade_level="Ninth grade"), "You may enroll students only at the schools you work at"),
 ])

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from ui.screens.desk_page import DESKS
+from ui.screenshots import WORKING
 
 pytestmark = pytest.mark.ui
 
@@ -22,7 +23,8 @@ def test_screenshot_mode_writes_one_png_per_screen(demo_engine, settings, tmp_pa
                           text=True, timeout=240, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     names = sorted(p.name for p in out.glob("*.png"))
-    assert names == sorted(["sign-in.png", "student-profile.png"] + [f"desk-{d.key}.png" for d in DESKS])
+    assert names == sorted(["sign-in.png", "student-profile.png"] + [f"desk-{d.key}.png" for d in DESKS]
+                           + [f"{w}.png" for w in WORKING])
     for p in out.glob("*.png"):
         img = QImage(str(p))
         assert img.width() >= 1000 and img.height() >= 700, p.name

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.attendance_keys import keys_for
+from app.domain.attendance_keys import PREFERRED, keys_for
 from app.domain.attendance_rollup import PRESENT
 from app.services.attendance import Roster, load_roster, save_roster
 from app.services.attendance_office import averages_by_school, chronic_absence, daily_absences, sections_for_day
@@ -27,6 +27,7 @@ from ui.ops import OpFailed, run_op, spawn
 from ui.screens.attendance.office_table_models import AbsenceModel, AveragesModel, ChronicModel, SectionDayModel
 from ui.screens.attendance.roster_table_model import RosterTableModel
 from ui.screens.desk_context import DeskContext
+from ui.screens.tabbed_desk import TabbedDesk
 from ui.widgets import combo, fill, scrolled, selected_row, status, table
 
 
@@ -55,26 +56,15 @@ class _GridKeys(QObject):
         return False
 
 
-class AttendancePage(QWidget):
+class AttendancePage(TabbedDesk):
     attendance_saved = Signal(int)  # marks changed
     roster_loaded = Signal(int)  # students on the roster
 
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setAccessibleName("Attendance desk")
+        super().__init__(ctx, "Attendance", parent)
         self.keys: dict[str, str] = {}
         self.sections = []
-        self._loaded = False  # the section list is read when the desk is first shown
-        title = QLabel("Attendance", objectName="deskTitle")
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Attendance sections")
-        self.tabs.addTab(self._take_tab(), "Take attendance")
-        self.tabs.addTab(self._office_tab(), "Office")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        layout.addWidget(title)
-        layout.addWidget(self.tabs, 1)
+        self.finish((self._take_tab(), "Take attendance"), (self._office_tab(), "Office"))
         QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: spawn(self.save()))
 
     # -- taking attendance --------------------------------------------------------------------
@@ -126,13 +116,12 @@ class AttendancePage(QWidget):
         self.roster_model.problem.connect(self.message.setText)
         return scrolled(tab, "Take attendance")
 
-    def activate(self) -> None:
-        """Called when the desk is opened: the first time, read the day's sections."""
-        if not self._loaded:
-            self.mine_only.blockSignals(True)
-            self.mine_only.setChecked("so_teacher" in self.ctx.groups())
-            self.mine_only.blockSignals(False)
-            spawn(self.load_sections())
+    async def load_lists(self) -> bool:
+        """The first time the desk opens: a teacher starts with their own sections."""
+        self.mine_only.blockSignals(True)
+        self.mine_only.setChecked("so_teacher" in self.ctx.groups())
+        self.mine_only.blockSignals(False)
+        return await self.load_sections() >= 0
 
     def selected_day(self) -> date:
         return self.day.date().toPython()
@@ -174,7 +163,9 @@ class AttendancePage(QWidget):
             return None
         self.roster_model.load(roster)
         self.keys = keys_for(roster.codes)
-        self.legend.setText("Keys: " + " · ".join(f"{k} {c}" for k, c in self.keys.items()) +
+        order = {c: i for i, c in enumerate(PREFERRED)}
+        shown = sorted(self.keys.items(), key=lambda kc: (order.get(kc[1], 99), kc[1]))
+        self.legend.setText("Keys: " + " · ".join(f"{k} {c}" for k, c in shown) +
                             ". Type a time in Arrival for a tardy student.")
         state = "Attendance was taken; changes are a late correction and are audited." if roster.taken \
             else "Not taken yet: press Mark all present, then type the exceptions."

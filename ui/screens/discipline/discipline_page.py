@@ -26,9 +26,10 @@ from app.services import discipline as D
 from app.services.student_search import search_students
 from ui.ops import OpFailed, run_op, spawn
 from ui.screens.desk_context import DeskContext
+from ui.screens.tabbed_desk import TabbedDesk
 from ui.table_model import DtoTableModel
-from ui.widgets import (checked, checklist, combo, fill, fill_checklist, line, scrolled, selected_row, status,
-                        table)
+from ui.widgets import (checked, checklist, combo, fill, fill_checklist, form, line, scrolled, selected_row,
+                        status, table)
 
 
 class InvolvedModel(DtoTableModel):
@@ -65,37 +66,21 @@ class HistoryModel(DtoTableModel):
                 (a.difference_reason or "") if a else ""][column]
 
 
-class DisciplinePage(QWidget):
+class DisciplinePage(TabbedDesk):
     incident_recorded = Signal(str)
     action_recorded = Signal(str)
 
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, "Discipline", parent)
         self.choices: D.DisciplineChoices | None = None
         self.schools: list[tuple[int, str]] = []
         self.incident: tuple[str, int] | None = None  # the incident actions are being added to
         self.history_student: tuple[int, str] | None = None
-        self.setAccessibleName("Discipline desk")
-        title = QLabel("Discipline", objectName="deskTitle")
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Discipline sections")
-        self.tabs.addTab(self._incident_tab(), "Incident")
-        self.tabs.addTab(self._recent_tab(), "Recent incidents")
-        self.tabs.addTab(self._history_tab(), "Student history")
+        self.finish((self._incident_tab(), "Incident"), (self._recent_tab(), "Recent incidents"),
+                    (self._history_tab(), "Student history"))
         self.tabs.currentChanged.connect(lambda i: spawn(self.load_recent()) if i == 1 else None)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        layout.addWidget(title)
-        layout.addWidget(self.tabs, 1)
-        self._loaded = False
 
-    def activate(self) -> None:
-        """Called when the desk is opened: the first time, read the lists it offers."""
-        if not self._loaded:
-            spawn(self.load_choices())
-
-    async def load_choices(self) -> bool:
+    async def load_lists(self) -> bool:
         def work(c):
             from app.services.enrollment import enrollment_choices
 
@@ -305,19 +290,13 @@ class DisciplinePage(QWidget):
         self.save_action = QPushButton("Record action")
         self.save_action.setAccessibleName("Record action")
         self.action_message = status("Action message")
-        f = QFormLayout(self.actions_box)
-        f.addRow("Student", self.action_student)
-        f.addRow("Answers behavior", self.action_behavior)
-        f.addRow("Action", self.action)
-        f.addRow("First day", self.action_date)
         row = QHBoxLayout()
         for w in (self.length, self.served, self.reason):
             row.addWidget(w)
-        f.addRow("Days assigned, served, why different", row)
-        for w in (self.iep, self.zero, self.make_attendance):
-            f.addRow("", w)
-        f.addRow(self.save_action)
-        f.addRow(self.action_message)
+        form(self.actions_box, [("Student", self.action_student), ("Answers behavior", self.action_behavior),
+                                ("Action", self.action), ("First day", self.action_date),
+                                ("Days assigned, served, why different", row), ("", self.iep), ("", self.zero),
+                                ("", self.make_attendance), (None, self.save_action), (None, self.action_message)])
         self.action_student.currentIndexChanged.connect(self._action_student_changed)
         self.save_action.clicked.connect(lambda: spawn(self.record_action()))
         return self.actions_box

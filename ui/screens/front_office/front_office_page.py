@@ -14,7 +14,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -31,10 +30,11 @@ from app.services import enrollment as E
 from app.services import schedule as S
 from ui.ops import OpFailed, run_op, spawn
 from ui.screens.desk_context import DeskContext
+from ui.screens.tabbed_desk import TabbedDesk
 from ui.screens.front_office.dialogs import ask_contact, confirm_duplicates
 from ui.screens.front_office.registration_form import RegistrationForm
 from ui.table_model import DtoTableModel
-from ui.widgets import combo, fill, line, scrolled, selected_row, status, table
+from ui.widgets import combo, fill, form, line, scrolled, selected_row, status, table
 
 ACTIONS = ("Enroll", "Transfer", "Withdraw")
 
@@ -49,7 +49,7 @@ class HistoryModel(DtoTableModel):
 
 
 class SectionsModel(DtoTableModel):
-    HEADERS = ("Period", "Time", "Course", "Section", "Teacher", "Room", "Seats")
+    HEADERS = ("Period", "Time", "Course", "Section", "Teacher", "Room", "Seats taken")
     COL_PERIOD, COL_TIME, COL_COURSE, COL_SECTION, COL_TEACHER, COL_ROOM, COL_SEATS = range(7)
 
     def cell(self, s: S.SectionInfo, column: int) -> str:
@@ -58,7 +58,7 @@ class SectionsModel(DtoTableModel):
                 seats][column]
 
 
-class FrontOfficePage(QWidget):
+class FrontOfficePage(TabbedDesk):
     student_registered = Signal(int)  # StudentUSI
     enrollment_changed = Signal(int)
     schedule_changed = Signal(int)
@@ -67,8 +67,7 @@ class FrontOfficePage(QWidget):
     def __init__(self, ctx: DeskContext, *, ask_contact_fn: Callable | None = None,
                  confirm_duplicates_fn: Callable | None = None, confirm_warnings_fn: Callable | None = None,
                  choose_pdf_path: Callable[[str], str | None] | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, "Front office", parent)
         self.student: tuple[int, str, str] | None = None  # usi, name, unique id
         self.choices: E.EnrollmentChoices | None = None
         self.ask_contact = ask_contact_fn or (lambda relations: ask_contact(self, relations))
@@ -76,30 +75,15 @@ class FrontOfficePage(QWidget):
             lambda new, school, cands: confirm_duplicates(self, new, school, cands))
         self.confirm_warnings = confirm_warnings_fn or self._confirm_warnings
         self.choose_pdf_path = choose_pdf_path or self._ask_pdf_path
-        self.setAccessibleName("Front office desk")
-        title = QLabel("Front office", objectName="deskTitle")
         self.current = QLabel("No student open. Press Ctrl+F to find one, or register a new student.")
         self.current.setObjectName("deskPurpose")
         self.current.setWordWrap(True)
         self.current.setAccessibleName("Student being worked on")
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Front office sections")
-        self.tabs.addTab(self._register_tab(), "Register")
-        self.tabs.addTab(self._enrollment_tab(), "Enrollment")
-        self.tabs.addTab(self._schedule_tab(), "Schedule and printouts")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        layout.addWidget(title)
-        layout.addWidget(self.current)
-        layout.addWidget(self.tabs, 1)
-        self._loaded = False
+        self.body.addWidget(self.current)
+        self.finish((self._register_tab(), "Register"), (self._enrollment_tab(), "Enrollment"),
+                    (self._schedule_tab(), "Schedule and printouts"))
 
-    def activate(self) -> None:
-        """Called when the desk is opened: the first time, read the lists it offers."""
-        if not self._loaded:
-            spawn(self.load_choices())
-
-    async def load_choices(self) -> bool:
+    async def load_lists(self) -> bool:
         def work(c):
             return E.enrollment_choices(c), E.suggest_student_id(c)
         try:
@@ -251,14 +235,9 @@ class FrontOfficePage(QWidget):
         self.apply_button.setAccessibleName("Apply the enrollment action")
         self.enroll_message = status("Enrollment message")
         box = QGroupBox("Enroll, transfer or withdraw")
-        f = QFormLayout(box)
-        f.addRow("Action", self.action)
-        f.addRow("School", self.school)
-        f.addRow("Grade level", self.grade)
-        f.addRow("Date", self.action_date)
-        f.addRow("Entry type", self.entry_type)
-        f.addRow("Exit type", self.exit_type)
-        f.addRow(self.apply_button)
+        form(box, [("Action", self.action), ("School", self.school), ("Grade level", self.grade),
+                   ("Date", self.action_date), ("Entry type", self.entry_type), ("Exit type", self.exit_type),
+                   (None, self.apply_button)])
         layout = QVBoxLayout(tab)
         layout.addWidget(QLabel("Enrollment history (every school, newest first)"))
         layout.addWidget(self.history_view, 1)

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QP
 from app.domain.typed_input import parse_date, show_date
 from app.services.enrollment import Address, EnrollmentChoices, FamilyContact, LinkedContact, NewContact, NewStudent
 from ui.table_model import DtoTableModel
-from ui.widgets import checked, checklist, combo, fill, fill_checklist, line, selected_row, set_checked, table
+from ui.widgets import (checked, checklist, combo, fill, fill_checklist, form, line, selected_row, set_checked,
+                        table)
 
 
 class ContactsModel(DtoTableModel):
@@ -63,16 +64,9 @@ class RegistrationForm(QWidget):
         self.school.currentIndexChanged.connect(self._school_changed)
 
         who = QGroupBox("Student")
-        f = QFormLayout(who)
-        f.addRow("Student id", self.student_id)
-        f.addRow("First name", self.first)
-        f.addRow("Middle name", self.middle)
-        f.addRow("Last name", self.last)
-        f.addRow("Birth date", self.birth)
-        f.addRow("Sex", self.sex)
-        f.addRow("Race", self.races)
-        f.addRow("", self.hispanic)
-        f.addRow("Home language", self.language)
+        form(who, [("Student id", self.student_id), ("First name", self.first), ("Middle name", self.middle),
+                   ("Last name", self.last), ("Birth date", self.birth), ("Sex", self.sex), ("Race", self.races),
+                   ("", self.hispanic), ("Home language", self.language)])
         home = QGroupBox("Home")
         f = QFormLayout(home)
         f.addRow("Street", self.street)
@@ -84,11 +78,8 @@ class RegistrationForm(QWidget):
         f.addRow("Phone", self.phone)
         f.addRow("E-mail", self.email)
         school = QGroupBox("Enrollment")
-        f = QFormLayout(school)
-        f.addRow("School", self.school)
-        f.addRow("Grade level", self.grade)
-        f.addRow("Entry date", self.entry)
-        f.addRow("Entry type", self.entry_type)
+        form(school, [("School", self.school), ("Grade level", self.grade), ("Entry date", self.entry),
+                      ("Entry type", self.entry_type)])
         contacts = QGroupBox("Contacts")
         v = QVBoxLayout(contacts)
         v.addWidget(self.contacts_view)
@@ -112,7 +103,7 @@ class RegistrationForm(QWidget):
 
     def set_choices(self, choices: EnrollmentChoices, suggested_id: str, today) -> None:
         self.choices = choices
-        fill(self.sex, choices.sexes)
+        fill(self.sex, ("",) + choices.sexes)  # chosen, never defaulted
         fill_checklist(self.races, choices.races)
         fill(self.language, [name for _c, name in choices.languages], "English",
              data=[code for code, _n in choices.languages])
@@ -129,6 +120,7 @@ class RegistrationForm(QWidget):
         self.student_id.setText(suggested_id)
         self.entry.setText(show_date(today))
         self.hispanic.setChecked(False)
+        self.sex.setCurrentIndex(0)
         set_checked(self.races, ())
         self.contacts_model.set_rows([])
 

@@ -4,7 +4,7 @@ IEP/504, low meal balance) the signed-in role may see, each linking to the desk 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.activity_text import describe
 
@@ -58,7 +58,8 @@ class StudentProfilePanel(QFrame):
         self.name.setAccessibleName("Student name")
         self.details = QLabel(wordWrap=True)
         self.details.setAccessibleName("Grade and school")
-        self.badges = QHBoxLayout()
+        self.badges = QVBoxLayout()  # one badge per line: three side by side would be clipped
+        self.badges.setSpacing(4)
         self.contacts = QLabel(wordWrap=True)
         self.contacts.setAccessibleName("Contacts")
         layout = QVBoxLayout(self)
@@ -106,7 +107,7 @@ class StudentProfilePanel(QFrame):
                     self.student_usi, b.record_type, b.desk))
             else:
                 btn.clicked.connect(lambda _c=False, d=badge.desk: self.desk_requested.emit(d))
-            self.badges.addWidget(btn)
+            self.badges.addWidget(btn, 0, Qt.AlignmentFlag.AlignLeft)
             self.badge_buttons.append(btn)
         lines = []
         for c in p.contacts:

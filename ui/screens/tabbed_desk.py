@@ -1,0 +1,37 @@
+"""The frame every working desk shares: its title, a line under it, its tabs, and reading its
+lists once when it is first opened (not when it is built: nobody may be signed in yet)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from ui.ops import spawn
+from ui.screens.desk_context import DeskContext
+
+
+class TabbedDesk(QWidget):
+    def __init__(self, ctx: DeskContext, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._loaded = False
+        self.setAccessibleName(f"{title} desk")
+        self.title = QLabel(title, objectName="deskTitle")
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName(f"{title} sections")
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(24, 16, 24, 16)
+        self.body.addWidget(self.title)
+
+    def finish(self, *tabs: tuple[QWidget, str]) -> None:
+        """Add the tabs below whatever the subclass put under the title."""
+        for widget, label in tabs:
+            self.tabs.addTab(widget, label)
+        self.body.addWidget(self.tabs, 1)
+
+    def activate(self) -> None:
+        """Called when the desk is opened: the first time, read the lists it offers."""
+        if not self._loaded:
+            spawn(self.load_lists())
+
+    async def load_lists(self) -> bool:  # pragma: no cover - every desk defines its own
+        raise NotImplementedError
