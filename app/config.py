@@ -31,6 +31,8 @@ class Settings:
     use_aws_dynamodb: bool
     dynamodb_port: int
     dynamodb_port_explicit: bool
+    absent_minutes: int = 240  # a day with this many class minutes missed is an absence
+    half_day_minutes: int = 120  # ... and with this many, a partial day
 
     @property
     def log_dir(self) -> Path:
@@ -117,6 +119,22 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             f"SCHOOL_OFFICE_DYNAMODB_PORT {port_raw!r} is not a port number; use a whole number from 1024 to 65535."
         ) from exc
 
+    thresholds = []
+    for env_key, key, default in (("SCHOOL_OFFICE_ABSENT_MINUTES", "absent_minutes", 240),
+                                  ("SCHOOL_OFFICE_HALF_DAY_MINUTES", "half_day_minutes", 120)):
+        raw = pick(env_key, "attendance", key)
+        try:
+            value = int(raw) if raw else default
+            if not 1 <= value <= 1440:
+                raise ValueError
+        except ValueError as exc:
+            raise UserError(f"{env_key} {raw!r} is not a number of minutes; use a whole number from 1 to 1440.") \
+                from exc
+        thresholds.append(value)
+    if thresholds[1] > thresholds[0]:
+        raise UserError(f"The half-day threshold ({thresholds[1]} minutes) is above the absence threshold "
+                        f"({thresholds[0]} minutes); make it smaller.")
+
     endpoint = pick("DYNAMODB_ENDPOINT", "dynamodb", "endpoint")
     return Settings(
         data_dir=data_dir,
@@ -126,6 +144,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         use_aws_dynamodb=endpoint is None and _aws_credentials_present(env),
         dynamodb_port=port,
         dynamodb_port_explicit=port_raw is not None,
+        absent_minutes=thresholds[0],
+        half_day_minutes=thresholds[1],
     )
 
 

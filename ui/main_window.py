@@ -86,7 +86,8 @@ class MainWindow(QMainWindow):
         from ui.screens.front_office.front_office_page import FrontOfficePage
 
         self.desk_context = DeskContext(engine=self._engine, user=lambda: self.user,
-                                        dynamo=lambda: self.platform.dynamo_client if self.platform else None)
+                                        dynamo=lambda: self.platform.dynamo_client if self.platform else None,
+                                        rollup_rule=self._rollup_rule)
         self.front_office = FrontOfficePage(self.desk_context)
         self.attendance = AttendancePage(self.desk_context)
         self.discipline = DisciplinePage(self.desk_context)
@@ -293,6 +294,15 @@ class MainWindow(QMainWindow):
         self.desk_list.setFocus()
         self._activate_current()
         self.events.signed_in.emit(user)
+
+    def _rollup_rule(self):
+        """The school's minute thresholds for rolling period marks up to a day (config.ini [attendance])."""
+        from app.domain.attendance_rollup import RollupRule
+
+        settings = getattr(self.platform, "settings", None)
+        if settings is None:
+            return None
+        return RollupRule(settings.absent_minutes, settings.half_day_minutes)
 
     def _engine(self):
         return self.user_engine if self.user_engine is not None else self.platform.engine

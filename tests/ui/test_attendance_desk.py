@@ -128,3 +128,29 @@ def test_the_office_opens_a_section_not_taken_and_sees_the_figures(qtbot, signed
     assert page.chronic_school.currentText() == "Riverbend Elementary School"
     for line in page.chronic_model.rows:
         assert line.enrolled_days >= 10 and line.rate >= 10
+
+
+def test_the_office_lists_a_days_activity_from_dynamodb(qtbot, signed_in, run_async, dynamo):
+    from datetime import timezone
+
+    from boto3.dynamodb.types import TypeSerializer
+
+    from app.sync.outbox import student_activity_item
+
+    ser = TypeSerializer()
+    at = datetime(2026, 10, 7, 13, 30, tzinfo=timezone.utc)  # a day no other test writes to
+    for item in (student_activity_item("604001", "T-ATT-1", at, "attendance.marked",
+                                       {"mark": "Tardy", "section": "HR1-F01", "date": "2026-10-07", "daily": "Tardy"}),
+                 student_activity_item("604002", "T-INC-1", at.replace(minute=45), "discipline.incident",
+                                       {"incident": "INC-X", "date": "2026-10-07", "role": "Perpetrator"})):
+        dynamo.put_item(TableName="StudentActivityLogs", Item={k: ser.serialize(v) for k, v in item.items()
+                                                               if v is not None})
+    for login, expected in (("demo_front_office", ["604001"]), ("demo_dean", ["604002", "604001"])):
+        user, eng = signed_in(login)
+        page = AttendancePage(DeskContext(engine=lambda: eng, user=lambda: user, dynamo=lambda: dynamo,
+                                          today=lambda: DEMO_AS_OF))
+        qtbot.addWidget(page)
+        assert run_async(page.load_day_activity(date(2026, 10, 7))) == len(expected)
+        m = page.activity_model
+        assert [m.cell(r, m.COL_ID) for r in m.rows] == expected  # newest first
+        assert m.cell(m.rows[-1], m.COL_WHAT) == "Marked Tardy in HR1-F01 on 2026-10-07; day: Tardy"

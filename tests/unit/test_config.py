@@ -1,5 +1,7 @@
 """Bad configuration gets one clear sentence naming what is wrong and what to do."""
 
+import re
+
 import pytest
 
 from app.config import load_settings
@@ -52,3 +54,21 @@ def test_a_password_in_the_config_file_is_refused(tmp_path):
 def test_a_data_dir_that_cannot_be_written(tmp_path):
     with pytest.raises(UserError, match="is not writable.*SCHOOL_OFFICE_DATA_DIR"):
         load_settings({"SCHOOL_OFFICE_DATA_DIR": "/proc/school-office", "HOME": str(tmp_path)})
+
+
+def test_attendance_thresholds_come_from_the_config_file(tmp_path):
+    (tmp_path / "config.ini").write_text("[attendance]\nabsent_minutes = 200\nhalf_day_minutes = 90\n")
+    s = load_settings({"SCHOOL_OFFICE_DATA_DIR": str(tmp_path)})
+    assert (s.absent_minutes, s.half_day_minutes) == (200, 90)
+    assert load_settings({"SCHOOL_OFFICE_DATA_DIR": str(tmp_path), "SCHOOL_OFFICE_ABSENT_MINUTES": "300"}) \
+        .absent_minutes == 300
+
+
+@pytest.mark.parametrize("ini,expected", [
+    ("absent_minutes = lots", "SCHOOL_OFFICE_ABSENT_MINUTES 'lots' is not a number of minutes"),
+    ("absent_minutes = 100\nhalf_day_minutes = 150", "The half-day threshold (150 minutes) is above the absence"),
+])
+def test_bad_attendance_thresholds_are_named(tmp_path, ini, expected):
+    (tmp_path / "config.ini").write_text("[attendance]\n" + ini + "\n")
+    with pytest.raises(UserError, match=re.escape(expected)):
+        load_settings({"SCHOOL_OFFICE_DATA_DIR": str(tmp_path)})

@@ -15,6 +15,7 @@ class DeskContext:
     dynamo: Callable[[], object | None] = lambda: None
     today: Callable[[], date] = date.today
     now: Callable[[], datetime] = datetime.now
+    rollup_rule: Callable[[], object | None] = lambda: None  # app.domain.attendance_rollup.RollupRule
     extras: dict = field(default_factory=dict)
 
     def actor(self) -> str | None:

@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.attendance_keys import PREFERRED, keys_for
-from app.domain.attendance_rollup import PRESENT
+from app.domain.attendance_rollup import PRESENT, RollupRule
 from app.services.attendance import Roster, load_roster, save_roster
 from app.services.attendance_office import averages_by_school, chronic_absence, daily_absences, sections_for_day
 from ui.ops import OpFailed, run_op, spawn
-from ui.screens.attendance.office_table_models import AbsenceModel, AveragesModel, ChronicModel, SectionDayModel
+from ui.screens.attendance.office_table_models import (AbsenceModel, AveragesModel, ChronicModel, DayActivityModel,
+                                                      SectionDayModel)
 from ui.screens.attendance.roster_table_model import RosterTableModel
 from ui.screens.desk_context import DeskContext
 from ui.screens.tabbed_desk import TabbedDesk
@@ -207,9 +208,10 @@ class AttendancePage(TabbedDesk):
         marks = dict(self.roster_model.marks)
         key, day, actor, today = roster.section, roster.day, self.ctx.actor(), self.ctx.today()
         now = datetime.now(timezone.utc)
+        rule = self.ctx.rollup_rule() or RollupRule()
         try:
             result = await run_op(self.ctx.run_in(
-                lambda c: save_roster(c, key, day, marks, actor=actor, now=now, today=today)),
+                lambda c: save_roster(c, key, day, marks, actor=actor, now=now, today=today, rule=rule)),
                 disable=(self.save_button, self.all_present))
         except OpFailed as err:
             self.message.setText(err.message + " Nothing was saved; the marks stay on screen.")
@@ -242,6 +244,8 @@ class AttendancePage(TabbedDesk):
         self.chronic_button = QPushButton("Find chronic absence")
         self.chronic_model = ChronicModel(self)
         self.chronic_view = table("Chronically absent students", self.chronic_model)
+        self.activity_model = DayActivityModel(self)
+        self.activity_view = table("The day's activity", self.activity_model)
         self.office_tabs = QTabWidget()
         self.office_tabs.setAccessibleName("Office lists")
 
@@ -273,6 +277,12 @@ class AttendancePage(TabbedDesk):
         v.addWidget(QLabel("Absent 10% or more of enrolled days, after at least 10 days enrolled, this school year."))
         v.addWidget(self.chronic_view, 1)
         self.office_tabs.addTab(chronic, "Chronic absence")
+        activity = QWidget()
+        v = QVBoxLayout(activity)
+        v.addWidget(QLabel("Every attendance mark, enrollment change and discipline entry of the day, across "
+                           "students (from DynamoDB; new entries appear once delivered)."))
+        v.addWidget(self.activity_view, 1)
+        self.office_tabs.addTab(activity, "The day's activity")
 
         layout = QVBoxLayout(tab)
         top = QHBoxLayout()
@@ -309,7 +319,27 @@ class AttendancePage(TabbedDesk):
             fill(self.chronic_school, [n for n, _ in schools], data=[i for _, i in schools])
         self.office_message.setText(f"{day:%A, %B %d}: {len(due)} sections not taken yet; {len(absences)} students "
                                     "absent or partly absent.")
+        await self.load_day_activity(day)
         return len(due), len(absences)
+
+    async def load_day_activity(self, day: date) -> int:
+        """The day's activity through DynamoDB GSI1; discipline entries only for those who may read them."""
+        from app.domain.activity_text import is_sensitive
+        from app.dynamo.timeline import day_activity
+
+        client = self.ctx.dynamo()
+        if client is None:
+            self.activity_model.set_rows([])
+            return -1
+        try:
+            page = await run_op(day_activity, client, day.isoformat())
+        except OpFailed:
+            self.activity_model.set_rows([])
+            return -1
+        discipline = bool({"so_dean", "so_admin", "so_registrar"} & set(self.ctx.groups()))
+        rows = [a for a in page.items if discipline or not is_sensitive(a.activity_type)]
+        self.activity_model.set_rows(sorted(rows, key=lambda a: a.timestamp, reverse=True))
+        return len(rows)
 
     async def take_selected_due(self) -> bool:
         s = self.due_model.row(selected_row(self.due_view))

@@ -39,3 +39,14 @@ class ChronicModel(DtoTableModel):
     def cell(self, c: ChronicLine, column: int) -> str:
         return [c.name, c.student_unique_id, c.grade_level or "", str(c.enrolled_days), f"{c.absent_days:g}",
                 f"{c.rate}%"][column]
+
+
+class DayActivityModel(DtoTableModel):
+    """The day's activity across students (app.dynamo.timeline.Activity), read through GSI1."""
+    HEADERS = ("Time", "Student id", "What happened")
+    COL_TIME, COL_ID, COL_WHAT = range(3)
+
+    def cell(self, a, column: int) -> str:
+        from app.domain.activity_text import describe
+
+        return [a.timestamp[11:16], a.student_unique_id, describe(a.activity_type, a.details)][column]
