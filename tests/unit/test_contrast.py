@@ -41,6 +41,15 @@ def test_badges_are_readable(key):
     assert contrast("#ffffff", BADGE_COLOURS[key]) >= 4.5
 
 
+def test_roster_grid_marks_are_readable():
+    from ui.screens.attendance.roster_table_model import ABSENT_TEXT, UNSAVED
+
+    # an absence in red on a plain or an unsaved (shaded) row; ordinary text on the shading
+    assert contrast(ABSENT_TEXT.name(), "#ffffff") >= 4.5
+    assert contrast(ABSENT_TEXT.name(), UNSAVED.name()) >= 4.5
+    assert contrast("#000000", UNSAVED.name()) >= 4.5
+
+
 def test_no_fixed_pixel_font_sizes():
     # point sizes scale with the system font setting; pixel sizes would not
     assert not re.search(r"font-size:\s*\d+px", STYLE)
