@@ -191,9 +191,15 @@ def test_withdrawal_ends_open_section_enrollments_the_same_day(conn):
     h = E.enrollment_history(conn, usi)[0]
     assert (h.exit_date, h.exit_type) == (DEMO_AS_OF, "Withdrawn")
     assert_oneroster_matches_edfi(conn, usi)
-    assert conn.execute(text("SELECT enabled_user FROM oneroster.users u JOIN edfi.student s "
+    user = conn.execute(text("SELECT enabled_user, date_last_modified FROM oneroster.users u JOIN edfi.student s "
                              "ON u.sourced_id = md5('STU-' || s.studentuniqueid) WHERE s.studentusi = :u"),
-                        {"u": usi}).scalar() is False
+                        {"u": usi}).one()
+    assert user == (False, NOW.replace(tzinfo=None))  # the change is dated, for delta exports
+    untouched = conn.execute(text(
+        "SELECT count(*) FROM oneroster.enrollments e JOIN edfi.student s ON e.user_sourced_id = "
+        "md5('STU-' || s.studentuniqueid) WHERE s.studentusi = :u AND e.date_last_modified = :now"),
+        {"u": usi, "now": NOW.replace(tzinfo=None)}).scalar()
+    assert untouched == ended  # each ended class enrollment is re-dated, nothing else
 
 
 def test_a_withdrawal_before_entry_is_refused(conn):

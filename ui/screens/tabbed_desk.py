@@ -14,6 +14,7 @@ class TabbedDesk(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self._loaded = False
+        self._loading = False  # opened twice while the first read is under way: read once
         self.setAccessibleName(f"{title} desk")
         self.title = QLabel(title, objectName="deskTitle")
         self.tabs = QTabWidget()
@@ -30,8 +31,15 @@ class TabbedDesk(QWidget):
 
     def activate(self) -> None:
         """Called when the desk is opened: the first time, read the lists it offers."""
-        if not self._loaded:
-            spawn(self.load_lists())
+        if not self._loaded and not self._loading:
+            self._loading = True
+            spawn(self._first_load())
+
+    async def _first_load(self) -> None:
+        try:
+            await self.load_lists()
+        finally:
+            self._loading = False
 
     async def load_lists(self) -> bool:  # pragma: no cover - every desk defines its own
         raise NotImplementedError
