@@ -282,7 +282,7 @@ class AttendancePage(TabbedDesk):
         v.addWidget(QLabel("Every attendance mark, enrollment change and discipline entry of the day, across "
                            "students (from DynamoDB; new entries appear once delivered)."))
         v.addWidget(self.activity_view, 1)
-        self.office_tabs.addTab(activity, "The day's activity")
+        self.office_tabs.addTab(activity, "Activity")
 
         layout = QVBoxLayout(tab)
         top = QHBoxLayout()

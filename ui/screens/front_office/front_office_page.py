@@ -94,9 +94,8 @@ class FrontOfficePage(TabbedDesk):
         self._loaded = True
         self.form.set_choices(self.choices, suggested, self.ctx.today())
         fill(self.school, [s.name for s in self.choices.schools], data=[s.school_id for s in self.choices.schools])
-        fill(self.entry_type, self.choices.entry_types, "Transfer")
-        fill(self.exit_type, self.choices.exit_types, "Transferred")
         self._school_changed()
+        self._action_changed()
         return True
 
     # -- register ------------------------------------------------------------------------------
@@ -210,6 +209,9 @@ class FrontOfficePage(TabbedDesk):
             self.enroll_message.setText(getattr(err, "message", str(err)))
             return False
         self.history_model.set_rows(history)
+        if history:  # start the enrollment form from where the student is now
+            self.school.setCurrentText(history[0].school)
+            self.grade.setCurrentText(history[0].grade_level)
         self.schedule_model.set_rows(mine)
         self.offers_model.set_rows(offers)
         return True
