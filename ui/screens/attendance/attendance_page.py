@@ -302,11 +302,14 @@ class AttendancePage(TabbedDesk):
 
     async def refresh_office(self) -> tuple[int, int]:
         day = self.office_day.date().toPython()
+        # a school's office sees its own schools' sections; the district office sees them all
+        district = bool({"so_admin", "so_registrar"} & set(self.ctx.groups()))
+        schools = set(getattr(self.ctx.user(), "school_ids", ()) or ()) if not district else set()
 
         def work(c):
             from app.services.enrollment import enrollment_choices
 
-            due = [s for s in sections_for_day(c, day) if not s.taken]
+            due = [s for s in sections_for_day(c, day) if not s.taken and (not schools or s.key.school_id in schools)]
             return due, daily_absences(c, day), [(s.name, s.school_id) for s in enrollment_choices(c).schools]
         try:
             due, absences, schools = await run_op(self.ctx.run_in(work), disable=(self.refresh_button,))
