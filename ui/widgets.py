@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -126,3 +127,11 @@ def form(parent: QWidget, rows) -> "QFormLayout":
         else:
             layout.addRow(label, w)
     return layout
+
+
+def side_by_side(*widgets, stretch_first: bool = False) -> QHBoxLayout:
+    """Two or more inputs on one form row (date and time, state and ZIP)."""
+    row = QHBoxLayout()
+    for i, w in enumerate(widgets):
+        row.addWidget(w, 1 if stretch_first and i == 0 else 0)
+    return row

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -29,7 +28,7 @@ from ui.screens.desk_context import DeskContext
 from ui.screens.tabbed_desk import TabbedDesk
 from ui.table_model import DtoTableModel
 from ui.widgets import (checked, checklist, combo, fill, fill_checklist, form, line, scrolled, selected_row,
-                        status, table)
+                        side_by_side, status, table)
 
 
 class InvolvedModel(DtoTableModel):
@@ -134,6 +133,7 @@ class DisciplinePage(TabbedDesk):
         self.staff_usis: list[int] = []
         self.find = line("Student to add", "student id or name")
         self.role = combo("Role of the student")
+        self.role.setMinimumContentsLength(11)  # "Perpetrator" in full
         self.behaviors = checklist("Behaviors of the student", ())
         self.behaviors.setMaximumHeight(90)
         self.add_student = QPushButton("Add student")
@@ -147,26 +147,12 @@ class DisciplinePage(TabbedDesk):
         self.incident_message = status("Incident message")
 
         what = QGroupBox("What happened")
-        f = QFormLayout(what)
-        f.addRow("School", self.school)
-        row = QHBoxLayout()
-        row.addWidget(self.incident_date)
-        row.addWidget(self.incident_time)
-        f.addRow("Date and time", row)
-        f.addRow("Location", self.location)
-        f.addRow("Description", self.description)
-        row = QHBoxLayout()
-        row.addWidget(self.reporter)
-        row.addWidget(self.reporter_name)
-        f.addRow("Reported by", row)
-        f.addRow("", self.law)
-        f.addRow("Cost", self.cost)
-        f.addRow("Weapons", self.weapons)
-        row = QHBoxLayout()
-        row.addWidget(self.staff, 1)
-        row.addWidget(self.add_staff)
-        f.addRow("Staff involved", row)
-        f.addRow("", self.staff_list)
+        form(what, [("School", self.school), ("Date and time", side_by_side(self.incident_date, self.incident_time)),
+                    ("Location", self.location), ("Description", self.description),
+                    ("Reported by", side_by_side(self.reporter, self.reporter_name)), ("", self.law),
+                    ("Cost", self.cost), ("Weapons", self.weapons),
+                    ("Staff involved", side_by_side(self.staff, self.add_staff, stretch_first=True)),
+                    ("", self.staff_list)])
         who = QGroupBox("Students involved")
         v = QVBoxLayout(who)
         row = QHBoxLayout()

@@ -4,13 +4,13 @@ a brother's or sister's family). It only reads inputs into a NewStudent; the pag
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.typed_input import parse_date, show_date
 from app.services.enrollment import Address, EnrollmentChoices, FamilyContact, LinkedContact, NewContact, NewStudent
 from ui.table_model import DtoTableModel
 from ui.widgets import (checked, checklist, combo, fill, fill_checklist, form, line, selected_row, set_checked,
-                        table)
+                        side_by_side, table)
 
 
 class ContactsModel(DtoTableModel):
@@ -68,15 +68,8 @@ class RegistrationForm(QWidget):
                    ("Last name", self.last), ("Birth date", self.birth), ("Sex", self.sex), ("Race", self.races),
                    ("", self.hispanic), ("Home language", self.language)])
         home = QGroupBox("Home")
-        f = QFormLayout(home)
-        f.addRow("Street", self.street)
-        f.addRow("City", self.city)
-        row = QHBoxLayout()
-        row.addWidget(self.state)
-        row.addWidget(self.zip)
-        f.addRow("State and ZIP", row)
-        f.addRow("Phone", self.phone)
-        f.addRow("E-mail", self.email)
+        form(home, [("Street", self.street), ("City", self.city), ("State and ZIP", side_by_side(self.state, self.zip)),
+                    ("Phone", self.phone), ("E-mail", self.email)])
         school = QGroupBox("Enrollment")
         form(school, [("School", self.school), ("Grade level", self.grade), ("Entry date", self.entry),
                       ("Entry type", self.entry_type)])
