@@ -64,7 +64,9 @@ async def run_op(fn: Callable[..., Any], *args, disable: Iterable[QWidget] = (),
 
     # An asyncio timer, not a QTimer: a QTimer held by a coroutine that is dropped unfinished can
     # be destroyed by the garbage collector on another thread, leaving Qt a dangling timer.
-    timer = asyncio.get_running_loop().call_later(busy_after_ms / 1000, show_busy)
+    # The loop set for this thread, not "the running loop": qasync also runs coroutine steps while Qt
+    # processes events outside run_forever (a modal dialog, a test's event processing).
+    timer = asyncio.get_event_loop().call_later(busy_after_ms / 1000, show_busy)
     try:
         job = _executor.submit(fn, *args)
         _outstanding.add(job)

@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from qasync import asyncSlot
 
 from app.domain.attendance_keys import PREFERRED, keys_for
 from app.domain.attendance_rollup import PRESENT, RollupRule
 from app.services.attendance import Roster, load_roster, save_roster
 from app.services.attendance_office import averages_by_school, chronic_absence, daily_absences, sections_for_day
-from ui.ops import OpFailed, run_op, spawn
+from ui.ops import OpFailed, run_op
 from ui.screens.attendance.office_table_models import (AbsenceModel, AveragesModel, ChronicModel, DayActivityModel,
                                                       SectionDayModel)
 from ui.screens.attendance.roster_table_model import RosterTableModel
@@ -66,7 +67,7 @@ class AttendancePage(TabbedDesk):
         self.keys: dict[str, str] = {}
         self.sections = []
         self.finish((self._take_tab(), "Take attendance"), (self._office_tab(), "Office"))
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: spawn(self.save()))
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
     # -- taking attendance --------------------------------------------------------------------
     def _take_tab(self) -> QWidget:
@@ -109,11 +110,11 @@ class AttendancePage(TabbedDesk):
         layout.addWidget(self.legend)
         layout.addWidget(self.grid, 1)
         layout.addLayout(bottom)
-        self.day.dateChanged.connect(lambda _d: spawn(self.load_sections()))
-        self.mine_only.toggled.connect(lambda _c: spawn(self.load_sections()))
-        self.open_button.clicked.connect(lambda: spawn(self.open_roster()))
+        self.day.dateChanged.connect(self.load_sections)
+        self.mine_only.toggled.connect(self.load_sections)
+        self.open_button.clicked.connect(self.open_roster)
         self.all_present.clicked.connect(self.mark_all_present)
-        self.save_button.clicked.connect(lambda: spawn(self.save()))
+        self.save_button.clicked.connect(self.save)
         self.roster_model.problem.connect(self.message.setText)
         return scrolled(tab, "Take attendance")
 
@@ -127,6 +128,7 @@ class AttendancePage(TabbedDesk):
     def selected_day(self) -> date:
         return self.day.date().toPython()
 
+    @asyncSlot()
     async def load_sections(self) -> int:
         day, mine = self.selected_day(), self.mine_only.isChecked()
         try:
@@ -151,6 +153,7 @@ class AttendancePage(TabbedDesk):
                 return True
         return False
 
+    @asyncSlot()
     async def open_roster(self) -> Roster | None:
         i = self.section.currentIndex()
         if i < 0 or i >= len(self.sections):
@@ -194,6 +197,7 @@ class AttendancePage(TabbedDesk):
         n = self.roster_model.mark_all_present(PRESENT)
         self.message.setText(f"{n} students marked present; type the exceptions, then save.")
 
+    @asyncSlot()
     async def save(self) -> bool:
         roster = self.roster_model.roster
         if roster is None:
@@ -219,7 +223,7 @@ class AttendancePage(TabbedDesk):
         await self.open_roster()
         self.message.setText(f"Saved: {result.saved} students, {result.changed} marks changed.")
         self.attendance_saved.emit(result.changed)
-        spawn(self.load_sections())
+        self.load_sections()
         return True
 
     # -- the office ------------------------------------------------------------------------------
@@ -292,14 +296,15 @@ class AttendancePage(TabbedDesk):
         layout.addLayout(top)
         layout.addWidget(self.office_tabs, 1)
         layout.addWidget(self.office_message)
-        self.refresh_button.clicked.connect(lambda: spawn(self.refresh_office()))
-        self.open_due.clicked.connect(lambda: spawn(self.take_selected_due()))
-        self.due_view.activated.connect(lambda _i: spawn(self.take_selected_due()))
-        self.avg_button.clicked.connect(lambda: spawn(self.compute_averages()))
-        self.chronic_button.clicked.connect(lambda: spawn(self.find_chronic()))
-        self.tabs.currentChanged.connect(lambda i: spawn(self.refresh_office()) if i == 1 else None)
+        self.refresh_button.clicked.connect(self.refresh_office)
+        self.open_due.clicked.connect(self.take_selected_due)
+        self.due_view.activated.connect(self.take_selected_due)
+        self.avg_button.clicked.connect(self.compute_averages)
+        self.chronic_button.clicked.connect(self.find_chronic)
+        self.tabs.currentChanged.connect(lambda i: self.refresh_office() if i == 1 else None)
         return scrolled(tab, "Office")
 
+    @asyncSlot()
     async def refresh_office(self) -> tuple[int, int]:
         day = self.office_day.date().toPython()
         # a school's office sees its own schools' sections; the district office sees them all
@@ -344,6 +349,7 @@ class AttendancePage(TabbedDesk):
         self.activity_model.set_rows(sorted(rows, key=lambda a: a.timestamp, reverse=True))
         return len(rows)
 
+    @asyncSlot()
     async def take_selected_due(self) -> bool:
         s = self.due_model.row(selected_row(self.due_view))
         if s is None:
@@ -361,6 +367,7 @@ class AttendancePage(TabbedDesk):
             return False
         return await self.open_roster() is not None
 
+    @asyncSlot()
     async def compute_averages(self) -> int:
         a, b = self.avg_from.date().toPython(), self.avg_to.date().toPython()
         if b < a:
@@ -375,6 +382,7 @@ class AttendancePage(TabbedDesk):
         self.office_message.setText(f"ADA and ADM from {a:%m/%d/%Y} to {b:%m/%d/%Y}.")
         return len(rows)
 
+    @asyncSlot()
     async def find_chronic(self) -> int:
         school = self.chronic_school.currentData()
         if school is None:

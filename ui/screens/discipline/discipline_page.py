@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from qasync import asyncSlot
 
 from app.domain.typed_input import parse_date, parse_time, show_date
 from app.errors import UserError
 from app.services import discipline as D
 from app.services.student_search import search_students
-from ui.ops import OpFailed, run_op, spawn
+from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
 from ui.screens.tabbed_desk import TabbedDesk
 from ui.table_model import DtoTableModel
@@ -77,7 +78,7 @@ class DisciplinePage(TabbedDesk):
         self.history_student: tuple[int, str] | None = None
         self.finish((self._incident_tab(), "Incident"), (self._recent_tab(), "Recent incidents"),
                     (self._history_tab(), "Student history"))
-        self.tabs.currentChanged.connect(lambda i: spawn(self.load_recent()) if i == 1 else None)
+        self.tabs.currentChanged.connect(lambda i: self.load_recent() if i == 1 else None)
 
     async def load_lists(self) -> bool:
         def work(c):
@@ -174,10 +175,10 @@ class DisciplinePage(TabbedDesk):
         layout.addWidget(actions)
         scroll = scrolled(inner, "Incident form")
         self.add_staff.clicked.connect(self._add_staff)
-        self.add_student.clicked.connect(lambda: spawn(self.add_involved()))
-        self.find.returnPressed.connect(lambda: spawn(self.add_involved()))
+        self.add_student.clicked.connect(self.add_involved)
+        self.find.returnPressed.connect(self.add_involved)
         self.remove_student.clicked.connect(self._remove_involved)
-        self.save_incident.clicked.connect(lambda: spawn(self.record_incident()))
+        self.save_incident.clicked.connect(self.record_incident)
         return scroll
 
     def _add_staff(self) -> None:
@@ -187,6 +188,7 @@ class DisciplinePage(TabbedDesk):
         names = dict(self.choices.staff) if self.choices else {}
         self.staff_list.setText("; ".join(names.get(u, str(u)) for u in self.staff_usis))
 
+    @asyncSlot()
     async def add_involved(self) -> bool:
         query = self.find.text().strip()
         if not query:
@@ -230,6 +232,7 @@ class DisciplinePage(TabbedDesk):
             cost=self.cost.text(), students=tuple(r[0] for r in self.involved_model.rows),
             weapons=checked(self.weapons), staff_usis=tuple(self.staff_usis))
 
+    @asyncSlot()
     async def record_incident(self) -> str | None:
         try:
             draft = self.incident_draft()
@@ -284,7 +287,7 @@ class DisciplinePage(TabbedDesk):
                                 ("Days assigned, served, why different", row), ("", self.iep), ("", self.zero),
                                 ("", self.make_attendance), (None, self.save_action), (None, self.action_message)])
         self.action_student.currentIndexChanged.connect(self._action_student_changed)
-        self.save_action.clicked.connect(lambda: spawn(self.record_action()))
+        self.save_action.clicked.connect(self.record_action)
         return self.actions_box
 
     def _action_student_changed(self, *_a) -> None:
@@ -292,6 +295,7 @@ class DisciplinePage(TabbedDesk):
         fill(self.action_behavior, ("",) + (involved.behaviors if involved else ()),
              involved.behaviors[0] if involved and len(involved.behaviors) == 1 else None)
 
+    @asyncSlot()
     async def record_action(self) -> str | None:
         involved = self.action_student.currentData()
         if self.incident is None or involved is None:
@@ -332,9 +336,10 @@ class DisciplinePage(TabbedDesk):
         layout = QVBoxLayout(tab)
         layout.addWidget(self.refresh_recent)
         layout.addWidget(self.recent_view, 1)
-        self.refresh_recent.clicked.connect(lambda: spawn(self.load_recent()))
+        self.refresh_recent.clicked.connect(self.load_recent)
         return tab
 
+    @asyncSlot()
     async def load_recent(self) -> int:
         try:
             rows = await run_op(self.ctx.run_in(D.recent_incidents))
@@ -365,7 +370,7 @@ class DisciplinePage(TabbedDesk):
         layout.addWidget(self.history_view, 1)
         layout.addWidget(box)
         layout.addWidget(self.history_message)
-        self.correct_button.clicked.connect(lambda: spawn(self.correct_selected()))
+        self.correct_button.clicked.connect(self.correct_selected)
         return scrolled(tab, "Student history")
 
     async def show_history(self, student_usi: int, name: str) -> int:
@@ -381,6 +386,7 @@ class DisciplinePage(TabbedDesk):
                                    if entries else f"{name} has no discipline incidents on file.")
         return len(entries)
 
+    @asyncSlot()
     async def correct_selected(self) -> bool:
         r = self.history_model.row(selected_row(self.history_view))
         if r is None or r[1] is None or self.history_student is None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from qasync import asyncSlot
 
 from app.domain.typed_input import parse_date, show_date
 from app.errors import UserError
@@ -113,9 +114,9 @@ class FrontOfficePage(TabbedDesk):
         v.addLayout(row)
         scroll = scrolled(inner, "Registration form")
         self.form.add_contact.clicked.connect(self._add_contact)
-        self.form.link_family.clicked.connect(lambda: spawn(self.link_family()))
-        self.save_button.clicked.connect(lambda: spawn(self.register()))
-        QShortcut(QKeySequence.StandardKey.Save, inner, activated=lambda: spawn(self.register()))
+        self.form.link_family.clicked.connect(self.link_family)
+        self.save_button.clicked.connect(self.register)
+        QShortcut(QKeySequence.StandardKey.Save, inner, activated=self.register)
         return scroll
 
     def _add_contact(self) -> None:
@@ -123,6 +124,7 @@ class FrontOfficePage(TabbedDesk):
         if c is not None:
             self.form.add_new_contact(c)
 
+    @asyncSlot()
     async def link_family(self) -> int:
         uid = self.form.sibling.text().strip()
         if not uid:
@@ -146,6 +148,7 @@ class FrontOfficePage(TabbedDesk):
                                       f"Student {uid} has no contacts on file to link.")
         return added
 
+    @asyncSlot()
     async def register(self) -> int | None:
         try:
             new = self.form.draft()
@@ -193,8 +196,9 @@ class FrontOfficePage(TabbedDesk):
     def set_student(self, usi: int, name: str, uid: str) -> None:
         self.student = (usi, name, uid)
         self.current.setText(f"Working on {name} (student id {uid})")
-        spawn(self.refresh_student())
+        self.refresh_student()
 
+    @asyncSlot()
     async def refresh_student(self) -> bool:
         if self.student is None:
             return False
@@ -247,7 +251,7 @@ class FrontOfficePage(TabbedDesk):
         layout.addWidget(self.enroll_message)
         self.school.currentIndexChanged.connect(self._school_changed)
         self.action.currentIndexChanged.connect(self._action_changed)
-        self.apply_button.clicked.connect(lambda: spawn(self.apply_enrollment()))
+        self.apply_button.clicked.connect(self.apply_enrollment)
         self._action_changed()
         return scrolled(tab, "Enrollment")
 
@@ -267,6 +271,7 @@ class FrontOfficePage(TabbedDesk):
             fill(self.entry_type, self.choices.entry_types, "Transfer" if act == "Transfer" else "Re-entry")
             fill(self.exit_type, self.choices.exit_types, "Transferred" if act == "Transfer" else "Withdrawn")
 
+    @asyncSlot()
     async def apply_enrollment(self) -> bool:
         usi = self._need_student(self.enroll_message)
         if usi is None:
@@ -327,9 +332,9 @@ class FrontOfficePage(TabbedDesk):
         layout.addWidget(self.offers_view, 1)
         layout.addWidget(self.add_button)
         layout.addWidget(self.schedule_message)
-        self.show_schedule.clicked.connect(lambda: spawn(self.refresh_student()))
-        self.add_button.clicked.connect(lambda: spawn(self.add_selected()))
-        self.drop_button.clicked.connect(lambda: spawn(self.drop_selected()))
+        self.show_schedule.clicked.connect(self.refresh_student)
+        self.add_button.clicked.connect(self.add_selected)
+        self.drop_button.clicked.connect(self.drop_selected)
         self.print_schedule.clicked.connect(lambda: spawn(self.print_pdf("schedule")))
         self.print_card.clicked.connect(lambda: spawn(self.print_pdf("id card")))
         return scrolled(tab, "Schedule and printouts")
@@ -346,6 +351,7 @@ class FrontOfficePage(TabbedDesk):
         box.setInformativeText("Add it anyway?")
         return box.exec() == QMessageBox.StandardButton.Yes
 
+    @asyncSlot()
     async def add_selected(self) -> bool:
         usi = self._need_student(self.schedule_message)
         offer = self.offers_model.row(selected_row(self.offers_view))
@@ -371,6 +377,7 @@ class FrontOfficePage(TabbedDesk):
         self.schedule_changed.emit(usi)
         return True
 
+    @asyncSlot()
     async def drop_selected(self) -> bool:
         usi = self._need_student(self.schedule_message)
         mine = self.schedule_model.row(selected_row(self.schedule_view))
