@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timezone
 
 from sqlalchemy import Connection, text
 
+from app.domain.oneroster_ids import GRADE_CODES
 from app.errors import UserError
 from app.services.attendance import SectionKey
 from app.services.oneroster_sync import sync_student
@@ -96,7 +97,14 @@ def student_schedule(conn: Connection, student_usi: int, on: date) -> list[Secti
 
 
 def available_sections(conn: Connection, student_usi: int, on: date) -> list[SectionInfo]:
-    """Sections running on that day at the school the student is enrolled in, that they are not in."""
+    """Sections running on that day at the school the student is enrolled in, that they are not in;
+    those of the student's own grade first (their OneRoster class lists the grade), then the rest,
+    for a student who takes a class with another grade."""
+    grade = conn.execute(text(
+        "SELECT d.codevalue FROM edfi.studentschoolassociation a JOIN edfi.descriptor d "
+        "ON d.descriptorid = a.entrygradeleveldescriptorid WHERE a.studentusi = :u AND a.entrydate <= :on "
+        "AND (a.exitwithdrawdate IS NULL OR a.exitwithdrawdate >= :on) ORDER BY a.entrydate DESC LIMIT 1"),
+        {"u": student_usi, "on": on}).scalar()
     rows = conn.execute(text(f"""
         SELECT info.* FROM ({_SECTION_INFO} WHERE :on BETWEEN ses.begindate AND ses.enddate
                               AND s.schoolid = (SELECT a.schoolid FROM edfi.studentschoolassociation a
@@ -104,11 +112,14 @@ def available_sections(conn: Connection, student_usi: int, on: date) -> list[Sec
                                                    AND (a.exitwithdrawdate IS NULL OR a.exitwithdrawdate >= :on)
                                                  ORDER BY a.entrydate DESC LIMIT 1))
                AS info(lcc, sid, sy, sec, sess, course, period, starts, ends, teacher, room, enrolled, capacity)
+          LEFT JOIN oneroster.classes oc ON oc.sourced_id = md5(lower(info.lcc) || '-' || info.sid || '-' || info.sy
+                                                               || '-' || lower(info.sec) || '-' || lower(info.sess))
          WHERE NOT EXISTS (SELECT 1 FROM edfi.studentsectionassociation x WHERE x.studentusi = :u
                              AND x.localcoursecode = info.lcc AND x.schoolid = info.sid AND x.schoolyear = info.sy
                              AND x.sectionidentifier = info.sec AND x.sessionname = info.sess
                              AND x.begindate <= :on AND (x.enddate IS NULL OR x.enddate >= :on))
-         ORDER BY info.starts NULLS LAST, info.course, info.sec"""), {"u": student_usi, "on": on}).all()
+         ORDER BY coalesce(CAST(:g AS text) = ANY(oc.grades), false) DESC, info.starts NULLS LAST, info.course,
+                  info.sec"""), {"u": student_usi, "on": on, "g": GRADE_CODES.get(grade or "", None)}).all()
     return [_info(r) for r in rows]
 
 

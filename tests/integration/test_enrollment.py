@@ -237,6 +237,9 @@ def test_schedule_changes_warn_of_conflicts_and_keep_oneroster_in_step(conn):
     day = date(2026, 11, 23)
     offers = available_sections(conn, usi, day)
     assert offers and all(o.key.school_id == RES for o in offers)
+    # the kindergarten homerooms come first, then the other grades' sections
+    kinder = ["Kindergarten" in o.course for o in offers]
+    assert kinder[0] and kinder == sorted(kinder, reverse=True) and not all(kinder)
     first = offers[0]
     add_section(conn, usi, first.key, day, now=NOW)
     clash = next(o for o in available_sections(conn, usi, day) if o.starts and first.starts
