@@ -237,8 +237,9 @@ def test_schedule_changes_warn_of_conflicts_and_keep_oneroster_in_step(conn):
     day = date(2026, 11, 23)
     offers = available_sections(conn, usi, day)
     assert offers and all(o.key.school_id == RES for o in offers)
-    # the kindergarten homerooms come first, then the other grades' sections
-    kinder = ["Kindergarten" in o.course for o in offers]
+    # the kindergarten sections (their OneRoster class lists grade KG) come first, then the other grades'
+    kg = set(conn.execute(text("SELECT class_code FROM oneroster.classes WHERE 'KG' = ANY(grades)")).scalars())
+    kinder = [o.key.section_identifier in kg for o in offers]
     assert kinder[0] and kinder == sorted(kinder, reverse=True) and not all(kinder)
     first = offers[0]
     add_section(conn, usi, first.key, day, now=NOW)
