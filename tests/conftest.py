@@ -142,16 +142,16 @@ def rolled_back(engine):
 
 @pytest.fixture(scope="module")
 def login_engine(demo_engine):
-    """login -> an engine connected as that demo sign-in (the database enforces its role)."""
+    """(login, password) -> an engine connected as that demo sign-in (the database enforces its role)."""
     from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
 
     create_demo_logins(demo_engine)
     made = {}
 
-    def get(login: str):
-        if login not in made:
-            made[login] = create_engine(demo_engine.url.set(username=login, password=DEMO_PASSWORD))
-        return made[login]
+    def get(login: str, password: str = DEMO_PASSWORD):
+        if (login, password) not in made:
+            made[login, password] = create_engine(demo_engine.url.set(username=login, password=password))
+        return made[login, password]
     yield get
     for eng in made.values():
         eng.dispose()

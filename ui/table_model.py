@@ -38,6 +38,3 @@ class DtoTableModel(QAbstractTableModel):
 
     def cell(self, row, column: int) -> str:
         raise NotImplementedError
-
-    def column_texts(self, column: int) -> list[str]:
-        return [self.cell(r, column) for r in self.rows]

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -116,10 +117,8 @@ def scrolled(inner: QWidget, name: str) -> QScrollArea:
     return area
 
 
-def form(parent: QWidget, rows) -> "QFormLayout":
+def form(parent: QWidget, rows) -> QFormLayout:
     """A QFormLayout on parent with (label, widget-or-layout) rows; a label of None spans the row."""
-    from PySide6.QtWidgets import QFormLayout
-
     layout = QFormLayout(parent)
     for label, w in rows:
         if label is None:

@@ -8,7 +8,6 @@ Re-saving a day is a late change: the audit triggers record the old and new mark
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -16,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.attendance_rollup import ABSENCES, PRESENT, PeriodMark, RollupRule, daily_status
 from app.errors import UserError
-from app.sync.outbox import iso_utc, student_activity_item
+from app.sync.outbox import iso_utc, item_json, student_activity_item
 
 NOTIFICATION_DAYS = 30
 
@@ -250,7 +249,7 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
         "arrivals": [marks[u].arrival for u in changed], "had": had,
         "dcats": [codes[daily[u]] for u in changed], "dusis": changed,
         "durations": [1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0 for u in changed],
-        "targets": [t for t, _ in items], "items": [json.dumps(i, default=str) for _, i in items]})
+        "targets": [t for t, _ in items], "items": [item_json(i) for _, i in items]})
     return SaveResult(len(marks), len(changed), daily)
 
 

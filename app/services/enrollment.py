@@ -42,6 +42,9 @@ class EnrollmentChoices:
     entry_types: tuple[str, ...]
     exit_types: tuple[str, ...]
 
+    def grades_at(self, school_id: int | None) -> tuple[str, ...]:
+        return next((s.grades for s in self.schools if s.school_id == school_id), ())
+
 
 def _codes(conn: Connection, type_name: str, label: str = "codevalue") -> list:
     return conn.execute(text(

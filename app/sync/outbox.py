@@ -29,6 +29,11 @@ def _plain(value):
     raise TypeError(f"cannot store {type(value).__name__} in the outbox")
 
 
+def item_json(item: dict) -> str:
+    """An item as the outbox stores it (dates, decimals and ids as strings)."""
+    return json.dumps(item, default=_plain)
+
+
 def enqueue(conn: Connection, target_table: str, item: dict) -> None:
     if target_table not in TABLES:
         raise ValueError(f"unknown DynamoDB table {target_table}")

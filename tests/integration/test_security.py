@@ -4,29 +4,18 @@ password sign-in, proven by connecting as each demo login to the real server."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from app.security.demo_logins import DEMO_LOGINS, DEMO_PASSWORD, create_demo_logins
+from app.security.demo_logins import DEMO_LOGINS, create_demo_logins
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def logins(demo_engine):
-    made = create_demo_logins(demo_engine)
-    assert set(made) == set(DEMO_LOGINS)
-    engines = {}
-
-    def connect(login: str, password: str = DEMO_PASSWORD):
-        key = (login, password)
-        if key not in engines:
-            engines[key] = create_engine(demo_engine.url.set(username=login, password=password))
-        return engines[key]
-
-    yield connect
-    for e in engines.values():
-        e.dispose()
+def logins(demo_engine, login_engine):
+    assert set(create_demo_logins(demo_engine)) == set(DEMO_LOGINS)
+    return login_engine
 
 
 def run(engine, sql, **params):

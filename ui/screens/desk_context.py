@@ -4,7 +4,7 @@ user's engine, the user, DynamoDB, and the clock (replaceable in tests)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 
@@ -16,7 +16,6 @@ class DeskContext:
     today: Callable[[], date] = date.today
     now: Callable[[], datetime] = datetime.now
     rollup_rule: Callable[[], object | None] = lambda: None  # app.domain.attendance_rollup.RollupRule
-    extras: dict = field(default_factory=dict)
 
     def actor(self) -> str | None:
         """The staff id recorded with each change (the database records the login as well)."""

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -256,11 +255,8 @@ class FrontOfficePage(TabbedDesk):
         return scrolled(tab, "Enrollment")
 
     def _school_changed(self, *_a) -> None:
-        if not self.choices:
-            return
-        sid = self.school.currentData()
-        school = next((s for s in self.choices.schools if s.school_id == sid), None)
-        fill(self.grade, school.grades if school else ())
+        if self.choices:
+            fill(self.grade, self.choices.grades_at(self.school.currentData()))
 
     def _action_changed(self, *_a) -> None:
         act = self.action.currentText()

@@ -118,11 +118,8 @@ class RegistrationForm(QWidget):
         self.contacts_model.set_rows([])
 
     def _school_changed(self, *_a) -> None:
-        if not self.choices:
-            return
-        sid = self.school.currentData()
-        school = next((s for s in self.choices.schools if s.school_id == sid), None)
-        fill(self.grade, school.grades if school else ())
+        if self.choices:
+            fill(self.grade, self.choices.grades_at(self.school.currentData()))
 
     def add_new_contact(self, c: NewContact) -> None:
         self.contacts_model.set_rows(self.contacts_model.rows + [c])
