@@ -3,8 +3,10 @@ documented deviation), the Ed-Fi 5.2 keys, descriptors, indexes, partitions, no 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -12,29 +14,23 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from app.db.migrate import alembic_config, migrate
+from tests.data import extract_design_tables
 
 pytestmark = pytest.mark.integration
+
+DESIGN_EXTRACT = Path(__file__).resolve().parents[1] / "data" / "design_tables.json"
 
 SCHEMAS = ("edfi", "oneroster", "two_hour_learning", "health", "transportation", "specialed", "cafeteria",
            "library", "activities", "compliance")
 
 
-def design_columns(shared_dir) -> dict[str, list[str]]:
-    spec = (shared_dir / "spec" / "000_c704a79166da158a.txt").read_text()
-    out = {}
-    for m in re.finditer(r"CREATE TABLE (\w+)\.(\w+) \((.*?)\n\)", spec, re.S):
-        schema, name, body = m.groups()
-        cols = []
-        for line in body.splitlines():
-            line = line.split("--")[0].strip()
-            if line and not line.startswith(("CONSTRAINT", "FOREIGN")):
-                cols.append(line.split()[0].lower())
-        out[f"{schema}.{name.lower() if schema == 'edfi' else name}"] = cols
-    return out
+def design_columns() -> dict[str, list[str]]:
+    """The design document's tables and columns, as kept in tests/data (see its README)."""
+    return json.loads(DESIGN_EXTRACT.read_text())["tables"]
 
 
 def deviations() -> set[str]:
-    doc = (__import__("pathlib").Path(__file__).resolve().parents[2] / "docs" / "schema-deviations.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "schema-deviations.md").read_text()
     return set(re.findall(r"^\| `([a-z_0-9]+\.[a-z_0-9]+\.[a-z_0-9]+)` \|", doc, re.M))
 
 
@@ -45,9 +41,16 @@ def fresh(new_database_module):
     return eng, first
 
 
-def test_migrating_an_empty_database_builds_every_design_table_and_column(fresh, shared_dir):
+@pytest.mark.reference
+def test_the_kept_design_extract_matches_the_design_document(shared_dir):
+    kept = json.loads(DESIGN_EXTRACT.read_text())
+    current = extract_design_tables.extract(shared_dir / "spec" / extract_design_tables.SPEC_NAME)
+    assert kept == current, "the design document changed: run python -m tests.data.extract_design_tables"
+
+
+def test_migrating_an_empty_database_builds_every_design_table_and_column(fresh):
     eng, _ = fresh
-    design = design_columns(shared_dir)
+    design = design_columns()
     assert len(design) == 75
     insp = inspect(eng)
     listed = deviations()
