@@ -43,3 +43,23 @@ class TabbedDesk(QWidget):
 
     async def load_lists(self) -> bool:  # pragma: no cover - every desk defines its own
         raise NotImplementedError
+
+    # -- unsaved work (ui/unsaved.py asks before it is lost) -------------------------------------
+    # Callers (the window on close, sign-out and lock, leaving kiosk mode, a desk switching
+    # section) ask every desk; a desk that holds no unsaved work keeps these safe defaults.
+    def unsaved_work(self) -> str | None:
+        """A short description of what is not saved ("3 unsaved marks for Period 2 English"), or None."""
+        return None
+
+    async def save_unsaved(self) -> bool:
+        """Save it; True when saved (or nothing to save). On failure the desk shows why."""
+        return True
+
+    def discard_unsaved(self) -> None:
+        """Forget it: the desk shows the saved state (or an empty form) again."""
+
+    def settle_unsaved(self, then=None) -> str:
+        """Ask about this desk's own unsaved work: 'go', 'saving' (then() runs once saved) or 'stay'."""
+        from ui.unsaved import settle
+
+        return settle(self, (self,), then)
