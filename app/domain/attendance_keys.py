@@ -9,10 +9,15 @@ from __future__ import annotations
 PREFERRED = {"In Attendance": "P", "Unexcused Absence": "A", "Excused Absence": "E", "Tardy": "T",
              "Early departure": "D", "Partial": "H"}
 
+# Ed-Fi ships "Present" next to "In Attendance" with the same meaning; two keys for one mark (P and
+# R) only make a teacher wonder which is right, so the synonym gets no key when its twin is there.
+SYNONYMS = {"Present": "In Attendance"}
+
 
 def keys_for(codes: list[str] | tuple[str, ...]) -> dict[str, str]:
     """key letter -> code, for every code (a code with no free letter gets a digit)."""
     out: dict[str, str] = {}
+    codes = [c for c in codes if SYNONYMS.get(c) not in codes]
     for code in sorted(codes, key=lambda c: (c not in PREFERRED, c)):
         wanted = [PREFERRED[code]] if code in PREFERRED else []
         wanted += [ch.upper() for ch in code if ch.isalpha()]

@@ -93,7 +93,7 @@ def test_a_teacher_takes_saves_reopens_and_corrects_a_roster(qtbot, signed_in, r
     assert "late correction" in again.message.text()
     QTest.keyClick(again.grid, Qt.Key.Key_E)  # the absence was excused after all
     assert run_async(again.save())
-    assert again.message.text() == f"Saved: {n} students, 1 marks changed."
+    assert again.message.text() == f"Saved: {n} students, 1 mark changed."
 
 
 def test_an_arrival_time_typed_badly_is_named(qtbot, signed_in, run_async):

@@ -24,12 +24,13 @@ from app.domain.attendance_keys import PREFERRED, keys_for
 from app.domain.attendance_rollup import PRESENT, RollupRule
 from app.services.attendance import Roster, load_roster, save_roster
 from app.services.attendance_office import averages_by_school, chronic_absence, daily_absences, sections_for_day
-from ui.ops import OpFailed, run_op
+from ui.ops import OpFailed, run_op, spawn
 from ui.screens.attendance.office_table_models import (AbsenceModel, AveragesModel, ChronicModel, DayActivityModel,
                                                       SectionDayModel)
 from ui.screens.attendance.roster_table_model import RosterTableModel
 from ui.screens.desk_context import DeskContext
 from ui.screens.tabbed_desk import TabbedDesk
+from ui.text import plural
 from ui.widgets import combo, fill, scrolled, selected_row, status, table
 
 
@@ -110,9 +111,10 @@ class AttendancePage(TabbedDesk):
         layout.addWidget(self.legend)
         layout.addWidget(self.grid, 1)
         layout.addLayout(bottom)
-        self.day.dateChanged.connect(self.load_sections)
-        self.mine_only.toggled.connect(self.load_sections)
-        self.open_button.clicked.connect(self.open_roster)
+        self._day_shown = self.day.date()
+        self.day.dateChanged.connect(self._day_or_filter_changed)
+        self.mine_only.toggled.connect(self._day_or_filter_changed)
+        self.open_button.clicked.connect(self.ask_then_open_roster)
         self.all_present.clicked.connect(self.mark_all_present)
         self.save_button.clicked.connect(self.save)
         self.roster_model.problem.connect(self.message.setText)
@@ -128,21 +130,82 @@ class AttendancePage(TabbedDesk):
     def selected_day(self) -> date:
         return self.day.date().toPython()
 
+    # -- unsaved marks (ui/unsaved.py asks before they are lost) ---------------------------------
+    def unsaved_work(self) -> str | None:
+        roster = self.roster_model.roster
+        n = self.roster_model.changed() if roster is not None else 0
+        return f"{plural(n, 'unsaved mark')} for {roster.title}" if n else None
+
+    async def save_unsaved(self) -> bool:
+        return await self._save()
+
+    def discard_unsaved(self) -> None:
+        if self.roster_model.roster is not None:
+            self.roster_model.load(self.roster_model.roster)  # back to the marks as saved
+
+    def ask_then_open_roster(self) -> None:
+        """Open roster (the button): a roster with unsaved marks on screen is not replaced without asking.
+        The section picked now is the one opened, also after saving the other one first."""
+        i = self.section.currentIndex()
+        if i < 0 or i >= len(self.sections):
+            self.message.setText("Pick a section first.")
+            return
+        key, day = self.sections[i].key, self.selected_day()
+
+        def go() -> None:
+            self.choose_section(key)
+            spawn(self._load_roster(key, day))
+        if self.settle_unsaved(then=go) == "go":
+            go()
+
+    def _day_or_filter_changed(self, *_a) -> None:
+        """A new day (or the "only my sections" filter) lists other sections: ask about unsaved marks
+        first; Cancel puts the day and the filter back as they were."""
+        answer = self.settle_unsaved(then=lambda: spawn(self.load_sections()))
+        if answer == "stay":
+            for w in (self.day, self.mine_only):
+                w.blockSignals(True)
+            self.day.setDate(self._day_shown)
+            if self._mine_shown is not None:
+                self.mine_only.setChecked(self._mine_shown)
+            for w in (self.day, self.mine_only):
+                w.blockSignals(False)
+            return
+        self._day_shown = self.day.date()
+        if answer == "go":
+            spawn(self.load_sections())
+
+    _mine_shown: bool | None = None
+
     @asyncSlot()
     async def load_sections(self) -> int:
+        return await self._read_sections(announce=True)
+
+    async def _read_sections(self, announce: bool) -> int:
+        """List the day's sections; the section picked stays picked when it is still listed.
+        announce=False keeps the message line as it is (a save's confirmation stays visible)."""
         day, mine = self.selected_day(), self.mine_only.isChecked()
+        self._day_shown, self._mine_shown = self.day.date(), mine
+        i = self.section.currentIndex()
+        keep = self.sections[i].key if 0 <= i < len(self.sections) else None
         try:
-            self.sections = await run_op(self.ctx.run_in(lambda c: sections_for_day(c, day, mine_only=mine)))
+            sections = await run_op(self.ctx.run_in(lambda c: sections_for_day(c, day, mine_only=mine)))
         except OpFailed as err:
             self.message.setText(err.message)
             return -1
         self._loaded = True
+        self.sections = sections
         fill(self.section, [f"{s.school} · {s.period or ''} · {s.title} ({s.students})"
                             + (" ✓ taken" if s.taken else "") for s in self.sections])
+        if keep is not None:
+            self.choose_section(keep)
+        if not announce:
+            return len(self.sections)
         if not self.sections:
             self.message.setText(f"No sections meet on {day:%A, %B %d}" + (" that you teach." if mine else "."))
         else:
-            self.message.setText(f"{len(self.sections)} sections meet on {day:%A, %B %d}; "
+            self.message.setText(f"{plural(len(self.sections), 'section')} "
+                                 f"{'meets' if len(self.sections) == 1 else 'meet'} on {day:%A, %B %d}; "
                                  f"{sum(1 for s in self.sections if not s.taken)} not taken yet.")
         return len(self.sections)
 
@@ -159,7 +222,9 @@ class AttendancePage(TabbedDesk):
         if i < 0 or i >= len(self.sections):
             self.message.setText("Pick a section first.")
             return None
-        key, day = self.sections[i].key, self.selected_day()
+        return await self._load_roster(self.sections[i].key, self.selected_day())
+
+    async def _load_roster(self, key, day: date) -> Roster | None:
         try:
             roster = await run_op(self.ctx.run_in(lambda c: load_roster(c, key, day)), disable=(self.open_button,))
         except OpFailed as err:
@@ -173,7 +238,7 @@ class AttendancePage(TabbedDesk):
                             ". Type a time in Arrival for a tardy student.")
         state = "Attendance was taken; changes are a late correction and are audited." if roster.taken \
             else "Not taken yet: press Mark all present, then type the exceptions."
-        self.message.setText(f"{roster.title}, {day:%A, %B %d}: {len(roster.lines)} students. {state}")
+        self.message.setText(f"{roster.title}, {day:%A, %B %d}: {plural(len(roster.lines), 'student')}. {state}")
         self.grid.setFocus()
         if roster.lines:
             self.grid.setCurrentIndex(self.roster_model.index(0, RosterTableModel.COL_MARK))
@@ -194,11 +259,25 @@ class AttendancePage(TabbedDesk):
         return True
 
     def mark_all_present(self) -> None:
+        if self.roster_model.roster is None:
+            self.message.setText("Open a roster first.")
+            return
+        before = len(self.roster_model.unmarked())
         n = self.roster_model.mark_all_present(PRESENT)
-        self.message.setText(f"{n} students marked present; type the exceptions, then save.")
+        had = self.roster_model.rowCount() - before  # saved or typed marks are kept as they are
+        if n == 0:
+            self.message.setText(f"Every student already has a mark ({plural(had, 'student')}); nothing was "
+                                 "changed. Type a key on a student to change their mark.")
+            return
+        self.message.setText(f"{plural(n, 'student')} without a mark now marked present"
+                             + (f"; {had} already had a mark and keep it" if had else "")
+                             + "; type the exceptions, then save.")
 
     @asyncSlot()
     async def save(self) -> bool:
+        return await self._save()
+
+    async def _save(self) -> bool:
         roster = self.roster_model.roster
         if roster is None:
             self.message.setText("Open a roster first.")
@@ -220,10 +299,13 @@ class AttendancePage(TabbedDesk):
         except OpFailed as err:
             self.message.setText(err.message + " Nothing was saved; the marks stay on screen.")
             return False
-        await self.open_roster()
-        self.message.setText(f"Saved: {result.saved} students, {result.changed} marks changed.")
+        self.choose_section(key)  # the picker shows the section just saved, whatever it showed before
+        await self._load_roster(key, day)
+        # The confirmation stays until the next action: the list refresh below keeps the picker on
+        # this section and leaves the message line alone.
+        self.message.setText(f"Saved: {plural(result.saved, 'student')}, {plural(result.changed, 'mark')} changed.")
         self.attendance_saved.emit(result.changed)
-        self.load_sections()
+        await self._read_sections(announce=False)
         return True
 
     # -- the office ------------------------------------------------------------------------------
@@ -297,8 +379,8 @@ class AttendancePage(TabbedDesk):
         layout.addWidget(self.office_tabs, 1)
         layout.addWidget(self.office_message)
         self.refresh_button.clicked.connect(self.refresh_office)
-        self.open_due.clicked.connect(self.take_selected_due)
-        self.due_view.activated.connect(self.take_selected_due)
+        self.open_due.clicked.connect(self.ask_then_take_selected_due)
+        self.due_view.activated.connect(self.ask_then_take_selected_due)
         self.avg_button.clicked.connect(self.compute_averages)
         self.chronic_button.clicked.connect(self.find_chronic)
         self.tabs.currentChanged.connect(lambda i: self.refresh_office() if i == 1 else None)
@@ -325,8 +407,8 @@ class AttendancePage(TabbedDesk):
         self.absence_model.set_rows(absences)
         if self.chronic_school.count() == 0:
             fill(self.chronic_school, [n for n, _ in schools], data=[i for _, i in schools])
-        self.office_message.setText(f"{day:%A, %B %d}: {len(due)} sections not taken yet; {len(absences)} students "
-                                    "absent or partly absent.")
+        self.office_message.setText(f"{day:%A, %B %d}: {plural(len(due), 'section')} not taken yet; "
+                                    f"{plural(len(absences), 'student')} absent or partly absent.")
         await self.load_day_activity(day)
         return len(due), len(absences)
 
@@ -348,6 +430,10 @@ class AttendancePage(TabbedDesk):
         rows = [a for a in page.items if discipline or not is_sensitive(a.activity_type)]
         self.activity_model.set_rows(sorted(rows, key=lambda a: a.timestamp, reverse=True))
         return len(rows)
+
+    def ask_then_take_selected_due(self, *_a) -> None:
+        if self.settle_unsaved(then=lambda: spawn(self.take_selected_due())) == "go":
+            spawn(self.take_selected_due())
 
     @asyncSlot()
     async def take_selected_due(self) -> bool:
@@ -397,6 +483,6 @@ class AttendancePage(TabbedDesk):
             self.office_message.setText(err.message)
             return -1
         self.chronic_model.set_rows(rows)
-        self.office_message.setText(f"{len(rows)} students at {self.chronic_school.currentText()} are chronically "
-                                    "absent.")
+        self.office_message.setText(f"{plural(len(rows), 'student')} at {self.chronic_school.currentText()} "
+                                    f"{'is' if len(rows) == 1 else 'are'} chronically absent.")
         return len(rows)
