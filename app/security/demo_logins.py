@@ -23,6 +23,21 @@ DEMO_LOGINS = {
 }
 
 
+# Serves every school of the district: row-level security gives them the district's students.
+DISTRICT_WIDE = ("demo_transportation",)
+
+
+def _assign_to_district(conn, staff_usi: int) -> None:
+    """A district-level assignment (Ed-Fi StaffEducationOrganizationAssignmentAssociation at the LEA)."""
+    conn.execute(text(
+        "INSERT INTO edfi.staffeducationorganizationassignmentassociation (begindate, educationorganizationid, "
+        "staffclassificationdescriptorid, staffusi, positiontitle) "
+        "SELECT a.begindate, s.localeducationagencyid, a.staffclassificationdescriptorid, a.staffusi, a.positiontitle "
+        "FROM edfi.staffeducationorganizationassignmentassociation a JOIN edfi.school s "
+        "ON s.schoolid = a.educationorganizationid WHERE a.staffusi = :u AND s.localeducationagencyid IS NOT NULL "
+        "ON CONFLICT DO NOTHING"), {"u": staff_usi})
+
+
 def create_demo_logins(engine: Engine) -> dict[str, int]:
     """Create (or refresh) the demo logins and link each to a staff member of the demo district."""
     made = {}
@@ -37,5 +52,7 @@ def create_demo_logins(engine: Engine) -> dict[str, int]:
                 continue
             create_staff_login(conn, login, DEMO_PASSWORD, staff_usi, groups)
             made[login] = staff_usi
+            if login in DISTRICT_WIDE:
+                _assign_to_district(conn, staff_usi)
     return made
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from app.errors import UserError
+from app.sync import system_events
 
 GROUP_ROLES = ("so_front_office", "so_teacher", "so_dean", "so_nurse", "so_cashier", "so_librarian",
                "so_transportation", "so_registrar", "so_admin")
@@ -46,20 +47,16 @@ def create_staff_login(conn: Connection, login: str, password: str, staff_usi: i
     conn.execute(text("SELECT compliance.create_staff_login(CAST(:l AS text), CAST(:p AS text), CAST(:u AS integer), "
                       "CAST(:g AS text[]))"),
                  {"l": login, "p": password, "u": staff_usi, "g": list(groups)})
+    _security_event(conn, system_events.LOGIN_CREATED, {"login": login, "staffUsi": staff_usi, "groups": list(groups)})
     return StaffLogin(login, staff_usi, tuple(groups))
 
 
 def link_staff_to_schools(conn: Connection, staff_usi: int, school_ids: tuple[int, ...], school_year: int) -> None:
-    """The schools a staff member works at (edfi.StaffSchoolAssociation): a clerk's row-level
-    security follows them."""
-    regular = conn.execute(text(
-        "SELECT descriptorid FROM edfi.descriptor WHERE discriminator = 'edfi.ProgramAssignmentDescriptor' "
-        "AND codevalue = 'Regular Education'")).scalar_one()
-    for school_id in school_ids:
-        conn.execute(text(
-            "INSERT INTO edfi.staffschoolassociation (staffusi, schoolid, programassignmentdescriptorid, schoolyear) "
-            "VALUES (:u, :s, :p, :y) ON CONFLICT DO NOTHING"),
-            {"u": staff_usi, "s": school_id, "p": regular, "y": school_year})
+    """The schools a staff member works at (edfi.StaffSchoolAssociation): row-level security follows
+    them, so no role writes that table directly; administrators go through the audited
+    compliance.assign_staff_schools."""
+    conn.execute(text("SELECT compliance.assign_staff_schools(CAST(:u AS integer), CAST(:s AS bigint[]), "
+                      "CAST(:y AS smallint))"), {"u": staff_usi, "s": list(school_ids), "y": school_year})
 
 
 def staff_choices(conn: Connection) -> list[tuple[int, str]]:
@@ -87,7 +84,15 @@ def reset_password(conn: Connection, login: str, password: str) -> None:
 
 def disable_login(conn: Connection, login: str) -> None:
     conn.execute(text("SELECT compliance.set_login_enabled(CAST(:l AS text), false)"), {"l": login})
+    _security_event(conn, system_events.LOGIN_DISABLED, {"login": login})
 
 
 def enable_login(conn: Connection, login: str) -> None:
     conn.execute(text("SELECT compliance.set_login_enabled(CAST(:l AS text), true)"), {"l": login})
+    _security_event(conn, system_events.LOGIN_ENABLED, {"login": login})
+
+
+def _security_event(conn: Connection, event_type: str, payload: dict) -> None:
+    """SystemEvents, through the outbox in the same transaction: no event for a change that failed."""
+    by, staff = conn.execute(text("SELECT session_user, nullif(current_setting('school_office.app_user', true), '')")).one()
+    system_events.record(conn, event_type, {**payload, "by": by, "byStaff": staff})

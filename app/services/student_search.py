@@ -1,7 +1,9 @@
 """Type-ahead student look-up: by partial first/last name, student id prefix or birth date.
 
-Served by the prefix indexes on lower(firstname), lower(lastsurname) and lower(studentuniqueid)
-(app/db/models/edfi_people.py). Returns plain DTOs, newest school enrollment first.
+Served by the prefix indexes on compliance.name_key() of first name, last name and student id
+(app/db/models/edfi_people.py). name_key() is lower() marked LEAKPROOF and starts_with() is
+LEAKPROOF too, so the planner may use those indexes before row-level security filters the rows;
+a LIKE (not leakproof) would make it filter all 100,000 students first. Returns plain DTOs, newest school enrollment first.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ def _parse_date(q: str) -> date | None:
     return None
 
 
-def _like_prefix(token: str) -> str:
-    return re.sub(r"([\\%_])", r"\\\1", token.lower()) + "%"
+def _prefix(token: str) -> str:
+    return token.lower()
 
 
 _ENROLLMENT = """
@@ -81,13 +83,14 @@ def search_students(conn: Connection, query: str, limit: int = 20) -> list[Stude
         where = "s.birthdate = :birth"
         params["birth"] = birth
     elif re.fullmatch(r"[A-Za-z]?\d[\w-]*", q):
-        where = "lower(s.studentuniqueid) LIKE :uid"
-        params["uid"] = _like_prefix(q)
+        where = "starts_with(compliance.name_key(s.studentuniqueid), :uid)"
+        params["uid"] = _prefix(q)
     else:
         clauses = []
         for i, token in enumerate(q.replace(",", " ").split()[:4]):
-            params[f"t{i}"] = _like_prefix(token)
-            clauses.append(f"(lower(s.lastsurname) LIKE :t{i} OR lower(s.firstname) LIKE :t{i})")
+            params[f"t{i}"] = _prefix(token)
+            clauses.append(f"(starts_with(compliance.name_key(s.lastsurname), :t{i}) "
+                           f"OR starts_with(compliance.name_key(s.firstname), :t{i}))")
         where = " AND ".join(clauses)
     # The candidates come from the prefix indexes first (a bitmap OR over first and last name),
     # and only they are sorted: otherwise the planner walks the (last, first) name index in order

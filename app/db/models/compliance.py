@@ -106,3 +106,37 @@ data_access_controls = table(
 # must be immutable); a plain index on timestamp serves "recent activity" queries instead.
 Index("idx_audit_recent", audit_logs.c.timestamp)
 Index("idx_audit_user_ops", audit_logs.c.user_id, audit_logs.c.operation, audit_logs.c.timestamp)
+
+
+# Migration 0007: what row-level security reads, and the sign-ins School Office made.
+student_scope = table(
+    "compliance", "student_scope",
+    "Schools each student has been enrolled at; kept from StudentSchoolAssociation by trigger, read by row-level "
+    "security",
+    C("studentusi", "INTEGER", nn=True),
+    C("schoolid", "BIGINT", nn=True),
+    FK(("studentusi",), "edfi.student", ("studentusi",)),
+    FK(("schoolid",), "edfi.school", ("schoolid",)),
+    pk=("studentusi", "schoolid"),
+)
+Index("ix_student_scope_schoolid", student_scope.c.schoolid)
+
+student_keys = table(
+    "compliance", "student_keys",
+    "OneRoster sourcedId of each student; lets row-level security tell student rows of the OneRoster tables apart",
+    C("sourced_id", "TEXT", nn=True),
+    C("studentusi", "INTEGER", nn=True),
+    FK(("studentusi",), "edfi.student", ("studentusi",), ondelete="CASCADE"),
+    UQ("studentusi"),
+    pk=("sourced_id",),
+)
+
+staff_logins = table(
+    "compliance", "staff_logins", "PostgreSQL logins created by School Office for staff members",
+    C("login", "TEXT", nn=True),
+    C("staff_usi", "INTEGER"),
+    C("created_at", "TIMESTAMPTZ", nn=True, default="now()"),
+    C("created_by", "TEXT", nn=True, default="SESSION_USER"),
+    FK(("staff_usi",), "edfi.staff", ("staffusi",)),
+    pk=("login",),
+)

@@ -459,12 +459,15 @@ Index("idx_student_unique_id", student.c.studentuniqueid, unique=True)
 Index("idx_student_name", student.c.lastsurname, student.c.firstname)
 Index("idx_student_metadata_gin", student.c.metadata, postgresql_using="gin",
       postgresql_where=student.c.metadata.isnot(None))
-Index("ix_student_lastsurname_prefix", func.lower(student.c.lastsurname).label("lower_lastsurname"),
-      postgresql_ops={"lower_lastsurname": "text_pattern_ops"})
-Index("ix_student_firstname_prefix", func.lower(student.c.firstname).label("lower_firstname"),
-      postgresql_ops={"lower_firstname": "text_pattern_ops"})
-Index("ix_student_uniqueid_prefix", func.lower(student.c.studentuniqueid).label("lower_studentuniqueid"),
-      postgresql_ops={"lower_studentuniqueid": "text_pattern_ops"})
+# Keyed by compliance.name_key() (lower(), marked LEAKPROOF by migration 0007) so that a name
+# look-up can use them under row-level security; app/services/student_search.py queries them.
+_name_key = func.compliance.name_key
+Index("ix_student_lastsurname_key", _name_key(student.c.lastsurname).label("key_lastsurname"),
+      postgresql_ops={"key_lastsurname": "text_pattern_ops"})
+Index("ix_student_firstname_key", _name_key(student.c.firstname).label("key_firstname"),
+      postgresql_ops={"key_firstname": "text_pattern_ops"})
+Index("ix_student_uniqueid_key", _name_key(student.c.studentuniqueid).label("key_studentuniqueid"),
+      postgresql_ops={"key_studentuniqueid": "text_pattern_ops"})
 Index("ix_student_birthdate", student.c.birthdate)
 Index("idx_ssa_student", studentschoolassociation.c.studentusi)
 Index("idx_ssa_school", studentschoolassociation.c.schoolid)
