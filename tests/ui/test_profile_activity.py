@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from PySide6.QtCore import Qt
 from boto3.dynamodb.types import TypeSerializer
 from sqlalchemy import text
 
@@ -87,3 +88,33 @@ def test_a_dean_opens_the_discipline_history_from_the_profile(window, qtbot, run
                               "WHERE operation = 'VIEW' AND record_id = :r ORDER BY id DESC LIMIT 1"),
                          {"r": f'{{"studentusi": {usi}}}'}).one()
     assert view == ("demo_dean", "Preparing the parent conference", ["discipline"])
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1000)])
+def test_with_a_student_open_the_search_field_stays_at_the_top(window, qtbot, run_async, run_until, demo_engine,
+                                                               size):
+    usi, _uid = a_res_student(demo_engine)
+    with demo_engine.connect() as c:
+        last = c.execute(text("SELECT lastsurname FROM edfi.student WHERE studentusi = :u"), {"u": usi}).scalar()
+    window.resize(*size)
+    assert type_and_sign_in(qtbot, window, "demo_front_office", DEMO_PASSWORD, run_async)
+    box, panel = window.search_box, window.profile_panel
+    field = box.field
+
+    def field_top() -> int:
+        return field.mapTo(window, field.rect().topLeft()).y()
+
+    def gap_below_field() -> int:  # from the field's bottom to the top of the desk page
+        return window.pages.mapTo(window, window.pages.rect().topLeft()).y() - (field_top() + field.height())
+
+    field.setText(last)  # typing would also start the debounced search; one search is enough here
+    run_async(box.search_now(last))
+    assert box.results.isVisible() and gap_below_field() > 100  # the results list sits between them
+    chosen = box.model.hit(box.results.currentIndex().row()).student_usi
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    # at once, before the event loop turns again: the results are gone and so is their band
+    assert not box.results.isVisible()
+    assert field_top() < 30 and field.height() == field.sizeHint().height() and 0 <= gap_below_field() < 20
+    run_until(lambda: panel.isVisible() and getattr(panel, "student_usi", None) == chosen)
+    assert field_top() < 30 and field.height() == field.sizeHint().height() and 0 <= gap_below_field() < 20
+    assert window.pages.height() > size[1] - 150  # the desk page takes the spare height

@@ -94,7 +94,9 @@ class StudentProfilePanel(QFrame):
         if p.birth_date:
             bits.append(f"Born {p.birth_date:%m/%d/%Y}")
         self.details.setText("\n".join(b for b in bits if b))
-        for b in self.badge_buttons:
+        for b in self.badge_buttons:  # out of the layout now: deleteLater alone leaves them on screen a turn
+            self.badges.removeWidget(b)
+            b.hide()
             b.deleteLater()
         self.badge_buttons = []
         for badge in p.badges:

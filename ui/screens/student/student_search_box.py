@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QListView, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.ops import OpFailed, run_op
 from ui.screens.student.student_hits_model import StudentHitsModel
@@ -33,10 +33,15 @@ class StudentSearchBox(QWidget):
         self.results.setVisible(False)
         self.results.setMaximumHeight(240)
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard stays in the field
+        # The box is exactly as tall as what it shows (the field, and the results when there are any)
+        # and keeps its items at the top: the page below takes all the spare height.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setAlignment(Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.field)
         layout.addWidget(self.results)
+        self.results.installEventFilter(self)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self._start_search)
         self.field.textEdited.connect(lambda _t: self._timer.start())
@@ -45,6 +50,9 @@ class StudentSearchBox(QWidget):
         self.field.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if obj is self.results and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._relayout()
+            return False
         if obj is self.field and event.type() == QEvent.Type.KeyPress and self.model.rowCount():
             step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}.get(event.key())
             if step:
@@ -55,6 +63,18 @@ class StudentSearchBox(QWidget):
                 self.results.setVisible(False)
                 return True
         return super().eventFilter(obj, event)
+
+    def _relayout(self) -> None:
+        """Resize the box and the column holding it now, not one event-loop turn later: until then
+        the box keeps the height of the results just hidden, and the field floats in that band."""
+        own = self.layout()
+        own.invalidate()
+        own.activate()
+        self.updateGeometry()
+        parent = self.parentWidget()
+        if parent is not None and parent.layout() is not None:
+            parent.layout().invalidate()
+            parent.layout().activate()
 
     def _start_search(self) -> None:
         asyncio.ensure_future(self.search_now(self.field.text()))
