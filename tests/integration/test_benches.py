@@ -24,4 +24,15 @@ def test_bench_commands_print_one_json_object_last(platform, settings, monkeypat
         assert result["better"] in ("higher", "lower") and result["ratio"] > 0
     assert set(results) == {"seed", "search", "attendance", "timeline"}
     assert results["seed"]["students"] == 300 and results["seed"]["baseline_rows_per_s"] > 0
-    assert results["attendance"]["roster_students"] == 35
+    # measured as the users the goals speak of, with row-level security on
+    assert (results["search"]["login"], results["search"]["rls"]) == ("demo_front_office", True)
+    assert (results["attendance"]["login"], results["attendance"]["rls"]) == ("demo_teacher", True)
+    attendance = results["attendance"]
+    assert attendance["roster_students"] == 35
+    assert attendance["first_save"]["samples"] >= 10 and attendance["resave_3_changes"]["samples"] >= 10
+    assert attendance["ratio"] == round(attendance["first_save"]["p50_ms"] / attendance["baseline_insert"]["p50_ms"], 2)
+    assert results["search"]["login_school_students"] < results["search"]["students"]
+    # a second run finds unmarked days again: the bench leaves the district as it found it
+    assert main(["bench", "attendance", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again["first_save"]["samples"] == attendance["first_save"]["samples"]
