@@ -1,7 +1,14 @@
 """Builds the running platform: database engine, DynamoDB client, outbox shipper.
 
-Nothing happens at import time. `start_platform` is called from a worker thread by the GUI (so
-the window appears at once) and directly by the admin command and the tests.
+Nothing happens at import time. Two ways in:
+- `start_platform` connects as the schema owner (DATABASE_URL's login, or the embedded server's
+  owner) and migrates: `school-office-admin` commands and the tests.
+- `start_workstation` is what the desktop app (`school-office`) calls, from a worker thread so the
+  window appears at once. With DATABASE_URL set (server mode) it takes only the host, port and
+  database from it, migrates nothing and opens no connection: staff connect as themselves when
+  they sign in, and the schema revision is checked then, as that user. The embedded
+  single-machine default still sets itself up on first start (as its owner, who has a password
+  kept in the OS keyring) and keeps the owner engine for the outbox shipper only.
 """
 
 from __future__ import annotations
@@ -10,8 +17,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.config import Settings, database_password
@@ -39,22 +46,47 @@ class DynamoStatus:
 @dataclass
 class Platform:
     settings: Settings
-    engine: Engine
+    engine: Engine | None  # the schema owner's engine; None on a workstation in server mode
     database_label: str
     dynamo_status: DynamoStatus
     dynamo_client: object | None = None
     embedded_pg: EmbeddedPostgres | None = None
     embedded_dynamo: EmbeddedDynamo | None = None
     shipper: object | None = None
+    login_url: URL | None = None  # where staff sign in: host, port, database; no user, no password
     _closed: bool = field(default=False, repr=False)
 
     def dynamo(self):
         return self.dynamo_client
 
+    @property
+    def server_mode(self) -> bool:
+        return self.embedded_pg is None
+
+    def sign_in(self, login: str, password: str, *, now=None, clock=None):
+        """Open a staff member's own session: (SignedIn, Engine). In server mode the schema
+        revision is checked as that user before anything else."""
+        from app.security.session import sign_in
+
+        return sign_in(self.login_url, login, password, lookup=self.engine, now=now, clock=clock,
+                       check=check_schema_revision if self.server_mode else None)
+
+    def verify(self, login: str, password: str) -> tuple[str, ...]:
+        from app.security.session import verify_credentials
+
+        return verify_credentials(self.login_url, login, password)
+
     def start_shipper(self, interval: float = 2.0, on_result=None):
+        """The outbox shipper runs with the owner's engine, so only where this process holds it
+        (the embedded default, the admin commands). A workstation in server mode has none: there
+        `school-office-admin ship` runs on a server."""
         from app.sync.shipper import OutboxShipper
 
         from app.db.partitions import ensure_audit_partitions
+
+        if self.engine is None:
+            log.info("no owner engine on this workstation: the outbox is shipped by the server")
+            return None
 
         self.shipper = OutboxShipper(self.engine, self.dynamo)
         # Keep this and next month's audit partitions in place while the app stays open for weeks.
@@ -68,7 +100,8 @@ class Platform:
         self._closed = True
         if self.shipper is not None:
             self.shipper.stop()
-        self.engine.dispose()
+        if self.engine is not None:
+            self.engine.dispose()
         if self.embedded_dynamo is not None:
             self.embedded_dynamo.release()
 
@@ -95,7 +128,8 @@ def connect_database(url: str) -> Engine:
         pw = database_password(url)
         if pw:
             u = u.set(password=pw)
-    engine = create_engine(u, pool_pre_ping=True, pool_size=5, max_overflow=5,
+    # hide_parameters: error text must never carry bound values (a new password) into the log
+    engine = create_engine(u, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True,
                            connect_args={"connect_timeout": 5, "application_name": "school-office"})
     try:
         with engine.connect() as conn:
@@ -115,10 +149,12 @@ def start_platform(settings: Settings, *, migrate: bool = True, start_dynamo: bo
 
     say = on_status or (lambda msg: log.info(msg))
     embedded_pg = None
+    login_url = None
     if settings.embedded_postgres:
         say("Starting the built-in database…")
         embedded_pg = start_embedded_postgres(settings.data_dir)
         url = embedded_pg.superuser_url
+        login_url = embedded_pg.login_url
         label = "PostgreSQL: built-in"
     else:
         url = settings.database_url
@@ -137,7 +173,8 @@ def start_platform(settings: Settings, *, migrate: bool = True, start_dynamo: bo
 
     dynamo_status, client, embedded_dynamo = _start_dynamo(settings, say) if start_dynamo else (
         DynamoStatus(False, None, "not started"), None, None)
-    platform = Platform(settings, engine, label, dynamo_status, client, embedded_pg, embedded_dynamo)
+    platform = Platform(settings, engine, label, dynamo_status, client, embedded_pg, embedded_dynamo,
+                        login_url=login_url or staff_url(url))
 
     if seed_demo_if_empty:
         from app.services.demo_seed import district_is_empty, seed_demo
@@ -150,6 +187,56 @@ def start_platform(settings: Settings, *, migrate: bool = True, start_dynamo: bo
             create_demo_logins(engine)
     say("Ready")
     return platform
+
+
+def staff_url(database_url: str) -> URL:
+    """Only where the database is (host, port, database, connection options) from DATABASE_URL:
+    never its user or password."""
+    # URL.set() ignores None, so the user and password are dropped with _replace
+    return make_url(database_url).set(drivername="postgresql+psycopg")._replace(username=None, password=None)
+
+
+def start_workstation(settings: Settings, *, seed_demo_if_empty: bool = False, start_dynamo: bool = True,
+                      on_status: StatusCallback | None = None) -> Platform:
+    """What `school-office` starts. Server mode: no database connection at all until someone
+    signs in, and never a migration. Embedded: the single-machine set-up on first start."""
+    if settings.embedded_postgres:
+        return start_platform(settings, migrate=True, start_dynamo=start_dynamo,
+                              seed_demo_if_empty=seed_demo_if_empty, on_status=on_status)
+    say = on_status or (lambda msg: log.info(msg))
+    u = make_url(settings.database_url)
+    dynamo_status, client, embedded_dynamo = _start_dynamo(settings, say) if start_dynamo else (
+        DynamoStatus(False, None, "not started"), None, None)
+    say("Ready")
+    return Platform(settings, None, f"PostgreSQL: {u.host or 'local'}/{u.database}", dynamo_status, client,
+                    None, embedded_dynamo, login_url=staff_url(settings.database_url))
+
+
+def check_schema_revision(conn: Connection) -> None:
+    """Run as the signed-in user (migration 0007 lets every School Office role read
+    public.alembic_version): the database must be at exactly the schema this version knows."""
+    from app.db.migrate import head_revision, known_revisions
+
+    head = head_revision()
+    try:
+        with conn.begin_nested():
+            rev = conn.execute(text("SELECT version_num FROM public.alembic_version")).scalar()
+    except ProgrammingError as exc:
+        raw = str(exc.orig).lower()
+        if "permission denied" in raw:  # a schema from before 0007: cannot tell, so carry on
+            log.warning("the signed-in user cannot read public.alembic_version (before migration 0007)")
+            return
+        rev = None  # no alembic_version table: an empty database
+    if rev == head:
+        return
+    if rev is None:
+        raise UserError("This database has no School Office schema yet; ask IT to run "
+                        "'school-office-admin migrate' on it, then sign in again.")
+    if rev not in known_revisions():
+        raise UserError(f"The database is at schema revision {rev}, which this version of School Office does not "
+                        "know; install the newer School Office that upgraded it.")
+    raise UserError(f"The database is at an older schema revision ({rev}) than this School Office ({head}); "
+                    "ask IT to run 'school-office-admin migrate', then sign in again.")
 
 
 def _start_dynamo(settings: Settings, say: StatusCallback):

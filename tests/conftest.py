@@ -19,6 +19,22 @@ from sqlalchemy import create_engine, text
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+
+def _install_test_keyring() -> None:
+    """The OS keyring is outside our control: the suite uses a stand-in, so the embedded owner's
+    password path (not the keyring-less peer fallback) is what it exercises. Child processes that
+    tests start load the same stand-in and share its file (in this run's temporary folder)."""
+    import keyring
+
+    from tests.keyring_double import ENV, KeyringDouble
+
+    os.environ.setdefault(ENV, str(Path(tempfile.mkdtemp(prefix="so-keyring-")) / "keyring.json"))
+    os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_double.KeyringDouble"
+    keyring.set_keyring(KeyringDouble())
+
+
+_install_test_keyring()
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DEMO_AS_OF = date(2026, 11, 20)

@@ -4,13 +4,20 @@
 row-level security and audit triggers apply to everything they do), learns who they are through
 compliance.whoami(), tags every connection with the app user, workstation and session for the
 audit trail, and records the session in DynamoDB's UserSessions table through the outbox.
+
+A session ends for good, whatever the pool holds: after SESSION_HOURS its engine hands out no
+connection, and when an administrator turns the login off (which ends its server sessions) the
+next use says so in one sentence. `watch_session` lets the window hear of either at once.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
 import uuid
-from dataclasses import dataclass
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -21,7 +28,62 @@ from sqlalchemy.exc import OperationalError
 from app.errors import UserError
 from app.sync.outbox import enqueue, iso_utc
 
+log = logging.getLogger(__name__)
+
 SESSION_HOURS = 12
+TURNED_OFF = "This sign-in is turned off; ask an administrator to turn it on again."
+EXPIRED = f"Your sign-in ended after {SESSION_HOURS} hours; sign in again to go on."
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SessionEnded(UserError):
+    """The session is over (turned off or expired); `reason` is 'turned_off' or 'expired'."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(TURNED_OFF if reason == "turned_off" else EXPIRED)
+        self.reason = reason
+
+
+@dataclass
+class _Guard:
+    expires_at: datetime
+    clock: Clock
+    listeners: list[Callable[[str], None]] = field(default_factory=list)
+    ended: str | None = None
+
+    def end(self, reason: str) -> SessionEnded:
+        first = self.ended is None
+        self.ended = self.ended or reason
+        if first:
+            for listener in list(self.listeners):
+                try:
+                    listener(reason)
+                except Exception:
+                    log.exception("a session-ended listener failed")
+        return SessionEnded(self.ended)
+
+
+_guards: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def watch_session(engine: Engine, listener: Callable[[str], None]) -> None:
+    """Call listener(reason) once, from whichever thread notices, when the session of this
+    engine ends ('turned_off' or 'expired')."""
+    _guards[engine].listeners.append(listener)
+
+
+def session_ended(engine: Engine) -> str | None:
+    guard = _guards.get(engine)
+    if guard is None:
+        return None
+    if guard.ended is None and guard.clock() >= guard.expires_at:
+        guard.end("expired")
+    return guard.ended
 
 
 @dataclass(frozen=True)
@@ -66,24 +128,67 @@ def _password_expired(lookup: Engine | None, login: str) -> bool:
         return False
 
 
+def _login_turned_off(engine: Engine) -> bool:
+    """After the server ended a connection: does a fresh one say the login is turned off?"""
+    import psycopg
+
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    try:
+        psycopg.connect(*cargs, **cparams).close()
+    except psycopg.Error as exc:
+        return "is not permitted to log in" in str(exc).lower()
+    return False
+
+
+def _guard_engine(engine: Engine, guard: _Guard) -> None:
+    _guards[engine] = guard
+
+    @event.listens_for(engine, "checkout")
+    def refuse_when_ended(_dbapi_conn, _record, _proxy):  # the pool keeps connections: refuse them
+        if guard.ended is None and guard.clock() >= guard.expires_at:
+            raise guard.end("expired")
+        if guard.ended is not None:
+            raise SessionEnded(guard.ended)
+
+    @event.listens_for(engine, "handle_error")
+    def explain_end(ctx):
+        raw = str(ctx.original_exception).lower()
+        if "is not permitted to log in" in raw:
+            raise guard.end("turned_off") from ctx.original_exception
+        if "terminating connection due to administrator command" in raw and _login_turned_off(engine):
+            raise guard.end("turned_off") from ctx.original_exception
+        return None
+
+
 def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None = None,
-            now: datetime | None = None, lookup: Engine | None = None) -> tuple[SignedIn, Engine]:
-    """lookup: an engine the app already holds (the platform's), used only to explain a failure."""
+            now: datetime | None = None, lookup: Engine | None = None, clock: Clock | None = None,
+            check: Callable[[object], None] | None = None) -> tuple[SignedIn, Engine]:
+    """lookup: an engine the app already holds (the owner's, embedded only), used only to explain
+    a failure. clock: the wall clock the session's expiry is measured on (tests replace it).
+    check(conn): run as the user before anything else (the schema revision, in server mode)."""
     login = login.strip().lower()
     if not login or not password:
         raise UserError("Type your sign-in name and your password.")
+    clock = clock or utc_now
     session_id = str(uuid.uuid4())
     workstation = workstation or socket.gethostname()
+    # hide_parameters: error text must never carry bound values (a new password) into the log
     engine = create_engine(_user_url(base_url, login, password), pool_pre_ping=True, pool_size=4, max_overflow=4,
+                           hide_parameters=True,
                            connect_args={"connect_timeout": 5, "application_name": "school-office"})
     try:
         with engine.connect() as conn:
+            if check is not None:
+                check(conn)
             me = conn.execute(text("SELECT * FROM compliance.whoami()")).one()
     except OperationalError as exc:
         engine.dispose()
         if "password authentication failed" in str(exc.orig).lower() and _password_expired(lookup, login):
             raise UserError("Your password has expired; ask an administrator to set a new one.") from exc
         raise UserError(describe_sign_in_error(exc)) from exc
+    except BaseException:
+        engine.dispose()
+        raise
     if not me.groups:
         engine.dispose()
         raise UserError("This sign-in has no School Office role yet; ask an administrator to give it one.")
@@ -98,8 +203,9 @@ def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None
         dbapi_conn.commit()
 
     engine.dispose()  # drop the untagged connection used for whoami()
-    started = now or datetime.now(timezone.utc)
+    started = now or clock()
     expires = started + timedelta(hours=SESSION_HOURS)
+    _guard_engine(engine, _Guard(expires, clock))
     user = SignedIn(login, session_id, workstation, me.staff_usi, me.staff_unique_id,
                     f"{me.first_name} {me.last_name}" if me.first_name else login, tuple(me.groups),
                     tuple(me.school_ids or ()), expires)
@@ -129,7 +235,7 @@ def verify_credentials(base_url: URL, login: str, password: str) -> tuple[str, .
     login = login.strip().lower()
     if not login or not password:
         raise UserError("Type the sign-in name and the password.")
-    engine = create_engine(_user_url(base_url, login, password), poolclass=NullPool,
+    engine = create_engine(_user_url(base_url, login, password), poolclass=NullPool, hide_parameters=True,
                            connect_args={"connect_timeout": 5, "application_name": "school-office"})
     try:
         with engine.connect() as conn:
