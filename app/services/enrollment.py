@@ -9,12 +9,14 @@ through the outbox. Codes come from the Ed-Fi descriptor tables.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, text
 
 from app.domain.school_calendar import school_year_for
+from app.domain.typed_input import parse_phone
 from app.errors import UserError
 from app.services.descriptor_ids import DescriptorIds
 from app.services.oneroster_sync import sync_student
@@ -63,7 +65,7 @@ def enrollment_choices(conn: Connection) -> EnrollmentChoices:
     return EnrollmentChoices(
         tuple(SchoolChoice(r[0], r[1], tuple(sorted(r[2], key=lambda g: grade_order.get(g, 99)))) for r in schools),
         tuple(c for c, _ in _codes(conn, "SexDescriptor")),
-        tuple(c for c, _ in _codes(conn, "RaceDescriptor")),
+        tuple(c for c, _ in _codes(conn, "RaceDescriptor") if c != HISPANIC),  # an ethnicity: its own flag
         tuple((c, n) for c, n in _codes(conn, "LanguageDescriptor", "shortdescription")),
         tuple(c for c, _ in _codes(conn, "StateAbbreviationDescriptor")),
         tuple(c for c, _ in _codes(conn, "RelationDescriptor")),
@@ -235,30 +237,112 @@ def _stamp(now: datetime) -> str:
 
 
 # -- register --------------------------------------------------------------------------------
+HISPANIC = "Hispanic or Latino"  # Ed-Fi keeps it as HispanicLatinoEthnicity, not as a race
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str  # student_id, first_name, last_name, birth_date, sex, races, phone, email, street, city,
+    #             postal_code, school, grade_level, entry_date, contacts
+    message: str  # one sentence: what is wrong and what to do
+
+
+def registration_problems(conn: Connection | None, new: NewStudent, today: date | None = None) -> list[FieldProblem]:
+    """Every problem of a registration at once, each with its field, in the form's order. Without a
+    connection only what can be checked from the typing itself (the form checks as the clerk types)."""
+    today = today or date.today()
+    out: list[FieldProblem] = []
+
+    def check(field_: str, fn) -> None:
+        try:
+            fn()
+        except UserError as err:
+            out.append(FieldProblem(field_, err.message))
+
+    uid = new.student_unique_id.strip()
+    for field_, label, value in (("student_id", "Student id", uid), ("first_name", "First name", new.first_name),
+                                 ("last_name", "Last name", new.last_name)):
+        if not value or not value.strip():
+            out.append(FieldProblem(field_, f"{label} is empty; fill it in."))
+    if len(uid) > 32:
+        out.append(FieldProblem("student_id", "Student id is longer than 32 characters; shorten it."))
+    elif uid and conn is not None:
+        taken = [d for d in find_duplicates(conn, "", "", None, uid) if d.reason == "same student id"]
+        if taken:
+            out.append(FieldProblem("student_id", f"Student id {uid} already belongs to {taken[0].name}; use "
+                                                  "another id or open that student."))
+    if new.birth_date is None:
+        out.append(FieldProblem("birth_date", "Birth date is empty; enter the student's date of birth."))
+    elif new.birth_date > today:
+        out.append(FieldProblem("birth_date", f"Birth date {new.birth_date:%m/%d/%Y} is in the future; check the "
+                                              "year."))
+    if not new.sex:
+        out.append(FieldProblem("sex", "Sex is empty; pick one from the list."))
+    if HISPANIC in new.races:
+        out.append(FieldProblem("races", "Hispanic or Latino is an ethnicity, not a race; tick the Hispanic or "
+                                         "Latino box instead."))
+    addr = new.address
+    if addr and any(v.strip() for v in (addr.street, addr.city, addr.postal_code)):
+        for field_, label, value in (("street", "Street", addr.street), ("city", "City", addr.city),
+                                     ("postal_code", "ZIP code", addr.postal_code)):
+            if not value.strip():
+                out.append(FieldProblem(field_, f"{label} of the home address is empty; complete the address or "
+                                                "clear it."))
+    check("phone", lambda: parse_phone(new.phone, "Home phone"))
+    if new.email.strip() and "@" not in new.email:
+        out.append(FieldProblem("email", f"E-mail \"{new.email}\" is not an e-mail address; correct it or clear it."))
+    if new.entry_date is None:
+        out.append(FieldProblem("entry_date", "Entry date is empty; enter the first day the student attends."))
+    elif conn is not None:
+        try:
+            _check_entry(conn, DescriptorIds(conn), new.school_id, new.grade_level, new.entry_date, new.birth_date,
+                         today)
+        except UserError as err:
+            field_ = {"School": "school", "Grade": "grade_level"}.get(err.message.split(" ")[0], "entry_date")
+            out.append(FieldProblem(field_, err.message))
+    elif new.birth_date is not None and new.entry_date < new.birth_date:
+        out.append(FieldProblem("entry_date", f"Entry date {new.entry_date:%m/%d/%Y} is before the student's birth "
+                                              f"date ({new.birth_date:%m/%d/%Y}); enter the first day the student "
+                                              "attends."))
+    for i, c in enumerate(new.contacts, 1):
+        if not c.first_name.strip() or not c.last_name.strip():
+            out.append(FieldProblem("contacts", f"Contact {i} has no name; enter the first and last name or remove "
+                                                "the contact."))
+        check("contacts", lambda c=c, i=i: parse_phone(c.phone, f"Phone of contact {i}"))
+    return out
+
+
+def _request_lock(conn: Connection, request_id: str | None) -> str | None:
+    """A client-generated id of one submit (a UUID made when the form was opened or cleared): calls
+    with the same id wait for each other, so a repeated submit finds the record the first one made."""
+    if request_id is None:
+        return None
+    try:
+        rid = str(uuid.UUID(str(request_id)))
+    except ValueError:
+        raise UserError("The form's request id is not valid; close the form and open it again.") from None
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:r, 0))"), {"r": rid})
+    return rid
+
+
 def register_student(conn: Connection, new: NewStudent, *, actor: str | None = None, now: datetime | None = None,
-                     today: date | None = None) -> int:
+                     today: date | None = None, request_id: str | None = None) -> int:
     """Create the student, their education-organization record, contacts and first enrollment.
-    Returns the new StudentUSI. Call find_duplicates first and show the candidates."""
+    Returns the new StudentUSI. Call find_duplicates first and show the candidates.
+    request_id: the form's id for this registration (stored as the student's Ed-Fi id); a second
+    call with it returns the student the first one registered instead of registering another."""
     now = now or datetime.now(timezone.utc)
     today = today or date.today()
+    rid = _request_lock(conn, request_id)
+    if rid is not None:
+        done = conn.execute(text("SELECT studentusi FROM edfi.student WHERE id = CAST(:r AS uuid)"),
+                            {"r": rid}).scalar()
+        if done is not None:
+            return done
     uid = new.student_unique_id.strip()
-    for label, value in (("Student id", uid), ("First name", new.first_name), ("Last name", new.last_name)):
-        if not value or not value.strip():
-            raise UserError(f"{label} is empty; fill it in.")
-    if len(uid) > 32:
-        raise UserError("Student id is longer than 32 characters; shorten it.")
-    if new.birth_date is None:
-        raise UserError("Birth date is empty; enter the student's date of birth.")
-    if not new.sex:
-        raise UserError("Sex is empty; pick one from the list.")
-    if new.birth_date > today:
-        raise UserError(f"Birth date {new.birth_date:%m/%d/%Y} is in the future; check the year.")
-    taken = [d for d in find_duplicates(conn, "", "", None, uid) if d.reason == "same student id"]
-    if taken:
-        raise UserError(f"Student id {uid} already belongs to {taken[0].name}; use another id or open that "
-                        "student.")
-    if new.email.strip() and "@" not in new.email:
-        raise UserError(f"E-mail \"{new.email}\" is not an e-mail address; correct it or clear it.")
+    problems = registration_problems(conn, new, today)
+    if problems:
+        raise UserError(problems[0].message)
     ids = DescriptorIds(conn)
     school_name, grade_id = _check_entry(conn, ids, new.school_id, new.grade_level, new.entry_date, new.birth_date,
                                          today)
@@ -294,8 +378,9 @@ def register_student(conn: Connection, new: NewStudent, *, actor: str | None = N
     p = {"u": usi, "lea": lea}
     conn.execute(text(
         "INSERT INTO edfi.student (studentusi, studentuniqueid, firstname, middlename, lastsurname, birthdate, "
-        "birthsexdescriptorid) VALUES (:u, :uid, :f, :m, :l, :b, :sex)"),
-        {**p, "uid": uid, "f": new.first_name.strip(), "m": new.middle_name.strip() or None,
+        "birthsexdescriptorid, id) VALUES (:u, :uid, :f, :m, :l, :b, :sex, "
+        "coalesce(CAST(:rid AS uuid), gen_random_uuid()))"),
+        {**p, "uid": uid, "rid": rid, "f": new.first_name.strip(), "m": new.middle_name.strip() or None,
          "l": new.last_name.strip(), "b": new.birth_date, "sex": sex_id})
     conn.execute(text(
         "INSERT INTO edfi.studenteducationorganizationassociation (educationorganizationid, studentusi, "
@@ -320,7 +405,8 @@ def register_student(conn: Connection, new: NewStudent, *, actor: str | None = N
         conn.execute(text(
             "INSERT INTO edfi.studenteducationorganizationassociationtelephone (educationorganizationid, studentusi, "
             "telephonenumber, telephonenumbertypedescriptorid, orderofpriority) VALUES (:lea, :u, :n, :t, 1)"),
-            {**p, "n": new.phone.strip(), "t": ids.get("TelephoneNumberTypeDescriptor", "Home", "Phone type")})
+            {**p, "n": parse_phone(new.phone, "Home phone"),
+             "t": ids.get("TelephoneNumberTypeDescriptor", "Home", "Phone type")})
     if new.email.strip():
         conn.execute(text(
             "INSERT INTO edfi.studenteducationorganizationassociationelectronicmail (educationorganizationid, "
@@ -345,7 +431,7 @@ def register_student(conn: Connection, new: NewStudent, *, actor: str | None = N
         if c.phone.strip():
             conn.execute(text("INSERT INTO edfi.contacttelephone (contactusi, telephonenumber, "
                               "telephonenumbertypedescriptorid, orderofpriority) VALUES (:c, :n, :t, 1)"),
-                         {"c": cusi, "n": c.phone.strip(),
+                         {"c": cusi, "n": parse_phone(c.phone, "Contact phone"),
                           "t": ids.get("TelephoneNumberTypeDescriptor", "Mobile", "Phone type")})
         if c.email.strip():
             conn.execute(text("INSERT INTO edfi.contactelectronicmail (contactusi, electronicmailaddress, "

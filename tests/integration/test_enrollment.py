@@ -273,3 +273,45 @@ def test_a_full_section_is_named(demo_engine):
         assert warnings[0] == (f"{offer.course} ({offer.key.section_identifier}) is full: {offer.enrolled} students "
                                f"for {offer.enrolled} seats.")
         tx.rollback()
+
+
+def test_every_registration_problem_is_named_at_once_with_its_field(conn):
+    bad = kindergartner(first_name=" ", sex="", email="not-an-address", phone="555-0142",
+                        races=("Hispanic or Latino",), entry_date=date(2020, 8, 1),
+                        address=E.Address("12 Willow Lane", "", "TX", "78701"))
+    problems = E.registration_problems(conn, bad, DEMO_AS_OF)
+    assert [p.field for p in problems] == ["first_name", "sex", "races", "city", "phone", "email", "entry_date"]
+    assert problems[4].message == ('Home phone "555-0142" is not a full phone number; type the area code and the '
+                                   "number, e.g. (512) 555-0190.")
+    assert all(p.message.count(";") == 1 and p.message.endswith(".") for p in problems)  # one sentence each
+    # without a connection: what the typing alone shows (the form re-checks a field as it is corrected)
+    assert [p.field for p in E.registration_problems(None, bad, DEMO_AS_OF)] == [p.field for p in problems]
+    assert E.registration_problems(conn, kindergartner(), DEMO_AS_OF) == []
+    with pytest.raises(UserError, match="^First name is empty"):  # the service still refuses the first one
+        E.register_student(conn, bad, now=NOW, today=DEMO_AS_OF)
+
+
+def test_a_repeated_submit_returns_the_student_already_registered(conn):
+    import uuid
+
+    rid = str(uuid.uuid4())
+    before = count_students(conn)
+    usi = E.register_student(conn, kindergartner(), now=NOW, today=DEMO_AS_OF, request_id=rid)
+    again = E.register_student(conn, kindergartner(), now=NOW, today=DEMO_AS_OF, request_id=rid)
+    assert again == usi and count_students(conn) == before + 1
+    assert str(conn.execute(text("SELECT id FROM edfi.student WHERE studentusi = :u"), {"u": usi}).scalar()) == rid
+    # a new form (a new id) with the same student id is still refused as before
+    with pytest.raises(UserError, match="Student id 990001 already belongs to Maya Okafor"):
+        E.register_student(conn, kindergartner(), now=NOW, today=DEMO_AS_OF, request_id=str(uuid.uuid4()))
+
+
+def test_phone_numbers_are_stored_in_one_form_and_hispanic_is_not_a_race(conn):
+    usi = E.register_student(conn, kindergartner(phone="512.555.0142 x7", contacts=(
+        E.NewContact("Ada", "Okafor", "Mother", "1-512-555-0143", legal_guardian=True),)), now=NOW, today=DEMO_AS_OF)
+    assert conn.execute(text("SELECT telephonenumber FROM edfi.studenteducationorganizationassociationtelephone "
+                             "WHERE studentusi = :u"), {"u": usi}).scalar() == "(512) 555-0142 ext. 7"
+    assert conn.execute(text("SELECT t.telephonenumber FROM edfi.contacttelephone t JOIN "
+                             "edfi.studentcontactassociation a USING (contactusi) WHERE a.studentusi = :u"),
+                        {"u": usi}).scalar() == "(512) 555-0143"
+    choices = E.enrollment_choices(conn)
+    assert "Hispanic or Latino" not in choices.races and "White" in choices.races
