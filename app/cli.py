@@ -3,7 +3,7 @@
     school-office-admin migrate                  bring the database and DynamoDB tables up to date
     school-office-admin seed-demo [--students N] [--seed S] [--as-of YYYY-MM-DD]
     school-office-admin status                   where the data lives, and how many records wait
-    school-office-admin ship                     deliver waiting DynamoDB records now
+    school-office-admin ship [--watch] [--retry-dead-letters]   deliver waiting DynamoDB records now
     school-office-admin set-password             keep the DATABASE_URL password in the OS keyring
     school-office-admin bench seed|search|attendance|timeline [--json]
 
@@ -65,28 +65,83 @@ def cmd_seed_demo(args) -> int:
     return 0
 
 
+def describe_outbox(summary) -> str:
+    """One line for `status`: what waits, since when, and what was set aside."""
+    def n(k: int, word: str) -> str:
+        return f"{k} {word}" + ("" if k == 1 else "s")
+
+    line = f"DynamoDB outbox: {n(summary.waiting, 'record')} waiting"
+    if summary.waiting and summary.oldest_waiting_seconds is not None:
+        minutes = int(summary.oldest_waiting_seconds // 60)
+        line += f" (oldest {n(minutes, 'minute')})" if minutes else " (oldest under a minute)"
+    if summary.dead_lettered:
+        line += (f"; {n(summary.dead_lettered, 'record')} set aside after DynamoDB refused "
+                 f"{'them' if summary.dead_lettered > 1 else 'it'} (dead letters)")
+    return line + "."
+
+
 def cmd_status(args) -> int:
-    from app.sync.outbox import waiting_count
+    from app.sync.outbox import dead_letters, outbox_summary
 
     with _platform(args, migrate=False) as platform:
         print(platform.database_label)
         print(platform.dynamo_status.describe())
-        print(f"DynamoDB outbox: {waiting_count(platform.engine)} records waiting")
+        summary = outbox_summary(platform.engine)
+        print(describe_outbox(summary))
+        if summary.dead_lettered:
+            for d in dead_letters(platform.engine, limit=10):
+                print(f"  #{d.outbox_id} {d.target_table} {d.key}: refused {d.rejections}x, set aside "
+                      f"{d.dead_lettered_at:%Y-%m-%d %H:%M}: {d.last_error[:200]}")
+            print("  Fix the cause (the log file has the details), then run "
+                  "'school-office-admin ship --retry-dead-letters'.")
     return 0
 
 
+def _ship_line(total: int, r) -> str:
+    line = f"Delivered {total} records; {r.waiting} waiting."
+    if r.dead_lettered:
+        line += f" {r.dead_lettered} set aside (see 'school-office-admin status')."
+    return line + (f" Last error: {r.error}" if r.error else "")
+
+
 def cmd_ship(args) -> int:
+    """Runs as the schema owner or as a login that is a member of so_shipper (migration 0008)."""
+    import time
+
+    from sqlalchemy.exc import ProgrammingError
+
+    from app.sync.outbox import retry_dead_letters
     from app.sync.shipper import OutboxShipper
 
     with _platform(args, migrate=False) as platform:
         shipper = OutboxShipper(platform.engine, platform.dynamo)
         total = 0
-        while True:
-            r = shipper.ship_once(ignore_backoff=True)
-            total += r.delivered
-            if r.error or r.delivered == 0 or r.waiting == 0:
-                break
-        print(f"Delivered {total} records; {r.waiting} waiting." + (f" Last error: {r.error}" if r.error else ""))
+        try:
+            if args.retry_dead_letters:
+                print(f"{retry_dead_letters(platform.engine)} set-aside records will be sent again.")
+            if args.watch:
+                print(f"Shipping every {args.interval:g} s; press Ctrl+C to stop.", file=sys.stderr)
+                try:
+                    while True:
+                        r = shipper.ship_once()
+                        total += r.delivered
+                        if r.delivered or r.rejected or r.error:
+                            print(f"{time.strftime('%H:%M:%S')} " + _ship_line(r.delivered, r), flush=True)
+                        time.sleep(0.05 if r.delivered and r.waiting else args.interval)
+                except KeyboardInterrupt:
+                    print(f"Stopped after delivering {total} records.", file=sys.stderr)
+                    return 0
+            while True:
+                r = shipper.ship_once(ignore_backoff=True)
+                total += r.delivered
+                if r.error or r.delivered == 0 or r.waiting == 0:
+                    break
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "42501":
+                raise UserError("This database login may not deliver the outbox; run the command as the schema "
+                                "owner or as a login that is a member of so_shipper.") from exc
+            raise
+        print(_ship_line(total, r))
         return 0 if not r.error else 1
 
 
@@ -143,7 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", help="pretend today is this date (YYYY-MM-DD); default: today")
     s.set_defaults(func=cmd_seed_demo)
     sub.add_parser("status", help="show connections and waiting records").set_defaults(func=cmd_status)
-    sub.add_parser("ship", help="deliver waiting DynamoDB records now").set_defaults(func=cmd_ship)
+    s = sub.add_parser("ship", help="deliver waiting DynamoDB records now")
+    s.add_argument("--watch", action="store_true", help="keep shipping until interrupted (Ctrl+C)")
+    s.add_argument("--interval", type=float, default=2.0, help="seconds between passes with --watch")
+    s.add_argument("--retry-dead-letters", action="store_true",
+                   help="send the records set aside after DynamoDB refused them again (after fixing the cause)")
+    s.set_defaults(func=cmd_ship)
     sub.add_parser("set-password", help="store the database password in the OS keyring").set_defaults(
         func=cmd_set_password)
     b = sub.add_parser("bench", help="benchmarks with a same-run baseline")

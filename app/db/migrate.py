@@ -55,9 +55,16 @@ def check_revision_known(engine: Engine) -> str | None:
 
 
 def upgrade_schema(engine: Engine) -> None:
-    check_revision_known(engine)
+    before = check_revision_known(engine)
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
+        after = head_revision()
+        if after != before:
+            # In SystemEvents through the outbox, committed with the migration itself.
+            from app.sync.system_events import SCHEMA, SCHEMA_MIGRATED, record
+
+            record(conn, SCHEMA_MIGRATED, {"from": before, "to": after, "database": conn.engine.url.database,
+                                           "by": conn.engine.url.username}, stream=SCHEMA)
 
 
 def migrate(engine: Engine) -> dict[str, int]:

@@ -3,6 +3,7 @@ DynamoDB is down, and never duplicated by a redelivery."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -133,3 +134,109 @@ def test_same_key_twice_in_one_pass_keeps_the_newest(engine, dynamo):
     assert waiting_for(engine, student) == 0
     got = dynamo.get_item(TableName="StudentActivityLogs", Key={"PK": {"S": item["PK"]}, "SK": {"S": item["SK"]}})
     assert got["Item"]["Details"]["M"]["status"] == {"S": "Tardy"}
+
+
+def _refused_item(student: str) -> dict:
+    """An item DynamoDB refuses: over its 400 KB item limit (it passes every key check)."""
+    return student_activity_item(student, "A-BIG", datetime(2026, 11, 2, 7, 0, tzinfo=timezone.utc),
+                                 "attendance.marked", {"note": "x" * 420_000})
+
+
+def _row_state(engine, student: str, sk_part: str):
+    with engine.connect() as c:
+        return c.execute(text(
+            "SELECT rejections, dead_lettered_at, last_error FROM sync.dynamo_outbox "
+            "WHERE item->>'PK' = :pk AND item->>'SK' LIKE :sk"), {"pk": f"STUDENT#{student}", "sk": f"%{sk_part}%"}).one()
+
+
+def test_a_refused_item_between_good_ones_is_set_aside_and_the_good_ones_arrive(engine, dynamo):
+    from app.sync.outbox import dead_letters, outbox_summary
+    from app.sync.shipper import MAX_REJECTIONS
+
+    student = f"T{uuid.uuid4().hex[:8]}"
+    items = activities(student, 40)
+    with engine.begin() as conn:  # the bad one sits in the first batch of 25, between good ones
+        enqueue_many(conn, "StudentActivityLogs", items[:10])
+        enqueue(conn, "StudentActivityLogs", _refused_item(student))
+        enqueue_many(conn, "StudentActivityLogs", items[10:])
+    shipper = OutboxShipper(engine, lambda: dynamo)
+
+    first = shipper.ship_once(ignore_backoff=True)
+    assert first.error is None and first.rejected == 1
+    assert count_student_items(dynamo, student) == 40  # nothing stalled behind it
+    assert waiting_for(engine, student) == 1
+    rejections, dead_at, last_error = _row_state(engine, student, "A-BIG")
+    assert rejections == 1 and dead_at is None and "maximum allowed size" in last_error
+
+    for _ in range(MAX_REJECTIONS - 1):  # bounded: a few more tries, then set aside
+        shipper.ship_once(ignore_backoff=True)
+    rejections, dead_at, _ = _row_state(engine, student, "A-BIG")
+    assert rejections == MAX_REJECTIONS and dead_at is not None
+    result = shipper.ship_once(ignore_backoff=True)
+    assert result.dead_lettered >= 1
+    assert _row_state(engine, student, "A-BIG")[0] == MAX_REJECTIONS  # no longer sent
+    assert outbox_summary(engine).dead_lettered >= 1
+    assert any(d.key.startswith(f"STUDENT#{student} / ") and "maximum allowed size" in d.last_error
+               for d in dead_letters(engine, limit=1000))
+
+    # SystemEvents says so: the key and the reason, not the record's content
+    shipper.ship_once(ignore_backoff=True)
+    events = dynamo.query(TableName="SystemEvents", KeyConditionExpression="PK = :pk",
+                          ExpressionAttributeValues={":pk": {"S": "STREAM#outbox"}})["Items"]
+    mine = [e for e in events if e["Payload"]["M"]["key"]["M"].get("PK") == {"S": f"STUDENT#{student}"}]
+    assert len(mine) == 1 and mine[0]["EventType"] == {"S": "outbox.dead_lettered"}
+    assert "xxxxxxxx" not in str(mine[0])
+
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'PK' = :pk"), {"pk": f"STUDENT#{student}"})
+
+
+def test_a_record_that_can_never_be_stored_is_set_aside_at_once(engine, dynamo):
+    student = f"T{uuid.uuid4().hex[:8]}"
+    good = activities(student, 3)
+    bad = dict(activities(student, 4)[3], GSI1PK=20261102)  # a number where GSI1 wants a string
+    with engine.begin() as conn:
+        enqueue(conn, "StudentActivityLogs", good[0])
+        # bypasses enqueue's checks, like a record written by an older version of the app
+        conn.execute(text("INSERT INTO sync.dynamo_outbox (target_table, item) VALUES ('StudentActivityLogs', "
+                          "CAST(:i AS jsonb))"), {"i": json.dumps(bad)})
+        enqueue_many(conn, "StudentActivityLogs", good[1:])
+    result = OutboxShipper(engine, lambda: dynamo).ship_once(ignore_backoff=True)
+    assert result.rejected == 1 and result.delivered >= 3
+    assert count_student_items(dynamo, student) == 3
+    rejections, dead_at, last_error = _row_state(engine, student, "A0003")
+    assert rejections == 1 and dead_at is not None and "GSI1PK" in last_error  # no retry could fix it
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'PK' = :pk"), {"pk": f"STUDENT#{student}"})
+
+
+def test_dynamodb_being_away_never_sets_a_record_aside(engine, tmp_path):
+    from app.sync.shipper import MAX_REJECTIONS
+    from tests.conftest import free_port
+
+    student = f"T{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        enqueue_many(conn, "StudentActivityLogs", activities(student, 2))
+    server = start_embedded_dynamodb(tmp_path, free_port())
+    gone = make_client(server.endpoint, "us-east-1", local=True)
+    server.release()
+    shipper = OutboxShipper(engine, lambda: gone)
+    for _ in range(MAX_REJECTIONS + 1):
+        assert shipper.ship_once(ignore_backoff=True).error is not None
+    rejections, dead_at, last_error = _row_state(engine, student, "A0001")
+    assert rejections == 0 and dead_at is None and last_error
+    assert waiting_for(engine, student) == 2
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'PK' = :pk"), {"pk": f"STUDENT#{student}"})
+
+
+def test_enqueue_many_refuses_a_list_with_one_unkeyed_item_and_writes_none_of_it(engine):
+    student = f"T{uuid.uuid4().hex[:8]}"
+    items = activities(student, 3)
+    broken = {k: v for k, v in items[1].items() if k != "SK"}
+    with engine.begin() as conn:
+        with pytest.raises(ValueError, match="lacks its key attribute SK"):
+            enqueue_many(conn, "StudentActivityLogs", [items[0], broken, items[2]])
+        with pytest.raises(ValueError, match="GSI1PK"):
+            enqueue_many(conn, "StudentActivityLogs", [dict(items[0], GSI1PK="")])
+    assert waiting_for(engine, student) == 0

@@ -1,0 +1,165 @@
+"""The DynamoDB outbox as a curious staff member with psql would try it (issue 8, item 8): every
+School Office role may add records, none may read, change or delete what waits; counts come from
+sync.outbox_summary(); only the owner or a member of so_shipper delivers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+from app.security.demo_logins import DEMO_LOGINS
+from app.sync.outbox import enqueue, outbox_summary, student_activity_item
+from app.sync.shipper import OutboxShipper
+
+pytestmark = pytest.mark.integration
+
+LOGINS = sorted(DEMO_LOGINS)
+
+
+def refused(engine, sql: str, params: dict | None = None) -> bool:
+    with engine.connect() as c:
+        try:
+            c.execute(text(sql), params or {})
+        except ProgrammingError as exc:
+            return "permission denied" in str(exc.orig)
+        finally:
+            c.rollback()
+    return False
+
+
+def discipline_item(student: str = "604821") -> dict:
+    return student_activity_item(student, f"INC-{uuid.uuid4().hex[:8]}", datetime.now(timezone.utc),
+                                 "discipline.recorded", {"behaviors": ["Fighting"], "role": "Perpetrator"})
+
+
+@pytest.fixture(scope="module")
+def waiting_record(demo_engine):
+    """A discipline record waiting for DynamoDB, put there by the dean's desk (here: the owner)."""
+    item = discipline_item()
+    with demo_engine.begin() as c:
+        enqueue(c, "StudentActivityLogs", item)
+    yield item
+    with demo_engine.begin() as c:
+        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'SK' = :sk"), {"sk": item["SK"]})
+
+
+@pytest.mark.parametrize("login", LOGINS)
+def test_no_role_reads_changes_or_deletes_what_waits(login_engine, waiting_record, login):
+    eng = login_engine(login)
+    assert refused(eng, "SELECT item FROM sync.dynamo_outbox")
+    assert refused(eng, "SELECT count(*) FROM sync.dynamo_outbox")
+    assert refused(eng, "UPDATE sync.dynamo_outbox SET next_attempt_at = now() + interval '10 years'")
+    assert refused(eng, "DELETE FROM sync.dynamo_outbox")
+    assert refused(eng, "TRUNCATE sync.dynamo_outbox")
+    # an INSERT ... RETURNING would read the table back
+    assert refused(eng, "INSERT INTO sync.dynamo_outbox (target_table, item) VALUES ('SystemEvents', "
+                        "'{\"PK\": \"STREAM#x\", \"SK\": \"EVENT#x\"}') RETURNING item")
+    # a record may not be born set aside or with a forged date: those columns are the shipper's
+    assert refused(eng, "INSERT INTO sync.dynamo_outbox (target_table, item, dead_lettered_at) VALUES "
+                        "('SystemEvents', '{\"PK\": \"STREAM#x\", \"SK\": \"EVENT#x\"}', now())")
+
+
+@pytest.mark.parametrize("login", LOGINS)
+def test_every_role_adds_records_and_sees_only_counts(login_engine, demo_engine, waiting_record, login):
+    eng = login_engine(login)
+    mine = discipline_item(f"T{uuid.uuid4().hex[:6]}")
+    before = outbox_summary(demo_engine).waiting
+    with eng.begin() as c:
+        enqueue(c, "StudentActivityLogs", mine)  # what every service does as the signed-in user
+        # the attendance save writes its records in a CTE with RETURNING 1 (no column read back)
+        c.execute(text("WITH o AS (INSERT INTO sync.dynamo_outbox (target_table, item) "
+                       "SELECT 'StudentActivityLogs', CAST(:i AS jsonb) RETURNING 1) SELECT count(*) FROM o"),
+                  {"i": f'{{"PK": "{mine["PK"]}", "SK": "{mine["SK"]}-2"}}'})
+        summary = outbox_summary(c)
+    assert summary.waiting >= before + 2
+    assert summary.oldest_waiting_seconds is not None and summary.oldest_waiting_seconds >= 0
+    with demo_engine.begin() as c:  # the owner finds both, then tidies up
+        assert c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'PK' = :pk"),
+                         {"pk": mine["PK"]}).rowcount == 2
+
+
+def test_a_cashier_cannot_read_the_discipline_record_waiting(login_engine, waiting_record):
+    cashier = login_engine("demo_cashier")
+    with cashier.connect() as c:
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            c.execute(text("SELECT item->'Details'->'behaviors' FROM sync.dynamo_outbox "
+                           "WHERE item->>'ActivityType' = 'discipline.recorded'"))
+        c.rollback()
+        row = c.execute(text("SELECT * FROM sync.outbox_summary()")).mappings().one()
+    assert set(row) == {"waiting", "dead_lettered", "oldest_waiting_seconds"}  # counts, nothing to read
+    assert row["waiting"] >= 1
+
+
+def test_a_record_without_a_usable_key_is_refused_at_the_door(login_engine):
+    teacher = login_engine("demo_teacher")
+    for table, item in (("StudentActivityLogs", '{"SK": "ACTIVITY#x"}'), ("StudentActivityLogs", '{"PK": 7, "SK": "x"}'),
+                        ("UserSessions", '{"UserId": "demo_teacher"}'), ("NoSuchTable", '{"PK": "a", "SK": "b"}')):
+        with teacher.connect() as c:
+            with pytest.raises(IntegrityError, match="ck_dynamo_outbox_item_key"):
+                c.execute(text("INSERT INTO sync.dynamo_outbox (target_table, item) VALUES (:t, CAST(:i AS jsonb))"),
+                          {"t": table, "i": item})
+
+
+def test_outbox_summary_is_a_locked_down_security_definer(demo_engine):
+    with demo_engine.connect() as c:
+        secdef, config, public_exec = c.execute(text(
+            "SELECT p.prosecdef, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE') "
+            "FROM pg_proc p WHERE p.oid = 'sync.outbox_summary()'::regprocedure")).one()
+    assert secdef and config == ["search_path=pg_catalog, pg_temp"] and not public_exec
+
+
+@pytest.fixture
+def outsider(demo_engine):
+    """A login on the same server that is no School Office role, and one that is a shipper."""
+    made = []
+
+    def make(*groups: str):
+        name = f"t_{uuid.uuid4().hex[:8]}"
+        with demo_engine.begin() as c:
+            c.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD 'outsider-pass-123'"))
+            for g in groups:
+                c.execute(text(f"GRANT {g} TO {name}"))
+        eng = create_engine(demo_engine.url.set(username=name, password="outsider-pass-123"))
+        made.append((name, eng))
+        return eng
+
+    yield make
+    for name, eng in made:
+        eng.dispose()
+        with demo_engine.begin() as c:
+            c.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA sync FROM {name}"))
+            c.execute(text(f"DROP OWNED BY {name}"))
+            c.execute(text(f"DROP ROLE {name}"))
+
+
+def test_a_login_outside_school_office_gets_not_even_the_counts(outsider):
+    eng = outsider()
+    assert refused(eng, "SELECT * FROM sync.outbox_summary()")
+    assert refused(eng, "INSERT INTO sync.dynamo_outbox (target_table, item) VALUES ('SystemEvents', "
+                        "'{\"PK\": \"STREAM#x\", \"SK\": \"EVENT#x\"}')")
+
+
+def test_a_member_of_so_shipper_delivers_the_outbox(outsider, demo_engine, dynamo):
+    item = discipline_item(f"T{uuid.uuid4().hex[:6]}")
+    with demo_engine.begin() as c:
+        enqueue(c, "StudentActivityLogs", item)
+    shipper_login = outsider("so_shipper")
+    assert refused(shipper_login, "SELECT count(*) FROM edfi.student")  # it ships; it reads no student data
+    shipper = OutboxShipper(shipper_login, lambda: dynamo)
+    while shipper.ship_once(ignore_backoff=True).delivered:
+        pass
+    got = dynamo.get_item(TableName="StudentActivityLogs", Key={"PK": {"S": item["PK"]}, "SK": {"S": item["SK"]}})
+    assert got["Item"]["ActivityType"] == {"S": "discipline.recorded"}
+    with demo_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM sync.dynamo_outbox WHERE item->>'PK' = :pk"),
+                         {"pk": item["PK"]}).scalar() == 0
+
+
+def test_a_staff_login_cannot_run_the_shipper(login_engine):
+    shipper = OutboxShipper(login_engine("demo_admin"), lambda: None)
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        shipper.ship_once(ignore_backoff=True)
