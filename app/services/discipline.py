@@ -85,10 +85,25 @@ def _cost(value: str) -> Decimal | None:
 
 
 def record_incident(conn: Connection, incident: NewIncident, *, actor: str | None = None,
-                    now: datetime | None = None, today: date | None = None) -> str:
-    """Save an incident with its students, behaviors, weapons and staff; returns its identifier."""
+                    now: datetime | None = None, today: date | None = None, request_id: str | None = None) -> str:
+    """Save an incident with its students, behaviors, weapons and staff; returns its identifier.
+    request_id: the form's id for this incident (a UUID made when the form was opened or cleared,
+    stored as the incident's Ed-Fi id): a second call with it returns the incident the first call
+    recorded instead of recording it again (a double click, a retry after a lost answer)."""
     now = now or datetime.now(timezone.utc)
     today = today or date.today()
+    rid = None
+    if request_id is not None:
+        try:
+            rid = str(uuid.UUID(str(request_id)))
+        except ValueError:
+            raise UserError("The form's request id is not valid; clear the form and type the incident again.") from None
+        # calls with the same id wait for each other, so the second one finds what the first made
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:r, 0))"), {"r": rid})
+        done = conn.execute(text("SELECT incidentidentifier FROM edfi.disciplineincident WHERE id = CAST(:r AS uuid)"),
+                            {"r": rid}).scalar()
+        if done is not None:
+            return done
     if incident.incident_date is None:
         raise UserError("Incident date is empty; enter the day it happened.")
     if incident.incident_date > today:
@@ -124,8 +139,9 @@ def record_incident(conn: Connection, incident: NewIncident, *, actor: str | Non
     conn.execute(text(
         "INSERT INTO edfi.disciplineincident (incidentidentifier, schoolid, incidentdate, incidenttime, "
         "incidentdescription, incidentlocationdescriptorid, reportedtolawenforcement, reporterdescriptiondescriptorid, "
-        "reportername, incidentcost) VALUES (:i, :s, :d, :t, :desc, :loc, :law, :rep, :name, :cost)"),
-        {**key, "d": incident.incident_date, "t": incident.incident_time, "desc": incident.description.strip(),
+        "reportername, incidentcost, id) VALUES (:i, :s, :d, :t, :desc, :loc, :law, :rep, :name, :cost, "
+        "coalesce(CAST(:rid AS uuid), gen_random_uuid()))"),
+        {**key, "rid": rid, "d": incident.incident_date, "t": incident.incident_time, "desc": incident.description.strip(),
          "loc": location, "law": incident.reported_to_law_enforcement, "rep": reporter,
          "name": incident.reporter_name.strip() or None, "cost": cost})
     all_behaviors = sorted({b for s in incident.students for b in s.behaviors})

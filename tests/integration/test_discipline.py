@@ -167,3 +167,20 @@ def test_the_dean_may_not_delete_discipline_records(conn):
     ident = D.record_incident(conn, fight(conn), now=NOW, today=DEMO_AS_OF)
     with pytest.raises(Exception, match="permission denied"):
         conn.execute(text("DELETE FROM edfi.disciplineincidentweapon WHERE incidentidentifier = :i"), {"i": ident})
+
+
+def test_a_repeated_submit_returns_the_incident_already_recorded(conn):
+    import uuid
+
+    rid = str(uuid.uuid4())
+    count = "SELECT count(*) FROM edfi.disciplineincident"
+    before = conn.execute(text(count)).scalar()
+    first = D.record_incident(conn, fight(conn), actor="S00007", now=NOW, today=DEMO_AS_OF, request_id=rid)
+    again = D.record_incident(conn, fight(conn), actor="S00007", now=NOW, today=DEMO_AS_OF, request_id=rid)
+    assert again == first and conn.execute(text(count)).scalar() == before + 1
+    assert str(conn.execute(text("SELECT id FROM edfi.disciplineincident WHERE incidentidentifier = :i"),
+                            {"i": first}).scalar()) == rid
+    other = D.record_incident(conn, fight(conn), now=NOW, today=DEMO_AS_OF, request_id=str(uuid.uuid4()))
+    assert other != first and conn.execute(text(count)).scalar() == before + 2  # a new form is a new incident
+    with pytest.raises(UserError, match="request id is not valid"):
+        D.record_incident(conn, fight(conn), now=NOW, today=DEMO_AS_OF, request_id="not-a-uuid")
