@@ -73,7 +73,7 @@ def test_a_dean_records_an_incident_an_action_and_a_correction(qtbot, page, demo
     assert page.involved_model.rowCount() == 3
     ident = run_async(page.record_incident())
     assert ident and page.incident_message.text() == (f"Recorded incident {ident} with 3 students. "
-                                                      "Add the actions below.")
+                                                      "Add the actions below. Press New incident for the next one.")
     assert page.actions_box.isEnabled() and page.action_student.count() == 1  # only the offender gets actions
     assert page.action_behavior.currentText() == "School Code of Conduct"
 

@@ -4,6 +4,7 @@ attendance); a student's discipline history with corrections (audited, never del
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
 from PySide6.QtCore import Signal
@@ -23,12 +24,13 @@ from app.domain.typed_input import parse_date, parse_time, show_date
 from app.errors import UserError
 from app.services import discipline as D
 from app.services.student_search import search_students
-from ui.ops import OpFailed, run_op
+from ui.ops import OpFailed, run_op, spawn
 from ui.screens.desk_context import DeskContext
 from ui.screens.tabbed_desk import TabbedDesk
 from ui.table_model import DtoTableModel
+from ui.text import plural
 from ui.widgets import (checked, checklist, combo, fill, fill_checklist, form, line, scrolled, selected_row,
-                        side_by_side, status, table)
+                        set_checked, side_by_side, status, table)
 
 
 class InvolvedModel(DtoTableModel):
@@ -75,6 +77,10 @@ class DisciplinePage(TabbedDesk):
         self.schools: list[tuple[int, str]] = []
         self.incident: tuple[str, int] | None = None  # the incident actions are being added to
         self.history_student: tuple[int, str] | None = None
+        self._history_asked = 0  # the latest history asked for: an older answer arriving late is dropped
+        self._history_usi: int | None = None  # whose history is shown or on its way
+        self._profile_usi: int | None = None  # the student open in the profile panel (None: no panel)
+        self.request_id = str(uuid.uuid4())  # this form's incident: a repeated submit returns it, never a second
         self.finish((self._incident_tab(), "Incident"), (self._recent_tab(), "Recent incidents"),
                     (self._history_tab(), "Student history"))
         self.tabs.currentChanged.connect(lambda i: self.load_recent() if i == 1 else None)
@@ -144,6 +150,8 @@ class DisciplinePage(TabbedDesk):
         self.remove_student = QPushButton("Remove student")
         self.save_incident = QPushButton("Record incident")
         self.save_incident.setAccessibleName("Record incident")
+        self.new_incident = QPushButton("New incident")
+        self.new_incident.setAccessibleName("New incident: clear the form")
         self.incident_message = status("Incident message")
 
         what = QGroupBox("What happened")
@@ -167,8 +175,10 @@ class DisciplinePage(TabbedDesk):
         layout = QVBoxLayout(inner)
         layout.addWidget(what)
         layout.addWidget(who)
+        self.incident_boxes = (what, who)
         row = QHBoxLayout()
         row.addWidget(self.save_incident)
+        row.addWidget(self.new_incident)
         row.addWidget(self.incident_message, 1)
         layout.addLayout(row)
         layout.addWidget(actions)
@@ -178,7 +188,54 @@ class DisciplinePage(TabbedDesk):
         self.find.returnPressed.connect(self.add_involved)
         self.remove_student.clicked.connect(self._remove_involved)
         self.save_incident.clicked.connect(self.record_incident)
+        self.new_incident.clicked.connect(self.ask_then_new_incident)
         return scroll
+
+    # -- one incident per form: recorded, it stays on screen read-only until "New incident" --------
+    def unsaved_work(self) -> str | None:
+        if self.incident is not None and not self.save_incident.isEnabled():
+            return None  # recorded: the form shows the incident on file
+        n = self.involved_model.rowCount()
+        if not (n or self.description.toPlainText().strip()):
+            return None
+        return "An incident not recorded yet" + (f" ({plural(n, 'student')} listed)" if n else "")
+
+    async def save_unsaved(self) -> bool:
+        return await self._record_incident() is not None
+
+    def discard_unsaved(self) -> None:
+        self.clear_incident()
+
+    def ask_then_new_incident(self) -> None:
+        if self.settle_unsaved(then=self.clear_incident) == "go":
+            self.clear_incident()
+
+    def clear_incident(self) -> None:
+        """An empty form for the next incident, with its own request id."""
+        self.request_id = str(uuid.uuid4())
+        self.incident = None
+        for box in self.incident_boxes:
+            box.setEnabled(True)
+        self.save_incident.setEnabled(True)
+        self.incident_time.clear()
+        self.description.clear()
+        self.reporter_name.clear()
+        self.law.setChecked(False)
+        self.cost.clear()
+        self.incident_date.setText(show_date(self.ctx.today()))
+        for lst in (self.weapons, self.behaviors):
+            set_checked(lst, ())
+        self.staff_usis = []
+        self.staff_list.setText("")
+        self.find.clear()
+        self.involved_model.set_rows([])
+        self.location.setCurrentIndex(0)
+        self.actions_box.setEnabled(False)
+        self.actions_box.setTitle("Actions (record the incident first)")
+        fill(self.action_student, [])
+        self.action_message.setText("")
+        self.incident_message.setText("New incident: fill in what happened and the students involved.")
+        self.description.setFocus()
 
     def _add_staff(self) -> None:
         usi = self.staff.currentData()
@@ -233,28 +290,39 @@ class DisciplinePage(TabbedDesk):
 
     @asyncSlot()
     async def record_incident(self) -> str | None:
+        return await self._record_incident()
+
+    async def _record_incident(self) -> str | None:
+        if self.incident is not None and not self.save_incident.isEnabled():
+            return self.incident[0]  # already recorded: this form is that incident
         try:
             draft = self.incident_draft()
         except UserError as err:
             self.incident_message.setText(err.message)
             return None
-        actor, today, now = self.ctx.actor(), self.ctx.today(), datetime.now(timezone.utc)
+        actor, today, now, rid = self.ctx.actor(), self.ctx.today(), datetime.now(timezone.utc), self.request_id
         try:
             ident = await run_op(self.ctx.run_in(lambda c: D.record_incident(c, draft, actor=actor, now=now,
-                                                                           today=today)),
+                                                                           today=today, request_id=rid)),
                                  disable=(self.save_incident,))
         except OpFailed as err:
             self.incident_message.setText(err.message + " Nothing was saved.")
             return None
         self.incident = (ident, draft.school_id)
+        # The form now shows the incident on file: read-only, Record off, "New incident" starts another.
+        for box in self.incident_boxes:
+            box.setEnabled(False)
+        self.save_incident.setEnabled(False)
         offenders = [r for r in self.involved_model.rows if r[0].behaviors]
         fill(self.action_student, [f"{name} ({uid})" for _i, name, uid in offenders], data=[r[0] for r in offenders])
         self._action_student_changed()
         self.actions_box.setEnabled(bool(offenders))
         self.actions_box.setTitle(f"Actions for incident {ident}")
         self.action_date.setText(show_date(draft.incident_date))
-        self.incident_message.setText(f"Recorded incident {ident} with {len(draft.students)} students."
-                                      + (" Add the actions below." if offenders else ""))
+        (self.action_student if offenders else self.new_incident).setFocus()
+        self.incident_message.setText(f"Recorded incident {ident} with {plural(len(draft.students), 'student')}."
+                                      + (" Add the actions below." if offenders else "")
+                                      + " Press New incident for the next one.")
         self.incident_recorded.emit(ident)
         return ident
 
@@ -372,18 +440,61 @@ class DisciplinePage(TabbedDesk):
         self.correct_button.clicked.connect(self.correct_selected)
         return scrolled(tab, "Student history")
 
-    async def show_history(self, student_usi: int, name: str) -> int:
-        self.history_student = (student_usi, name)
-        self.tabs.setCurrentIndex(2)
-        try:
-            entries = await run_op(self.ctx.run_in(lambda c: D.discipline_history(c, student_usi)))
-        except OpFailed as err:
-            self.history_message.setText(err.message)
+    async def show_history(self, student_usi: int, name: str | None = None) -> int:
+        """The history of exactly this student: the name shown is read with the rows (by StudentUSI),
+        never taken from whatever the profile shows by the time the answer arrives, and an answer for
+        a student asked for earlier is dropped when another was asked for since."""
+        self._history_asked += 1
+        ticket = self._history_asked
+        if self._profile_usi is not None and self._profile_usi != student_usi:
+            # asked from a profile that has since moved on to another student: show neither
+            self.student_opened(self._profile_usi)
             return -1
+        self._history_usi = student_usi
+        self.tabs.setCurrentIndex(2)
+        self.history_student = None  # no correction against rows of the student shown before
+        self.history_model.set_history([])
+        self.history_title.setText("Reading the discipline history…")
+        self.history_message.setText("")
+
+        def work(c):
+            from sqlalchemy import text
+
+            who = c.execute(text("SELECT firstname || ' ' || lastsurname, studentuniqueid FROM edfi.student "
+                                 "WHERE studentusi = :u"), {"u": student_usi}).first()
+            return who, (D.discipline_history(c, student_usi) if who is not None else [])
+        try:
+            who, entries = await run_op(self.ctx.run_in(work))
+        except OpFailed as err:
+            if ticket == self._history_asked:
+                self.history_title.setText("The discipline history could not be read.")
+                self.history_message.setText(err.message)
+            return -1
+        if ticket != self._history_asked:
+            return -1  # another student's history was asked for meanwhile: that one is shown
+        if who is None:
+            self.history_title.setText("That student is not one you may see; search for the student again.")
+            return -1
+        name, uid = who
+        self.history_student = (student_usi, name)
         self.history_model.set_history(entries)
-        self.history_title.setText(f"Discipline history of {name}: {len(entries)} incidents"
-                                   if entries else f"{name} has no discipline incidents on file.")
+        self.history_title.setText(f"Discipline history of {name} (student id {uid}): "
+                                   f"{plural(len(entries), 'incident')}"
+                                   if entries else f"{name} (student id {uid}) has no discipline incidents on file.")
         return len(entries)
+
+    def student_opened(self, student_usi: int) -> None:
+        """Another student was opened in the profile: the history shown (of someone else) goes; the
+        new student's opens from their profile badge, which records why it was opened."""
+        self._profile_usi = student_usi
+        if self._history_usi is not None and self._history_usi != student_usi:
+            self._history_usi = None
+            self._history_asked += 1  # an answer still on its way is for the student before
+            self.history_student = None
+            self.history_model.set_history([])
+            self.history_title.setText("Open the discipline history from the student's profile (the Discipline "
+                                       "badge).")
+            self.history_message.setText("")
 
     @asyncSlot()
     async def correct_selected(self) -> bool:
