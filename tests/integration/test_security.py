@@ -47,13 +47,25 @@ def test_a_wrong_password_is_refused(logins):
             pass
 
 
-def test_cashier_reads_directory_meal_account_and_allergy_flag_only(logins):
+def own_school_students(demo_engine, login: str) -> list[int]:
+    """The students of the schools the login's staff member works at, read as the owner."""
+    with demo_engine.connect() as c:
+        return c.execute(text(
+            "SELECT DISTINCT a.studentusi FROM edfi.studentschoolassociation a JOIN edfi.staffschoolassociation w "
+            "ON w.schoolid = a.schoolid JOIN edfi.staff st ON st.staffusi = w.staffusi WHERE st.loginid = :l "
+            "ORDER BY 1"), {"l": login}).scalars().all()
+
+
+def test_cashier_reads_directory_meal_account_and_allergy_flag_only(logins, demo_engine):
     e = logins("demo_cashier")
-    assert scalar(e, "SELECT count(*) FROM edfi.student WHERE firstname IS NOT NULL") == 400
-    assert scalar(e, "SELECT count(*) FROM cafeteria.student_meal_plans") == 400
+    mine = own_school_students(demo_engine, "demo_cashier")
+    assert 0 < len(mine) < 400
+    assert scalar(e, "SELECT count(*) FROM edfi.student WHERE firstname IS NOT NULL") == len(mine)
+    assert scalar(e, "SELECT count(DISTINCT student_usi) FROM cafeteria.student_meal_plans") == len(mine)
     assert scalar(e, "SELECT count(*) FROM health.student_alert_flags") > 0
     assert run(e, "INSERT INTO cafeteria.meal_transactions (student_usi, transaction_date, transaction_time, meal_type,"
-                  " amount, payment_method) VALUES (1, current_date, '11:30', 'Lunch', -3.25, 'Account')") == 1
+                  " amount, payment_method) VALUES (:u, current_date, '11:30', 'Lunch', -3.25, 'Account')",
+               u=mine[0]) == 1
     for sql in ("SELECT birthdate FROM edfi.student", "SELECT * FROM health.allergies",
                 "SELECT * FROM health.student_health_records", "SELECT * FROM edfi.disciplineincident",
                 "SELECT * FROM specialed.iep", "SELECT * FROM edfi.studentcontactassociation",
@@ -70,11 +82,12 @@ def test_nurse_reads_and_writes_health_but_not_discipline(logins):
     assert denied(e, "SELECT * FROM cafeteria.meal_transactions")
 
 
-def test_librarian_works_the_library_with_directory_information(logins):
+def test_librarian_works_the_library_with_directory_information(logins, demo_engine):
     e = logins("demo_librarian")
+    mine = own_school_students(demo_engine, "demo_librarian")
     assert run(e, "INSERT INTO library.checkouts (student_usi, resource_id, checkout_date, due_date) "
-                  "VALUES (3, 1, current_date, current_date + 14)") == 1
-    assert scalar(e, "SELECT count(*) FROM edfi.student") == 400
+                  "VALUES (:u, 1, current_date, current_date + 14)", u=mine[0]) == 1
+    assert scalar(e, "SELECT count(*) FROM edfi.student") == len(mine)
     assert denied(e, "SELECT birthdate FROM edfi.student")
     assert denied(e, "SELECT * FROM health.allergies")
     assert denied(e, "SELECT * FROM edfi.disciplineincident")

@@ -480,6 +480,18 @@ DECLARE
     v_first text := nullif(btrim(p_first), '');
     v_last text := nullif(btrim(p_last), '');
 BEGIN
+    -- every call is logged, a refused one too: the log shows anyone walking the district
+    INSERT INTO compliance.audit_logs (user_id, application_user, workstation, session_id, table_name, record_id,
+                                       operation, legitimate_educational_interest, justification, data_categories,
+                                       user_agent)
+    VALUES (session_user,
+            nullif(current_setting('school_office.app_user', true), ''),
+            nullif(current_setting('school_office.workstation', true), ''),
+            nullif(current_setting('school_office.session_id', true), ''),
+            'edfi.student', jsonb_build_object('studentuniqueid', uid, 'firstname', v_first, 'lastsurname', v_last,
+                                               'birthdate', p_birth)::text,
+            'LOOKUP', true, 'duplicate check before registering a student', ARRAY['directory'],
+            nullif(current_setting('application_name', true), ''));
     IF uid IS NULL AND (v_first IS NULL OR v_last IS NULL OR p_birth IS NULL) THEN
         RETURN;
     END IF;
@@ -499,17 +511,6 @@ BEGIN
             AND compliance.name_key(s.firstname) = pg_catalog.lower(v_first) AND s.birthdate = p_birth)
      ORDER BY 7 DESC, 1
      LIMIT 20;
-    INSERT INTO compliance.audit_logs (user_id, application_user, workstation, session_id, table_name, record_id,
-                                       operation, legitimate_educational_interest, justification, data_categories,
-                                       user_agent)
-    VALUES (session_user,
-            nullif(current_setting('school_office.app_user', true), ''),
-            nullif(current_setting('school_office.workstation', true), ''),
-            nullif(current_setting('school_office.session_id', true), ''),
-            'edfi.student', jsonb_build_object('studentuniqueid', uid, 'firstname', v_first, 'lastsurname', v_last,
-                                               'birthdate', p_birth)::text,
-            'LOOKUP', true, 'duplicate check before registering a student', ARRAY['directory'],
-            nullif(current_setting('application_name', true), ''));
 END;
 $$;
 
