@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 from app.errors import UserError
+from app.sync import system_events
 from app.sync.outbox import enqueue, iso_utc
 
 log = logging.getLogger(__name__)
@@ -184,13 +185,16 @@ def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None
     except OperationalError as exc:
         engine.dispose()
         if "password authentication failed" in str(exc.orig).lower() and _password_expired(lookup, login):
+            system_events.report_refused_sign_in(exc, login, workstation=workstation, expired=True)
             raise UserError("Your password has expired; ask an administrator to set a new one.") from exc
+        system_events.report_refused_sign_in(exc, login, workstation=workstation)
         raise UserError(describe_sign_in_error(exc)) from exc
     except BaseException:
         engine.dispose()
         raise
     if not me.groups:
         engine.dispose()
+        system_events.report_sign_in_failure(login, "no_role", workstation=workstation)
         raise UserError("This sign-in has no School Office role yet; ask an administrator to give it one.")
 
     @event.listens_for(engine, "connect")
@@ -215,6 +219,7 @@ def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None
             "Workstation": workstation, "Groups": list(me.groups), "StartedAt": iso_utc(started),
             "ExpirationTime": int(expires.timestamp()),
         })
+    system_events.flush_pending(engine)  # failed sign-ins and lock-outs held until someone signed in
     return user, engine
 
 
@@ -239,8 +244,12 @@ def verify_credentials(base_url: URL, login: str, password: str) -> tuple[str, .
                            connect_args={"connect_timeout": 5, "application_name": "school-office"})
     try:
         with engine.connect() as conn:
-            return tuple(conn.execute(text("SELECT groups FROM compliance.whoami()")).scalar() or ())
+            groups = tuple(conn.execute(text("SELECT groups FROM compliance.whoami()")).scalar() or ())
+        if groups:
+            system_events.flush_pending(engine)  # e.g. the failed unlocks before this one
+        return groups
     except OperationalError as exc:
+        system_events.report_refused_sign_in(exc, login, where="kiosk unlock")
         raise UserError(describe_sign_in_error(exc)) from exc
     finally:
         engine.dispose()

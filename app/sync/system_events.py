@@ -163,3 +163,19 @@ def flush_pending(engine: Engine) -> int:
         return 0
     _pending.discard(items)
     return len(items)
+
+
+def report_refused_sign_in(exc: BaseException, login: str | None, *, where: str = "sign-in form",
+                           workstation: str | None = None, expired: bool = False) -> dict | None:
+    """A sign-in PostgreSQL refused, from its error (whose text may name the login, never the
+    password). An unreachable server is no security event and is not reported."""
+    raw = str(getattr(exc, "orig", exc)).lower()
+    if expired:
+        reason = "password_expired"
+    elif "is not permitted to log in" in raw:
+        reason = "login_disabled"
+    elif "password authentication failed" in raw or "no password supplied" in raw or "does not exist" in raw:
+        reason = "bad_credentials"
+    else:
+        return None
+    return report_sign_in_failure(login, reason, where=where, workstation=workstation)
