@@ -44,11 +44,20 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class OfficeMark:
+    """The day's status the office recorded (a suspension, a call from home): a daily record with a
+    reason. A teacher's roll-up never writes a reason, so these are never the teacher's own."""
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RosterLine:
     student_usi: int
     student_unique_id: str
     name: str
     mark: Mark | None  # what was saved for the day, if anything
+    office: OfficeMark | None = None  # what the office recorded for the student's day, if anything
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,8 @@ def _section_title(conn: Connection, key: SectionKey) -> str:
 def load_roster(conn: Connection, key: SectionKey, day: date) -> Roster:
     title = _section_title(conn, key)
     rows = conn.execute(text(f"""
-        SELECT s.studentusi, s.studentuniqueid, s.lastsurname || ', ' || s.firstname, d.codevalue, e.arrivaltime
+        SELECT s.studentusi, s.studentuniqueid, s.lastsurname || ', ' || s.firstname, d.codevalue, e.arrivaltime,
+               od.codevalue, o.attendanceeventreason
         FROM edfi.studentsectionassociation a
         JOIN edfi.student s ON s.studentusi = a.studentusi
         LEFT JOIN edfi.studentsectionattendanceevent e
@@ -96,9 +106,15 @@ def load_roster(conn: Connection, key: SectionKey, day: date) -> Roster:
               AND e.schoolid = a.schoolid AND e.schoolyear = a.schoolyear
               AND e.sectionidentifier = a.sectionidentifier AND e.sessionname = a.sessionname
         LEFT JOIN edfi.descriptor d ON d.descriptorid = e.attendanceeventcategorydescriptorid
+        LEFT JOIN LATERAL (SELECT x.attendanceeventcategorydescriptorid, x.attendanceeventreason
+                             FROM edfi.studentschoolattendanceevent x
+                            WHERE x.studentusi = a.studentusi AND x.eventdate = :day AND x.schoolid = a.schoolid
+                              AND x.schoolyear = a.schoolyear AND x.attendanceeventreason IS NOT NULL LIMIT 1) o ON true
+        LEFT JOIN edfi.descriptor od ON od.descriptorid = o.attendanceeventcategorydescriptorid
         WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day AND (a.enddate IS NULL OR a.enddate >= :day)
         ORDER BY s.lastsurname, s.firstname, s.studentusi"""), {**key.params(), "day": day}).all()
-    lines = tuple(RosterLine(r[0], r[1], r[2], Mark(r[3], r[4]) if r[3] else None) for r in rows)
+    lines = tuple(RosterLine(r[0], r[1], r[2], Mark(r[3], r[4]) if r[3] else None,
+                             OfficeMark(r[5], r[6]) if r[5] else None) for r in rows)
     return Roster(key, title, day, lines, tuple(attendance_codes(conn)))
 
 
@@ -108,6 +124,7 @@ WITH cats AS MATERIALIZED (
     JOIN edfi.attendanceeventcategorydescriptor a ON a.attendanceeventcategorydescriptorid = d.descriptorid),
 codes AS (SELECT json_object_agg(codevalue, descriptorid) AS m FROM cats),
 sec AS (SELECT coalesce(sectionname, sectionidentifier) AS title FROM edfi.section WHERE {_SECTION}),
+term AS (SELECT begindate, enddate FROM edfi.session WHERE schoolid = :sid AND schoolyear = :sy AND sessionname = :sess),
 school_day AS (
     SELECT EXISTS (SELECT 1 FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d
                    ON d.descriptorid = e.calendareventdescriptorid WHERE e.schoolid = :sid AND e.schoolyear = :sy
@@ -117,6 +134,10 @@ marks AS (SELECT * FROM unnest(CAST(:usis AS int[]), CAST(:mcodes AS text[]), CA
 enrolled AS (
     SELECT a.studentusi, s.studentuniqueid, s.firstname || ' ' || s.lastsurname AS name,
            sv.cat AS saved_code, sv.arrival AS saved_arrival,
+           (sv.cat, sv.arrival) IS DISTINCT FROM (nd.descriptorid, m.arrival) AS changes,
+           (SELECT x.attendanceeventcategorydescriptorid FROM edfi.studentschoolattendanceevent x
+             WHERE x.studentusi = a.studentusi AND x.eventdate = :day AND x.schoolid = :sid AND x.schoolyear = :sy
+               AND x.attendanceeventreason IS NOT NULL LIMIT 1) AS office_code,
            -- only for a student whose mark changes: every class they have at this school that day,
            -- with its mark so far and its minutes (the daily roll-up's input), and whom to notify
            CASE WHEN (sv.cat, sv.arrival) IS DISTINCT FROM (nd.descriptorid, m.arrival) THEN
@@ -153,7 +174,8 @@ enrolled AS (
                             AND ev.{_SECTION.replace(' AND ', ' AND ev.')} LIMIT 1) sv ON true
      WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day
        AND (a.enddate IS NULL OR a.enddate >= :day))
-SELECT (SELECT m FROM codes), (SELECT title FROM sec), (SELECT ok FROM school_day), enrolled.*
+SELECT (SELECT m FROM codes) AS codes, (SELECT title FROM sec) AS title, (SELECT ok FROM school_day) AS school_day,
+       (SELECT begindate FROM term) AS term_begins, (SELECT enddate FROM term) AS term_ends, enrolled.*
   FROM (SELECT 1) AS one LEFT JOIN enrolled ON true"""
 
 # One statement writes the changed marks (update a saved mark, insert a new one: no deletes, so
@@ -166,19 +188,27 @@ upd AS (UPDATE edfi.studentsectionattendanceevent e
                lastmodifieddate = now() AT TIME ZONE 'utc'
           FROM m WHERE m.had AND e.studentusi = m.u AND e.eventdate = :day
            AND e.{_SECTION.replace(' AND ', ' AND e.')} RETURNING 1),
-ins AS (INSERT INTO edfi.studentsectionattendanceevent (attendanceeventcategorydescriptorid, eventdate,
+ins AS (INSERT INTO edfi.studentsectionattendanceevent AS e (attendanceeventcategorydescriptorid, eventdate,
                localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi, arrivaltime)
-        SELECT m.c, :day, :lcc, :sid, :sy, :sec, :sess, m.u, m.a FROM m WHERE NOT m.had RETURNING 1),
+        SELECT m.c, :day, :lcc, :sid, :sy, :sec, :sess, m.u, m.a FROM m WHERE NOT m.had
+        ON CONFLICT ON CONSTRAINT pk_studentsectionattendanceevent DO UPDATE
+           SET arrivaltime = excluded.arrivaltime, lastmodifieddate = now() AT TIME ZONE 'utc'
+         WHERE e.arrivaltime IS DISTINCT FROM excluded.arrivaltime
+        RETURNING 1),
 d AS (SELECT * FROM unnest(CAST(:dcats AS int[]), CAST(:dusis AS int[]), CAST(:durations AS numeric[]))
           AS d(c, u, dur)),
 dupd AS (UPDATE edfi.studentschoolattendanceevent e
             SET attendanceeventcategorydescriptorid = d.c, eventduration = d.dur,
                 lastmodifieddate = now() AT TIME ZONE 'utc'
            FROM d WHERE e.studentusi = d.u AND e.eventdate = :day AND e.schoolid = :sid AND e.schoolyear = :sy
+            AND e.attendanceeventreason IS NULL
          RETURNING e.studentusi),
 dins AS (INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate, schoolid,
                 schoolyear, sessionname, studentusi, eventduration)
-         SELECT d.c, :day, :sid, :sy, :sess, d.u, d.dur FROM d WHERE d.u NOT IN (SELECT studentusi FROM dupd)
+         SELECT d.c, :day, :sid, :sy, :sess, d.u, d.dur FROM d
+          WHERE NOT EXISTS (SELECT 1 FROM edfi.studentschoolattendanceevent x WHERE x.studentusi = d.u
+                               AND x.eventdate = :day AND x.schoolid = :sid AND x.schoolyear = :sy)
+         ON CONFLICT ON CONSTRAINT pk_studentschoolattendanceevent DO NOTHING
          RETURNING 1),
 outbox AS (INSERT INTO sync.dynamo_outbox (target_table, item)
            SELECT o.t, o.i FROM unnest(CAST(:targets AS text[]), CAST(:items AS jsonb[])) AS o(t, i) RETURNING 1)
@@ -188,31 +218,46 @@ SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins), (SELECT count(*)
 # Built once: a roster save runs them dozens of times a minute across a school.
 _SAVE_CHECK_SQL, _SAVE_WRITE_SQL = text(_SAVE_CHECK), text(_SAVE_WRITE)
 
+# Saves that touch the same students on the same day take turns (two teachers on one roster, a
+# double click, two periods of one student): each then reads what the other committed, so it
+# writes only real changes, the audit trail reads as two honest edits and the daily roll-up
+# counts both periods. Locks are taken in student order, so two saves never wait on each other.
+_LOCK_SQL = text("SELECT count(pg_advisory_xact_lock(u, :dayno)) FROM "
+                 "(SELECT DISTINCT u FROM unnest(CAST(:usis AS int[])) AS u ORDER BY u) AS ordered")
+
 
 def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, Mark], *,
                 actor: str | None = None, now: datetime | None = None, today: date | None = None,
                 rule: RollupRule = RollupRule()) -> SaveResult:
     """Save every mark of the roster in the caller's transaction; nothing is saved if any is wrong.
 
-    Two round trips: one reads everything the checks and the roll-up need, one writes."""
+    Three round trips: one waits for any other save of these students' day, one reads everything
+    the checks and the roll-up need, one writes. A daily status the office recorded (a suspension)
+    stays as the office wrote it; the section's own mark is saved."""
     now = now or datetime.now(timezone.utc)
     today = today or date.today()
     if day > today:
         raise UserError(f"Attendance for {day:%A, %B %d} cannot be taken before the day comes; pick today or an "
                         "earlier school day.")
     usis = list(marks)
+    conn.execute(_LOCK_SQL, {"usis": usis, "dayno": day.toordinal()})
     rows = conn.execute(_SAVE_CHECK_SQL, {**key.params(), "day": day, "usis": usis,
                                             "mcodes": [marks[u].code for u in usis],
-                                            "marrivals": [marks[u].arrival for u in usis]}).all()
-    codes, title, school_day = rows[0][0] or {}, rows[0][1], rows[0][2]
+                                            "marrivals": [marks[u].arrival for u in usis]}).mappings().all()
+    head = rows[0]
+    codes, title = head["codes"] or {}, head["title"]
     if title is None:
         raise UserError(f"There is no section {key.section_identifier} in {key.session_name}; pick it from the list.")
-    if not school_day:
+    begins, ends = head["term_begins"], head["term_ends"]
+    if begins is not None and not begins <= day <= ends:
+        raise UserError(f"{title} meets from {begins:%B %d, %Y} to {ends:%B %d, %Y} ({key.session_name}), so "
+                        f"attendance for {day:%A, %B %d, %Y} cannot be saved for it; pick a day in that term.")
+    if not head["school_day"]:
         raise UserError(f"{day:%A, %B %d, %Y} is not a school day at this school; pick a school day.")
     bad = sorted({m.code for m in marks.values() if m.code not in codes})
     if bad:
         raise UserError(f"{', '.join(bad)} is not an attendance code; use one of {', '.join(sorted(codes))}.")
-    enrolled = {r[3]: r for r in rows if r[3] is not None}
+    enrolled = {r["studentusi"]: r for r in rows if r["studentusi"] is not None}
     strangers = [u for u in marks if u not in enrolled]
     if strangers:
         names = dict(conn.execute(text("SELECT studentusi, firstname || ' ' || lastsurname FROM edfi.student "
@@ -221,34 +266,40 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
         raise UserError(f"{who} is not enrolled in this section on {day:%B %d}; remove them from the roster.")
 
     by_id = {v: k for k, v in codes.items()}
-    changed, had, before, daily = [], [], {}, {}
+    changed, had, before, daily, rolled = [], [], {}, {}, []
     for u, mark in marks.items():
         row = enrolled[u]
-        periods = row[8]
-        if periods is None:  # the database found the saved mark equal to this one
+        if not row["changes"]:  # the database found the saved mark equal to this one
             continue
         changed.append(u)
-        had.append(row[6] is not None)
-        if row[6] is not None:
-            before[u] = by_id.get(row[6])
+        had.append(row["saved_code"] is not None)
+        if row["saved_code"] is not None:
+            before[u] = by_id.get(row["saved_code"])
+        if row["office_code"] is not None:  # the office's status for the day stands
+            daily[u] = by_id.get(row["office_code"])
+            continue
         # this section's mark is the new one; another class not taken yet counts as present
+        periods = row["periods"] or []
         day_marks = [PeriodMark(mark.code if p[0] else (by_id.get(p[1]) or PRESENT), int(p[3])) for p in periods]
         daily[u] = daily_status(day_marks or [PeriodMark(mark.code, 50)], rule)
+        rolled.append(u)
     if not changed:
         return SaveResult(len(marks), 0, {})
     activities = [student_activity_item(
-        enrolled[u][4], f"ATT-{key.school_id}-{key.section_identifier}-{day:%Y%m%d}-{marks[u].code[:2].upper()}",
+        enrolled[u]["studentuniqueid"],
+        f"ATT-{key.school_id}-{key.section_identifier}-{day:%Y%m%d}-{marks[u].code[:2].upper()}",
         now, "attendance.marked",
         {"section": key.section_identifier, "date": day.isoformat(), "mark": marks[u].code,
          "previous": before.get(u), "daily": daily[u]}, actor) for u in changed]
-    notices = _absence_notifications(day, daily, enrolled, now)
+    # the office tells the family about the days it recorded itself
+    notices = _absence_notifications(day, {u: daily[u] for u in rolled}, enrolled, now)
     items = [("StudentActivityLogs", a) for a in activities] + [("NotificationQueue", n) for n in notices]
     conn.execute(_SAVE_WRITE_SQL, {
         **key.params(), "day": day,
         "cats": [codes[marks[u].code] for u in changed], "usis": changed,
         "arrivals": [marks[u].arrival for u in changed], "had": had,
-        "dcats": [codes[daily[u]] for u in changed], "dusis": changed,
-        "durations": [1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0 for u in changed],
+        "dcats": [codes[daily[u]] for u in rolled], "dusis": rolled,
+        "durations": [1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0 for u in rolled],
         "targets": [t for t, _ in items], "items": [item_json(i) for _, i in items]})
     return SaveResult(len(marks), len(changed), daily)
 
@@ -259,10 +310,10 @@ def _absence_notifications(day: date, daily: dict[int, str], enrolled: dict, now
     stamp = iso_utc(datetime.combine(day, time(0), tzinfo=timezone.utc))
     out = []
     for u, code in daily.items():
-        contact = enrolled[u][9]
+        contact = enrolled[u]["contact"]
         if code not in ABSENCES or contact is None:
             continue
-        uid, name = enrolled[u][4], enrolled[u][5]
+        uid, name = enrolled[u]["studentuniqueid"], enrolled[u]["name"]
         out.append({
             "PK": f"USER#{contact}", "SK": f"NOTIFICATION#{stamp}#ABS-{uid}-{day:%Y%m%d}",
             "Type": "absence", "StudentUniqueId": uid, "Date": day.isoformat(), "Status": code,
@@ -272,10 +323,94 @@ def _absence_notifications(day: date, daily: dict[int, str], enrolled: dict, now
     return out
 
 
+def office_period_mark(office: OfficeMark) -> Mark:
+    """The period mark that agrees with the office's day: absent for an out-of-school suspension,
+    present for an in-school one (the student is in school, in another room)."""
+    return Mark(office.code if office.code in ABSENCES else PRESENT)
+
+
 def present_marks(roster: Roster) -> dict[int, Mark]:
-    """'Mark all present': every student present, keeping marks already saved."""
-    return {line.student_usi: line.mark or Mark(PRESENT) for line in roster.lines}
+    """'Mark all present': every student present, keeping marks already saved and the marks the
+    office already recorded for the day."""
+    return {line.student_usi: line.mark or (office_period_mark(line.office) if line.office else Mark(PRESENT))
+            for line in roster.lines}
 
 
-__all__ = ["SectionKey", "Mark", "Roster", "RosterLine", "SaveResult", "load_roster", "save_roster", "present_marks",
-           "attendance_codes"]
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    school_day: bool
+    status: str | None  # the daily status recorded, None when nothing is recorded
+    reason: str | None  # the office's reason (a suspension, a note from home), if any
+
+
+@dataclass(frozen=True)
+class AttendanceCalendar:
+    """A student's daily attendance over one term of their school, day by day."""
+    student_usi: int
+    student_name: str
+    school: str
+    session_name: str
+    begins: date
+    ends: date
+    sessions: tuple[str, ...]  # the school year's terms, to switch between
+    days: tuple[CalendarDay, ...]  # every weekday from begins to ends
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for d in self.days:
+            if d.status:
+                out[d.status] = out.get(d.status, 0) + 1
+        return out
+
+
+def student_attendance_calendar(conn: Connection, student_usi: int, session: str | None = None, *,
+                                today: date | None = None) -> AttendanceCalendar:
+    """The student's daily statuses over a term of their current school: `session` by name, or the
+    term that holds `today` (else the latest that has begun). Row-level security decides whether
+    the signed-in user may see the student at all."""
+    today = today or date.today()
+    who = conn.execute(text("""
+        SELECT s.lastsurname || ', ' || s.firstname, a.schoolid, eo.nameofinstitution, a.schoolyear
+          FROM edfi.student s
+          JOIN edfi.studentschoolassociation a ON a.studentusi = s.studentusi
+          JOIN edfi.educationorganization eo ON eo.educationorganizationid = a.schoolid
+         WHERE s.studentusi = :u
+         ORDER BY (a.exitwithdrawdate IS NULL) DESC, a.entrydate DESC LIMIT 1"""), {"u": student_usi}).first()
+    if who is None:
+        raise UserError("That student has no school enrollment you can see; search for the student again.")
+    name, school_id, school, year = who
+    terms = conn.execute(text(
+        "SELECT sessionname, begindate, enddate FROM edfi.session WHERE schoolid = :s "
+        "AND (CAST(:y AS smallint) IS NULL OR schoolyear = :y) ORDER BY begindate"), {"s": school_id, "y": year}).all()
+    if not terms:
+        raise UserError(f"{school} has no terms on its calendar yet; add the school year's sessions first.")
+    if session is not None:
+        term = next((t for t in terms if t.sessionname == session), None)
+        if term is None:
+            raise UserError(f"{session} is not a term of {school}; pick one of {', '.join(t.sessionname for t in terms)}.")
+    else:
+        term = next((t for t in terms if t.begindate <= today <= t.enddate), None) or \
+            next((t for t in reversed(terms) if t.begindate <= today), terms[0])
+    rows = conn.execute(text("""
+        SELECT g.day::date,
+               EXISTS (SELECT 1 FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d
+                         ON d.descriptorid = e.calendareventdescriptorid
+                        WHERE e.schoolid = :s AND e.date = g.day::date AND d.codevalue = 'Instructional day'),
+               ev.codevalue, ev.attendanceeventreason
+          FROM generate_series(CAST(:b AS date), CAST(:e AS date), interval '1 day') AS g(day)
+          LEFT JOIN LATERAL (
+               SELECT d.codevalue, x.attendanceeventreason FROM edfi.studentschoolattendanceevent x
+                 JOIN edfi.descriptor d ON d.descriptorid = x.attendanceeventcategorydescriptorid
+                WHERE x.studentusi = :u AND x.eventdate = g.day::date AND x.schoolid = :s
+                ORDER BY (x.attendanceeventreason IS NOT NULL) DESC LIMIT 1) ev ON true
+         WHERE extract(isodow FROM g.day) < 6
+         ORDER BY 1"""), {"u": student_usi, "s": school_id, "b": term.begindate, "e": term.enddate}).all()
+    days = tuple(CalendarDay(r[0], r[1], r[2], r[3]) for r in rows)
+    return AttendanceCalendar(student_usi, name, school, term.sessionname, term.begindate, term.enddate,
+                              tuple(t.sessionname for t in terms), days)
+
+
+__all__ = ["SectionKey", "Mark", "OfficeMark", "Roster", "RosterLine", "office_period_mark", "SaveResult", "load_roster", "save_roster", "present_marks",
+           "attendance_codes", "AttendanceCalendar", "CalendarDay",
+           "student_attendance_calendar"]

@@ -139,3 +139,91 @@ def test_an_unknown_code_is_named(conn):
     marks[roster.lines[0].student_usi] = Mark("Sleeping")
     with pytest.raises(UserError, match="Sleeping is not an attendance code"):
         save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
+
+
+def test_a_day_outside_the_sections_term_is_refused_and_nothing_is_saved(conn):
+    key = section(conn, "RHS", "Period 1")  # a Fall section
+    roster = load_roster(conn, key, DEMO_AS_OF)
+    spring_day = conn.execute(text(
+        "SELECT min(e.date) FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d "
+        "ON d.descriptorid = e.calendareventdescriptorid WHERE e.schoolid = :s AND d.codevalue = 'Instructional day' "
+        "AND e.date > (SELECT enddate FROM edfi.session WHERE schoolid = :s AND sessionname = :n)"),
+        {"s": key.school_id, "n": key.session_name}).scalar()
+    with pytest.raises(UserError) as err:
+        save_roster(conn, key, spring_day, present_marks(roster), now=NOW, today=spring_day)
+    assert err.value.message == (
+        f"{roster.title} meets from August 17, 2026 to December 18, 2026 ({key.session_name}), so attendance for "
+        f"{spring_day:%A, %B %d, %Y} cannot be saved for it; pick a day in that term.")
+    saved = conn.execute(text("SELECT count(*) FROM edfi.studentsectionattendanceevent WHERE eventdate = :d"),
+                         {"d": spring_day}).scalar()
+    assert saved == 0
+
+
+def _suspend(conn, student_usi: int, school_id: int, day: date) -> str:
+    """The dean's suspension, written into the day's attendance by the discipline service."""
+    from app.services import discipline as D
+
+    staff = conn.execute(text("SELECT staffusi FROM edfi.staff ORDER BY 1 LIMIT 1")).scalar()
+    ident = D.record_incident(conn, D.NewIncident(
+        school_id=school_id, incident_date=day, incident_time=time(8, 5), location="Cafeteria area",
+        description="Pushed a student in the hallway.", reporter_description="Staff", reporter_name="Ms. Rivera",
+        reported_to_law_enforcement=False, cost="",
+        students=(D.InvolvedStudent(student_usi, "Perpetrator", ("School Code of Conduct",)),),
+        weapons=(), staff_usis=(staff,)), now=NOW, today=day)
+    action = D.record_action(conn, D.NewAction(student_usi, ident, school_id, "School Code of Conduct",
+                                               "Out of School Suspension", day, "1", generate_attendance=True), now=NOW)
+    return action.identifier
+
+
+def test_the_roster_shows_the_offices_suspension_and_the_save_keeps_it(conn):
+    key = section(conn, "RHS", "Period 1")
+    suspended = load_roster(conn, key, DEMO_AS_OF).lines[2]
+    ident = _suspend(conn, suspended.student_usi, key.school_id, DEMO_AS_OF)
+    roster = load_roster(conn, key, DEMO_AS_OF)
+    line = next(x for x in roster.lines if x.student_usi == suspended.student_usi)
+    assert line.mark is None and line.office.code == "Excused Absence" and ident in line.office.reason
+    assert all(x.office is None for x in roster.lines if x is not line)
+    marks = present_marks(roster)  # Mark all present leaves the suspended student absent
+    assert marks[line.student_usi] == Mark("Excused Absence")
+    assert sum(m == Mark("In Attendance") for m in marks.values()) == len(roster.lines) - 1
+    # the teacher overrides it (the screen asked first): the period mark is hers, the day stays the office's
+    marks[line.student_usi] = Mark("In Attendance")
+    result = save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
+    assert result.daily[line.student_usi] == "Excused Absence"
+    day = conn.execute(text(
+        "SELECT d.codevalue, e.attendanceeventreason FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
+        "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u AND e.eventdate = :d"),
+        {"u": line.student_usi, "d": DEMO_AS_OF}).all()
+    assert [(c, ident in r) for c, r in day] == [("Excused Absence", True)]
+    again = next(x for x in load_roster(conn, key, DEMO_AS_OF).lines if x.student_usi == line.student_usi)
+    assert again.mark == Mark("In Attendance") and again.office.code == "Excused Absence"
+
+
+def test_a_students_term_calendar_as_the_clerk(login_engine):
+    from app.services.attendance import student_attendance_calendar
+
+    with login_engine("demo_front_office").connect() as c:
+        usi = c.execute(text("SELECT a.studentusi FROM edfi.studentschoolassociation a JOIN edfi.educationorganization eo "
+                             "ON eo.educationorganizationid = a.schoolid WHERE eo.shortnameofinstitution = 'RES' "
+                             "ORDER BY 1 LIMIT 1")).scalar()
+        cal = student_attendance_calendar(c, usi, today=DEMO_AS_OF)
+        recorded = dict(c.execute(text(
+            "SELECT e.eventdate, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
+            "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u"), {"u": usi}).all())
+        other = c.execute(text("SELECT a.studentusi FROM edfi.studentschoolassociation a JOIN edfi.educationorganization "
+                               "eo ON eo.educationorganizationid = a.schoolid WHERE eo.shortnameofinstitution = 'RHS' "
+                               "AND a.studentusi NOT IN (SELECT studentusi FROM edfi.studentschoolassociation x "
+                               "JOIN edfi.educationorganization o ON o.educationorganizationid = x.schoolid "
+                               "WHERE o.shortnameofinstitution = 'RES') ORDER BY 1 LIMIT 1")).scalar()
+        spring = student_attendance_calendar(c, usi, cal.sessions[-1], today=DEMO_AS_OF)
+        with pytest.raises(UserError, match="no school enrollment you can see"):
+            student_attendance_calendar(c, other or -1, today=DEMO_AS_OF)
+    assert cal.session_name.endswith("Fall Semester") and (cal.begins, cal.ends) == (date(2026, 8, 17), date(2026, 12, 18))
+    by_day = {d.day: d for d in cal.days}
+    assert all(d.day.weekday() < 5 for d in cal.days) and len(cal.days) == 90
+    assert not by_day[date(2026, 11, 26)].school_day  # Thanksgiving
+    # every school day so far shows what was recorded, and nothing after it
+    assert {d.day: d.status for d in cal.days if d.status} == {k: v for k, v in recorded.items() if cal.begins <= k <= cal.ends}
+    assert all(d.status is None for d in cal.days if d.day >= DEMO_AS_OF)
+    assert sum(cal.counts().values()) == len([k for k in recorded if cal.begins <= k <= cal.ends])
+    assert spring.session_name.endswith("Spring Semester") and all(d.status is None for d in spring.days)

@@ -1,0 +1,137 @@
+"""Two saves of the same roster at once (two teachers, a double click), as the demo teacher, each
+on its own connection: both succeed, one mark per student, and the audit trail tells the story."""
+
+from __future__ import annotations
+
+import threading
+import time as clock
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import text
+
+from app.services.attendance import Mark, load_roster, present_marks, save_roster
+from app.services.attendance_office import sections_for_day
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def teacher_day(demo_engine, login_engine):
+    """The demo teacher's first section on a school day nobody has marked yet; the test's saves
+    are committed, so they are removed afterwards."""
+    teacher = login_engine("demo_teacher")
+    with demo_engine.connect() as c:
+        day = c.execute(text(
+            "SELECT min(e.date) FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d "
+            "ON d.descriptorid = e.calendareventdescriptorid JOIN edfi.educationorganization eo "
+            "ON eo.educationorganizationid = e.schoolid WHERE eo.shortnameofinstitution = 'RHS' "
+            "AND d.codevalue = 'Instructional day' AND e.date >= '2026-12-01'")).scalar()
+    with teacher.connect() as c:
+        key = sections_for_day(c, day, mine_only=True)[0].key
+        roster = load_roster(c, key, day)
+    assert not roster.taken and len(roster.lines) >= 3
+    yield teacher, key, day, roster
+    with demo_engine.begin() as c:
+        usis = [line.student_usi for line in roster.lines]
+        c.execute(text("DELETE FROM edfi.studentsectionattendanceevent WHERE eventdate = :d AND studentusi = ANY(:u)"),
+                  {"d": day, "u": usis})
+        c.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE eventdate = :d AND studentusi = ANY(:u)"),
+                  {"d": day, "u": usis})
+        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->'Details'->>'date' = :d "
+                       "OR item->>'Date' = :d"), {"d": day.isoformat()})
+
+
+def run_together(*jobs):
+    """Run each job in its own thread; return their results (an exception is a result too)."""
+    results = [None] * len(jobs)
+
+    def wrap(i, job):
+        try:
+            results[i] = job()
+        except Exception as exc:  # noqa: BLE001 - the test looks at it
+            results[i] = exc
+    threads = [threading.Thread(target=wrap, args=(i, j)) for i, j in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def section_marks(engine, key, day) -> list[tuple[int, str]]:
+    with engine.connect() as c:
+        return c.execute(text(
+            "SELECT e.studentusi, d.codevalue FROM edfi.studentsectionattendanceevent e JOIN edfi.descriptor d "
+            "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.eventdate = :d "
+            "AND e.sectionidentifier = :s AND e.schoolid = :sid ORDER BY 1"),
+            {"d": day, "s": key.section_identifier, "sid": key.school_id}).all()
+
+
+def test_two_teachers_saving_one_roster_at_once_both_succeed(teacher_day, demo_engine):
+    teacher, key, day, roster = teacher_day
+    first, second = roster.lines[0].student_usi, roster.lines[1].student_usi
+    marks_a = present_marks(roster) | {first: Mark("Unexcused Absence")}
+    marks_b = present_marks(roster) | {second: Mark("Excused Absence")}
+    a_saved = threading.Event()
+
+    def teacher_a():
+        with teacher.begin() as c:
+            result = save_roster(c, key, day, marks_a, now=NOW, today=day)
+            a_saved.set()
+            clock.sleep(0.6)  # still uncommitted while the second save starts
+            return result
+
+    def teacher_b():
+        assert a_saved.wait(30)
+        started = clock.perf_counter()
+        with teacher.begin() as c:
+            result = save_roster(c, key, day, marks_b, now=NOW, today=day)
+        return result, clock.perf_counter() - started
+
+    res_a, res_b = run_together(teacher_a, teacher_b)
+    assert not isinstance(res_a, Exception) and not isinstance(res_b, Exception), (res_a, res_b)
+    (res_b, waited) = res_b
+    assert waited >= 0.4  # the second save waited for the first to commit, then read its marks
+    assert res_a.changed == len(roster.lines)
+    assert res_b.changed == 2  # the first student back to present, the second one absent
+    # one mark per student, the last save's
+    assert section_marks(demo_engine, key, day) == sorted((u, m.code) for u, m in marks_b.items())
+    with demo_engine.connect() as c:
+        ops = c.execute(text(
+            "SELECT operation, coalesce(new_values, old_values)->>'studentusi' FROM compliance.audit_logs "
+            "WHERE table_name = 'edfi.studentsectionattendanceevent' AND new_values->>'eventdate' = :d "
+            "AND new_values->>'sectionidentifier' = :s"), {"d": day.isoformat(), "s": key.section_identifier}).all()
+        daily = dict(c.execute(text(
+            "SELECT e.studentusi, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
+            "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.eventdate = :d AND e.studentusi = ANY(:u)"),
+            {"d": day, "u": [first, second]}).all())
+    # the audit trail: each student inserted once, then the second teacher's two changes
+    assert sorted(op for op, _ in ops) == ["INSERT"] * len(roster.lines) + ["UPDATE"] * 2
+    assert sorted(int(u) for op, u in ops if op == "UPDATE") == sorted([first, second])
+    # the day's status is rolled up from the marks as they finally stand
+    assert daily == {first: res_b.daily[first], second: res_b.daily[second]}
+    assert res_b.daily[first] != res_a.daily[first]
+
+
+def test_a_double_click_saves_once(teacher_day, demo_engine):
+    teacher, key, day, roster = teacher_day
+    marks = present_marks(roster) | {roster.lines[0].student_usi: Mark("Tardy")}
+    both_ready = threading.Barrier(2)
+
+    def save():
+        with teacher.begin() as c:
+            both_ready.wait(10)  # the two saves start together
+            return save_roster(c, key, day, marks, now=NOW, today=day)
+
+    results = run_together(save, save)
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert sorted(r.changed for r in results) == [0, len(roster.lines)]
+    assert section_marks(demo_engine, key, day) == sorted((u, m.code) for u, m in marks.items())
+    with demo_engine.connect() as c:
+        activities = c.execute(text(
+            "SELECT count(*) FROM sync.dynamo_outbox WHERE target_table = 'StudentActivityLogs' "
+            "AND item->'Details'->>'date' = :d AND item->'Details'->>'section' = :s"),
+            {"d": day.isoformat(), "s": key.section_identifier}).scalar()
+    assert activities == len(roster.lines)  # one timeline entry per student, not two
