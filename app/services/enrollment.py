@@ -146,22 +146,21 @@ class DuplicateCandidate:
     birth_date: date | None
     school: str | None
     grade_level: str | None
-    address: str | None
-    contacts: str | None
     reason: str  # "same student id" | "same name and birth date"
 
 
 def find_duplicates(conn: Connection, first_name: str, last_name: str, birth_date: date | None,
                     student_unique_id: str) -> list[DuplicateCandidate]:
     # Through a narrow SECURITY DEFINER function: a duplicate may be enrolled at a school the
-    # clerk's row-level security hides, and that is exactly the one that must be found.
+    # clerk's row-level security hides, and that is exactly the one that must be found. It answers
+    # exact matches only, with directory facts, and logs every call (migration 0007).
     rows = conn.execute(text("SELECT * FROM compliance.find_student_duplicates(CAST(:uid AS text), "
                              "CAST(:first AS text), CAST(:last AS text), CAST(:birth AS date))"),
                         {"uid": student_unique_id.strip(), "first": first_name.strip(), "last": last_name.strip(),
                          "birth": birth_date}).all()
     out = []
-    for usi, uid, name, birth, school, grade, address, contacts, same_id in rows:
-        out.append(DuplicateCandidate(usi, uid, name, birth, school, grade, address, contacts,
+    for usi, uid, name, birth, school, grade, same_id in rows:
+        out.append(DuplicateCandidate(usi, uid, name, birth, school, grade,
                                       "same student id" if same_id else "same name and birth date"))
     return out
 

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.typed_input import show_date
+from app.domain.typed_input import parse_phone, show_date
+from app.errors import UserError
 from app.services.enrollment import DuplicateCandidate, NewContact, NewStudent
-from ui.widgets import combo, line
+from ui.widgets import combo, line, status
 
 
 class ContactDialog(QDialog):
@@ -44,13 +45,52 @@ class ContactDialog(QDialog):
         for w in (self.guardian, self.emergency, self.lives_with, self.primary):
             form.addRow(w)
         form.addRow("Restrictions", self.restrictions)
+        self.message = status("Contact problem")
+        form.addRow(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add contact")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def problem(self) -> str | None:
+        """One sentence about what keeps this contact from being added, or None."""
+        if not self.first.text().strip() or not self.last.text().strip():
+            return "The contact's first or last name is empty; type both names."
+        try:
+            parse_phone(self.phone.text(), "Contact phone")
+        except UserError as err:
+            return err.message
+        if self.email.text().strip() and "@" not in self.email.text():
+            return f"Contact e-mail \"{self.email.text().strip()}\" is not an e-mail address; correct it or clear it."
+        return None
+
+    def accept(self) -> None:
+        why = self.problem()
+        if why:
+            self.message.setText(why)
+            return
+        super().accept()
+
+    def reject(self) -> None:
+        """Cancel or Escape with a contact typed: ask before it is thrown away."""
+        from ui.unsaved import DISCARD, SAVE, ask_save_discard_cancel
+
+        typed = [w.text().strip() for w in (self.first, self.last, self.phone, self.email, self.restrictions)]
+        if any(typed):
+            name = " ".join(t for t in typed[:2] if t)
+            answer = ask_save_discard_cancel(self, "The contact being typed" + (f" ({name})" if name else "")
+                                             + " is not added yet")
+            if answer == SAVE:
+                self.accept()
+                return
+            if answer != DISCARD:
+                return
+        super().reject()
+
     def contact(self) -> NewContact:
-        return NewContact(self.first.text(), self.last.text(), self.relation.currentText(), self.phone.text(),
+        return NewContact(self.first.text(), self.last.text(), self.relation.currentText(),
+                          parse_phone(self.phone.text(), "Contact phone"),
                           self.email.text(), self.guardian.isChecked(), self.emergency.isChecked(),
                           self.lives_with.isChecked(), self.primary.isChecked(), self.restrictions.text())
 
@@ -60,7 +100,7 @@ def ask_contact(parent: QWidget, relations: tuple[str, ...]) -> NewContact | Non
     return d.contact() if d.exec() == QDialog.DialogCode.Accepted else None
 
 
-ROWS = ("Name", "Birth date", "Student id", "School", "Grade", "Home address", "Contacts", "Why it matches")
+ROWS = ("Name", "Birth date", "Student id", "School", "Grade", "Why it matches")
 
 
 class DuplicateDialog(QDialog):
@@ -77,11 +117,11 @@ class DuplicateDialog(QDialog):
         grid.setAccessibleName("New registration and possible duplicates, side by side")
         grid.setVerticalHeaderLabels(list(ROWS))
         grid.setHorizontalHeaderLabels(["Being registered"] + [f"On file ({c.student_unique_id})" for c in candidates])
-        address = f"{new.address.street}, {new.address.city}" if new.address else ""
+        # Directory facts only: the district-wide check may not show another school's addresses or families.
         columns = [[f"{new.first_name} {new.last_name}", show_date(new.birth_date), new.student_unique_id, school,
-                    new.grade_level, address, ", ".join(f"{c.first_name} {c.last_name}" for c in new.contacts), ""]]
+                    new.grade_level, ""]]
         columns += [[c.name, show_date(c.birth_date), c.student_unique_id, c.school or "", c.grade_level or "",
-                     c.address or "", c.contacts or "", c.reason] for c in candidates]
+                     c.reason] for c in candidates]
         for col, values in enumerate(columns):
             for row, value in enumerate(values):
                 grid.setItem(row, col, QTableWidgetItem(value))
@@ -92,11 +132,18 @@ class DuplicateDialog(QDialog):
                                 "before saving.", wordWrap=True))
         layout.addWidget(grid)
         buttons = QDialogButtonBox()
+        self.open_buttons: list[QPushButton] = []
         for c in candidates:
             b = QPushButton(f"Open {c.name} ({c.student_unique_id})")
             b.clicked.connect(lambda _=False, usi=c.student_usi: self._choose("open", usi))
             buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
+            self.open_buttons.append(b)
+        # The safe answer is the default: Enter opens the student on file, never saves a duplicate.
+        if self.open_buttons:
+            self.open_buttons[0].setDefault(True)
         save = QPushButton("Save as a new student")
+        save.setAutoDefault(False)  # only a deliberate click or Space on it saves
+        self.save_new = save
         save.setEnabled(not same_id)
         save.setToolTip("A student id already in use cannot be given to a second student." if same_id else "")
         save.clicked.connect(lambda: self._choose("new", None))
@@ -104,6 +151,11 @@ class DuplicateDialog(QDialog):
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self.open_buttons:
+            self.open_buttons[0].setFocus()
 
     def _choose(self, what: str, usi: int | None) -> None:
         self.choice = (what, usi)
