@@ -104,10 +104,37 @@ def _ship_line(total: int, r) -> str:
     return line + (f" Last error: {r.error}" if r.error else "")
 
 
-def cmd_ship(args) -> int:
-    """Runs as the schema owner or as a login that is a member of so_shipper (migration 0008)."""
+def ship_watch(shipper, interval: float, sleep=None) -> int:
+    """Ship until Ctrl+C (KeyboardInterrupt); a line per pass that changed something. Returns
+    the records delivered. An interrupted pass rolls back: its records are simply sent again."""
     import time
 
+    from sqlalchemy.exc import ProgrammingError
+
+    sleep = sleep or time.sleep
+    total = 0
+    try:
+        while True:
+            try:
+                r = shipper.ship_once()
+            except ProgrammingError:
+                raise  # e.g. a login that may not ship: no use trying again
+            except Exception as exc:  # the database away for a moment: keep watching
+                log.warning("shipping pass failed", exc_info=True)
+                print(f"{time.strftime('%H:%M:%S')} This pass failed ({type(exc).__name__}); trying again.",
+                      flush=True)
+                sleep(interval)
+                continue
+            total += r.delivered
+            if r.delivered or r.rejected or r.error:
+                print(f"{time.strftime('%H:%M:%S')} " + _ship_line(r.delivered, r), flush=True)
+            sleep(0.05 if r.delivered and r.waiting else interval)
+    except KeyboardInterrupt:
+        return total
+
+
+def cmd_ship(args) -> int:
+    """Runs as the schema owner or as a login that is a member of so_shipper (migration 0008)."""
     from sqlalchemy.exc import ProgrammingError
 
     from app.sync.outbox import retry_dead_letters
@@ -118,19 +145,12 @@ def cmd_ship(args) -> int:
         total = 0
         try:
             if args.retry_dead_letters:
-                print(f"{retry_dead_letters(platform.engine)} set-aside records will be sent again.")
+                print(f"Set-aside records to send again: {retry_dead_letters(platform.engine)}.")
             if args.watch:
                 print(f"Shipping every {args.interval:g} s; press Ctrl+C to stop.", file=sys.stderr)
-                try:
-                    while True:
-                        r = shipper.ship_once()
-                        total += r.delivered
-                        if r.delivered or r.rejected or r.error:
-                            print(f"{time.strftime('%H:%M:%S')} " + _ship_line(r.delivered, r), flush=True)
-                        time.sleep(0.05 if r.delivered and r.waiting else args.interval)
-                except KeyboardInterrupt:
-                    print(f"Stopped after delivering {total} records.", file=sys.stderr)
-                    return 0
+                total = ship_watch(shipper, args.interval)
+                print(f"Stopped after delivering {total} records.", file=sys.stderr)
+                return 0
             while True:
                 r = shipper.ship_once(ignore_backoff=True)
                 total += r.delivered

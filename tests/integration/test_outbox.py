@@ -240,3 +240,55 @@ def test_enqueue_many_refuses_a_list_with_one_unkeyed_item_and_writes_none_of_it
         with pytest.raises(ValueError, match="GSI1PK"):
             enqueue_many(conn, "StudentActivityLogs", [dict(items[0], GSI1PK="")])
     assert waiting_for(engine, student) == 0
+
+
+def test_status_lists_a_dead_letter_and_ship_sends_it_again_on_request(engine, dynamo, settings, monkeypatch, capsys):
+    from app.cli import main
+    from app.sync.shipper import MAX_REJECTIONS
+
+    for key, value in {"SCHOOL_OFFICE_DATA_DIR": str(settings.data_dir), "HOME": str(settings.data_dir),
+                       "SCHOOL_OFFICE_DYNAMODB_PORT": str(settings.dynamodb_port)}.items():
+        monkeypatch.setenv(key, value)
+    student = f"T{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        enqueue(conn, "StudentActivityLogs", _refused_item(student))
+    shipper = OutboxShipper(engine, lambda: dynamo)
+    for _ in range(MAX_REJECTIONS):
+        shipper.ship_once(ignore_backoff=True)
+    capsys.readouterr()
+
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "set aside after DynamoDB refused" in out and "(dead letter" in out
+    line = next(x for x in out.splitlines() if f"STUDENT#{student} / " in x)
+    assert f"refused {MAX_REJECTIONS}x" in line and "maximum allowed size" in line
+    assert "ship --retry-dead-letters" in out
+
+    assert main(["ship", "--retry-dead-letters"]) == 0
+    out = capsys.readouterr().out
+    assert "Set-aside records to send again: " in out and "Delivered " in out
+    rejections, dead_at, _ = _row_state(engine, student, "A-BIG")
+    assert 1 <= rejections <= MAX_REJECTIONS  # tried again from the start
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'PK' = :pk"), {"pk": f"STUDENT#{student}"})
+
+
+def test_ship_watch_keeps_delivering_until_interrupted(engine, dynamo, capsys):
+    from app.cli import ship_watch
+
+    student = f"T{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        enqueue_many(conn, "StudentActivityLogs", activities(student, 5))
+    naps = []
+
+    def sleep(seconds):  # stands in for the clock: the operator presses Ctrl+C on the third wait
+        naps.append(seconds)
+        if len(naps) == 2:  # records arriving between passes are picked up by the next one
+            with engine.begin() as conn:
+                enqueue_many(conn, "StudentActivityLogs", activities(student, 8)[5:])
+        if len(naps) == 3:
+            raise KeyboardInterrupt
+
+    assert ship_watch(OutboxShipper(engine, lambda: dynamo), 2.0, sleep=sleep) >= 8
+    assert count_student_items(dynamo, student) == 8 and waiting_for(engine, student) == 0
+    assert "Delivered" in capsys.readouterr().out
