@@ -24,6 +24,7 @@ from app.db.descriptors import DescriptorLookup
 from app.domain.school_calendar import SchoolYearCalendar, school_year_for, school_year_label, standard_calendar
 from app.errors import UserError
 from app.services import demo_names as N
+from app.services.demo_timeline import DemoIncident, entry_type_of, load_timeline
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ class SeedContext:
     days: list[date] = field(default_factory=list)  # school days with attendance
     terms: list = field(default_factory=list)  # terms begun by as_of
     absences: dict = field(default_factory=dict)  # (usi, day) -> category code
+    incidents: list = field(default_factory=list)  # demo_timeline.DemoIncident, for the timeline
     attendance_days: int | None = None
     n_students: int = 1500
 
@@ -186,6 +188,7 @@ def seed_demo(engine: Engine, students: int = 1500, seed: int = 42, as_of: date 
         load_discipline(ctx)
         ops.load_operations(ctx)
         ops.load_oneroster(ctx)
+        load_timeline(ctx)  # into the outbox: the shipper delivers it to DynamoDB after the load
         for table, col in (("edfi.student", "studentusi"), ("edfi.staff", "staffusi"), ("edfi.contact", "contactusi")):
             ctx.copier.sync_sequence(table, col)
         # One audit entry for the whole load instead of one per row (see Copier(audit_rows=False)).
@@ -378,14 +381,12 @@ def load_students(ctx: SeedContext) -> None:
     c.copy("edfi.studenteducationorganizationassociationelectronicmail",
            ("educationorganizationid", "studentusi", "electronicmailaddress", "electronicmailtypedescriptorid"),
            ((LEA_ID, s.usi, f"{s.uid}@students.riverbend.example", mail) for s in ctx.students if s.grade >= 3))
-    entry_types = (ctx.did("EntryTypeDescriptor", "Next year school"), ctx.did("EntryTypeDescriptor", "Transfer"),
-                   ctx.did("EntryTypeDescriptor", "New to education system"))
     first = ctx.cal.first_day
     c.copy("edfi.studentschoolassociation",
            ("entrydate", "schoolid", "studentusi", "entrygradeleveldescriptorid", "entrytypedescriptorid",
             "schoolyear", "calendarcode", "primaryschool", "classofschoolyear"),
            ((first, s.school.school_id, s.usi, ctx.did("GradeLevelDescriptor", GRADES[s.grade]),
-             entry_types[0 if s.grade not in (0, 6, 9) else (2 if s.grade == 0 else 1)], ctx.school_year,
+             ctx.did("EntryTypeDescriptor", entry_type_of(s.grade)), ctx.school_year,
              f"{s.school.short}-{ctx.school_year}", True, ctx.school_year + 12 - s.grade) for s in ctx.students))
 
 
@@ -721,7 +722,8 @@ def load_discipline(ctx: SeedContext) -> None:
         sid = s.school.school_id
         bid = ctx.did("BehaviorDescriptor", beh)
         dean = next((t for t in ctx.staff if t["school"] is s.school and t["role"] in ("Dean", "Principal")))
-        incidents.append((ident, sid, day, time(9 + rng.randrange(6), rng.choice((0, 15, 30, 45))), desc,
+        at = time(9 + rng.randrange(6), rng.choice((0, 15, 30, 45)))
+        incidents.append((ident, sid, day, at, desc,
                           ctx.did("IncidentLocationDescriptor", loc), beh == "State Offense" and rng.random() < 0.3,
                           staff_rep, f"{dean['first']} {dean['last']}"))
         behaviors.append((ident, sid, bid, desc))
@@ -732,6 +734,7 @@ def load_discipline(ctx: SeedContext) -> None:
         actions.append((action_id, start, s.usi, days, days, sid, False, beh == "State Offense"))
         action_types.append((action_id, start, s.usi, ctx.did("DisciplineDescriptor", action)))
         action_links.append((action_id, start, s.usi, bid, ident, sid))
+        ctx.incidents.append(DemoIncident(s, ident, day, at, beh, action_id, action, start, days, dean["uid"]))
     c.copy("edfi.disciplineincident", ("incidentidentifier", "schoolid", "incidentdate", "incidenttime",
                                        "incidentdescription", "incidentlocationdescriptorid",
                                        "reportedtolawenforcement", "reporterdescriptiondescriptorid", "reportername"),

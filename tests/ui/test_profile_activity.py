@@ -118,3 +118,27 @@ def test_with_a_student_open_the_search_field_stays_at_the_top(window, qtbot, ru
     run_until(lambda: panel.isVisible() and getattr(panel, "student_usi", None) == chosen)
     assert field_top() < 30 and field.height() == field.sizeHint().height() and 0 <= gap_below_field() < 20
     assert window.pages.height() > size[1] - 150  # the desk page takes the spare height
+
+
+def test_a_demo_students_recent_activity_shows_the_seeded_absences(window, qtbot, run_async, run_until, demo_engine,
+                                                                   dynamo, tmp_path):
+    from app.sync.shipper import OutboxShipper
+
+    skip, _ = a_res_student(demo_engine)  # the other tests here replace that student's timeline
+    with demo_engine.connect() as c:
+        usi, day, mark = c.execute(text(
+            "SELECT a.studentusi, a.eventdate, d.codevalue FROM edfi.studentschoolattendanceevent a "
+            "JOIN edfi.descriptor d ON d.descriptorid = a.attendanceeventcategorydescriptorid "
+            "WHERE a.schoolid = 255950001 AND d.codevalue = 'Unexcused Absence' AND a.studentusi <> :skip "
+            "ORDER BY a.eventdate DESC, a.studentusi LIMIT 1"), {"skip": skip}).one()
+    shipper = OutboxShipper(demo_engine, lambda: dynamo)  # what the app's shipper does after the first start
+    while shipper.ship_once(ignore_backoff=True).delivered:
+        pass
+    assert type_and_sign_in(qtbot, window, "demo_front_office", DEMO_PASSWORD, run_async)
+    assert run_async(window.open_profile(usi))
+    panel = window.profile_panel
+    run_until(lambda: panel.timeline_model.rowCount() > 0)
+    texts = [panel.timeline_model.text(i) for i in range(panel.timeline_model.rowCount())]
+    window.grab().save(str(tmp_path / "profile-with-activity.png"))
+    assert sum(f"Marked {mark} in " in t and f" on {day.isoformat()};" in t for t in texts) == 1
+    assert panel.timeline_note.text() == ""  # not "No activity recorded yet."

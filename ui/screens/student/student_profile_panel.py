@@ -67,6 +67,13 @@ class StudentProfilePanel(QFrame):
         layout.addWidget(self.name)
         layout.addWidget(self.details)
         layout.addLayout(self.badges)
+        # the term's attendance calendar, for the roles that read daily attendance (set by the window)
+        self.attendance_context = None  # ui.screens.desk_context.DeskContext
+        self.attendance_button = QPushButton("Attendance…")
+        self.attendance_button.setAccessibleName("Attendance calendar of this student")
+        self.attendance_button.setVisible(False)
+        self.attendance_button.clicked.connect(self.open_attendance)
+        layout.addWidget(self.attendance_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(QLabel("Contacts", objectName="sectionTitle"))
         layout.addWidget(self.contacts)
         layout.addWidget(QLabel("Recent activity", objectName="sectionTitle"))
@@ -74,6 +81,8 @@ class StudentProfilePanel(QFrame):
         self.timeline = QListView()
         self.timeline.setModel(self.timeline_model)
         self.timeline.setWordWrap(True)
+        self.timeline.setSpacing(3)  # wrapped entries would otherwise run into one another
+        self.timeline.setAlternatingRowColors(True)
         self.timeline.setAccessibleName("Recent activity, newest first")
         self.timeline_note = QLabel("", wordWrap=True)
         self.timeline_note.setAccessibleName("Activity note")
@@ -120,6 +129,7 @@ class StudentProfilePanel(QFrame):
                 line += f"\n   ⚠ {c.pickup_restriction}"
             lines.append(line)
         self.contacts.setText("\n".join(lines) if lines else "No contacts you may see.")
+        self.attendance_button.setVisible(self.may_open_attendance())
         self.timeline_model.set_items([])
         self.timeline_note.setText("Loading…")
         self.older.setVisible(False)
@@ -129,3 +139,22 @@ class StudentProfilePanel(QFrame):
         self.timeline_model.set_items(items, append)
         self.older.setVisible(more)
         self.timeline_note.setText(note or ("" if self.timeline_model.rowCount() else "No activity recorded yet."))
+
+    def may_open_attendance(self) -> bool:
+        from ui.screens.student.attendance_calendar import ROLES
+
+        ctx = self.attendance_context
+        return ctx is not None and bool(set(ROLES) & set(ctx.groups()))
+
+    def open_attendance(self):
+        """The open student's attendance calendar, in its own window (no nested event loop)."""
+        from ui.screens.student.attendance_calendar import AttendanceCalendarDialog
+
+        if not self.may_open_attendance():
+            return None
+        dialog = AttendanceCalendarDialog(self.attendance_context, self.student_usi, self.name.text(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.attendance_dialog = dialog
+        dialog.load()
+        return dialog
