@@ -107,7 +107,7 @@ def test_an_arrival_time_typed_badly_is_named(qtbot, signed_in, run_async):
     assert m.marks[m.rows[0].student_usi].code == "Tardy" and m.marks[m.rows[0].student_usi].arrival == time(8, 20)
 
 
-def test_the_office_opens_a_section_not_taken_and_sees_the_figures(qtbot, signed_in, run_async):
+def test_the_office_opens_a_section_not_taken_and_sees_the_figures(qtbot, signed_in, run_async, demo_engine):
     page = make_page(qtbot, signed_in, "demo_front_office")
     due, absences = run_async(page.refresh_office())
     assert due > 0 and page.due_model.rowCount() == due
@@ -124,8 +124,20 @@ def test_the_office_opens_a_section_not_taken_and_sees_the_figures(qtbot, signed
     assert run_async(page.compute_averages()) == 3
     res = next(r for r in page.avg_model.rows if r.school == "Riverbend Elementary School")
     assert res.averages.adm > 0 and 0 < res.averages.ada <= res.averages.adm
-    assert run_async(page.find_chronic()) >= 0
+    with demo_engine.connect() as c:  # read as the owner: who missed most days, and who missed none
+        absences = ("SELECT e.studentusi FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
+                    "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.schoolid = 255950001 "
+                    "AND e.eventdate <= :d AND d.codevalue IN ('Excused Absence', 'Unexcused Absence')")
+        most_absent = c.execute(text(absences + " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"),
+                                {"d": DEMO_AS_OF}).scalar()
+        never_absent = c.execute(text(
+            "SELECT studentusi FROM edfi.studentschoolassociation WHERE schoolid = 255950001 "
+            f"AND studentusi NOT IN ({absences}) ORDER BY 1 LIMIT 1"), {"d": DEMO_AS_OF}).scalar()
+    found = run_async(page.find_chronic())
     assert page.chronic_school.currentText() == "Riverbend Elementary School"
+    assert found == page.chronic_model.rowCount() > 0
+    listed = [line.student_usi for line in page.chronic_model.rows]
+    assert most_absent in listed and never_absent not in listed
     for line in page.chronic_model.rows:
         assert line.enrolled_days >= 10 and line.rate >= 10
 
@@ -156,3 +168,55 @@ def test_the_office_lists_a_days_activity_from_dynamodb(qtbot, signed_in, run_as
         assert [m.cell(r, m.COL_ID) for r in mine] == expected  # newest first
         assert m.cell(mine[-1], m.COL_WHAT) == "Marked Tardy in HR1-F01 on 2026-10-07; day: Tardy"
         assert [r.timestamp for r in m.rows] == sorted((r.timestamp for r in m.rows), reverse=True)
+
+
+def test_a_suspension_the_office_recorded_shows_on_the_roster_and_is_not_overwritten_silently(
+        qtbot, signed_in, run_async, demo_engine, undo_today):
+    from ui.screens.attendance import office_mark_question
+
+    page = make_page(qtbot, signed_in, "demo_teacher")
+    run_async(page.load_sections())
+    run_async(page.open_roster())
+    suspended = page.roster_model.rows[1]
+    with demo_engine.begin() as c:  # what the dean's suspension writes into the day's attendance
+        c.execute(text(
+            "INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate, schoolid, "
+            "schoolyear, sessionname, studentusi, attendanceeventreason, eventduration) "
+            "SELECT d.descriptorid, :day, :s, :y, :n, :u, 'Out of School Suspension (ACT-UI-1)', 1.0 "
+            "FROM edfi.descriptor d WHERE d.codevalue = 'Excused Absence' "
+            "AND d.discriminator = 'edfi.AttendanceEventCategoryDescriptor'"),
+            {"day": DEMO_AS_OF, "s": page.roster_model.roster.section.school_id,
+             "y": page.roster_model.roster.section.school_year, "n": page.roster_model.roster.section.session_name,
+             "u": suspended.student_usi})
+    run_async(page.open_roster())
+    m = page.roster_model
+    shown = marks_on_screen(page)
+    assert shown[1] == ("Excused Absence", "") and all(mark == "—" for mark, _ in shown[:1] + shown[2:])
+    assert m.data(m.index(1, R.COL_OFFICE)) == "Excused Absence (Out of School Suspension (ACT-UI-1))"
+    assert "the office recorded Excused Absence" in m.data(m.index(1, R.COL_MARK), Qt.ItemDataRole.AccessibleTextRole)
+    assert page.unsaved_work() is None  # the office's mark carried over is not the teacher's unsaved change
+    QTest.mouseClick(page.all_present, Qt.MouseButton.LeftButton)
+    assert marks_on_screen(page)[1] == ("Excused Absence", "")  # Mark all present leaves the suspension alone
+    assert {mark for mark, _ in marks_on_screen(page)[:1] + marks_on_screen(page)[2:]} == {"In Attendance"}
+    asked = []
+    try:
+        office_mark_question.set_asker(lambda parent, who, note, code: asked.append((who, note, code)) or False)
+        page.grid.setCurrentIndex(m.index(1, R.COL_MARK))
+        QTest.keyClick(page.grid, Qt.Key.Key_P)  # the teacher is asked, and keeps the office's mark
+        assert asked == [(suspended.name, "Excused Absence: Out of School Suspension (ACT-UI-1)", "In Attendance")]
+        assert marks_on_screen(page)[1] == ("Excused Absence", "")
+        assert not m.setData(m.index(1, R.COL_ARRIVAL), "8:20")  # nor through the arrival column
+        assert "The office recorded" in page.message.text()
+        office_mark_question.set_asker(lambda *a: True)
+        page.grid.setCurrentIndex(m.index(1, R.COL_MARK))
+        QTest.keyClick(page.grid, Qt.Key.Key_P)  # asked again; this time she confirms
+        assert marks_on_screen(page)[1] == ("In Attendance", "")
+    finally:
+        office_mark_question.set_asker(None)
+    assert run_async(page.save())
+    with demo_engine.connect() as c:  # the day stays as the office recorded it
+        day = c.execute(text(
+            "SELECT d.codevalue, e.attendanceeventreason FROM edfi.studentschoolattendanceevent e "
+            "JOIN edfi.descriptor d ON d.descriptorid = e.attendanceeventcategorydescriptorid "
+            "WHERE e.studentusi = :u AND e.eventdate = :d"), {"u": suspended.student_usi, "d": DEMO_AS_OF}).all()
+    assert day == [("Excused Absence", "Out of School Suspension (ACT-UI-1)")]

@@ -27,6 +27,7 @@ from app.services.attendance_office import averages_by_school, chronic_absence, 
 from ui.ops import OpFailed, run_op, spawn
 from ui.screens.attendance.office_table_models import (AbsenceModel, AveragesModel, ChronicModel, DayActivityModel,
                                                       SectionDayModel)
+from ui.screens.attendance.office_mark_question import confirm_office_overwrite
 from ui.screens.attendance.roster_table_model import RosterTableModel
 from ui.screens.desk_context import DeskContext
 from ui.screens.tabbed_desk import TabbedDesk
@@ -253,6 +254,9 @@ class AttendancePage(TabbedDesk):
         arrival = None
         if code == "Tardy" and self.selected_day() == self.ctx.today():
             arrival = self.ctx.now().time().replace(second=0, microsecond=0)
+        if self.roster_model.needs_confirmation(row, code) and not confirm_office_overwrite(  # a suspension, say
+                self, self.roster_model.rows[row].name, self.roster_model.office_note(row), code):
+            return True
         self.roster_model.set_mark(row, code, arrival)
         nxt = min(row + 1, self.roster_model.rowCount() - 1)
         self.grid.setCurrentIndex(self.roster_model.index(nxt, RosterTableModel.COL_MARK))
