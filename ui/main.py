@@ -1,7 +1,11 @@
 """`school-office`: the desktop application.
 
     school-office            open on the configured (or built-in) database
-    school-office --demo     the same, loading the demo district if the database is empty
+    school-office --demo     the same, loading the demo district if the built-in database is empty
+
+Every person signs in with their own database login; the window holds no other credential. With
+DATABASE_URL set it uses only the server's address and database name from it, and never changes
+the schema (IT runs `school-office-admin migrate` for that).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.bootstrap import start_platform
+    from app.bootstrap import start_workstation
     from app.config import load_settings
     from app.errors import UserError
     from app.logging_setup import configure_logging
@@ -61,18 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     events = AppEvents()
 
     def start():
-        return start_platform(settings, migrate=True, seed_demo_if_empty=args.demo,
-                              on_status=events.startup_progressed.emit)
+        return start_workstation(settings, seed_demo_if_empty=args.demo, on_status=events.startup_progressed.emit)
 
     def sign_in(platform, login: str, password: str):
-        from app.security.session import sign_in as open_session
-
-        return open_session(platform.engine.url, login, password, lookup=platform.engine)
+        return platform.sign_in(login, password)
 
     def verify(platform, login: str, password: str):
-        from app.security.session import verify_credentials
-
-        return verify_credentials(platform.engine.url, login, password)
+        return platform.verify(login, password)
 
     import os
 

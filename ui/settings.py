@@ -1,4 +1,5 @@
-"""The one typed wrapper over QSettings: window geometry and the last desk used."""
+"""The one typed wrapper over QSettings: window geometry, the last sign-in name and each user's
+own last desk. Never a password: those live only in the OS keyring."""
 
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ class UiSettings:
     @last_login.setter
     def last_login(self, value: str) -> None:
         self._s.setValue("sign_in/last_login", value)
+
+    def desk_for(self, login: str) -> str | None:
+        """The desk this user last worked at on this computer (each user returns to their own)."""
+        value = self._s.value(f"desks/{login}")
+        return str(value) if value else None
+
+    def set_desk_for(self, login: str, key: str) -> None:
+        self._s.setValue(f"desks/{login}", key)
 
     def sync(self) -> None:
         self._s.sync()

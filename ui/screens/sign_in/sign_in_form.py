@@ -1,7 +1,9 @@
 """The sign-in form: each staff member signs in with their own database login.
 
-Five failed attempts in a row lock the form for a minute. "Remember me" keeps the password only
-in the OS keyring. The work itself (connecting as the user) runs off the UI thread.
+Five failed attempts in a row lock the form for a minute, and each further lock for longer. The
+last sign-in name is remembered (by the window, in ui/settings.py); a password only when its owner
+ticks "Remember my password on this computer", and then only in the OS keyring. A kiosk offers no
+such box and never shows anyone's name. Connecting as the user runs off the UI thread.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.sync import system_events
 from ui.ops import OpFailed, run_op
+from ui.screens.sign_in.attempt_limiter import LOCK_SECONDS, MAX_FAILURES, AttemptLimiter, describe_lock
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
-LOCK_SECONDS = 60
+__all__ = ["LOCK_SECONDS", "MAX_FAILURES", "PasswordStore", "SignInForm"]
 KEYRING_SERVICE = "school-office-sign-in"
 
 
@@ -66,13 +69,13 @@ class SignInForm(QWidget):
 
     def __init__(self, sign_in: Callable[[str, str], tuple], *, remembered_login: str | None = None,
                  passwords: PasswordStore | None = None, clock: Callable[[], float] = time.monotonic,
-                 parent: QWidget | None = None) -> None:
+                 kiosk: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._sign_in = sign_in
         self._passwords = passwords or PasswordStore()
         self._clock = clock
-        self.failures = 0
-        self.locked_until = 0.0
+        self.kiosk = kiosk
+        self.limiter = AttemptLimiter(clock)
         self.setAccessibleName("Sign in")
 
         card = QFrame(objectName="signInCard")
@@ -81,8 +84,11 @@ class SignInForm(QWidget):
         self.login.setAccessibleName("Sign-in name")
         self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
-        self.remember = QCheckBox("Remember me on this computer")
-        self.remember.setAccessibleName("Remember me")
+        self.remember = QCheckBox("Remember my password on this computer")
+        self.remember.setAccessibleName("Remember my password")
+        self.remember.setToolTip("Only on a computer nobody else uses: the next person could sign in as you.")
+        if kiosk:  # a kiosk is shared by everyone: it keeps no password
+            self.remember.hide()
         self.submit = QPushButton("Sign in", default=True)
         self.submit.setAccessibleName("Sign in")
         self.message = QLabel("", objectName="signInMessage", wordWrap=True)
@@ -110,8 +116,15 @@ class SignInForm(QWidget):
         self.password.returnPressed.connect(self._submit_clicked)
         self._unlock_timer = QTimer(self, singleShot=True)
         self._unlock_timer.timeout.connect(self._unlock)
-        if remembered_login:
-            self.login.setText(remembered_login)
+        self.reset(remembered_login)
+
+    def reset(self, remembered_login: str | None) -> None:
+        """Show the form fresh: the remembered name (never in a kiosk) and its password only if its
+        owner asked this computer to keep it."""
+        self.password.clear()
+        self.remember.setChecked(False)
+        self.login.setText("" if self.kiosk else (remembered_login or ""))
+        if remembered_login and not self.kiosk:
             saved = self._passwords.get(remembered_login)
             if saved:
                 self.password.setText(saved)
@@ -120,8 +133,16 @@ class SignInForm(QWidget):
     def focus_first_field(self) -> None:
         (self.password if self.login.text() else self.login).setFocus()
 
+    @property
+    def failures(self) -> int:
+        return self.limiter.failures
+
+    @property
+    def locked_until(self) -> float:
+        return self.limiter.locked_until
+
     def is_locked(self) -> bool:
-        return self._clock() < self.locked_until
+        return self.limiter.is_locked()
 
     def _submit_clicked(self) -> None:
         import asyncio
@@ -138,18 +159,17 @@ class SignInForm(QWidget):
             user, engine = await run_op(self._sign_in, login, password,
                                         disable=(self.login, self.password, self.remember, self.submit))
         except OpFailed as err:
-            self.failures += 1
             self.password.clear()
-            if self.failures >= MAX_FAILURES:
-                self.failures = 0
-                self.locked_until = self._clock() + LOCK_SECONDS
-                self._lock()
+            seconds = self.limiter.failed()
+            if seconds:
+                system_events.report_lock_out(login, failures=self.limiter.max_failures, seconds=seconds)
+                self._lock(seconds)
             else:
                 self.message.setText(err.message)
                 self.password.setFocus()
             return False
-        self.failures = 0
-        if self.remember.isChecked():
+        self.limiter.succeeded()
+        if self.remember.isChecked() and not self.kiosk:
             self._passwords.set(login, password)
         else:
             self._passwords.forget(login)
@@ -158,18 +178,19 @@ class SignInForm(QWidget):
         self.signed_in.emit(user, engine)
         return True
 
-    def _lock(self) -> None:
+    def _lock(self, seconds: float) -> None:
         for w in (self.login, self.password, self.remember, self.submit):
             w.setEnabled(False)
         self._say_locked()
-        self._unlock_timer.start(int(LOCK_SECONDS * 1000))
+        self._unlock_timer.start(int(seconds * 1000))
 
     def _say_locked(self) -> None:
-        self.message.setText(f"Five sign-ins in a row failed, so this form is locked for a minute; "
-                             f"then try again or ask an administrator to reset your password.")
+        self.message.setText(f"Five sign-ins in a row failed, so this form is locked for "
+                             f"{describe_lock(self.limiter.remaining())}; then try again or ask an administrator "
+                             "to reset your password.")
 
     def _unlock(self) -> None:
-        self.locked_until = 0.0
+        self.limiter.locked_until = 0.0  # the back-off is kept: the next lock lasts longer
         for w in (self.login, self.password, self.remember, self.submit):
             w.setEnabled(True)
         self.message.setText("")
