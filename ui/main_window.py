@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from ui.app_events import AppEvents
 from ui.ops import OpFailed, run_op, spawn
 from ui.screens.desk_page import DESKS, DeskPage
+from ui.session_control import SessionControl
 from ui.settings import UiSettings
 
 log = logging.getLogger(__name__)
@@ -52,16 +54,23 @@ QStatusBar QLabel { color: #1b2733; padding: 0 10px; }
 """
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SessionControl, QMainWindow):
+    session_ended = Signal(str)  # 'expired' or 'turned_off', from whichever thread noticed
+
     def __init__(self, events: AppEvents, settings: UiSettings, start_platform: Callable[[], object],
                  sign_in: Callable[[object, str, str], tuple] | None = None, *, kiosk: str | None = None,
                  verify: Callable[[object, str, str], tuple] | None = None,
                  idle_seconds: float = 120, clock: Callable[[], float] | None = None,
-                 owns_platform: bool = True) -> None:
+                 owns_platform: bool = True, now: Callable[[], datetime] | None = None) -> None:
         """sign_in(platform, login, password) -> (SignedIn, Engine); None runs without sign-in
-        (tools and tests that work as the platform's own database user). kiosk: one desk's key for
-        kiosk mode; verify(platform, login, password) -> roles checks credentials to unlock it."""
+        (tools and tests that work as the platform's own database user; the app always signs in).
+        kiosk: one desk's key for kiosk mode; verify(platform, login, password) -> roles checks
+        credentials to unlock a locked station. now: the wall clock sessions expire on (tests)."""
         super().__init__()
+        from app.security.session import utc_now
+
+        self._now = now or utc_now
+        self._previous_login: str | None = None
         self.events = events
         self.settings = settings
         self._start_platform = start_platform
@@ -79,32 +88,16 @@ class MainWindow(QMainWindow):
         self.desk_list.setFixedWidth(220)
         self.pages = QStackedWidget()
         self.pages.setAccessibleName("Desk page")
-        from ui.screens.administration.administration_page import AdministrationPage
-        from ui.screens.attendance.attendance_page import AttendancePage
         from ui.screens.desk_context import DeskContext
-        from ui.screens.discipline.discipline_page import DisciplinePage
-        from ui.screens.front_office.front_office_page import FrontOfficePage
 
         self.desk_context = DeskContext(engine=self._engine, user=lambda: self.user,
                                         dynamo=lambda: self.platform.dynamo_client if self.platform else None,
                                         rollup_rule=self._rollup_rule)
-        self.front_office = FrontOfficePage(self.desk_context)
-        self.attendance = AttendancePage(self.desk_context)
-        self.discipline = DisciplinePage(self.desk_context)
-        built = {"front_office": self.front_office, "attendance": self.attendance, "discipline": self.discipline}
         for desk in DESKS:
             item = QListWidgetItem(desk.title)
             item.setData(Qt.ItemDataRole.UserRole, desk.key)
             self.desk_list.addItem(item)
-            if desk.key == "administration":
-                self.administration = AdministrationPage(
-                    self._engine, dynamo=lambda: self.platform.dynamo_client if self.platform else None)
-                self.pages.addWidget(self.administration)
-            else:
-                self.pages.addWidget(built.get(desk.key) or DeskPage(desk))
-        for signal in (self.front_office.student_registered, self.front_office.open_student_requested,
-                       self.front_office.enrollment_changed, self.front_office.schedule_changed):
-            signal.connect(lambda usi: spawn(self.open_profile(usi)))
+        self._build_desks()
         self.desk_list.currentRowChanged.connect(self._desk_changed)
         for i in range(min(9, len(DESKS))):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.open_desk(DESKS[i].key))
@@ -145,8 +138,10 @@ class MainWindow(QMainWindow):
         if sign_in is not None:
             from ui.screens.sign_in.sign_in_form import SignInForm
 
+            # A kiosk is shared by everyone: it never shows the last person's name nor keeps a password.
             self.sign_in_form = SignInForm(lambda login, pw: self._sign_in(self.platform, login, pw),
-                                           remembered_login=settings.last_login)
+                                           remembered_login=None if kiosk else settings.last_login,
+                                           kiosk=kiosk is not None)
             self.sign_in_form.setEnabled(False)  # until the database is up
             self.sign_in_form.signed_in.connect(self.on_signed_in)
             self.screens.addWidget(self.sign_in_form)
@@ -155,8 +150,13 @@ class MainWindow(QMainWindow):
         QWidget.setTabOrder(self.desk_list, self.search_box.field)  # desks, then search, then the page
         self.kiosk = kiosk
         self._may_close = True
+        self._verify = verify
+        self.lock_screen = None
+        if sign_in is not None:
+            self._setup_lock_screen(clock)
+            self._setup_session_actions()
         if kiosk is not None:
-            self._setup_kiosk(verify, idle_seconds, clock)
+            self._setup_kiosk(idle_seconds, clock)
 
         self.db_label = QLabel("PostgreSQL: starting…")
         self.dynamo_label = QLabel("DynamoDB: starting…")
@@ -183,11 +183,59 @@ class MainWindow(QMainWindow):
         last = self.settings.last_desk
         self.desk_list.setCurrentRow(keys.index(last) if last in keys else 0)
 
+    def _build_desks(self) -> None:
+        """The desk pages, built afresh for each new user: nothing one user read or typed stays
+        in a widget the next user could see."""
+        from ui.screens.administration.administration_page import AdministrationPage
+        from ui.screens.attendance.attendance_page import AttendancePage
+        from ui.screens.discipline.discipline_page import DisciplinePage
+        from ui.screens.front_office.front_office_page import FrontOfficePage
+
+        row = self.pages.currentIndex()
+        # A page may still be reading its lists: retire it (hidden, silent) rather than delete it
+        # under the running coroutine; the set retired before this one has long finished.
+        for old in getattr(self, "_retired_pages", []):
+            old.deleteLater()
+        self._retired_pages = [self.pages.widget(i) for i in range(self.pages.count())]
+        for old in self._retired_pages:
+            self.pages.removeWidget(old)
+            old.blockSignals(True)
+            old.hide()
+        self.front_office = FrontOfficePage(self.desk_context)
+        self.attendance = AttendancePage(self.desk_context)
+        self.discipline = DisciplinePage(self.desk_context)
+        built = {"front_office": self.front_office, "attendance": self.attendance, "discipline": self.discipline}
+        for desk in DESKS:
+            if desk.key == "administration":
+                self.administration = AdministrationPage(
+                    self._engine, dynamo=lambda: self.platform.dynamo_client if self.platform else None)
+                self.pages.addWidget(self.administration)
+            else:
+                self.pages.addWidget(built.get(desk.key) or DeskPage(desk))
+        for signal in (self.front_office.student_registered, self.front_office.open_student_requested,
+                       self.front_office.enrollment_changed, self.front_office.schedule_changed):
+            signal.connect(lambda usi: spawn(self.open_profile(usi)))
+        if row >= 0:
+            self.pages.setCurrentIndex(row)
+
+    def desk_pages(self) -> list[QWidget]:
+        return [self.pages.widget(i) for i in range(self.pages.count())]
+
+    def _reset_workspace(self) -> None:
+        """Forget everything the last user had on screen: the open student, the search, the desks."""
+        self.profile = None
+        self._timeline_next = None
+        self.profile_panel.setVisible(False)
+        self.search_box.field.clear()
+        self.search_box.model.set_hits([])
+        self.search_box.results.setVisible(False)
+        self._build_desks()
+
     def _desk_changed(self, row: int) -> None:
         if row < 0:
             return
         self.pages.setCurrentIndex(row)
-        self.settings.last_desk = DESKS[row].key
+        self._remember_desk(DESKS[row].key)
         self._activate_current()
 
     def _activate_current(self) -> None:
@@ -207,36 +255,35 @@ class MainWindow(QMainWindow):
         self.desk_list.setCurrentRow(row)
         return True
 
-    # -- kiosk mode ---------------------------------------------------------------------------
-    def _setup_kiosk(self, verify, idle_seconds: float, clock) -> None:
+    # -- lock screen and kiosk mode ---------------------------------------------------------------
+    def _setup_lock_screen(self, clock) -> None:
         import time as _time
 
-        from ui.screens.kiosk.kiosk_lock import IdleWatcher, LockScreen
+        from ui.screens.kiosk.kiosk_lock import LockScreen
+
+        def verify(login, pw):
+            if self._verify is not None:
+                return self._verify(self.platform, login, pw)
+            return self.platform.verify(login, pw)
+
+        self.lock_screen = LockScreen(verify, admin_unlock=self.kiosk is not None, clock=clock or _time.monotonic)
+        self.lock_screen.unlocked.connect(self._unlocked)
+        self.lock_screen.switch_user_requested.connect(self.switch_user)
+        self.screens.addWidget(self.lock_screen)
+
+    def _setup_kiosk(self, idle_seconds: float, clock) -> None:
+        import time as _time
+
+        from ui.screens.kiosk.kiosk_lock import IdleWatcher
 
         self._may_close = False
         self.desk_list.setVisible(False)
+        self.menuBar().setVisible(False)  # full screen, one desk: the session keys still work
         self.setWindowFlags(self.windowFlags() | Qt.WindowType.FramelessWindowHint
                             | Qt.WindowType.WindowStaysOnTopHint)
-        self._verify = verify
-        self.lock_screen = LockScreen(lambda login, pw: self._verify(self.platform, login, pw))
-        self.lock_screen.unlocked.connect(self._kiosk_unlocked)
-        self.screens.addWidget(self.lock_screen)
         self.idle_watcher = IdleWatcher(idle_seconds, clock or _time.monotonic, self)
         self.idle_watcher.idle.connect(self.lock)
         QShortcut(QKeySequence("Ctrl+Shift+Q"), self, activated=self._ask_to_leave_kiosk)
-
-    def lock(self) -> None:
-        if self.user is None:
-            return
-        self.screens.setCurrentWidget(self.lock_screen)
-        self.lock_screen.lock_for(self.user.login, self.user.display_name)
-
-    def is_locked(self) -> bool:
-        return self.kiosk is not None and self.screens.currentWidget() is self.lock_screen
-
-    def _kiosk_unlocked(self) -> None:
-        self.screens.setCurrentWidget(self.workspace)
-        self.idle_watcher.start()
 
     async def leave_kiosk(self, login: str, password: str) -> bool:
         """Kiosk mode ends only for an administrator's sign-in."""
@@ -273,18 +320,25 @@ class MainWindow(QMainWindow):
                 self.sign_in_form.message.setText(
                     f"This station is the {desk.title} kiosk; sign in with a sign-in that may use that desk.")
                 return
+        if self._previous_login is not None and self._previous_login != user.login:
+            # work the last user left unsaved (their session ended on its own) is never handed on
+            self._discard_unsaved()
+            self._reset_workspace()
+        self._previous_login = user.login
         self.user, self.user_engine = user, engine
+        self._watch(engine)
         self.justifications = ViewJustifications()  # reasons are asked again in each sign-in session
-        self.settings.last_login = user.login
+        if self.kiosk is None:
+            self.settings.last_login = user.login
         allowed = [d.allowed_for(user.groups) for d in DESKS]
         for row, ok in enumerate(allowed):
             self.desk_list.item(row).setHidden(not ok)
         roles = ", ".join(g.removeprefix("so_").replace("_", " ") for g in user.groups)
         self.user_label.setText(f"{user.display_name} ({roles})")
-        last = self.settings.last_desk
+        own = self._desk_for(user.login)  # each user returns to their own desk, not the last user's
         keys = [d.key for d in DESKS]
         target = self.kiosk if self.kiosk is not None else \
-            last if last in keys and allowed[keys.index(last)] else keys[allowed.index(True)]
+            own if own in keys and allowed[keys.index(own)] else keys[allowed.index(True)]
         self.desk_list.setCurrentRow(keys.index(target))
         if self.kiosk is not None:
             for row, d in enumerate(DESKS):
@@ -294,7 +348,10 @@ class MainWindow(QMainWindow):
         self.screens.setCurrentWidget(self.workspace)
         self.desk_list.setFocus()
         self._activate_current()
+        self._update_session_actions()
         self.events.signed_in.emit(user)
+        if self.platform is not None and self.platform.shipper is None:  # server mode: no shipper reports here
+            spawn(self.count_outbox(engine))
 
     def _rollup_rule(self):
         """The school's minute thresholds for rolling period marks up to a day (config.ini [attendance])."""
@@ -306,12 +363,25 @@ class MainWindow(QMainWindow):
         return RollupRule(settings.absent_minutes, settings.half_day_minutes)
 
     def _engine(self):
-        return self.user_engine if self.user_engine is not None else self.platform.engine
+        """The signed-in user's engine. Only a window built without sign-in (tools, tests) works
+        as the platform's own user; the app never falls back to the owner."""
+        from app.errors import UserError
+        from app.security.session import SessionEnded, session_ended
+
+        engine = self.user_engine
+        if engine is not None:
+            ended = session_ended(engine)  # checked before every op, on whichever thread runs it
+            if ended is not None:
+                raise SessionEnded(ended)
+            return engine
+        if self._sign_in is None and self.platform is not None and self.platform.engine is not None:
+            return self.platform.engine
+        raise UserError("Nobody is signed in at this window; sign in first.")
 
     def _search_students(self, query: str):  # runs on a worker thread (through run_op)
         from app.services.student_search import search_students
 
-        if self.platform is None:
+        if self.platform is None or (self.user_engine is None and self._sign_in is not None):
             return []
         with self._engine().connect() as conn:
             return search_students(conn, query)
@@ -335,6 +405,7 @@ class MainWindow(QMainWindow):
         self.profile_panel.show_profile(profile)
         if self.front_office.student is None or self.front_office.student[0] != profile.student_usi:
             self.front_office.set_student(profile.student_usi, profile.name, profile.student_unique_id)
+        self.discipline.student_opened(profile.student_usi)  # no other student's history left on show
         spawn(self.load_timeline())
         return True
 
@@ -404,13 +475,38 @@ class MainWindow(QMainWindow):
     def current_desk_key(self) -> str:
         return DESKS[self.desk_list.currentRow()].key
 
-    def _show_outbox(self, waiting: int) -> None:
-        self.outbox_label.setText(f"Outbox: {waiting} waiting" if waiting else "Outbox: all delivered")
+    def _show_outbox(self, waiting: int, dead: int = 0) -> None:
+        text = f"Outbox: {waiting} waiting" if waiting else "Outbox: all delivered"
+        if dead:  # refused by DynamoDB and set aside: only IT can fix the cause
+            text += f"; {dead} could not be sent (tell IT)"
+        self.outbox_label.setText(text)
+        self.outbox_label.setToolTip(f"DynamoDB refused {dead} record(s); IT sees which and why with "
+                                     "'school-office-admin status'." if dead else "")
+
+    async def count_outbox(self, engine) -> None:
+        """Counts only, through sync.outbox_summary(): no role may read the records themselves."""
+        from app.sync.outbox import outbox_summary
+
+        try:
+            summary = await run_op(outbox_summary, engine)
+        except OpFailed as err:
+            log.warning("could not count the outbox: %s", err.message)
+            return
+        self.events.outbox_counted.emit(summary.waiting, summary.dead_lettered)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         if not self._may_close:
             event.ignore()
             self.progress_label.setText("Leaving kiosk mode needs an administrator: press Ctrl+Shift+Q.")
+            return
+        # Unsaved work (attendance marks, a form being typed) is saved, discarded or kept: ui/unsaved.py
+        from ui.unsaved import settle
+
+        answer = settle(self, [self.pages.widget(i) for i in range(self.pages.count())], then=self.close)
+        if answer != "go":
+            event.ignore()
+            if answer == "stay" and self.kiosk is not None:
+                self._may_close = False  # still a kiosk: leaving asks for the administrator again
             return
         if getattr(self, "_monitor", None) is not None:
             self._monitor.stop()
@@ -445,6 +541,7 @@ class MainWindow(QMainWindow):
         self.db_online = True
         self._monitor = QTimer(self, interval=5000)
         self._monitor.timeout.connect(self._check_connection_soon)
+        self._monitor.timeout.connect(self.check_session)
         self._monitor.start()
         if self.sign_in_form is not None:
             self.sign_in_form.setEnabled(True)
@@ -452,15 +549,11 @@ class MainWindow(QMainWindow):
         self.db_label.setText(platform.database_label)
         self.dynamo_label.setText(platform.dynamo_status.describe())
         self.progress_label.setText("Ready")
-        platform.start_shipper(on_result=self._shipper_reported)
+        platform.start_shipper(on_result=self._shipper_reported)  # none in server mode: the server ships
         self.events.platform_started.emit(platform)
         self._activate_current()
-        try:
-            from app.sync.outbox import waiting_count
-
-            self.events.outbox_counted.emit(await run_op(waiting_count, platform.engine))
-        except OpFailed as err:
-            log.warning("could not count the outbox: %s", err.message)
+        if platform.engine is not None:
+            await self.count_outbox(platform.engine)
         return True
 
     def _check_connection_soon(self) -> None:
@@ -480,22 +573,35 @@ class MainWindow(QMainWindow):
 
         if self.platform is None:
             return False
+        engine = self.user_engine if self.user_engine is not None else \
+            self.platform.engine if self._sign_in is None else None
+        if engine is None:  # nobody signed in: this window holds no connection to watch
+            return self.db_online
+        from app.security.session import SessionEnded
 
         def ping():
-            with self._engine().connect() as conn:
+            with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
 
         try:
             await asyncio.get_running_loop().run_in_executor(get_executor(), ping)
-        except Exception:
-            if self.db_online:
-                log.warning("database connection lost", exc_info=True)
-                self.db_online = False
-                self.db_label.setText("PostgreSQL: connection lost; reconnecting…")
-                self.progress_label.setText("The database cannot be reached. What you typed stays on screen; "
-                                            "try saving again once the connection is back.")
-                self.events.connection_changed.emit(False)
-            return False
+        except SessionEnded:
+            return self.db_online  # the window has been told (session_ended) and returns to sign-in
+        except Exception as exc:
+            return self._connection_lost(exc)
+        return self._connection_back()
+
+    def _connection_lost(self, exc: Exception) -> bool:
+        if self.db_online:
+            log.warning("database connection lost", exc_info=exc)
+            self.db_online = False
+            self.db_label.setText("PostgreSQL: connection lost; reconnecting…")
+            self.progress_label.setText("The database cannot be reached. What you typed stays on screen; "
+                                        "try saving again once the connection is back.")
+            self.events.connection_changed.emit(False)
+        return False
+
+    def _connection_back(self) -> bool:
         if not self.db_online:
             self.db_online = True
             self.db_label.setText(self.platform.database_label)
@@ -505,7 +611,7 @@ class MainWindow(QMainWindow):
 
     def _shipper_reported(self, result) -> None:
         # Called on the shipper's thread: emit only (Qt queues the delivery to the UI thread).
-        self.events.outbox_counted.emit(result.waiting)
+        self.events.outbox_counted.emit(result.waiting, result.dead_lettered)
         if result.error:
             self.events.dynamo_status_changed.emit(
                 f"DynamoDB: unavailable; {result.waiting} records wait safely in the outbox")
