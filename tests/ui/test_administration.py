@@ -50,14 +50,20 @@ def test_the_audit_trail_shows_who_changed_what(page, demo_engine, run_async):
     assert "allergen_name=Kiwi" in first[m.COL_CHANGES]
 
 
-def test_export_writes_every_matching_entry_as_csv(page, run_async, tmp_path):
+def test_export_writes_every_matching_entry_as_csv(page, run_async, tmp_path, demo_engine):
+    _user, nurse = sign_in(demo_engine.url, "demo_nurse", DEMO_PASSWORD, workstation="NURSE-PC-2")
+    with nurse.begin() as c:  # at least one entry to export, whatever ran before
+        c.execute(text("INSERT INTO health.allergies (student_usi, allergen_name, severity) "
+                       "VALUES (12, 'Mango', 'Mild')"))
+    nurse.dispose()
     page.user.setText("demo_nurse")
     count = run_async(page.show_audit())
     path = run_async(page.export_audit())
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert rows[0][:4] == ["id", "timestamp", "database_user", "app_user"]
-    assert len(rows) - 1 == count and all(r[2] == "demo_nurse" for r in rows[1:])
+    assert count >= 1 and len(rows) - 1 == count and all(r[2] == "demo_nurse" for r in rows[1:])
+    assert any("Mango" in ",".join(r) for r in rows[1:])
 
 
 def test_a_backwards_date_range_is_named(page, run_async):
