@@ -5,6 +5,9 @@
     school-office-admin status                   where the data lives, and how many records wait
     school-office-admin ship [--watch] [--retry-dead-letters]   deliver waiting DynamoDB records now
     school-office-admin set-password             keep the DATABASE_URL password in the OS keyring
+
+These run as the schema owner (DATABASE_URL's login, or the built-in server's owner): on the
+server or an IT machine, never needed on a workstation, where `school-office` signs in as staff.
     school-office-admin bench seed|search|attendance|timeline [--json]
 
 Errors print one sentence and exit with status 2; details go to the log file.
@@ -175,7 +178,8 @@ def cmd_set_password(args) -> int:
 
     settings = load_settings()
     if settings.database_url is None:
-        raise UserError("The built-in database needs no password; set DATABASE_URL first to store one for a server.")
+        raise UserError("The built-in database keeps its owner's password in the OS keyring by itself; set "
+                        "DATABASE_URL first to store the password of a server's schema owner.")
     u = make_url(settings.database_url)
     password = getpass.getpass(f"Password for {u.username} on {u.host}: ")
     if not password:
