@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.domain.wording import plural
+
 SENSITIVE_PREFIXES = ("discipline.",)  # shown only to roles that may read discipline records
 
 
@@ -23,10 +25,10 @@ def describe(activity_type: str, d: dict) -> str:
     if activity_type == "discipline.incident":
         return f"Discipline incident {d.get('incident')} on {d.get('date')}: {d.get('role')}"
     if activity_type == "discipline.action":
-        days = f", {d.get('days')} days" if d.get("days") else ""
+        days = f", {plural(d.get('days'), 'day')}" if d.get("days") else ""
         return f"{d.get('action')} from {d.get('date')}{days} (incident {d.get('incident')})"
     if activity_type == "discipline.corrected":
-        return f"Correction to {d.get('action')}: {d.get('served')} days served ({d.get('reason')})"
+        return f"Correction to {d.get('action')}: {plural(d.get('served'), 'day')} served ({d.get('reason')})"
     return activity_type.replace(".", " ").capitalize()
 
 

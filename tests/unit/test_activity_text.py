@@ -11,6 +11,11 @@ def test_each_kind_reads_as_a_sentence():
     assert describe("discipline.action", {"action": "In School Suspension", "date": "2026-11-20", "days": "2",
                                           "incident": "INC-1"}) == \
         "In School Suspension from 2026-11-20, 2 days (incident INC-1)"
+    assert describe("discipline.action", {"action": "Removal from Classroom", "date": "2026-11-20", "days": "1",
+                                          "incident": "INC-2"}) == \
+        "Removal from Classroom from 2026-11-20, 1 day (incident INC-2)"
+    assert describe("discipline.corrected", {"action": "ACT-1", "served": "1", "reason": "Illness"}) == \
+        "Correction to ACT-1: 1 day served (Illness)"
     assert describe("something.new", {}) == "Something new"
 
 

@@ -19,3 +19,8 @@ def test_regular_english_endings():
 def test_an_explicit_plural_form_wins():
     assert plural(2, "child", "children") == "2 children"
     assert plural(5, "person") == "5 people"
+
+
+def test_a_count_given_as_text_reads_the_same():
+    assert plural("1", "day") == "1 day" and plural("1.0", "day") == "1.0 day"
+    assert plural("2.5", "day") == "2.5 days"
