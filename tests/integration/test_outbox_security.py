@@ -163,3 +163,29 @@ def test_a_staff_login_cannot_run_the_shipper(login_engine):
     shipper = OutboxShipper(login_engine("demo_admin"), lambda: None)
     with pytest.raises(ProgrammingError, match="permission denied"):
         shipper.ship_once(ignore_backoff=True)
+
+
+def test_migration_0008_downgrades_and_upgrades_again(new_database):
+    from alembic import command
+
+    from app.db.migrate import alembic_config, migrate
+
+    eng = new_database()
+    migrate(eng)
+
+    def state():
+        with eng.connect() as c:
+            return c.execute(text(
+                "SELECT has_table_privilege('so_cashier', 'sync.dynamo_outbox', 'SELECT'), "
+                "has_column_privilege('so_cashier', 'sync.dynamo_outbox', 'item', 'INSERT'), "
+                "to_regprocedure('sync.outbox_summary()') IS NOT NULL, "
+                "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'sync' "
+                "AND table_name = 'dynamo_outbox' AND column_name = 'dead_lettered_at')")).one()
+
+    assert tuple(state()) == (False, True, True, True)
+    with eng.begin() as c:
+        command.downgrade(alembic_config(c), "0007")
+    assert tuple(state()) == (True, True, False, False)  # as migration 0002 left it
+    with eng.begin() as c:
+        command.upgrade(alembic_config(c), "head")
+    assert tuple(state()) == (False, True, True, True)
