@@ -324,6 +324,14 @@ def _request_lock(conn: Connection, request_id: str | None) -> str | None:
     return rid
 
 
+def _may_enroll_at(conn: Connection, school_id: int) -> bool:
+    """Row-level security lets a school's staff register students only at their own schools
+    (migration 0007); asking first turns the database's refusal into one sentence."""
+    return bool(conn.execute(text(
+        "SELECT pg_has_role(session_user, 'so_admin', 'MEMBER') OR CAST(:s AS bigint) = ANY(compliance.my_school_ids())"),
+        {"s": school_id}).scalar())
+
+
 def register_student(conn: Connection, new: NewStudent, *, actor: str | None = None, now: datetime | None = None,
                      today: date | None = None, request_id: str | None = None) -> int:
     """Create the student, their education-organization record, contacts and first enrollment.
@@ -370,6 +378,9 @@ def register_student(conn: Connection, new: NewStudent, *, actor: str | None = N
         if found != len({c.contact_usi for c in new.linked_contacts}):
             raise UserError("A linked family contact is no longer on file; link the family again.")
 
+    if not _may_enroll_at(conn, new.school_id):
+        raise UserError(f"You may enroll students only at the schools you work at; {school_name} is not one of "
+                        "them. Ask that school's office or the registrar.")
     lea = conn.execute(text(LEA_LEVEL)).scalar()
     # The id comes from the sequence first: a clerk's row-level security hides a student until
     # the school enrollment exists, so INSERT ... RETURNING would be refused.
@@ -417,9 +428,6 @@ def register_student(conn: Connection, new: NewStudent, *, actor: str | None = N
         "entrytypedescriptorid, schoolyear, primaryschool) VALUES (:d, :s, :u, :g, :t, :sy, true)"),
         {**p, "d": new.entry_date, "s": new.school_id, "g": grade_id, "t": entry_type,
          "sy": school_year_for(new.entry_date)})
-    if not conn.execute(text("SELECT compliance.can_see_student(CAST(:u AS int))"), p).scalar():
-        raise UserError(f"You may enroll students only at the schools you work at; {school_name} is not one of "
-                        "them. Ask that school's office or the registrar.")
     priority = 0
     for c, rel in zip(new.contacts, relation_ids):
         priority += 1

@@ -61,7 +61,7 @@ def test_saving_a_roster_marks_rolls_up_and_queues_records(conn):
         "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.eventdate = :d AND e.studentusi = ANY(:u)"),
         {"d": DEMO_AS_OF, "u": [absent, late]}).all())
     assert daily == {absent: "Partial", late: "Tardy"}
-    activities = conn.execute(text("SELECT count(*) FROM sync.dynamo_outbox WHERE target_table = 'StudentActivityLogs' "
+    activities = conn.execute(text("SELECT count(*) FROM sync.items_of_this_transaction() WHERE target_table = 'StudentActivityLogs' "
                                    "AND item->'Details'->>'date' = :d AND item->'Details'->>'section' = :s"),
                               {"d": DEMO_AS_OF.isoformat(), "s": key.section_identifier}).scalar()
     assert activities == len(roster.lines)
@@ -76,7 +76,7 @@ def test_a_homeroom_absence_notifies_the_primary_contact_once(conn):
     result = save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
     assert result.daily[absent] == "Excused Absence"
     save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)  # saved again: same notification key
-    items = conn.execute(text("SELECT item FROM sync.dynamo_outbox WHERE target_table = 'NotificationQueue'")).scalars()
+    items = conn.execute(text("SELECT item FROM sync.items_of_this_transaction() WHERE target_table = 'NotificationQueue'")).scalars()
     mine = [i for i in items if i["Date"] == DEMO_AS_OF.isoformat()]
     assert len({(i["PK"], i["SK"]) for i in mine}) == 1
     primary = conn.execute(text(

@@ -65,7 +65,7 @@ def test_an_incident_with_students_roles_behaviors_weapons_and_staff(conn):
         ident, "Perpetrator", ("School Code of Conduct", "School Violation"), "Cafeteria area")
     assert D.discipline_history(conn, victim)[0].role == "Victim"
     assert D.discipline_history(conn, witness)[0].role == "Witness"
-    kinds = conn.execute(text("SELECT item->>'ActivityType', item->'Details'->>'role' FROM sync.dynamo_outbox "
+    kinds = conn.execute(text("SELECT item->>'ActivityType', item->'Details'->>'role' FROM sync.items_of_this_transaction() "
                               "WHERE item->'Details'->>'incident' = :i ORDER BY outbox_id"), {"i": ident}).all()
     assert kinds == [("discipline.incident", "Perpetrator"), ("discipline.incident", "Victim"),
                      ("discipline.incident", "Witness")]

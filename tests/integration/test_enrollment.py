@@ -113,7 +113,7 @@ def test_registering_a_student_writes_every_part_and_keeps_oneroster_in_step(con
     demo = conn.execute(text("SELECT sex, black_or_african_american, white, demographic_race_two_or_more_races, "
                              "birth_date FROM oneroster.demographics WHERE sourced_id = md5('STU-990001')")).one()
     assert demo == ("female", True, True, True, date(2021, 3, 14))
-    item = conn.execute(text("SELECT item FROM sync.dynamo_outbox WHERE target_table = 'StudentActivityLogs' "
+    item = conn.execute(text("SELECT item FROM sync.items_of_this_transaction() WHERE target_table = 'StudentActivityLogs' "
                              "AND item->>'PK' = 'STUDENT#990001'")).scalar()
     assert item["ActivityType"] == "enrollment.registered" and item["Actor"] == "S00001"
     assert item["Details"]["school"] == "Riverbend Elementary School"
@@ -220,7 +220,7 @@ def test_a_transfer_closes_one_school_and_opens_the_next(conn):
         ("Riverbend Elementary School", "Fifth grade", date(2026, 8, 17), date(2026, 11, 29), "Transferred",
          "Next year school")]
     assert_oneroster_matches_edfi(conn, usi)
-    kinds = conn.execute(text("SELECT item->>'ActivityType' FROM sync.dynamo_outbox s JOIN edfi.student st "
+    kinds = conn.execute(text("SELECT item->>'ActivityType' FROM sync.items_of_this_transaction() s JOIN edfi.student st "
                               "ON s.item->>'PK' = 'STUDENT#' || st.studentuniqueid WHERE st.studentusi = :u "
                               "ORDER BY s.outbox_id"), {"u": usi}).scalars().all()
     assert kinds == ["enrollment.withdrawn", "enrollment.enrolled"]
