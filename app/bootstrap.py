@@ -173,6 +173,10 @@ def start_platform(settings: Settings, *, migrate: bool = True, start_dynamo: bo
 
     dynamo_status, client, embedded_dynamo = _start_dynamo(settings, say) if start_dynamo else (
         DynamoStatus(False, None, "not started"), None, None)
+    if client is not None:  # refused sign-ins and lock-outs go straight to SystemEvents
+        from app.sync.system_events import use_client
+
+        use_client(lambda: client)
     platform = Platform(settings, engine, label, dynamo_status, client, embedded_pg, embedded_dynamo,
                         login_url=login_url or staff_url(url))
 
@@ -207,6 +211,10 @@ def start_workstation(settings: Settings, *, seed_demo_if_empty: bool = False, s
     u = make_url(settings.database_url)
     dynamo_status, client, embedded_dynamo = _start_dynamo(settings, say) if start_dynamo else (
         DynamoStatus(False, None, "not started"), None, None)
+    if client is not None:  # refused sign-ins and lock-outs go straight to SystemEvents
+        from app.sync.system_events import use_client
+
+        use_client(lambda: client)
     say("Ready")
     return Platform(settings, None, f"PostgreSQL: {u.host or 'local'}/{u.database}", dynamo_status, client,
                     None, embedded_dynamo, login_url=staff_url(settings.database_url))

@@ -9,11 +9,12 @@ How an event travels depends on who is acting:
   the event in the outbox in the caller's transaction, so it exists exactly when the change does.
 - A failed sign-in or a lock-out happens before anyone is signed in: there is no connection to
   write with (and none may be opened with the owner's credential). `report(...)` keeps the event
-  in a small list in this process and returns at once (it is called on the UI thread too).
-  The shipper running in this process puts the list straight to DynamoDB on its next pass, and
-  the next successful sign-in or kiosk unlock moves whatever is still held into the outbox with
-  that user's engine (`flush_pending`). Each event's key is fixed when it is made, so an event
-  sent both ways is one item in DynamoDB.
+  in a small list in this process and returns at once (it is called on the UI thread too). A
+  background thread puts it straight to DynamoDB with the platform's client (`use_client`, set
+  by app.bootstrap), as does the shipper's next pass where this process runs one; if DynamoDB
+  cannot be reached, the next successful sign-in or unlock moves whatever is still held into
+  the outbox with that user's engine (`flush_pending`). Each event's key is fixed when it is
+  made, so an event sent two ways is one item in DynamoDB.
 
 A payload never holds a password: keys that look like one are dropped, and a sign-in name is
 recorded only if it looks like one (people type their password into the name field).
@@ -28,7 +29,7 @@ import socket
 import threading
 import uuid
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Engine
@@ -110,11 +111,54 @@ def pending() -> list[dict]:
     return _pending.snapshot()
 
 
+# The platform's DynamoDB client, when it has one: held events are then sent at once from a
+# background thread (the UI thread never waits on the network).
+_client_factory: Callable[[], object | None] | None = None
+_wake = threading.Event()
+_idle = threading.Event()
+_idle.set()
+_sender: threading.Thread | None = None
+_sender_lock = threading.Lock()
+
+
+def use_client(factory: Callable[[], object | None] | None) -> Callable[[], object | None] | None:
+    """Send held events straight to DynamoDB with factory() (None: only hold them). Returns the
+    previous factory."""
+    global _client_factory, _sender
+    previous, _client_factory = _client_factory, factory
+    if factory is None:
+        _idle.wait(10)  # a send under way (with the old client) finishes first
+    else:
+        with _sender_lock:
+            if _sender is None:
+                _sender = threading.Thread(target=_send_when_woken, name="system-events", daemon=True)
+                _sender.start()
+        _wake.set()
+    return previous
+
+
+def _send_when_woken() -> None:
+    while True:
+        _idle.set()
+        _wake.wait()
+        _idle.clear()  # before reading the factory: use_client(None) relies on this order
+        _wake.clear()
+        factory = _client_factory
+        try:
+            client = factory() if factory is not None else None
+            if client is not None and _pending.snapshot():
+                deliver_pending(client)
+        except Exception:
+            log.warning("held system events not sent", exc_info=True)
+
+
 def report(event_type: str, payload: Mapping, *, stream: str = SECURITY) -> dict:
     """Hold an event that has no connection to travel with; never blocks, never raises."""
     item = make_event(event_type, payload, stream=stream)
     _pending.add(item)
     log.info("system event %s: %s", event_type, item["Payload"])
+    if _client_factory is not None:
+        _wake.set()
     return item
 
 

@@ -4,6 +4,7 @@ ever does."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -51,7 +52,33 @@ def in_outbox(engine, sk: str) -> bool:
                               "AND item->>'SK' = :sk"), {"sk": sk}).scalar() == 1
 
 
-def test_a_refused_sign_in_is_held_then_written_by_the_next_sign_in(demo_engine, login_engine, dynamo):
+@pytest.fixture
+def dynamodb_out_of_reach():
+    """As on a workstation that cannot reach DynamoDB: events before sign-in can only be held."""
+    previous = system_events.use_client(None)
+    yield
+    system_events.use_client(previous)
+
+
+def test_a_refused_sign_in_goes_straight_to_dynamodb_when_it_is_reachable(demo_engine, dynamo):
+    previous = system_events.use_client(lambda: dynamo)  # what app.bootstrap sets up
+    try:
+        ghost = f"t_ghost_{uuid.uuid4().hex[:6]}"
+        with pytest.raises(UserError, match="not right"):
+            sign_in(demo_engine.url, ghost, "Guess-Pa55word!", workstation="FRONT-DESK-1")
+        deadline = time.monotonic() + 15
+        while not about(stream(dynamo, "security"), ghost) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [event] = about(stream(dynamo, "security"), ghost)
+        assert event["EventType"] == "sign_in.failed" and event["Payload"]["reason"] == "bad_credentials"
+        assert about(system_events.pending(), ghost) == []
+        assert "Guess-Pa55word!" not in str(event)
+    finally:
+        system_events.use_client(previous)
+
+
+def test_a_refused_sign_in_is_held_then_written_by_the_next_sign_in(demo_engine, login_engine, dynamo,
+                                                                   dynamodb_out_of_reach):
     ghost = f"t_ghost_{uuid.uuid4().hex[:6]}"
     with pytest.raises(UserError, match="not right"):
         sign_in(demo_engine.url, ghost, "Guess-Pa55word!", workstation="FRONT-DESK-2")
@@ -100,7 +127,8 @@ def test_sign_ins_created_turned_off_and_on_are_recorded_with_who_did_it(demo_en
     assert password not in str(events)
 
 
-def test_a_failed_kiosk_unlock_is_recorded_and_a_good_one_carries_it(demo_engine, login_engine, dynamo):
+def test_a_failed_kiosk_unlock_is_recorded_and_a_good_one_carries_it(demo_engine, login_engine, dynamo,
+                                                                    dynamodb_out_of_reach):
     with pytest.raises(UserError):
         verify_credentials(demo_engine.url, "demo_cashier", "not-the-password")
     held = [e for e in system_events.pending() if e["Payload"]["login"] == "demo_cashier"
@@ -113,7 +141,7 @@ def test_a_failed_kiosk_unlock_is_recorded_and_a_good_one_carries_it(demo_engine
     assert {e["SK"] for e in held} <= delivered
 
 
-def test_held_events_go_straight_to_dynamodb_when_this_process_ships(engine, dynamo):
+def test_held_events_go_straight_to_dynamodb_when_this_process_ships(engine, dynamo, dynamodb_out_of_reach):
     item = system_events.report_lock_out("t_direct_lock", failures=5, seconds=60, where="lock screen")
     OutboxShipper(engine, lambda: dynamo).ship_once()
     assert item not in system_events.pending()
