@@ -148,6 +148,13 @@ def test_held_events_go_straight_to_dynamodb_when_this_process_ships(engine, dyn
     got = dynamo.get_item(TableName="SystemEvents", Key={"PK": {"S": item["PK"]}, "SK": {"S": item["SK"]}})["Item"]
     assert got["EventType"] == {"S": "sign_in.locked_out"}
     assert got["Payload"]["M"]["lockedSeconds"] == {"N": "60"}
+    # "every lock-out since this morning", across streams, through EventTypeTimestampIndex
+    since = item["Timestamp"][:10] + "T00:00:00.000Z"
+    page = dynamo.query(TableName="SystemEvents", IndexName="EventTypeTimestampIndex",
+                        KeyConditionExpression="EventType = :t AND #ts >= :since",
+                        ExpressionAttributeNames={"#ts": "Timestamp"},
+                        ExpressionAttributeValues={":t": {"S": "sign_in.locked_out"}, ":since": {"S": since}})
+    assert item["SK"] in {i["SK"]["S"] for i in page["Items"]}
 
 
 def test_a_migration_is_recorded_once(new_database, dynamo):
