@@ -159,6 +159,41 @@ def test_a_member_of_so_shipper_delivers_the_outbox(outsider, demo_engine, dynam
                          {"pk": item["PK"]}).scalar() == 0
 
 
+def test_school_office_admin_ship_and_status_run_as_a_so_shipper_login(outsider, demo_engine, dynamo, settings,
+                                                                        monkeypatch, capsys):
+    """The server deployment: a dedicated login in so_shipper, not the schema owner, runs the commands."""
+    from app.cli import main
+
+    item = discipline_item(f"T{uuid.uuid4().hex[:6]}")
+    with demo_engine.begin() as c:
+        enqueue(c, "StudentActivityLogs", item)
+    shipper_url = outsider("so_shipper").url.render_as_string(hide_password=False)
+    for key, value in {"SCHOOL_OFFICE_DATA_DIR": str(settings.data_dir), "HOME": str(settings.data_dir),
+                       "SCHOOL_OFFICE_DYNAMODB_PORT": str(settings.dynamodb_port), "DATABASE_URL": shipper_url}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["ship"]) == 0
+    assert "Delivered " in capsys.readouterr().out
+    got = dynamo.get_item(TableName="StudentActivityLogs", Key={"PK": {"S": item["PK"]}, "SK": {"S": item["SK"]}})
+    assert "Item" in got
+    assert main(["status"]) == 0
+    assert "DynamoDB outbox: 0 records waiting" in capsys.readouterr().out
+
+
+def test_a_staff_login_running_ship_is_told_what_login_it_needs(login_engine, demo_engine, settings, monkeypatch,
+                                                                capsys):
+    from app.cli import main
+    from app.security.demo_logins import DEMO_PASSWORD
+
+    staff_url = demo_engine.url.set(username="demo_registrar", password=DEMO_PASSWORD)
+    for key, value in {"SCHOOL_OFFICE_DATA_DIR": str(settings.data_dir), "HOME": str(settings.data_dir),
+                       "SCHOOL_OFFICE_DYNAMODB_PORT": str(settings.dynamodb_port),
+                       "DATABASE_URL": staff_url.render_as_string(hide_password=False)}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["ship"]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "run the command as the schema owner or as a login that is a member of so_shipper.")
+
+
 def test_a_staff_login_cannot_run_the_shipper(login_engine):
     shipper = OutboxShipper(login_engine("demo_admin"), lambda: None)
     with pytest.raises(ProgrammingError, match="permission denied"):
