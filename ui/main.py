@@ -106,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
             log.exception("screenshot mode failed")
             print(f"The screenshots could not be made ({exc}); the details are in {log_path}.", file=sys.stderr)
             window._may_close = True
+            window._discard_unsaved()  # nobody is there to answer "save or discard?"
             window.close()
             return 1
+        window._discard_unsaved()  # the roster marked for the picture is not to be saved or asked about
         window.close()
         print("\n".join(str(p) for p in written))
         return 0

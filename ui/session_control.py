@@ -67,17 +67,8 @@ class SessionControl:
 
     def _settle_unsaved(self, then) -> str:
         """'go' (nothing unsaved, or discarded), 'saving' (then() runs once saved) or 'stay'."""
-        if not self._unsaved():
-            return "go"
-        try:
-            from ui.unsaved import settle
-        except ImportError:  # the unsaved-work helper is not there: ask plainly
-            answer = QMessageBox.question(self, "Unsaved changes", "Discard the unsaved changes?",
-                                          defaultButton=QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
-                return "stay"
-            self._discard_unsaved()
-            return "go"
+        from ui.unsaved import settle
+
         return settle(self, self.desk_pages(), then)
 
     # -- signing out ---------------------------------------------------------------------------------
