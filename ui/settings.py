@@ -45,5 +45,14 @@ class UiSettings:
     def set_desk_for(self, login: str, key: str) -> None:
         self._s.setValue(f"desks/{login}", key)
 
+    def printer_for(self, kind: str) -> str | None:
+        """The printer last chosen on this workstation for this kind of printout ("id_card",
+        "schedule"): ID cards go to the card printer, schedules to the office printer."""
+        value = self._s.value(f"printers/{kind}")
+        return str(value) if value else None
+
+    def set_printer_for(self, kind: str, name: str) -> None:
+        self._s.setValue(f"printers/{kind}", name)
+
     def sync(self) -> None:
         self._s.sync()
