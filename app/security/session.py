@@ -249,7 +249,7 @@ def verify_credentials(base_url: URL, login: str, password: str) -> tuple[str, .
             system_events.flush_pending(engine)  # e.g. the failed unlocks before this one
         return groups
     except OperationalError as exc:
-        system_events.report_refused_sign_in(exc, login, where="kiosk unlock")
+        system_events.report_refused_sign_in(exc, login, where="lock screen")
         raise UserError(describe_sign_in_error(exc)) from exc
     finally:
         engine.dispose()

@@ -127,12 +127,12 @@ def test_sign_ins_created_turned_off_and_on_are_recorded_with_who_did_it(demo_en
     assert password not in str(events)
 
 
-def test_a_failed_kiosk_unlock_is_recorded_and_a_good_one_carries_it(demo_engine, login_engine, dynamo,
+def test_a_failed_unlock_is_recorded_and_a_good_one_carries_it(demo_engine, login_engine, dynamo,
                                                                     dynamodb_out_of_reach):
     with pytest.raises(UserError):
         verify_credentials(demo_engine.url, "demo_cashier", "not-the-password")
     held = [e for e in system_events.pending() if e["Payload"]["login"] == "demo_cashier"
-            and e["Payload"]["where"] == "kiosk unlock"]
+            and e["Payload"]["where"] == "lock screen"]
     assert held
     assert verify_credentials(demo_engine.url, "demo_cashier", DEMO_PASSWORD) == ("so_cashier",)
     assert all(in_outbox(demo_engine, e["SK"]) for e in held)
