@@ -76,10 +76,12 @@ def describe_outbox(summary) -> str:
     line = f"DynamoDB outbox: {n(summary.waiting, 'record')} waiting"
     if summary.waiting and summary.oldest_waiting_seconds is not None:
         minutes = int(summary.oldest_waiting_seconds // 60)
-        line += f" (oldest {n(minutes, 'minute')})" if minutes else " (oldest under a minute)"
+        age = n(minutes // 60, "hour") if minutes >= 120 else n(minutes, "minute") if minutes else "under a minute"
+        line += f" (oldest {age})"
     if summary.dead_lettered:
+        many = summary.dead_lettered > 1
         line += (f"; {n(summary.dead_lettered, 'record')} set aside after DynamoDB refused "
-                 f"{'them' if summary.dead_lettered > 1 else 'it'} (dead letters)")
+                 f"{'them' if many else 'it'} ({'dead letters' if many else 'dead letter'})")
     return line + "."
 
 
