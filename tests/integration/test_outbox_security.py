@@ -224,3 +224,22 @@ def test_migration_0008_downgrades_and_upgrades_again(new_database):
     with eng.begin() as c:
         command.upgrade(alembic_config(c), "head")
     assert tuple(state()) == (False, True, True, True)
+
+
+def test_reading_back_ones_own_transaction_shows_nothing_else(login_engine, demo_engine, waiting_record):
+    """sync.items_of_this_transaction() (0009) lets an action check what it queued: only that."""
+    cashier = login_engine("demo_cashier")
+    mine = discipline_item(f"T{uuid.uuid4().hex[:6]}")
+    with cashier.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM sync.items_of_this_transaction()")).scalar() == 0
+        enqueue(c, "StudentActivityLogs", mine)
+        rows = c.execute(text("SELECT item FROM sync.items_of_this_transaction()")).scalars().all()
+        assert rows == [mine]  # not the dean's discipline record waiting beside it
+        c.rollback()
+    committed = discipline_item(f"T{uuid.uuid4().hex[:6]}")
+    with cashier.connect() as c:  # a later transaction sees nothing of the earlier ones
+        enqueue(c, "StudentActivityLogs", committed)
+        c.commit()
+        assert c.execute(text("SELECT count(*) FROM sync.items_of_this_transaction()")).scalar() == 0
+    with demo_engine.begin() as c:
+        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'PK' = :pk"), {"pk": committed["PK"]})
