@@ -101,6 +101,9 @@ class Platform:
         if self.shipper is not None:
             self.shipper.stop()
         if self.engine is not None:
+            from app.sync.system_events import flush_pending
+
+            flush_pending(self.engine)  # refused sign-ins not yet sent: into the outbox, not lost at exit
             self.engine.dispose()
         if self.embedded_dynamo is not None:
             self.embedded_dynamo.release()

@@ -178,3 +178,13 @@ def test_no_password_ever_reaches_an_event():
                                                      "details": {"newPassword": "s3cret-two", "ok": 1}},
                                     stream=system_events.SECURITY)
     assert "s3cret" not in str(item) and item["Payload"] == {"login": "t_x", "details": {"ok": 1}}
+
+
+def test_events_still_held_when_the_app_closes_go_into_the_outbox(settings, engine, dynamodb_out_of_reach):
+    from app.bootstrap import start_platform
+
+    platform = start_platform(settings, migrate=False, start_dynamo=False)  # e.g. the single-machine app
+    item = system_events.report_sign_in_failure("t_before_closing", "bad_credentials")
+    platform.close()
+    assert item not in system_events.pending()
+    assert in_outbox(engine, item["SK"])
