@@ -15,6 +15,9 @@ pytestmark = pytest.mark.ui
 
 
 def test_screenshot_mode_writes_one_png_per_screen(demo_engine, settings, tmp_path):
+    from app.security.demo_logins import create_demo_logins
+
+    create_demo_logins(demo_engine)  # DATABASE_URL makes it a workstation: it signs in, creates nothing
     out = tmp_path / "shots"
     env = dict(os.environ, SCHOOL_OFFICE_DATA_DIR=str(settings.data_dir), HOME=str(settings.data_dir),
                SCHOOL_OFFICE_DYNAMODB_PORT=str(settings.dynamodb_port), QT_QPA_PLATFORM="offscreen",
