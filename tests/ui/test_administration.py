@@ -32,12 +32,22 @@ def page(qtbot, admin_engine, tmp_path):
     return p
 
 
+def nurses_students(demo_engine) -> list[int]:
+    """Students of the schools the demo nurse serves (she may record allergies for those only)."""
+    with demo_engine.connect() as c:
+        return list(c.execute(text(
+            "SELECT DISTINCT a.studentusi FROM edfi.studentschoolassociation a JOIN edfi.staffschoolassociation w "
+            "USING (schoolid) JOIN edfi.staff st ON st.staffusi = w.staffusi WHERE st.loginid = 'demo_nurse' "
+            "ORDER BY 1 LIMIT 2")).scalars())
+
+
 def test_the_audit_trail_shows_who_changed_what(page, demo_engine, run_async):
+    usi = nurses_students(demo_engine)[0]
     user, nurse = sign_in(demo_engine.url, "demo_nurse", DEMO_PASSWORD, workstation="NURSE-PC-2")
     with nurse.begin() as c:
-        uid = c.execute(text("SELECT studentuniqueid FROM edfi.student WHERE studentusi = 11")).scalar()
+        uid = c.execute(text("SELECT studentuniqueid FROM edfi.student WHERE studentusi = :u"), {"u": usi}).scalar()
         c.execute(text("INSERT INTO health.allergies (student_usi, allergen_name, severity) "
-                       "VALUES (11, 'Kiwi', 'Mild')"))
+                       "VALUES (:u, 'Kiwi', 'Mild')"), {"u": usi})
     nurse.dispose()
     page.user.setText("demo_nurse")
     page.student.setText(uid)
@@ -51,10 +61,11 @@ def test_the_audit_trail_shows_who_changed_what(page, demo_engine, run_async):
 
 
 def test_export_writes_every_matching_entry_as_csv(page, run_async, tmp_path, demo_engine):
+    usi = nurses_students(demo_engine)[-1]
     _user, nurse = sign_in(demo_engine.url, "demo_nurse", DEMO_PASSWORD, workstation="NURSE-PC-2")
     with nurse.begin() as c:  # at least one entry to export, whatever ran before
         c.execute(text("INSERT INTO health.allergies (student_usi, allergen_name, severity) "
-                       "VALUES (12, 'Mango', 'Mild')"))
+                       "VALUES (:u, 'Mango', 'Mild')"), {"u": usi})
     nurse.dispose()
     page.user.setText("demo_nurse")
     count = run_async(page.show_audit())

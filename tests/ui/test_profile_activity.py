@@ -36,12 +36,18 @@ def put_timeline(dynamo, uid: str, n: int) -> None:
                         Item={k: _ser.serialize(v) for k, v in item.items() if v is not None})
 
 
-def a_res_student(demo_engine) -> tuple[int, str]:
+def a_student_with_discipline_served_by(demo_engine, login: str) -> tuple[int, str]:
+    """The first student with a discipline action at a school where that demo login works."""
     with demo_engine.connect() as c:
         return tuple(c.execute(text(
             "SELECT s.studentusi, s.studentuniqueid FROM edfi.student s JOIN edfi.disciplineaction a "
-            "USING (studentusi) JOIN edfi.studentschoolassociation x USING (studentusi) WHERE x.schoolid = 255950001 "
-            "ORDER BY 1 LIMIT 1")).one())
+            "USING (studentusi) JOIN edfi.studentschoolassociation x USING (studentusi) "
+            "WHERE x.schoolid IN (SELECT w.schoolid FROM edfi.staffschoolassociation w JOIN edfi.staff st "
+            "USING (staffusi) WHERE st.loginid = :login) ORDER BY 1 LIMIT 1"), {"login": login}).one())
+
+
+def a_res_student(demo_engine) -> tuple[int, str]:
+    return a_student_with_discipline_served_by(demo_engine, "demo_front_office")
 
 
 def test_a_clerk_pages_through_the_timeline_without_discipline_entries(window, qtbot, run_async, run_until,
@@ -66,7 +72,7 @@ def test_a_clerk_pages_through_the_timeline_without_discipline_entries(window, q
 
 def test_a_dean_opens_the_discipline_history_from_the_profile(window, qtbot, run_async, run_until, demo_engine,
                                                              dynamo):
-    usi, uid = a_res_student(demo_engine)
+    usi, uid = a_student_with_discipline_served_by(demo_engine, "demo_dean")
     put_timeline(dynamo, uid, 2)
     assert type_and_sign_in(qtbot, window, "demo_dean", DEMO_PASSWORD, run_async)
     assert run_async(window.open_profile(usi))
@@ -101,11 +107,13 @@ def test_with_a_student_open_the_search_field_stays_at_the_top(window, qtbot, ru
     box, panel = window.search_box, window.profile_panel
     field = box.field
 
+    frame = window.centralWidget()  # below whatever menu bar the window has
+
     def field_top() -> int:
-        return field.mapTo(window, field.rect().topLeft()).y()
+        return field.mapTo(frame, field.rect().topLeft()).y()
 
     def gap_below_field() -> int:  # from the field's bottom to the top of the desk page
-        return window.pages.mapTo(window, window.pages.rect().topLeft()).y() - (field_top() + field.height())
+        return window.pages.mapTo(frame, window.pages.rect().topLeft()).y() - (field_top() + field.height())
 
     field.setText(last)  # typing would also start the debounced search; one search is enough here
     run_async(box.search_now(last))
