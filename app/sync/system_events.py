@@ -63,8 +63,9 @@ def _without_secrets(value):
 
 
 def typed_login(text: str | None) -> str:
-    """A typed sign-in name as an event may show it: only something shaped like a sign-in name."""
-    name = (text or "").strip().lower()
+    """A typed sign-in name as an event may show it: only something shaped like a sign-in name
+    (lower case: capitals suggest a password typed into the name field)."""
+    name = (text or "").strip()
     return name if _LOGIN_NAME.match(name) else "(not a sign-in name)"
 
 

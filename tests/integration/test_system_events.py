@@ -172,8 +172,10 @@ def test_a_migration_is_recorded_once(new_database, dynamo):
 
 def test_no_password_ever_reaches_an_event():
     # people type their password into the name field; keys that look like secrets are dropped
-    failed = system_events.report_sign_in_failure("Tr0ub4dor&3", "bad_credentials")
-    assert failed["Payload"]["login"] == "(not a sign-in name)"
+    for typed in ("Tr0ub4dor&3", "Summer2026", "correct horse battery"):
+        failed = system_events.report_sign_in_failure(typed, "bad_credentials")
+        assert failed["Payload"]["login"] == "(not a sign-in name)"
+    assert system_events.report_sign_in_failure(" jsmith ", "bad_credentials")["Payload"]["login"] == "jsmith"
     item = system_events.make_event("login.created", {"login": "t_x", "password": "s3cret-one",
                                                      "details": {"newPassword": "s3cret-two", "ok": 1}},
                                     stream=system_events.SECURITY)
