@@ -131,16 +131,32 @@ school_day AS (
                    AND e.date = :day AND d.codevalue = 'Instructional day') AS ok),
 marks AS (SELECT * FROM unnest(CAST(:usis AS int[]), CAST(:mcodes AS text[]), CAST(:marrivals AS time[]))
              AS m(u, code, arrival)),
-enrolled AS (
+absent_ids AS (SELECT array_agg(descriptorid) AS ids FROM cats WHERE codevalue = ANY(CAST(:absences AS text[]))),
+base AS (
     SELECT a.studentusi, s.studentuniqueid, s.firstname || ' ' || s.lastsurname AS name,
            sv.cat AS saved_code, sv.arrival AS saved_arrival,
            (sv.cat, sv.arrival) IS DISTINCT FROM (nd.descriptorid, m.arrival) AS changes,
+           m.code = ANY(CAST(:absences AS text[])) AS absent_here,
            (SELECT x.attendanceeventcategorydescriptorid FROM edfi.studentschoolattendanceevent x
              WHERE x.studentusi = a.studentusi AND x.eventdate = :day AND x.schoolid = :sid AND x.schoolyear = :sy
-               AND x.attendanceeventreason IS NOT NULL LIMIT 1) AS office_code,
-           -- only for a student whose mark changes: every class they have at this school that day,
-           -- with its mark so far and its minutes (the daily roll-up's input), and whom to notify
-           CASE WHEN (sv.cat, sv.arrival) IS DISTINCT FROM (nd.descriptorid, m.arrival) THEN
+               AND x.attendanceeventreason IS NOT NULL LIMIT 1) AS office_code
+      FROM marks m
+      JOIN edfi.studentsectionassociation a ON a.studentusi = m.u
+      JOIN edfi.student s ON s.studentusi = a.studentusi
+      LEFT JOIN cats nd ON nd.codevalue = m.code
+      LEFT JOIN LATERAL (SELECT ev.attendanceeventcategorydescriptorid AS cat, ev.arrivaltime AS arrival
+                           FROM edfi.studentsectionattendanceevent ev
+                          WHERE ev.studentusi = a.studentusi AND ev.eventdate = :day
+                            AND ev.{_SECTION.replace(' AND ', ' AND ev.')} LIMIT 1) sv ON true
+     WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day
+       AND (a.enddate IS NULL OR a.enddate >= :day)),
+enrolled AS (
+    -- Only for a student whose mark changes: the marks of their other classes at this school that
+    -- day; when any mark of the day is an absence, every class they have with its minutes (the
+    -- roll-up counts missed minutes only then), and whom to notify when this mark is an absence.
+    SELECT b.studentusi, b.studentuniqueid, b.name, b.saved_code, b.saved_arrival, b.changes, b.office_code,
+           oth.cats AS others,
+           CASE WHEN b.changes AND (b.absent_here OR oth.cats && (SELECT ids FROM absent_ids)) THEN
            (SELECT json_agg(json_build_array(
                        x.localcoursecode = :lcc AND x.sectionidentifier = :sec AND x.sessionname = :sess
                          AND x.schoolyear = :sy,
@@ -158,22 +174,18 @@ enrolled AS (
                      ON ev.studentusi = x.studentusi AND ev.eventdate = :day AND ev.localcoursecode = x.localcoursecode
                     AND ev.schoolid = x.schoolid AND ev.schoolyear = x.schoolyear
                     AND ev.sectionidentifier = x.sectionidentifier AND ev.sessionname = x.sessionname
-             WHERE x.studentusi = a.studentusi AND x.schoolid = :sid AND x.begindate <= :day
+             WHERE x.studentusi = b.studentusi AND x.schoolid = :sid AND x.begindate <= :day
                AND (x.enddate IS NULL OR x.enddate >= :day)) END AS periods,
-           CASE WHEN (sv.cat, sv.arrival) IS DISTINCT FROM (nd.descriptorid, m.arrival) THEN
+           CASE WHEN b.changes AND b.absent_here THEN
            (SELECT c.contactuniqueid FROM edfi.studentcontactassociation ca
-              JOIN edfi.contact c ON c.contactusi = ca.contactusi WHERE ca.studentusi = a.studentusi
+              JOIN edfi.contact c ON c.contactusi = ca.contactusi WHERE ca.studentusi = b.studentusi
              ORDER BY ca.primarycontactstatus DESC NULLS LAST, ca.contactpriority NULLS LAST LIMIT 1) END AS contact
-      FROM marks m
-      JOIN edfi.studentsectionassociation a ON a.studentusi = m.u
-      JOIN edfi.student s ON s.studentusi = a.studentusi
-      LEFT JOIN cats nd ON nd.codevalue = m.code
-      LEFT JOIN LATERAL (SELECT ev.attendanceeventcategorydescriptorid AS cat, ev.arrivaltime AS arrival
-                           FROM edfi.studentsectionattendanceevent ev
-                          WHERE ev.studentusi = a.studentusi AND ev.eventdate = :day
-                            AND ev.{_SECTION.replace(' AND ', ' AND ev.')} LIMIT 1) sv ON true
-     WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day
-       AND (a.enddate IS NULL OR a.enddate >= :day))
+      FROM base b
+      LEFT JOIN LATERAL (SELECT array_agg(o.attendanceeventcategorydescriptorid) AS cats
+                           FROM edfi.studentsectionattendanceevent o
+                          WHERE b.changes AND o.studentusi = b.studentusi AND o.eventdate = :day AND o.schoolid = :sid
+                            AND NOT (o.localcoursecode = :lcc AND o.sectionidentifier = :sec
+                                     AND o.sessionname = :sess AND o.schoolyear = :sy)) oth ON true)
 SELECT (SELECT m FROM codes) AS codes, (SELECT title FROM sec) AS title, (SELECT ok FROM school_day) AS school_day,
        (SELECT begindate FROM term) AS term_begins, (SELECT enddate FROM term) AS term_ends, enrolled.*
   FROM (SELECT 1) AS one LEFT JOIN enrolled ON true"""
@@ -241,7 +253,7 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
                         "earlier school day.")
     usis = list(marks)
     conn.execute(_LOCK_SQL, {"usis": usis, "dayno": day.toordinal()})
-    rows = conn.execute(_SAVE_CHECK_SQL, {**key.params(), "day": day, "usis": usis,
+    rows = conn.execute(_SAVE_CHECK_SQL, {**key.params(), "day": day, "usis": usis, "absences": list(ABSENCES),
                                             "mcodes": [marks[u].code for u in usis],
                                             "marrivals": [marks[u].arrival for u in usis]}).mappings().all()
     head = rows[0]
@@ -278,10 +290,13 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
         if row["office_code"] is not None:  # the office's status for the day stands
             daily[u] = by_id.get(row["office_code"])
             continue
-        # this section's mark is the new one; another class not taken yet counts as present
-        periods = row["periods"] or []
-        day_marks = [PeriodMark(mark.code if p[0] else (by_id.get(p[1]) or PRESENT), int(p[3])) for p in periods]
-        daily[u] = daily_status(day_marks or [PeriodMark(mark.code, 50)], rule)
+        if row["periods"] is None:  # no absence in the day: minutes do not matter, the other marks do
+            day_marks = [PeriodMark(mark.code, 50)] + [PeriodMark(by_id.get(c) or PRESENT, 50)
+                                                       for c in row["others"] or []]
+        else:  # this section's mark is the new one; another class not taken yet counts as present
+            day_marks = [PeriodMark(mark.code if p[0] else (by_id.get(p[1]) or PRESENT), int(p[3]))
+                         for p in row["periods"]] or [PeriodMark(mark.code, 50)]
+        daily[u] = daily_status(day_marks, rule)
         rolled.append(u)
     if not changed:
         return SaveResult(len(marks), 0, {})
