@@ -57,7 +57,8 @@ def test_the_demo_district_fills_its_students_timelines(demo_engine, dynamo):
             "SELECT count(*) FROM edfi.studentschoolattendanceevent a JOIN edfi.student s USING (studentusi) "
             "JOIN edfi.descriptor d ON d.descriptorid = a.attendanceeventcategorydescriptorid "
             "WHERE s.studentuniqueid = :u AND a.eventdate >= :since "
-            "AND d.codevalue IN ('Excused Absence', 'Unexcused Absence', 'Tardy')"), {"u": uid, "since": since}).scalar()
+            "AND d.codevalue IN ('Excused Absence', 'Unexcused Absence', 'Tardy')"),
+            {"u": uid, "since": since}).scalar()
         offender, incident = c.execute(text(
             "SELECT s.studentuniqueid, b.incidentidentifier FROM edfi.studentdisciplineincidentbehaviorassociation b "
             "JOIN edfi.student s USING (studentusi) ORDER BY 2 LIMIT 1")).one()
