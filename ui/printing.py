@@ -257,6 +257,8 @@ class Printing(QObject):
         name = choose_printer_name(self.settings.printer_for(p.kind), self.installed_printers())
         if name:
             printer.setPrinterName(name)
+        if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:  # no printer installed: a file, well named
+            printer.setOutputFileName(str(Path.home() / p.file_name))
         printer.setDocName(p.title)
         return printer
 
@@ -285,11 +287,11 @@ class Printing(QObject):
         return pages
 
     @staticmethod
-    def _sent(p: Printout, printer: QPrinter, pages: int) -> str:
+    def _sent(p: Printout, printer: QPrinter, pages: int | None) -> str:
+        how_many = f" ({plural(pages, 'page')})" if pages is not None else " from the preview"
         if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
-            return f"Printed {p.title} to the file {printer.outputFileName()} ({plural(pages, 'page')})."
-        where = printer.printerName() or "the printer"
-        return f"Sent {p.title} to {where} ({plural(pages, 'page')})."
+            return f"Printed {p.title} to the file {printer.outputFileName()}{how_many}."
+        return f"Sent {p.title} to {printer.printerName() or 'the printer'}{how_many}."
 
     async def preview(self, p: Printout) -> QDialog | None:
         data = await self._build(p)
@@ -307,7 +309,9 @@ class Printing(QObject):
             self.preview_dialog = None
             if result == QDialog.DialogCode.Accepted:  # printed from the preview
                 self.remember(p.kind, printer)
-                self.report(f"Sent {p.title} to {printer.printerName() or 'the printer'} from the preview.")
+                self.report(self._sent(p, printer, None))
+            else:
+                self.report(f"Not printed: the preview of {p.title} was closed.")
 
         dialog = self.open_preview(printer, paint, self.widget, p.title)
         dialog.finished.connect(closed)
