@@ -42,7 +42,8 @@ def sign_in_clerk(conn: Connection) -> BenchLogin:
         {"s": school}).scalar()
     if staff is None:
         staff = conn.execute(text("SELECT min(staffusi) FROM edfi.staff")).scalar_one()
-        year = conn.execute(text("SELECT max(schoolyear) FROM edfi.session WHERE schoolid = :s"), {"s": school}).scalar()
+        year = conn.execute(text("SELECT max(schoolyear) FROM edfi.session WHERE schoolid = :s"),
+                            {"s": school}).scalar()
         link_staff_to_schools(conn, staff, (school,), year)
     create_staff_login(conn, CLERK, DEMO_PASSWORD, staff, DEMO_LOGINS[CLERK][0])
     return BenchLogin(CLERK, staff, (school,))
@@ -54,7 +55,8 @@ def sign_in_teacher(conn: Connection, key) -> BenchLogin:
     p = key.params()
     staff = conn.execute(text(
         "SELECT staffusi FROM edfi.staffsectionassociation WHERE localcoursecode = :lcc AND schoolid = :sid "
-        "AND schoolyear = :sy AND sectionidentifier = :sec AND sessionname = :sess ORDER BY staffusi LIMIT 1"), p).scalar()
+        "AND schoolyear = :sy AND sectionidentifier = :sec AND sessionname = :sess ORDER BY staffusi LIMIT 1"),
+        p).scalar()
     if staff is None:
         other = conn.execute(text(
             "SELECT staffusi, classroompositiondescriptorid FROM edfi.staffsectionassociation WHERE schoolid = :sid "
@@ -66,7 +68,8 @@ def sign_in_teacher(conn: Connection, key) -> BenchLogin:
         conn.execute(text(
             "INSERT INTO edfi.staffsectionassociation (begindate, localcoursecode, schoolid, schoolyear, "
             "sectionidentifier, sessionname, staffusi, classroompositiondescriptorid) "
-            "SELECT ses.begindate, :lcc, ses.schoolid, ses.schoolyear, :sec, ses.sessionname, :u, :pos FROM edfi.session ses "
+            "SELECT ses.begindate, :lcc, ses.schoolid, ses.schoolyear, :sec, ses.sessionname, :u, :pos "
+            "FROM edfi.session ses "
             "WHERE ses.schoolid = :sid AND ses.schoolyear = :sy AND ses.sessionname = :sess"),
             {**p, "u": staff, "pos": other.classroompositiondescriptorid})
     create_staff_login(conn, TEACHER, DEMO_PASSWORD, staff, DEMO_LOGINS[TEACHER][0])

@@ -282,7 +282,8 @@ def bench_attendance(engine: Engine, samples: int = 50, resaves: int = 60, warmu
         finally:
             as_teacher.dispose()
             with bench.begin() as conn:  # leave the days unmarked for the next run
-                conn.execute(text("DELETE FROM edfi.studentsectionattendanceevent WHERE sectionidentifier = 'BENCH-35'"))
+                conn.execute(text("DELETE FROM edfi.studentsectionattendanceevent "
+                                  "WHERE sectionidentifier = 'BENCH-35'"))
                 conn.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE studentusi = ANY(:u) "
                                   "AND eventdate = ANY(:d)"), {"u": usis, "d": used})
                 conn.execute(text("DELETE FROM sync.dynamo_outbox WHERE outbox_id > :m"), {"m": outbox_mark})

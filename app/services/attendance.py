@@ -124,7 +124,8 @@ WITH cats AS MATERIALIZED (
     JOIN edfi.attendanceeventcategorydescriptor a ON a.attendanceeventcategorydescriptorid = d.descriptorid),
 codes AS (SELECT json_object_agg(codevalue, descriptorid) AS m FROM cats),
 sec AS (SELECT coalesce(sectionname, sectionidentifier) AS title FROM edfi.section WHERE {_SECTION}),
-term AS (SELECT begindate, enddate FROM edfi.session WHERE schoolid = :sid AND schoolyear = :sy AND sessionname = :sess),
+term AS (SELECT begindate, enddate FROM edfi.session
+          WHERE schoolid = :sid AND schoolyear = :sy AND sessionname = :sess),
 school_day AS (
     SELECT EXISTS (SELECT 1 FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d
                    ON d.descriptorid = e.calendareventdescriptorid WHERE e.schoolid = :sid AND e.schoolyear = :sy
@@ -403,7 +404,8 @@ def student_attendance_calendar(conn: Connection, student_usi: int, session: str
     if session is not None:
         term = next((t for t in terms if t.sessionname == session), None)
         if term is None:
-            raise UserError(f"{session} is not a term of {school}; pick one of {', '.join(t.sessionname for t in terms)}.")
+            names = ", ".join(t.sessionname for t in terms)
+            raise UserError(f"{session} is not a term of {school}; pick one of {names}.")
     else:
         term = next((t for t in terms if t.begindate <= today <= t.enddate), None) or \
             next((t for t in reversed(terms) if t.begindate <= today), terms[0])
@@ -426,6 +428,7 @@ def student_attendance_calendar(conn: Connection, student_usi: int, session: str
                               tuple(t.sessionname for t in terms), days)
 
 
-__all__ = ["SectionKey", "Mark", "OfficeMark", "Roster", "RosterLine", "office_period_mark", "SaveResult", "load_roster", "save_roster", "present_marks",
+__all__ = ["SectionKey", "Mark", "OfficeMark", "Roster", "RosterLine", "office_period_mark", "SaveResult",
+           "load_roster", "save_roster", "present_marks",
            "attendance_codes", "AttendanceCalendar", "CalendarDay",
            "student_attendance_calendar"]

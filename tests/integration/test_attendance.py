@@ -199,31 +199,36 @@ def test_the_roster_shows_the_offices_suspension_and_the_save_keeps_it(conn):
     assert again.mark == Mark("In Attendance") and again.office.code == "Excused Absence"
 
 
-def test_a_students_term_calendar_as_the_clerk(login_engine):
+def test_a_students_term_calendar_as_the_clerk(login_engine, demo_engine):
     from app.services.attendance import student_attendance_calendar
 
+    with demo_engine.connect() as c:  # a student of another school only, found as the owner
+        other = c.execute(text(
+            "SELECT a.studentusi FROM edfi.studentschoolassociation a JOIN edfi.educationorganization eo "
+            "ON eo.educationorganizationid = a.schoolid WHERE eo.shortnameofinstitution = 'RHS' "
+            "AND a.studentusi NOT IN (SELECT studentusi FROM edfi.studentschoolassociation x "
+            "JOIN edfi.educationorganization o ON o.educationorganizationid = x.schoolid "
+            "WHERE o.shortnameofinstitution = 'RES') ORDER BY 1 LIMIT 1")).scalar()
+    assert other is not None
     with login_engine("demo_front_office").connect() as c:
-        usi = c.execute(text("SELECT a.studentusi FROM edfi.studentschoolassociation a JOIN edfi.educationorganization eo "
-                             "ON eo.educationorganizationid = a.schoolid WHERE eo.shortnameofinstitution = 'RES' "
-                             "ORDER BY 1 LIMIT 1")).scalar()
+        usi = c.execute(text("SELECT a.studentusi FROM edfi.studentschoolassociation a "
+                             "JOIN edfi.educationorganization eo ON eo.educationorganizationid = a.schoolid "
+                             "WHERE eo.shortnameofinstitution = 'RES' ORDER BY 1 LIMIT 1")).scalar()
         cal = student_attendance_calendar(c, usi, today=DEMO_AS_OF)
         recorded = dict(c.execute(text(
             "SELECT e.eventdate, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
             "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u"), {"u": usi}).all())
-        other = c.execute(text("SELECT a.studentusi FROM edfi.studentschoolassociation a JOIN edfi.educationorganization "
-                               "eo ON eo.educationorganizationid = a.schoolid WHERE eo.shortnameofinstitution = 'RHS' "
-                               "AND a.studentusi NOT IN (SELECT studentusi FROM edfi.studentschoolassociation x "
-                               "JOIN edfi.educationorganization o ON o.educationorganizationid = x.schoolid "
-                               "WHERE o.shortnameofinstitution = 'RES') ORDER BY 1 LIMIT 1")).scalar()
         spring = student_attendance_calendar(c, usi, cal.sessions[-1], today=DEMO_AS_OF)
         with pytest.raises(UserError, match="no school enrollment you can see"):
-            student_attendance_calendar(c, other or -1, today=DEMO_AS_OF)
-    assert cal.session_name.endswith("Fall Semester") and (cal.begins, cal.ends) == (date(2026, 8, 17), date(2026, 12, 18))
+            student_attendance_calendar(c, other, today=DEMO_AS_OF)
+    assert cal.session_name.endswith("Fall Semester")
+    assert (cal.begins, cal.ends) == (date(2026, 8, 17), date(2026, 12, 18))
     by_day = {d.day: d for d in cal.days}
     assert all(d.day.weekday() < 5 for d in cal.days) and len(cal.days) == 90
     assert not by_day[date(2026, 11, 26)].school_day  # Thanksgiving
     # every school day so far shows what was recorded, and nothing after it
-    assert {d.day: d.status for d in cal.days if d.status} == {k: v for k, v in recorded.items() if cal.begins <= k <= cal.ends}
+    in_term = {k: v for k, v in recorded.items() if cal.begins <= k <= cal.ends}
+    assert {d.day: d.status for d in cal.days if d.status} == in_term
     assert all(d.status is None for d in cal.days if d.day >= DEMO_AS_OF)
     assert sum(cal.counts().values()) == len([k for k in recorded if cal.begins <= k <= cal.ends])
     assert spring.session_name.endswith("Spring Semester") and all(d.status is None for d in spring.days)

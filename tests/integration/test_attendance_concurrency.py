@@ -105,7 +105,8 @@ def test_two_teachers_saving_one_roster_at_once_both_succeed(teacher_day, demo_e
             "AND new_values->>'sectionidentifier' = :s"), {"d": day.isoformat(), "s": key.section_identifier}).all()
         daily = dict(c.execute(text(
             "SELECT e.studentusi, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
-            "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.eventdate = :d AND e.studentusi = ANY(:u)"),
+            "ON d.descriptorid = e.attendanceeventcategorydescriptorid "
+            "WHERE e.eventdate = :d AND e.studentusi = ANY(:u)"),
             {"d": day, "u": [first, second]}).all())
     # the audit trail: each student inserted once, then the second teacher's two changes
     assert sorted(op for op, _ in ops) == ["INSERT"] * len(roster.lines) + ["UPDATE"] * 2

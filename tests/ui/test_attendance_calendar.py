@@ -100,9 +100,10 @@ def test_the_clerk_opens_a_students_term_calendar_and_walks_it_by_keyboard(qtbot
     assert m.data(idx, Qt.ItemDataRole.AccessibleTextRole) == "Thursday, November 26: No school"
     # the legend counts each status over the term's days
     fall = {d: s for d, s in recorded.items() if date(2026, 8, 17) <= d <= date(2026, 12, 18)}
-    assert f"P Present: {sum(s == 'In Attendance' for s in fall.values())}" in dialog.legend.accessibleDescription()
-    assert f"A Unexcused absence: {sum(s == 'Unexcused Absence' for s in fall.values())}" in dialog.legend.accessibleDescription()
-    assert "S Suspension (recorded by the office): 0" in dialog.legend.accessibleDescription()
+    legend = dialog.legend.accessibleDescription()
+    assert f"P Present: {sum(s == 'In Attendance' for s in fall.values())}" in legend
+    assert f"A Unexcused absence: {sum(s == 'Unexcused Absence' for s in fall.values())}" in legend
+    assert "S Suspension (recorded by the office): 0" in legend
     assert all(w.accessibleName() for w in (dialog.view, dialog.term, dialog.legend, dialog.close_button))
     if os.environ.get("SCHOOL_OFFICE_SCREENSHOTS"):
         dialog.grab().save(str(tmp_path / "attendance-calendar.png"))
