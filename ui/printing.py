@@ -212,15 +212,16 @@ class Printing(QObject):
     def attach(self, button: QPushButton, printout: Callable[[], Printout | None], what: str) -> QMenu:
         """Give the button its menu of choices (Space or a click opens it; arrows and Enter choose).
         `printout` returns None when there is nothing to print (it has said why)."""
+        label = button.text().replace("&", "").rstrip("…").strip()  # a screen reader says what is shown
         menu = QMenu(button)
-        menu.setAccessibleName(f"Print {what}")
+        menu.setAccessibleName(label)
         for how, text in self.CHOICES:
             action = QAction(text, menu)
             action.setObjectName(how)
             action.triggered.connect(lambda _checked=False, how=how: self._chosen(how, printout))
             menu.addAction(action)
         button.setMenu(menu)
-        button.setAccessibleName(f"Print {what}")
+        button.setAccessibleName(label)
         button.setAccessibleDescription("Opens a menu: print, preview, or save as PDF")
         button.setToolTip(f"Print {what} on a printer, preview it first, or save it as a PDF file.")
         return menu
