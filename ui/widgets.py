@@ -134,3 +134,18 @@ def side_by_side(*widgets, stretch_first: bool = False) -> QHBoxLayout:
     for i, w in enumerate(widgets):
         row.addWidget(w, 1 if stretch_first and i == 0 else 0)
     return row
+
+
+async def dialog_result(dialog) -> int:
+    """Show a modal dialog from a coroutine without nesting the event loop (exec() inside a task
+    stalls every other task until it returns): open() it and wait for its finished signal."""
+    import asyncio
+
+    answer = asyncio.get_event_loop().create_future()
+
+    def finished(result: int) -> None:
+        if not answer.done():
+            answer.set_result(result)
+    dialog.finished.connect(finished)
+    dialog.open()
+    return await answer

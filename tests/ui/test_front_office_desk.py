@@ -129,12 +129,14 @@ def test_the_duplicate_check_shows_candidates_and_saves_nothing_when_cancelled(q
 def test_bad_input_is_named_and_nothing_is_saved(qtbot, page, demo_engine, run_async):
     type_student(qtbot, page, birth="2021-31-02")
     assert run_async(page.register()) is None
-    assert page.register_message.text() == 'Birth date "2021-31-02" is not a date; type it as MM/DD/YYYY.'
+    assert page.form.errors["birth_date"].text() == 'Birth date "2021-31-02" is not a date; type it as MM/DD/YYYY.'
+    assert page.register_message.text().startswith("Not registered: 1 field to correct")
     type_student(qtbot, page)
     page.form.entry.setText("01/05/2020")
     assert run_async(page.register()) is None
-    assert page.register_message.text().startswith("Entry date 01/05/2020 is before the student's birth date")
-    assert page.register_message.text().endswith("Nothing was saved.")
+    assert page.form.errors["entry_date"].text().startswith("Entry date 01/05/2020 is before the student's birth "
+                                                             "date")
+    assert page.register_message.text().endswith("nothing was saved.")
     with demo_engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM edfi.student WHERE studentuniqueid = :u"),
                          {"u": NEW_IDS[0]}).scalar() == 0

@@ -126,6 +126,11 @@ class DuplicateDialog(QDialog):
             for row, value in enumerate(values):
                 grid.setItem(row, col, QTableWidgetItem(value))
         grid.resizeColumnsToContents()
+        # Wide and tall enough to compare every row side by side without scrolling (up to 1100 px).
+        width = grid.verticalHeader().sizeHint().width() + sum(grid.columnWidth(i) for i in range(grid.columnCount()))
+        height = grid.horizontalHeader().sizeHint().height() + sum(grid.rowHeight(i) for i in range(len(ROWS)))
+        grid.setMinimumHeight(height + 2 * grid.frameWidth())
+        self.resize(min(max(width + 2 * grid.frameWidth() + 40, 560), 1100), height + 150)
         same_id = any(c.reason == "same student id" for c in candidates)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("These students already on file look like the one being registered. Compare them "
@@ -162,8 +167,12 @@ class DuplicateDialog(QDialog):
         self.accept()
 
 
-def confirm_duplicates(parent: QWidget, new: NewStudent, school: str,
-                       candidates: list[DuplicateCandidate]) -> tuple[str, int | None] | None:
+async def confirm_duplicates(parent: QWidget, new: NewStudent, school: str,
+                             candidates: list[DuplicateCandidate]) -> tuple[str, int | None] | None:
+    """Asked from the registering coroutine: opened without nesting the event loop."""
+    from ui.widgets import dialog_result
+
     d = DuplicateDialog(new, school, candidates, parent)
-    d.exec()
+    await dialog_result(d)
+    d.deleteLater()
     return d.choice

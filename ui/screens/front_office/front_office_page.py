@@ -6,6 +6,8 @@ registered becomes that student."""
 
 from __future__ import annotations
 
+import inspect
+import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -34,6 +37,7 @@ from ui.screens.tabbed_desk import TabbedDesk
 from ui.screens.front_office.dialogs import ask_contact, confirm_duplicates
 from ui.screens.front_office.registration_form import RegistrationForm
 from ui.table_model import DtoTableModel
+from ui.text import plural
 from ui.widgets import combo, fill, form, line, scrolled, selected_row, status, table
 
 ACTIONS = ("Enroll", "Transfer", "Withdraw")
@@ -69,6 +73,8 @@ class FrontOfficePage(TabbedDesk):
                  choose_pdf_path: Callable[[str], str | None] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Front office", parent)
         self.student: tuple[int, str, str] | None = None  # usi, name, unique id
+        self.register_request = str(uuid.uuid4())  # this registration: a repeated submit returns its student
+        self._suggested_id = ""
         self.choices: E.EnrollmentChoices | None = None
         self.ask_contact = ask_contact_fn or (lambda relations: ask_contact(self, relations))
         self.confirm_duplicates = confirm_duplicates_fn or (
@@ -92,6 +98,7 @@ class FrontOfficePage(TabbedDesk):
             self.register_message.setText(err.message)
             return False
         self._loaded = True
+        self._suggested_id = suggested
         self.form.set_choices(self.choices, suggested, self.ctx.today())
         fill(self.school, [s.name for s in self.choices.schools], data=[s.school_id for s in self.choices.schools])
         self._school_changed()
@@ -111,12 +118,33 @@ class FrontOfficePage(TabbedDesk):
         row.addWidget(self.save_button)
         row.addWidget(self.register_message, 1)
         v.addLayout(row)
-        scroll = scrolled(inner, "Registration form")
+        self.register_scroll = scroll = scrolled(inner, "Registration form")
         self.form.add_contact.clicked.connect(self._add_contact)
         self.form.link_family.clicked.connect(self.link_family)
+        self.form.sibling.returnPressed.connect(self.link_family)
         self.save_button.clicked.connect(self.register)
+        self.save_button.setToolTip("Enter in any field of the form does the same (so does Ctrl+S).")
+        self.register_message.setText("Enter in any field checks for duplicates and registers.")
+        for w in self.form.findChildren(QLineEdit):  # Enter submits, as in any form
+            if w is not self.form.sibling:
+                w.returnPressed.connect(self.register)
         QShortcut(QKeySequence.StandardKey.Save, inner, activated=self.register)
         return scroll
+
+    # -- unsaved work: a registration being typed (ui/unsaved.py asks before it is lost) ---------
+    def unsaved_work(self) -> str | None:
+        if not self.form.has_typing():
+            return None
+        name = self.form.typed_name()
+        return "An unfinished registration" + (f" for {name}" if name else "")
+
+    async def save_unsaved(self) -> bool:
+        return await self._register() is not None
+
+    def discard_unsaved(self) -> None:
+        self.form.reset(self._suggested_id, self.ctx.today())
+        self.register_request = str(uuid.uuid4())
+        self.register_message.setText("The unfinished registration was discarded.")
 
     def _add_contact(self) -> None:
         c = self.ask_contact(self.choices.relations if self.choices else ())
@@ -143,25 +171,44 @@ class FrontOfficePage(TabbedDesk):
             self.register_message.setText(err.message)
             return 0
         added = self.form.add_family(family)
-        self.register_message.setText(f"Linked {added} contacts of the family of student {uid}." if family else
+        self.register_message.setText(f"Linked {plural(added, 'contact')} of the family of student {uid}." if family else
                                       f"Student {uid} has no contacts on file to link.")
         return added
 
     @asyncSlot()
     async def register(self) -> int | None:
+        return await self._register()
+
+    async def _register(self) -> int | None:
+        """Check everything (every problem shown at once, next to its field), then the duplicates,
+        then save with this form's request id."""
+        today = self.ctx.today()
+        typed = self.form.problems_typed(today)
+        new, _unread = self.form.draft_with_problems()
+
+        def check(c):
+            seen = {p.field for p in typed}
+            problems = typed + [p for p in E.registration_problems(c, new, today) if p.field not in seen]
+            if problems:
+                return problems, []
+            return [], E.find_duplicates(c, new.first_name, new.last_name, new.birth_date, new.student_unique_id)
         try:
-            new = self.form.draft()
-        except UserError as err:
-            self.register_message.setText(err.message)
-            return None
-        try:
-            candidates = await run_op(self.ctx.run_in(lambda c: E.find_duplicates(
-                c, new.first_name, new.last_name, new.birth_date, new.student_unique_id)), disable=(self.save_button,))
+            problems, candidates = await run_op(self.ctx.run_in(check), disable=(self.save_button,))
         except OpFailed as err:
             self.register_message.setText(err.message)
             return None
+        first = self.form.show_problems(problems)
+        if first is not None:
+            self.register_scroll.ensureWidgetVisible(first, 50, 80)
+            first.setFocus()
+            n = len({p.field for p in problems})
+            self.register_message.setText(f"Not registered: {plural(n, 'field')} to correct, marked in red "
+                                          "under each; nothing was saved.")
+            return None
         if candidates:
             choice = self.confirm_duplicates(new, self.form.school_name(), candidates)
+            if inspect.isawaitable(choice):  # the real dialog is awaited; a test answers at once
+                choice = await choice
             if choice is None:
                 self.register_message.setText("Not registered: nothing was saved.")
                 return None
@@ -169,9 +216,10 @@ class FrontOfficePage(TabbedDesk):
                 self.open_student_requested.emit(choice[1])
                 self.register_message.setText("Not registered: the student on file is open instead.")
                 return None
-        actor, now, today = self.ctx.actor(), None, self.ctx.today()
+        actor, now, rid = self.ctx.actor(), None, self.register_request
         try:
-            usi = await run_op(self.ctx.run_in(lambda c: E.register_student(c, new, actor=actor, now=now, today=today)),
+            usi = await run_op(self.ctx.run_in(lambda c: E.register_student(c, new, actor=actor, now=now, today=today,
+                                                                            request_id=rid)),
                                disable=(self.save_button,))
         except OpFailed as err:
             self.register_message.setText(err.message + " Nothing was saved.")
@@ -180,6 +228,9 @@ class FrontOfficePage(TabbedDesk):
         self.register_message.setText(f"{name} is registered at {self.form.school_name()} ({new.grade_level}), "
                                       f"student id {new.student_unique_id.strip()}.")
         self.set_student(usi, name, new.student_unique_id.strip())
+        # The form is for the next student at once (a new request id); the next free id follows.
+        self.form.reset("", self.ctx.today())
+        self.register_request = str(uuid.uuid4())
         self.student_registered.emit(usi)
         spawn(self._next_id())
         return usi
@@ -189,7 +240,9 @@ class FrontOfficePage(TabbedDesk):
             suggested = await run_op(self.ctx.run_in(E.suggest_student_id))
         except OpFailed:
             return
-        self.form.reset(suggested, self.ctx.today())
+        self._suggested_id = suggested
+        if not self.form.has_typing():
+            self.form.student_id.setText(suggested)
 
     # -- the student being worked on -------------------------------------------------------------
     def set_student(self, usi: int, name: str, uid: str) -> None:
@@ -290,7 +343,7 @@ class FrontOfficePage(TabbedDesk):
                 E.transfer_student(c, usi, school, grade, day, exit_type, entry_type, actor=actor, today=today)
                 return f"Transferred to {school_name} from {day:%m/%d/%Y}."
             ended = E.withdraw_student(c, usi, day, exit_type, actor=actor)
-            return f"Withdrawn on {day:%m/%d/%Y}; {ended} class enrollments ended the same day."
+            return f"Withdrawn on {day:%m/%d/%Y}; {plural(ended, 'class enrollment')} ended the same day."
         try:
             done = await run_op(self.ctx.run_in(work), disable=(self.apply_button,))
         except OpFailed as err:
@@ -341,11 +394,18 @@ class FrontOfficePage(TabbedDesk):
         except UserError:
             return self.ctx.today()
 
-    def _confirm_warnings(self, warnings: list[str]) -> bool:
+    async def _confirm_warnings(self, warnings: list[str]) -> bool:
+        from ui.widgets import dialog_result
+
         box = QMessageBox(QMessageBox.Icon.Warning, "Add this section?", "\n\n".join(warnings),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setInformativeText("Add it anyway?")
-        return box.exec() == QMessageBox.StandardButton.Yes
+        box.setDefaultButton(QMessageBox.StandardButton.No)  # a stray Enter adds nothing
+        box.setEscapeButton(QMessageBox.StandardButton.No)
+        await dialog_result(box)  # asked from a coroutine: no nested event loop
+        yes = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        box.deleteLater()
+        return yes
 
     @asyncSlot()
     async def add_selected(self) -> bool:
@@ -359,7 +419,10 @@ class FrontOfficePage(TabbedDesk):
         day, actor = self._schedule_day(), self.ctx.actor()
         try:
             warnings = await run_op(self.ctx.run_in(lambda c: S.schedule_warnings(c, usi, offer.key, day)))
-            if warnings and not self.confirm_warnings(warnings):
+            go = self.confirm_warnings(warnings) if warnings else True
+            if inspect.isawaitable(go):  # the real question is awaited; a test answers at once
+                go = await go
+            if not go:
                 self.schedule_message.setText("Not added.")
                 return False
             await run_op(self.ctx.run_in(lambda c: S.add_section(c, usi, offer.key, day, confirmed=bool(warnings),
