@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLineEdit, QListView, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.ops import OpFailed, run_op
 from ui.screens.student.student_hits_model import StudentHitsModel
@@ -41,6 +41,12 @@ class StudentSearchBox(QWidget):
         layout.setAlignment(Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.field)
         layout.addWidget(self.results)
+        # A search that finds nobody says so (an empty space looks like a search still running).
+        self.no_match = QLabel("", objectName="deskNote", wordWrap=True)
+        self.no_match.setAccessibleName("Search result")
+        self.no_match.setVisible(False)
+        layout.addWidget(self.no_match)
+        self.no_match.installEventFilter(self)
         self.results.installEventFilter(self)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self._start_search)
@@ -50,7 +56,7 @@ class StudentSearchBox(QWidget):
         self.field.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-        if obj is self.results and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+        if obj in (self.results, self.no_match) and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
             self._relayout()
             return False
         if obj is self.field and event.type() == QEvent.Type.KeyPress and self.model.rowCount():
@@ -82,15 +88,19 @@ class StudentSearchBox(QWidget):
     async def search_now(self, query: str) -> None:
         self._generation += 1
         mine = self._generation
+        failed = None
         try:
             hits = await run_op(self._search, query) if query.strip() else []
         except OpFailed as err:
             self.field.setToolTip(err.message)
-            hits = []
+            hits, failed = [], err.message
         if mine != self._generation:  # a newer keystroke already asked again
             return
         self.model.set_hits(hits)
         self.results.setVisible(bool(hits))
+        self.no_match.setText(failed or (f"No students match '{query.strip()}'." if query.strip() and not hits
+                                         else ""))
+        self.no_match.setVisible(bool(self.no_match.text()))
         if hits:
             self.results.setCurrentIndex(self.model.index(0))
         self.searched.emit(query, len(hits))
@@ -102,4 +112,5 @@ class StudentSearchBox(QWidget):
 
     def _choose_row(self, row: int) -> None:
         self.results.setVisible(False)
+        self.no_match.setVisible(False)
         self.student_chosen.emit(self.model.hit(row).student_usi)
