@@ -513,5 +513,6 @@ class DisciplinePage(TabbedDesk):
             self.history_message.setText(err.message + " Nothing was changed.")
             return False
         await self.show_history(usi, name)
-        self.history_message.setText(f"Corrected {action.identifier}: {served} days served.")
+        self.history_message.setText(f"Corrected {action.identifier}: {served.strip()} "
+                                     f"{'day' if served.strip() in ('1', '1.0') else 'days'} served.")
         return True
