@@ -315,3 +315,38 @@ def test_phone_numbers_are_stored_in_one_form_and_hispanic_is_not_a_race(conn):
                         {"u": usi}).scalar() == "(512) 555-0143"
     choices = E.enrollment_choices(conn)
     assert "Hispanic or Latino" not in choices.races and "White" in choices.races
+
+
+def test_two_submits_at_once_with_one_request_id_register_one_student(clerk_engine, demo_engine):
+    """Two sessions send the same registration at the same moment (a double click over a slow
+    network): the database makes the second wait for the first and hand back its student."""
+    import threading
+    import uuid
+
+    from tests.ui.test_front_office_desk import purge
+
+    rid, uid = str(uuid.uuid4()), "990177"
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def submit():
+        try:
+            with clerk_engine.begin() as c:
+                barrier.wait(10)
+                results.append(E.register_student(c, kindergartner(student_unique_id=uid), now=NOW,
+                                                  today=DEMO_AS_OF, request_id=rid))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+    try:
+        threads = [threading.Thread(target=submit) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == [] and len(results) == 2 and results[0] == results[1]
+        with demo_engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM edfi.student WHERE studentuniqueid = :u"),
+                             {"u": uid}).scalar() == 1
+    finally:
+        with demo_engine.begin() as c:
+            purge(c, uid)
