@@ -84,6 +84,19 @@ def _cost(value: str) -> Decimal | None:
     return cost.quantize(Decimal("0.01"))
 
 
+def _request_lock(conn: Connection, request_id: str | None) -> str | None:
+    """A client-generated id of one submit (a UUID made when the form was opened or cleared): calls
+    with the same id wait for each other, so a repeated submit finds the record the first one made."""
+    if request_id is None:
+        return None
+    try:
+        rid = str(uuid.UUID(str(request_id)))
+    except ValueError:
+        raise UserError("The form's request id is not valid; clear the form and type it again.") from None
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:r, 0))"), {"r": rid})
+    return rid
+
+
 def record_incident(conn: Connection, incident: NewIncident, *, actor: str | None = None,
                     now: datetime | None = None, today: date | None = None, request_id: str | None = None) -> str:
     """Save an incident with its students, behaviors, weapons and staff; returns its identifier.
@@ -92,14 +105,8 @@ def record_incident(conn: Connection, incident: NewIncident, *, actor: str | Non
     recorded instead of recording it again (a double click, a retry after a lost answer)."""
     now = now or datetime.now(timezone.utc)
     today = today or date.today()
-    rid = None
-    if request_id is not None:
-        try:
-            rid = str(uuid.UUID(str(request_id)))
-        except ValueError:
-            raise UserError("The form's request id is not valid; clear the form and type the incident again.") from None
-        # calls with the same id wait for each other, so the second one finds what the first made
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:r, 0))"), {"r": rid})
+    rid = _request_lock(conn, request_id)
+    if rid is not None:
         done = conn.execute(text("SELECT incidentidentifier FROM edfi.disciplineincident WHERE id = CAST(:r AS uuid)"),
                             {"r": rid}).scalar()
         if done is not None:
@@ -221,8 +228,19 @@ class ActionResult:
 
 
 def record_action(conn: Connection, action: NewAction, *, actor: str | None = None,
-                  now: datetime | None = None) -> ActionResult:
+                  now: datetime | None = None, request_id: str | None = None) -> ActionResult:
+    """request_id: as for record_incident: a second call with it returns the action already recorded."""
     now = now or datetime.now(timezone.utc)
+    rid = _request_lock(conn, request_id)
+    if rid is not None:
+        done = conn.execute(text("SELECT disciplineactionidentifier, studentusi FROM edfi.disciplineaction "
+                                 "WHERE id = CAST(:r AS uuid)"), {"r": rid}).first()
+        if done is not None:
+            days = conn.execute(text(
+                "SELECT eventdate FROM edfi.studentschoolattendanceevent WHERE studentusi = :u "
+                "AND attendanceeventreason LIKE :why ORDER BY eventdate"),
+                {"u": done[1], "why": f"%({done[0]})"}).scalars().all()
+            return ActionResult(done[0], tuple(days))
     if not action.behavior:
         raise UserError("Behavior is empty: an action answers a behavior of the student in this incident; pick one.")
     if action.action_date is None:
@@ -255,9 +273,10 @@ def record_action(conn: Connection, action: NewAction, *, actor: str | None = No
     conn.execute(text(
         "INSERT INTO edfi.disciplineaction (disciplineactionidentifier, disciplinedate, studentusi, "
         "disciplineactionlength, actualdisciplineactionlength, disciplineactionlengthdifferencereasondescriptorid, "
-        "iepplacementmeetingindicator, relatedtozerotolerancepolicy, responsibilityschoolid, assignmentschoolid) "
-        "VALUES (:a, :d, :u, :len, :served, :reason, :iep, :zt, :s, :s)"),
-        {**key, "len": assigned, "served": served, "reason": reason_id, "iep": action.iep_placement_meeting,
+        "iepplacementmeetingindicator, relatedtozerotolerancepolicy, responsibilityschoolid, assignmentschoolid, id) "
+        "VALUES (:a, :d, :u, :len, :served, :reason, :iep, :zt, :s, :s, coalesce(CAST(:rid AS uuid), "
+        "gen_random_uuid()))"),
+        {**key, "rid": rid, "len": assigned, "served": served, "reason": reason_id, "iep": action.iep_placement_meeting,
          "zt": action.zero_tolerance, "s": action.school_id})
     conn.execute(text("INSERT INTO edfi.disciplineactiondiscipline (disciplineactionidentifier, disciplinedate, "
                       "studentusi, disciplinedescriptorid) VALUES (:a, :d, :u, :t)"), {**key, "t": discipline_id})

@@ -184,3 +184,20 @@ def test_a_repeated_submit_returns_the_incident_already_recorded(conn):
     assert other != first and conn.execute(text(count)).scalar() == before + 2  # a new form is a new incident
     with pytest.raises(UserError, match="request id is not valid"):
         D.record_incident(conn, fight(conn), now=NOW, today=DEMO_AS_OF, request_id="not-a-uuid")
+
+
+def test_a_repeated_action_submit_returns_the_action_already_recorded(conn):
+    import uuid
+
+    ident = D.record_incident(conn, fight(conn), now=NOW, today=DEMO_AS_OF)
+    offender = fight(conn).students[0].student_usi
+    action = D.NewAction(offender, ident, RHS, "School Code of Conduct", "Out of School Suspension",
+                         date(2026, 11, 19), "2", "", "", False, False, (), True)
+    rid = str(uuid.uuid4())
+    first = D.record_action(conn, action, request_id=rid)
+    again = D.record_action(conn, action, request_id=rid)
+    assert again == first and len(first.attendance_days) == 2
+    assert conn.execute(text("SELECT count(*) FROM edfi.disciplineaction a JOIN "
+                             "edfi.disciplineactionstudentdisciplineincidentbehaviorassociation b USING "
+                             "(disciplineactionidentifier, disciplinedate, studentusi) WHERE b.incidentidentifier = :i"),
+                        {"i": ident}).scalar() == 1

@@ -60,6 +60,17 @@ def test_record_incident_twice_records_one_incident_and_new_incident_clears(qtbo
         page.resize(1280, 720)
         page.grab().save("/tmp/e-discipline-recorded.png")
 
+        # Record action clicked twice on an unchanged form: one action
+        page.length.setFocus()
+        qtbot.keyClicks(page.length, "1")
+        press(page.save_action)
+        run_until(lambda: page.action_message.text().startswith("Recorded"))
+        press(page.save_action)
+        run_until(lambda: page.action_message.text().startswith("Already recorded as ACT-"))
+        with demo_engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM edfi.disciplineactionstudentdisciplineincidentbehaviorassociation "
+                                  "WHERE incidentidentifier = :i"), {"i": ident}).scalar() == 1
+
         old_request = page.request_id
         press(page.new_incident)
         assert page.request_id != old_request and page.save_incident.isEnabled()

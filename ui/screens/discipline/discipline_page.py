@@ -81,6 +81,8 @@ class DisciplinePage(TabbedDesk):
         self._history_usi: int | None = None  # whose history is shown or on its way
         self._profile_usi: int | None = None  # the student open in the profile panel (None: no panel)
         self.request_id = str(uuid.uuid4())  # this form's incident: a repeated submit returns it, never a second
+        self.action_request = str(uuid.uuid4())  # the same for the action being typed (new once it is changed)
+        self._last_action: str | None = None
         self.finish((self._incident_tab(), "Incident"), (self._recent_tab(), "Recent incidents"),
                     (self._history_tab(), "Student history"))
         self.tabs.currentChanged.connect(lambda i: self.load_recent() if i == 1 else None)
@@ -234,6 +236,7 @@ class DisciplinePage(TabbedDesk):
         self.actions_box.setTitle("Actions (record the incident first)")
         fill(self.action_student, [])
         self.action_message.setText("")
+        self._new_action_request()
         self.incident_message.setText("New incident: fill in what happened and the students involved.")
         self.description.setFocus()
 
@@ -319,6 +322,7 @@ class DisciplinePage(TabbedDesk):
         self.actions_box.setEnabled(bool(offenders))
         self.actions_box.setTitle(f"Actions for incident {ident}")
         self.action_date.setText(show_date(draft.incident_date))
+        self._new_action_request()
         (self.action_student if offenders else self.new_incident).setFocus()
         self.incident_message.setText(f"Recorded incident {ident} with {plural(len(draft.students), 'student')}."
                                       + (" Add the actions below." if offenders else "")
@@ -354,8 +358,19 @@ class DisciplinePage(TabbedDesk):
                                 ("Days assigned, served, why different", row), ("", self.iep), ("", self.zero),
                                 ("", self.make_attendance), (None, self.save_action), (None, self.action_message)])
         self.action_student.currentIndexChanged.connect(self._action_student_changed)
+        for w in (self.action_student, self.action_behavior, self.action, self.reason):
+            w.currentIndexChanged.connect(self._new_action_request)
+        for w in (self.action_date, self.length, self.served):
+            w.textEdited.connect(self._new_action_request)
+        for w in (self.iep, self.zero, self.make_attendance):
+            w.toggled.connect(self._new_action_request)
         self.save_action.clicked.connect(self.record_action)
         return self.actions_box
+
+    def _new_action_request(self, *_a) -> None:
+        """The action form changed: the next Record action is a new action (an unchanged form
+        submitted twice is the same action, recorded once)."""
+        self.action_request = str(uuid.uuid4())
 
     def _action_student_changed(self, *_a) -> None:
         involved = self.action_student.currentData()
@@ -379,13 +394,18 @@ class DisciplinePage(TabbedDesk):
                              self.served.text(), self.reason.currentText(), self.iep.isChecked(),
                              self.zero.isChecked(), tuple(self.staff_usis),
                              suspension and self.make_attendance.isChecked())
-        actor = self.ctx.actor()
+        actor, rid = self.ctx.actor(), self.action_request
         try:
-            result = await run_op(self.ctx.run_in(lambda c: D.record_action(c, action, actor=actor)),
+            result = await run_op(self.ctx.run_in(lambda c: D.record_action(c, action, actor=actor, request_id=rid)),
                                   disable=(self.save_action,))
         except OpFailed as err:
             self.action_message.setText(err.message + " Nothing was saved.")
             return None
+        if result.identifier == self._last_action:  # a second click on an unchanged form
+            self.action_message.setText(f"Already recorded as {result.identifier}; change the form to record "
+                                        "another action.")
+            return result.identifier
+        self._last_action = result.identifier
         days = result.attendance_days
         self.action_message.setText(
             f"Recorded {action.discipline.lower()} ({result.identifier})"
