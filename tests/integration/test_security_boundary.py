@@ -21,7 +21,7 @@ BOUNDARY = json.loads((Path(__file__).resolve().parents[1] / "data" / "security_
 # Derived from Ed-Fi rows by triggers and holding ids only; auditing them would double every enrollment
 # entry. student_keys (a student's internal id next to md5 of the student id) must be readable whole:
 # OneRoster's policies ask "is this sourcedId a student's at all?" of every row.
-DERIVED = {"compliance.student_scope", "compliance.student_keys"}
+DERIVED = {"compliance.student_scope", "compliance.teacher_scope", "compliance.student_keys"}
 IDS_ONLY_WITHOUT_RLS = {"compliance.student_keys"}
 
 

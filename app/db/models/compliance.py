@@ -119,7 +119,18 @@ student_scope = table(
     FK(("schoolid",), "edfi.school", ("schoolid",)),
     pk=("studentusi", "schoolid"),
 )
-Index("ix_student_scope_schoolid", student_scope.c.schoolid)
+Index("ix_student_scope_school_student", student_scope.c.schoolid, student_scope.c.studentusi)
+
+teacher_scope = table(
+    "compliance", "teacher_scope",
+    "Students of the sections each staff member teaches; kept by trigger, read by row-level security",
+    C("staffusi", "INTEGER", nn=True),
+    C("studentusi", "INTEGER", nn=True),
+    FK(("staffusi",), "edfi.staff", ("staffusi",)),
+    FK(("studentusi",), "edfi.student", ("studentusi",)),
+    pk=("staffusi", "studentusi"),
+)
+Index("ix_teacher_scope_studentusi", teacher_scope.c.studentusi)
 
 student_keys = table(
     "compliance", "student_keys",

@@ -318,4 +318,9 @@ courseacademicsubject = table(
 
 # A student's schedule (attendance roll-up, row-level security) and a teacher's sections.
 Index("ix_studentsectionassociation_studentusi", studentsectionassociation.c.studentusi)
+# Migration 0007: the section's students and teachers by the section's key (row-level security's teacher_scope)
+Index("ix_studentsectionassociation_section", *(studentsectionassociation.c[k] for k in (
+    "localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname", "studentusi")))
 Index("ix_staffsectionassociation_staffusi", staffsectionassociation.c.staffusi)
+Index("ix_staffsectionassociation_section", *(staffsectionassociation.c[k] for k in (
+    "localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname", "staffusi")))

@@ -7,7 +7,7 @@ that person can do. This revision:
   every row before any index) with per-role policies made of plain SQL over indexed columns:
   school-based roles see a student through `compliance.student_scope` (student x school, kept by
   a trigger on StudentSchoolAssociation, itself filtered to the caller's schools); teachers through
-  the array of their own students, computed once per statement; administrators see all;
+  `compliance.teacher_scope` (teacher x student, kept by triggers on both section links); administrators see all;
 - scopes nurses, cashiers, librarians, transportation, deans and registrars to the schools they
   serve (their StaffSchoolAssociations, their assignments, or every school of a district they are
   assigned to), OneRoster people tables and Ed-Fi contacts like the Ed-Fi student tables;
@@ -49,8 +49,10 @@ STUDENT_SCHEMAS = ("edfi", "health", "transportation", "specialed", "cafeteria",
 SCOPE_SQL = r"""
 -- Who is signed in, as the staff record the login belongs to.
 CREATE OR REPLACE FUNCTION compliance.my_staff_usi() RETURNS integer
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT st.staffusi FROM edfi.staff st WHERE st.loginid = session_user::text ORDER BY st.staffusi LIMIT 1;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN (SELECT st.staffusi FROM edfi.staff st WHERE st.loginid = session_user::text ORDER BY st.staffusi LIMIT 1);
+END;
 $$;
 
 -- The schools the signed-in staff member serves: their StaffSchoolAssociations, the schools of
@@ -73,20 +75,63 @@ BEGIN
 END;
 $$;
 
--- A teacher's students: everyone enrolled in a section they teach.
-CREATE OR REPLACE FUNCTION compliance.my_student_usis() RETURNS integer[]
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- A teacher's students: everyone enrolled in a section they teach, kept by triggers on both sides
+-- of the link, so that a policy asks one indexed question per row instead of recomputing the list
+-- for every table of every statement.
+CREATE INDEX ix_studentsectionassociation_section ON edfi.studentsectionassociation
+    (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi);
+CREATE INDEX ix_staffsectionassociation_section ON edfi.staffsectionassociation
+    (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, staffusi);
+CREATE TABLE compliance.teacher_scope (
+    staffusi integer NOT NULL REFERENCES edfi.staff (staffusi),
+    studentusi integer NOT NULL REFERENCES edfi.student (studentusi),
+    CONSTRAINT pk_teacher_scope PRIMARY KEY (staffusi, studentusi)
+);
+CREATE INDEX ix_teacher_scope_studentusi ON compliance.teacher_scope (studentusi);
+COMMENT ON TABLE compliance.teacher_scope IS
+    'Students of the sections each staff member teaches; kept by trigger, read by row-level security';
+INSERT INTO compliance.teacher_scope (staffusi, studentusi)
+    SELECT DISTINCT t.staffusi, x.studentusi
+      FROM edfi.studentsectionassociation x JOIN edfi.staffsectionassociation t
+        ON x.localcoursecode = t.localcoursecode AND x.schoolid = t.schoolid AND x.schoolyear = t.schoolyear
+       AND x.sectionidentifier = t.sectionidentifier AND x.sessionname = t.sessionname;
+
+CREATE OR REPLACE FUNCTION compliance.keep_teacher_scope() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    side text := CASE WHEN TG_TABLE_NAME = 'studentsectionassociation' THEN 'x' ELSE 't' END;
+    link text := 'x.localcoursecode = t.localcoursecode AND x.schoolid = t.schoolid AND x.schoolyear = t.schoolyear '
+                 'AND x.sectionidentifier = t.sectionidentifier AND x.sessionname = t.sessionname';
+    other text := CASE WHEN TG_TABLE_NAME = 'studentsectionassociation' THEN 'edfi.staffsectionassociation t'
+                       ELSE 'edfi.studentsectionassociation x' END;
 BEGIN
-    RETURN (
-        SELECT coalesce(array_agg(DISTINCT x.studentusi), '{}'::integer[])
-          FROM edfi.staff st
-          JOIN edfi.staffsectionassociation t ON t.staffusi = st.staffusi
-          JOIN edfi.studentsectionassociation x
-            ON x.localcoursecode = t.localcoursecode AND x.schoolid = t.schoolid AND x.schoolyear = t.schoolyear
-           AND x.sectionidentifier = t.sectionidentifier AND x.sessionname = t.sessionname
-         WHERE st.loginid = session_user::text);
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        EXECUTE format(
+            'DELETE FROM compliance.teacher_scope ts USING (SELECT DISTINCT t.staffusi, x.studentusi '
+            'FROM old_rows %s JOIN %s ON %s) gone WHERE ts.staffusi = gone.staffusi AND ts.studentusi = gone.studentusi '
+            'AND NOT EXISTS (SELECT 1 FROM edfi.studentsectionassociation x JOIN edfi.staffsectionassociation t '
+            'ON %s WHERE x.studentusi = gone.studentusi AND t.staffusi = gone.staffusi)', side, other, link, link);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        EXECUTE format(
+            'INSERT INTO compliance.teacher_scope (staffusi, studentusi) SELECT DISTINCT t.staffusi, x.studentusi '
+            'FROM new_rows %s JOIN %s ON %s ON CONFLICT DO NOTHING', side, other, link);
+    END IF;
+    RETURN NULL;
 END;
 $$;
+CREATE TRIGGER keep_teacher_scope_ins AFTER INSERT ON edfi.studentsectionassociation
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.keep_teacher_scope();
+CREATE TRIGGER keep_teacher_scope_upd AFTER UPDATE ON edfi.studentsectionassociation
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.keep_teacher_scope();
+CREATE TRIGGER keep_teacher_scope_del AFTER DELETE ON edfi.studentsectionassociation
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.keep_teacher_scope();
+CREATE TRIGGER keep_teacher_scope_ins AFTER INSERT ON edfi.staffsectionassociation
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.keep_teacher_scope();
+CREATE TRIGGER keep_teacher_scope_upd AFTER UPDATE ON edfi.staffsectionassociation
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.keep_teacher_scope();
+CREATE TRIGGER keep_teacher_scope_del AFTER DELETE ON edfi.staffsectionassociation
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance.keep_teacher_scope();
 
 -- Which schools a student has been enrolled at: what school-based row-level security reads.
 CREATE TABLE compliance.student_scope (
@@ -94,7 +139,7 @@ CREATE TABLE compliance.student_scope (
     schoolid bigint NOT NULL REFERENCES edfi.school (schoolid),
     CONSTRAINT pk_student_scope PRIMARY KEY (studentusi, schoolid)
 );
-CREATE INDEX ix_student_scope_schoolid ON compliance.student_scope (schoolid);
+CREATE INDEX ix_student_scope_school_student ON compliance.student_scope (schoolid, studentusi);
 COMMENT ON TABLE compliance.student_scope IS
     'Schools each student has been enrolled at; kept from StudentSchoolAssociation by trigger, read by row-level security';
 INSERT INTO compliance.student_scope (studentusi, schoolid)
@@ -201,7 +246,8 @@ CREATE INDEX IF NOT EXISTS ix_student_birthdate ON edfi.student (birthdate);
 
 _SCOPED = ("EXISTS (SELECT 1 FROM compliance.student_scope sc WHERE sc.studentusi = {col} "
            "AND sc.schoolid = ANY ((SELECT compliance.my_school_ids())::bigint[]))")
-_MINE = "{col} = ANY ((SELECT compliance.my_student_usis())::integer[])"
+_MINE = ("EXISTS (SELECT 1 FROM compliance.teacher_scope ts WHERE ts.studentusi = {col} "
+         "AND ts.staffusi = (SELECT compliance.my_staff_usi()))")
 
 
 def _policies_sql() -> str:
@@ -319,6 +365,11 @@ CREATE POLICY own_schools ON compliance.student_scope FOR SELECT TO {SCHOOL}
     USING (schoolid = ANY ((SELECT compliance.my_school_ids())::bigint[]));
 GRANT SELECT ON compliance.student_scope TO {SCHOOL}, so_admin;
 GRANT SELECT ON compliance.student_keys TO so_front_office, so_registrar, so_admin;
+ALTER TABLE compliance.teacher_scope ENABLE ROW LEVEL SECURITY;
+CREATE POLICY administrators ON compliance.teacher_scope FOR SELECT TO so_admin USING (true);
+CREATE POLICY own_sections ON compliance.teacher_scope FOR SELECT TO so_teacher
+    USING (staffusi = (SELECT compliance.my_staff_usi()));
+GRANT SELECT ON compliance.teacher_scope TO so_teacher, so_admin;
 GRANT SELECT ON public.alembic_version TO {ALL};
 """
 
@@ -590,7 +641,7 @@ ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 """
 
 GRANTS_SQL = f"""
-GRANT EXECUTE ON FUNCTION compliance.my_staff_usi(), compliance.my_school_ids(), compliance.my_student_usis(),
+GRANT EXECUTE ON FUNCTION compliance.my_staff_usi(), compliance.my_school_ids(),
     compliance.student_unplaced(integer), compliance.contact_unlinked(integer), compliance.can_see_student(integer),
     compliance.name_key(text), compliance.whoami(), compliance.log_record_view(integer, text, text) TO {ALL};
 GRANT EXECUTE ON FUNCTION compliance.create_staff_login(text, text, integer, text[]),
