@@ -117,6 +117,8 @@ def test_the_history_is_of_the_student_asked_for_never_the_one_opened_since(qtbo
             hers = set(c.execute(text("SELECT incidentidentifier FROM edfi.studentdisciplineincidentbehaviorassociation "
                                       "WHERE studentusi = :u"), {"u": a}).scalars())
         assert d.history_model.rowCount() > 0 and {r[0].incident_identifier for r in d.history_model.rows} <= hers
+        n = len({r[0] for r in d.history_model.rows})  # one entry per incident, one row per action
+        assert d.history_title.text().endswith(": 1 incident" if n == 1 else f": {n} incidents")
         d.grab().save("/tmp/e-discipline-history.png")
 
         # The dean opens B's profile: A's history does not stay on show next to B's profile
