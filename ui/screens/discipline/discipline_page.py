@@ -24,7 +24,7 @@ from app.domain.typed_input import parse_date, parse_time, show_date
 from app.errors import UserError
 from app.services import discipline as D
 from app.services.student_search import search_students
-from ui.ops import OpFailed, run_op, spawn
+from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
 from ui.screens.tabbed_desk import TabbedDesk
 from ui.table_model import DtoTableModel
