@@ -109,6 +109,8 @@ def test_every_problem_shows_at_once_next_to_its_field_and_goes_when_corrected(q
         assert c.execute(text("SELECT telephonenumber FROM edfi.studenteducationorganizationassociationtelephone "
                               "WHERE studentusi = :u"), {"u": usi}).scalar() == "(512) 555-0190 ext. 12"
     assert f.first.text() == "" and page.unsaved_work() is None  # the form is for the next student
+    assert page.register_message.text().startswith("Theo Marsh is registered at")
+    assert not page.register_message.visibleRegion().isEmpty()  # in view, though under the form
 
 
 def test_a_registration_or_a_contact_being_typed_is_not_dropped_without_a_question(qtbot, page):

@@ -180,6 +180,13 @@ class FrontOfficePage(TabbedDesk):
         return await self._register()
 
     async def _register(self) -> int | None:
+        usi = await self._register_steps()
+        if not any(e.isVisible() for e in self.form.errors.values()):
+            # the outcome line sits under the form: bring it into view (field problems show by their fields)
+            self.register_scroll.ensureWidgetVisible(self.register_message)
+        return usi
+
+    async def _register_steps(self) -> int | None:
         """Check everything (every problem shown at once, next to its field), then the duplicates,
         then save with this form's request id."""
         today = self.ctx.today()
