@@ -74,8 +74,10 @@ _guards: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def watch_session(engine: Engine, listener: Callable[[str], None]) -> None:
     """Call listener(reason) once, from whichever thread notices, when the session of this
-    engine ends ('turned_off' or 'expired')."""
-    _guards[engine].listeners.append(listener)
+    engine ends ('turned_off' or 'expired'). An engine not made by sign_in has no session to watch."""
+    guard = _guards.get(engine)
+    if guard is not None:
+        guard.listeners.append(listener)
 
 
 def session_ended(engine: Engine) -> str | None:
@@ -167,7 +169,7 @@ def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None
     """lookup: an engine the app already holds (the owner's, embedded only), used only to explain
     a failure. clock: the wall clock the session's expiry is measured on (tests replace it).
     check(conn): run as the user before anything else (the schema revision, in server mode)."""
-    login = login.strip().lower()
+    typed, login = login, login.strip().lower()  # events keep what was typed (see typed_login)
     if not login or not password:
         raise UserError("Type your sign-in name and your password.")
     clock = clock or utc_now
@@ -185,16 +187,16 @@ def sign_in(base_url: URL, login: str, password: str, *, workstation: str | None
     except OperationalError as exc:
         engine.dispose()
         if "password authentication failed" in str(exc.orig).lower() and _password_expired(lookup, login):
-            system_events.report_refused_sign_in(exc, login, workstation=workstation, expired=True)
+            system_events.report_refused_sign_in(exc, typed, workstation=workstation, expired=True)
             raise UserError("Your password has expired; ask an administrator to set a new one.") from exc
-        system_events.report_refused_sign_in(exc, login, workstation=workstation)
+        system_events.report_refused_sign_in(exc, typed, workstation=workstation)
         raise UserError(describe_sign_in_error(exc)) from exc
     except BaseException:
         engine.dispose()
         raise
     if not me.groups:
         engine.dispose()
-        system_events.report_sign_in_failure(login, "no_role", workstation=workstation)
+        system_events.report_sign_in_failure(typed, "no_role", workstation=workstation)
         raise UserError("This sign-in has no School Office role yet; ask an administrator to give it one.")
 
     @event.listens_for(engine, "connect")
@@ -237,7 +239,7 @@ def end_session(engine: Engine, user: SignedIn, now: datetime | None = None) -> 
 def verify_credentials(base_url: URL, login: str, password: str) -> tuple[str, ...]:
     """Check a login and password by connecting once; returns the login's School Office roles.
     Used to unlock a kiosk and to leave kiosk mode (administrator credentials)."""
-    login = login.strip().lower()
+    typed, login = login, login.strip().lower()  # events keep what was typed (see typed_login)
     if not login or not password:
         raise UserError("Type the sign-in name and the password.")
     engine = create_engine(_user_url(base_url, login, password), poolclass=NullPool, hide_parameters=True,
@@ -249,7 +251,7 @@ def verify_credentials(base_url: URL, login: str, password: str) -> tuple[str, .
             system_events.flush_pending(engine)  # e.g. the failed unlocks before this one
         return groups
     except OperationalError as exc:
-        system_events.report_refused_sign_in(exc, login, where="lock screen")
+        system_events.report_refused_sign_in(exc, typed, where="lock screen")
         raise UserError(describe_sign_in_error(exc)) from exc
     finally:
         engine.dispose()

@@ -190,3 +190,13 @@ def test_events_still_held_when_the_app_closes_go_into_the_outbox(settings, engi
     platform.close()
     assert item not in system_events.pending()
     assert in_outbox(engine, item["SK"])
+
+
+def test_a_password_typed_into_the_name_field_is_not_recorded(engine, dynamodb_out_of_reach):
+    with pytest.raises(UserError):
+        sign_in(engine.url, "Autumn-Leaves-2026", "Autumn-Leaves-2026")
+    with pytest.raises(UserError):
+        verify_credentials(engine.url, "Autumn-Leaves-2026", "x")
+    held = [e for e in system_events.pending() if e["EventType"] == "sign_in.failed"][-2:]
+    assert [e["Payload"]["login"] for e in held] == ["(not a sign-in name)"] * 2
+    assert "autumn" not in str(held).lower()
