@@ -131,7 +131,20 @@ def test_a_workstation_signs_in_as_the_staff_member_and_checks_the_schema_as_the
     ws.close()
 
 
-def test_without_a_keyring_the_owner_uses_peer_never_trust(tmp_path, caplog, monkeypatch):
+@pytest.fixture
+def pg_dir():
+    """A folder of its own under /tmp for a second embedded server: not pytest's tmp_path, whose
+    parent pytest keeps private (0700) to root, which the server's own OS user cannot enter."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    d = Path(tempfile.mkdtemp(prefix="so-test-pg-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_without_a_keyring_the_owner_uses_peer_never_trust(pg_dir, caplog):
     """Headless Linux: the owner may connect only from the OS account running School Office."""
     import keyring
     from keyring.backends import fail
@@ -142,7 +155,7 @@ def test_without_a_keyring_the_owner_uses_peer_never_trust(tmp_path, caplog, mon
     keyring.set_keyring(fail.Keyring())
     try:
         with caplog.at_level("WARNING"):
-            pg = start_embedded_postgres(tmp_path)
+            pg = start_embedded_postgres(pg_dir)
     finally:
         keyring.set_keyring(previous)
     try:
@@ -167,3 +180,26 @@ def test_without_a_keyring_the_owner_uses_peer_never_trust(tmp_path, caplog, mon
         assert not connects(make_url(pg.superuser_url).set(username="t_someone"))  # no password: refused
     finally:
         pg.server.cleanup()
+
+
+def test_a_lost_keyring_entry_gets_the_owner_a_new_password_not_an_open_door(pg_dir):
+    """The keyring forgot the owner's password (a new OS profile): the next start sets a new one
+    (through a moment of peer authentication for this OS account) and the old one stops working."""
+    import keyring
+
+    from app.embedded.postgres import KEYRING_SERVICE, OWNER, start_embedded_postgres
+
+    first = start_embedded_postgres(pg_dir)
+    try:
+        old = first.owner_password
+        keyring.delete_password(KEYRING_SERVICE, f"{OWNER}@{first.pgdata}")
+        second = start_embedded_postgres(pg_dir)
+        assert second.owner_password and second.owner_password != old
+        assert keyring.get_password(KEYRING_SERVICE, f"{OWNER}@{first.pgdata}") == second.owner_password
+        url = make_url(second.superuser_url)
+        assert connects(url)
+        assert not connects(url.set(password=old))
+        assert not connects(url._replace(password=None))
+        assert (second.pgdata / "pg_hba.conf").read_text().count("peer") == 0  # back to passwords only
+    finally:
+        first.server.cleanup()

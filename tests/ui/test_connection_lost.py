@@ -37,7 +37,14 @@ def test_the_window_rides_out_a_database_restart(qtbot, tmp_path, run_async):
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
 
-    pgdata = tmp_path / "pg"
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    # not under tmp_path: pytest keeps its parent private to root (0700), and another run starting
+    # meanwhile resets that, so the server's own OS user could not enter it
+    own_dir = Path(tempfile.mkdtemp(prefix="so-test-pg-"))
+    pgdata = own_dir / "pg"
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     url = server.get_uri().replace("postgresql://", "postgresql+psycopg://")
     platform = OwnServerPlatform(create_engine(url, pool_pre_ping=True))
@@ -65,3 +72,4 @@ def test_the_window_rides_out_a_database_restart(qtbot, tmp_path, run_async):
         w._monitor.stop()
         platform.close()
         server.cleanup()
+        shutil.rmtree(own_dir, ignore_errors=True)
