@@ -165,3 +165,14 @@ def test_each_user_returns_to_their_own_desk(window, run_async):
     assert window.sign_out()
     assert sign_in_as(window, "demo_admin", run_async)
     assert window.current_desk_key() == "discipline"
+
+
+def test_the_lock_screen_works_by_keyboard_alone(window, qtbot, run_async, run_until):
+    assert sign_in_as(window, "demo_teacher", run_async)
+    window.lock()
+    lock = window.lock_screen
+    lock.password.setFocus()
+    qtbot.keyClicks(lock.password, DEMO_PASSWORD)
+    qtbot.keyClick(lock.password, Qt.Key.Key_Return)  # Enter unlocks, as the sign-in form signs in
+    run_until(lambda: not window.is_locked())
+    assert window.screens.currentWidget() is window.workspace

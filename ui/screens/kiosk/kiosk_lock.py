@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import qasync
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -121,15 +123,13 @@ class LockScreen(QWidget):
         self.admin_button.clicked.connect(self._admin_clicked)
         self.switch_button.clicked.connect(self.switch_user_requested)
 
-    def _user_clicked(self) -> None:
-        import asyncio
+    @qasync.asyncSlot()
+    async def _user_clicked(self) -> None:
+        await self.unlock_as_user()
 
-        asyncio.ensure_future(self.unlock_as_user())
-
-    def _admin_clicked(self) -> None:
-        import asyncio
-
-        asyncio.ensure_future(self.unlock_as_admin())
+    @qasync.asyncSlot()
+    async def _admin_clicked(self) -> None:
+        await self.unlock_as_admin()
 
     def lock_for(self, login: str, display_name: str) -> None:
         self.user_login = login

@@ -12,6 +12,8 @@ import logging
 import time
 from collections.abc import Callable
 
+import qasync
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -144,10 +146,9 @@ class SignInForm(QWidget):
     def is_locked(self) -> bool:
         return self.limiter.is_locked()
 
-    def _submit_clicked(self) -> None:
-        import asyncio
-
-        asyncio.ensure_future(self.attempt())
+    @qasync.asyncSlot()
+    async def _submit_clicked(self) -> None:
+        await self.attempt()
 
     async def attempt(self) -> bool:
         if self.is_locked():
