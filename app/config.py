@@ -2,7 +2,9 @@
 
 Precedence: environment variables, then `<data dir>/config.ini`, then defaults. A database
 password is never read from or written to a file: it comes from the environment (PGPASSWORD or
-the URL in DATABASE_URL) or from the OS keyring.
+the URL in DATABASE_URL) or from the OS keyring. Only `school-office-admin` uses it (the schema
+owner's); the desktop app takes the server's address from DATABASE_URL and signs each person in
+with their own login.
 """
 
 from __future__ import annotations
