@@ -74,7 +74,7 @@ def sections_for_day(conn: Connection, day: date, *, school_id: int | None = Non
                                        JOIN edfi.staff st ON st.staffusi = t.staffusi
                                       WHERE t.localcoursecode = s.localcoursecode AND t.schoolid = s.schoolid
                                         AND t.schoolyear = s.schoolyear AND t.sectionidentifier = s.sectionidentifier
-                                        AND t.sessionname = s.sessionname AND st.loginid = session_user::text))
+                                        AND t.sessionname = s.sessionname AND st.loginid = (session_user::text COLLATE "default")))
          ORDER BY eo.shortnameofinstitution, m.starttime NULLS LAST, 6"""),
         {"day": day, "school": school_id, "mine": mine_only}).all()
     return [SectionDay(SectionKey(*r[0:5]), r[5], r[6], r[7], r[8], r[9], r[10], r[11]) for r in rows if r[10] > 0]

@@ -48,10 +48,14 @@ STUDENT_SCHEMAS = ("edfi", "health", "transportation", "specialed", "cafeteria",
 
 SCOPE_SQL = r"""
 -- Who is signed in, as the staff record the login belongs to.
+-- session_user is of type name, whose collation is "C": compared with loginid as it is, it keeps
+-- PostgreSQL off the loginid index (a scan of every staff row, 0.7 ms, for every policy of every
+-- statement). COLLATE "default" puts the comparison on the index.
 CREATE OR REPLACE FUNCTION compliance.my_staff_usi() RETURNS integer
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN (SELECT st.staffusi FROM edfi.staff st WHERE st.loginid = session_user::text ORDER BY st.staffusi LIMIT 1);
+    RETURN (SELECT st.staffusi FROM edfi.staff st WHERE st.loginid = (session_user::text COLLATE "default")
+             ORDER BY st.staffusi LIMIT 1);
 END;
 $$;
 
@@ -62,7 +66,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp A
 BEGIN
     -- plpgsql keeps this plan for the session: row-level security calls it once per statement.
     RETURN (
-        WITH me AS (SELECT st.staffusi FROM edfi.staff st WHERE st.loginid = session_user::text)
+        WITH me AS (SELECT st.staffusi FROM edfi.staff st WHERE st.loginid = (session_user::text COLLATE "default"))
         SELECT coalesce(array_agg(DISTINCT x.schoolid ORDER BY x.schoolid), '{}'::bigint[]) FROM (
             SELECT w.schoolid FROM edfi.staffschoolassociation w JOIN me ON me.staffusi = w.staffusi
             UNION
@@ -515,7 +519,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
                   WHERE r.rolname LIKE 'so\_%' AND pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER') ORDER BY 1),
            compliance.my_school_ids()
     FROM (SELECT 1) one
-    LEFT JOIN edfi.staff st ON st.loginid = session_user::text;
+    LEFT JOIN edfi.staff st ON st.loginid = (session_user::text COLLATE "default");
 $$;
 """
 
