@@ -456,6 +456,7 @@ staffeducationorganizationassignmentassociation = table(
 # everywhere; left-anchored, case-folded btree indexes serve "starts with" look-ups on
 # first name, last name and student id instead.
 Index("idx_student_unique_id", student.c.studentuniqueid, unique=True)
+Index("ux_student_id", student.c.id, unique=True)  # a registration form's request id (migration 0007)
 Index("idx_student_name", student.c.lastsurname, student.c.firstname)
 Index("idx_student_metadata_gin", student.c.metadata, postgresql_using="gin",
       postgresql_where=student.c.metadata.isnot(None))

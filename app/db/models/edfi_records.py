@@ -479,6 +479,9 @@ studentcompetencyobjective = table(
 
 
 # Design document section 14: attendance tracking.
+# A form's request id is the record's Ed-Fi Id: a repeated submit finds what it made (migration 0007).
+Index("ux_disciplineincident_id", disciplineincident.c.id, unique=True)
+Index("ux_disciplineaction_id", disciplineaction.c.id, unique=True)
 Index("idx_attendance_student_date", studentschoolattendanceevent.c.studentusi, studentschoolattendanceevent.c.eventdate)
 Index("idx_attendance_school_date", studentschoolattendanceevent.c.schoolid, studentschoolattendanceevent.c.eventdate)
 # A student's marks on a day (the daily roll-up, the student's own history).

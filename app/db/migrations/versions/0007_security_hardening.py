@@ -246,6 +246,11 @@ CREATE INDEX ix_student_lastsurname_key ON edfi.student (compliance.name_key(las
 CREATE INDEX ix_student_firstname_key ON edfi.student (compliance.name_key(firstname) text_pattern_ops);
 CREATE INDEX ix_student_uniqueid_key ON edfi.student (compliance.name_key(studentuniqueid) text_pattern_ops);
 CREATE INDEX IF NOT EXISTS ix_student_birthdate ON edfi.student (birthdate);
+-- A form's request id is stored as the record's Ed-Fi Id (a repeated submit finds the record it
+-- made, issue 16): the database keeps it unique, as the Ed-Fi ODS does.
+CREATE UNIQUE INDEX ux_student_id ON edfi.student (id);
+CREATE UNIQUE INDEX ux_disciplineincident_id ON edfi.disciplineincident (id);
+CREATE UNIQUE INDEX ux_disciplineaction_id ON edfi.disciplineaction (id);
 """
 
 _SCOPED = ("EXISTS (SELECT 1 FROM compliance.student_scope sc WHERE sc.studentusi = {col} "
