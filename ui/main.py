@@ -81,9 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                         idle_seconds=idle)
 
     def failed(message: str) -> None:
-        show_startup_failure(window, message)
         window._may_close = True  # a kiosk that cannot start must still close
-        app.quit()
+        show_startup_failure(window, message, then=app.quit)  # quits once the box is closed
 
     events.platform_failed.connect(failed)
     window.resize(1200, 760)

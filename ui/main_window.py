@@ -630,8 +630,13 @@ def _end_session_and_dispose(engine, user) -> None:
         engine.dispose()
 
 
-def show_startup_failure(parent: QWidget, message: str) -> None:
+def show_startup_failure(parent: QWidget, message: str, then: Callable[[], object] | None = None) -> QMessageBox:
+    """Say why the app could not start; then() runs once the box is closed. Opened, not exec()'d:
+    it is reached from the start() coroutine, where a nested event loop re-enters asyncio tasks."""
     box = QMessageBox(QMessageBox.Icon.Critical, "School Office could not start", message,
                       QMessageBox.StandardButton.Close, parent)
     box.setAccessibleName("Start-up problem")
-    box.exec()
+    if then is not None:
+        box.finished.connect(lambda _result: then())
+    box.open()
+    return box

@@ -4,6 +4,7 @@ administrator; the database decides what that login may do."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -191,15 +192,21 @@ class AdministrationPage(QWidget):
             self.logins_message.setText(err.message)
             return False
         value = self.ask_new_sign_in(staff, schools)
+        if inspect.isawaitable(value):  # the real dialog is awaited; a test answers at once
+            value = await value
         if value is None:
             return False
         return await self.create_sign_in(value)
 
-    def ask_new_sign_in(self, staff, schools):  # replaceable in tests: a dialog is outside their control
+    async def ask_new_sign_in(self, staff, schools):  # replaceable in tests: a dialog is outside their control
+        from ui.dialogs import run_dialog
         from ui.screens.administration.new_sign_in_dialog import NewSignInDialog
 
         dialog = NewSignInDialog(staff, schools, self)
-        return dialog.value() if dialog.exec() else None
+        # Asked from the new_sign_in coroutine: awaited, not exec()'d (no nested event loop).
+        value = dialog.value() if await run_dialog(dialog) else None
+        dialog.deleteLater()
+        return value
 
     async def create_sign_in(self, value) -> bool:
         from app.domain.school_calendar import school_year_for

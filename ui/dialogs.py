@@ -1,0 +1,46 @@
+"""Modal dialogs asked from a coroutine, without nesting the event loop.
+
+`dialog.exec()` runs a second Qt event loop. Called from inside an asyncio task (a qasync slot),
+qasync then steps other tasks inside it, and asyncio refuses ("Cannot enter into task … while
+another task … is being executed"): the other work stalls and the log fills with errors. Here the
+dialog is open()ed (still modal for its window) and the coroutine awaits its finished signal, so
+the one event loop keeps running everything else.
+
+Plain synchronous slots (a button's clicked, a key press, closeEvent) may still use exec(): no task
+is running there, so nothing is re-entered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtWidgets import QAbstractButton, QDialog, QMessageBox
+
+
+async def run_dialog(dialog: QDialog) -> int:
+    """Show `dialog` window-modally and return its result code once it closes (as exec() would).
+    If the waiting coroutine is cancelled, the dialog is closed with Cancel's answer."""
+    answer = asyncio.get_running_loop().create_future()
+
+    def finished(result: int) -> None:
+        if not answer.done():
+            answer.set_result(result)
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    try:
+        return await answer
+    except asyncio.CancelledError:
+        dialog.reject()
+        raise
+    finally:
+        try:
+            dialog.finished.disconnect(finished)
+        except (RuntimeError, TypeError):  # the dialog is already gone
+            pass
+
+
+async def run_message_box(box: QMessageBox) -> QAbstractButton | None:
+    """Show a question and return the button that answered it (None: closed another way)."""
+    await run_dialog(box)
+    return box.clickedButton()
