@@ -14,6 +14,7 @@ Nothing happens at import time. Two ways in:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -55,6 +56,7 @@ class Platform:
     shipper: object | None = None
     login_url: URL | None = None  # where staff sign in: host, port, database; no user, no password
     _closed: bool = field(default=False, repr=False)
+    _close_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def dynamo(self):
         return self.dynamo_client
@@ -95,18 +97,21 @@ class Platform:
         return self.shipper
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self.shipper is not None:
-            self.shipper.stop()
-        if self.engine is not None:
-            from app.sync.system_events import flush_pending
+        """Stop the shipper, dispose of the engine, leave the embedded DynamoDB. Safe from any thread
+        (the window runs it on a worker thread): a second caller waits until the first is done."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self.shipper is not None:
+                self.shipper.stop()
+            if self.engine is not None:
+                from app.sync.system_events import flush_pending
 
-            flush_pending(self.engine)  # refused sign-ins not yet sent: into the outbox, not lost at exit
-            self.engine.dispose()
-        if self.embedded_dynamo is not None:
-            self.embedded_dynamo.release()
+                flush_pending(self.engine)  # refused sign-ins not yet sent: into the outbox, not lost at exit
+                self.engine.dispose()
+            if self.embedded_dynamo is not None:
+                self.embedded_dynamo.release()
 
 
 def describe_db_error(url: str, exc: Exception) -> str:

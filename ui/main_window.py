@@ -521,7 +521,12 @@ class MainWindow(SessionControl, QMainWindow):
             self.user_engine = None
         if self.platform is not None:
             if self._owns_platform:
-                self.platform.close()
+                # Stopping the built-in servers takes seconds: never on the UI thread (ui/closing.py).
+                from ui.closing import close_in_background
+
+                self.progress_label.setText("Closing…")
+                self.closing_note, self.closing_thread = close_in_background(self.platform.close,
+                                                                             self.frameGeometry())
             elif self.platform.shipper is not None:
                 self.platform.shipper.stop()
             self.platform = None
