@@ -99,8 +99,8 @@ class MainWindow(SessionControl, QMainWindow):
             self.desk_list.addItem(item)
         self._build_desks()
         self.desk_list.currentRowChanged.connect(self._desk_changed)
-        for i in range(min(9, len(DESKS))):
-            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.open_desk(DESKS[i].key))
+        for i in range(min(9, len(DESKS))):  # Ctrl+N: the N-th desk in the list the user sees
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.open_visible_desk(i))
 
         from ui.screens.student.student_profile_panel import StudentProfilePanel
         from ui.screens.student.student_search_box import StudentSearchBox
@@ -245,6 +245,14 @@ class MainWindow(SessionControl, QMainWindow):
         ready = self.platform is not None and (self.user is not None or self._sign_in is None)
         if ready and hasattr(page, "activate"):
             page.activate()
+
+    def open_visible_desk(self, index: int) -> bool:
+        """Open the index-th desk the signed-in user sees (hidden desks do not count)."""
+        rows = [r for r in range(self.desk_list.count()) if not self.desk_list.item(r).isHidden()]
+        if index >= len(rows):
+            self.progress_label.setText(f"Ctrl+{index + 1} opens nothing: your desk list has {len(rows)} desks.")
+            return False
+        return self.open_desk(DESKS[rows[index]].key)
 
     def open_desk(self, key: str) -> bool:
         """Switch to a desk; a desk the signed-in role may not use gets a plain message instead."""

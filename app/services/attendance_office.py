@@ -37,9 +37,10 @@ class SectionDay:
 
 
 def sections_for_day(conn: Connection, day: date, *, school_id: int | None = None,
-                     mine_only: bool = False) -> list[SectionDay]:
+                     mine_only: bool = False, first_schools: tuple[int, ...] = ()) -> list[SectionDay]:
     """Sections that meet on `day` with students in them, and whether attendance was taken.
-    mine_only: the sections the signed-in teacher teaches."""
+    mine_only: the sections the signed-in teacher teaches. first_schools: listed first (the user's own
+    schools: a high school's dean should not scroll past elementary homerooms)."""
     rows = conn.execute(text("""
         SELECT s.localcoursecode, s.schoolid, s.schoolyear, s.sectionidentifier, s.sessionname,
                coalesce(s.sectionname, s.sectionidentifier), eo.shortnameofinstitution, p.classperiodname, m.starttime,
@@ -75,8 +76,9 @@ def sections_for_day(conn: Connection, day: date, *, school_id: int | None = Non
                                       WHERE t.localcoursecode = s.localcoursecode AND t.schoolid = s.schoolid
                                         AND t.schoolyear = s.schoolyear AND t.sectionidentifier = s.sectionidentifier
                                         AND t.sessionname = s.sessionname AND st.loginid = (session_user::text COLLATE "default")))
-         ORDER BY eo.shortnameofinstitution, m.starttime NULLS LAST, 6"""),
-        {"day": day, "school": school_id, "mine": mine_only}).all()
+         ORDER BY s.schoolid = ANY(CAST(:first AS bigint[])) DESC, eo.shortnameofinstitution,
+                  m.starttime NULLS LAST, 6"""),
+        {"day": day, "school": school_id, "mine": mine_only, "first": list(first_schools)}).all()
     return [SectionDay(SectionKey(*r[0:5]), r[5], r[6], r[7], r[8], r[9], r[10], r[11]) for r in rows if r[10] > 0]
 
 

@@ -190,7 +190,9 @@ class AttendancePage(TabbedDesk):
         i = self.section.currentIndex()
         keep = self.sections[i].key if 0 <= i < len(self.sections) else None
         try:
-            sections = await run_op(self.ctx.run_in(lambda c: sections_for_day(c, day, mine_only=mine)))
+            own = tuple(getattr(self.ctx.user(), "school_ids", ()) or ())  # the user's own schools first
+            sections = await run_op(self.ctx.run_in(
+                lambda c: sections_for_day(c, day, mine_only=mine, first_schools=own)))
         except OpFailed as err:
             self.message.setText(err.message)
             return -1
