@@ -86,7 +86,8 @@ class FrontOfficePage(TabbedDesk):
         self.current.setWordWrap(True)
         self.current.setAccessibleName("Student being worked on")
         self.body.addWidget(self.current)
-        self.finish((self._register_tab(), "Register"), (self._enrollment_tab(), "Enrollment"),
+        # "New student", not "Register": with a student open, the form is not about them
+        self.finish((self._register_tab(), "New student"), (self._enrollment_tab(), "Enrollment"),
                     (self._schedule_tab(), "Schedule and printouts"))
 
     async def load_lists(self) -> bool:
@@ -111,14 +112,17 @@ class FrontOfficePage(TabbedDesk):
         self.save_button = QPushButton("Check for duplicates and register")
         self.save_button.setAccessibleName("Check for duplicates and register")
         self.register_message = status("Registration message")
+        self.register_note = QLabel(wordWrap=True, visible=False)  # names the open student, who is elsewhere
+        self.register_note.setAccessibleName("What this form is for")
         inner = QWidget()
         v = QVBoxLayout(inner)
+        v.addWidget(self.register_note)
         v.addWidget(self.form)
         row = QHBoxLayout()
         row.addWidget(self.save_button)
         row.addWidget(self.register_message, 1)
         v.addLayout(row)
-        self.register_scroll = scroll = scrolled(inner, "Registration form")
+        self.register_scroll = scroll = scrolled(inner, "New student registration form")
         self.form.add_contact.clicked.connect(self._add_contact)
         self.form.link_family.clicked.connect(self.link_family)
         self.form.sibling.returnPressed.connect(self.link_family)
@@ -255,6 +259,8 @@ class FrontOfficePage(TabbedDesk):
     def set_student(self, usi: int, name: str, uid: str) -> None:
         self.student = (usi, name, uid)
         self.current.setText(f"Working on {name} (student id {uid})")
+        self.register_note.setText(f"This form registers a new student; {name}'s record is on the Enrollment tab.")
+        self.register_note.setVisible(True)
         self.refresh_student()
 
     @asyncSlot()
