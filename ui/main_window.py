@@ -304,7 +304,10 @@ class MainWindow(SessionControl, QMainWindow):
             self.progress_label.setText("Only an administrator may leave kiosk mode.")
             return False
         self._may_close = True
-        self.close()
+        # Closed from a plain callback right after this task's step, not inside it: closing may ask
+        # about unsaved work in a modal dialog, and exec() inside a task re-enters the event loop
+        # (ui/dialogs.py). Not awaited: closing the last window stops the loop itself.
+        asyncio.get_running_loop().call_soon(self.close)
         return True
 
     def _ask_to_leave_kiosk(self) -> None:

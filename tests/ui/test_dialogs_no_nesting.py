@@ -145,3 +145,41 @@ def test_exec_from_a_coroutine_is_what_the_log_complained_about(window, run_asyn
     QTimer.singleShot(150, d.accept)
     run_async(ask_while_other_work_runs(ask_with_exec), timeout=15)
     assert any("enter into task" in e.lower() for e in loop_errors())
+
+
+def test_leaving_kiosk_mode_with_unsaved_marks_asks_without_entering_another_task(
+        qtbot, tmp_path, platform, demo_engine, run_async, run_until, loop_errors):
+    """leave_kiosk is a coroutine; the window's close asks about the unsaved marks with the real
+    dialog. The question comes after the coroutine's step, not inside it."""
+    from PySide6.QtWidgets import QPushButton
+
+    from app.security.demo_logins import DEMO_PASSWORD
+    from tests.ui.test_unsaved_close import forget, mark_one_student
+    from tests.ui.test_unsaved_close import window as signed_in_window
+
+    w = signed_in_window(qtbot, tmp_path, platform, demo_engine, run_async, kiosk="attendance")
+    page = mark_one_student(w, run_until)
+    seen, answered = [], []
+
+    def teacher_cancels():
+        box = visible(QMessageBox)
+        if box is None:
+            QTimer.singleShot(20, teacher_cancels)
+            return
+        seen.append(box.text())
+        cancel = next(b for b in box.findChildren(QPushButton) if b.text() == "Cancel")
+        QTimer.singleShot(100, lambda: (cancel.click(), answered.append(1)))
+
+    async def leave_and_answer():
+        assert await w.leave_kiosk("demo_admin", DEMO_PASSWORD)
+        while not answered:  # the question comes once the coroutine's step is over
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+
+    QTimer.singleShot(50, teacher_cancels)
+    run_async(ask_while_other_work_runs(leave_and_answer), timeout=30)
+    assert seen == [f"1 unsaved mark for {page.roster_model.roster.title}."]
+    assert w.isVisible() and page.unsaved_work() is not None and not w._may_close
+    assert not [e for e in loop_errors() if "enter into task" in e.lower()], loop_errors()
+    page.discard_unsaved()
+    forget(w)
