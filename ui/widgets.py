@@ -137,15 +137,8 @@ def side_by_side(*widgets, stretch_first: bool = False) -> QHBoxLayout:
 
 
 async def dialog_result(dialog) -> int:
-    """Show a modal dialog from a coroutine without nesting the event loop (exec() inside a task
-    stalls every other task until it returns): open() it and wait for its finished signal."""
-    import asyncio
+    """Show a modal dialog from a coroutine without nesting the event loop: ui/dialogs.run_dialog,
+    the one helper for that (kept under this name for the front office's callers)."""
+    from ui.dialogs import run_dialog
 
-    answer = asyncio.get_event_loop().create_future()
-
-    def finished(result: int) -> None:
-        if not answer.done():
-            answer.set_result(result)
-    dialog.finished.connect(finished)
-    dialog.open()
-    return await answer
+    return await run_dialog(dialog)
