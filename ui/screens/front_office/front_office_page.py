@@ -32,6 +32,8 @@ from app.errors import UserError
 from app.services import enrollment as E
 from app.services import schedule as S
 from ui.ops import OpFailed, run_op, spawn
+from ui.printing import Printing, Printout
+from ui.settings import UiSettings
 from ui.screens.desk_context import DeskContext
 from ui.screens.tabbed_desk import TabbedDesk
 from ui.screens.front_office.dialogs import ask_contact, confirm_duplicates
@@ -70,7 +72,9 @@ class FrontOfficePage(TabbedDesk):
 
     def __init__(self, ctx: DeskContext, *, ask_contact_fn: Callable | None = None,
                  confirm_duplicates_fn: Callable | None = None, confirm_warnings_fn: Callable | None = None,
-                 choose_pdf_path: Callable[[str], str | None] | None = None, parent: QWidget | None = None) -> None:
+                 choose_pdf_path: Callable[[str], str | None] | None = None, ask_printer_fn: Callable | None = None,
+                 open_preview_fn: Callable | None = None, print_settings: UiSettings | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Front office", parent)
         self.student: tuple[int, str, str] | None = None  # usi, name, unique id
         self.register_request = str(uuid.uuid4())  # this registration: a repeated submit returns its student
@@ -89,6 +93,12 @@ class FrontOfficePage(TabbedDesk):
         # "New student", not "Register": with a student open, the form is not about them
         self.finish((self._register_tab(), "New student"), (self._enrollment_tab(), "Enrollment"),
                     (self._schedule_tab(), "Schedule and printouts"))
+        # Print… / Preview… / Save as PDF… on each print button (ui/printing.py)
+        self.printing = Printing(self, self.schedule_message.setText, settings=print_settings,
+                                 ask_printer_fn=ask_printer_fn, choose_pdf_path=self.choose_pdf_path,
+                                 open_preview_fn=open_preview_fn, busy=(self.print_schedule, self.print_card))
+        self.printing.attach(self.print_schedule, lambda: self._printout("schedule"), "the schedule")
+        self.printing.attach(self.print_card, lambda: self._printout("id card"), "the ID card")
 
     async def load_lists(self) -> bool:
         def work(c):
@@ -397,8 +407,6 @@ class FrontOfficePage(TabbedDesk):
         self.show_schedule.clicked.connect(self.refresh_student)
         self.add_button.clicked.connect(self.add_selected)
         self.drop_button.clicked.connect(self.drop_selected)
-        self.print_schedule.clicked.connect(lambda: spawn(self.print_pdf("schedule")))
-        self.print_card.clicked.connect(lambda: spawn(self.print_pdf("id card")))
         return scrolled(tab, "Schedule and printouts")
 
     def _schedule_day(self) -> date:
@@ -474,30 +482,28 @@ class FrontOfficePage(TabbedDesk):
         path, _ = QFileDialog.getSaveFileName(self, "Save the PDF", str(Path.home() / suggested), "PDF (*.pdf)")
         return path or None
 
-    async def print_pdf(self, what: str) -> str | None:
+    def _printout(self, what: str) -> Printout | None:
+        """The open student's schedule or ID card, built off the UI thread when printed."""
         usi = self._need_student(self.schedule_message)
         if usi is None:
             return None
         name, uid = self.student[1], self.student[2]
-        path = self.choose_pdf_path(f"{'schedule' if what == 'schedule' else 'id-card'}-{uid}.pdf")
-        if not path:
-            return None
-        day, today = self._schedule_day(), self.ctx.today()
+        day, today, engine = self._schedule_day(), self.ctx.today(), self.ctx.engine
 
-        def work():
+        def build() -> bytes:
             from app.services.printouts import id_card, schedule_document
             from reports import id_card as card_pdf
             from reports import student_schedule
 
-            with self.ctx.engine().connect() as c:
-                data = student_schedule.build(schedule_document(c, usi, day), today=today) \
+            with engine().connect() as c:
+                return student_schedule.build(schedule_document(c, usi, day), today=today) \
                     if what == "schedule" else card_pdf.build(id_card(c, usi, day))
-            Path(path).write_bytes(data)
-            return path
-        try:
-            await run_op(work, disable=(self.print_schedule, self.print_card))
-        except OpFailed as err:
-            self.schedule_message.setText(err.message)
-            return None
-        self.schedule_message.setText(f"Saved {name}'s {what} to {path}.")
-        return path
+        if what == "schedule":
+            return Printout("schedule", f"{name}'s schedule", f"schedule-{uid}.pdf", build)
+        return Printout("id_card", f"{name}'s ID card", f"id-card-{uid}.pdf", build)
+
+    async def print_pdf(self, what: str) -> str | None:
+        """Save as PDF: the report's own file, where the clerk chooses."""
+        printout = self._printout(what)
+        path = self.choose_pdf_path(printout.file_name) if printout else None
+        return await self.printing.save(printout, path) if path else None
