@@ -8,6 +8,7 @@ released even if the application quits first. The note is a top-level window, so
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 from collections.abc import Callable
@@ -45,8 +46,13 @@ class ClosingNote(QLabel):
 def close_in_background(close: Callable[[], object], area: QRect) -> tuple[ClosingNote, threading.Thread]:
     """Show the note over `area` and run close() on a worker thread; the note goes when it is done
     (failed or not: a failure is logged, the user can do nothing about it now)."""
+    from ui import ops
+
     note = ClosingNote()
     note.show_over(area)
+    done: concurrent.futures.Future = concurrent.futures.Future()
+    ops._outstanding.add(done)  # ops.wait_idle() waits for it too (tests, before their loop closes)
+    done.add_done_callback(ops._outstanding.discard)
 
     def work() -> None:
         try:
@@ -58,6 +64,7 @@ def close_in_background(close: Callable[[], object], area: QRect) -> tuple[Closi
                 note.finished.emit()
             except RuntimeError:  # the note is already gone (the application has quit)
                 pass
+            done.set_result(None)
 
     thread = threading.Thread(target=work, name="close-platform", daemon=False)
     thread.start()

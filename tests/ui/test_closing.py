@@ -82,3 +82,12 @@ def test_unsaved_work_is_still_asked_about_before_anything_stops(window, run_unt
     assert window.close() and not window.isVisible()
     run_until(lambda: not window.closing_note.isVisible(), timeout=SLOW + 8)
     assert platform.calls == 1
+
+
+def test_waiting_for_idle_workers_includes_the_closing(window):
+    """Tests wait for workers before closing their loop; the closing thread counts as one."""
+    from ui.ops import wait_idle
+
+    platform = window.platform
+    assert window.close()
+    assert wait_idle(SLOW + 8) and platform.calls == 1 and platform.closed_on is not None
