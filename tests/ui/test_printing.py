@@ -103,7 +103,7 @@ def test_the_id_card_prints_on_one_cr80_card_and_its_barcode_still_scans(qapp, t
     printer = pdf_printer(tmp_path / "card.pdf", resolution)
     assert paint_pdf(printer, data) == 1
     size = printer.pageLayout().pageSize()
-    assert size.name() == "CR80 card" and size.size(QPageSize.Unit.Millimeter).toTuple() == (53.98, 85.60)
+    assert size.isEquivalentTo(CR80) and size.size(QPageSize.Unit.Millimeter).toTuple() == (53.98, 85.60)
     assert printer.pageLayout().orientation() == QPageLayout.Orientation.Landscape
     [(width, height)] = page_sizes_mm(tmp_path / "card.pdf")
     assert is_cr80(width, height), (width, height)
