@@ -50,8 +50,11 @@ def events_sent_with(dynamo):
 
 
 @pytest.fixture
-def dynamodb_out_of_reach():
+def dynamodb_out_of_reach(monkeypatch):
     previous = system_events.use_client(None)
+    # A shipper that another test's window left running delivers held events on its passes too:
+    # DynamoDB is out of its reach as well (seen: two of five failures gone before the assertion).
+    monkeypatch.setattr(system_events, "deliver_pending", lambda client: 0)
     yield
     system_events.use_client(previous)
 
