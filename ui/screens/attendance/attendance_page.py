@@ -10,10 +10,16 @@ from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -44,6 +50,40 @@ def date_edit(name: str, d: date) -> QDateEdit:
     w.setDisplayFormat("ddd MM/dd/yyyy")
     w.setAccessibleName(name)
     return w
+
+
+class ElidedCombo(QComboBox):
+    """A picker that fits the room it has: a name too long for it ends in "…", and the full name is
+    its tooltip (and each entry's in the list), instead of being cut off mid-letter."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setAccessibleName(name)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(30)  # a usual "RHS · Period 2 · Algebra I (28)" whole
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.currentIndexChanged.connect(lambda _i: self.setToolTip(self.currentText()))
+        self.model().rowsInserted.connect(self._tooltips)
+
+    def _tooltips(self, *_a) -> None:
+        for i in range(self.count()):
+            self.setItemData(i, self.itemText(i), Qt.ItemDataRole.ToolTipRole)
+        self.setToolTip(self.currentText())
+
+    def text_room(self) -> int:
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        return self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                           QStyle.SubControl.SC_ComboBoxEditField, self).width()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt naming)
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        opt.currentText = self.fontMetrics().elidedText(opt.currentText, Qt.TextElideMode.ElideRight,
+                                                        self.text_room())
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
 
 
 class _GridKeys(QObject):
@@ -77,8 +117,7 @@ class AttendancePage(TabbedDesk):
         self.day = date_edit("Attendance day", self.ctx.today())
         self.mine_only = QCheckBox("Only my sections")
         self.mine_only.setAccessibleName("Only my sections")
-        self.section = combo("Section")
-        self.section.setMinimumWidth(260)
+        self.section = ElidedCombo("Section")
         self.open_button = QPushButton("Open roster")
         self.open_button.setAccessibleName("Open roster")
         self.legend = QLabel("")
@@ -99,9 +138,9 @@ class AttendancePage(TabbedDesk):
             top.addWidget(w)
         top.addStretch(1)
         pick = QHBoxLayout()
-        for w in (QLabel("Section"), self.section, self.open_button):
-            pick.addWidget(w)
-        pick.addStretch(1)
+        pick.addWidget(QLabel("Section"))
+        pick.addWidget(self.section, 1)  # as wide as the row allows: long section names stay readable
+        pick.addWidget(self.open_button)
         bottom = QHBoxLayout()
         bottom.addWidget(self.all_present)
         bottom.addWidget(self.save_button)
@@ -340,10 +379,17 @@ class AttendancePage(TabbedDesk):
         self.activity_view = table("The day's activity", self.activity_model)
         self.office_tabs = QTabWidget()
         self.office_tabs.setAccessibleName("Office lists")
+        # Beside the profile panel at 1280x720 the lists get ~600 px: the long text column shares the
+        # room left (elided, the cell's tooltip has it whole), so the last column is never off to the right
+        for view, col in ((self.due_view, SectionDayModel.HEADERS.index("Section")),
+                          (self.absence_view, AbsenceModel.HEADERS.index("Reason")),
+                          (self.chronic_view, ChronicModel.HEADERS.index("Student")),
+                          (self.activity_view, DayActivityModel.HEADERS.index("What happened"))):
+            view.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
 
         due = QWidget()
         v = QVBoxLayout(due)
-        v.addWidget(QLabel("Sections that meet today and have no attendance yet. Open one to take it."))
+        v.addWidget(QLabel("Sections that meet today and have no attendance yet. Open one to take it.", wordWrap=True))
         v.addWidget(self.due_view, 1)
         v.addWidget(self.open_due)
         self.office_tabs.addTab(due, "Not taken")
@@ -366,13 +412,14 @@ class AttendancePage(TabbedDesk):
             row.addWidget(w)
         row.addStretch(1)
         v.addLayout(row)
-        v.addWidget(QLabel("Absent 10% or more of enrolled days, after at least 10 days enrolled, this school year."))
+        v.addWidget(QLabel("Absent 10% or more of enrolled days, after at least 10 days enrolled, this school year.",
+                           wordWrap=True))
         v.addWidget(self.chronic_view, 1)
         self.office_tabs.addTab(chronic, "Chronic absence")
         activity = QWidget()
         v = QVBoxLayout(activity)
         v.addWidget(QLabel("Every attendance mark, enrollment change and discipline entry of the day, across "
-                           "students (from DynamoDB; new entries appear once delivered)."))
+                           "students (from DynamoDB; new entries appear once delivered).", wordWrap=True))
         v.addWidget(self.activity_view, 1)
         self.office_tabs.addTab(activity, "Activity")
 

@@ -4,7 +4,9 @@ a brother's or sister's family). It only reads inputs into a NewStudent; the pag
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from app.domain.typed_input import parse_date, show_date
 from app.errors import UserError
@@ -40,7 +42,11 @@ class RegistrationForm(QWidget):
         self.birth = line("Birth date", "MM/DD/YYYY")
         self.sex = combo("Sex")
         self.races = checklist("Race (tick all that apply)", ())
-        self.races.setMaximumHeight(120)
+        # long race names wrap instead of scrolling sideways in a column half a 1280-wide desk
+        self.races.setWordWrap(True)
+        self.races.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.races.setResizeMode(QListView.ResizeMode.Adjust)
+        self.races.setMaximumHeight(180)
         self.hispanic = QCheckBox("Hispanic or Latino")
         self.hispanic.setAccessibleName("Hispanic or Latino")
         self.language = combo("Home language")
@@ -51,6 +57,8 @@ class RegistrationForm(QWidget):
         self.phone = line("Home phone")
         self.email = line("E-mail")
         self.school = combo("School")
+        # filled after the first show: sized to the school names then, so none is cut off
+        self.school.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.grade = combo("Grade level")
         self.entry = line("Entry date", "MM/DD/YYYY")
         self.entry_type = combo("Entry type")

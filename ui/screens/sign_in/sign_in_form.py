@@ -14,11 +14,12 @@ from collections.abc import Callable
 
 import qasync
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -104,9 +105,15 @@ class SignInForm(QWidget):
         box.addWidget(self.remember)
         box.addWidget(self.submit)
         box.addWidget(self.message)
+        # Centred by stretches, not an alignment flag: an aligned item gets its plain size hint, so
+        # a wrapped (lock-out) message would get one line's height and be cut off
+        middle = QHBoxLayout()
+        middle.addStretch(1)
+        middle.addWidget(card)
+        middle.addStretch(1)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(middle)
         outer.addStretch(2)
         card.setFixedWidth(420)
         QWidget.setTabOrder(self.login, self.password)

@@ -4,7 +4,8 @@ IEP/504, low meal balance) the signed-in role may see, each linking to the desk 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.activity_text import describe
 
@@ -62,8 +63,19 @@ class StudentProfilePanel(QFrame):
         self.badges.setSpacing(4)
         self.contacts = QLabel(wordWrap=True)
         self.contacts.setAccessibleName("Contacts")
+        # At 1280x720 the panel takes a quarter of the desk: it closes with its button or Escape
+        self.close_button = QPushButton("Close")
+        self.close_button.setAccessibleName("Close the student profile")
+        self.close_button.setToolTip("Close the student profile (Esc)")
+        self.close_button.clicked.connect(self.hide)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.hide,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.photo)
+        top = QHBoxLayout()
+        top.addWidget(self.photo)
+        top.addStretch(1)
+        top.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(self.name)
         layout.addWidget(self.details)
         layout.addLayout(self.badges)

@@ -1,0 +1,179 @@
+"""Issue 16, item 11: at 1280x720 (the smallest screen we lay out for) nothing needs scrolling
+sideways, nothing is cut off, and the student profile panel can be closed (Escape or its button)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
+
+from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
+from app.security.session import sign_in as open_session
+from app.security.session import verify_credentials
+from ui import unsaved
+from ui.app_events import AppEvents
+from ui.main_window import MainWindow
+from ui.settings import UiSettings
+
+pytestmark = pytest.mark.ui
+SHOTS = os.environ.get("LAYOUT_SHOTS")  # a folder to look at the screens in, when set
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, platform, demo_engine, run_async):
+    create_demo_logins(demo_engine)
+    w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
+                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
+                   verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
+                   owns_platform=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    assert run_async(w.start())
+    yield w
+    unsaved.set_asker(None)
+    if w.platform and w.platform.shipper:
+        w.platform.shipper.stop()
+    w.platform = None
+    if w.user_engine is not None:
+        w.user_engine.dispose()
+
+
+def settle(w, name: str) -> None:
+    QApplication.processEvents()
+    assert (w.width(), w.height()) == (1280, 720)
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        w.grab().save(str(Path(SHOTS) / f"{name}.png"))
+
+
+def sign_in_as(w, login, run_async):
+    w.sign_in_form.login.setText(login)
+    w.sign_in_form.password.setText(DEMO_PASSWORD)
+    return run_async(w.sign_in_form.attempt())
+
+
+def a_student(w) -> int:
+    with w.user_engine.connect() as c:
+        return c.execute(text("SELECT studentusi FROM edfi.student ORDER BY studentusi LIMIT 1")).scalar_one()
+
+
+def fits_in(label) -> bool:
+    """The label's whole text fits the room it was given (wrapped, not cut off)."""
+    r = label.contentsRect()
+    if label.wordWrap():
+        return label.heightForWidth(label.width()) <= label.height()
+    return label.sizeHint().width() <= r.width() and label.sizeHint().height() <= r.height()
+
+
+def test_the_profile_panel_closes_with_escape_and_with_its_button(window, qtbot, run_async):
+    assert sign_in_as(window, "demo_admin", run_async)
+    window.open_desk("front_office")
+    assert run_async(window.open_profile(a_student(window)))
+    panel = window.profile_panel
+    assert panel.isVisible()
+    settle(window, "profile-open")
+    close = panel.close_button
+    assert close.isVisible() and close.accessibleName() == "Close the student profile"
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert not panel.isVisible()
+
+    assert run_async(window.open_profile(a_student(window)))
+    assert panel.isVisible()
+    panel.timeline.setFocus()
+    QTest.keyClick(panel.timeline, Qt.Key.Key_Escape)
+    assert not panel.isVisible()
+    settle(window, "profile-closed")
+
+
+def test_the_registration_form_fits_1280_by_720_beside_the_profile(window, qtbot, run_async):
+    assert sign_in_as(window, "demo_admin", run_async)
+    window.open_desk("front_office")
+    assert run_async(window.open_profile(a_student(window)))
+    fo = window.front_office
+    fo.tabs.setCurrentIndex(0)
+    settle(window, "registration-with-profile")
+    form = fo.form
+    assert form.races.count() > 3
+    assert not form.races.horizontalScrollBar().isVisible()
+    room = form.races.viewport().width()
+    for i in range(form.races.count()):  # each name is whole: wrapped within the list, not cut off
+        r = form.races.visualItemRect(form.races.item(i))
+        assert r.right() < room
+        text_ = form.races.item(i).text()
+        need = form.races.fontMetrics().boundingRect(QRect(0, 0, r.width() - 30, 1000), Qt.TextFlag.TextWordWrap,
+                                                     text_)
+        assert need.height() <= r.height(), text_
+    longest = max((form.school.itemText(i) for i in range(form.school.count())), key=len)
+    assert form.school.width() >= form.school.fontMetrics().horizontalAdvance(longest)  # school names whole
+    assert not fo.register_scroll.horizontalScrollBar().isVisible()
+    # the submit button is within the visible width: scrolling down reaches it, never sideways
+    inside = fo.save_button.mapTo(fo.register_scroll.viewport(), fo.save_button.rect().topLeft())
+    assert 0 <= inside.x() and inside.x() + fo.save_button.width() <= fo.register_scroll.viewport().width()
+    fo.register_scroll.ensureWidgetVisible(fo.save_button)
+    settle(window, "registration-submit")
+    assert fo.save_button.visibleRegion().boundingRect().size() == fo.save_button.size()
+
+
+def test_the_attendance_desk_fits_1280_by_720(window, qtbot, run_async):
+    assert sign_in_as(window, "demo_admin", run_async)
+    assert run_async(window.open_profile(a_student(window)))  # the panel takes its room beside the desk
+    window.open_desk("attendance")
+    assert window.profile_panel.isVisible()
+    page = window.attendance
+    page.mine_only.setChecked(False)
+    for _ in range(14):  # the latest school day
+        if run_async(page.load_sections()) > 0:
+            break
+        page.day.blockSignals(True)
+        page.day.setDate(page.day.date().addDays(-1))
+        page.day.blockSignals(False)
+    assert page.sections
+    settle(window, "attendance-take")
+    picker = page.section
+    shown = picker.currentText()
+    assert picker.fontMetrics().horizontalAdvance(shown) <= picker.text_room(), shown  # a usual name is whole
+    assert picker.toolTip() == shown
+    longest = max((picker.itemText(i) for i in range(picker.count())), key=len)
+    assert picker.itemData(picker.findText(longest), Qt.ItemDataRole.ToolTipRole) == longest
+
+    page.tabs.setCurrentIndex(1)
+    page.office_day.setDate(page.day.date())
+    assert run_async(page.refresh_office())[0] > 0  # sections not taken yet today
+    wide_enough(window, page, page.due_view, 0)
+    for _ in range(14):  # a past school day with absences on file
+        page.office_day.setDate(page.office_day.date().addDays(-1))
+        if run_async(page.refresh_office())[1] > 0:
+            break
+    wide_enough(window, page, page.absence_view, 1)
+
+
+def wide_enough(window, page, view, tab: int) -> None:
+    """Every column of the office list is in view: none cut off on the right, no sideways scrolling."""
+    page.office_tabs.setCurrentIndex(tab)
+    settle(window, f"attendance-office-{tab}")
+    assert view.model().rowCount() > 0
+    header = view.horizontalHeader()
+    last = view.model().columnCount() - 1
+    assert not view.horizontalScrollBar().isVisible()
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= view.viewport().width()
+    assert view.mapTo(window, view.rect().topRight()).x() < window.width()
+    assert not page.tabs.currentWidget().horizontalScrollBar().isVisible()
+
+
+def test_the_lock_out_message_wraps_at_1280_by_720(window, qtbot, run_async):
+    form = window.sign_in_form
+    for _ in range(5):
+        form.login.setText("demo_admin")
+        form.password.setText("wrong")
+        run_async(form.attempt())
+    assert form.is_locked()
+    settle(window, "sign-in-locked")
+    assert form.message.text().startswith("Five sign-ins in a row failed")
+    assert form.message.wordWrap()
+    assert fits_in(form.message)
