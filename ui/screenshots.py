@@ -3,8 +3,8 @@
 Signs in as the demo administrator on the demo district (loading it first if the database is
 empty), so every desk is visible; writes sign-in.png, one desk-<key>.png per desk,
 student-profile.png, and the working views in WORKING (a roster being taken, the office's
-lists, a schedule, enrollment history, a discipline history). Used for the README and to look
-at what we build.
+lists, a schedule, enrollment history, a discipline history), all at SIZE (1280x720). Used for
+the README and to look at what we build.
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ from pathlib import Path
 from sqlalchemy import text
 
 
+SIZE = (1280, 720)  # the smallest screen we lay out for: the README shows what that user sees
+
+
 async def capture(window, out_dir: Path) -> list[Path]:
     from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
     from ui.screens.desk_page import DESKS
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    window.resize(*SIZE)
     written: list[Path] = []
 
     def grab(name: str) -> None:
@@ -64,11 +68,46 @@ async def capture(window, out_dir: Path) -> list[Path]:
     window.search_box.results.setVisible(False)
     grab("student-profile")
     await _working_views(window, grab, usi)
+    await _nurse_finds_a_student(window, grab)
     return written
 
 
 WORKING = ("front-office-enrollment", "front-office-schedule", "attendance-roster", "attendance-office",
-           "discipline-history")
+           "discipline-history", "main-window")
+
+
+async def _nurse_finds_a_student(window, grab) -> None:
+    """The README's first picture: the nurse signed in, a search's hits, and the profile with the
+    badges a nurse may see (allergy, IEP) beside her one desk."""
+    from app.security.demo_logins import DEMO_PASSWORD
+
+    window._discard_unsaved()  # the roster marked for its picture is not saved
+    window._finish_sign_out()
+    form = window.sign_in_form
+    form.login.setText("demo_nurse")
+    form.password.setText(DEMO_PASSWORD)
+    if not await form.attempt():
+        raise SystemExit(f"could not sign in as demo_nurse: {form.message.text()}")
+
+    def someone() -> tuple[int, str]:
+        with window.user_engine.connect() as c:
+            return tuple(c.execute(text(
+                "SELECT s.studentusi, s.lastsurname FROM edfi.student s JOIN health.allergies a "
+                "ON a.student_usi = s.studentusi ORDER BY s.lastsurname, s.studentusi LIMIT 1")).one())
+
+    usi, last = await asyncio.to_thread(someone)
+    window.open_desk("nurse")
+    window.search_box.field.setText(last[:3])
+    await window.search_box.search_now(last[:3])
+    await window.open_profile(usi)
+    await window.load_timeline()
+    results = window.search_box.results
+    results.setVisible(True)  # the hits the nurse chose from, her choice highlighted
+    uid = window.profile.student_unique_id
+    for row in range(results.model().rowCount()):
+        if uid in str(results.model().index(row, 0).data()):
+            results.setCurrentIndex(results.model().index(row, 0))
+    grab("main-window")
 
 
 async def _working_views(window, grab, usi: int) -> None:
@@ -109,6 +148,8 @@ async def _working_views(window, grab, usi: int) -> None:
                 "JOIN edfi.disciplineaction a USING (studentusi) ORDER BY s.studentusi LIMIT 1")).one())
 
     who, name = await asyncio.to_thread(offender)
+    await window.open_profile(who)  # the desk shows only the history of the student whose profile is open
+    await window.load_timeline()
     await window.discipline.load_lists()
     await window.discipline.show_history(who, name)
     grab("discipline-history")
