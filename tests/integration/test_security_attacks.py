@@ -3,6 +3,8 @@ signed in as the role concerned against the real server, and refused."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
@@ -52,11 +54,16 @@ def outsider_roles(demo_engine):
         c.execute(text("DROP ROLE IF EXISTS t_unrecorded_teacher"))
         c.execute(text("CREATE ROLE t_reporting_app LOGIN PASSWORD 'reporting-secret-1'"))
         c.execute(text("CREATE ROLE t_unrecorded_teacher LOGIN PASSWORD 'unrecorded-secret' IN ROLE so_teacher"))
+        c.execute(text("DROP ROLE IF EXISTS t_shipper_service"))
+        c.execute(text("CREATE ROLE t_shipper_service LOGIN PASSWORD 'shipper-secret-1' IN ROLE so_shipper"))
+        c.execute(text("INSERT INTO compliance.staff_logins (login) VALUES ('t_shipper_service') ON CONFLICT DO NOTHING"))
         c.commit()
-    yield ("t_reporting_app", "t_unrecorded_teacher")
+    yield ("t_reporting_app", "t_unrecorded_teacher", "t_shipper_service")
     with demo_engine.connect() as c:
         c.execute(text("DROP ROLE IF EXISTS t_reporting_app"))
         c.execute(text("DROP ROLE IF EXISTS t_unrecorded_teacher"))
+        c.execute(text("DELETE FROM compliance.staff_logins WHERE login = 't_shipper_service'"))
+        c.execute(text("DROP ROLE IF EXISTS t_shipper_service"))
         c.commit()
 
 
@@ -319,3 +326,75 @@ def test_wrong_password_still_refused_for_demo_logins(demo_engine):
             bad.connect()
     finally:
         bad.dispose()
+
+
+# -- found by the attack review of 0007-0009 (migration 0010) --------------------------------------
+def test_a_registrar_cannot_move_schools_into_a_district_to_see_them(login_engine):
+    registrar = login_engine("demo_registrar")
+    assert denied(registrar, "UPDATE edfi.school SET localeducationagencyid = localeducationagencyid")
+    assert denied(registrar, "INSERT INTO edfi.localeducationagency (localeducationagencyid, "
+                             "localeducationagencycategorydescriptorid) VALUES (255950003, 1)")
+
+
+def test_a_clerk_cannot_link_another_familys_contact_to_read_it(login_engine, demo_engine):
+    clerk = login_engine("demo_front_office")
+    mine = sorted(students_at(demo_engine, "demo_front_office"))
+    with demo_engine.connect() as c:
+        links = c.execute(text("SELECT contactusi, array_agg(studentusi) FROM edfi.studentcontactassociation "
+                               "GROUP BY 1 ORDER BY 1")).all()
+    foreign = next(cu for cu, students in links if not set(students) & set(mine))
+    assert refused(clerk, "INSERT INTO edfi.studentcontactassociation (contactusi, studentusi) VALUES (:c, :u)",
+                   "violates row-level security policy", c=foreign, u=mine[0])
+    # a sibling's family, already linked to a student the clerk serves, can still be linked
+    shared = next(cu for cu, students in links if set(students) & set(mine))
+    other = next(u for u in mine if (shared, u) not in {(cu, s) for cu, ss in links for s in ss})
+    assert run(clerk, "INSERT INTO edfi.studentcontactassociation (contactusi, studentusi) VALUES (:c, :u)",
+               c=shared, u=other) == 1
+
+
+def test_a_former_school_cannot_change_or_delete_the_new_schools_enrollment(login_engine, demo_engine):
+    from app.services import enrollment as E
+
+    clerk = login_engine("demo_front_office")
+    usi = sorted(students_at(demo_engine, "demo_front_office"))[0]
+    with clerk.connect() as c:
+        tx = c.begin()
+        try:
+            # the clerk transfers her student to the middle school ...
+            grade = c.execute(text("SELECT d.codevalue FROM edfi.schoolgradelevel g JOIN edfi.descriptor d "
+                                   "ON d.descriptorid = g.gradeleveldescriptorid WHERE g.schoolid = :s "
+                                   "ORDER BY 1 LIMIT 1"), {"s": RMS}).scalar()
+            E.transfer_student(c, usi, RMS, grade, date(2026, 11, 30), today=date(2026, 11, 20))
+            # ... and then cannot change, nor delete, the middle school's row
+            assert c.execute(text("UPDATE edfi.studentschoolassociation SET exitwithdrawdate = '2026-12-01' "
+                                  "WHERE studentusi = :u AND schoolid = :s"), {"u": usi, "s": RMS}).rowcount == 0
+            with pytest.raises(ProgrammingError, match="permission denied"):
+                with c.begin_nested():
+                    c.execute(text("DELETE FROM edfi.studentschoolassociation WHERE studentusi = :u"), {"u": usi})
+        finally:
+            tx.rollback()
+
+
+def test_staff_rows_of_oneroster_are_read_but_not_written_by_a_clerk(login_engine, demo_engine):
+    clerk = login_engine("demo_front_office")
+    staff_rows = "NOT EXISTS (SELECT 1 FROM compliance.student_keys k WHERE k.sourced_id = u.sourced_id)"
+    assert scalar(clerk, f"SELECT count(*) FROM oneroster.users u WHERE {staff_rows}") > 0
+    assert run(clerk, f"UPDATE oneroster.users u SET email = 'attacker@example.com' WHERE {staff_rows}") == 0
+
+
+def test_deans_teachers_and_nurses_stay_within_their_own_records(login_engine, demo_engine):
+    dean = login_engine("demo_dean")
+    with demo_engine.connect() as c:
+        other_school_incidents = c.execute(text("SELECT count(*) FROM edfi.disciplineincident WHERE schoolid <> :s"),
+                                           {"s": RHS}).scalar()
+        all_entries = c.execute(text("SELECT count(*) FROM edfi.gradebookentry")).scalar()
+        all_goals = c.execute(text("SELECT count(*) FROM specialed.iep_goals")).scalar()
+    assert other_school_incidents > 0
+    assert scalar(dean, "SELECT count(*) FROM edfi.disciplineincident WHERE schoolid <> :s", s=RHS) == 0
+    assert run(dean, "UPDATE edfi.disciplineincident SET incidentdescription = incidentdescription "
+                     "WHERE schoolid <> :s", s=RHS) == 0
+    teacher_entries = scalar(login_engine("demo_teacher"), "SELECT count(*) FROM edfi.gradebookentry")
+    assert 0 < teacher_entries < all_entries
+    assert run(login_engine("demo_teacher"), "UPDATE edfi.gradebookentry SET title = title") == teacher_entries
+    nurse_goals = scalar(login_engine("demo_nurse"), "SELECT count(*) FROM specialed.iep_goals")
+    assert nurse_goals < all_goals
