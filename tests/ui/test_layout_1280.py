@@ -177,3 +177,24 @@ def test_the_lock_out_message_wraps_at_1280_by_720(window, qtbot, run_async):
     assert form.message.text().startswith("Five sign-ins in a row failed")
     assert form.message.wordWrap()
     assert fits_in(form.message)
+
+
+def test_the_discipline_history_fits_1280_by_720_beside_the_profile(window, qtbot, run_async):
+    assert sign_in_as(window, "demo_admin", run_async)
+    with window.user_engine.connect() as c:
+        usi, name = c.execute(text(
+            "SELECT s.studentusi, s.firstname || ' ' || s.lastsurname FROM edfi.disciplineaction a "
+            "JOIN edfi.student s ON s.studentusi = a.studentusi ORDER BY 1 LIMIT 1")).one()
+    assert run_async(window.open_profile(usi))
+    window.open_desk("discipline")
+    run_async(window.discipline.load_lists())
+    run_async(window.discipline.show_history(usi, name))
+    window.discipline.tabs.setCurrentIndex(2)
+    settle(window, "discipline-history")
+    view = window.discipline.history_view
+    assert view.model().rowCount() > 0
+    header = view.horizontalHeader()
+    last = view.model().columnCount() - 1
+    sizes = [header.sectionSize(i) for i in range(last + 1)]
+    assert not view.horizontalScrollBar().isVisible(), (sizes, view.viewport().width())
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= view.viewport().width()

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QHeaderView,
     QCheckBox,
     QGroupBox,
     QHBoxLayout,
@@ -53,7 +54,8 @@ class IncidentsModel(DtoTableModel):
 
 class HistoryModel(DtoTableModel):
     """One row per action (or per incident without one)."""
-    HEADERS = ("Date", "Incident", "Role", "Behaviors", "Action", "Days assigned", "Days served", "Difference reason")
+    # Short headers: beside the profile panel at 1280x720 every column must fit without scrolling.
+    HEADERS = ("Date", "Incident", "Role", "Behaviors", "Action", "Days given", "Served", "Reason")
     COL_DATE, COL_INCIDENT, COL_ROLE, COL_BEHAVIORS, COL_ACTION, COL_ASSIGNED, COL_SERVED, COL_REASON = range(8)
 
     def set_history(self, entries: list[D.HistoryEntry]) -> None:
@@ -442,6 +444,12 @@ class DisciplinePage(TabbedDesk):
         self.history_title.setAccessibleName("Whose discipline history")
         self.history_model = HistoryModel(self)
         self.history_view = table("Discipline history", self.history_model)
+        # Beside the profile panel at 1280x720 the table gets ~630 px: the text columns share what the
+        # dates and numbers leave (elided), so nothing scrolls sideways.
+        header = self.history_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        for col in range(HistoryModel.COL_ROLE, len(HistoryModel.HEADERS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.correct_served = line("Days actually served")
         self.correct_reason = combo("Reason for the difference")
         self.correct_button = QPushButton("Record correction")
