@@ -68,3 +68,32 @@ def run_until(qasync_loop):
                 await asyncio.sleep(0.02)
         qasync_loop.run_until_complete(asyncio.wait_for(wait(), timeout))
     return run
+
+
+@pytest.fixture
+def demo_window(qtbot, tmp_path, platform, demo_engine, run_async):
+    """The main window on the demo district, started and showing the sign-in form (sign in with
+    helpers.sign_in_as). It does not own the session's platform."""
+    from PySide6.QtCore import QSettings
+
+    from app.security.demo_logins import create_demo_logins
+    from app.security.session import sign_in as open_session
+    from app.security.session import verify_credentials
+    from ui import unsaved
+    from ui.app_events import AppEvents
+    from ui.main_window import MainWindow
+    from ui.settings import UiSettings
+
+    create_demo_logins(demo_engine)
+    w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
+                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
+                   verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
+                   owns_platform=False)
+    qtbot.addWidget(w)
+    yield w
+    unsaved.set_asker(None)
+    if w.platform and w.platform.shipper:
+        w.platform.shipper.stop()
+    w.platform = None
+    if w.user_engine is not None:
+        w.user_engine.dispose()

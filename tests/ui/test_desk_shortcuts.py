@@ -6,47 +6,27 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import text
 
 from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
 from app.security.session import sign_in as open_session
-from app.security.session import verify_credentials
 from tests.conftest import DEMO_AS_OF
-from ui import unsaved
-from ui.app_events import AppEvents
-from ui.main_window import MainWindow
 from ui.screens.attendance.attendance_page import AttendancePage
 from ui.screens.desk_context import DeskContext
-from ui.settings import UiSettings
+
+from tests.ui.helpers import sign_in_as
 
 pytestmark = pytest.mark.ui
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, platform, demo_engine, run_async):
-    create_demo_logins(demo_engine)
-    w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
-                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
-                   verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
-                   owns_platform=False)
-    qtbot.addWidget(w)
-    w.show()
-    assert run_async(w.start())
-    yield w
-    unsaved.set_asker(None)
-    if w.platform and w.platform.shipper:
-        w.platform.shipper.stop()
-    w.platform = None
-    if w.user_engine is not None:
-        w.user_engine.dispose()
+def window(demo_window, run_async):
+    demo_window.show()
+    assert run_async(demo_window.start())
+    return demo_window
 
-
-def sign_in_as(w, login, run_async):
-    w.sign_in_form.login.setText(login)
-    w.sign_in_form.password.setText(DEMO_PASSWORD)
-    return run_async(w.sign_in_form.attempt())
 
 
 def press(w, qtbot, key):

@@ -7,41 +7,24 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
-from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
-from app.security.session import sign_in as open_session
-from app.security.session import verify_credentials
-from ui import unsaved
-from ui.app_events import AppEvents
-from ui.main_window import MainWindow
-from ui.settings import UiSettings
+
+from tests.ui.helpers import sign_in_as
 
 pytestmark = pytest.mark.ui
 SHOTS = os.environ.get("LAYOUT_SHOTS")  # a folder to look at the screens in, when set
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, platform, demo_engine, run_async):
-    create_demo_logins(demo_engine)
-    w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
-                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
-                   verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
-                   owns_platform=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    assert run_async(w.start())
-    yield w
-    unsaved.set_asker(None)
-    if w.platform and w.platform.shipper:
-        w.platform.shipper.stop()
-    w.platform = None
-    if w.user_engine is not None:
-        w.user_engine.dispose()
+def window(demo_window, run_async):
+    demo_window.resize(1280, 720)
+    demo_window.show()
+    assert run_async(demo_window.start())
+    return demo_window
 
 
 def settle(w, name: str) -> None:
@@ -51,11 +34,6 @@ def settle(w, name: str) -> None:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         w.grab().save(str(Path(SHOTS) / f"{name}.png"))
 
-
-def sign_in_as(w, login, run_async):
-    w.sign_in_form.login.setText(login)
-    w.sign_in_form.password.setText(DEMO_PASSWORD)
-    return run_async(w.sign_in_form.attempt())
 
 
 def a_student(w) -> int:
