@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Connection, text
 
 from app.errors import UserError
+from app.services.request_ids import lock_request
 from app.services.descriptor_ids import DescriptorIds
 from app.sync.outbox import enqueue_many, student_activity_item
 
@@ -84,19 +85,6 @@ def _cost(value: str) -> Decimal | None:
     return cost.quantize(Decimal("0.01"))
 
 
-def _request_lock(conn: Connection, request_id: str | None) -> str | None:
-    """A client-generated id of one submit (a UUID made when the form was opened or cleared): calls
-    with the same id wait for each other, so a repeated submit finds the record the first one made."""
-    if request_id is None:
-        return None
-    try:
-        rid = str(uuid.UUID(str(request_id)))
-    except ValueError:
-        raise UserError("The form's request id is not valid; clear the form and type it again.") from None
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:r, 0))"), {"r": rid})
-    return rid
-
-
 def record_incident(conn: Connection, incident: NewIncident, *, actor: str | None = None,
                     now: datetime | None = None, today: date | None = None, request_id: str | None = None) -> str:
     """Save an incident with its students, behaviors, weapons and staff; returns its identifier.
@@ -105,7 +93,7 @@ def record_incident(conn: Connection, incident: NewIncident, *, actor: str | Non
     recorded instead of recording it again (a double click, a retry after a lost answer)."""
     now = now or datetime.now(timezone.utc)
     today = today or date.today()
-    rid = _request_lock(conn, request_id)
+    rid = lock_request(conn, request_id)
     if rid is not None:
         done = conn.execute(text("SELECT incidentidentifier FROM edfi.disciplineincident WHERE id = CAST(:r AS uuid)"),
                             {"r": rid}).scalar()
@@ -231,7 +219,7 @@ def record_action(conn: Connection, action: NewAction, *, actor: str | None = No
                   now: datetime | None = None, request_id: str | None = None) -> ActionResult:
     """request_id: as for record_incident: a second call with it returns the action already recorded."""
     now = now or datetime.now(timezone.utc)
-    rid = _request_lock(conn, request_id)
+    rid = lock_request(conn, request_id)
     if rid is not None:
         done = conn.execute(text("SELECT disciplineactionidentifier, studentusi FROM edfi.disciplineaction "
                                  "WHERE id = CAST(:r AS uuid)"), {"r": rid}).first()

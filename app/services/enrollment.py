@@ -9,7 +9,6 @@ through the outbox. Codes come from the Ed-Fi descriptor tables.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -18,6 +17,7 @@ from sqlalchemy import Connection, text
 from app.domain.school_calendar import school_year_for
 from app.domain.typed_input import parse_phone
 from app.errors import UserError
+from app.services.request_ids import lock_request
 from app.services.descriptor_ids import DescriptorIds
 from app.services.oneroster_sync import sync_student
 from app.sync.outbox import enqueue, student_activity_item
@@ -311,19 +311,6 @@ def registration_problems(conn: Connection | None, new: NewStudent, today: date 
     return out
 
 
-def _request_lock(conn: Connection, request_id: str | None) -> str | None:
-    """A client-generated id of one submit (a UUID made when the form was opened or cleared): calls
-    with the same id wait for each other, so a repeated submit finds the record the first one made."""
-    if request_id is None:
-        return None
-    try:
-        rid = str(uuid.UUID(str(request_id)))
-    except ValueError:
-        raise UserError("The form's request id is not valid; close the form and open it again.") from None
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:r, 0))"), {"r": rid})
-    return rid
-
-
 def _may_enroll_at(conn: Connection, school_id: int) -> bool:
     """Row-level security lets a school's staff register students only at their own schools
     (migration 0007); asking first turns the database's refusal into one sentence."""
@@ -340,7 +327,7 @@ def register_student(conn: Connection, new: NewStudent, *, actor: str | None = N
     call with it returns the student the first one registered instead of registering another."""
     now = now or datetime.now(timezone.utc)
     today = today or date.today()
-    rid = _request_lock(conn, request_id)
+    rid = lock_request(conn, request_id)
     if rid is not None:
         done = conn.execute(text("SELECT studentusi FROM edfi.student WHERE id = CAST(:r AS uuid)"),
                             {"r": rid}).scalar()

@@ -97,3 +97,39 @@ def demo_window(qtbot, tmp_path, platform, demo_engine, run_async):
     w.platform = None
     if w.user_engine is not None:
         w.user_engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def signed_in(demo_engine):
+    """login -> (SignedIn, engine) for a demo sign-in, made once per module (the database enforces
+    its role)."""
+    from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
+    from app.security.session import sign_in
+
+    create_demo_logins(demo_engine)
+    made = {}
+
+    def get(login):
+        if login not in made:
+            made[login] = sign_in(demo_engine.url, login, DEMO_PASSWORD)
+        return made[login]
+    yield get
+    for _user, eng in made.values():
+        eng.dispose()
+
+
+@pytest.fixture
+def answers():
+    """Answers the Save / Discard / Cancel question in the user's place and records what it asked:
+    (asked, queue); put 'save', 'discard' or 'cancel' in queue, Cancel when it is empty."""
+    from ui import unsaved
+
+    asked: list[str] = []
+    queue: list[str] = []
+
+    def ask(_parent, description):
+        asked.append(description)
+        return queue.pop(0) if queue else "cancel"
+    unsaved.set_asker(ask)
+    yield asked, queue
+    unsaved.set_asker(None)

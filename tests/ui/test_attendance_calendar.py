@@ -11,8 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import text
 
-from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
-from app.security.session import sign_in
 from app.services.student_profile import load_profile
 from tests.conftest import DEMO_AS_OF
 from ui.screens.desk_context import DeskContext
@@ -20,20 +18,6 @@ from ui.screens.student.attendance_calendar import AttendanceCalendarModel
 from ui.screens.student.student_profile_panel import StudentProfilePanel
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture(scope="module")
-def signed_in(demo_engine):
-    create_demo_logins(demo_engine)
-    made = {}
-
-    def get(login):
-        if login not in made:
-            made[login] = sign_in(demo_engine.url, login, DEMO_PASSWORD)
-        return made[login]
-    yield get
-    for _user, eng in made.values():
-        eng.dispose()
 
 
 def panel_for(qtbot, signed_in, login: str, school: str = "RES") -> tuple[StudentProfilePanel, int]:

@@ -10,28 +10,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import text
 
-from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
-from app.security.session import sign_in
 from tests.conftest import DEMO_AS_OF
 from ui.screens.attendance.attendance_page import AttendancePage
 from ui.screens.attendance.roster_table_model import RosterTableModel as R
 from ui.screens.desk_context import DeskContext
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture(scope="module")
-def signed_in(demo_engine):
-    create_demo_logins(demo_engine)
-    made = {}
-
-    def get(login):
-        if login not in made:
-            made[login] = sign_in(demo_engine.url, login, DEMO_PASSWORD)
-        return made[login]
-    yield get
-    for _user, eng in made.values():
-        eng.dispose()
 
 
 @pytest.fixture

@@ -10,24 +10,9 @@ from PySide6.QtTest import QTest
 from sqlalchemy import text
 
 from tests.conftest import DEMO_AS_OF
-from tests.ui.test_attendance_desk import make_page, marks_on_screen, signed_in, undo_today  # noqa: F401 (fixtures)
-from ui import unsaved
+from tests.ui.test_attendance_desk import make_page, marks_on_screen, undo_today  # noqa: F401 (undo_today is a fixture)
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def answers():
-    """Answers the Save / Discard / Cancel question in the user's place and records what it asked."""
-    asked: list[str] = []
-    queue: list[str] = []
-
-    def ask(_parent, description):
-        asked.append(description)
-        return queue.pop(0) if queue else "cancel"
-    unsaved.set_asker(ask)
-    yield asked, queue
-    unsaved.set_asker(None)
 
 
 def open_with_keyboard(page, run_until, section_row: int | None = None):

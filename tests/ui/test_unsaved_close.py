@@ -19,19 +19,6 @@ from ui.settings import UiSettings
 pytestmark = pytest.mark.ui
 
 
-@pytest.fixture
-def answers():
-    asked: list[str] = []
-    queue: list[str] = []
-
-    def ask(_parent, description):
-        asked.append(description)
-        return queue.pop(0) if queue else "cancel"
-    unsaved.set_asker(ask)
-    yield asked, queue
-    unsaved.set_asker(None)
-
-
 def window(qtbot, tmp_path, platform, demo_engine, run_async, kiosk=None):
     create_demo_logins(demo_engine)
     w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
