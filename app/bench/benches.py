@@ -246,8 +246,11 @@ def bench_attendance(engine: Engine, samples: int = 50, resaves: int = 60, warmu
             outbox_mark = conn.execute(text("SELECT coalesce(max(outbox_id), 0) FROM sync.dynamo_outbox")).scalar()
         n_first = min(samples, len(fresh) - warmup)
         used = fresh[:warmup + n_first]
+        # The same first save as the schema owner, whom no policy applies to, on further fresh days:
+        # what row-level security itself adds to the teacher's figure.
+        owner_days = fresh[len(used):len(used) + 20]
         state: dict[date, dict[int, Mark]] = {}
-        first_t, resave_t, insert_t = [], [], []
+        first_t, resave_t, insert_t, owner_t = [], [], [], []
         as_teacher = login_engine(bench, teacher.login)
         try:
             with as_teacher.connect() as conn:
@@ -270,6 +273,12 @@ def bench_attendance(engine: Engine, samples: int = 50, resaves: int = 60, warmu
                 with bench.begin() as conn:  # teachers may not delete: the owner clears the baseline row
                     conn.execute(text("DELETE FROM edfi.studentsectionattendanceevent "
                                       "WHERE sectionidentifier = 'BENCH-35' AND eventdate = :d"), {"d": baseline_day})
+            for day in owner_days:
+                marks = {u: Mark("In Attendance") for u in usis}
+                for u in usis[len(owner_t) % 7::11]:
+                    marks[u] = Mark("Unexcused Absence")
+                owner_t.append(_timed_tx(bench, "the owner", "The first save of a roster as the owner",
+                                         lambda c: save_roster(c, key, day, marks, today=day)))
             saved_days = used[warmup:]
             for i in range(resaves):
                 day = saved_days[i % len(saved_days)]
@@ -285,7 +294,7 @@ def bench_attendance(engine: Engine, samples: int = 50, resaves: int = 60, warmu
                 conn.execute(text("DELETE FROM edfi.studentsectionattendanceevent "
                                   "WHERE sectionidentifier = 'BENCH-35'"))
                 conn.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE studentusi = ANY(:u) "
-                                  "AND eventdate = ANY(:d)"), {"u": usis, "d": used})
+                                  "AND eventdate = ANY(:d)"), {"u": usis, "d": used + owner_days})
                 conn.execute(text("DELETE FROM sync.dynamo_outbox WHERE outbox_id > :m"), {"m": outbox_mark})
     finally:
         bench.dispose()
@@ -297,6 +306,7 @@ def bench_attendance(engine: Engine, samples: int = 50, resaves: int = 60, warmu
                         "same run",
             "baseline_insert": single, "ratio": ratio, "better": "lower",
             "resave_ratio": round(resave["p50_ms"] / single["p50_ms"], 2),
+            "first_save_as_owner": summary_ms(owner_t) if owner_t else None,
             "goal": "ratio <= 5 (the first save of a day within 5 single-row inserts, p50)", "goal_met": ratio <= 5}
 
 
