@@ -198,18 +198,12 @@ def cmd_set_password(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from app.bench import benches
+    from app.bench.registry import bench_named
     from app.bench.report import emit
 
-    with _platform(args, migrate=False, start_dynamo=args.which == "timeline") as platform:
-        if args.which == "seed":
-            result = benches.bench_seed(platform.engine, students=args.students)
-        elif args.which == "search":
-            result = benches.bench_search(platform.engine)
-        elif args.which == "attendance":
-            result = benches.bench_attendance(platform.engine)
-        else:
-            result = benches.bench_timeline(platform.engine, platform.dynamo_client)
+    bench = bench_named(args.which)
+    with _platform(args, migrate=False, start_dynamo=bench.needs_dynamo) as platform:
+        result = bench.run(platform, args)
     emit(result, args.json)
     return 0
 
@@ -233,10 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("set-password", help="store the database password in the OS keyring").set_defaults(
         func=cmd_set_password)
     b = sub.add_parser("bench", help="benchmarks with a same-run baseline")
-    b.add_argument("which", choices=["seed", "search", "attendance", "timeline"])
+    from app.bench.registry import bench_names
+
+    b.add_argument("which", choices=bench_names())
     b.add_argument("--students", type=int, default=100_000)
     b.add_argument("--json", action="store_true", help="print only the JSON result line")
     b.set_defaults(func=cmd_bench)
+    from app.commands import register_all
+
+    register_all(sub)  # each desk's own commands (app/commands/<desk>.py)
     return p
 
 

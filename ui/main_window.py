@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ui.app_events import AppEvents
 from ui.ops import OpFailed, run_op, spawn
-from ui.screens.desk_page import DESKS, DeskPage
+from ui.screens.desk_page import DESKS, DeskPage, desk_page_for
 from ui.session_control import SessionControl
 from ui.settings import UiSettings
 
@@ -211,7 +211,7 @@ class MainWindow(SessionControl, QMainWindow):
                     self._engine, dynamo=lambda: self.platform.dynamo_client if self.platform else None)
                 self.pages.addWidget(self.administration)
             else:
-                self.pages.addWidget(built.get(desk.key) or DeskPage(desk))
+                self.pages.addWidget(built.get(desk.key) or desk_page_for(desk, self.desk_context))
         for signal in (self.front_office.student_registered, self.front_office.open_student_requested,
                        self.front_office.enrollment_changed, self.front_office.schedule_changed):
             signal.connect(lambda usi: spawn(self.open_profile(usi)))

@@ -3,6 +3,7 @@ page says plainly what the desk will do, so nobody mistakes it for a broken scre
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -58,3 +59,16 @@ class DeskPage(QWidget):
         for w in (title, purpose, self.body):
             layout.addWidget(w)
         layout.addStretch(1)
+
+
+def desk_page_for(desk: Desk, context) -> QWidget:
+    """The desk's own page when its screens exist: `ui/screens/<key>/page.py` defines
+    `build_page(desk_context) -> QWidget` (a TabbedDesk, usually). Otherwise the placeholder.
+    Desks built in parallel each add their own module; nobody edits a shared list."""
+    try:
+        module = importlib.import_module(f"ui.screens.{desk.key}.page")
+    except ModuleNotFoundError as err:
+        if err.name not in (f"ui.screens.{desk.key}", f"ui.screens.{desk.key}.page"):
+            raise  # the desk's page exists but imports something missing: a real error
+        return DeskPage(desk)
+    return module.build_page(context)

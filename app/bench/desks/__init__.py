@@ -1,0 +1,1 @@
+"""Desk benches: each module defines BENCHES = {name: app.bench.registry.Bench(...)}."""
