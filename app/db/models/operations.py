@@ -29,7 +29,14 @@ immunizations = table(
     C("lot_number", "VARCHAR(50)", comment="Vaccine lot number"),
     C("is_compliant", "BOOLEAN", default="TRUE", comment="Meets requirements?"),
     C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
+    # issue 11: what an immunization record needs (migration 0011)
+    C("cvx_code", "VARCHAR(4)", comment="CDC CVX code of the vaccine (resources/cvx/cvx.csv)"),
+    C("mvx_code", "VARCHAR(4)", comment="CDC MVX code of the manufacturer, if known"),
+    C("source", "VARCHAR(10)", nn=True, default="'record'", comment="record (provider record), registry, parent"),
+    C("recorded_by", "INTEGER", comment="Staff member (StaffUSI) who entered it"),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
+    CK("source IN ('record', 'registry', 'parent')", "source_known"),
+    IX("ix_immunizations_student_date", "student_usi", "date_administered"),
     pk=("immunization_id",),
 )
 
@@ -46,7 +53,26 @@ medications = table(
     C("administration_instructions", "TEXT", comment="Special instructions"),
     C("is_active", "BOOLEAN", default="TRUE", comment="Currently taking?"),
     C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
+    # issue 11: what a medication administration record needs (migration 0011)
+    C("school_id", "BIGINT", comment="School whose health office keeps and gives it"),
+    C("strength", "VARCHAR(60)", comment="e.g. 10 mg/5 mL"),
+    C("form", "VARCHAR(40)", comment="tablet, liquid, inhaler, auto-injector, ..."),
+    C("dose_amount", "DECIMAL(8, 2)", comment="Amount per dose, in dose_unit"),
+    C("dose_unit", "VARCHAR(20)", comment="tablet, mL, puff, mg, unit, ..."),
+    C("route", "VARCHAR(30)", comment="oral, inhaled, intramuscular, subcutaneous, topical, ..."),
+    C("schedule_times", "TEXT[]", comment="Times of day a scheduled dose is due (HH:MM); NULL when as-needed only"),
+    C("as_needed", "BOOLEAN", nn=True, default="FALSE", comment="Given when needed (PRN)"),
+    C("min_interval_minutes", "INTEGER", comment="As-needed: least time between two doses"),
+    C("parent_consent_on", "DATE", comment="Parent consent signed"),
+    C("is_controlled", "BOOLEAN", nn=True, default="FALSE", comment="Controlled substance: counted with a witness"),
+    C("count_on_hand", "DECIMAL(8, 2)", comment="Doses (units) in the health office"),
+    C("refill_threshold", "DECIMAL(8, 2)", comment="Ask the family for more at or below this count"),
+    C("expires_on", "DATE", comment="Expiry date on the medication's label"),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
+    CK("NOT as_needed OR min_interval_minutes > 0", "as_needed_has_interval"),
+    CK("dose_amount IS NULL OR dose_amount > 0", "dose_positive"),
+    CK("count_on_hand IS NULL OR count_on_hand >= 0", "count_not_negative"),
+    IX("ix_medications_school_active", "school_id", "is_active"),
     pk=("medication_id",),
 )
 
