@@ -8,6 +8,7 @@ from app.db.models import (  # noqa: F401
     edfi_records,
     edfi_teaching,
     health,
+    journal,
     oneroster,
     operations,
     sync,

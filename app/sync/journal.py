@@ -1,0 +1,297 @@
+"""The terminal's offline journal: what a desk must never lose, written locally before anything else.
+
+A sale at the register (or a checkout at the library desk) is appended to a SQLite file on the
+terminal in WAL mode with synchronous=FULL: once `append()` returns, the entry survives a kill -9
+of the process and a power cut. One background sender per terminal (app/sync/journal_sender.py)
+then applies the entries to PostgreSQL in the terminal's sequence order, each exactly once:
+PostgreSQL keeps a receipt per entry UUID (sync.journal_receipts), and the same UUID arriving with
+another payload is refused and flagged for review, never silently dropped.
+
+The journal is generic: a desk registers an apply function per entry kind (`register_kind`), which
+the sender calls inside its PostgreSQL transaction. SQLite is right here and only here: it is the
+terminal's own durable queue, not the school's database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+PENDING, APPLIED, HELD = "pending", "applied", "held"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal_meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS journal_entries (
+    seq INTEGER PRIMARY KEY,
+    entry_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    subject TEXT,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'applied', 'held')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    applied_at TEXT,
+    result TEXT
+);
+CREATE INDEX IF NOT EXISTS ix_journal_state ON journal_entries (state, seq);
+CREATE INDEX IF NOT EXISTS ix_journal_subject ON journal_entries (subject, state);
+"""
+
+
+class JournalError(Exception):
+    """The journal file cannot be used as asked (another terminal's file, a conflicting entry id)."""
+
+
+class JournalConflict(JournalError):
+    """An entry id that is already in the journal with a different payload."""
+
+
+class Refused(Exception):
+    """Raised by an apply function for an entry that can never apply: held and flagged for review."""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    entry_id: uuid.UUID
+    terminal_id: str
+    seq: int
+    kind: str
+    payload: dict
+    payload_sha256: str
+    subject: str | None
+    created_at: datetime
+    state: str
+    attempts: int = 0
+    last_error: str | None = None
+    applied_at: datetime | None = None
+    result: dict | None = None
+
+
+@dataclass(frozen=True)
+class JournalStatus:
+    pending: int
+    held: int
+    last_sync_at: datetime | None  # the sender's last successful round trip with PostgreSQL
+    last_applied_at: datetime | None
+    last_error: str | None  # why the last attempt to reach PostgreSQL failed (None once it works again)
+
+
+ApplyFn = Callable[[Any, JournalEntry], "dict | None"]
+_KINDS: dict[str, ApplyFn] = {}
+
+
+def register_kind(kind: str, apply: ApplyFn) -> None:
+    """Declare how entries of `kind` are applied to PostgreSQL (called in the sender's transaction)."""
+    if not kind or "." not in kind:
+        raise ValueError("a journal kind is named '<desk>.<action>', e.g. 'cafeteria.sale'")
+    _KINDS[kind] = apply
+
+
+def applier(kind: str) -> ApplyFn | None:
+    return _KINDS.get(kind)
+
+
+def registered_kinds() -> dict[str, ApplyFn]:
+    return dict(_KINDS)
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"cannot journal a {type(value).__name__}")
+
+
+def canonical_json(payload: dict) -> str:
+    """The one text form of a payload: the same payload always hashes the same, on every terminal."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_plain, ensure_ascii=False)
+
+
+def payload_sha256(kind: str, payload_text: str) -> str:
+    return hashlib.sha256(f"{kind}\n{payload_text}".encode()).hexdigest()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _ts(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class Journal:
+    """One terminal's journal file. Safe to use from several threads (one SQLite connection each)."""
+
+    def __init__(self, path: Path | str, terminal_id: str) -> None:
+        if not terminal_id or len(terminal_id) > 64:
+            raise ValueError("a terminal id is 1-64 characters")
+        self.path = Path(path)
+        self.terminal_id = terminal_id
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        conn = self._conn()
+        with conn:
+            conn.executescript(_SCHEMA)
+        row = conn.execute("SELECT value FROM journal_meta WHERE key = 'terminal_id'").fetchone()
+        if row is None:
+            with conn:
+                conn.execute("INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('terminal_id', ?)",
+                             (terminal_id,))
+            row = conn.execute("SELECT value FROM journal_meta WHERE key = 'terminal_id'").fetchone()
+        if row[0] != terminal_id:
+            raise JournalError(f"The journal {self.path} belongs to terminal {row[0]}, not {terminal_id}; "
+                               "give each terminal its own journal file.")
+
+    # -- connections ---------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    def pragma(self, name: str):
+        return self._conn().execute(f"PRAGMA {name}").fetchone()[0]
+
+    # -- writing -------------------------------------------------------------------------------
+    def append(self, kind: str, payload: dict, *, subject: str | None = None,
+               entry_id: uuid.UUID | None = None, created_at: datetime | None = None) -> JournalEntry:
+        """Write one entry durably and return it with its UUID and sequence number."""
+        text = canonical_json(payload)
+        sha = payload_sha256(kind, text)
+        eid = str(entry_id or uuid.uuid4())
+        at = (created_at or utc_now()).astimezone(timezone.utc).isoformat()
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            old = conn.execute("SELECT * FROM journal_entries WHERE entry_id = ?", (eid,)).fetchone()
+            if old is not None:
+                conn.execute("ROLLBACK")
+                if old[4] != sha:
+                    raise JournalConflict(f"entry {eid} is already in the journal with another content")
+                return self._entry(old)
+            seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM journal_entries").fetchone()[0]
+            conn.execute("INSERT INTO journal_entries (seq, entry_id, kind, payload, payload_sha256, subject, "
+                         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", (seq, eid, kind, text, sha, subject, at))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return JournalEntry(uuid.UUID(eid), self.terminal_id, seq, kind, json.loads(text), sha, subject,
+                            _ts(at), PENDING)
+
+    def mark_applied(self, entry_id: uuid.UUID, result: dict | None = None) -> None:
+        conn = self._conn()
+        conn.execute("UPDATE journal_entries SET state = 'applied', applied_at = ?, result = ?, last_error = NULL "
+                     "WHERE entry_id = ?",
+                     (utc_now().isoformat(), canonical_json(result) if result is not None else None, str(entry_id)))
+        self._set_meta("last_applied_at", utc_now().isoformat())
+
+    def mark_held(self, entry_id: uuid.UUID, reason: str) -> None:
+        self._conn().execute("UPDATE journal_entries SET state = 'held', last_error = ? WHERE entry_id = ?",
+                             (reason, str(entry_id)))
+
+    def note_attempt(self, entry_id: uuid.UUID, error: str) -> None:
+        self._conn().execute("UPDATE journal_entries SET attempts = attempts + 1, last_error = ? WHERE entry_id = ?",
+                             (error, str(entry_id)))
+
+    def note_contact(self, error: str | None) -> None:
+        """The sender reached PostgreSQL (error None) or could not (error says why)."""
+        if error is None:
+            self._set_meta("last_sync_at", utc_now().isoformat())
+            self._set_meta("last_error", "")
+        else:
+            self._set_meta("last_error", error)
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._conn().execute("INSERT INTO journal_meta (key, value) VALUES (?, ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def _meta(self, key: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM journal_meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row and row[0] else None
+
+    # -- reading -------------------------------------------------------------------------------
+    def _entry(self, row) -> JournalEntry:
+        (seq, eid, kind, payload, sha, subject, created, state, attempts, error, applied, result) = row
+        return JournalEntry(uuid.UUID(eid), self.terminal_id, seq, kind, json.loads(payload), sha, subject,
+                            _ts(created), state, attempts, error, _ts(applied),
+                            json.loads(result) if result else None)
+
+    def _select(self, where: str, params: tuple, limit: int | None = None) -> list[JournalEntry]:
+        sql = f"SELECT * FROM journal_entries WHERE {where} ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [self._entry(r) for r in self._conn().execute(sql, params)]
+
+    def pending_entries(self, kind: str | None = None, subject: str | None = None,
+                        limit: int | None = None) -> list[JournalEntry]:
+        where, params = "state = 'pending'", ()
+        if kind is not None:
+            where, params = where + " AND kind = ?", params + (kind,)
+        if subject is not None:
+            where, params = where + " AND subject = ?", params + (subject,)
+        return self._select(where, params, limit)
+
+    def held_entries(self) -> list[JournalEntry]:
+        return self._select("state = 'held'", ())
+
+    def all_entries(self) -> list[JournalEntry]:
+        return self._select("1 = 1", ())
+
+    def entry(self, entry_id: uuid.UUID) -> JournalEntry | None:
+        found = self._select("entry_id = ?", (str(entry_id),))
+        return found[0] if found else None
+
+    def pending_count(self, kind: str | None = None) -> int:
+        if kind is None:
+            return self._conn().execute("SELECT count(*) FROM journal_entries WHERE state = 'pending'").fetchone()[0]
+        return self._conn().execute("SELECT count(*) FROM journal_entries WHERE state = 'pending' AND kind = ?",
+                                    (kind,)).fetchone()[0]
+
+    def held_count(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM journal_entries WHERE state = 'held'").fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._conn().execute("SELECT state, count(*) FROM journal_entries GROUP BY state").fetchall())
+
+    def last_sync_at(self) -> datetime | None:
+        return _ts(self._meta("last_sync_at"))
+
+    def status(self) -> JournalStatus:
+        return JournalStatus(self.pending_count(), self.held_count(), self.last_sync_at(),
+                             _ts(self._meta("last_applied_at")), self._meta("last_error"))

@@ -1,0 +1,51 @@
+"""A PostgreSQL cluster of a test's own, which the test may stop with `pg_ctl stop -m immediate`
+(a crash: no shutdown checkpoint, clients cut off) and start again, without touching the session's
+shared server. Built on pgserver's bundled binaries (it handles running as root)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+
+class OwnPostgres:
+    def __init__(self) -> None:
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pgserver
+
+        self._root = Path(tempfile.mkdtemp(prefix="so-own-pg-"))
+        self._root.chmod(0o755)
+        self.server = pgserver.get_server(self._root / "pg", cleanup_mode=None)
+
+    def url(self, database: str = "postgres") -> str:
+        return self.server.get_uri(database).replace("postgresql://", "postgresql+psycopg://", 1)
+
+    def create_database(self, name: str):
+        admin = create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            c.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        return create_engine(self.url(name))
+
+    def stop_immediate(self) -> None:
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
+
+    def start(self) -> None:
+        with self.server._lock:
+            self.server.ensure_postgres_running()
+
+    def close(self) -> None:
+        from pgserver._commands import pg_ctl
+
+        try:
+            pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
+        except Exception:  # noqa: BLE001 - already stopped
+            pass
+        shutil.rmtree(self._root, ignore_errors=True)
