@@ -11,6 +11,7 @@ from app.db.models import (  # noqa: F401
     journal,
     oneroster,
     operations,
+    transport,
     sync,
     two_hour_learning,
 )

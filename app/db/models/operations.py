@@ -117,6 +117,9 @@ bus_stops = table(
     C("dropoff_time", "TIME", comment="Afternoon dropoff"),
     C("is_active", "BOOLEAN", default="TRUE", comment="Active stop?"),
     C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
+    # issue 13: a position off the globe is refused, not drawn in the Atlantic
+    CK("latitude BETWEEN -90 AND 90", "latitude"),
+    CK("longitude BETWEEN -180 AND 180", "longitude"),
     pk=("stop_id",),
 )
 
@@ -132,7 +135,16 @@ student_transportation = table(
     C("transportation_category", "VARCHAR(50)", comment="Regular, special needs"),
     C("is_active", "BOOLEAN", default="TRUE", comment="Current assignment?"),
     C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
+    # issue 13: the school the plan serves, the release rule and the equipment the rider needs;
+    # the plan's legs by day and direction are in transportation.rider_legs (app/db/models/transport.py)
+    C("school_id", "BIGINT", comment="School the plan takes the student to"),
+    C("release_to_adult", "BOOLEAN", nn=True, default="false",
+      comment="Released only to a designated adult (kindergarten always)"),
+    C("wheelchair", "BOOLEAN", nn=True, default="false", comment="Rides in a wheelchair position"),
+    C("equipment_needed", "TEXT[]", nn=True, default="'{}'::text[]", comment="lift, car seat, harness"),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
+    FK(("school_id",), "edfi.school", ("schoolid",)),
+    IX("ix_student_transportation_student_usi", "student_usi"),
     FK(("route_id",), "transportation.bus_routes", ("route_id",)),
     FK(("pickup_stop_id",), "transportation.bus_stops", ("stop_id",)),
     FK(("dropoff_stop_id",), "transportation.bus_stops", ("stop_id",)),
