@@ -5,7 +5,7 @@ A route has runs (AM, PM, mid-day, activity), each with its bus, driver and aide
 serves with their bell times, and its stops in order with planned times. A student's plan
 (student_transportation) has legs by day of week and direction (rider_legs); a parent's note
 changes a date range (temporary_changes). Capacity rules and eligibility thresholds are data
-(grade_bands, settings, hazard_zones). Migration 0011 creates these tables, their row-level
+(grade_bands, settings, hazard_zones). Migration 0013 creates these tables, their row-level
 security, grants and triggers.
 """
 
@@ -185,7 +185,7 @@ iep_transport = table(
     pk=("iep_id",),
 )
 
-# -- Ed-Fi 5.2 StudentTransportation, kept in step with the plans by trigger (migration 0011) ------
+# -- Ed-Fi 5.2 StudentTransportation, kept in step with the plans by trigger (migration 0013) ------
 studenttransportation = table(
     "edfi", "studenttransportation", "Ed-Fi StudentTransportation: a student's current transportation",
     C("studentusi", "INT"),

@@ -13,8 +13,8 @@ the special transport an IEP requires, and Ed-Fi 5.2 StudentTransportation kept 
   plan rewrites the student's Ed-Fi StudentTransportation rows; every route has its Ed-Fi
   BusRouteDescriptor.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
