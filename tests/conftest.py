@@ -36,7 +36,9 @@ def _install_test_keyring() -> None:
 _install_test_keyring()
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# CI checks the reference folder out next to the repository; SCHOOL_OFFICE_SHARED points elsewhere
+# (a worktree, a developer's checkout).
+SHARED = Path(os.environ.get("SCHOOL_OFFICE_SHARED") or REPO.parent / "shared")
 DEMO_AS_OF = date(2026, 11, 20)
 
 

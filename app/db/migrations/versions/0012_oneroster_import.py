@@ -1,0 +1,23 @@
+"""OneRoster import: a course's schoolYearSourcedId is optional in the 1.2 CSV binding
+
+courses.csv leaves schoolYearSourcedId blank for courses that are not tied to one school year;
+the column was NOT NULL, so such a (valid) package could not be loaded.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-03
+"""
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.alter_column("courses", "school_year_sourced_id", nullable=True, schema="oneroster")
+
+
+def downgrade() -> None:
+    op.alter_column("courses", "school_year_sourced_id", nullable=False, schema="oneroster")

@@ -1,0 +1,362 @@
+"""Map imported OneRoster rows to the Ed-Fi tables, set-based, inside the import's transaction.
+
+  orgs (district, school)      -> EducationOrganization + LocalEducationAgency / School
+  academicSessions (class term) -> SchoolYearType, Session per school (TermDescriptor from the
+                                   community mapping read backwards: semester -> Fall/Spring Semester)
+  courses                      -> Course; classes -> CourseOffering + Section (first term's session)
+  users with a student role    -> Student (needs a birth date from demographics), StudentSchoolAssociation,
+                                   StudentEducationOrganizationAssociation (+Race), StudentSectionAssociation
+  users with a staff role      -> Staff, StaffSchoolAssociation, StaffEducationOrganizationAssignmentAssociation
+                                   (StaffClassification), StaffSectionAssociation (primary = Teacher of Record)
+  parents, guardians, relatives -> Contact + StudentContactAssociation from agentSourcedIds
+
+Ed-Fi keys: an org's id is its numeric `identifier`, else its numeric sourcedId, else a number
+derived from the sourcedId's md5; a person's unique id is `identifier` (up to 32 characters), else
+the sourcedId, else its md5. Associations whose dates the package does not give are added once
+(never a second time on a later day) and only their end dates change afterwards.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from app.domain.oneroster_ids import GRADE_CODES
+
+TABLES = ("edfi.educationorganization", "edfi.localeducationagency", "edfi.school", "edfi.schoolyeartype",
+          "edfi.session", "edfi.course", "edfi.courseoffering", "edfi.section", "edfi.student",
+          "edfi.studentschoolassociation", "edfi.studenteducationorganizationassociation",
+          "edfi.studenteducationorganizationassociationrace", "edfi.studentsectionassociation", "edfi.staff",
+          "edfi.staffschoolassociation", "edfi.staffeducationorganizationassignmentassociation",
+          "edfi.staffsectionassociation", "edfi.contact", "edfi.studentcontactassociation")
+
+STAFF_CLASSIFICATION = {  # OneRoster role -> Ed-Fi StaffClassificationDescriptor (the community mapping's inverse)
+    "teacher": "Teacher", "aide": "Instructional Aide", "counselor": "Counselor", "principal": "Principal",
+    "siteAdministrator": "School Administrator", "districtAdministrator": "LEA Administrator",
+    "systemAdministrator": "LEA System Administrator", "proctor": "Substitute Teacher",
+}
+RELATION = {"parent": "Parent", "guardian": "Guardian", "relative": "Relative"}
+SEX = {"female": "Female", "male": "Male", "other": "Non-binary", "unspecified": "Not Selected"}
+RACES = {"american_indian_or_alaska_native": "American Indian or Alaska Native", "asian": "Asian",
+         "black_or_african_american": "Black or African American",
+         "native_hawaiian_or_other_pacific_islander": "Native Hawaiian or Pacific Islander", "white": "White"}
+
+
+def _d(type_name: str, code_sql: str) -> str:
+    return (f"(SELECT dd.descriptorid FROM edfi.descriptor dd WHERE dd.discriminator = 'edfi.{type_name}' "
+            f"AND dd.codevalue = {code_sql} ORDER BY dd.namespace LIMIT 1)")
+
+
+def _values(pairs: dict) -> str:
+    return ", ".join(f"('{k}', '{v}')" for k, v in pairs.items())
+
+
+PREP = f"""
+CREATE TEMP TABLE tmp_org ON COMMIT DROP AS
+SELECT o.sourced_id, o.type, o.name, o.parent_sourced_id,
+       CASE WHEN o.identifier ~ '^[0-9]{{1,18}}$' THEN o.identifier::bigint
+            WHEN o.sourced_id ~ '^[0-9]{{1,18}}$' THEN o.sourced_id::bigint
+            ELSE ('x' || substr(md5(o.sourced_id), 1, 15))::bit(60)::bigint END AS edorg_id
+  FROM oneroster.orgs o WHERE o.type IN ('district', 'school');
+CREATE UNIQUE INDEX ON tmp_org (sourced_id);
+CREATE TEMP TABLE tmp_grade (code text PRIMARY KEY, descriptorid int) ON COMMIT DROP;
+INSERT INTO tmp_grade SELECT g.code, {_d('GradeLevelDescriptor', 'g.name')}
+  FROM (VALUES {_values({v: k for k, v in GRADE_CODES.items()})}) g(code, name);
+CREATE TEMP TABLE tmp_staffclass (role text PRIMARY KEY, descriptorid int) ON COMMIT DROP;
+INSERT INTO tmp_staffclass SELECT m.role, {_d('StaffClassificationDescriptor', 'm.name')}
+  FROM (VALUES {_values(STAFF_CLASSIFICATION)}) m(role, name);
+CREATE TEMP TABLE tmp_person ON COMMIT DROP AS
+WITH kinds AS (
+    SELECT r.user_sourced_id AS u, CASE WHEN r.role = 'student' THEN 1
+                                        WHEN r.role IN ('parent', 'guardian', 'relative') THEN 3 ELSE 2 END AS k
+      FROM oneroster.roles r WHERE r.status = 'active'
+    UNION ALL
+    SELECT e.user_sourced_id, CASE WHEN e.role = 'student' THEN 1 ELSE 2 END
+      FROM oneroster.enrollments e WHERE e.status = 'active'
+)
+SELECT u.sourced_id, min(k.k) AS kind,
+       CASE WHEN u.identifier <> '' AND length(u.identifier) <= 32 THEN u.identifier
+            WHEN length(u.sourced_id) <= 32 THEN u.sourced_id ELSE md5(u.sourced_id) END AS unique_id
+  FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
+ WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users)
+ GROUP BY u.sourced_id;
+CREATE UNIQUE INDEX ON tmp_person (sourced_id);
+ANALYZE tmp_person;
+CREATE TEMP TABLE tmp_class ON COMMIT DROP AS
+SELECT c.sourced_id, c.title, c.status, s.edorg_id AS schoolid, t.title AS sessionname, t.start_date, t.end_date,
+       t.type AS term_type, COALESCE(NULLIF(t.school_year, '')::int, extract(year FROM t.end_date)::int) AS schoolyear,
+       left(COALESCE(NULLIF(co.course_code, ''), co.sourced_id), 60) AS coursecode, co.title AS course_title,
+       COALESCE(corg.edorg_id, s.edorg_id) AS course_edorg
+  FROM oneroster.classes c
+  JOIN tmp_org s ON s.sourced_id = c.school_sourced_id AND s.type = 'school'
+  JOIN oneroster.academic_sessions t ON t.sourced_id = c.term_sourced_ids[1]
+  JOIN oneroster.courses co ON co.sourced_id = c.course_sourced_id
+  LEFT JOIN tmp_org corg ON corg.sourced_id = co.org_sourced_id;
+CREATE UNIQUE INDEX ON tmp_class (sourced_id);
+ANALYZE tmp_class;
+"""
+
+STEPS: list[tuple[str, str]] = [
+    ("edfi.educationorganization", """
+INSERT INTO edfi.educationorganization AS t (educationorganizationid, nameofinstitution, discriminator)
+SELECT edorg_id, left(name, 75), CASE type WHEN 'school' THEN 'edfi.School' ELSE 'edfi.LocalEducationAgency' END
+  FROM tmp_org
+ON CONFLICT (educationorganizationid) DO UPDATE SET nameofinstitution = EXCLUDED.nameofinstitution
+ WHERE t.nameofinstitution IS DISTINCT FROM EXCLUDED.nameofinstitution"""),
+    ("edfi.localeducationagency", f"""
+INSERT INTO edfi.localeducationagency (localeducationagencyid, localeducationagencycategorydescriptorid)
+SELECT edorg_id, {_d('LocalEducationAgencyCategoryDescriptor', "'Independent'")} FROM tmp_org WHERE type = 'district'
+ON CONFLICT DO NOTHING"""),
+    ("edfi.school", """
+INSERT INTO edfi.school AS t (schoolid, localeducationagencyid)
+SELECT s.edorg_id, p.edorg_id FROM tmp_org s
+  LEFT JOIN tmp_org p ON p.sourced_id = s.parent_sourced_id AND p.type = 'district'
+ WHERE s.type = 'school'
+ON CONFLICT (schoolid) DO UPDATE SET localeducationagencyid = EXCLUDED.localeducationagencyid
+ WHERE t.localeducationagencyid IS DISTINCT FROM EXCLUDED.localeducationagencyid"""),
+    ("edfi.schoolyeartype", """
+INSERT INTO edfi.schoolyeartype (schoolyear, schoolyeardescription, currentschoolyear)
+SELECT DISTINCT schoolyear, (schoolyear - 1) || '-' || schoolyear, false FROM tmp_class
+ON CONFLICT DO NOTHING"""),
+    ("edfi.session", f"""
+INSERT INTO edfi.session AS t (schoolid, schoolyear, sessionname, begindate, enddate, termdescriptorid,
+                               totalinstructionaldays)
+SELECT DISTINCT ON (schoolid, schoolyear, left(sessionname, 60)) schoolid, schoolyear, left(sessionname, 60),
+       start_date, end_date,
+       {_d('TermDescriptor', '''CASE term_type WHEN 'schoolYear' THEN 'Year Round'
+            WHEN 'semester' THEN CASE WHEN extract(month FROM start_date) >= 7 THEN 'Fall Semester'
+                                      ELSE 'Spring Semester' END ELSE 'Other' END''')},
+       (SELECT count(*) FROM generate_series(start_date, end_date, interval '1 day') g
+         WHERE extract(isodow FROM g) < 6)
+  FROM tmp_class ORDER BY schoolid, schoolyear, left(sessionname, 60), start_date
+ON CONFLICT (schoolid, schoolyear, sessionname) DO UPDATE SET begindate = EXCLUDED.begindate,
+       enddate = EXCLUDED.enddate, totalinstructionaldays = EXCLUDED.totalinstructionaldays
+ WHERE (t.begindate, t.enddate) IS DISTINCT FROM (EXCLUDED.begindate, EXCLUDED.enddate)"""),
+    ("edfi.course", """
+INSERT INTO edfi.course AS t (coursecode, educationorganizationid, coursetitle, numberofparts)
+SELECT DISTINCT ON (coursecode, course_edorg) coursecode, course_edorg, left(course_title, 60), 1
+  FROM tmp_class ORDER BY coursecode, course_edorg, sourced_id
+ON CONFLICT (coursecode, educationorganizationid) DO UPDATE SET coursetitle = EXCLUDED.coursetitle
+ WHERE t.coursetitle IS DISTINCT FROM EXCLUDED.coursetitle"""),
+    ("edfi.courseoffering", """
+INSERT INTO edfi.courseoffering AS t (localcoursecode, schoolid, schoolyear, sessionname, coursecode,
+                                      educationorganizationid, localcoursetitle)
+SELECT DISTINCT ON (coursecode, schoolid, schoolyear, left(sessionname, 60)) coursecode, schoolid, schoolyear,
+       left(sessionname, 60), coursecode, course_edorg, left(course_title, 60)
+  FROM tmp_class ORDER BY coursecode, schoolid, schoolyear, left(sessionname, 60), sourced_id
+ON CONFLICT (localcoursecode, schoolid, schoolyear, sessionname) DO NOTHING"""),
+    ("edfi.section", """
+INSERT INTO edfi.section AS t (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, sectionname)
+SELECT coursecode, schoolid, schoolyear, sourced_id, left(sessionname, 60), left(title, 100) FROM tmp_class
+ON CONFLICT (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname)
+DO UPDATE SET sectionname = EXCLUDED.sectionname WHERE t.sectionname IS DISTINCT FROM EXCLUDED.sectionname"""),
+    ("edfi.student", """
+INSERT INTO edfi.student AS t (studentuniqueid, firstname, middlename, lastsurname, birthdate, birthcity,
+                               preferredfirstname, preferredlastsurname)
+SELECT p.unique_id, left(u.given_name, 75), left(u.middle_name, 75), left(u.family_name, 75), d.birth_date,
+       left(d.city_of_birth, 30), left(u.preferred_given_name, 75), left(u.preferred_family_name, 75)
+  FROM tmp_person p JOIN oneroster.users u ON u.sourced_id = p.sourced_id
+  JOIN oneroster.demographics d ON d.sourced_id = p.sourced_id AND d.birth_date IS NOT NULL
+ WHERE p.kind = 1
+ON CONFLICT (studentuniqueid) DO UPDATE SET firstname = EXCLUDED.firstname, middlename = EXCLUDED.middlename,
+       lastsurname = EXCLUDED.lastsurname, birthdate = EXCLUDED.birthdate, birthcity = EXCLUDED.birthcity,
+       preferredfirstname = EXCLUDED.preferredfirstname, preferredlastsurname = EXCLUDED.preferredlastsurname
+ WHERE (t.firstname, t.middlename, t.lastsurname, t.birthdate, t.birthcity, t.preferredfirstname,
+        t.preferredlastsurname) IS DISTINCT FROM (EXCLUDED.firstname, EXCLUDED.middlename, EXCLUDED.lastsurname,
+        EXCLUDED.birthdate, EXCLUDED.birthcity, EXCLUDED.preferredfirstname, EXCLUDED.preferredlastsurname)"""),
+    ("", """
+CREATE TEMP TABLE tmp_student ON COMMIT DROP AS
+SELECT p.sourced_id, s.studentusi FROM tmp_person p JOIN edfi.student s ON s.studentuniqueid = p.unique_id
+ WHERE p.kind = 1;
+CREATE UNIQUE INDEX ON tmp_student (sourced_id);
+ANALYZE tmp_student"""),
+    ("edfi.studentschoolassociation", """
+INSERT INTO edfi.studentschoolassociation (entrydate, schoolid, studentusi, entrygradeleveldescriptorid,
+                                           exitwithdrawdate, schoolyear)
+SELECT DISTINCT ON (st.studentusi, o.edorg_id)
+       COALESCE(r.begin_date, (SELECT min(COALESCE(e.begin_date, c.start_date)) FROM oneroster.enrollments e
+                                 JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
+                                WHERE e.user_sourced_id = r.user_sourced_id AND c.schoolid = o.edorg_id),
+                :today),
+       o.edorg_id, st.studentusi,
+       COALESCE((SELECT g.descriptorid FROM tmp_grade g WHERE g.code = u.grades[1]),
+                (SELECT g.descriptorid FROM tmp_grade g WHERE g.code = 'UG')),
+       CASE WHEN r.status = 'tobedeleted' THEN COALESCE(r.end_date, r.date_last_modified::date) ELSE r.end_date END,
+       NULL::smallint
+  FROM oneroster.roles r
+  JOIN tmp_student st ON st.sourced_id = r.user_sourced_id
+  JOIN oneroster.users u ON u.sourced_id = r.user_sourced_id
+  JOIN tmp_org o ON o.sourced_id = r.org_sourced_id AND o.type = 'school'
+ WHERE r.role = 'student'
+   AND NOT EXISTS (SELECT 1 FROM edfi.studentschoolassociation a WHERE a.studentusi = st.studentusi
+                      AND a.schoolid = o.edorg_id)
+ ORDER BY st.studentusi, o.edorg_id, r.role_type"""),
+    ("edfi.studentschoolassociation", """
+UPDATE edfi.studentschoolassociation a
+   SET exitwithdrawdate = x.exit_date, entrygradeleveldescriptorid = x.grade
+  FROM (SELECT DISTINCT ON (st.studentusi, o.edorg_id) st.studentusi, o.edorg_id AS schoolid,
+               CASE WHEN r.status = 'tobedeleted' THEN COALESCE(r.end_date, r.date_last_modified::date)
+                    ELSE r.end_date END AS exit_date,
+               COALESCE((SELECT g.descriptorid FROM tmp_grade g WHERE g.code = u.grades[1]),
+                        (SELECT g.descriptorid FROM tmp_grade g WHERE g.code = 'UG')) AS grade
+          FROM oneroster.roles r JOIN tmp_student st ON st.sourced_id = r.user_sourced_id
+          JOIN oneroster.users u ON u.sourced_id = r.user_sourced_id
+          JOIN tmp_org o ON o.sourced_id = r.org_sourced_id AND o.type = 'school'
+         WHERE r.role = 'student' ORDER BY st.studentusi, o.edorg_id, r.role_type) x
+ WHERE a.studentusi = x.studentusi AND a.schoolid = x.schoolid
+   AND a.entrydate = (SELECT max(b.entrydate) FROM edfi.studentschoolassociation b
+                       WHERE b.studentusi = x.studentusi AND b.schoolid = x.schoolid)
+   AND (a.exitwithdrawdate, a.entrygradeleveldescriptorid) IS DISTINCT FROM (x.exit_date, x.grade)"""),
+    ("edfi.studenteducationorganizationassociation", f"""
+INSERT INTO edfi.studenteducationorganizationassociation AS t (educationorganizationid, studentusi,
+       sexdescriptorid, hispaniclatinoethnicity)
+SELECT DISTINCT ON (a.schoolid, st.studentusi) a.schoolid, st.studentusi,
+       {_d('SexDescriptor', f"(SELECT m.name FROM (VALUES {_values(SEX)}) m(k, name) WHERE m.k = d.sex)")},
+       d.hispanic_or_latino_ethnicity
+  FROM tmp_student st JOIN edfi.studentschoolassociation a ON a.studentusi = st.studentusi
+  JOIN oneroster.demographics d ON d.sourced_id = st.sourced_id
+ON CONFLICT (educationorganizationid, studentusi) DO UPDATE SET sexdescriptorid = EXCLUDED.sexdescriptorid,
+       hispaniclatinoethnicity = EXCLUDED.hispaniclatinoethnicity
+ WHERE (t.sexdescriptorid, t.hispaniclatinoethnicity) IS DISTINCT FROM
+       (EXCLUDED.sexdescriptorid, EXCLUDED.hispaniclatinoethnicity)"""),
+    ("edfi.studenteducationorganizationassociationrace", f"""
+CREATE TEMP TABLE tmp_race ON COMMIT DROP AS
+SELECT sea.educationorganizationid, sea.studentusi, {_d('RaceDescriptor', 'r.name')} AS racedescriptorid
+  FROM tmp_student st JOIN edfi.studenteducationorganizationassociation sea ON sea.studentusi = st.studentusi
+  JOIN oneroster.demographics d ON d.sourced_id = st.sourced_id
+  CROSS JOIN LATERAL (VALUES {', '.join(f"(d.{col}, '{name}')" for col, name in RACES.items())}
+       ) r(flag, name)
+ WHERE r.flag;
+DELETE FROM edfi.studenteducationorganizationassociationrace x USING tmp_student st
+ WHERE x.studentusi = st.studentusi AND NOT EXISTS (SELECT 1 FROM tmp_race r WHERE r.studentusi = x.studentusi
+   AND r.educationorganizationid = x.educationorganizationid AND r.racedescriptorid = x.racedescriptorid);
+INSERT INTO edfi.studenteducationorganizationassociationrace (educationorganizationid, studentusi, racedescriptorid)
+SELECT * FROM tmp_race ON CONFLICT DO NOTHING"""),
+    ("edfi.studentsectionassociation", """
+INSERT INTO edfi.studentsectionassociation AS t (begindate, localcoursecode, schoolid, schoolyear, sectionidentifier,
+       sessionname, studentusi, enddate)
+SELECT DISTINCT ON (st.studentusi, c.sourced_id, COALESCE(e.begin_date, c.start_date)) COALESCE(e.begin_date, c.start_date), c.coursecode, c.schoolid,
+       c.schoolyear, c.sourced_id, left(c.sessionname, 60), st.studentusi,
+       CASE WHEN e.status = 'tobedeleted' THEN COALESCE(e.end_date, e.date_last_modified::date) ELSE e.end_date END
+  FROM oneroster.enrollments e JOIN tmp_student st ON st.sourced_id = e.user_sourced_id
+  JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
+ WHERE e.role = 'student' AND (e.status = 'active' OR EXISTS (SELECT 1 FROM edfi.studentsectionassociation x
+       WHERE x.studentusi = st.studentusi AND x.sectionidentifier = c.sourced_id))
+ ORDER BY st.studentusi, c.sourced_id, COALESCE(e.begin_date, c.start_date), e.status
+ON CONFLICT (begindate, localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi)
+DO UPDATE SET enddate = EXCLUDED.enddate WHERE t.enddate IS DISTINCT FROM EXCLUDED.enddate"""),
+    ("edfi.staff", """
+INSERT INTO edfi.staff AS t (staffuniqueid, firstname, middlename, lastsurname, preferredfirstname,
+                             preferredlastsurname)
+SELECT p.unique_id, left(u.given_name, 75), left(u.middle_name, 75), left(u.family_name, 75),
+       left(u.preferred_given_name, 75), left(u.preferred_family_name, 75)
+  FROM tmp_person p JOIN oneroster.users u ON u.sourced_id = p.sourced_id WHERE p.kind = 2
+ON CONFLICT (staffuniqueid) DO UPDATE SET firstname = EXCLUDED.firstname, middlename = EXCLUDED.middlename,
+       lastsurname = EXCLUDED.lastsurname, preferredfirstname = EXCLUDED.preferredfirstname,
+       preferredlastsurname = EXCLUDED.preferredlastsurname
+ WHERE (t.firstname, t.middlename, t.lastsurname, t.preferredfirstname, t.preferredlastsurname)
+       IS DISTINCT FROM (EXCLUDED.firstname, EXCLUDED.middlename, EXCLUDED.lastsurname,
+       EXCLUDED.preferredfirstname, EXCLUDED.preferredlastsurname)"""),
+    ("", """
+CREATE TEMP TABLE tmp_staff ON COMMIT DROP AS
+SELECT p.sourced_id, s.staffusi FROM tmp_person p JOIN edfi.staff s ON s.staffuniqueid = p.unique_id WHERE p.kind = 2;
+CREATE UNIQUE INDEX ON tmp_staff (sourced_id);
+CREATE TEMP TABLE tmp_staff_role ON COMMIT DROP AS
+SELECT sf.staffusi, o.edorg_id, o.type AS org_type, r.begin_date, r.end_date,
+       r.role, r.user_sourced_id
+  FROM tmp_staff sf
+  JOIN oneroster.roles r ON r.user_sourced_id = sf.sourced_id AND r.status = 'active'
+   AND r.role NOT IN ('student', 'parent', 'guardian', 'relative')
+  JOIN tmp_org o ON o.sourced_id = r.org_sourced_id
+UNION ALL
+SELECT DISTINCT sf.staffusi, c.schoolid, 'school', NULL::date, NULL::date,
+       CASE e.role WHEN 'administrator' THEN 'siteAdministrator' ELSE e.role END, e.user_sourced_id
+  FROM tmp_staff sf JOIN oneroster.enrollments e ON e.user_sourced_id = sf.sourced_id AND e.status = 'active'
+  JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
+ WHERE NOT EXISTS (SELECT 1 FROM oneroster.roles r WHERE r.user_sourced_id = sf.sourced_id AND r.status = 'active')"""),
+    ("edfi.staffschoolassociation", f"""
+INSERT INTO edfi.staffschoolassociation (staffusi, schoolid, programassignmentdescriptorid)
+SELECT DISTINCT staffusi, edorg_id, {_d('ProgramAssignmentDescriptor', "'Regular Education'")}
+  FROM tmp_staff_role WHERE org_type = 'school'
+ON CONFLICT DO NOTHING"""),
+    ("edfi.staffeducationorganizationassignmentassociation", """
+INSERT INTO edfi.staffeducationorganizationassignmentassociation (begindate, educationorganizationid,
+       staffclassificationdescriptorid, staffusi, enddate)
+SELECT DISTINCT ON (x.staffusi, x.edorg_id, k.descriptorid)
+       COALESCE(x.begin_date, (SELECT min(COALESCE(e.begin_date, c.start_date)) FROM oneroster.enrollments e
+                                 JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
+                                WHERE e.user_sourced_id = x.user_sourced_id), :today),
+       x.edorg_id, k.descriptorid, x.staffusi, x.end_date
+  FROM tmp_staff_role x JOIN tmp_staffclass k ON k.role = x.role
+ WHERE k.descriptorid IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM edfi.staffeducationorganizationassignmentassociation a WHERE a.staffusi = x.staffusi
+          AND a.educationorganizationid = x.edorg_id AND a.staffclassificationdescriptorid = k.descriptorid)
+ ORDER BY x.staffusi, x.edorg_id, k.descriptorid, x.begin_date"""),
+    ("edfi.staffsectionassociation", f"""
+INSERT INTO edfi.staffsectionassociation AS t (begindate, localcoursecode, schoolid, schoolyear, sectionidentifier,
+       sessionname, staffusi, classroompositiondescriptorid, enddate)
+SELECT DISTINCT ON (sf.staffusi, c.sourced_id, COALESCE(e.begin_date, c.start_date)) COALESCE(e.begin_date, c.start_date), c.coursecode, c.schoolid,
+       c.schoolyear, c.sourced_id, left(c.sessionname, 60), sf.staffusi,
+       {_d('ClassroomPositionDescriptor', "CASE WHEN e.primary_enrollment THEN 'Teacher of Record' ELSE 'Assistant Teacher' END")},
+       CASE WHEN e.status = 'tobedeleted' THEN COALESCE(e.end_date, e.date_last_modified::date) ELSE e.end_date END
+  FROM oneroster.enrollments e JOIN tmp_staff sf ON sf.sourced_id = e.user_sourced_id
+  JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
+ WHERE e.role IN ('teacher', 'administrator', 'proctor')
+ ORDER BY sf.staffusi, c.sourced_id, COALESCE(e.begin_date, c.start_date), e.status
+ON CONFLICT (begindate, localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, staffusi)
+DO UPDATE SET enddate = EXCLUDED.enddate, classroompositiondescriptorid = EXCLUDED.classroompositiondescriptorid
+ WHERE (t.enddate, t.classroompositiondescriptorid) IS DISTINCT FROM
+       (EXCLUDED.enddate, EXCLUDED.classroompositiondescriptorid)"""),
+    ("edfi.contact", """
+INSERT INTO edfi.contact AS t (contactuniqueid, firstname, middlename, lastsurname)
+SELECT p.unique_id, left(u.given_name, 75), left(u.middle_name, 75), left(u.family_name, 75)
+  FROM tmp_person p JOIN oneroster.users u ON u.sourced_id = p.sourced_id WHERE p.kind = 3
+ON CONFLICT (contactuniqueid) DO UPDATE SET firstname = EXCLUDED.firstname, middlename = EXCLUDED.middlename,
+       lastsurname = EXCLUDED.lastsurname
+ WHERE (t.firstname, t.middlename, t.lastsurname) IS DISTINCT FROM
+       (EXCLUDED.firstname, EXCLUDED.middlename, EXCLUDED.lastsurname)"""),
+    ("edfi.studentcontactassociation", f"""
+INSERT INTO edfi.studentcontactassociation AS t (contactusi, studentusi, relationdescriptorid, legalguardian)
+SELECT DISTINCT ON (c.contactusi, s.studentusi) c.contactusi, s.studentusi,
+       {_d('RelationDescriptor', f"(SELECT m.name FROM (VALUES {_values(RELATION)}) m(k, name) WHERE m.k = r.role)")},
+       r.role = 'guardian'
+  FROM oneroster.users su
+  JOIN edfi.student s ON s.studentuniqueid = (SELECT p.unique_id FROM tmp_person p WHERE p.sourced_id = su.sourced_id)
+  JOIN oneroster.users cu ON cu.sourced_id = ANY(su.agent_sourced_ids) OR su.sourced_id = ANY(cu.agent_sourced_ids)
+  JOIN tmp_person cp ON cp.sourced_id = cu.sourced_id AND cp.kind = 3
+  JOIN edfi.contact c ON c.contactuniqueid = cp.unique_id
+  JOIN oneroster.roles r ON r.user_sourced_id = cu.sourced_id AND r.role IN ('parent', 'guardian', 'relative')
+ WHERE su.sourced_id IN (SELECT sourced_id FROM tmp_person WHERE kind = 1)
+ ORDER BY c.contactusi, s.studentusi, r.role_type
+ON CONFLICT (contactusi, studentusi) DO UPDATE SET relationdescriptorid = EXCLUDED.relationdescriptorid,
+       legalguardian = EXCLUDED.legalguardian
+ WHERE (t.relationdescriptorid, t.legalguardian) IS DISTINCT FROM
+       (EXCLUDED.relationdescriptorid, EXCLUDED.legalguardian)"""),
+]
+
+
+def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str, int]:
+    """Bring the Ed-Fi rows of the package's records in line; returns rows changed per table."""
+    conn.execute(text("""
+        CREATE TEMP TABLE tmp_touched_users ON COMMIT DROP AS
+        SELECT sourced_id FROM oneroster.users WHERE false"""))
+    for stage, col in (("stage_users", "sourced_id"), ("stage_roles", "user_sourced_id"),
+                       ("stage_enrollments", "user_sourced_id"), ("stage_demographics", "sourced_id")):
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"pg_temp.{stage}"}).scalar() is not None:
+            conn.execute(text(f"INSERT INTO tmp_touched_users SELECT DISTINCT {col} FROM {stage}"))
+    # agents of the students touched (a contact's link needs both ends)
+    conn.execute(text("""
+        INSERT INTO tmp_touched_users SELECT DISTINCT unnest(u.agent_sourced_ids) FROM oneroster.users u
+         WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users)"""))
+    for stmt in PREP.split(";\n"):
+        if stmt.strip():
+            conn.execute(text(stmt))
+    changed: dict[str, int] = {}
+    for table, sql in STEPS:
+        for stmt in sql.split(";\n"):
+            if stmt.strip():
+                n = conn.execute(text(stmt), {"today": now.date()}).rowcount
+                if table and not stmt.lstrip().upper().startswith("CREATE"):
+                    changed[table] = changed.get(table, 0) + max(n, 0)
+    return changed

@@ -1,0 +1,165 @@
+"""Load a validated OneRoster package: COPY into staging tables, then set-based SQL.
+
+One transaction: every file's rows are COPYed into a temporary staging table shaped like its
+OneRoster table, then one INSERT ... ON CONFLICT per table upserts them (a row changes, and its
+dateLastModified moves, only when a value differs), bulk files mark what they no longer list as
+`tobedeleted`, and app.services.interchange.oneroster_edfi maps the rows to the Ed-Fi tables.
+The tables' per-row audit triggers are suspended for the load and the import is written to the
+FERPA audit trail as one entry (what was loaded, from which package, by whom).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from app.db.bulk import Copier, Jsonb
+from app.domain import oneroster_ids as orid
+from app.services.interchange import oneroster_spec as S
+from app.services.interchange.oneroster_validate import Validation
+
+# 1.1 roles that 1.2 words differently (users.role -> roles.role; enrollments.role)
+ROLE_11 = {"administrator": "siteAdministrator"}
+ENROLLMENT_ROLE_11 = {"aide": "proctor"}  # 1.2 keeps administrator, proctor, student, teacher
+PEOPLE_ONLY_11 = {"parent", "guardian", "relative"}  # 1.1 class "enrollments" of family: not class members in 1.2
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    changed: dict  # table -> rows inserted or updated (or marked tobedeleted)
+    total_rows: int
+
+    @property
+    def changed_rows(self) -> int:
+        return sum(self.changed.values())
+
+
+def _rows_12(val: Validation) -> dict[str, list[dict]]:
+    """The package's records in OneRoster 1.2 shape (1.1 users give roles rows, etc.)."""
+    out = {name: list(fd.records) for name, fd in val.files.items()}
+    if val.version != "1.1":
+        return out
+    roles = []
+    for u in out.get("users", []):
+        role = ROLE_11.get(u.get("role"), u.get("role"))
+        for i, org in enumerate(u.get("orgSourcedIds") or ()):
+            roles.append({"sourcedId": orid.role_id(u["sourcedId"], org, role), "status": u.get("status"),
+                          "dateLastModified": u.get("dateLastModified"), "userSourcedId": u["sourcedId"],
+                          "roleType": "primary" if i == 0 else "secondary", "role": role, "orgSourcedId": org,
+                          "_mode": val.files["users"].mode})
+        if u.get("orgSourcedIds"):
+            u["primaryOrgSourcedId"] = u["orgSourcedIds"][0]
+    if roles:
+        out["roles"] = roles
+    enr = []
+    for e in out.get("enrollments", []):
+        if e.get("role") in PEOPLE_ONLY_11:
+            continue
+        e["role"] = ENROLLMENT_ROLE_11.get(e.get("role"), e.get("role"))
+        enr.append(e)
+    if "enrollments" in out:
+        out["enrollments"] = enr
+    for li in out.get("lineItems", []):
+        li["academicSessionSourcedId"] = li.pop("gradingPeriodSourcedId", None)
+    return out
+
+
+def _value(v):
+    if isinstance(v, list) and v and isinstance(v[0], tuple):
+        return Jsonb(dict(v))  # scoreScaleValue pairs
+    return v
+
+
+def load(conn: Connection, val: Validation, *, now: datetime, package_label: str, package_digest: str) -> LoadReport:
+    from app.services.interchange import oneroster_edfi
+
+    rows = _rows_12(val)
+    copier = Copier(conn)
+    changed: dict[str, int] = {}
+    touched = [S.FILES_12[n].table for n in S.LOAD_ORDER if n in rows] + ["user_ids"]
+    edfi_tables = oneroster_edfi.TABLES
+    _audit_triggers(conn, [f"oneroster.{t}" for t in touched] + list(edfi_tables), enable=False)
+    for name in S.LOAD_ORDER:
+        if name not in rows:
+            continue
+        spec = S.FILES_12[name]
+        mode = val.files[name].mode if name in val.files else val.files["users"].mode
+        cols = [h for h in spec.headers if h != "userIds"]
+        db_cols = [S.db_column(h) for h in cols] + ["metadata"]
+        stage = f"stage_{spec.table}"
+        conn.execute(text(f"CREATE TEMP TABLE {stage} (LIKE oneroster.{spec.table} INCLUDING DEFAULTS) ON COMMIT DROP"))
+
+        def staged(recs=rows[name], cols=cols, mode=mode):
+            for r in recs:
+                vals = [_value(r.get(h)) for h in cols]
+                if mode == "bulk":
+                    vals[1], vals[2] = "active", now
+                meta = r.get("_meta")
+                yield (*vals, Jsonb(meta) if meta else None)
+        copier.copy(stage, db_cols, staged())
+        changed[f"oneroster.{spec.table}"] = _upsert(conn, spec.table, stage, db_cols)
+        if mode == "bulk":
+            changed[f"oneroster.{spec.table}"] += conn.execute(text(
+                f"UPDATE oneroster.{spec.table} t SET status = 'tobedeleted', date_last_modified = :now "
+                f"WHERE t.status = 'active' AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.sourced_id = t.sourced_id)"),
+                {"now": now}).rowcount
+        if name == "users":
+            changed["oneroster.user_ids"] = _user_ids(conn, copier, rows[name])
+    changed.update(oneroster_edfi.map_to_edfi(conn, {n for n in rows}, now=now))
+    _audit_triggers(conn, [f"oneroster.{t}" for t in touched] + list(edfi_tables), enable=True)
+    changed = {k: v for k, v in changed.items() if v}
+    if changed:
+        conn.execute(text(
+            "INSERT INTO compliance.audit_logs (user_id, application_user, table_name, record_id, operation, "
+            "new_values, user_agent, justification, data_categories) "
+            "VALUES (session_user, nullif(current_setting('school_office.app_user', true), ''), 'oneroster.*', "
+            ":rec, 'IMPORT', CAST(:summary AS jsonb), 'school-office-admin', :why, ARRAY['rostering'])"),
+            {"rec": package_label[:200], "why": "OneRoster package import",
+             "summary": json.dumps({"package": package_label, "sha256": package_digest,
+                                    "oneroster_version": val.version, "rows": val.rows,
+                                    "source": val.manifest.get("source.systemName"),
+                                    "modes": {n: fd.mode for n, fd in val.files.items()}, "changed": changed})})
+    return LoadReport(changed, val.rows)
+
+
+def _upsert(conn: Connection, table: str, stage: str, cols: list[str]) -> int:
+    data = [c for c in cols if c not in ("sourced_id", "date_last_modified")]
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in data + ["date_last_modified"])
+    old = ", ".join(f"t.{c}" for c in data)
+    new = ", ".join(f"EXCLUDED.{c}" for c in data)
+    return conn.execute(text(
+        f"INSERT INTO oneroster.{table} AS t ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {stage} "
+        f"ON CONFLICT (sourced_id) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})")).rowcount
+
+
+def _user_ids(conn: Connection, copier: Copier, users: list[dict]) -> int:
+    conn.execute(text("CREATE TEMP TABLE stage_user_ids (LIKE oneroster.user_ids) ON COMMIT DROP"))
+    copier.copy("stage_user_ids", ("user_sourced_id", "type", "identifier"),
+                ((u["sourcedId"], t, i) for u in users for t, i in dict(u.get("userIds") or ()).items()))
+    gone = conn.execute(text(
+        "DELETE FROM oneroster.user_ids u USING stage_users s WHERE u.user_sourced_id = s.sourced_id "
+        "AND NOT EXISTS (SELECT 1 FROM stage_user_ids x WHERE x.user_sourced_id = u.user_sourced_id "
+        "AND x.type = u.type AND x.identifier = u.identifier)")).rowcount
+    return gone + conn.execute(text(
+        "INSERT INTO oneroster.user_ids SELECT DISTINCT * FROM stage_user_ids ON CONFLICT DO NOTHING")).rowcount
+
+
+def _audit_triggers(conn: Connection, tables: list[str], *, enable: bool) -> None:
+    """Suspend (or restore) only the audit triggers, in this transaction; the owner alone may."""
+    for t in tables:
+        for trig in conn.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) AND NOT tgisinternal "
+                "AND tgname IN ('audit_ins', 'audit_upd', 'audit_del')"), {"t": t}).scalars():
+            conn.execute(text(f"ALTER TABLE {t} {'ENABLE' if enable else 'DISABLE'} TRIGGER {trig}"))
+
+
+def digest(package) -> str:
+    h = hashlib.sha256()
+    for n in sorted(package.names()):
+        h.update(n.encode())
+        h.update(package._files[n])
+    return h.hexdigest()

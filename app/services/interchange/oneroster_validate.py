@@ -1,0 +1,516 @@
+"""Validate a whole OneRoster package in one pass and turn its rows into typed records.
+
+Every check that can still be made is made, however many fail: the manifest, each file's header
+(by name, so rows are still checked when a column is misplaced), every cell, duplicate
+sourcedIds, bulk and delta rules, references to records in neither the package nor the database,
+and the cross-record rules of the binding. Nothing here writes to the database.
+
+A few unambiguous deviations that real exports carry are read, not refused, and reported as
+warnings: TRUE/FALSE in capitals, trailing empty cells beyond the header, manifest.version "1".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Connection, text
+
+from app.services.interchange import oneroster_spec as S
+from app.services.interchange.package import Package, Problem
+
+ID_RE = re.compile(r"[0-9A-Za-z./@_-]{1,255}\Z")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z")
+YEAR_RE = re.compile(r"\d{4}\Z")
+PAIR_RE = re.compile(r"\{([^{}:]+):([^{}]*)\}")
+INT_RE = re.compile(r"[+-]?\d+\Z")
+
+
+@dataclass
+class FileData:
+    spec: S.FileSpec
+    mode: str  # bulk or delta
+    headers: list[str] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)  # header -> typed value, "_row", "_meta"
+
+
+@dataclass
+class Validation:
+    version: str = "1.2"
+    files: dict[str, FileData] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    manifest: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _q(v: str) -> str:
+    return f'"{v}"' if len(v) <= 60 else f'"{v[:57]}..."'
+
+
+class Validator:
+    def __init__(self, package: Package, conn: Connection | None) -> None:
+        self.pkg = package
+        self.conn = conn
+        self.v = Validation()
+        self._db_ids: dict[str, dict[str, str | None]] = {}
+        self._bad_cols: set[str | None] = set()  # columns of the current row already reported
+
+    # -- reporting
+    def err(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        self.v.problems.append(Problem(file, row, column, message))
+        self._bad_cols.add(column)
+
+    def warn(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        self.v.warnings.append(Problem(file, row, column, message))
+
+    # -- the whole package
+    def run(self) -> Validation:
+        modes = self._manifest()
+        for name, mode in modes.items():
+            self._file(name, mode)
+        self._cross_records()
+        return self.v
+
+    def _manifest(self) -> dict[str, str]:
+        m = "manifest.csv"
+        if not self.pkg.has(m):
+            self.err(m, None, None, "The package has no manifest.csv; every OneRoster package starts with one.")
+            return {}
+        rows = self._records(m)
+        if rows is None:
+            return {}
+        if not rows or rows[0] != ["propertyName", "value"]:
+            self.err(m, 1, None, 'The header must be "propertyName,value".')
+        props: dict[str, str] = {}
+        for i, r in enumerate(rows[1:], start=2):
+            if len(r) < 2:
+                self.err(m, i, None, "A manifest row needs a property name and a value.")
+                continue
+            if r[0] in props:
+                self.err(m, i, "propertyName", f"{r[0]} appears twice.")
+            props[r[0]] = r[1].strip()
+        self.v.manifest = props
+        ver = props.get("oneroster.version")
+        if ver not in ("1.1", "1.2"):
+            self.err(m, None, "oneroster.version",
+                     f"oneroster.version is {_q(ver) if ver else 'missing'}; this importer reads 1.1 and 1.2 packages.")
+            ver = "1.2"
+        self.v.version = ver
+        mv = props.get("manifest.version")
+        if mv == "1":
+            self.warn(m, None, "manifest.version", 'manifest.version is "1"; read as "1.0".')
+        elif mv != "1.0":
+            self.err(m, None, "manifest.version", f"manifest.version is {_q(mv) if mv else 'missing'}; it must be 1.0.")
+        specs = S.files_for(ver)
+        modes: dict[str, str] = {}
+        row_of = {r[0]: i for i, r in enumerate(rows[1:], start=2) if r}
+        for key, mode in props.items():
+            if not key.startswith("file."):
+                continue
+            name = key[5:]
+            row = row_of.get(key)
+            if name not in specs:
+                self.err(m, row, "propertyName", f"{key} is not a OneRoster {ver} file.")
+                continue
+            if mode not in S.MODES:
+                self.err(m, row, "value", f"{key} is {_q(mode) if mode else 'blank'}; it must be absent, bulk or delta.")
+                continue
+            present = self.pkg.has(f"{name}.csv")
+            if mode == "absent":
+                if present:
+                    self.err(f"{name}.csv", None, None, f"The manifest says {name} is absent, but the file is there.")
+            elif not present:
+                other = [n for n in self.pkg.names() if n.lower() == f"{name}.csv".lower()]
+                hint = f" (there is {other[0]}: the name must be exactly {name}.csv)" if other else ""
+                self.err(f"{name}.csv", None, None, f"The manifest declares {name} as {mode} but the file is missing{hint}.")
+            else:
+                modes[name] = mode
+        for name in specs:
+            if f"file.{name}" not in props:
+                self.err(m, None, None, f"file.{name} is missing; the manifest lists every file as absent, bulk or delta.")
+        known = {f"{n}.csv" for n in specs} | {m}
+        for n in self.pkg.names():
+            if not n.lower().endswith(".csv") or n in known:
+                continue
+            same = [k for k in known if n.lower() == k.lower()]
+            if same:
+                self.err(n, None, None, f"The file must be named exactly {same[0]} (names are case-sensitive).")
+            else:
+                self.warn(n, None, None, "This file is not part of OneRoster and was not read.")
+        return modes
+
+    def _records(self, name: str) -> list[list[str]] | None:
+        try:
+            text_ = self.pkg.text(name)
+        except UnicodeDecodeError as exc:
+            self.err(name, None, None, f"The file is not UTF-8 (byte {exc.start}); save it as UTF-8 and send it again.")
+            return None
+        reader = csv.reader(io.StringIO(text_, newline=""), strict=True)
+        rows = []
+        try:
+            for r in reader:
+                rows.append(r)
+        except csv.Error as exc:
+            self.err(name, len(rows) + 1, None, f"The CSV quoting is broken near line {reader.line_num} ({exc}).")
+            return None
+        return rows
+
+    # -- one file
+    def _file(self, name: str, mode: str) -> None:
+        spec = S.files_for(self.v.version)[name]
+        fname = f"{name}.csv"
+        rows = self._records(fname)
+        if rows is None:
+            return
+        fd = FileData(spec, mode)
+        self.v.files[name] = fd
+        if not rows:
+            self.err(fname, None, None, "The file is empty; a declared file needs a header and data rows.")
+            return
+        header = rows[0]
+        fd.headers = header
+        col_at = self._header(fname, spec, header)
+        if len(rows) == 1:
+            self.err(fname, None, None, f"The file has no data rows although the manifest declares it {mode}; "
+                                        "declare it absent or send its rows.")
+        checks = [(h, kind, req, col_at.get(h)) for h, kind, req in spec.columns]
+        meta_at = [(h[9:], i) for i, h in enumerate(header) if h.startswith("metadata.")]
+        seen: dict[str, int] = {}
+        width = len(header)
+        for rn, cells in enumerate(rows[1:], start=2):
+            if len(cells) == 1 and cells[0] == "" and width > 1:
+                continue  # a blank line
+            if len(cells) != width:
+                if len(cells) > width and not any(cells[width:]):
+                    self.warn(fname, rn, None, f"The row has {len(cells)} cells for {width} columns; "
+                                               "the empty extra cells were ignored.")
+                else:
+                    self.err(fname, rn, None, f"The row has {len(cells)} cells but the header has {width} columns.")
+            rec: dict = {"_row": rn}
+            self._bad_cols = set()
+            for h, kind, req, at in checks:
+                if at is None:
+                    rec[h] = None
+                    continue
+                raw = cells[at] if at < len(cells) else ""
+                rec[h] = self._cell(fname, rn, h, kind, req, raw, mode)
+            if meta_at:
+                meta = {k: cells[i] for k, i in meta_at if i < len(cells) and cells[i] != ""}
+                rec["_meta"] = meta or None
+            sid = rec.get("sourcedId")
+            if sid:
+                if sid in seen:
+                    self.err(fname, rn, "sourcedId", f"sourcedId {_q(sid)} is already used on row {seen[sid]}.")
+                else:
+                    seen[sid] = rn
+            self._status_rules(fname, rn, rec, mode)
+            fd.records.append(rec)
+        self.v.rows += len(fd.records)
+
+    def _header(self, fname: str, spec: S.FileSpec, header: list[str]) -> dict[str, int]:
+        expected = list(spec.headers)
+        col_at: dict[str, int] = {}
+        for i, h in enumerate(header):
+            if h in expected and h not in col_at:
+                col_at[h] = i
+        missing = [h for h in expected if h not in col_at]
+        if missing:
+            self.err(fname, 1, None, f"The header lacks {', '.join(missing)}; the columns must be exactly: "
+                                     f"{','.join(expected)} (then any metadata.* columns).")
+        present_order = [h for h in header if h in col_at]
+        if present_order != [h for h in expected if h in col_at]:
+            self.err(fname, 1, None, f"The columns are out of order; they must be: {','.join(expected)}.")
+        last_spec = max(col_at.values(), default=-1)
+        for i, h in enumerate(header):
+            if h in expected:
+                if header.index(h) != i:
+                    self.err(fname, 1, h, f"Column {h} appears twice.")
+            elif h.startswith("metadata.") and len(h) > 9:
+                if i < last_spec:
+                    self.err(fname, 1, h, f"Column {h} comes before the OneRoster columns; metadata.* columns go last.")
+            else:
+                self.err(fname, 1, h or f"column {i + 1}",
+                         f"Column {_q(h) if h else 'with no name'} is not a {self.v.version} {spec.name} column; "
+                         "extra columns must be named metadata.<name>.")
+        return col_at
+
+    def _cell(self, f: str, r: int, col: str, kind: str, req: bool, raw: str, mode: str):
+        if raw == "":
+            if req:
+                self.err(f, r, col, f"{col} is required.")
+            return None
+        if kind == "str":
+            return raw
+        if kind == "id" or kind.startswith("ref:"):
+            if not ID_RE.match(raw):
+                self.err(f, r, col, f"{_q(raw)} is not a valid identifier (1-255 letters, digits or ./@_-).")
+                return None
+            return raw
+        if kind.startswith("refs:"):
+            items = [x.strip() for x in raw.split(",")]
+            bad = [x for x in items if not ID_RE.match(x)]
+            if bad:
+                self.err(f, r, col, f"{_q(bad[0])} is not a valid identifier (1-255 letters, digits or ./@_-).")
+                return None
+            return items
+        if kind == "status":
+            if raw not in S.STATUSES:
+                self.err(f, r, col, f"status {_q(raw)} is not allowed; use active or tobedeleted.")
+                return None
+            return raw
+        if kind == "date":
+            if DATE_RE.match(raw):
+                try:
+                    return date.fromisoformat(raw)
+                except ValueError:
+                    pass
+            self.err(f, r, col, f"{_q(raw)} is not a date; write YYYY-MM-DD.")
+            return None
+        if kind == "datetime":
+            if DATETIME_RE.match(raw):
+                try:
+                    return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S.%fZ")
+                except ValueError:
+                    pass
+            self.err(f, r, col, f"{_q(raw)} is not a date and time; write YYYY-MM-DDTHH:MM:SS.sssZ (UTC).")
+            return None
+        if kind == "year":
+            if YEAR_RE.match(raw):
+                return raw
+            self.err(f, r, col, f"{_q(raw)} is not a year; write YYYY.")
+            return None
+        if kind == "bool":
+            if raw == "true":
+                return True
+            if raw == "false":
+                return False
+            if raw.lower() in ("true", "false"):
+                self.warn(f, r, col, f"{_q(raw)} read as {raw.lower()}; OneRoster writes booleans in lower case.")
+                return raw.lower() == "true"
+            self.err(f, r, col, f"{_q(raw)} is not a boolean; write true or false.")
+            return None
+        if kind == "int":
+            if INT_RE.match(raw):
+                return int(raw)
+            self.err(f, r, col, f"{_q(raw)} is not a whole number.")
+            return None
+        if kind == "dec":
+            try:
+                d = Decimal(raw)
+                if d.is_finite():
+                    return d
+            except InvalidOperation:
+                pass
+            self.err(f, r, col, f"{_q(raw)} is not a number.")
+            return None
+        if kind.startswith("enum:"):
+            values, ext = S.ENUMS[kind[5:]]
+            if raw in values or (ext and raw.startswith("ext:") and len(raw) > 4):
+                return raw
+            hint = [v for v in values if v.lower() == raw.lower()]
+            extra = f' (values are case-sensitive: "{hint[0]}")' if hint else ""
+            self.err(f, r, col, f"{_q(raw)} is not a {col} value; use one of {', '.join(values)}"
+                                f"{' or ext:...' if ext else ''}{extra}.")
+            return None
+        if kind == "grades":
+            items = [x.strip() for x in raw.split(",")]
+            bad = [x for x in items if x not in S.GRADES]
+            if bad:
+                self.err(f, r, col, f"{_q(bad[0])} is not a CEDS grade code (IT, PR, PK, TK, KG, 01-13, PS, UG, Other).")
+                return None
+            return items
+        if kind == "list":
+            return [x.strip() for x in raw.split(",")]
+        if kind in ("userids", "ssv"):
+            items = [x.strip() for x in raw.split(",")] if kind == "userids" else re.findall(r"\{[^{}]*\}", raw)
+            pairs = [PAIR_RE.fullmatch(x) for x in items]
+            rebuilt = ",".join(items).replace(" ", "")
+            if not items or not all(pairs) or (kind == "ssv" and rebuilt != raw.replace(" ", "")):
+                form = "{type:id},{type:id}" if kind == "userids" else "{A:94},{B:84}"
+                self.err(f, r, col, f"{_q(raw)} is not a list of pairs like {form}.")
+                return None
+            return [(p.group(1), p.group(2)) for p in pairs]
+        raise AssertionError(kind)
+
+    def _status_rules(self, f: str, r: int, rec: dict, mode: str) -> None:
+        if mode == "bulk":
+            for col in ("status", "dateLastModified"):
+                if rec.get(col) is not None:
+                    self.err(f, r, col, f"{col} must be blank in a bulk file (the manifest declares this file bulk).")
+        else:
+            for col in ("status", "dateLastModified"):
+                if rec.get(col) is None and col not in self._bad_cols:
+                    self.err(f, r, col, f"{col} is required in a delta file.")
+
+    # -- references and cross-record rules
+    def _db(self, entity: str) -> dict[str, str | None]:
+        """sourcedId -> a type (orgs: type; others: None) of the records already in the database."""
+        if entity not in self._db_ids:
+            ids: dict[str, str | None] = {}
+            if self.conn is not None:
+                table = S.FILES_12[entity].table
+                extra = "type" if entity == "orgs" else "NULL"
+                ids = dict(self.conn.execute(text(
+                    f"SELECT sourced_id, {extra} FROM oneroster.{table} WHERE status = 'active'")).all())
+            self._db_ids[entity] = ids
+        return self._db_ids[entity]
+
+    def _pkg(self, entity: str) -> dict[str, dict]:
+        fd = self.v.files.get(entity)
+        return {r["sourcedId"]: r for r in fd.records if r.get("sourcedId")} if fd else {}
+
+    def _cross_records(self) -> None:
+        pkg = {name: self._pkg(name) for name in S.FILES_12}
+
+        def exists(entity: str, sid: str) -> bool:
+            return sid in pkg[entity] or sid in self._db(entity)
+
+        def org_type(sid: str) -> str | None:
+            rec = pkg["orgs"].get(sid)
+            return rec.get("type") if rec else self._db("orgs").get(sid)
+
+        for name, fd in self.v.files.items():
+            f = f"{name}.csv"
+            for h, kind, _req in fd.spec.columns:
+                if not kind.startswith(("ref:", "refs:")):
+                    continue
+                target = kind.split(":", 1)[1]
+                for rec in fd.records:
+                    v = rec.get(h)
+                    if v is None:
+                        continue
+                    for sid in (v if isinstance(v, list) else (v,)):
+                        if not exists(target, sid):
+                            self.err(f, rec["_row"], h, f"{target} record {_q(sid)} is in neither the package nor the "
+                                                        "database.")
+            if name == "demographics":
+                for rec in fd.records:
+                    sid = rec.get("sourcedId")
+                    if sid and not exists("users", sid):
+                        self.err(f, rec["_row"], "sourcedId", f"demographics are for user {_q(sid)}, who is in neither "
+                                                              "the package nor the database.")
+        self._school_refs(org_type)
+        self._lists_match()
+        self._roles(pkg)
+        self._results(pkg)
+        self._identifiers()
+
+    def _school_refs(self, org_type) -> None:
+        for name, col in (("classes", "schoolSourcedId"), ("enrollments", "schoolSourcedId"),
+                          ("lineItems", "schoolSourcedId")):
+            fd = self.v.files.get(name)
+            for rec in fd.records if fd else ():
+                sid = rec.get(col)
+                t = org_type(sid) if sid else None
+                if t is not None and t != "school":
+                    self.err(f"{name}.csv", rec["_row"], col, f"org {_q(sid)} is a {t}, not a school.")
+
+    def _lists_match(self) -> None:
+        for name in ("courses", "classes"):
+            fd = self.v.files.get(name)
+            for rec in fd.records if fd else ():
+                a, b = rec.get("subjects"), rec.get("subjectCodes")
+                if a is not None and b is not None and len(a) != len(b):
+                    self.err(f"{name}.csv", rec["_row"], "subjectCodes",
+                             f"There are {len(a)} subjects but {len(b)} subject codes; give one code per subject.")
+
+    def _roles(self, pkg) -> None:
+        fd = self.v.files.get("roles")
+        pairs: set[tuple[str, str]] = set()
+        primary: dict[tuple[str, str], int] = {}
+        for rec in fd.records if fd else ():
+            u, o = rec.get("userSourcedId"), rec.get("orgSourcedId")
+            pairs.add((u, o))
+            if rec.get("roleType") == "primary" and rec.get("status") != "tobedeleted":
+                if (u, o) in primary:
+                    self.err("roles.csv", rec["_row"], "roleType",
+                             f"User {_q(u)} already has a primary role at org {_q(o)} (row {primary[u, o]}).")
+                else:
+                    primary[u, o] = rec["_row"]
+        users = self.v.files.get("users")
+        if users is None or self.v.version == "1.1":
+            return
+        db_pairs = None
+        for rec in users.records:
+            org = rec.get("primaryOrgSourcedId")
+            if not org or (rec["sourcedId"], org) in pairs:
+                continue
+            if db_pairs is None:
+                db_pairs = set(self.conn.execute(text(
+                    "SELECT user_sourced_id, org_sourced_id FROM oneroster.roles WHERE status = 'active'")).all()
+                ) if self.conn is not None else set()
+            if (rec["sourcedId"], org) not in db_pairs:
+                self.err("users.csv", rec["_row"], "primaryOrgSourcedId",
+                         f"User {_q(rec['sourcedId'])} has no role at org {_q(org)}; add a roles.csv row for it.")
+
+    def _results(self, pkg) -> None:
+        fd = self.v.files.get("results")
+        if fd is None:
+            return
+        limits = {sid: (r.get("resultValueMin"), r.get("resultValueMax"), r.get("classSourcedId"))
+                  for sid, r in pkg["lineItems"].items()}
+        need = {r.get("lineItemSourcedId") for r in fd.records} - set(limits)
+        if need and self.conn is not None:
+            for sid, lo, hi, cls in self.conn.execute(text(
+                    "SELECT sourced_id, result_value_min, result_value_max, class_sourced_id FROM oneroster.line_items "
+                    "WHERE sourced_id = ANY(:ids)"), {"ids": list(need)}):
+                limits[sid] = (lo, hi, cls)
+        enrolled = {(r.get("userSourcedId"), r.get("classSourcedId")) for r in pkg["enrollments"].values()
+                    if r.get("status") != "tobedeleted"}
+        db_enrolled = None
+        for rec in fd.records:
+            li = limits.get(rec.get("lineItemSourcedId"))
+            if li is None:
+                continue
+            lo, hi, cls = li
+            score = rec.get("score")
+            if score is not None and ((lo is not None and score < lo) or (hi is not None and score > hi)):
+                self.err("results.csv", rec["_row"], "score",
+                         f"Score {score} is outside its line item's range {lo if lo is not None else '…'} to "
+                         f"{hi if hi is not None else '…'}.")
+            stu = rec.get("studentSourcedId")
+            if stu and cls and (stu, cls) not in enrolled:
+                if db_enrolled is None:
+                    db_enrolled = set(self.conn.execute(text(
+                        "SELECT user_sourced_id, class_sourced_id FROM oneroster.enrollments WHERE status = 'active'"
+                    )).all()) if self.conn is not None else set()
+                if (stu, cls) not in db_enrolled:
+                    self.err("results.csv", rec["_row"], "studentSourcedId",
+                             f"Student {_q(stu)} is not enrolled in the line item's class {_q(cls)}.")
+
+    def _identifiers(self) -> None:
+        """Ed-Fi keeps one unique id per person: two users may not share an identifier."""
+        fd = self.v.files.get("users")
+        seen: dict[str, int] = {}
+        for rec in fd.records if fd else ():
+            ident = rec.get("identifier")
+            if ident:
+                if ident in seen:
+                    self.err("users.csv", rec["_row"], "identifier",
+                             f"identifier {_q(ident)} is also on row {seen[ident]}; each person needs their own.")
+                else:
+                    seen[ident] = rec["_row"]
+
+
+def validate(package: Package, conn: Connection | None) -> Validation:
+    return Validator(package, conn).run()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def dumps(problems: list[Problem]) -> str:
+    return json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=1)
