@@ -16,7 +16,7 @@ courses = table(
     C("status", "VARCHAR(20)", nn=True, default="'active'", comment="active, tobedeleted"),
     C("date_last_modified", "TIMESTAMP", default="CURRENT_TIMESTAMP", comment="Last update"),
     C("title", "VARCHAR(255)", nn=True, comment="Course name"),
-    C("school_year_sourced_id", "VARCHAR(255)", comment="Academic year reference (optional in OneRoster 1.2)"),
+    C("school_year_sourced_id", "VARCHAR(255)", comment="Academic year reference"),
     C("course_code", "VARCHAR(100)", comment="Official course code"),
     C("grades", "TEXT[]", comment="Grade levels (K, 1, 2, etc.)"),
     C("subjects", "TEXT[]", comment="Subject areas"),
