@@ -96,8 +96,11 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
         def staged(recs=rows[name], cols=cols, mode=mode):
             for r in recs:
                 vals = [_value(r.get(h)) for h in cols]
+                # dateLastModified is when this database changed the record (what a delta export
+                # since the last pull must find), not the sender's time
+                vals[2] = now
                 if mode == "bulk":
-                    vals[1], vals[2] = "active", now
+                    vals[1] = "active"
                 meta = r.get("_meta")
                 yield (*vals, Jsonb(meta) if meta else None)
         copier.copy(stage, db_cols, staged())
