@@ -3,14 +3,14 @@
 courses.csv leaves schoolYearSourcedId blank for courses that are not tied to one school year;
 the column was NOT NULL, so such a (valid) package could not be loaded.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
