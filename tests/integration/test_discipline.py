@@ -17,6 +17,11 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 RHS = 255950003
 
 
+
+def my_id(conn) -> str:
+    """The signed-in login's own staff id: what the desk records as the actor of a change."""
+    return conn.execute(text("SELECT compliance.my_staff_unique_id()")).scalar_one()
+
 @pytest.fixture(scope="module")
 def dean_engine(login_engine):
     return login_engine("demo_dean")
@@ -47,7 +52,7 @@ def fight(conn, **over) -> D.NewIncident:
 
 def test_an_incident_with_students_roles_behaviors_weapons_and_staff(conn):
     inc = fight(conn)
-    ident = D.record_incident(conn, inc, actor="S00007", now=NOW, today=DEMO_AS_OF)
+    ident = D.record_incident(conn, inc, actor=my_id(conn), now=NOW, today=DEMO_AS_OF)
     row = conn.execute(text(
         "SELECT i.incidentdate, i.incidenttime, d.codevalue, i.incidentcost::numeric, i.reportedtolawenforcement, "
         "i.reportername FROM edfi.disciplineincident i JOIN edfi.descriptor d "
@@ -175,8 +180,8 @@ def test_a_repeated_submit_returns_the_incident_already_recorded(conn):
     rid = str(uuid.uuid4())
     count = "SELECT count(*) FROM edfi.disciplineincident"
     before = conn.execute(text(count)).scalar()
-    first = D.record_incident(conn, fight(conn), actor="S00007", now=NOW, today=DEMO_AS_OF, request_id=rid)
-    again = D.record_incident(conn, fight(conn), actor="S00007", now=NOW, today=DEMO_AS_OF, request_id=rid)
+    first = D.record_incident(conn, fight(conn), actor=my_id(conn), now=NOW, today=DEMO_AS_OF, request_id=rid)
+    again = D.record_incident(conn, fight(conn), actor=my_id(conn), now=NOW, today=DEMO_AS_OF, request_id=rid)
     assert again == first and conn.execute(text(count)).scalar() == before + 1
     assert str(conn.execute(text("SELECT id FROM edfi.disciplineincident WHERE incidentidentifier = :i"),
                             {"i": first}).scalar()) == rid

@@ -21,6 +21,11 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 RES, RMS, RHS = 255950001, 255950002, 255950003
 
 
+
+def my_id(conn) -> str:
+    """The signed-in login's own staff id: what the desk records as the actor of a change."""
+    return conn.execute(text("SELECT compliance.my_staff_unique_id()")).scalar_one()
+
 @pytest.fixture(scope="module")
 def clerk_engine(login_engine):
     return login_engine("demo_front_office")
@@ -84,7 +89,7 @@ def count_students(conn) -> int:
 
 
 def test_registering_a_student_writes_every_part_and_keeps_oneroster_in_step(conn):
-    usi = E.register_student(conn, kindergartner(), actor="S00001", now=NOW, today=DEMO_AS_OF)
+    usi = E.register_student(conn, kindergartner(), actor=my_id(conn), now=NOW, today=DEMO_AS_OF)
     row = conn.execute(text(
         "SELECT s.firstname, s.middlename, s.lastsurname, s.birthdate, d.codevalue, a.hispaniclatinoethnicity "
         "FROM edfi.student s JOIN edfi.studenteducationorganizationassociation a USING (studentusi) "
@@ -115,7 +120,7 @@ def test_registering_a_student_writes_every_part_and_keeps_oneroster_in_step(con
     assert demo == ("female", True, True, True, date(2021, 3, 14))
     item = conn.execute(text("SELECT item FROM sync.items_of_this_transaction() WHERE target_table = 'StudentActivityLogs' "
                              "AND item->>'PK' = 'STUDENT#990001'")).scalar()
-    assert item["ActivityType"] == "enrollment.registered" and item["Actor"] == "S00001"
+    assert item["ActivityType"] == "enrollment.registered" and item["Actor"] == my_id(conn)
     assert item["Details"]["school"] == "Riverbend Elementary School"
 
 

@@ -4,6 +4,7 @@ sync.outbox_summary(); only the owner or a member of so_shipper delivers."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timezone
 
@@ -63,23 +64,31 @@ def test_no_role_reads_changes_or_deletes_what_waits(login_engine, waiting_recor
                         "('SystemEvents', '{\"PK\": \"STREAM#x\", \"SK\": \"EVENT#x\"}', now())")
 
 
+def sign_in_failure_item(note: str) -> dict:
+    """What every workstation queues (as whoever signs in next) after a failed sign-in."""
+    from app.sync.outbox import system_event_item
+
+    return system_event_item("security", f"T{uuid.uuid4().hex[:8]}", datetime.now(timezone.utc),
+                             "sign_in.failed", {"login": "someone", "note": note})
+
+
 @pytest.mark.parametrize("login", LOGINS)
 def test_every_role_adds_records_and_sees_only_counts(login_engine, demo_engine, waiting_record, login):
     eng = login_engine(login)
-    mine = discipline_item(f"T{uuid.uuid4().hex[:6]}")
+    mine, again = sign_in_failure_item(login), sign_in_failure_item(login)
     before = outbox_summary(demo_engine).waiting
     with eng.begin() as c:
-        enqueue(c, "StudentActivityLogs", mine)  # what every service does as the signed-in user
+        enqueue(c, "SystemEvents", mine)  # what every service does as the signed-in user
         # the attendance save writes its records in a CTE with RETURNING 1 (no column read back)
         c.execute(text("WITH o AS (INSERT INTO sync.dynamo_outbox (target_table, item) "
-                       "SELECT 'StudentActivityLogs', CAST(:i AS jsonb) RETURNING 1) SELECT count(*) FROM o"),
-                  {"i": f'{{"PK": "{mine["PK"]}", "SK": "{mine["SK"]}-2"}}'})
+                       "SELECT 'SystemEvents', CAST(:i AS jsonb) RETURNING 1) SELECT count(*) FROM o"),
+                  {"i": json.dumps(again)})
         summary = outbox_summary(c)
     assert summary.waiting >= before + 2
     assert summary.oldest_waiting_seconds is not None and summary.oldest_waiting_seconds >= 0
     with demo_engine.begin() as c:  # the owner finds both, then tidies up
-        assert c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'PK' = :pk"),
-                         {"pk": mine["PK"]}).rowcount == 2
+        assert c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->'Payload'->>'note' = :n"),
+                         {"n": login}).rowcount == 2
 
 
 def test_a_cashier_cannot_read_the_discipline_record_waiting(login_engine, waiting_record):
@@ -229,17 +238,17 @@ def test_migration_0008_downgrades_and_upgrades_again(new_database):
 def test_reading_back_ones_own_transaction_shows_nothing_else(login_engine, demo_engine, waiting_record):
     """sync.items_of_this_transaction() (0009) lets an action check what it queued: only that."""
     cashier = login_engine("demo_cashier")
-    mine = discipline_item(f"T{uuid.uuid4().hex[:6]}")
+    mine = sign_in_failure_item("mine")
     with cashier.connect() as c:
         assert c.execute(text("SELECT count(*) FROM sync.items_of_this_transaction()")).scalar() == 0
-        enqueue(c, "StudentActivityLogs", mine)
+        enqueue(c, "SystemEvents", mine)
         rows = c.execute(text("SELECT item FROM sync.items_of_this_transaction()")).scalars().all()
         assert rows == [mine]  # not the dean's discipline record waiting beside it
         c.rollback()
-    committed = discipline_item(f"T{uuid.uuid4().hex[:6]}")
+    committed = sign_in_failure_item("committed")
     with cashier.connect() as c:  # a later transaction sees nothing of the earlier ones
-        enqueue(c, "StudentActivityLogs", committed)
+        enqueue(c, "SystemEvents", committed)
         c.commit()
         assert c.execute(text("SELECT count(*) FROM sync.items_of_this_transaction()")).scalar() == 0
     with demo_engine.begin() as c:
-        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'PK' = :pk"), {"pk": committed["PK"]})
+        c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->>'SK' = :sk"), {"sk": committed["SK"]})

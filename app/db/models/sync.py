@@ -28,3 +28,12 @@ dynamo_outbox = table(
     pk=("outbox_id",),
 )
 Index("ix_dynamo_outbox_next_attempt_at", dynamo_outbox.c.next_attempt_at)
+
+outbox_writers = table(
+    "sync", "outbox_writers",
+    "Which group role may queue which kind of DynamoDB record (ActivityType, notice Type, EventType)",
+    C("target_table", "VARCHAR(64)", nn=True),
+    C("kind", "VARCHAR(64)", nn=True),
+    C("writer_role", "VARCHAR(63)", nn=True),
+    pk=("target_table", "kind", "writer_role"),
+)
