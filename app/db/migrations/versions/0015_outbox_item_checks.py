@@ -16,14 +16,14 @@ also checked, once per statement (a transition table, so a 35-student roster sav
 The schema owner and the functions it owns (migrations, the demo load, audited SECURITY DEFINER
 functions) are trusted and not checked.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
