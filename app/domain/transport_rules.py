@@ -258,3 +258,27 @@ def release_to_adult(grade: str | None, flagged: bool) -> bool:
     """Kindergarten (and younger) riders, and any rider so flagged, leave the bus only to a designated adult."""
     return flagged or grade in ("Kindergarten", "Transitional Kindergarten", "Prekindergarten",
                                 "Preschool/Prekindergarten")
+
+
+class StopIndex:
+    """Stops bucketed on a grid the size of the walking limit, so the nearest stop of a home is
+    looked for among the stops of nine cells instead of every stop of the district."""
+
+    def __init__(self, stops: list[StopChoice], settings: Settings) -> None:
+        self.settings = settings
+        # a degree of latitude is 69 miles; a degree of longitude is never longer
+        self.cell = max(settings.walking_limit_miles / settings.distance_factor / 69.0, 1e-4) * 1.01
+        self.cells: dict[tuple[int, int], list[StopChoice]] = {}
+        self._lon_scale = 1.0
+        if stops:
+            self._lon_scale = max(math.cos(math.radians(sum(s.position.latitude for s in stops) / len(stops))), 0.05)
+        for s in stops:
+            self.cells.setdefault(self._key(s.position), []).append(s)
+
+    def _key(self, p: Point) -> tuple[int, int]:
+        return int(math.floor(p.latitude / self.cell)), int(math.floor(p.longitude * self._lon_scale / self.cell))
+
+    def nearest(self, home: Point) -> tuple[StopChoice, float] | None:
+        ky, kx = self._key(home)
+        near = [s for dy in (-1, 0, 1) for dx in (-1, 0, 1) for s in self.cells.get((ky + dy, kx + dx), ())]
+        return nearest_stop(home, near, self.settings)

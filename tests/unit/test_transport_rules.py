@@ -111,3 +111,16 @@ def test_inserting_a_stop_moves_the_rest_down():
 def test_kindergarten_is_always_released_to_a_designated_adult():
     assert r.release_to_adult("Kindergarten", False)
     assert not r.release_to_adult("Third grade", False) and r.release_to_adult("Third grade", True)
+
+
+def test_the_stop_index_finds_what_a_full_search_finds():
+    import random
+
+    rng = random.Random(7)
+    stops = [r.StopChoice(i, f"s{i}", r.Point(30.2 + rng.random() * 0.2, -97.8 + rng.random() * 0.2), i % 5)
+             for i in range(300)]
+    index = r.StopIndex(stops, S)
+    for _ in range(300):
+        home = r.Point(30.2 + rng.random() * 0.2, -97.8 + rng.random() * 0.2)
+        full, fast = r.nearest_stop(home, stops, S), index.nearest(home)
+        assert (full and full[0].stop_id) == (fast and fast[0].stop_id)

@@ -1,0 +1,1 @@
+"""Bus assignments (issue 13): routes, runs and stops; riders; lists and printouts."""

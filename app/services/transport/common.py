@@ -1,0 +1,104 @@
+"""What every transportation service reads: the district's rules (grade bands, settings, hazard
+zones), positions of homes and schools, and the grade and school of a student on a day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, text
+
+from app.domain.transport_rules import GradeBand, HazardZone, Point, Settings
+
+DIRECTION_LABEL = {"to_school": "to school", "from_school": "from school", "both": "both ways"}
+
+
+@dataclass(frozen=True)
+class Rules:
+    settings: Settings
+    bands: tuple[GradeBand, ...]
+    hazards: tuple[HazardZone, ...]
+
+
+def load_rules(conn: Connection) -> Rules:
+    s = conn.execute(text("SELECT distance_factor, walking_limit_miles, speed_mph, stop_seconds, load_seconds_per_rider "
+                          "FROM transportation.settings")).first()
+    settings = Settings(float(s[0]), float(s[1]), float(s[2]), int(s[3]), int(s[4])) if s else Settings()
+    bands = tuple(GradeBand(b, label, frozenset(grades), per_seat, float(miles)) for b, label, grades, per_seat, miles in
+                  conn.execute(text("SELECT band, label, grade_levels, riders_per_seat, eligibility_miles "
+                                    "FROM transportation.grade_bands ORDER BY sort_order")))
+    hazards = tuple(HazardZone(n, Point(float(la), float(lo)), float(r), sid) for n, la, lo, r, sid in
+                    conn.execute(text("SELECT zone_name, latitude, longitude, radius_miles, school_id "
+                                      "FROM transportation.hazard_zones ORDER BY zone_id")))
+    return Rules(settings, bands, hazards)
+
+
+def point(lat, lon) -> Point | None:
+    """A Point from stored values (Ed-Fi keeps them as text); None when missing or unreadable."""
+    try:
+        return Point(float(lat), float(lon)) if lat not in (None, "") and lon not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def school_points(conn: Connection) -> dict[int, tuple[str, Point | None]]:
+    rows = conn.execute(text(
+        "SELECT s.schoolid, eo.nameofinstitution, "
+        "(SELECT a.latitude FROM edfi.educationorganizationaddress a WHERE a.educationorganizationid = s.schoolid "
+        "  AND a.latitude IS NOT NULL LIMIT 1), "
+        "(SELECT a.longitude FROM edfi.educationorganizationaddress a WHERE a.educationorganizationid = s.schoolid "
+        "  AND a.longitude IS NOT NULL LIMIT 1) "
+        "FROM edfi.school s JOIN edfi.educationorganization eo ON eo.educationorganizationid = s.schoolid "
+        "ORDER BY s.schoolid"))
+    return {r[0]: (r[1], point(r[2], r[3])) for r in rows}
+
+
+# The enrollment in force on a day (the latest begun by then and not ended before it), with its grade.
+ENROLLMENT_ON = """
+    SELECT DISTINCT ON (a.studentusi) a.studentusi, a.schoolid, g.codevalue AS grade
+      FROM edfi.studentschoolassociation a
+      JOIN edfi.descriptor g ON g.descriptorid = a.entrygradeleveldescriptorid
+     WHERE a.entrydate <= CAST(:day AS date) AND (a.exitwithdrawdate IS NULL OR a.exitwithdrawdate >= CAST(:day AS date))
+     ORDER BY a.studentusi, a.entrydate DESC
+"""
+
+HOME = """
+    SELECT DISTINCT ON (h.studentusi) h.studentusi, h.latitude, h.longitude,
+           concat_ws(', ', h.streetnumbername, h.city) AS address
+      FROM edfi.studenteducationorganizationassociationaddress h
+      JOIN edfi.descriptor t ON t.descriptorid = h.addresstypedescriptorid
+     ORDER BY h.studentusi, (t.codevalue = 'Home') DESC
+"""
+
+
+@dataclass(frozen=True)
+class StudentFacts:
+    student_usi: int
+    student_id: str
+    name: str  # "Last, First"
+    school_id: int | None
+    grade: str | None
+    home: Point | None
+    address: str | None
+
+
+def student_facts(conn: Connection, student_usi: int, day: date) -> StudentFacts | None:
+    row = conn.execute(text(
+        f"SELECT s.studentusi, s.studentuniqueid, s.lastsurname || ', ' || coalesce(s.preferredfirstname, s.firstname), "
+        f"e.schoolid, e.grade, h.latitude, h.longitude, h.address FROM edfi.student s "
+        f"LEFT JOIN ({ENROLLMENT_ON}) e ON e.studentusi = s.studentusi "
+        f"LEFT JOIN ({HOME}) h ON h.studentusi = s.studentusi WHERE s.studentusi = :u"),
+        {"u": student_usi, "day": day}).first()
+    if row is None:
+        return None
+    return StudentFacts(row[0], row[1], row[2], row[3], row[4], point(row[5], row[6]), row[7])
+
+
+def iep_transport_needs(conn: Connection, student_usi: int) -> tuple[bool, bool, tuple[str, ...]] | None:
+    """(wheelchair, aide required, equipment) the student's IEP requires, or None."""
+    rows = conn.execute(text("SELECT wheelchair, aide_required, equipment FROM transportation.iep_transport "
+                             "WHERE student_usi = :u"), {"u": student_usi}).all()
+    if not rows:
+        return None
+    return (any(r[0] for r in rows), any(r[1] for r in rows),
+            tuple(sorted({e for r in rows for e in (r[2] or ())})))

@@ -1,0 +1,439 @@
+"""Riders: each student's plan by day of week and direction (run, stop, an alternate address for
+some days), temporary changes for a date range (a parent's note), eligibility and a suggested
+stop, the students who need an assignment, and the "which bus?" answer for a parent's call.
+
+A plan that would overload a run (seats by the riders' grades, wheelchair positions) or put a
+rider on a bus without the equipment they need is refused with `OverloadWarning` unless the
+coordinator confirms it: never a silent overload. Runs are locked while their load is checked,
+so two coordinators cannot both fill the last seat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Connection, text
+
+from app.domain import transport_rules as rules
+from app.errors import UserError
+from app.services.transport.common import (
+    DIRECTION_LABEL,
+    ENROLLMENT_ON,
+    HOME,
+    iep_transport_needs,
+    load_rules,
+    point,
+    school_points,
+    student_facts,
+)
+from app.services.transport.routes import run_loads
+
+
+class OverloadWarning(UserError):
+    """The plan would overload a run or lacks equipment: ask, then call again with confirm_overload."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__(warnings[0])
+        self.warnings = warnings
+
+
+@dataclass(frozen=True)
+class Leg:
+    day_of_week: int  # ISO 1..7
+    direction: str  # to_school | from_school
+    run_id: int
+    stop_id: int
+    alternate_address: str = ""
+
+
+@dataclass(frozen=True)
+class RiderPlan:
+    student_usi: int
+    legs: tuple[Leg, ...]
+    effective_date: date
+    release_to_adult: bool = False
+    wheelchair: bool = False
+    equipment: tuple[str, ...] = ()
+
+
+def weekday_legs(run_am: int, stop_am: int, run_pm: int | None, stop_pm: int | None,
+                 days: tuple[int, ...] = (1, 2, 3, 4, 5)) -> tuple[Leg, ...]:
+    """The usual plan: the same AM and PM run and stop every school day."""
+    legs = [Leg(d, "to_school", run_am, stop_am) for d in days]
+    if run_pm is not None and stop_pm is not None:
+        legs += [Leg(d, "from_school", run_pm, stop_pm) for d in days]
+    return tuple(legs)
+
+
+@dataclass(frozen=True)
+class _Run:
+    run_id: int
+    name: str
+    direction: str
+    route_id: int
+    seats: int | None
+    positions: int
+    equipment: tuple[str, ...]
+    schools: tuple[int, ...]
+    stops: dict = field(default_factory=dict)  # stop_id -> name
+
+
+def _runs(conn: Connection, run_ids: list[int], lock: bool) -> dict[int, _Run]:
+    rows = conn.execute(text(
+        "SELECT u.run_id, r.route_number || ' ' || u.run_kind, u.direction, u.route_id, b.seats, "
+        "coalesce(b.wheelchair_positions, 0), coalesce(b.equipment, '{}'), "
+        "ARRAY(SELECT rs.school_id FROM transportation.run_schools rs WHERE rs.run_id = u.run_id) "
+        "FROM transportation.runs u JOIN transportation.bus_routes r ON r.route_id = u.route_id "
+        "LEFT JOIN transportation.buses b ON b.bus_id = u.bus_id WHERE u.run_id = ANY(:ids) AND u.is_active "
+        "ORDER BY u.run_id" + (" FOR UPDATE OF u" if lock else "")), {"ids": run_ids}).all()
+    out = {r[0]: _Run(r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6]), tuple(r[7]), {}) for r in rows}
+    for run_id, stop_id, name in conn.execute(text(
+            "SELECT rs.run_id, s.stop_id, s.stop_name FROM transportation.run_stops rs "
+            "JOIN transportation.bus_stops s ON s.stop_id = rs.stop_id WHERE rs.run_id = ANY(:ids)"), {"ids": run_ids}):
+        if run_id in out:
+            out[run_id].stops[stop_id] = name
+    return out
+
+
+def _school_name(conn: Connection, school_id: int) -> str:
+    return conn.execute(text("SELECT nameofinstitution FROM edfi.educationorganization WHERE educationorganizationid "
+                             "= :s"), {"s": school_id}).scalar() or "their school"
+
+
+def _check_leg(leg: Leg, run: _Run | None, school_id: int, school: str) -> None:
+    day = rules.day_name(leg.day_of_week) if 1 <= leg.day_of_week <= 7 else None
+    if day is None:
+        raise UserError(f"Day {leg.day_of_week} is not a day of the week; use 1 (Monday) to 7 (Sunday).")
+    if run is None:
+        raise UserError("That run is no longer on file or not running; refresh the list of runs.")
+    if leg.direction != run.direction:
+        raise UserError(f"{run.name} goes {DIRECTION_LABEL[run.direction]}; pick a run that goes "
+                        f"{DIRECTION_LABEL[leg.direction]} for {day}.")
+    if school_id not in run.schools:
+        raise UserError(f"{run.name} does not serve {school}, where the student is enrolled; pick a run that "
+                        "serves that school.")
+    if leg.stop_id not in run.stops:
+        raise UserError(f"That stop is not on {run.name}; pick one of its stops.")
+
+
+def _capacity_warnings(conn: Connection, day: date, runs: dict[int, _Run], adding: dict[tuple[int, int], int],
+                       grade: str | None, wheelchair: bool, equipment: tuple[str, ...],
+                       student_usi: int | None) -> list[str]:
+    """Warnings for each (run, weekday) the plan adds a rider to, counted without the student's
+    own current plan (which the new one replaces)."""
+    bands = load_rules(conn).bands
+    out: list[str] = []
+    loads = run_loads(conn, day, None)
+    own = {(r, d): (g, c) for r, d, g, c in conn.execute(text(
+        f"SELECT l.run_id, l.day_of_week, e.grade, st.wheelchair FROM transportation.rider_legs l "
+        f"JOIN transportation.student_transportation st ON st.assignment_id = l.assignment_id "
+        f"LEFT JOIN ({ENROLLMENT_ON}) e ON e.studentusi = l.student_usi WHERE l.student_usi = :u AND st.is_active "
+        f"AND st.effective_date <= :day AND (st.end_date IS NULL OR st.end_date >= :day)"),
+        {"u": student_usi, "day": day})} if student_usi is not None else {}
+    for (run_id, dow), extra in sorted(adding.items()):
+        run = runs[run_id]
+        if run.seats is None:
+            out.append(f"{run.name} has no bus yet; give it a bus before assigning riders.")
+            continue
+        grades, chairs = loads.get(run_id, {}).get(dow, ([], 0))
+        grades = list(grades)
+        if (run_id, dow) in own:
+            g, c = own[run_id, dow]
+            if c:
+                chairs -= 1
+            elif g in grades:
+                grades.remove(g)
+        if wheelchair:
+            chairs += extra
+        else:
+            grades += [grade] * extra
+        warning = rules.overload_warning(run.name, rules.day_name(dow), rules.capacity(run.seats, run.positions, grades,
+                                                                                      chairs, bands))
+        if warning and warning not in out:
+            out.append(warning)
+        lacking = rules.missing_equipment(equipment, run.equipment, wheelchair, run.positions)
+        if lacking:
+            msg = f"The bus of {run.name} has no {', '.join(lacking)}, which this rider needs; choose a run whose bus has it."
+            if msg not in out:
+                out.append(msg)
+    return out
+
+
+def assign_rider(conn: Connection, plan: RiderPlan, *, confirm_overload: bool = False) -> int:
+    """Save the student's plan from plan.effective_date, replacing the plan in force then.
+    Returns the plan's assignment id."""
+    facts = student_facts(conn, plan.student_usi, plan.effective_date)
+    if facts is None:
+        raise UserError("That student is not on file or not one you may see; search for the student again.")
+    if facts.school_id is None:
+        raise UserError(f"{facts.name} is not enrolled on {plan.effective_date:%m/%d/%Y}; the front office enrolls "
+                        "them first.")
+    if not plan.legs:
+        raise UserError("The plan has no rides; choose at least one day and run.")
+    seen = set()
+    for leg in plan.legs:
+        key = (leg.day_of_week, leg.direction)
+        if key in seen:
+            raise UserError(f"{rules.day_name(leg.day_of_week)} {DIRECTION_LABEL[leg.direction]} is in the plan twice; "
+                            "keep one ride for each day and direction.")
+        seen.add(key)
+        if leg.direction not in ("to_school", "from_school"):
+            raise UserError(f"Direction \"{leg.direction}\" is not known; use to school or from school.")
+        if len(leg.alternate_address) > 500:
+            raise UserError("The alternate address is longer than 500 characters; shorten it.")
+    runs = _runs(conn, sorted({leg.run_id for leg in plan.legs}), lock=True)
+    school = _school_name(conn, facts.school_id)
+    for leg in plan.legs:
+        _check_leg(leg, runs.get(leg.run_id), facts.school_id, school)
+    needs = iep_transport_needs(conn, plan.student_usi)
+    wheelchair = plan.wheelchair or bool(needs and needs[0])
+    equipment = tuple(sorted(set(plan.equipment) | set(needs[2] if needs else ())))
+    unknown = [e for e in equipment if e not in rules.EQUIPMENT]
+    if unknown:
+        raise UserError(f"Equipment \"{unknown[0]}\" is not known; choose from {', '.join(rules.EQUIPMENT)}.")
+    adding: dict[tuple[int, int], int] = {}
+    for leg in plan.legs:
+        adding[leg.run_id, leg.day_of_week] = adding.get((leg.run_id, leg.day_of_week), 0) + 1
+    warnings = _capacity_warnings(conn, plan.effective_date, runs, adding, facts.grade, wheelchair, equipment,
+                                  plan.student_usi)
+    if warnings and not confirm_overload:
+        raise OverloadWarning(warnings)
+    # The plan in force from the effective date is replaced: earlier plans end the day before.
+    conn.execute(text("DELETE FROM transportation.student_transportation WHERE student_usi = :u "
+                      "AND effective_date >= :d"), {"u": plan.student_usi, "d": plan.effective_date})
+    conn.execute(text("UPDATE transportation.student_transportation SET end_date = :e WHERE student_usi = :u "
+                      "AND (end_date IS NULL OR end_date >= :d)"),
+                 {"u": plan.student_usi, "d": plan.effective_date, "e": plan.effective_date - timedelta(days=1)})
+    first_am = next((leg for leg in sorted(plan.legs, key=lambda x: x.day_of_week) if leg.direction == "to_school"),
+                    None)
+    first_pm = next((leg for leg in sorted(plan.legs, key=lambda x: x.day_of_week) if leg.direction == "from_school"),
+                    None)
+    main = first_am or first_pm
+    aid = conn.execute(text(
+        "INSERT INTO transportation.student_transportation (student_usi, route_id, pickup_stop_id, dropoff_stop_id, "
+        "effective_date, transportation_category, is_active, school_id, release_to_adult, wheelchair, equipment_needed) "
+        "VALUES (:u, :route, :am, :pm, :d, :cat, true, :s, :rel, :wc, CAST(:eq AS text[])) RETURNING assignment_id"),
+        {"u": plan.student_usi, "route": runs[main.run_id].route_id, "am": first_am.stop_id if first_am else None,
+         "pm": first_pm.stop_id if first_pm else None, "d": plan.effective_date,
+         "cat": "Special needs" if needs else "Regular", "s": facts.school_id,
+         "rel": rules.release_to_adult(facts.grade, plan.release_to_adult), "wc": wheelchair,
+         "eq": list(equipment)}).scalar()
+    conn.execute(text(
+        "INSERT INTO transportation.rider_legs (assignment_id, student_usi, day_of_week, direction, run_id, stop_id, "
+        "alternate_address) SELECT :a, :u, d, dir, r, s, nullif(alt, '') FROM unnest(CAST(:days AS smallint[]), "
+        "CAST(:dirs AS text[]), CAST(:runs AS int[]), CAST(:stops AS int[]), CAST(:alts AS text[])) AS x(d, dir, r, s, alt)"),
+        {"a": aid, "u": plan.student_usi, "days": [g.day_of_week for g in plan.legs],
+         "dirs": [g.direction for g in plan.legs], "runs": [g.run_id for g in plan.legs],
+         "stops": [g.stop_id for g in plan.legs], "alts": [g.alternate_address.strip() for g in plan.legs]})
+    return aid
+
+
+def end_plan(conn: Connection, student_usi: int, last_day: date) -> int:
+    """The student stops riding after last_day. Returns how many plans changed."""
+    n = conn.execute(text("DELETE FROM transportation.student_transportation WHERE student_usi = :u "
+                          "AND effective_date > :d"), {"u": student_usi, "d": last_day}).rowcount
+    n += conn.execute(text("UPDATE transportation.student_transportation SET end_date = :d WHERE student_usi = :u "
+                           "AND (end_date IS NULL OR end_date > :d)"), {"u": student_usi, "d": last_day}).rowcount
+    return n
+
+
+# -- temporary changes ----------------------------------------------------------------------------
+def add_temporary_change(conn: Connection, student_usi: int, start: date | None, end: date | None, direction: str,
+                         run_id: int | None, stop_id: int | None, parent_note: str, alternate_address: str = "",
+                         *, confirm_overload: bool = False) -> int:
+    """A parent's note for a date range: another run and stop (or not riding: run_id None)."""
+    if start is None or end is None:
+        raise UserError("The change needs a first and a last day; enter both dates.")
+    if end < start:
+        raise UserError(f"The last day {end:%m/%d/%Y} is before the first day {start:%m/%d/%Y}; swap or correct them.")
+    if (end - start).days > 366:
+        raise UserError("A temporary change lasts at most a year; change the plan itself instead.")
+    if not parent_note.strip():
+        raise UserError("The parent's note is empty; write what the parent asked for, e.g. \"to grandma's, Tue-Thu\".")
+    if direction not in ("to_school", "from_school", "both"):
+        raise UserError(f"Direction \"{direction}\" is not known; use to school, from school or both.")
+    facts = student_facts(conn, student_usi, start)
+    if facts is None or facts.school_id is None:
+        raise UserError("That student is not enrolled on the first day of the change; check the dates.")
+    if run_id is not None:
+        if direction == "both":
+            raise UserError("A run goes one way; make one change to school and one from school.")
+        runs = _runs(conn, [run_id], lock=True)
+        school = _school_name(conn, facts.school_id)
+        _check_leg(Leg(start.isoweekday(), direction, run_id, stop_id or 0), runs.get(run_id), facts.school_id,
+                   school)
+        days = sorted({(start + timedelta(days=i)).isoweekday() for i in range(min((end - start).days + 1, 7))})
+        adding = {(run_id, d): 1 + _temporary_riders(conn, run_id, start, end) for d in days if d <= 5}
+        warnings = _capacity_warnings(conn, start, runs, adding, facts.grade, False, (), None)
+        if warnings and not confirm_overload:
+            raise OverloadWarning(warnings)
+    elif stop_id is not None:
+        raise UserError("Pick the run as well as the stop, or neither if the student does not ride.")
+    return conn.execute(text(
+        "INSERT INTO transportation.temporary_changes (student_usi, start_date, end_date, direction, run_id, stop_id, "
+        "alternate_address, parent_note) VALUES (:u, :s, :e, :dir, :r, :st, nullif(:alt, ''), :note) "
+        "RETURNING change_id"),
+        {"u": student_usi, "s": start, "e": end, "dir": direction, "r": run_id, "st": stop_id,
+         "alt": alternate_address.strip(), "note": parent_note.strip()}).scalar()
+
+
+def _temporary_riders(conn: Connection, run_id: int, start: date, end: date) -> int:
+    return conn.execute(text("SELECT count(DISTINCT student_usi) FROM transportation.temporary_changes "
+                             "WHERE run_id = :r AND start_date <= :e AND end_date >= :s"),
+                        {"r": run_id, "s": start, "e": end}).scalar()
+
+
+# -- the day's ride ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ride:
+    direction: str
+    run_id: int | None
+    run_name: str | None  # None: not riding that day
+    bus_number: str | None
+    stop_name: str | None
+    planned_time: object | None
+    alternate_address: str | None
+    temporary_note: str | None
+
+
+@dataclass(frozen=True)
+class WhichBus:
+    student_usi: int
+    student_id: str
+    name: str
+    grade: str | None
+    school: str | None
+    release_to_adult: bool
+    rides: tuple[Ride, ...]
+
+
+_DAY_RIDES = """
+WITH reg AS (
+    SELECT l.direction, l.run_id, l.stop_id, l.alternate_address, NULL::text AS note, st.release_to_adult
+      FROM transportation.rider_legs l
+      JOIN transportation.student_transportation st ON st.assignment_id = l.assignment_id
+     WHERE l.student_usi = :u AND l.day_of_week = :dow AND st.is_active AND st.effective_date <= :day
+       AND (st.end_date IS NULL OR st.end_date >= :day)
+), tc AS (
+    SELECT DISTINCT ON (d.dir) d.dir AS direction, t.run_id, t.stop_id, t.alternate_address, t.parent_note AS note
+      FROM transportation.temporary_changes t
+      CROSS JOIN LATERAL unnest(CASE t.direction WHEN 'both' THEN ARRAY['to_school', 'from_school']
+                                ELSE ARRAY[t.direction::text] END) AS d(dir)
+     WHERE t.student_usi = :u AND :day BETWEEN t.start_date AND t.end_date
+     ORDER BY d.dir, t.created_at DESC, t.change_id DESC
+)
+SELECT x.direction, x.run_id, r.route_number || ' ' || u.run_kind, b.bus_number, s.stop_name, rs.planned_time,
+       x.alternate_address, x.note
+  FROM (SELECT direction, run_id, stop_id, alternate_address, note FROM tc
+        UNION ALL
+        SELECT direction, run_id, stop_id, alternate_address, note FROM reg
+         WHERE NOT EXISTS (SELECT 1 FROM tc WHERE tc.direction = reg.direction)) x
+  LEFT JOIN transportation.runs u ON u.run_id = x.run_id
+  LEFT JOIN transportation.bus_routes r ON r.route_id = u.route_id
+  LEFT JOIN transportation.buses b ON b.bus_id = u.bus_id
+  LEFT JOIN transportation.bus_stops s ON s.stop_id = x.stop_id
+  LEFT JOIN transportation.run_stops rs ON rs.run_id = x.run_id AND rs.stop_id = x.stop_id
+ ORDER BY x.direction DESC
+"""
+
+
+def rides_on(conn: Connection, student_usi: int, day: date) -> tuple[Ride, ...]:
+    """The student's rides that day: the plan, with that day's temporary changes applied."""
+    return tuple(Ride(*r) for r in conn.execute(text(_DAY_RIDES), {"u": student_usi, "day": day,
+                                                                  "dow": day.isoweekday()}))
+
+
+def which_bus(conn: Connection, query: str, day: date) -> list[WhichBus]:
+    """A parent calls: find the student by name or id and say which bus, stop and time, today."""
+    from app.services.student_search import search_students
+
+    out = []
+    for hit in search_students(conn, query, limit=10):
+        rel = conn.execute(text("SELECT bool_or(release_to_adult) FROM transportation.student_transportation "
+                                "WHERE student_usi = :u AND is_active AND effective_date <= :d "
+                                "AND (end_date IS NULL OR end_date >= :d)"), {"u": hit.student_usi, "d": day}).scalar()
+        out.append(WhichBus(hit.student_usi, hit.student_unique_id, hit.display_name, hit.grade_level,
+                            hit.school_name, bool(rel) or rules.release_to_adult(hit.grade_level, False),
+                            rides_on(conn, hit.student_usi, day)))
+    return out
+
+
+# -- eligibility and who needs an assignment ----------------------------------------------------------
+@dataclass(frozen=True)
+class Suggestion:
+    student_usi: int
+    student_id: str
+    name: str
+    school_id: int | None
+    school: str | None
+    grade: str | None
+    address: str | None
+    eligible: bool
+    reason: str
+    miles: float | None
+    am_run_id: int | None
+    am_stop_id: int | None
+    am_stop: str | None  # "Oak St & Main St (Route 4 AM), 0.2 mi"
+    pm_run_id: int | None
+    pm_stop_id: int | None
+    pm_stop: str | None
+
+
+def _stop_indexes(conn: Connection, settings: rules.Settings) -> dict[tuple[int, str], rules.StopIndex]:
+    """(school, direction) -> index of the stops of the active runs serving that school."""
+    by_key: dict[tuple[int, str], list[rules.StopChoice]] = {}
+    for school_id, direction, run_id, stop_id, name, lat, lon in conn.execute(text(
+            "SELECT rsc.school_id, u.direction, u.run_id, s.stop_id, "
+            "s.stop_name || ' (' || r.route_number || ' ' || u.run_kind || ')', s.latitude, s.longitude "
+            "FROM transportation.runs u JOIN transportation.bus_routes r ON r.route_id = u.route_id "
+            "JOIN transportation.run_schools rsc ON rsc.run_id = u.run_id "
+            "JOIN transportation.run_stops rs ON rs.run_id = u.run_id "
+            "JOIN transportation.bus_stops s ON s.stop_id = rs.stop_id "
+            "WHERE u.is_active AND s.latitude IS NOT NULL")):
+        by_key.setdefault((school_id, direction), []).append(
+            rules.StopChoice(stop_id, name, rules.Point(float(lat), float(lon)), run_id))
+    return {k: rules.StopIndex(v, settings) for k, v in by_key.items()}
+
+
+def suggestions(conn: Connection, day: date, student_usis: list[int] | None = None,
+                unassigned_only: bool = False) -> list[Suggestion]:
+    """Eligibility and the nearest stop (AM and PM) for the students enrolled on `day` (or the
+    ones named). unassigned_only: only students with no plan in force that day."""
+    r = load_rules(conn)
+    schools = school_points(conn)
+    indexes = _stop_indexes(conn, r.settings)
+    where = ["true"]
+    if student_usis is not None:
+        where.append("e.studentusi = ANY(:usis)")
+    if unassigned_only:
+        where.append("NOT EXISTS (SELECT 1 FROM transportation.student_transportation st WHERE st.student_usi = "
+                     "e.studentusi AND st.is_active AND st.effective_date <= :day "
+                     "AND (st.end_date IS NULL OR st.end_date >= :day) AND coalesce(st.school_id, e.schoolid) = e.schoolid)")
+    iep = {u for (u,) in conn.execute(text("SELECT DISTINCT student_usi FROM transportation.iep_transport"))}
+    out = []
+    for usi, uid, name, school_id, grade, lat, lon, address in conn.execute(text(
+            f"SELECT e.studentusi, s.studentuniqueid, s.lastsurname || ', ' || coalesce(s.preferredfirstname, s.firstname), "
+            f"e.schoolid, e.grade, h.latitude, h.longitude, h.address FROM ({ENROLLMENT_ON}) e "
+            f"JOIN edfi.student s ON s.studentusi = e.studentusi LEFT JOIN ({HOME}) h ON h.studentusi = e.studentusi "
+            f"WHERE {' AND '.join(where)} ORDER BY s.lastsurname, s.firstname"),
+            {"day": day, "usis": student_usis}):
+        school_name, school_at = schools.get(school_id, (None, None))
+        home = point(lat, lon)
+        el = rules.eligibility(home, school_at, grade, school_id, r.settings, r.bands, r.hazards, usi in iep)
+        picks = []
+        for direction in ("to_school", "from_school"):
+            idx = indexes.get((school_id, direction))
+            found = idx.nearest(home) if (idx and home) else None
+            picks.append((found[0].run_id, found[0].stop_id, f"{found[0].name}, {found[1]:.1f} mi") if found
+                         else (None, None, None))
+        out.append(Suggestion(usi, uid, name, school_id, school_name, grade, address, el.eligible, el.reason,
+                              el.miles, *picks[0], *picks[1]))
+    return out
+
+
+def needing_assignment(conn: Connection, day: date) -> list[Suggestion]:
+    """Enrolled students without a plan in force who are eligible (or whose home is not located):
+    a new enrollment appears here at once, in the transaction that enrolls them."""
+    return [s for s in suggestions(conn, day, unassigned_only=True)
+            if s.eligible or s.miles is None]

@@ -1,0 +1,93 @@
+"""The bus desk's boundary, attempted the way a curious user with psql would, signed in as each
+role that must not read or change a table (migration 0013): transportation staff see transport
+data, allergy flags and emergency action plans, never health notes or the IEP; other desks do
+not see riders; nobody writes Ed-Fi StudentTransportation but the triggers that keep it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.test_security import denied, run, scalar
+
+pytestmark = pytest.mark.integration
+RES = 255950001
+RIDER_TABLES = ("transportation.rider_legs", "transportation.temporary_changes", "transportation.ridership",
+                "transportation.iep_transport", "edfi.studenttransportation")
+OTHER_DESKS = ("demo_cashier", "demo_librarian", "demo_teacher", "demo_dean", "demo_nurse")
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT notes FROM health.student_health_records LIMIT 1",
+    "SELECT dosage FROM health.medications LIMIT 1",
+    "SELECT vaccine_type FROM health.immunizations LIMIT 1",
+    "SELECT reaction FROM health.allergies LIMIT 1",
+    "SELECT treatment_plan FROM health.allergies LIMIT 1",
+    "SELECT primary_disability FROM specialed.iep LIMIT 1",
+    "SELECT goal_description FROM specialed.iep_goals LIMIT 1",
+    "SELECT * FROM specialed.accommodations LIMIT 1",
+])
+def test_transportation_staff_never_read_health_notes_or_the_iep(login_engine, sql):
+    assert denied(login_engine("demo_transportation"), sql)
+
+
+def test_transportation_staff_read_alert_flags_action_plans_and_the_ieps_transport_needs(login_engine):
+    e = login_engine("demo_transportation")
+    assert scalar(e, "SELECT count(*) FROM health.student_alert_flags") > 0
+    assert scalar(e, "SELECT count(*) FROM health.emergency_action_plans") >= 0
+    assert scalar(e, "SELECT count(*) FROM transportation.iep_transport") > 0
+
+
+@pytest.mark.parametrize("login,table", [(lg, t) for lg in OTHER_DESKS for t in RIDER_TABLES
+                                         # the nurse keeps the IEP's transport needs (tested below)
+                                         if (lg, t) != ("demo_nurse", "transportation.iep_transport")])
+def test_other_desks_cannot_read_riders(login_engine, login, table):
+    assert denied(login_engine(login), f"SELECT * FROM {table} LIMIT 1")
+
+
+@pytest.mark.parametrize("login", OTHER_DESKS)
+def test_other_desks_cannot_change_runs_or_plans(login_engine, login):
+    e = login_engine(login)
+    assert denied(e, "UPDATE transportation.runs SET driver_name = 'x'")
+    assert denied(e, "DELETE FROM transportation.student_transportation")
+    assert denied(e, "INSERT INTO transportation.temporary_changes (student_usi, start_date, end_date, direction, "
+                     "parent_note) VALUES (1, current_date, current_date, 'both', 'x')")
+
+
+def test_the_front_office_reads_its_own_riders_but_changes_nothing(login_engine, demo_engine):
+    e = login_engine("demo_front_office")
+    seen = {r[0] for r in run(e, "SELECT DISTINCT student_usi FROM transportation.rider_legs")}
+    with demo_engine.connect() as c:
+        from sqlalchemy import text
+
+        res = set(c.execute(text("SELECT DISTINCT l.student_usi FROM transportation.rider_legs l "
+                                 "JOIN edfi.studentschoolassociation a ON a.studentusi = l.student_usi "
+                                 "WHERE a.schoolid = :s"), {"s": RES}).scalars())
+        others = set(c.execute(text("SELECT DISTINCT student_usi FROM transportation.rider_legs")).scalars()) - res
+    assert seen == res and others and not (seen & others)
+    assert denied(e, "DELETE FROM transportation.rider_legs")
+    assert denied(e, "UPDATE transportation.run_stops SET planned_time = '06:00'")
+    assert denied(e, "INSERT INTO transportation.ridership (student_usi, run_id, ride_date) VALUES (1, 1, current_date)")
+
+
+@pytest.mark.parametrize("login", ("demo_transportation", "demo_front_office", "demo_registrar"))
+def test_nobody_writes_edfi_student_transportation_but_the_triggers(login_engine, login):
+    e = login_engine(login)
+    assert denied(e, "DELETE FROM edfi.studenttransportation")
+    assert denied(e, "UPDATE edfi.studenttransportationstudentbusdetails SET busnumber = 'x'")
+
+
+@pytest.mark.parametrize("fn", ["transportation.sync_edfi(ARRAY[1])", "transportation.current_plans(ARRAY[1])"])
+def test_the_privileged_functions_are_not_callable(login_engine, fn):
+    for login in ("demo_transportation", "demo_front_office", "demo_cashier"):
+        assert denied(login_engine(login), f"SELECT * FROM {fn}")
+
+
+def test_transportation_staff_cannot_change_the_ieps_transport_needs_or_the_address_book(login_engine):
+    e = login_engine("demo_transportation")
+    assert denied(e, "UPDATE transportation.iep_transport SET wheelchair = false")
+    assert denied(e, "UPDATE edfi.studenteducationorganizationassociationaddress SET latitude = '0'")
+    assert denied(e, "SELECT telephonenumber FROM edfi.studenteducationorganizationassociationtelephone LIMIT 1")
+
+
+def test_the_nurse_keeps_the_ieps_transport_needs(login_engine):
+    assert scalar(login_engine("demo_nurse"), "SELECT count(*) FROM transportation.iep_transport") >= 0
