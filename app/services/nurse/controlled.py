@@ -1,0 +1,188 @@
+"""Controlled substances: counted in on receipt with a witness, counted periodically with a second
+signer, signed out for a field trip and back. Each count is an append-only entry (migration 0011);
+a count that differs from the record opens a discrepancy report that closes only with a note."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, text
+
+from app.domain.nurse_rules import COUNT_KINDS, check_witness, fmt_amount, parse_amount, trip_return_adds_up
+from app.errors import UserError
+from app.services.nurse.common import aware, me, required
+from app.services.nurse.medications import Order, get_order
+
+
+@dataclass(frozen=True)
+class CountSaved:
+    count_id: int
+    on_hand: Decimal
+    discrepancy_id: int | None
+
+
+def _controlled(conn: Connection, medication_id: int) -> Order:
+    conn.execute(text("SELECT 1 FROM health.medications WHERE medication_id = :m FOR UPDATE"), {"m": medication_id})
+    o = get_order(conn, medication_id)
+    if not o.is_controlled:
+        raise UserError(f"{o.medication} is not a controlled substance; its doses are not counted.")
+    return o
+
+
+def _write(conn: Connection, o: Order, kind: str, quantity: Decimal, expected: Decimal | None, after: Decimal,
+           witness: str, note: str, at: datetime) -> int:
+    count_id = conn.execute(text(
+        "INSERT INTO health.controlled_counts (medication_id, student_usi, school_id, kind, quantity, expected, "
+        "on_hand_after, counted_by, witness, note, counted_at) VALUES (:m, :u, :s, :k, :q, :e, :a, "
+        "compliance.my_staff_usi(), :w, :n, :t) RETURNING count_id"),
+        {"m": o.medication_id, "u": o.student_usi, "s": o.school_id, "k": kind, "q": quantity, "e": expected,
+         "a": after, "w": witness, "n": note.strip() or None, "t": at}).scalar()
+    conn.execute(text("UPDATE health.medications SET count_on_hand = :a WHERE medication_id = :m"),
+                 {"a": after, "m": o.medication_id})
+    return count_id
+
+
+def _witness(conn: Connection, witness: str) -> str:
+    nurse = me(conn)
+    if nurse.staff_usi is None:
+        raise UserError("Your sign-in is not linked to a staff record, so counts cannot be signed; ask an "
+                        "administrator to link it.")
+    return check_witness(witness, nurse.name)
+
+
+def receive(conn: Connection, medication_id: int, quantity: str, *, witness: str, note: str = "",
+            now: datetime) -> CountSaved:
+    """A new supply counted in with a witness."""
+    o = _controlled(conn, medication_id)
+    w = _witness(conn, witness)
+    q = parse_amount(quantity, "Quantity received")
+    on_hand = o.count_on_hand or Decimal(0)
+    cid = _write(conn, o, "received", q, on_hand, on_hand + q, w, note, aware(now))
+    return CountSaved(cid, on_hand + q, None)
+
+
+def count(conn: Connection, medication_id: int, counted: str, *, witness: str, note: str = "",
+          now: datetime) -> CountSaved:
+    """The periodic count with a second signer. A count that differs from the record opens a discrepancy."""
+    o = _controlled(conn, medication_id)
+    w = _witness(conn, witness)
+    try:
+        c = Decimal(str(counted).strip())
+    except Exception:
+        raise UserError(f"Count \"{counted}\" is not a number; count again and enter the number.") from None
+    if not c.is_finite() or c < 0:
+        raise UserError("A count cannot be below zero; count again and enter the number.")
+    expected = o.count_on_hand or Decimal(0)
+    at = aware(now)
+    cid = _write(conn, o, "counted", c, expected, c, w, note, at)
+    disc = None
+    if c != expected:
+        disc = conn.execute(text(
+            "INSERT INTO health.count_discrepancies (count_id, medication_id, student_usi, school_id, expected, counted, "
+            "opened_at) VALUES (:c, :m, :u, :s, :e, :n, :t) RETURNING discrepancy_id"),
+            {"c": cid, "m": o.medication_id, "u": o.student_usi, "s": o.school_id, "e": expected, "n": c,
+             "t": at}).scalar()
+    return CountSaved(cid, c, disc)
+
+
+def _outstanding_on_trips(conn: Connection, medication_id: int) -> Decimal:
+    """Signed out and not yet accounted for: a return's `expected` is what it settled."""
+    return conn.execute(text(
+        "SELECT coalesce(sum(CASE kind WHEN 'trip_out' THEN quantity WHEN 'trip_in' THEN -expected END), 0) "
+        "FROM health.controlled_counts WHERE medication_id = :m"), {"m": medication_id}).scalar()
+
+
+def trip_out(conn: Connection, medication_id: int, quantity: str, *, trip: str, witness: str,
+             now: datetime) -> CountSaved:
+    o = _controlled(conn, medication_id)
+    w = _witness(conn, witness)
+    what = required(trip, "The field trip")
+    q = parse_amount(quantity, "Doses signed out")
+    on_hand = o.count_on_hand or Decimal(0)
+    if q > on_hand:
+        raise UserError(f"Only {fmt_amount(on_hand)} of {o.medication} is on hand; {fmt_amount(q)} cannot be "
+                        "signed out, so count again.")
+    cid = _write(conn, o, "trip_out", q, on_hand, on_hand - q, w, f"trip: {what}", aware(now))
+    return CountSaved(cid, on_hand - q, None)
+
+
+def trip_in(conn: Connection, medication_id: int, returned: str, given_on_trip: str, *, witness: str,
+            now: datetime) -> CountSaved:
+    """Doses back from a trip: what returned plus what was given there must be what went out."""
+    o = _controlled(conn, medication_id)
+    w = _witness(conn, witness)
+    back = Decimal(str(returned or "0").strip() or "0")
+    given = Decimal(str(given_on_trip or "0").strip() or "0")
+    if back < 0 or given < 0:
+        raise UserError("Doses returned and given cannot be below zero; count again.")
+    out = _outstanding_on_trips(conn, medication_id)
+    if out <= 0:
+        raise UserError(f"No doses of {o.medication} are signed out for a trip; sign them out first.")
+    trip_return_adds_up(out, back, given, o.medication)
+    on_hand = o.count_on_hand or Decimal(0)
+    cid = _write(conn, o, "trip_in", back, out, on_hand + back, w, f"given on the trip: {fmt_amount(given)}",
+                 aware(now))
+    return CountSaved(cid, on_hand + back, None)
+
+
+@dataclass(frozen=True)
+class CountLine:
+    count_id: int
+    kind: str
+    quantity: Decimal
+    expected: Decimal | None
+    on_hand_after: Decimal
+    counted_by: str
+    witness: str
+    note: str | None
+    counted_at: datetime
+
+    @property
+    def kind_label(self) -> str:
+        return COUNT_KINDS.get(self.kind, self.kind)
+
+
+def count_history(conn: Connection, medication_id: int) -> list[CountLine]:
+    rows = conn.execute(text(
+        "SELECT c.count_id, c.kind, c.quantity, c.expected, c.on_hand_after, "
+        "coalesce(st.firstname || ' ' || st.lastsurname, '?'), c.witness, c.note, c.counted_at "
+        "FROM health.controlled_counts c LEFT JOIN edfi.staff st ON st.staffusi = c.counted_by "
+        "WHERE c.medication_id = :m ORDER BY c.counted_at, c.count_id"), {"m": medication_id})
+    return [CountLine(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    discrepancy_id: int
+    medication_id: int
+    student: str
+    medication: str
+    expected: Decimal
+    counted: Decimal
+    opened_at: datetime
+    closed_at: datetime | None
+    resolution_note: str | None
+
+
+def discrepancies(conn: Connection, school_id: int, *, open_only: bool = True) -> list[Discrepancy]:
+    rows = conn.execute(text(
+        "SELECT d.discrepancy_id, d.medication_id, s.lastsurname || ', ' || s.firstname, m.medication_name, d.expected, "
+        "d.counted, d.opened_at, d.closed_at, d.resolution_note FROM health.count_discrepancies d "
+        "JOIN health.medications m ON m.medication_id = d.medication_id JOIN edfi.student s ON s.studentusi = d.student_usi "
+        "WHERE d.school_id = :s AND (NOT :o OR d.closed_at IS NULL) ORDER BY d.opened_at"),
+        {"s": school_id, "o": open_only})
+    return [Discrepancy(*r) for r in rows]
+
+
+def close_discrepancy(conn: Connection, discrepancy_id: int, note: str, *, now: datetime) -> None:
+    why = (note or "").strip()
+    if not why:
+        raise UserError("A discrepancy report cannot be closed without a note; say what was found and done.")
+    closed = conn.execute(text(
+        "UPDATE health.count_discrepancies SET closed_at = :t, closed_by = compliance.my_staff_usi(), "
+        "resolution_note = :n WHERE discrepancy_id = :d AND closed_at IS NULL RETURNING 1"),
+        {"t": aware(now), "n": why, "d": discrepancy_id}).scalar()
+    if closed is None:
+        raise UserError("That discrepancy report is already closed or is not one of your school's; refresh the list.")
