@@ -425,7 +425,9 @@ class MainWindow(SessionControl, QMainWindow):
     async def load_timeline(self, append: bool = False) -> int:
         """The open student's activity, newest first, a page at a time, from DynamoDB. Discipline
         entries show only to those who may read discipline records."""
-        from app.domain.activity_text import is_sensitive
+        from dataclasses import replace
+
+        from app.domain.activity_text import is_sensitive, without_health_details
         from app.dynamo.timeline import student_timeline
 
         profile = self.profile
@@ -443,6 +445,8 @@ class MainWindow(SessionControl, QMainWindow):
         if self.profile is not profile:  # another student was opened meanwhile
             return 0
         items = [a for a in page.items if profile.may_see_discipline or not is_sensitive(a.activity_type)]
+        if not profile.may_see_health:  # a health-office visit shows, its details do not
+            items = [replace(a, details=without_health_details(a.activity_type, a.details)) for a in items]
         self._timeline_next = page.next_key
         self.profile_panel.show_timeline(items, page.next_key is not None, append=append)
         return len(items)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from app.domain.wording import plural
 
 SENSITIVE_PREFIXES = ("discipline.",)  # shown only to roles that may read discipline records
+HEALTH_PREFIXES = ("health.",)  # shown to everyone, but with details only to roles that may read health records
+HEALTH_PUBLIC_KEYS = ("visit", "timeIn", "timeOut")
 
 
 def describe(activity_type: str, d: dict) -> str:
@@ -29,7 +31,19 @@ def describe(activity_type: str, d: dict) -> str:
         return f"{d.get('action')} from {d.get('date')}{days} (incident {d.get('incident')})"
     if activity_type == "discipline.corrected":
         return f"Correction to {d.get('action')}: {plural(d.get('served'), 'day')} served ({d.get('reason')})"
+    if activity_type == "health.visit":
+        when = f"{d.get('timeIn')}-{d.get('timeOut')}" if d.get("timeOut") else f"at {d.get('timeIn')}"
+        if d.get("complaint"):
+            return f"Health office visit {when}: {d.get('complaint')}; {(d.get('disposition') or '').lower()}"
+        return f"Visited the health office {when}"
     return activity_type.replace(".", " ").capitalize()
+
+
+def without_health_details(activity_type: str, d: dict) -> dict:
+    """What a role that may not read health records sees of a health-office entry: that it happened, when."""
+    if not activity_type.startswith(HEALTH_PREFIXES):
+        return d
+    return {k: v for k, v in (d or {}).items() if k in HEALTH_PUBLIC_KEYS}
 
 
 def is_sensitive(activity_type: str) -> bool:

@@ -45,6 +45,7 @@ class StudentProfile:
     contacts: tuple[ContactLine, ...]
     badges: tuple[Badge, ...]
     may_see_discipline: bool = False  # whether discipline entries of the timeline may be shown
+    may_see_health: bool = False  # whether health-office entries of the timeline show their details
 
 
 def _may_read(conn: Connection, table: str) -> bool:
@@ -92,4 +93,4 @@ def load_profile(conn: Connection, student_usi: int) -> StudentProfile | None:
         badges.append(Badge("discipline", "Discipline history", "discipline", "discipline"))
     return StudentProfile(hit.student_usi, hit.student_unique_id, f"{hit.first_name} {hit.last_name}",
                           hit.birth_date, hit.grade_level, hit.school_name, tuple(contacts), tuple(badges),
-                          discipline)
+                          discipline, _may_read(conn, "health.visits"))

@@ -39,7 +39,7 @@ def _at(day: date, hh: int, mm: int) -> datetime:
 
 
 def load(ctx) -> None:
-    rng, c = ctx.rng, ctx.copier
+    c = ctx.copier
     conn = c.conn
     nurses = {t["school"].school_id: t["usi"] for t in ctx.staff if t["role"] == "Nurse"}
     by_usi = {s.usi: s for s in ctx.students}

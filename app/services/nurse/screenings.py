@@ -12,7 +12,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.nurse_rules import SCREENING_TYPES, ScreeningEntry
 from app.errors import UserError
-from app.services.nurse.common import me, required
+from app.services.nurse.common import me
 
 RESULTS = ("pass", "fail", "absent", "refused")
 REASONS = {"vision": "Vision screening: did not pass; please have the student's eyes examined.",
@@ -189,7 +189,7 @@ def letter_sent(conn: Connection, referral_id: int, day: date) -> None:
 
 
 def follow_up(conn: Connection, referral_id: int, note: str, *, close: bool, day: date) -> None:
-    what = required(note, "The follow-up") if close else (note or "").strip()
+    what = (note or "").strip()
     if close and not what:
         raise UserError("A referral closes only with what the family or provider reported; write it in.")
     done = conn.execute(text(

@@ -1,0 +1,341 @@
+"""The nurse office's rules (issue 11), each as the demo nurse signed in (row-level security on),
+in a transaction rolled back afterwards."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.errors import UserError
+from app.services.nurse import controlled, medications as meds, plans, screenings, visits
+from app.services.nurse import immunizations as imm
+from tests.conftest import DEMO_AS_OF
+
+pytestmark = pytest.mark.integration
+RES = 255950001
+
+
+def at(hh: int, mm: int = 0, day: date = DEMO_AS_OF) -> datetime:
+    return datetime.combine(day, time(hh, mm)).astimezone()
+
+
+NOW = at(12, 10)
+
+
+@pytest.fixture
+def conn(login_engine):
+    with login_engine("demo_nurse").connect() as c:
+        tx = c.begin()
+        yield c
+        tx.rollback()
+
+
+def refused(conn, fn, *args, match: str, **kw):
+    """The call is refused with one sentence and leaves nothing behind (a savepoint shows it)."""
+    before = conn.execute(text("SELECT (SELECT count(*) FROM health.medication_administrations), "
+                               "(SELECT count(*) FROM health.visits), (SELECT count(*) FROM health.controlled_counts)"
+                               )).one()
+    with pytest.raises(UserError, match=match) as err:
+        with conn.begin_nested():
+            fn(conn, *args, **kw)
+    msg = str(err.value)
+    assert msg.count(". ") == 0 and msg.endswith((".", "?")) and "Traceback" not in msg, msg
+    after = conn.execute(text("SELECT (SELECT count(*) FROM health.medication_administrations), "
+                              "(SELECT count(*) FROM health.visits), (SELECT count(*) FROM health.controlled_counts)"
+                              )).one()
+    assert before == after
+
+
+def order(conn, name: str) -> meds.Order:
+    mid = conn.execute(text("SELECT medication_id FROM health.medications WHERE school_id = :s AND medication_name = :n "
+                            "AND is_active ORDER BY medication_id LIMIT 1"), {"s": RES, "n": name}).scalar()
+    assert mid is not None, name
+    return meds.get_order(conn, mid)
+
+
+def as_needed_order(conn) -> meds.Order:
+    student = conn.execute(text("SELECT studentusi FROM edfi.studentschoolassociation WHERE schoolid = :s "
+                                "ORDER BY studentusi LIMIT 1"), {"s": RES}).scalar()
+    mid = meds.save_order(conn, meds.OrderForm(
+        student, "Ibuprofen", "200 mg", "tablet", "1", "tablet", "oral", "Dr. Rivera", date(2026, 9, 1),
+        date(2026, 8, 30), as_needed=True, min_interval_minutes=360), today=DEMO_AS_OF)
+    return meds.get_order(conn, mid)
+
+
+# -- the medication administration record -----------------------------------------------------------------
+def test_due_now_lists_todays_unrecorded_doses_and_a_recorded_one_leaves_it(conn):
+    due = meds.due_now(conn, RES, NOW)
+    ritalin = [d for d in due if d.medication.startswith("Methylphenidate")]
+    assert ritalin and all(d.due_at == at(12) and d.status == "due" for d in ritalin)
+    assert all(d.due_at <= NOW + timedelta(hours=1) for d in due)
+    first = ritalin[0]
+    meds.record_dose(conn, meds.DoseForm(first.medication_id, "given", at(12, 5), "1", scheduled_for=first.due_at),
+                     now=NOW)
+    assert first.medication_id not in {d.medication_id for d in meds.due_now(conn, RES, NOW)
+                                       if d.due_at == first.due_at}
+
+
+def test_missed_doses_are_the_days_doses_with_no_entry(conn):
+    cetirizine = order(conn, "Cetirizine")
+    missed = meds.missed_doses(conn, RES, DEMO_AS_OF, at(15, 30))
+    assert (cetirizine.medication_id, at(8)) in {(d.medication_id, d.due_at) for d in missed}
+    meds.record_dose(conn, meds.DoseForm(cetirizine.medication_id, "missed", at(15, 30), scheduled_for=at(8),
+                                         note="Student did not come to the office"), now=at(15, 30))
+    assert (cetirizine.medication_id, at(8)) not in {(d.medication_id, d.due_at)
+                                                     for d in meds.missed_doses(conn, RES, DEMO_AS_OF, at(15, 30))}
+
+
+def test_a_dose_time_in_the_future_is_refused(conn):
+    o = order(conn, "Cetirizine")
+    refused(conn, meds.record_dose, meds.DoseForm(o.medication_id, "given", at(14), "1"), now=NOW,
+            match="later than now")
+
+
+def test_a_dose_above_the_order_is_refused(conn):
+    o = order(conn, "Cetirizine")
+    refused(conn, meds.record_dose, meds.DoseForm(o.medication_id, "given", at(8, 5), "2"), now=NOW,
+            match="more than ordered")
+
+
+def test_a_second_as_needed_dose_too_soon_needs_a_reason(conn):
+    o = as_needed_order(conn)
+    meds.record_dose(conn, meds.DoseForm(o.medication_id, "given", at(9), "1"), now=NOW)
+    refused(conn, meds.record_dose, meds.DoseForm(o.medication_id, "given", at(11), "1"), now=NOW,
+            match="allows the next dose at 15:00")
+    saved = meds.record_dose(conn, meds.DoseForm(o.medication_id, "given", at(11), "1",
+                                                 override_reason="Prescriber called: one more dose allowed"), now=NOW)
+    assert saved.administration_id
+    assert meds.as_needed_next(conn, o.medication_id) == at(17)
+
+
+def test_an_expired_medication_or_one_without_consent_is_not_given(conn):
+    o = as_needed_order(conn)
+    conn.execute(text("UPDATE health.medications SET expires_on = :d WHERE medication_id = :m"),
+                 {"d": DEMO_AS_OF - timedelta(days=1), "m": o.medication_id})
+    refused(conn, meds.record_dose, meds.DoseForm(o.medication_id, "given", at(9), "1"), now=NOW, match="expired on")
+
+
+def test_a_controlled_dose_lowers_the_count_and_a_voiding_correction_puts_it_back(conn):
+    o = order(conn, "Methylphenidate")
+    saved = meds.record_dose(conn, meds.DoseForm(o.medication_id, "given", at(12, 2), "1", scheduled_for=at(12)),
+                             now=NOW)
+    assert saved.count_on_hand == o.count_on_hand - 1
+    meds.correct_entry(conn, saved.administration_id, reason="Recorded for the wrong student", now=NOW)
+    assert meds.get_order(conn, o.medication_id).count_on_hand == o.count_on_hand
+    log = meds.entries(conn, medication_id=o.medication_id, start=at(0), end=at(23))
+    assert [(e.outcome, e.corrected) for e in log[-2:]] == [("given", True), ("voided", False)]
+    # the slot is due again: the void answers nothing
+    assert (o.medication_id, at(12)) in {(d.medication_id, d.due_at) for d in meds.due_now(conn, RES, NOW)}
+    with pytest.raises(UserError, match="already corrected"):
+        meds.correct_entry(conn, saved.administration_id, reason="again", now=NOW)
+
+
+def test_a_repeated_submit_records_one_dose(conn):
+    o = order(conn, "Methylphenidate")
+    form = meds.DoseForm(o.medication_id, "given", at(12, 2), "1", scheduled_for=at(12),
+                         request_id="0b7f6f0e-2a6c-4c51-9f4e-6a0f0d2b9c11")
+    assert meds.record_dose(conn, form, now=NOW).administration_id == meds.record_dose(conn, form, now=NOW).administration_id
+
+
+def test_the_administration_log_cannot_be_changed_even_by_its_owner_trigger(conn):
+    row = conn.execute(text("SELECT administration_id FROM health.medication_administrations LIMIT 1")).scalar()
+    for sql in ("UPDATE health.medication_administrations SET dose_amount = 9 WHERE administration_id = :a",
+                "DELETE FROM health.medication_administrations WHERE administration_id = :a"):
+        with pytest.raises(DBAPIError, match="permission denied"):
+            with conn.begin_nested():
+                conn.execute(text(sql), {"a": row})
+
+
+# -- controlled substances --------------------------------------------------------------------------------
+def test_counts_need_a_second_signer_and_a_mismatch_opens_a_report_closed_only_with_a_note(conn):
+    o = order(conn, "Methylphenidate")
+    refused(conn, controlled.receive, o.medication_id, "30", witness="", now=NOW, match="needs a witness")
+    me = conn.execute(text("SELECT firstname || ' ' || lastsurname FROM edfi.staff WHERE loginid = 'demo_nurse'")).scalar()
+    refused(conn, controlled.receive, o.medication_id, "30", witness=me.upper(), now=NOW, match="someone other")
+    got = controlled.receive(conn, o.medication_id, "30", witness="R. Banks", now=NOW)
+    assert got.on_hand == o.count_on_hand + 30
+    same = controlled.count(conn, o.medication_id, str(got.on_hand), witness="R. Banks", now=NOW)
+    assert same.discrepancy_id is None
+    short = controlled.count(conn, o.medication_id, str(got.on_hand - 2), witness="R. Banks", now=NOW)
+    assert short.discrepancy_id is not None
+    assert [d.discrepancy_id for d in controlled.discrepancies(conn, RES)] == [short.discrepancy_id]
+    with pytest.raises(UserError, match="without a note"):
+        controlled.close_discrepancy(conn, short.discrepancy_id, "  ", now=NOW)
+    with pytest.raises(DBAPIError, match="closed_with_note"):  # the database holds the line too
+        with conn.begin_nested():
+            conn.execute(text("UPDATE health.count_discrepancies SET closed_at = now(), closed_by = 1 "
+                              "WHERE discrepancy_id = :d"), {"d": short.discrepancy_id})
+    controlled.close_discrepancy(conn, short.discrepancy_id, "Two tablets dropped and wasted, witnessed", now=NOW)
+    assert controlled.discrepancies(conn, RES) == []
+
+
+def test_field_trip_doses_go_out_and_come_back_adding_up(conn):
+    o = order(conn, "Methylphenidate")
+    out = controlled.trip_out(conn, o.medication_id, "2", trip="Science museum", witness="R. Banks", now=NOW)
+    assert out.on_hand == o.count_on_hand - 2
+    refused(conn, controlled.trip_in, o.medication_id, "2", "1", witness="R. Banks", now=NOW, match="do not add up")
+    back = controlled.trip_in(conn, o.medication_id, "1", "1", witness="R. Banks", now=NOW)
+    assert back.on_hand == o.count_on_hand - 1
+    refused(conn, controlled.trip_in, o.medication_id, "1", "0", witness="R. Banks", now=NOW,
+            match="No doses .* are signed out")
+
+
+# -- visits -------------------------------------------------------------------------------------------------
+def a_student(conn) -> int:
+    return conn.execute(text(
+        "SELECT a.studentusi FROM edfi.studentschoolassociation a WHERE a.schoolid = :s AND EXISTS (SELECT 1 FROM "
+        "edfi.studentcontactassociation c WHERE c.studentusi = a.studentusi) ORDER BY 1 OFFSET 3 LIMIT 1"),
+        {"s": RES}).scalar()
+
+
+def test_sent_home_records_an_early_departure_and_notifies_the_primary_contact(conn):
+    u = a_student(conn)
+    saved = visits.record_visit(conn, visits.VisitForm(u, "fever", at(10, 5), at(10, 40), temperature="101.2",
+                                                       assessment="Flushed", treatment="Rest",
+                                                       disposition="sent_home"), now=NOW)
+    assert saved.sent_home and saved.notified
+    day = conn.execute(text(
+        "SELECT d.codevalue, e.departuretime, e.attendanceeventreason FROM edfi.studentschoolattendanceevent e "
+        "JOIN edfi.descriptor d ON d.descriptorid = e.attendanceeventcategorydescriptorid "
+        "WHERE e.studentusi = :u AND e.eventdate = :d"), {"u": u, "d": DEMO_AS_OF}).all()
+    assert len(day) == 1 and day[0][0] == "Early departure" and day[0][1] == time(10, 40)
+    items = conn.execute(text("SELECT target_table, item FROM sync.items_of_this_transaction()")).all()
+    notes = [i for t, i in items if t == "NotificationQueue"]
+    primary = conn.execute(text(
+        "SELECT c.contactuniqueid FROM edfi.studentcontactassociation a JOIN edfi.contact c USING (contactusi) "
+        "WHERE a.studentusi = :u ORDER BY a.primarycontactstatus DESC NULLS LAST, a.contactpriority NULLS LAST "
+        "LIMIT 1"), {"u": u}).scalar()
+    assert len(notes) == 1 and notes[0]["PK"] == f"USER#{primary}" and "sent home" in notes[0]["Message"]
+    timeline = [i for t, i in items if t == "StudentActivityLogs"]
+    assert timeline[0]["ActivityType"] == "health.visit"
+    assert "Flushed" not in str(timeline[0]) and "Rest" not in str(timeline[0])  # no assessment or treatment
+
+
+def test_the_kiosk_sign_in_prefills_the_visit_the_nurse_completes(conn):
+    u = a_student(conn)
+    uid = conn.execute(text("SELECT studentuniqueid FROM edfi.student WHERE studentusi = :u"), {"u": u}).scalar()
+    visit_id, first = visits.kiosk_sign_in(conn, uid, "headache", now=at(9, 30))
+    assert visits.kiosk_sign_in(conn, uid, "headache", now=at(9, 31))[0] == visit_id  # signed in twice: one visit
+    waiting = {v.visit_id: v for v in visits.waiting_visits(conn, RES, DEMO_AS_OF)}
+    assert waiting[visit_id].complaint == "headache" and waiting[visit_id].via_kiosk
+    visits.record_visit(conn, visits.VisitForm(u, "headache", at(9, 30), at(9, 50), treatment="Water, rest",
+                                               disposition="rested_returned", visit_id=visit_id), now=NOW)
+    assert visit_id not in {v.visit_id for v in visits.waiting_visits(conn, RES, DEMO_AS_OF)}
+    with pytest.raises(UserError, match="not one of this school's students"):
+        visits.kiosk_sign_in(conn, "NO-SUCH-ID", "headache", now=at(9, 30))
+
+
+def test_visit_times_out_of_order_or_in_the_future_are_refused(conn):
+    u = a_student(conn)
+    refused(conn, visits.record_visit, visits.VisitForm(u, "injury", at(11), at(10, 30), disposition="returned_to_class"),
+            now=NOW, match="before time in")
+    refused(conn, visits.record_visit, visits.VisitForm(u, "injury", at(13)), now=NOW, match="later than now")
+    refused(conn, visits.record_visit, visits.VisitForm(u, "sore elbow", at(11)), now=NOW, match="not a complaint")
+
+
+# -- plans, self-carry, the record view ---------------------------------------------------------------------
+def test_an_expired_self_carry_authorization_is_refused(conn):
+    u = a_student(conn)
+    form = plans.SelfCarryForm(u, "Albuterol inhaler", "inhaler", "Dr. Chen", date(2026, 8, 1), date(2026, 8, 2),
+                               date(2027, 6, 15))
+    with pytest.raises(UserError, match="expired on"):
+        plans.authorize_self_carry(conn, form, today=date(2027, 6, 16))
+    auth = plans.authorize_self_carry(conn, form, today=DEMO_AS_OF)
+    assert not plans.self_carry(conn, u)[0].in_force(DEMO_AS_OF)  # competency not yet shown
+    plans.record_competency(conn, auth, today=DEMO_AS_OF)
+    assert plans.self_carry(conn, u)[0].in_force(DEMO_AS_OF)
+    listed = meds.expiring(conn, RES, date(2027, 5, 20))
+    assert any(e.kind == "self-carry" and e.student_usi == u for e in listed)
+
+
+def test_opening_a_health_record_is_logged_with_its_reason(conn):
+    u = a_student(conn)
+    with pytest.raises(UserError, match="why you need"):
+        plans.open_health_record(conn, u, " ", today=DEMO_AS_OF)
+    record = plans.open_health_record(conn, u, "Student in the office with a fever", today=DEMO_AS_OF)
+    assert record.student.student_usi == u and record.contacts
+    logged = conn.execute(text("SELECT count(*) FROM sync.items_of_this_transaction()")).scalar()  # nothing queued
+    assert logged == 0
+    # the nurse cannot read the audit trail; the administrator's view is checked in the security tests
+    with pytest.raises(DBAPIError, match="permission denied"):
+        with conn.begin_nested():
+            conn.execute(text("SELECT count(*) FROM compliance.audit_logs"))
+
+
+# -- screenings -------------------------------------------------------------------------------------------
+def test_a_failed_screen_in_the_grid_opens_a_referral_closed_only_with_a_follow_up(conn):
+    from app.domain.nurse_rules import ScreeningEntry
+
+    classes = screenings.classes_to_screen(conn, RES, "vision", DEMO_AS_OF)
+    assert classes
+    grid = screenings.screening_grid(conn, classes[0].key, "vision", DEMO_AS_OF)
+    assert grid
+    before = {r.referral_id for r in screenings.open_referrals(conn, RES)}
+    rows = [ScreeningEntry(g.student_usi, "pass", {"right": "20/20", "left": "20/20"}) for g in grid]
+    rows[0] = ScreeningEntry(grid[0].student_usi, "fail", {"right": "20/20", "left": "20/60"})
+    conn.execute(text("UPDATE health.referrals SET status = 'closed', closed_on = :d, follow_up = 'old' "
+                      "WHERE student_usi = :u"), {"d": DEMO_AS_OF, "u": grid[0].student_usi})
+    saved = screenings.save_screening_grid(conn, RES, "vision", DEMO_AS_OF, rows, today=DEMO_AS_OF)
+    assert saved.saved == len(rows) and len(saved.referrals) == 1
+    new = [r for r in screenings.open_referrals(conn, RES) if r.referral_id not in before]
+    assert [r.student_usi for r in new] == [grid[0].student_usi]
+    with pytest.raises(UserError, match="closes only with"):
+        screenings.follow_up(conn, new[0].referral_id, "", close=True, day=DEMO_AS_OF)
+    screenings.follow_up(conn, new[0].referral_id, "Glasses prescribed", close=True, day=DEMO_AS_OF)
+    assert new[0].referral_id not in {r.referral_id for r in screenings.open_referrals(conn, RES)}
+    with pytest.raises(UserError, match="not a screening result"):
+        screenings.save_screening_grid(conn, RES, "vision", DEMO_AS_OF, [ScreeningEntry(grid[0].student_usi, "ok", {})],
+                                       today=DEMO_AS_OF)
+
+
+def test_which_grades_are_screened_is_data(conn):
+    screenings.set_screened_grades(conn, "hearing", ["Fourth grade"])
+    assert screenings.screened_grades(conn, "hearing") == ["Fourth grade"]
+    with pytest.raises(UserError, match="not a grade level"):
+        screenings.set_screened_grades(conn, "hearing", ["Grade 4"])
+
+
+# -- immunization records ------------------------------------------------------------------------------------
+def test_immunizations_are_recorded_by_cvx_with_exemptions_and_provisional_enrollment(conn):
+    u = a_student(conn)
+    iid = imm.record_immunization(conn, imm.DoseForm(u, "3", date(2026, 10, 1), "LOT77", "County clinic", "registry"),
+                                  today=DEMO_AS_OF)
+    dose = next(d for d in imm.immunization_history(conn, u) if d.immunization_id == iid)
+    assert (dose.cvx_code, dose.vaccine, dose.source) == ("03", "MMR", "registry")
+    with pytest.raises(UserError, match="not on the CDC's list"):
+        imm.record_immunization(conn, imm.DoseForm(u, "9999", date(2026, 10, 1)), today=DEMO_AS_OF)
+    with pytest.raises(UserError, match="has not come yet"):
+        imm.record_immunization(conn, imm.DoseForm(u, "03", DEMO_AS_OF + timedelta(days=1)), today=DEMO_AS_OF)
+    imm.record_exemption(conn, u, "medical", "MMR", date(2026, 9, 1), date(2027, 3, 1), "Dr. Haddad", today=DEMO_AS_OF)
+    assert imm.exemptions(conn, u)[0].in_force(DEMO_AS_OF)
+    with pytest.raises(UserError, match="not a vaccine group"):
+        imm.record_exemption(conn, u, "religious", "Measles-ish", date(2026, 9, 1), None, "Parent", today=DEMO_AS_OF)
+    conn.execute(text("UPDATE health.provisional_enrollments SET closed_on = :d, closed_reason = 'caught_up' "
+                      "WHERE student_usi = :u"), {"d": DEMO_AS_OF, "u": u})
+    pid = imm.start_provisional(conn, u, DEMO_AS_OF + timedelta(days=30), ["DTaP/Tdap/Td"], today=DEMO_AS_OF)
+    with pytest.raises(UserError, match="already has an open"):
+        imm.start_provisional(conn, u, DEMO_AS_OF + timedelta(days=30), [], today=DEMO_AS_OF)
+    imm.close_provisional(conn, pid, "caught_up", today=DEMO_AS_OF)
+    assert imm.provisional(conn, u)[0].closed_reason == "caught_up"
+
+
+def test_a_new_order_needs_consent_and_a_schedule_or_as_needed_interval(conn):
+    u = a_student(conn)
+    base = dict(student_usi=u, medication_name="Ibuprofen", strength="200 mg", form="tablet", dose_amount="1",
+                dose_unit="tablet", route="oral", prescriber="Dr. Rivera", start_date=DEMO_AS_OF)
+    with pytest.raises(UserError, match="parent's signed consent"):
+        meds.save_order(conn, meds.OrderForm(**base, parent_consent_on=None, schedule_times=("08:00",)),
+                        today=DEMO_AS_OF)
+    with pytest.raises(UserError, match="minimum interval"):
+        meds.save_order(conn, meds.OrderForm(**base, parent_consent_on=DEMO_AS_OF, as_needed=True), today=DEMO_AS_OF)
+    with pytest.raises(UserError, match="not a time of day"):
+        meds.save_order(conn, meds.OrderForm(**base, parent_consent_on=DEMO_AS_OF, schedule_times=("8 am",)),
+                        today=DEMO_AS_OF)
+    mid = meds.save_order(conn, meds.OrderForm(**base, parent_consent_on=DEMO_AS_OF, schedule_times=("13:00",)),
+                          today=DEMO_AS_OF)
+    assert meds.get_order(conn, mid).schedule_times == ("13:00",)
+    assert Decimal(meds.get_order(conn, mid).dose_amount) == 1
