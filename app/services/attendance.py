@@ -306,7 +306,11 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
         f"ATT-{key.school_id}-{key.section_identifier}-{day:%Y%m%d}-{marks[u].code[:2].upper()}",
         now, "attendance.marked",
         {"section": key.section_identifier, "date": day.isoformat(), "mark": marks[u].code,
-         "previous": before.get(u), "daily": daily[u]}, actor) for u in changed]
+         "previous": before.get(u), "daily": daily[u]}, actor) for u in changed
+        # The timeline keeps what someone will ask about: absences, tardies and corrections. A
+        # first "present" is the day as expected (the marks themselves are in PostgreSQL), and
+        # leaving it out spares the morning's save 30-odd records.
+        if marks[u].code != PRESENT or before.get(u) is not None]
     # the office tells the family about the days it recorded itself
     notices = _absence_notifications(day, {u: daily[u] for u in rolled}, enrolled, now)
     items = [("StudentActivityLogs", a) for a in activities] + [("NotificationQueue", n) for n in notices]
