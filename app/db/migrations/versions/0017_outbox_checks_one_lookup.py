@@ -4,14 +4,14 @@
 morning's first roster save that cost as much as the marks themselves. The record checks now run
 on the records alone, and the students they name are looked up once, by their ids.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
