@@ -199,6 +199,7 @@ class MainWindow(SessionControl, QMainWindow):
         self._retired_pages = [self.pages.widget(i) for i in range(self.pages.count())]
         for old in self._retired_pages:
             self.pages.removeWidget(old)
+            self._retire(old)
             old.blockSignals(True)
             old.hide()
         self.front_office = FrontOfficePage(self.desk_context)
@@ -215,8 +216,20 @@ class MainWindow(SessionControl, QMainWindow):
         for signal in (self.front_office.student_registered, self.front_office.open_student_requested,
                        self.front_office.enrollment_changed, self.front_office.schedule_changed):
             signal.connect(lambda usi: spawn(self.open_profile(usi)))
+        for page in self.desk_pages():  # a desk's own status (the cafeteria's unsent sales)
+            for w in getattr(page, "status_widgets", tuple)():
+                self.statusBar().addPermanentWidget(w)
         if row >= 0:
             self.pages.setCurrentIndex(row)
+
+    def _retire(self, page: QWidget) -> None:
+        """A page the window is done with: its status widgets go, its background work stops."""
+        for w in getattr(page, "status_widgets", tuple)():
+            self.statusBar().removeWidget(w)
+            w.hide()
+        retire = getattr(page, "retire", None)
+        if callable(retire):
+            retire()
 
     def desk_pages(self) -> list[QWidget]:
         return [self.pages.widget(i) for i in range(self.pages.count())]
@@ -287,6 +300,8 @@ class MainWindow(SessionControl, QMainWindow):
         self._may_close = False
         self.desk_list.setVisible(False)
         self.menuBar().setVisible(False)  # full screen, one desk: the session keys still work
+        if self.kiosk == "cafeteria":  # the lunch line's screen shows the register only, no student profiles
+            self.search_box.setVisible(False)
         self.setWindowFlags(self.windowFlags() | Qt.WindowType.FramelessWindowHint
                             | Qt.WindowType.WindowStaysOnTopHint)
         self.idle_watcher = IdleWatcher(idle_seconds, clock or _time.monotonic, self)
@@ -517,6 +532,9 @@ class MainWindow(SessionControl, QMainWindow):
         # Unsaved work (attendance marks, a form being typed) is saved, discarded or kept: ui/unsaved.py
         from ui.unsaved import settle
 
+        if self.leaving_refused("quitting"):
+            event.ignore()
+            return
         answer = settle(self, [self.pages.widget(i) for i in range(self.pages.count())], then=self.close)
         if answer != "go":
             event.ignore()
@@ -525,6 +543,8 @@ class MainWindow(SessionControl, QMainWindow):
             return
         if getattr(self, "_monitor", None) is not None:
             self._monitor.stop()
+        for page in self.desk_pages():
+            self._retire(page)
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         if self.user_engine is not None:

@@ -34,7 +34,7 @@ class SessionControl:
     def _setup_session_actions(self) -> None:
         menu = self.menuBar().addMenu("&Session")
         self.lock_action = QAction("&Lock this station", self, shortcut=QKeySequence(LOCK_KEYS))
-        self.lock_action.triggered.connect(self.lock)
+        self.lock_action.triggered.connect(self.lock_by_hand)
         self.sign_out_action = QAction("Sign &out", self, shortcut=QKeySequence(SIGN_OUT_KEYS))
         self.sign_out_action.triggered.connect(self.sign_out)
         for action in (self.lock_action, self.sign_out_action):
@@ -75,7 +75,7 @@ class SessionControl:
     def sign_out(self) -> bool:
         """Sign out by the user's own choice: unsaved work is saved or discarded first (or the
         user cancels and stays). True when signed out now."""
-        if self.user is None or self.sign_in_form is None:
+        if self.user is None or self.sign_in_form is None or self.leaving_refused("signing out"):
             return False
         outcome = self._settle_unsaved(then=self._finish_sign_out)
         if outcome == "go":
@@ -141,7 +141,22 @@ class SessionControl:
             self._reset_workspace()
         self._show_sign_in(TURNED_OFF if reason == "turned_off" else EXPIRED)
 
+    def leaving_refused(self, action: str) -> bool:
+        """True (and the sentence on the status bar) while a desk holds what only this session can
+        deliver, such as the cafeteria's unsent sales."""
+        from ui.unsaved import refused_to_leave
+
+        why = refused_to_leave(self.desk_pages(), action)
+        if why:
+            self.progress_label.setText(why)
+        return why is not None
+
     # -- locking ----------------------------------------------------------------------------------------
+    def lock_by_hand(self) -> None:
+        """Ctrl+L. (The idle lock of a kiosk still locks: the sender keeps sending meanwhile.)"""
+        if not self.leaving_refused("locking"):
+            self.lock()
+
     def lock(self) -> None:
         if self.user is None or getattr(self, "lock_screen", None) is None:
             return
@@ -176,7 +191,7 @@ class SessionControl:
     def switch_user(self) -> bool:
         """From the lock screen: end the locked user's session and open the sign-in form. Their
         unsaved work is discarded only after an explicit yes; no yes, nothing changes."""
-        if self.user is None:
+        if self.user is None or self.leaving_refused("signing in as someone else"):
             return False
         unsaved = self._unsaved()
         if unsaved:

@@ -95,3 +95,15 @@ def settle(parent: QWidget | None, screens: Iterable[object], then: Callable[[],
 
     spawn(save_all())
     return "saving"
+
+
+def refused_to_leave(screens: Iterable[object], action: str) -> str | None:
+    """The first screen that must not be left yet, in its own sentence (None: leaving is fine).
+    A screen that holds something only it can deliver (the cafeteria's unsent sales) defines
+    `leave_refused(action) -> str | None`, where action is "signing out", "locking", "quitting"."""
+    for s in screens:
+        probe = getattr(s, "leave_refused", None)
+        why = probe(action) if callable(probe) else None
+        if why:
+            return why
+    return None

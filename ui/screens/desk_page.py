@@ -29,7 +29,7 @@ DESKS: tuple[Desk, ...] = (
     Desk("discipline", "Discipline", "Record incidents, the students involved, behaviors and actions.", ("so_dean",)),
     Desk("nurse", "Nurse", "Office visits, medications given, allergies and immunization compliance.", ("so_nurse",)),
     Desk("cafeteria", "Cafeteria", "The lunch line: scan, charge, deposit — and keep selling offline.",
-         ("so_cashier",)),
+         ("so_cashier", "so_cafeteria_manager")),
     Desk("library", "Library", "Check out, check in and renew items; overdue lists by homeroom.", ("so_librarian",)),
     Desk("transportation", "Transportation", "Routes, stops, rider lists and bus assignments.",
          ("so_transportation",)),

@@ -1,0 +1,385 @@
+"""What only a cafeteria manager does (the page shows this to so_cafeteria_manager and so_admin;
+the database refuses it to anyone else): voids, refunds and NSF check reversals as reversing
+entries with a reason; finalizing counted tills; prices and the charge policy; the day's meal
+counts with printing; the accounts that went past their limit once offline sales synced; and one
+student's balance and history, for a parent's question."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.pos_entry import MAX_DEPOSIT, money, parse_amount
+from app.domain.typed_input import parse_date, show_date
+from app.errors import UserError
+from ui.dialogs import run_dialog
+from ui.ops import OpFailed, run_op, spawn
+from ui.printing import Printing, Printout
+from ui.screens.cafeteria import backend as B
+from ui.screens.cafeteria.models import (
+    HistoryModel,
+    MealCountsModel,
+    OverLimitModel,
+    PricesModel,
+    SalesModel,
+    TillsModel,
+)
+from ui.screens.cafeteria.register_dialogs import ReasonDialog
+from ui.widgets import combo, fill, line, selected_row, status, table
+
+FAILED = object()  # a call refused (its sentence is on the message line)
+BALANCE_CHOICES = ((B.BALANCE_ALWAYS, "Always"), (B.BALANCE_ON_REQUEST, "On request"), (B.BALANCE_NEVER, "Never"))
+
+
+def _page(*widgets) -> QWidget:
+    w = QWidget()
+    v = QVBoxLayout(w)
+    for x in widgets:
+        if isinstance(x, QWidget):
+            v.addWidget(x, 1 if x.__class__.__name__ == "QTableView" else 0)
+        else:
+            v.addLayout(x)
+    return w
+
+
+def _row(*widgets) -> QHBoxLayout:
+    h = QHBoxLayout()
+    for x in widgets:
+        h.addWidget(x)
+    h.addStretch(1)
+    return h
+
+
+class ManagerView(QWidget):
+    def __init__(self, port: Callable[[], B.CafeteriaPort], today: Callable[[], date],
+                 parent: QWidget | None = None, printing: Printing | None = None) -> None:
+        super().__init__(parent)
+        self.port = port
+        self.today = today
+        self.dialog = None
+        self.setAccessibleName("Cafeteria manager")
+        self.message = status("Manager message")
+        self.message.setStyleSheet("font-size: 12pt; color: #9b1c1c;")
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Manager sections")
+        self.tabs.addTab(self._sales_tab(), "Sales")
+        self.tabs.addTab(self._tills_tab(), "Tills")
+        self.tabs.addTab(self._counts_tab(), "Meal counts")
+        self.tabs.addTab(self._over_tab(), "Over limit")
+        self.tabs.addTab(self._account_tab(), "Student account")
+        self.tabs.addTab(self._menu_tab(), "Prices and policy")
+        v = QVBoxLayout(self)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.addWidget(self.tabs, 1)
+        v.addWidget(self.message)
+        self.printing = printing or Printing(self, self.message.setText)
+        self.printing.attach(self.print_counts, self._counts_printout, "the day's meal counts")
+        self.tabs.currentChanged.connect(self._tab_opened)
+
+    def _tab_opened(self, index: int) -> None:
+        loaders = {1: self.load_tills, 3: self.load_over_limit, 5: self.load_prices}
+        if index in loaders:
+            spawn(loaders[index]())
+
+    async def _call(self, fn, *args, disable=()) -> object:
+        """Run one back-end call; its refusal goes to the message line. Returns FAILED on failure."""
+        try:
+            out = await run_op(fn, *args, disable=disable)
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return FAILED
+        self.message.setText("")
+        return out
+
+    async def _reason(self, title: str, question: str, ok: str, **amount) -> tuple | None:
+        dlg = ReasonDialog(self, title, question, ok, **amount)
+        self.dialog = dlg
+        try:
+            accepted = await run_dialog(dlg)
+        finally:
+            self.dialog = None
+        return dlg.value if accepted else None
+
+    # -- sales: void, refund, NSF ---------------------------------------------------------------------
+    def _sales_tab(self) -> QWidget:
+        self.sale_find = line("Find sales", "student name or id, or blank for today's")
+        self.sales_model = SalesModel(self)
+        self.sales = table("Sales", self.sales_model)
+        self.void_button = QPushButton("&Void sale…")
+        self.refund_button = QPushButton("&Refund…")
+        self.nsf_button = QPushButton("&NSF check reversal…")
+        for b in (self.void_button, self.refund_button, self.nsf_button):
+            b.setAutoDefault(False)
+        self.sale_find.returnPressed.connect(lambda: spawn(self.load_sales()))
+        self.void_button.clicked.connect(lambda: spawn(self.void_selected()))
+        self.refund_button.clicked.connect(lambda: spawn(self.refund_selected()))
+        self.nsf_button.clicked.connect(lambda: spawn(self.nsf_selected()))
+        return _page(self.sale_find, self.sales, _row(self.void_button, self.refund_button, self.nsf_button))
+
+    async def load_sales(self) -> int:
+        rows = await self._call(self.port().recent_sales, self.sale_find.text().strip())
+        if rows is FAILED:
+            return 0
+        self.sales_model.set_rows(rows)
+        if not rows:
+            self.message.setText("No sales match; try a student id or part of a name.")
+        return len(rows)
+
+    def _selected_sale(self, kinds: tuple[str, ...]) -> B.SaleRow | None:
+        row = self.sales_model.row(selected_row(self.sales))
+        if row is None:
+            self.message.setText("Choose a sale in the list first (arrows, then the button).")
+            return None
+        if row.kind not in kinds or not row.reversible:
+            self.message.setText(f"That entry is a {row.kind} that cannot be reversed this way.")
+            return None
+        return row
+
+    async def void_selected(self) -> bool:
+        sale = self._selected_sale(("sale",))
+        if sale is None:
+            return False
+        answer = await self._reason("Void sale", f"Void {sale.student_name}'s {sale.description} "
+                                    f"({money(sale.amount)})? A reversing entry is added; the sale stays in the ledger.",
+                                    "Void the sale")
+        if answer is None:
+            return False
+        return await self._reverse(f"{sale.student_name}'s sale is voided.", self.port().void_sale, sale.sale_id,
+                                   answer[0], str(uuid.uuid4()))
+
+    async def _reverse(self, sentence: str, fn, *args) -> bool:
+        """A reversing entry (void, refund, NSF); the list is read again to show it."""
+        try:
+            await run_op(fn, *args)
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return False
+        await self.load_sales()
+        self.message.setText(sentence)
+        return True
+
+    async def refund_selected(self) -> bool:
+        sale = self._selected_sale(("sale",))
+        if sale is None:
+            return False
+        answer = await self._reason("Refund", f"Refund part or all of {sale.student_name}'s {sale.description}.",
+                                    "Refund", amount_label="Refund amount", maximum=abs(sale.amount))
+        if answer is None:
+            return False
+        reason, amount = answer
+        return await self._reverse(f"Refunded {money(amount)} to {sale.student_name}.", self.port().refund,
+                                   sale.sale_id, amount, reason, str(uuid.uuid4()))
+
+    async def nsf_selected(self) -> bool:
+        sale = self._selected_sale(("deposit",))
+        if sale is None:
+            return False
+        answer = await self._reason("NSF check reversal", f"Reverse {sale.student_name}'s check deposit of "
+                                    f"{money(sale.amount)} returned by the bank?", "Reverse the deposit")
+        if answer is None:
+            return False
+        return await self._reverse(f"{sale.student_name}'s check deposit is reversed.", self.port().nsf_reversal,
+                                   sale.sale_id, answer[0], str(uuid.uuid4()))
+
+    # -- tills ---------------------------------------------------------------------------------------
+    def _tills_tab(self) -> QWidget:
+        self.tills_model = TillsModel(self)
+        self.tills = table("Tills", self.tills_model)
+        self.finalize_button = QPushButton("&Finalize till…")
+        self.finalize_button.setAutoDefault(False)
+        self.finalize_button.clicked.connect(lambda: spawn(self.finalize_selected()))
+        return _page(self.tills, _row(self.finalize_button))
+
+    async def load_tills(self) -> int:
+        rows = await self._call(self.port().tills)
+        if rows is FAILED:
+            return 0
+        self.tills_model.set_rows(rows)
+        return len(rows)
+
+    async def finalize_selected(self) -> bool:
+        till = self.tills_model.row(selected_row(self.tills))
+        if till is None or till.status != "counted":
+            self.message.setText("Choose a till that has been counted and closed.")
+            return False
+        answer = await self._reason("Finalize till", f"Finalize {till.cashier}'s till ({till.terminal}). "
+                                    "A note for the record:", "Finalize")
+        if answer is None:
+            return False
+        if await self._call(self.port().finalize_till, till.till_id, answer[0]) is FAILED:
+            return False
+        await self.load_tills()
+        return True
+
+    # -- meal counts ---------------------------------------------------------------------------------
+    def _counts_tab(self) -> QWidget:
+        self.counts_day = line("Day of the meal counts", "MM/DD/YYYY", show_date(self.today()))
+        self.show_counts = QPushButton("&Show")
+        self.show_counts.setAutoDefault(False)
+        self.print_counts = QPushButton("&Print meal counts…")
+        self.counts_model = MealCountsModel(self)
+        self.counts = table("Meal counts", self.counts_model)
+        self.counts_title = QLabel("")
+        self.counts_day.returnPressed.connect(lambda: spawn(self.load_counts()))
+        self.show_counts.clicked.connect(lambda: spawn(self.load_counts()))
+        return _page(_row(QLabel("Day"), self.counts_day, self.show_counts, self.print_counts), self.counts_title,
+                     self.counts)
+
+    def _day(self) -> date | None:
+        try:
+            return parse_date(self.counts_day.text(), "Day")
+        except UserError as err:
+            self.message.setText(err.message)
+            return None
+
+    async def load_counts(self) -> int:
+        day = self._day()
+        if day is None:
+            return 0
+        counts = await self._call(self.port().meal_counts, day)
+        if counts is FAILED:
+            return 0
+        self.counts_model.set_rows(counts.rows)
+        self.counts_title.setText(f"{counts.school_name}, {show_date(counts.day)}")
+        return len(counts.rows)
+
+    def _counts_printout(self) -> Printout | None:
+        day = self._day()
+        if day is None:
+            return None
+        port = self.port()
+        return Printout("meal_counts", f"Meal counts {show_date(day)}", f"meal-counts-{day.isoformat()}.pdf",
+                        lambda: port.meal_counts_pdf(day))
+
+    # -- over the limit after sync ----------------------------------------------------------------------
+    def _over_tab(self) -> QWidget:
+        self.over_model = OverLimitModel(self)
+        self.over = table("Accounts past their charge limit", self.over_model)
+        note = QLabel("Sales made offline that took an account past its limit once they reached the server. "
+                      "They are kept, never voided; the family is notified by the office.")
+        note.setWordWrap(True)
+        return _page(note, self.over)
+
+    async def load_over_limit(self) -> int:
+        rows = await self._call(self.port().over_limit)
+        if rows is FAILED:
+            return 0
+        self.over_model.set_rows(rows)
+        return len(rows)
+
+    # -- one student's account ----------------------------------------------------------------------------
+    def _account_tab(self) -> QWidget:
+        self.account_find = line("Student for the account", "student id, then Enter")
+        self.account_title = QLabel("")
+        self.account_title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.history_model = HistoryModel(self)
+        self.history = table("Account history", self.history_model)
+        self.account_find.returnPressed.connect(lambda: spawn(self.load_history()))
+        return _page(self.account_find, self.account_title, self.history)
+
+    async def load_history(self) -> int:
+        code = self.account_find.text().strip()
+        if not code.isdigit():
+            self.message.setText("Type the student id (digits), then Enter.")
+            return 0
+        card = await self._call(self.port().identify, code, "id")
+        if card is FAILED:
+            return 0
+        history = await self._call(self.port().student_history, card.student_usi)
+        if history is FAILED:
+            return 0
+        self.account_title.setText(f"{history.student.name} ({history.student.student_unique_id}): "
+                                   f"balance {money(history.balance)}")
+        self.history_model.set_rows(history.rows)
+        return len(history.rows)
+
+    # -- prices and the charge policy -----------------------------------------------------------------------
+    def _menu_tab(self) -> QWidget:
+        self.prices_model = PricesModel(self)
+        self.prices = table("Prices", self.prices_model)
+        self.new_price = line("New price for the chosen row", "e.g. 3.25")
+        self.set_price_button = QPushButton("Set &price")
+        self.set_price_button.setAutoDefault(False)
+        self.meal_limit = line("Charge limit for meals", "e.g. 10.00")
+        self.ala_limit = line("Charge limit for a la carte", "e.g. 0.00")
+        self.balance_display = combo("Show the balance at the register")
+        fill(self.balance_display, [t for _k, t in BALANCE_CHOICES], data=[k for k, _t in BALANCE_CHOICES])
+        self.save_policy_button = QPushButton("Save &policy")
+        self.save_policy_button.setAutoDefault(False)
+        policy = QGroupBox("Charge policy")
+        f = QFormLayout(policy)
+        f.addRow("Meals may be charged down to minus", self.meal_limit)
+        f.addRow("A la carte may be charged down to minus", self.ala_limit)
+        f.addRow("Show the balance at the register", self.balance_display)
+        f.addRow("", self.save_policy_button)
+        self.set_price_button.clicked.connect(lambda: spawn(self.set_selected_price()))
+        self.new_price.returnPressed.connect(lambda: spawn(self.set_selected_price()))
+        self.save_policy_button.clicked.connect(lambda: spawn(self.save_policy()))
+        self._policy: B.ChargePolicy | None = None
+        return _page(self.prices, _row(QLabel("New price"), self.new_price, self.set_price_button), policy)
+
+    async def load_prices(self) -> int:
+        rows = await self._call(self.port().prices)
+        if rows is FAILED:
+            return 0
+        self.prices_model.set_rows(rows)
+        policy = await self._call(self.port().policy)
+        if policy is not FAILED:
+            self._policy = policy
+            self.meal_limit.setText(f"{policy.meal_limit:.2f}")
+            self.ala_limit.setText(f"{policy.a_la_carte_limit:.2f}")
+            keys = [k for k, _t in BALANCE_CHOICES]
+            self.balance_display.setCurrentIndex(keys.index(policy.balance_display)
+                                                 if policy.balance_display in keys else 0)
+        return len(rows)
+
+    async def set_selected_price(self) -> bool:
+        row = self.prices_model.row(selected_row(self.prices))
+        if row is None:
+            self.message.setText("Choose a row in the price list first.")
+            return False
+        try:
+            price = parse_amount(self.new_price.text(), "price", allow_zero=True, maximum=MAX_DEPOSIT)
+        except UserError as err:
+            self.message.setText(err.message)
+            return False
+        if await self._call(self.port().set_price, row.item_id, row.group, price,
+                            disable=(self.set_price_button,)) is FAILED:
+            return False
+        self.new_price.clear()
+        await self.load_prices()
+        self.message.setText(f"{row.item} ({row.group}) now costs {money(price)}.")
+        return True
+
+    async def save_policy(self) -> bool:
+        if self._policy is None:
+            self.message.setText("The policy has not been read yet; open this tab again.")
+            return False
+        try:
+            meal = parse_amount(self.meal_limit.text(), "meal charge limit", allow_zero=True, maximum=MAX_DEPOSIT)
+            ala = parse_amount(self.ala_limit.text(), "a la carte charge limit", allow_zero=True, maximum=MAX_DEPOSIT)
+        except UserError as err:
+            self.message.setText(err.message)
+            return False
+        from dataclasses import replace
+
+        policy = replace(self._policy, meal_limit=meal, a_la_carte_limit=ala,
+                         balance_display=self.balance_display.currentData())
+        if await self._call(self.port().save_policy, policy, disable=(self.save_policy_button,)) is FAILED:
+            return False
+        self._policy = policy
+        self.message.setText("The charge policy is saved; registers use it from their next sale.")
+        return True
+
