@@ -67,7 +67,7 @@ class PortDouble:
         return B.Quote(lines, sum((line.amount for line in lines), Decimal("0.00")))
 
     def record_sale(self, draft):
-        if draft.student_usi in self.over_limit_for and draft.override_reason is None and 6 not in draft.item_ids \
+        if draft.student_usi in self.over_limit_for and draft.override_by is None and 6 not in draft.item_ids \
                 and any(p.kind == "account" for p in draft.tenders):
             raise B.OverLimit("Theo Marsh's account is at its charge limit for meals.", alternate_item_id=6)
         if draft.sale_id not in self.sales:
@@ -81,6 +81,14 @@ class PortDouble:
         self.deposits.append(draft)
         self.pending += 1
         return Decimal("32.50")
+
+    def balance(self, student_usi):
+        return {101: Decimal("12.50"), 102: Decimal("-3.25")}[student_usi]
+
+    def verify_supervisor(self, login, password):
+        if (login, password) != ("demo_cafeteria_manager", "right"):
+            raise UserError("That sign-in name or password is not right, or it is not a cafeteria manager's.")
+        return login
 
     def journal_status(self):
         return B.JournalStatus(self.pending, datetime(2026, 12, 3, 17, 42, tzinfo=timezone.utc))
@@ -96,3 +104,77 @@ class PortDouble:
         self.closed.append((counts, note))
         self.till = False
         return result
+
+    # -- the manager's side --
+    def _manager_data(self):
+        if not hasattr(self, "sale_rows"):
+            when = datetime(2026, 12, 3, 11, 40, tzinfo=timezone.utc)
+            self.sale_rows = [B.SaleRow("s-1", when, "Theo Marsh", "Lunch, Milk", Decimal("4.00"), "account"),
+                              B.SaleRow("d-1", when, "Maya Lopez", "Deposit (check)", Decimal("20.00"), "check",
+                                        kind="deposit")]
+            self.reversals: list[tuple] = []
+            self.till_rows = [B.TillRow("t-1", "demo_cashier", "RMS-POS-1", when, Decimal("50.00"), Decimal("80.00"),
+                                        Decimal("76.00"), "Gave $4 too much change", "counted")]
+            self.finalized: list[str] = []
+            self.price_rows = [B.PriceRow(1, "lunch", "Grades 6-8 paid", Decimal("3.25"), Decimal("4.50"))]
+            self.policy_rows = [B.ChargePolicy(1, None, -1, 12, Decimal("10.00"), Decimal("0.00"))]
+
+    def recent_sales(self, text):
+        self._manager_data()
+        return [r for r in self.sale_rows if text.lower() in r.student_name.lower()]
+
+    def void_sale(self, sale_id, reason, request_id):
+        self._manager_data()
+        self.reversals.append(("void", sale_id, reason))
+
+    def refund(self, sale_id, amount, reason, request_id):
+        self._manager_data()
+        sale = next(r for r in self.sale_rows if r.sale_id == sale_id)
+        if amount > sale.amount:
+            raise UserError("A refund cannot be more than its sale.")
+        self.reversals.append(("refund", sale_id, amount, reason))
+
+    def nsf_reversal(self, sale_id, reason, request_id):
+        self._manager_data()
+        self.reversals.append(("nsf", sale_id, reason))
+
+    def tills(self):
+        self._manager_data()
+        return list(self.till_rows)
+
+    def finalize_till(self, till_id):
+        self._manager_data()
+        self.finalized.append(till_id)
+        self.till_rows = [r if r.till_id != till_id else B.TillRow(r.till_id, r.cashier, r.terminal, r.opened_at,
+                          r.starting_cash, r.expected, r.counted, r.note, "finalized") for r in self.till_rows]
+
+    def prices(self):
+        self._manager_data()
+        return list(self.price_rows)
+
+    def set_price(self, price_id, price, second):
+        self._manager_data()
+        self.price_rows = [B.PriceRow(r.price_id, r.service, r.group, price, second) for r in self.price_rows]
+
+    def policies(self):
+        self._manager_data()
+        return list(self.policy_rows)
+
+    def save_policy(self, policy):
+        self.policy_rows = [policy]
+
+    def meal_counts(self, day):
+        return B.MealCounts("Riverbend Middle", day, (B.MealCountRow("Lunch", "Free", 120, 3),
+                                                      B.MealCountRow("Lunch", "Paid", 210, 9)))
+
+    def meal_counts_pdf(self, day):
+        return b"%PDF-1.4 meal counts"
+
+    def over_limit(self):
+        return [B.OverLimitRow("Theo Marsh", "604102", Decimal("-12.75"), Decimal("10.00"), "s-9",
+                               datetime(2026, 12, 3, 12, 5, tzinfo=timezone.utc))]
+
+    def student_history(self, student_usi):
+        hit = B.StudentHit(102, "604102", "Theo Marsh", "8")
+        return B.StudentHistory(hit, Decimal("-3.25"), (
+            B.HistoryRow(datetime(2026, 12, 2, 11, 40, tzinfo=timezone.utc), "Lunch", Decimal("-3.25"), Decimal("-3.25")),))

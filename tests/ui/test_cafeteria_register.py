@@ -4,6 +4,7 @@ refusals; and one sale however often Enter is pressed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -330,11 +331,62 @@ def test_the_charge_limit_offers_the_alternate_meal_by_default(desk, port, run_u
     run_until(lambda: reg.items == [1] and reg.total.text() == "$3.25")
     key(reg.scan, Qt.Key.Key_Return)
     run_until(lambda: reg.dialog is not None)
-    assert "Manager override" not in [b.text() for b in reg.dialog.buttons()]  # a cashier cannot override
+    assert reg.dialog.text() == "Theo Marsh's account is at its charge limit for meals."
     key(reg.dialog, Qt.Key.Key_Return)  # the default: serve the alternate meal
     run_until(lambda: len(port.sales) == 1)
     (sale,) = port.sales.values()
-    assert sale.item_ids == (6,) and sale.override_reason is None
+    assert sale.item_ids == (6,) and sale.override_by is None
+
+
+def test_a_manager_signs_in_at_the_register_to_override_the_limit(desk, port, run_until):
+    reg = desk.register
+    port.over_limit_for.add(102)
+    scan(None, reg, "604102")
+    run_until(lambda: reg.card is not None)
+    key(reg.scan, Qt.Key.Key_F1)
+    run_until(lambda: reg.total.text() == "$3.25")
+    key(reg.scan, Qt.Key.Key_Return)
+    run_until(lambda: reg.dialog is not None)
+    override = next(b for b in reg.dialog.buttons() if b.text() == "Manager override…")
+    override.setFocus()
+    key(override, Qt.Key.Key_Space)
+    run_until(lambda: reg.dialog is not None and reg.dialog.windowTitle() == "Manager override")
+    dlg = reg.dialog
+    QTest.keyClicks(dlg.login, "demo_cafeteria_manager")
+    dlg.password.setFocus()
+    QTest.keyClicks(dlg.password, "wrong")
+    dlg.reason.setFocus()
+    QTest.keyClicks(dlg.reason, "Parent paying tomorrow")
+    key(dlg.reason, Qt.Key.Key_Return)
+    run_until(lambda: dlg.message.text() != "")
+    assert dlg.message.text() == "That sign-in name or password is not right, or it is not a cafeteria manager's."
+    assert dlg.password.text() == "" and port.sales == {}
+    dlg.password.setFocus()
+    QTest.keyClicks(dlg.password, "right")
+    key(dlg.password, Qt.Key.Key_Return)
+    run_until(lambda: len(port.sales) == 1)
+    (sale,) = port.sales.values()
+    assert (sale.item_ids, sale.override_by, sale.override_reason) == ((1,), "demo_cafeteria_manager",
+                                                                        "Parent paying tomorrow")
+
+
+def test_balance_on_request_is_shown_only_when_asked(qtbot, run_async):
+    port = PortDouble(balance_display="on_request")
+    port.cards["604101"] = replace(port.cards["604101"], balance=None)
+    P.set_port_factory(lambda ctx: port)
+    try:
+        page = P.CafeteriaPage(DeskContext(engine=lambda: None, user=lambda: SimpleNamespace(groups=("so_cashier",))))
+        qtbot.addWidget(page)
+        page.show()
+        assert run_async(page.load_lists())
+        reg = page.register
+        assert run_async(reg.identify("604101", "id"))
+        assert reg.card_view.balance.text() == "" and reg.card_view.show_balance.isVisible()
+        assert run_async(reg.reveal_balance())
+        assert reg.card_view.balance.text() == "Balance $12.50" and not reg.card_view.show_balance.isVisible()
+        page.retire()
+    finally:
+        P.set_port_factory(None)
 
 
 def test_the_register_never_shows_the_eligibility_category(desk, run_until):

@@ -8,7 +8,7 @@ category: prices arrive already decided, with the same labels for everyone (7 CF
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
@@ -46,6 +46,7 @@ class StudentCard:
     alerts: tuple[Alert, ...] = ()
     unsynced_sales: int = 0  # this student's sales still in the journal
     visiting_school: str | None = None  # a student of another school, served through the narrow look-up
+    recent_sale_seconds: int | None = None  # sold to at this terminal this many seconds ago
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ class SaleDraft:
     tenders: tuple[TenderPart, ...]
     acknowledged: tuple[str, ...] = ()  # alert labels the cashier acknowledged
     override_reason: str | None = None
+    override_by: str | None = None  # the manager who allowed a charge past the limit
+    confirm_repeat: bool = False  # the cashier confirmed serving the same student again
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ class JournalStatus:
 
 @dataclass(frozen=True)
 class TillClose:
-    till_id: int
+    till_id: str
     expected: Decimal
     counted: Decimal
 
@@ -144,7 +147,7 @@ class TillClose:
 
 @dataclass(frozen=True)
 class TillRow:
-    till_id: int
+    till_id: str
     cashier: str
     terminal: str
     opened_at: datetime
@@ -209,19 +212,21 @@ class MealCounts:
 
 @dataclass(frozen=True)
 class PriceRow:
-    item_id: int
-    item: str
-    group: str  # "Grades 6-8 paid", "Adult", "Second meal"
+    price_id: int
+    service: str
+    group: str  # "Grades 6-8 paid", "Adult": the manager's screen, never the register
     price: Decimal
+    second_meal_price: Decimal
 
 
 @dataclass(frozen=True)
 class ChargePolicy:
-    meal_limit: Decimal
+    policy_id: int
+    eligibility: str | None  # None: everyone
+    grade_from: int
+    grade_to: int
+    meal_charge_limit: Decimal  # how far below zero a reimbursable meal may charge
     a_la_carte_limit: Decimal
-    balance_display: str
-    alternate_item: str | None = None
-    limits_by_group: tuple[tuple[str, Decimal, Decimal], ...] = field(default_factory=tuple)
 
 
 class OverLimit(UserError):
@@ -231,6 +236,14 @@ class OverLimit(UserError):
     def __init__(self, message: str, alternate_item_id: int | None = None) -> None:
         super().__init__(message)
         self.alternate_item_id = alternate_item_id
+
+
+class RepeatScan(UserError):
+    """The same student was sold to moments ago (by this terminal): the cashier confirms first."""
+
+    def __init__(self, message: str, seconds: int) -> None:
+        super().__init__(message)
+        self.seconds = seconds
 
 
 class NoteRequired(UserError):
@@ -252,19 +265,21 @@ class CafeteriaPort(Protocol):
     def record_sale(self, draft: SaleDraft) -> SaleResult: ...
     def record_deposit(self, draft: DepositDraft) -> Decimal | None: ...
     def journal_status(self) -> JournalStatus: ...
+    def balance(self, student_usi: int) -> Decimal: ...  # on request, per the site's policy
+    def verify_supervisor(self, login: str, password: str) -> str: ...  # a manager's sign-in, for an override
     # -- till --
     def open_till(self, starting_cash: Decimal, request_id: str) -> TillRow: ...
     def close_till(self, counts: dict[str, int], note: str, request_id: str) -> TillClose: ...
     # -- manager --
     def tills(self) -> list[TillRow]: ...
-    def finalize_till(self, till_id: int, note: str) -> None: ...
+    def finalize_till(self, till_id: str) -> None: ...
     def recent_sales(self, text: str) -> list[SaleRow]: ...
     def void_sale(self, sale_id: str, reason: str, request_id: str) -> None: ...
     def refund(self, sale_id: str, amount: Decimal, reason: str, request_id: str) -> None: ...
     def nsf_reversal(self, sale_id: str, reason: str, request_id: str) -> None: ...
     def prices(self) -> list[PriceRow]: ...
-    def set_price(self, item_id: int, group: str, price: Decimal) -> None: ...
-    def policy(self) -> ChargePolicy: ...
+    def set_price(self, price_id: int, price: Decimal, second_meal_price: Decimal) -> None: ...
+    def policies(self) -> list[ChargePolicy]: ...
     def save_policy(self, policy: ChargePolicy) -> None: ...
     def meal_counts(self, day: date) -> MealCounts: ...
     def meal_counts_pdf(self, day: date) -> bytes: ...

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from PySide6.QtWidgets import (
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.domain.pos_entry import MAX_DEPOSIT, money, parse_amount
 from app.domain.typed_input import parse_date, show_date
 from app.errors import UserError
-from ui.dialogs import run_dialog
+from ui.dialogs import run_dialog, run_message_box
 from ui.ops import OpFailed, run_op, spawn
 from ui.printing import Printing, Printout
 from ui.screens.cafeteria import backend as B
@@ -32,15 +33,15 @@ from ui.screens.cafeteria.models import (
     HistoryModel,
     MealCountsModel,
     OverLimitModel,
+    PoliciesModel,
     PricesModel,
     SalesModel,
     TillsModel,
 )
 from ui.screens.cafeteria.register_dialogs import ReasonDialog
-from ui.widgets import combo, fill, line, selected_row, status, table
+from ui.widgets import line, selected_row, status, table
 
 FAILED = object()  # a call refused (its sentence is on the message line)
-BALANCE_CHOICES = ((B.BALANCE_ALWAYS, "Always"), (B.BALANCE_ON_REQUEST, "On request"), (B.BALANCE_NEVER, "Never"))
 
 
 def _page(*widgets) -> QWidget:
@@ -214,13 +215,25 @@ class ManagerView(QWidget):
         if till is None or till.status != "counted":
             self.message.setText("Choose a till that has been counted and closed.")
             return False
-        answer = await self._reason("Finalize till", f"Finalize {till.cashier}'s till ({till.terminal}). "
-                                    "A note for the record:", "Finalize")
-        if answer is None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Finalize till",
+                          f"Finalize {till.cashier}'s till ({till.terminal}): counted "
+                          f"{money(till.counted)}, expected {money(till.expected)}?", parent=self)
+        box.setAccessibleName("Finalize till")
+        yes = box.addButton("Finalize", QMessageBox.ButtonRole.AcceptRole)
+        no = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        self.dialog = box
+        try:
+            answer = await run_message_box(box)
+        finally:
+            self.dialog = None
+        if answer is not yes:
             return False
-        if await self._call(self.port().finalize_till, till.till_id, answer[0]) is FAILED:
+        if await self._call(self.port().finalize_till, till.till_id) is FAILED:
             return False
         await self.load_tills()
+        self.message.setText(f"{till.cashier}'s till is finalized.")
         return True
 
     # -- meal counts ---------------------------------------------------------------------------------
@@ -308,42 +321,44 @@ class ManagerView(QWidget):
     # -- prices and the charge policy -----------------------------------------------------------------------
     def _menu_tab(self) -> QWidget:
         self.prices_model = PricesModel(self)
-        self.prices = table("Prices", self.prices_model)
-        self.new_price = line("New price for the chosen row", "e.g. 3.25")
+        self.prices = table("Meal prices", self.prices_model)
+        self.new_price = line("New meal price for the chosen row", "e.g. 3.25")
+        self.new_second = line("New second-meal price for the chosen row", "blank: unchanged")
         self.set_price_button = QPushButton("Set &price")
         self.set_price_button.setAutoDefault(False)
-        self.meal_limit = line("Charge limit for meals", "e.g. 10.00")
-        self.ala_limit = line("Charge limit for a la carte", "e.g. 0.00")
-        self.balance_display = combo("Show the balance at the register")
-        fill(self.balance_display, [t for _k, t in BALANCE_CHOICES], data=[k for k, _t in BALANCE_CHOICES])
-        self.save_policy_button = QPushButton("Save &policy")
+        self.policies_model = PoliciesModel(self)
+        self.policies = table("Charge policies", self.policies_model)
+        self.meal_limit = line("Meals may be charged down to minus", "e.g. 10.00")
+        self.ala_limit = line("A la carte may be charged down to minus", "e.g. 0.00")
+        self.save_policy_button = QPushButton("Save &limits")
         self.save_policy_button.setAutoDefault(False)
-        policy = QGroupBox("Charge policy")
-        f = QFormLayout(policy)
-        f.addRow("Meals may be charged down to minus", self.meal_limit)
-        f.addRow("A la carte may be charged down to minus", self.ala_limit)
-        f.addRow("Show the balance at the register", self.balance_display)
-        f.addRow("", self.save_policy_button)
+        policy = QGroupBox("Charge policy (SP 46-2016): how far below zero an account may go")
+        f = QVBoxLayout(policy)
+        f.addWidget(self.policies)
+        f.addLayout(_row(QLabel("Meals down to minus"), self.meal_limit, QLabel("A la carte down to minus"),
+                         self.ala_limit, self.save_policy_button))
         self.set_price_button.clicked.connect(lambda: spawn(self.set_selected_price()))
         self.new_price.returnPressed.connect(lambda: spawn(self.set_selected_price()))
         self.save_policy_button.clicked.connect(lambda: spawn(self.save_policy()))
-        self._policy: B.ChargePolicy | None = None
-        return _page(self.prices, _row(QLabel("New price"), self.new_price, self.set_price_button), policy)
+        self.policies.clicked.connect(self._policy_chosen)
+        return _page(self.prices, _row(QLabel("New price"), self.new_price, QLabel("Second meal"), self.new_second,
+                                       self.set_price_button), policy)
 
     async def load_prices(self) -> int:
         rows = await self._call(self.port().prices)
         if rows is FAILED:
             return 0
         self.prices_model.set_rows(rows)
-        policy = await self._call(self.port().policy)
-        if policy is not FAILED:
-            self._policy = policy
-            self.meal_limit.setText(f"{policy.meal_limit:.2f}")
-            self.ala_limit.setText(f"{policy.a_la_carte_limit:.2f}")
-            keys = [k for k, _t in BALANCE_CHOICES]
-            self.balance_display.setCurrentIndex(keys.index(policy.balance_display)
-                                                 if policy.balance_display in keys else 0)
+        policies = await self._call(self.port().policies)
+        if policies is not FAILED:
+            self.policies_model.set_rows(policies)
         return len(rows)
+
+    def _policy_chosen(self) -> None:
+        p = self.policies_model.row(selected_row(self.policies))
+        if p is not None:
+            self.meal_limit.setText(f"{p.meal_charge_limit:.2f}")
+            self.ala_limit.setText(f"{p.a_la_carte_limit:.2f}")
 
     async def set_selected_price(self) -> bool:
         row = self.prices_model.row(selected_row(self.prices))
@@ -352,20 +367,24 @@ class ManagerView(QWidget):
             return False
         try:
             price = parse_amount(self.new_price.text(), "price", allow_zero=True, maximum=MAX_DEPOSIT)
+            second = parse_amount(self.new_second.text(), "second-meal price", allow_zero=True,
+                                  maximum=MAX_DEPOSIT) if self.new_second.text().strip() else row.second_meal_price
         except UserError as err:
             self.message.setText(err.message)
             return False
-        if await self._call(self.port().set_price, row.item_id, row.group, price,
+        if await self._call(self.port().set_price, row.price_id, price, second,
                             disable=(self.set_price_button,)) is FAILED:
             return False
         self.new_price.clear()
+        self.new_second.clear()
         await self.load_prices()
-        self.message.setText(f"{row.item} ({row.group}) now costs {money(price)}.")
+        self.message.setText(f"{row.group} ({row.service}) now costs {money(price)}, a second meal {money(second)}.")
         return True
 
     async def save_policy(self) -> bool:
-        if self._policy is None:
-            self.message.setText("The policy has not been read yet; open this tab again.")
+        p = self.policies_model.row(selected_row(self.policies))
+        if p is None:
+            self.message.setText("Choose a policy in the list first.")
             return False
         try:
             meal = parse_amount(self.meal_limit.text(), "meal charge limit", allow_zero=True, maximum=MAX_DEPOSIT)
@@ -373,13 +392,9 @@ class ManagerView(QWidget):
         except UserError as err:
             self.message.setText(err.message)
             return False
-        from dataclasses import replace
-
-        policy = replace(self._policy, meal_limit=meal, a_la_carte_limit=ala,
-                         balance_display=self.balance_display.currentData())
+        policy = replace(p, meal_charge_limit=meal, a_la_carte_limit=ala)
         if await self._call(self.port().save_policy, policy, disable=(self.save_policy_button,)) is FAILED:
             return False
-        self._policy = policy
-        self.message.setText("The charge policy is saved; registers use it from their next sale.")
+        await self.load_prices()
+        self.message.setText("The charge policy is saved; registers use it from their next snapshot.")
         return True
-

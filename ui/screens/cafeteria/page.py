@@ -65,7 +65,7 @@ class CafeteriaPage(TabbedDesk):
         super().__init__(ctx, "Cafeteria", parent)
         self._port: B.CafeteriaPort | None = None
         self.journal = B.JournalStatus(0, None)
-        self.register = RegisterView(self.port, self.may_manage)
+        self.register = RegisterView(self.port)
         self.till = TillView(self.port, lambda: self.leave_refused("closing the till"))
         tabs = [(self.register, "&Register"), (self.till, "&Till")]
         self.manager = None
@@ -169,8 +169,15 @@ class CafeteriaPage(TabbedDesk):
                 log.exception("stopping the cafeteria journal's sender failed")
 
 
+def _services_installed() -> bool:
+    try:
+        return importlib.util.find_spec("app.services.cafeteria.register") is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def build_page(ctx: DeskContext) -> QWidget:
-    if _port_factory is _service_port and importlib.util.find_spec("ui.screens.cafeteria.service_port") is None:
+    if _port_factory is _service_port and not _services_installed():
         # until the cafeteria services land, the desk keeps saying plainly that it is not built yet
         from ui.screens.desk_page import DESKS, DeskPage
 

@@ -31,6 +31,7 @@ from app.domain.pos_entry import (
     split_parts,
 )
 from app.errors import UserError
+from ui.ops import OpFailed, run_op, spawn
 from ui.screens.cafeteria.backend import Alert, MenuItem
 from ui.widgets import line, status
 
@@ -276,3 +277,48 @@ class ReasonDialog(_Form):
         if len(reason) < 4:
             raise UserError("Type the reason in a few words; it is kept with the entry.")
         self.value = (reason, amount)
+
+
+class OverrideDialog(_Form):
+    """A cafeteria manager allows a meal past the charge limit at this register: their own sign-in
+    (checked against the database off the UI thread) and a reason, both kept with the sale."""
+
+    def __init__(self, parent: QWidget | None, verify) -> None:
+        super().__init__(parent, "Manager override", "Override")
+        self.verify = verify  # (login, password) -> the manager's login; raises UserError otherwise
+        q = QLabel("Charge this meal past the limit. A cafeteria manager signs in here and says why.")
+        q.setWordWrap(True)
+        self.layout_.insertWidget(0, q)
+        self.login = line("Manager's sign-in name")
+        self.password = line("Manager's password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.reason = line("Reason for the override")
+        self.form.addRow("Manager's sign-in name", self.login)
+        self.form.addRow("Password", self.password)
+        self.form.addRow("Reason", self.reason)
+        self.value: tuple[str, str] | None = None
+        self.ok.clicked.disconnect()
+        self.ok.clicked.connect(lambda: spawn(self.try_override()))
+
+    def check(self) -> None:
+        if not self.login.text().strip() or not self.password.text():
+            raise UserError("Type the manager's sign-in name and password.")
+        if len(self.reason.text().strip()) < 4:
+            raise UserError("Type the reason for the override in a few words; it is kept with the sale.")
+
+    async def try_override(self) -> bool:
+        try:
+            self.check()
+            who = await run_op(self.verify, self.login.text().strip(), self.password.text(),
+                               disable=(self.ok, self.cancel))
+        except UserError as err:
+            self.message.setText(err.message)
+            return False
+        except OpFailed as err:
+            self.password.clear()
+            self.message.setText(err.message)
+            return False
+        self.password.clear()
+        self.value = (who, self.reason.text().strip())
+        self.accept()
+        return True

@@ -34,7 +34,7 @@ from ui.dialogs import run_dialog, run_message_box
 from ui.ops import OpFailed, run_op, spawn
 from ui.screens.cafeteria import backend as B
 from ui.screens.cafeteria.models import HitsModel, RosterGridModel, TicketModel
-from ui.screens.cafeteria.register_dialogs import AlertDialog, DepositDialog, PinKeypad, ReasonDialog, TenderDialog
+from ui.screens.cafeteria.register_dialogs import AlertDialog, DepositDialog, OverrideDialog, PinKeypad, TenderDialog
 from ui.screens.cafeteria.scanner import ScanWatcher
 from ui.screens.cafeteria.student_card import StudentCardView
 from ui.text import plural
@@ -48,11 +48,9 @@ class RegisterView(QWidget):
     sale_recorded = Signal(object)  # B.SaleResult, after the journal holds it
     deposit_recorded = Signal(int)  # student_usi
 
-    def __init__(self, port: Callable[[], B.CafeteriaPort], may_override: Callable[[], bool],
-                 clock: Callable[[], float] = time.monotonic, parent: QWidget | None = None) -> None:
+    def __init__(self, port: Callable[[], B.CafeteriaPort], clock: Callable[[], float] = time.monotonic, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.port = port
-        self.may_override = may_override
         self.clock = clock
         self.setAccessibleName("Register")
         self.setup: B.RegisterSetup | None = None
@@ -62,6 +60,7 @@ class RegisterView(QWidget):
         self.acknowledged: set[str] = set()
         self.quote: B.Quote | None = None
         self.sale_id = str(uuid.uuid4())
+        self.confirmed_repeat = False  # the cashier said yes to serving this student again
         self.last_served: dict[int, float] = {}
         self.busy = False  # a sale or deposit is on its way: further Enters wait for it
         self.dialog = None  # the dialog open now (tests answer it from the keyboard)
@@ -182,7 +181,7 @@ class RegisterView(QWidget):
         self.hits.activated.connect(lambda idx: spawn(self.choose_hit(self.hits_model.row(idx.row()))))
         self.grid.activated.connect(lambda idx: spawn(self.choose_hit(self.grid_model.row(idx.row()))))
         self.homeroom.activated.connect(lambda _i: spawn(self.load_roster()))
-        self.card_view.show_balance.clicked.connect(self.reveal_balance)
+        self.card_view.show_balance.clicked.connect(lambda: spawn(self.reveal_balance()))
         self.service.currentIndexChanged.connect(self._service_changed)
         self.pay_account.clicked.connect(lambda: spawn(self.pay("account")))
         self.pay_cash.clicked.connect(lambda: spawn(self.pay("cash")))
@@ -301,26 +300,35 @@ class RegisterView(QWidget):
 
     async def show_student(self, card: B.StudentCard) -> bool:
         served = self.last_served.get(card.student_usi)
+        ago = [int(self.clock() - served)] if served is not None else []
+        if card.recent_sale_seconds is not None:  # the terminal's own record (it outlives this screen)
+            ago.append(card.recent_sale_seconds)
         window = self.setup.duplicate_scan_seconds if self.setup else 30
-        if served is not None and self.clock() - served < window:
-            seconds = max(1, int(self.clock() - served))
-            box = QMessageBox(QMessageBox.Icon.Question, "Same card again",
-                              f"{card.name} was served {plural(seconds, 'second')} ago. Serve {card.name} again?",
-                              parent=self)
-            box.setAccessibleName("Same card again")
-            again = box.addButton("Serve again", QMessageBox.ButtonRole.AcceptRole)
-            no = box.addButton("No, next in line", QMessageBox.ButtonRole.RejectRole)
-            box.setDefaultButton(no)
-            box.setEscapeButton(no)
-            answer = await self.ask(box, box=True)
-            if answer is not again:
-                self.refuse(f"Not served again: {card.name} was just served.")
+        confirmed = False
+        if ago and min(ago) < window:
+            if not await self.confirm_again(card.name, min(ago)):
                 return False
+            confirmed = True
         self._new_ticket(card)
+        self.confirmed_repeat = confirmed
         self.finder_pages.setCurrentWidget(self.card_view)
         self.message.setText("")
         self.done.setText("")
         self.scan.setFocus()
+        return True
+
+    async def confirm_again(self, name: str, seconds: int) -> bool:
+        """The same card within seconds (a second scan, a friend's card): serve again only on a yes."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Same card again",
+                          f"{name} was served {plural(max(1, seconds), 'second')} ago. Serve {name} again?", parent=self)
+        box.setAccessibleName("Same card again")
+        again = box.addButton("Serve again", QMessageBox.ButtonRole.AcceptRole)
+        no = box.addButton("No, next in line", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        if await self.ask(box, box=True) is not again:
+            self.refuse(f"Not served again: {name} was just served.")
+            return False
         return True
 
     async def ask_pin(self) -> bool:
@@ -387,10 +395,20 @@ class RegisterView(QWidget):
             return False
         return await self.identify(hit.student_unique_id, "id")
 
-    def reveal_balance(self) -> None:
-        if self.card is not None and self.card.balance is not None:
-            self.card_view.reveal_balance(self.card.balance)
+    async def reveal_balance(self) -> bool:
+        """Show balance (per the site's policy "on request"): asked for this student, this once."""
+        card = self.card
         self.scan.setFocus()
+        if card is None:
+            return False
+        try:
+            amount = card.balance if card.balance is not None else await run_op(self.port().balance, card.student_usi)
+        except OpFailed as err:
+            self.refuse(err.message)
+            return False
+        if self.card is card:
+            self.card_view.reveal_balance(amount)
+        return True
 
     # -- the ticket -------------------------------------------------------------------------------
     async def add_item_at(self, index: int) -> bool:
@@ -460,6 +478,7 @@ class RegisterView(QWidget):
         self.card = card
         self.items, self.acknowledged, self.quote = [], set(), None
         self.sale_id = str(uuid.uuid4())
+        self.confirmed_repeat = False
         self.ticket_model.set_rows([])
         self.total.setText(money(0))
         self.card_view.show_card(card, self.setup.balance_display if self.setup and card else B.BALANCE_NEVER)
@@ -476,7 +495,7 @@ class RegisterView(QWidget):
         return None
 
     # -- paying -----------------------------------------------------------------------------------
-    async def pay(self, kind: str, override_reason: str | None = None) -> bool:
+    async def pay(self, kind: str) -> bool:
         if self.busy or self.dialog is not None:
             return False
         if self.card is None:
@@ -501,14 +520,16 @@ class RegisterView(QWidget):
                 if not ok:
                     return False
                 parts = dlg.parts
-            return await self._submit(parts, override_reason)
+            return await self._submit(parts)
         finally:
             self.busy = False
 
-    async def _submit(self, parts: tuple[TenderPart, ...], override_reason: str | None) -> bool:
+    async def _submit(self, parts: tuple[TenderPart, ...], override: tuple[str, str] | None = None) -> bool:
+        """Send the sale (to the terminal's journal first). override: (manager's login, reason)."""
         card = self.card
         draft = B.SaleDraft(self.sale_id, card.student_usi, self.service_key(), tuple(self.items), parts,
-                            tuple(sorted(self.acknowledged)), override_reason)
+                            tuple(sorted(self.acknowledged)), override_reason=override[1] if override else None,
+                            override_by=override[0] if override else None, confirm_repeat=self.confirmed_repeat)
         buttons = (self.pay_account, self.pay_cash, self.pay_check, self.pay_split, self.deposit_button)
         try:
             result = await run_op(self.port().record_sale, draft, disable=buttons)
@@ -516,6 +537,11 @@ class RegisterView(QWidget):
             cause = err.__cause__
             if isinstance(cause, B.OverLimit):
                 return await self._over_limit(cause, parts)
+            if isinstance(cause, B.RepeatScan) and not self.confirmed_repeat:
+                if await self.confirm_again(card.name, cause.seconds):
+                    self.confirmed_repeat = True
+                    return await self._submit(parts, override)
+                return False
             self.refuse(err.message)  # the same ticket and sale id stay: paying again is safe
             return False
         self.last_served[card.student_usi] = self.clock()
@@ -535,7 +561,7 @@ class RegisterView(QWidget):
         box.setAccessibleName("Charge limit")
         alternate = box.addButton("Serve the alternate meal", QMessageBox.ButtonRole.AcceptRole) \
             if err.alternate_item_id is not None else None
-        override = box.addButton("Manager override…", QMessageBox.ButtonRole.ActionRole) if self.may_override() else None
+        override = box.addButton("Manager override…", QMessageBox.ButtonRole.ActionRole)
         back = box.addButton("Back to the ticket", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(alternate or back)
         box.setEscapeButton(back)
@@ -544,12 +570,11 @@ class RegisterView(QWidget):
             self.items = [i for i in self.items if not self._reimbursable(i)] + [err.alternate_item_id]
             if not await self.requote():
                 return False
-            return await self._submit((TenderPart("account", self.quote.total),), None)
-        if answer is override and override is not None:
-            dlg = ReasonDialog(self, "Manager override", "Charge this meal past the limit. Why?", "Override")
-            ok = await self.ask(dlg)
-            if ok:
-                return await self._submit(parts, dlg.value[0])
+            return await self._submit((TenderPart("account", self.quote.total),))
+        if answer is override:
+            dlg = OverrideDialog(self, self.port().verify_supervisor)
+            if await self.ask(dlg):
+                return await self._submit(parts, dlg.value)
         if self.card is not None:
             self.refuse(f"Not charged yet: {self.card.name}'s account is at its limit. "
                         "Take cash, or serve the alternate meal.")

@@ -73,6 +73,8 @@ class TillView(QWidget):
         grid.addWidget(QLabel("Counted"), r, 0)
         grid.addWidget(self.counted, r, 1, 1, 2)
         grid.addWidget(self.close_button, r, 3, 1, 2)
+        grid.setColumnStretch(6, 1)  # the count stays together on the left of a wide screen
+        grid.setHorizontalSpacing(14)
 
         self.message = status("Till message")
         self.message.setStyleSheet("font-size: 12pt; color: #9b1c1c;")

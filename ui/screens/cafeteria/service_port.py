@@ -1,0 +1,201 @@
+"""The cafeteria desk's port onto the real back end: the terminal's Register (journal first, then
+PostgreSQL through one background sender; app/services/cafeteria/register.py) for the register
+and the till, and the manager and office services for the manager's screens.
+
+Made on the UI thread (cheap); the Register itself is opened on the first call, which arrives on a
+worker thread through run_op. Where the terminal keeps its journal: `<data dir>/journal/`, named
+by the terminal id (SCHOOL_OFFICE_TERMINAL_ID, else the computer's name)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from app.errors import UserError
+from app.services.cafeteria import dto as D
+from ui.screens.cafeteria import backend as B
+from ui.screens.desk_context import DeskContext
+
+
+def terminal_id() -> str:
+    name = os.environ.get("SCHOOL_OFFICE_TERMINAL_ID") or socket.gethostname() or "terminal"
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60]
+
+
+def journal_dir() -> Path:
+    from app.config import load_settings
+
+    return load_settings().data_dir / "journal"
+
+
+class ServicePort:
+    def __init__(self, ctx: DeskContext, journal_dir: Path | None = None, terminal: str | None = None) -> None:
+        self.ctx = ctx
+        self._journal_dir = journal_dir
+        self._terminal = terminal
+        self._register = None
+        self._lock = threading.Lock()
+        self._watchers: list[Callable[[object], None]] = []
+
+    # -- the terminal's register ------------------------------------------------------------------------
+    def register(self):
+        with self._lock:
+            if self._register is None:
+                from app.services.cafeteria.register import Register
+
+                reg = Register.open(self.ctx.engine(), self._journal_dir or journal_dir(),
+                                    self._terminal or terminal_id())
+                for watch in self._watchers:
+                    reg.sender.on_change = watch
+                reg.start()
+                self._register = reg
+            return self._register
+
+    def watch(self, report: Callable[[object], None]) -> None:
+        """report(JournalStatus) from the sender's thread after each pass that changed something."""
+        self._watchers.append(lambda s: report(self._status(s)))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._register is not None:
+                self._register.stop()
+                self._register = None
+
+    def setup(self):
+        return self.register().setup()
+
+    def identify(self, code: str, how: str):
+        return self.register().identify(code, how)
+
+    def search(self, text: str):
+        return self.register().search(text)
+
+    def homerooms(self):
+        return self.register().homerooms()
+
+    def roster(self, homeroom_id: str):
+        return self.register().roster(homeroom_id)
+
+    def balance(self, student_usi: int) -> Decimal:
+        return self.register().balance(student_usi)
+
+    def quote(self, student_usi: int, service: str, item_ids: tuple[int, ...]):
+        return self.register().quote(student_usi, service, item_ids)
+
+    def record_sale(self, draft: B.SaleDraft):
+        try:
+            return self.register().record_sale(D.SaleDraft(
+                draft.sale_id, draft.student_usi, draft.service, draft.item_ids, draft.tenders, draft.acknowledged,
+                override_by=draft.override_by, override_reason=draft.override_reason,
+                confirm_repeat=draft.confirm_repeat))
+        except D.OverLimit as err:
+            raise B.OverLimit(str(err.message), err.alternate_item_id) from err
+        except D.RepeatScan as err:
+            raise B.RepeatScan(err.message, err.seconds) from err
+
+    def record_deposit(self, draft: B.DepositDraft):
+        return self.register().record_deposit(D.DepositDraft(draft.deposit_id, draft.student_usi, draft.amount,
+                                                             draft.kind, draft.check_number))
+
+    @staticmethod
+    def _status(s) -> B.JournalStatus:
+        return B.JournalStatus(s.pending, s.last_sync, getattr(s, "online", True))
+
+    def journal_status(self) -> B.JournalStatus:
+        reg = self._register  # never opens the register just to count: nothing journaled yet is nothing unsent
+        return B.JournalStatus(0, None) if reg is None else self._status(reg.journal_status())
+
+    def verify_supervisor(self, login: str, password: str) -> str:
+        return self.register().verify_supervisor(login, password)
+
+    def open_till(self, starting_cash: Decimal, request_id: str):
+        return self.register().open_till(starting_cash, request_id)
+
+    def close_till(self, counts: dict[str, int], note: str, request_id: str):
+        try:
+            return self.register().close_till(counts, note, request_id)
+        except D.NoteRequired as err:
+            raise B.NoteRequired(err.message, err.close) from err
+
+    # -- the manager's and the office's services (as the signed-in manager) ---------------------------------
+    def _school(self) -> int:
+        return self.register().setup().school_id
+
+    def tills(self):
+        from app.services.cafeteria import manager
+
+        return manager.tills(self.ctx.engine(), school_id=self._school())
+
+    def finalize_till(self, till_id: str) -> None:
+        from app.services.cafeteria import manager
+
+        manager.finalize_till(self.ctx.engine(), till_id)
+
+    def recent_sales(self, text: str):
+        from app.services.cafeteria import manager
+
+        return manager.recent_sales(self.ctx.engine(), text, school_id=self._school())
+
+    def void_sale(self, sale_id: str, reason: str, request_id: str) -> None:
+        from app.services.cafeteria import manager
+
+        manager.void_sale(self.ctx.engine(), sale_id, reason, request_id)
+
+    def refund(self, sale_id: str, amount: Decimal, reason: str, request_id: str) -> None:
+        from app.services.cafeteria import manager
+
+        manager.refund_sale(self.ctx.engine(), sale_id, amount, reason, request_id)
+
+    def nsf_reversal(self, sale_id: str, reason: str, request_id: str) -> None:
+        from app.services.cafeteria import manager
+
+        manager.nsf_reversal(self.ctx.engine(), sale_id, reason, request_id)
+
+    def prices(self):
+        from app.services.cafeteria import manager
+
+        return manager.prices(self.ctx.engine())
+
+    def set_price(self, price_id: int, price: Decimal, second_meal_price: Decimal) -> None:
+        from app.services.cafeteria import manager
+
+        manager.set_price(self.ctx.engine(), price_id, price, second_meal_price)
+
+    def policies(self):
+        from app.services.cafeteria import manager
+
+        return manager.charge_policies(self.ctx.engine())
+
+    def save_policy(self, policy) -> None:
+        from app.services.cafeteria import manager
+
+        manager.save_charge_policy(self.ctx.engine(), policy)
+
+    def meal_counts(self, day: date) -> B.MealCounts:
+        from app.services.cafeteria import office
+
+        school = self.register().setup()
+        rows = office.daily_meal_counts(self.ctx.engine(), school.school_id, day, day)
+        return B.MealCounts(school.school_name, day, tuple(rows))
+
+    def meal_counts_pdf(self, day: date) -> bytes:
+        from app.services.cafeteria import office
+
+        return office.meal_counts_pdf(self.ctx.engine(), self._school(), day)
+
+    def over_limit(self):
+        from app.services.cafeteria import manager
+
+        return manager.over_limit_sales(self.ctx.engine(), school_id=self._school())
+
+    def student_history(self, student_usi: int):
+        from app.services.cafeteria import office
+
+        if not any(g in ("so_cafeteria_manager", "so_admin") for g in self.ctx.groups()):
+            raise UserError("A student's account history is for the cafeteria manager.")
+        return office.student_history(self.ctx.engine(), student_usi)
