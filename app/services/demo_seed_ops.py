@@ -22,7 +22,7 @@ def load_operations(ctx: SeedContext) -> None:
     load_health(ctx)
     load_special_education(ctx)
     load_cafeteria(ctx)
-    load_library(ctx)
+    # the library's catalogue and circulation: app/services/demo_parts/library.py
     load_transportation(ctx)
     load_activities(ctx)
     load_two_hour_learning(ctx)
@@ -150,44 +150,6 @@ def load_cafeteria(ctx: SeedContext) -> None:
            transactions(), bulk=True)
     c.copy("cafeteria.student_meal_plans", ("student_usi", "meal_plan_id", "effective_date", "free_reduced_status",
                                             "account_balance", "is_active"), accounts)
-
-
-def load_library(ctx: SeedContext) -> None:
-    rng, c = ctx.rng, ctx.copier
-    titles = []
-    for i in range(min(400, max(40, ctx.n_students // 4))):
-        w = rng.sample(N.BOOK_WORDS, 2)
-        titles.append([i + 1, f"978{rng.randrange(10**9, 10**10)}", f"The {w[0]} and the {w[1]}",
-                       rng.choice(N.AUTHORS), "Riverbend Press", rng.randrange(1990, 2026), rng.choice(N.GENRES),
-                       "Book", f"{rng.randrange(0, 999):03d}.{rng.randrange(10)}", "Main stacks",
-                       rng.randrange(1, 5), 0])
-    checkouts = []
-    open_by_title = [0] * len(titles)
-    librarian = next(t["uid"] for t in ctx.staff if t["role"] == "Librarian")
-    for s in ctx.students:
-        if not ctx.days or rng.random() >= 0.25:
-            continue
-        for _ in range(rng.randrange(1, 3)):
-            t = rng.randrange(len(titles))
-            out = ctx.days[rng.randrange(len(ctx.days))]
-            due = out + timedelta(days=14)
-            returned = out + timedelta(days=rng.randrange(3, 20)) if rng.random() < 0.7 else None
-            if returned and returned >= ctx.as_of:
-                returned = None
-            if returned is None:
-                if open_by_title[t] >= titles[t][10]:
-                    continue
-                open_by_title[t] += 1
-            status = "Returned" if returned else ("Overdue" if due < ctx.as_of else "Checked Out")
-            checkouts.append((s.usi, t + 1, out, due, returned, 0, status, librarian))
-    for i, row in enumerate(titles):
-        row[11] = row[10] - open_by_title[i]
-    c.copy("library.resources", ("resource_id", "isbn", "title", "author", "publisher", "publication_year", "genre",
-                                 "resource_type", "call_number", "location", "total_copies", "available_copies"),
-           titles)
-    ctx.copier.sync_sequence("library.resources", "resource_id")
-    c.copy("library.checkouts", ("student_usi", "resource_id", "checkout_date", "due_date", "return_date",
-                                 "renewal_count", "checkout_status", "librarian_id"), checkouts)
 
 
 def load_transportation(ctx: SeedContext) -> None:

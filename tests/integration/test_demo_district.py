@@ -104,11 +104,18 @@ def test_meal_balances_equal_the_sum_of_their_transactions(demo_engine):
 
 
 def test_library_copies_add_up(demo_engine):
+    """A title's counts follow its copies; a copy is checked out exactly when it has one open loan."""
     assert scalar(demo_engine, """
         SELECT count(*) FROM library.resources r
-        WHERE r.available_copies <> r.total_copies - (SELECT count(*) FROM library.checkouts c
-                                                      WHERE c.resource_id = r.resource_id AND c.return_date IS NULL)
-           OR r.available_copies < 0""") == 0
+        WHERE r.available_copies <> (SELECT count(*) FROM library.items i WHERE i.resource_id = r.resource_id
+                                                                          AND i.status = 'available')
+           OR r.total_copies <> (SELECT count(*) FROM library.items i WHERE i.resource_id = r.resource_id
+                                                                      AND i.status <> 'withdrawn')""") == 0
+    assert scalar(demo_engine, """
+        SELECT count(*) FROM library.items i
+        WHERE (i.status = 'checked_out') <> EXISTS (SELECT 1 FROM library.checkouts c
+                                                     WHERE c.item_id = i.item_id AND c.return_date IS NULL)""") == 0
+    assert scalar(demo_engine, "SELECT count(*) FROM library.resources") >= 600
 
 
 def test_oneroster_mirrors_ed_fi(demo_engine):

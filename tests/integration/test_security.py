@@ -85,8 +85,10 @@ def test_nurse_reads_and_writes_health_but_not_discipline(logins):
 def test_librarian_works_the_library_with_directory_information(logins, demo_engine):
     e = logins("demo_librarian")
     mine = own_school_students(demo_engine, "demo_librarian")
-    assert run(e, "INSERT INTO library.checkouts (student_usi, resource_id, checkout_date, due_date) "
-                  "VALUES (:u, 1, current_date, current_date + 14)", u=mine[0]) == 1
+    assert run(e, "INSERT INTO library.checkouts (student_usi, resource_id, item_id, school_id, checkout_date, due_date) "
+                  "SELECT :u, i.resource_id, i.item_id, i.school_id, current_date, current_date + 14 "
+                  "FROM library.items i WHERE i.school_id = 255950003 AND i.status = 'available' LIMIT 1",
+               u=mine[0]) == 1
     assert scalar(e, "SELECT count(*) FROM edfi.student") == len(mine)
     assert denied(e, "SELECT birthdate FROM edfi.student")
     assert denied(e, "SELECT * FROM health.allergies")

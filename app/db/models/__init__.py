@@ -9,6 +9,7 @@ from app.db.models import (  # noqa: F401
     edfi_teaching,
     health,
     journal,
+    library,
     oneroster,
     operations,
     transport,

@@ -267,42 +267,6 @@ meal_transactions = table(
     pk=("transaction_id",),
 )
 
-resources = table(
-    "library", "resources", "Resources: Books and materials",
-    C("resource_id", "SERIAL", comment="Unique resource ID"),
-    C("isbn", "VARCHAR(20)", comment="ISBN if applicable"),
-    C("title", "VARCHAR(500)", nn=True, comment="Title"),
-    C("author", "VARCHAR(500)", comment="Author(s)"),
-    C("publisher", "VARCHAR(200)", comment="Publisher"),
-    C("publication_year", "INTEGER", comment="Year published"),
-    C("genre", "VARCHAR(100)", comment="Fiction, non-fiction, etc."),
-    C("resource_type", "VARCHAR(50)", comment="Book, DVD, magazine"),
-    C("call_number", "VARCHAR(50)", comment="Dewey/Library of Congress"),
-    C("location", "VARCHAR(100)", comment="Shelf location"),
-    C("total_copies", "INTEGER", default="1", comment="How many owned"),
-    C("available_copies", "INTEGER", default="1", comment="How many available"),
-    C("is_active", "BOOLEAN", default="TRUE", comment="In circulation?"),
-    C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
-    pk=("resource_id",),
-)
-
-checkouts = table(
-    "library", "checkouts", "Checkouts: Circulation records",
-    C("checkout_id", "BIGSERIAL", comment="Unique checkout ID"),
-    C("student_usi", "INTEGER", nn=True, comment="Borrower"),
-    C("resource_id", "INTEGER", nn=True, comment="What borrowed"),
-    C("checkout_date", "DATE", nn=True, comment="When borrowed"),
-    C("due_date", "DATE", nn=True, comment="When due back"),
-    C("return_date", "DATE", comment="When returned"),
-    C("renewal_count", "INTEGER", default="0", comment="Times renewed"),
-    C("checkout_status", "VARCHAR(20)", default="'Checked Out'", comment="Status"),
-    C("librarian_id", "VARCHAR(100)", comment="Who checked out"),
-    C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
-    FK(("student_usi",), "edfi.student", ("studentusi",)),
-    FK(("resource_id",), "library.resources", ("resource_id",)),
-    pk=("checkout_id",),
-)
-
 activities = table(
     "activities", "activities", "Activities: Clubs and extracurriculars",
     C("activity_id", "SERIAL", comment="Unique activity ID"),

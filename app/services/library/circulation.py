@@ -1,0 +1,358 @@
+"""Circulation at the desk: check out, check in, renew, one transaction each.
+
+Every action carries the desk's request id (a UUID): a repeated submit, and the offline
+journal's resend of the same entry, find the loan the first one made. The decision itself
+(blocks and warnings) is app.domain.library_rules, fed here from PostgreSQL and, offline, from
+the desk's cached snapshot (offline.py), so both apply the same policy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.library_rules import Decision, LoanSituation, Problem, Rule, decide_checkout, decide_renewal
+from app.errors import UserError
+from app.services.library.patrons import DeskSchool, Patron, _patron_clause
+from app.services.request_ids import lock_request
+
+
+def load_rules(conn: Connection) -> list[Rule]:
+    return [Rule(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], float(r[9])) for r in conn.execute(text(
+        "SELECT rule_id, school_id, patron_category, item_type, loan_days, max_items, max_renewals, holds_allowed, "
+        "max_overdue, fine_per_day FROM library.loan_rules ORDER BY rule_id"))]
+
+
+@dataclass(frozen=True)
+class Override:
+    """The librarian's decision on the problems shown: warnings confirmed, blocks overridden with a reason."""
+    codes: frozenset[str]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item_id: int
+    barcode: str
+    status: str
+    item_type: str
+    school_id: int
+    resource_id: int
+    title: str
+    call_number: str | None
+    transit_to_school_id: int | None
+
+
+_ITEM = ("SELECT i.item_id, i.barcode, i.status, i.item_type, i.school_id, i.resource_id, r.title, i.call_number, "
+         "i.transit_to_school_id FROM library.items i JOIN library.resources r ON r.resource_id = i.resource_id "
+         "WHERE i.barcode = :b")
+
+
+def item_by_barcode(conn: Connection, barcode: str, lock: bool = False) -> ItemRow:
+    code = barcode.strip()
+    row = conn.execute(text(_ITEM + " FOR UPDATE OF i"), {"b": code}).first() if lock else None
+    if row is None:  # not locked: only the owning school's librarians may lock (change) a copy
+        row = conn.execute(text(_ITEM), {"b": code}).first()
+    if row is None:
+        raise UserError(f"No copy has barcode {code!r}: check the label, or catalogue the copy first.")
+    return ItemRow(*row)
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    done: bool
+    title: str
+    barcode: str
+    due: date | None
+    blocks: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    checkout_id: int | None = None
+    repeated: bool = False
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.blocks + self.warnings
+
+
+def _name_of_loan_holder(conn: Connection, student_usi: int | None, staff_usi: int | None) -> str:
+    if student_usi is not None:
+        n = conn.execute(text("SELECT coalesce(preferredfirstname, firstname) || ' ' || lastsurname FROM edfi.student "
+                              "WHERE studentusi = :u"), {"u": student_usi}).scalar()
+    else:
+        n = conn.execute(text("SELECT coalesce(preferredfirstname, firstname) || ' ' || lastsurname FROM edfi.staff "
+                              "WHERE staffusi = :u"), {"u": staff_usi}).scalar()
+    return n or "a patron of another school"
+
+
+def _same_patron(p: Patron, student_usi, staff_usi) -> bool:
+    return (p.student_usi is not None and p.student_usi == student_usi) or \
+        (p.staff_usi is not None and p.staff_usi == staff_usi)
+
+
+def situation(conn: Connection, desk: DeskSchool, patron: Patron, item: ItemRow, today: date,
+              rules: list[Rule] | None = None) -> tuple[LoanSituation, dict]:
+    """The facts the checkout decision needs; the second value keeps the ids the write needs."""
+    cond, params = _patron_clause(patron, "c")
+    by_type: dict[str, int] = {}
+    overdue = 0
+    for item_type, due in conn.execute(text(
+            f"SELECT i.item_type, c.due_date FROM library.checkouts c JOIN library.items i ON i.item_id = c.item_id "
+            f"WHERE {cond} AND c.return_date IS NULL AND c.item_id <> :item"), {**params, "item": item.item_id}):
+        by_type[item_type] = by_type.get(item_type, 0) + 1
+        overdue += due < today
+    loan = conn.execute(text("SELECT checkout_id, student_usi, staff_usi FROM library.checkouts "
+                             "WHERE item_id = :i AND return_date IS NULL"), {"i": item.item_id}).first()
+    out_to_other = None
+    out_to_self = False
+    if loan is not None:
+        if _same_patron(patron, loan[1], loan[2]):
+            out_to_self = True
+        else:
+            out_to_other = _name_of_loan_holder(conn, loan[1], loan[2])
+    hold = conn.execute(text(
+        "SELECT h.hold_id, h.student_usi, h.staff_usi, h.item_id, h.status FROM library.holds h "
+        "WHERE h.resource_id = :r AND h.status IN ('waiting', 'ready') AND (h.item_id IS NULL OR h.item_id = :i) "
+        "ORDER BY h.placed_at"), {"r": item.resource_id, "i": item.item_id}).all()
+    mine = next((h for h in hold if _same_patron(patron, h[1], h[2])), None)
+    other = next((h for h in hold if not _same_patron(patron, h[1], h[2])), None)
+    # Someone else waits, and it is this copy on the shelf for them, or no copy is set aside yet.
+    hold_for_other = None
+    if other is not None and (other[3] == item.item_id or (other[4] == "waiting" and mine is None)):
+        hold_for_other = _name_of_loan_holder(conn, other[1], other[2])
+    status = item.status
+    if status == "checked_out" and loan is None:
+        status = "available"  # a loan closed by check-in elsewhere; the copy is here now
+    s = LoanSituation(today, desk.school_id, patron.category, item.item_type, status, by_type, overdue,
+                      out_to_other, out_to_self, hold_for_other, rules if rules is not None else load_rules(conn))
+    return s, {"loan": loan, "my_hold": mine[0] if mine else None}
+
+
+def _unresolved(decision: Decision, override: Override | None, kiosk: bool) -> tuple[tuple, tuple]:
+    codes = override.codes if override else frozenset()
+    blocks = tuple(b for b in decision.blocks if kiosk or b.code not in codes)
+    warnings = tuple(w for w in decision.warnings if kiosk or w.code not in codes)
+    if not kiosk and override and any(b.code in codes for b in decision.blocks) and len(override.reason.strip()) < 3:
+        raise UserError("An override needs a reason: type why you are lending it anyway.")
+    return blocks, warnings
+
+
+def check_out(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, *, request_id: str | None = None,
+              override: Override | None = None, kiosk: bool = False, at: datetime | None = None) -> CheckoutResult:
+    """Lend a copy; returns the blocks and warnings still to decide instead of lending, if any."""
+    rid = lock_request(conn, request_id)
+    if rid is not None:
+        prior = conn.execute(text("SELECT c.checkout_id, c.due_date, i.barcode, r.title FROM library.checkouts c "
+                                  "JOIN library.items i ON i.item_id = c.item_id JOIN library.resources r "
+                                  "ON r.resource_id = c.resource_id WHERE c.request_id = :r"), {"r": rid}).first()
+        if prior is not None:
+            return CheckoutResult(True, prior[3], prior[2], prior[1], checkout_id=prior[0], repeated=True)
+    at = at or datetime.now(timezone.utc)
+    today = at.astimezone().date()
+    item = item_by_barcode(conn, barcode, lock=True)
+    if item.school_id != desk.school_id:
+        problem = Problem("other_school", "This copy belongs to another school: check it in to send it home.", True)
+        return CheckoutResult(False, item.title, item.barcode, None, blocks=(problem,))
+    sit, ids = situation(conn, desk, patron, item, today)
+    decision = decide_checkout(sit)
+    blocks, warnings = _unresolved(decision, override, kiosk)
+    if blocks or warnings:
+        return CheckoutResult(False, item.title, item.barcode, decision.due, blocks, warnings)
+    return _lend(conn, desk, patron, item, decision, ids, rid, override, at, today)
+
+
+def _lend(conn, desk, patron, item, decision, ids, rid, override, at, today) -> CheckoutResult:
+    if ids["loan"] is not None:  # "still out to another student: return it, reissue"
+        _close_loan(conn, ids["loan"][0], desk.school_id, at, today, note="Returned (reissued)")
+    try:
+        with conn.begin_nested():
+            checkout_id = conn.execute(text(
+                "INSERT INTO library.checkouts (student_usi, staff_usi, resource_id, item_id, school_id, checkout_date, "
+                "due_date, checkout_status, librarian_id, checked_out_at, request_id) VALUES (:su, :tu, :r, :i, :s, :d, "
+                ":due, 'Checked Out', session_user, :at, :rid) RETURNING checkout_id"),
+                {"su": patron.student_usi, "tu": patron.staff_usi, "r": item.resource_id, "i": item.item_id,
+                 "s": desk.school_id, "d": today, "due": decision.due, "at": at, "rid": rid}).scalar()
+    except IntegrityError as exc:
+        if "ux_checkouts_open_item" in str(exc.orig):
+            raise UserError("This copy is still on loan to a patron of another school: check it in first.") from None
+        raise
+    conn.execute(text("UPDATE library.items SET status = 'checked_out', status_changed_at = now(), last_seen_at = now(), "
+                      "transit_to_school_id = NULL, status_note = NULL WHERE item_id = :i"), {"i": item.item_id})
+    if ids["my_hold"] is not None:
+        conn.execute(text("UPDATE library.holds SET status = 'filled', closed_at = now(), item_id = :i "
+                          "WHERE hold_id = :h"), {"h": ids["my_hold"], "i": item.item_id})
+    elif item.status == "on_hold_shelf":
+        # lent past someone else's hold (confirmed): their hold goes back to waiting for the next copy
+        conn.execute(text("UPDATE library.holds SET status = 'waiting', item_id = NULL, ready_at = NULL, "
+                          "shelf_expires_on = NULL WHERE item_id = :i AND status = 'ready'"), {"i": item.item_id})
+    _record_overrides(conn, desk, patron, item.item_id, "checkout", decision.blocks, override)
+    return CheckoutResult(True, item.title, item.barcode, decision.due, checkout_id=checkout_id)
+
+
+def _record_overrides(conn, desk, patron, item_id, action, blocks, override: Override | None) -> None:
+    for b in blocks:
+        if override and b.code in override.codes:
+            conn.execute(text(
+                "INSERT INTO library.overrides (student_usi, staff_usi, item_id, school_id, action, block_code, reason) "
+                "VALUES (:su, :tu, :i, :s, :a, :c, :why)"),
+                {"su": patron.student_usi, "tu": patron.staff_usi, "i": item_id, "s": desk.school_id, "a": action,
+                 "c": b.code, "why": override.reason.strip()})
+
+
+def _close_loan(conn, checkout_id: int, school_id: int, at: datetime, today: date, note: str = "Returned") -> int:
+    due = conn.execute(text("SELECT due_date FROM library.checkouts WHERE checkout_id = :c"), {"c": checkout_id}).scalar()
+    late = max((today - due).days, 0)
+    conn.execute(text(
+        "UPDATE library.checkouts SET return_date = :d, returned_at = :at, days_late = :late, checkin_school_id = :s, "
+        "checkout_status = :st WHERE checkout_id = :c"),
+        {"d": today, "at": at, "late": late, "s": school_id, "c": checkout_id,
+         "st": "Returned late" if late and note == "Returned" else note})
+    return late
+
+
+@dataclass(frozen=True)
+class HoldSlip:
+    """Printed at check-in when a patron waits for the title: put the copy on the hold shelf."""
+    hold_id: int
+    patron_name: str
+    patron_card: str
+    title: str
+    barcode: str
+    call_number: str | None
+    pickup_school: str
+    shelf_expires_on: date
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    title: str
+    barcode: str
+    was_out: bool
+    borrower: str | None
+    days_late: int
+    hold_slip: HoldSlip | None = None
+    transit_to: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def route(self) -> str:
+        if self.hold_slip is not None:
+            return "hold shelf" if self.transit_to is None else f"in transit to {self.transit_to} (hold)"
+        return f"in transit to {self.transit_to}" if self.transit_to else "shelve"
+
+
+def check_in(conn: Connection, desk: DeskSchool, barcode: str, *, request_id: str | None = None,
+             at: datetime | None = None) -> CheckinResult:
+    lock_request(conn, request_id)
+    at = at or datetime.now(timezone.utc)
+    today = at.astimezone().date()
+    code = barcode.strip()
+    owner = conn.execute(text("SELECT school_id FROM library.items WHERE barcode = :b"), {"b": code}).scalar()
+    if owner is None:
+        raise UserError(f"No copy has barcode {code!r}: check the label.")
+    if owner != desk.school_id:
+        r = conn.execute(text("SELECT item_id, title, owner_school, was_out, days_late "
+                              "FROM library.check_in_elsewhere(:b, :s)"), {"b": code, "s": desk.school_id}).one()
+        return CheckinResult(r[1], code, r[3], None, r[4] or 0, transit_to=r[2],
+                             notes=(f"Belongs to {r[2]}: put it in the transit bin.",))
+    item = item_by_barcode(conn, code, lock=True)
+    loan = conn.execute(text("SELECT checkout_id, student_usi, staff_usi FROM library.checkouts "
+                             "WHERE item_id = :i AND return_date IS NULL FOR UPDATE"), {"i": item.item_id}).first()
+    notes: list[str] = []
+    late, borrower = 0, None
+    if loan is not None:
+        borrower = _name_of_loan_holder(conn, loan[1], loan[2])
+        late = _close_loan(conn, loan[0], desk.school_id, at, today)
+        if late:
+            notes.append(f"Returned {late} day(s) late.")
+    else:
+        notes.append("This copy was not checked out.")
+    if item.status in ("lost", "missing", "claims_returned"):
+        notes.append(f"Found: it was marked {item.status.replace('_', ' ')}.")
+    slip = None
+    transit = None
+    if item.status in ("withdrawn", "not_for_loan", "damaged"):
+        new_status = item.status  # back on its shelf, status unchanged
+    else:
+        slip, transit = _trap_hold(conn, desk, item, today)
+        new_status = "on_hold_shelf" if slip and transit is None else ("in_transit" if transit else "available")
+    conn.execute(text("UPDATE library.items SET status = :st, status_changed_at = now(), last_seen_at = now(), "
+                      "transit_to_school_id = :t, status_note = NULL WHERE item_id = :i"),
+                 {"st": new_status, "i": item.item_id,
+                  "t": conn.execute(text("SELECT pickup_school_id FROM library.holds WHERE hold_id = :h"),
+                                    {"h": slip.hold_id}).scalar() if transit else None})
+    return CheckinResult(item.title, item.barcode, loan is not None, borrower, late, slip, transit, tuple(notes))
+
+
+def _trap_hold(conn, desk: DeskSchool, item: ItemRow, today: date) -> tuple[HoldSlip | None, str | None]:
+    """The first patron waiting for the title gets this copy (first come, first served)."""
+    h = conn.execute(text(
+        "SELECT h.hold_id, h.student_usi, h.staff_usi, h.pickup_school_id, eo.nameofinstitution, "
+        "coalesce(st.settings_days, 7) FROM library.holds h "
+        "JOIN edfi.educationorganization eo ON eo.educationorganizationid = h.pickup_school_id "
+        "LEFT JOIN LATERAL (SELECT hold_shelf_days AS settings_days FROM library.settings s "
+        "                   WHERE s.school_id = h.pickup_school_id) st ON true "
+        "WHERE h.resource_id = :r AND h.status = 'waiting' "
+        "AND (h.not_needed_after IS NULL OR h.not_needed_after >= :d) ORDER BY h.placed_at LIMIT 1 FOR UPDATE OF h"),
+        {"r": item.resource_id, "d": today}).first()
+    if h is None:
+        return None, None
+    expires = today + timedelta(days=h[5])
+    conn.execute(text("UPDATE library.holds SET status = 'ready', item_id = :i, ready_at = now(), shelf_expires_on = :e "
+                      "WHERE hold_id = :h"), {"i": item.item_id, "e": expires, "h": h[0]})
+    if h[1] is not None:
+        card = conn.execute(text("SELECT studentuniqueid FROM edfi.student WHERE studentusi = :u"), {"u": h[1]}).scalar()
+    else:
+        card = conn.execute(text("SELECT staffuniqueid FROM edfi.staff WHERE staffusi = :u"), {"u": h[2]}).scalar()
+    slip = HoldSlip(h[0], _name_of_loan_holder(conn, h[1], h[2]), card or "", item.title, item.barcode,
+                    item.call_number, h[4], expires)
+    return slip, (None if h[3] == desk.school_id else h[4])
+
+
+@dataclass(frozen=True)
+class RenewResult:
+    done: bool
+    title: str
+    barcode: str
+    due: date | None
+    blocks: tuple[Problem, ...] = ()
+
+
+def renew(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, *, request_id: str | None = None,
+          override: Override | None = None, kiosk: bool = False, at: datetime | None = None) -> RenewResult:
+    rid = lock_request(conn, request_id)
+    at = at or datetime.now(timezone.utc)
+    today = at.astimezone().date()
+    item = item_by_barcode(conn, barcode, lock=True)
+    cond, params = _patron_clause(patron, "c")
+    loan = conn.execute(text(f"SELECT c.checkout_id, c.renewal_count, c.due_date FROM library.checkouts c "
+                             f"WHERE c.item_id = :i AND c.return_date IS NULL AND {cond}"),
+                        {**params, "i": item.item_id}).first()
+    if loan is None:
+        raise UserError(f"{item.title} is not checked out to {patron.name}: nothing to renew.")
+    if rid is not None and conn.execute(text("SELECT 1 FROM library.checkouts WHERE checkout_id = :c "
+                                             "AND renew_request_id = :r"), {"c": loan[0], "r": rid}).first():
+        return RenewResult(True, item.title, item.barcode, loan[2])  # the same renewal, submitted again
+    held = conn.execute(text("SELECT count(*) FROM library.holds h WHERE h.resource_id = :r AND h.status = 'waiting' "
+                             "AND NOT (coalesce(h.student_usi, -1) = coalesce(:su, -2) "
+                             "OR coalesce(h.staff_usi, -1) = coalesce(:tu, -2))"),
+                        {"r": item.resource_id, "su": patron.student_usi, "tu": patron.staff_usi}).scalar()
+    overdue = conn.execute(text(f"SELECT count(*) FROM library.checkouts c WHERE {cond} AND c.return_date IS NULL "
+                                f"AND c.due_date < :d AND c.checkout_id <> :c"), {**params, "d": today, "c": loan[0]}).scalar()
+    decision = decide_renewal(load_rules(conn), today, desk.school_id, patron.category, item.item_type, loan[1] or 0,
+                              held > 0, overdue)
+    blocks, _ = _unresolved(decision, override, kiosk)
+    if blocks:
+        return RenewResult(False, item.title, item.barcode, loan[2], blocks)
+    due = max(decision.due, loan[2])
+    conn.execute(text("UPDATE library.checkouts SET due_date = :due, renewal_count = coalesce(renewal_count, 0) + 1, "
+                      "renew_request_id = :r WHERE checkout_id = :c"), {"due": due, "c": loan[0], "r": rid})
+    _record_overrides(conn, desk, patron, item.item_id, "renew", decision.blocks, override)
+    return RenewResult(True, item.title, item.barcode, due)
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
