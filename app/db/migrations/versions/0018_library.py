@@ -12,16 +12,16 @@ Librarians change the copies, rules, settings and inventories of their own schoo
 of another school returned at this desk goes through library.check_in_elsewhere(), which closes
 the loan and sends the copy home without revealing who had it.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
