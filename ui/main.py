@@ -22,7 +22,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="school-office")
     p.add_argument("--demo", action="store_true", help="load the demo district on first start of an empty built-in "
                                                        "database (a server's is loaded by school-office-admin seed-demo)")
-    p.add_argument("--kiosk", choices=("cafeteria", "library", "attendance"),
+    p.add_argument("--kiosk", choices=("cafeteria", "library", "attendance", "nurse"),
                    help="open one desk full screen without window controls; it locks when idle")
     p.add_argument("--screenshot", metavar="DIR", help="sign in as the demo administrator, save every screen as "
                                                         "PNG files in DIR, and exit")

@@ -80,13 +80,16 @@ def test_due_now_lists_todays_unrecorded_doses_and_a_recorded_one_leaves_it(conn
 
 
 def test_missed_doses_are_the_days_doses_with_no_entry(conn):
-    cetirizine = order(conn, "Cetirizine")
-    missed = meds.missed_doses(conn, RES, DEMO_AS_OF, at(15, 30))
-    assert (cetirizine.medication_id, at(8)) in {(d.medication_id, d.due_at) for d in missed}
-    meds.record_dose(conn, meds.DoseForm(cetirizine.medication_id, "missed", at(15, 30), scheduled_for=at(8),
-                                         note="Student did not come to the office"), now=at(15, 30))
-    assert (cetirizine.medication_id, at(8)) not in {(d.medication_id, d.due_at)
-                                                     for d in meds.missed_doses(conn, RES, DEMO_AS_OF, at(15, 30))}
+    late = at(15, 30)
+    missed = meds.missed_doses(conn, RES, DEMO_AS_OF, late)
+    lunch = [d for d in missed if d.due_at == at(12)]
+    assert lunch and all(d.due_at < late for d in missed)
+    assert not [d for d in meds.missed_doses(conn, RES, DEMO_AS_OF, at(12, 10)) if d.due_at == at(12)]  # not yet
+    first = lunch[0]
+    meds.record_dose(conn, meds.DoseForm(first.medication_id, "missed", late, scheduled_for=first.due_at,
+                                         note="Student did not come to the office"), now=late)
+    assert (first.medication_id, first.due_at) not in {(d.medication_id, d.due_at)
+                                                       for d in meds.missed_doses(conn, RES, DEMO_AS_OF, late)}
 
 
 def test_a_dose_time_in_the_future_is_refused(conn):
@@ -96,7 +99,7 @@ def test_a_dose_time_in_the_future_is_refused(conn):
 
 
 def test_a_dose_above_the_order_is_refused(conn):
-    o = order(conn, "Cetirizine")
+    o = as_needed_order(conn)
     refused(conn, meds.record_dose, meds.DoseForm(o.medication_id, "given", at(8, 5), "2"), now=NOW,
             match="more than ordered")
 

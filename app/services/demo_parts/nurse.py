@@ -44,6 +44,8 @@ def load(ctx) -> None:
     nurses = {t["school"].school_id: t["usi"] for t in ctx.staff if t["role"] == "Nurse"}
     by_usi = {s.usi: s for s in ctx.students}
     days = [d for d in ctx.days if d >= ctx.as_of - timedelta(days=31)] or ctx.days[-20:]
+    if ctx.as_of.weekday() < 5 and ctx.as_of not in days:
+        days.append(ctx.as_of)  # the demo's today: a morning of visits and doses already recorded
 
     # immunization records: CVX codes and sources on the design document's rows
     conn.execute(text("UPDATE health.immunizations SET cvx_code = CASE vaccine_type "
@@ -56,11 +58,13 @@ def load(ctx) -> None:
             "UPDATE health.medications m SET strength = :st, form = :f, dose_amount = :d, dose_unit = :u, route = :r, "
             "schedule_times = :sch, as_needed = :prn, min_interval_minutes = :mi, is_controlled = :ctl, "
             "parent_consent_on = m.start_date - 3, refill_threshold = CASE WHEN :ctl THEN 5 END, "
-            "count_on_hand = CASE WHEN :ctl THEN 30 END, expires_on = m.start_date + 300 + CAST(m.medication_id % 90 AS int), "
+            "count_on_hand = CASE WHEN :ctl THEN 30 END, expires_on = CASE WHEN m.medication_id % 3 = 0 "
+            "THEN CAST(:asof AS date) + CAST(m.medication_id % 40 AS int) + 3 "
+            "ELSE m.start_date + 300 + CAST(m.medication_id % 90 AS int) END, "
             "school_id = (SELECT a.schoolid FROM edfi.studentschoolassociation a WHERE a.studentusi = m.student_usi "
             "ORDER BY a.entrydate DESC LIMIT 1) WHERE m.medication_name = :n"),
             {"st": strength, "f": form, "d": Decimal(dose), "u": unit, "r": route, "sch": sched, "prn": sched is None,
-             "mi": interval, "ctl": controlled, "n": name})
+             "mi": interval, "ctl": controlled, "n": name, "asof": ctx.as_of})
     orders = conn.execute(text(
         "SELECT medication_id, student_usi, school_id, schedule_times, dose_amount, is_controlled, medication_name "
         "FROM health.medications WHERE school_id IS NOT NULL ORDER BY medication_id")).all()
@@ -104,10 +108,10 @@ def _administrations(ctx, orders, nurses, days) -> None:
             counts.append((mid, usi, school, "received", supply, Decimal(0), supply, nurse,
                            "M. Alvarez (principal)", "Pharmacy bottle, sealed", _at(days[0], 7, 45)))
         for d in days:
-            if d >= ctx.as_of:
-                continue
             for t in sched or ():
                 hh, mm = map(int, t.split(":"))
+                if d >= ctx.as_of and hh >= 11:
+                    continue  # the demo's today: the morning's doses are given, lunch's are due
                 slot = _at(d, hh, mm)
                 if ctx.absences.get((usi, d)) in ("Excused Absence", "Unexcused Absence"):
                     rows.append((mid, usi, school, "absent", slot, slot, None, nurse, None, None))
@@ -120,7 +124,7 @@ def _administrations(ctx, orders, nurses, days) -> None:
                 rows.append((mid, usi, school, outcome, slot, at, dose if outcome == "given" else None, nurse, None,
                              "Felt fine, said no" if outcome == "refused" else None))
                 given += outcome == "given"
-            if sched is None and rng.random() < 0.08:  # an as-needed dose now and then
+            if sched is None and d < ctx.as_of and rng.random() < 0.08:  # an as-needed dose now and then
                 at = _at(d, rng.randrange(9, 14), rng.randrange(60))
                 rows.append((mid, usi, school, "given", None, at, dose, nurse, None, "Wheezing after recess"))
         if controlled:
@@ -150,7 +154,7 @@ def _visits(ctx, nurses, days) -> None:
             for _ in range(rng.randrange(4, 9) if d < ctx.as_of else 3):
                 s = kids[rng.randrange(len(kids))]
                 complaint = COMPLAINTS[rng.randrange(len(COMPLAINTS))]
-                t_in = _at(d, rng.randrange(8, 14), rng.randrange(60))
+                t_in = _at(d, rng.randrange(8, 14 if d < ctx.as_of else 12), rng.randrange(60))
                 waiting = d >= ctx.as_of and rng.random() < 0.5
                 disp = None if waiting else DISPOSITIONS[rng.randrange(len(DISPOSITIONS))]
                 temp = Decimal("98.6") + Decimal(rng.randrange(-4, 30)) / 10 if complaint in ("fever", "nausea") else None

@@ -20,7 +20,7 @@ from app.sync import system_events
 from ui.ops import OpFailed, run_op
 from ui.screens.sign_in.attempt_limiter import AttemptLimiter, describe_lock
 
-KIOSK_DESKS = ("cafeteria", "library", "attendance")
+KIOSK_DESKS = ("cafeteria", "library", "attendance", "nurse")
 DEFAULT_IDLE_SECONDS = 120
 INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.TouchBegin,
                 QEvent.Type.Wheel}

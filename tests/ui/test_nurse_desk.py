@@ -1,0 +1,177 @@
+"""The Nurse desk driven as the demo nurse with the keyboard: a kiosk sign-in taken into the quick
+visit form and saved, a due dose given with F5, a record opened with its reason, a screening grid
+typed, and every printout built (issue 11)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import pypdfium2
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from sqlalchemy import text
+
+from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
+from app.security.session import sign_in
+from tests.conftest import DEMO_AS_OF
+from ui.screens.desk_context import DeskContext
+from ui.screens.nurse.page import NursePage
+
+pytestmark = pytest.mark.ui
+NOW = datetime.combine(DEMO_AS_OF, time(12, 10))
+SHOTS = "/tmp/nurse-desk"
+
+
+@pytest.fixture
+def page(qtbot, demo_engine, run_until):
+    create_demo_logins(demo_engine)
+    user, eng = sign_in(demo_engine.url, "demo_nurse", DEMO_PASSWORD)
+    with demo_engine.connect() as c:
+        counts = dict(c.execute(text("SELECT medication_id, count_on_hand FROM health.medications "
+                                     "WHERE count_on_hand IS NOT NULL")).all())
+        started = c.execute(text("SELECT now()")).scalar()
+    p = NursePage(DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: DEMO_AS_OF, now=lambda: NOW))
+    qtbot.addWidget(p)
+    p.resize(1180, 700)
+    p.show()
+    p.activate()
+    run_until(lambda: p._loaded)
+    yield p
+    eng.dispose()
+    with demo_engine.begin() as c:  # what this test recorded goes; the seeded district stays
+        c.execute(text("SET LOCAL session_replication_role = replica"))  # past the append-only trigger, as owner
+        c.execute(text("DELETE FROM health.medication_administrations WHERE recorded_at >= :t"), {"t": started})
+        c.execute(text("DELETE FROM health.referrals WHERE screening_id IN (SELECT screening_id FROM health.screenings "
+                       "WHERE created_at >= :t)"), {"t": started})
+        c.execute(text("DELETE FROM health.screenings WHERE created_at >= :t"), {"t": started})
+        c.execute(text("DELETE FROM health.visits WHERE created_at >= :t"), {"t": started})
+        for mid, n in counts.items():
+            c.execute(text("UPDATE health.medications SET count_on_hand = :n WHERE medication_id = :m"),
+                      {"n": n, "m": mid})
+        c.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE attendanceeventreason LIKE "
+                       "'Sent home by the health office%'"))
+
+
+def shot(widget, name: str) -> None:
+    import os
+
+    os.makedirs(SHOTS, exist_ok=True)
+    widget.grab().save(f"{SHOTS}/{name}.png")
+
+
+def a_student_id(demo_engine) -> str:
+    with demo_engine.connect() as c:
+        return c.execute(text("SELECT s.studentuniqueid FROM edfi.student s JOIN edfi.studentschoolassociation a "
+                              "USING (studentusi) WHERE a.schoolid = 255950001 ORDER BY 1 OFFSET 7 LIMIT 1")).scalar()
+
+
+def test_a_kiosk_sign_in_becomes_a_visit_in_a_few_keys(qtbot, page, demo_engine, run_async, run_until):
+    uid = a_student_id(demo_engine)
+    page.tabs.setCurrentWidget(page.kiosk)
+    qtbot.keyClicks(page.kiosk.student_id, uid)
+    shot(page, "kiosk")
+    visit_id = run_async(page.kiosk.pick("headache"))
+    assert visit_id and "Have a seat" in page.kiosk.message.text()
+    assert uid not in page.kiosk.message.text()  # no record of anyone on the kiosk
+    run_until(lambda: any(v.visit_id == visit_id for v in page.visits_model.rows))
+    page.tabs.setCurrentIndex(0)
+    row = next(i for i, v in enumerate(page.visits_model.rows) if v.visit_id == visit_id)
+    page.visits_view.selectRow(row)
+    page.take_waiting()
+    assert page.complaint.currentText() == "Headache" and page.waiting_visit == visit_id
+    qtbot.keyClicks(page.treatment, "Water, rest 10 minutes")
+    page.disposition.setCurrentText("Rested, returned to class")
+    shot(page, "visits")
+    assert run_async(page._save_visit()) == visit_id
+    assert "Saved" in page.visit_message.text()
+    assert all(v.disposition for v in page.visits_model.rows if v.visit_id == visit_id)
+
+
+def test_quick_visit_refuses_bad_input_in_one_sentence(qtbot, page, run_async):
+    page.new_visit()
+    assert run_async(page._save_visit()) is None
+    assert page.visit_message.text() == "Pick the student first: type the id or name and press Enter."
+
+
+def test_f5_gives_the_selected_due_dose(qtbot, page, run_async, run_until):
+    page.show_due()
+    run_until(lambda: page.due_model.rowCount() > 0)
+    shot(page, "medications")
+    first = page.due_model.row(0)
+    before = page.due_model.rowCount()
+    page.due_view.selectRow(0)
+    page.activateWindow()
+    QTest.keyClick(page.windowHandle(), Qt.Key.Key_F5)
+    run_until(lambda: "given at 12:10" in page.due_message.text())
+    assert first.student in page.due_message.text()
+    assert page.due_model.rowCount() == before - 1
+
+
+def test_a_record_opens_only_with_a_reason_and_prints(qtbot, page, demo_engine, run_async, run_until):
+    with demo_engine.connect() as c:
+        uid = c.execute(text("SELECT s.studentuniqueid FROM health.emergency_action_plans p JOIN edfi.student s "
+                             "ON s.studentusi = p.student_usi JOIN edfi.studentschoolassociation a "
+                             "ON a.studentusi = s.studentusi AND a.schoolid = 255950001 ORDER BY 1 LIMIT 1")).scalar()
+    page.tabs.setCurrentWidget(page.record)
+    page.record.find.setText(uid)
+    assert not run_async(page.record.open())
+    assert "why you need this record" in page.record.message.text()
+    page.record.reason.setText("Reviewing the allergy plan before the field trip")
+    assert run_async(page.record.open())
+    assert "logged" in page.record.message.text() and "EMERGENCY" not in page.record.summary.text()
+    shot(page, "record")
+    for printout in (page.record.plan_printout(), page.record.card_printout(), page.record.mar_printout()):
+        data = printout.build()
+        assert data.startswith(b"%PDF")
+        pdf = pypdfium2.PdfDocument(data)
+        assert len(pdf) >= 1
+        pdf[0].render(scale=1.2).to_pil().save(f"{SHOTS}/{printout.file_name}.png")
+
+
+def test_the_screening_grid_turns_measures_into_results(qtbot, page, run_async):
+    page.tabs.setCurrentWidget(page.screening)
+    assert run_async(page.screening.load_classes())
+    assert page.screening.klass.count() > 0
+    assert run_async(page.screening.load_grid())
+    m = page.screening.model
+    m.setData(m.index(0, 2), "20/20")
+    m.setData(m.index(0, 3), "20/60")
+    m.setData(m.index(1, 2), "20/20")
+    m.setData(m.index(1, 3), "20/25")
+    assert [m.rows[0][2], m.rows[1][2]] == ["fail", "pass"]
+    shot(page, "screening")
+    assert page.unsaved_work() == "2 screening results not saved"
+    assert run_async(page.screening.save_now())
+    assert "1 referral opened" in page.screening.message.text()
+
+
+def test_the_lists_print(qtbot, page, run_async):
+    page.tabs.setCurrentWidget(page.lists)
+    assert run_async(page.lists.refresh())
+    assert page.lists.referrals_model.rowCount() > 0
+    shot(page, "lists")
+    page.lists.referrals_view.selectRow(0)
+    for printout in (page.lists.log_printout(), page.lists.expiring_printout(), page.lists.referrals_printout(),
+                     page.lists.letter_printout()):
+        data = printout.build()
+        pdf = pypdfium2.PdfDocument(data)
+        assert len(pdf) >= 1
+        pdf[0].render(scale=1.2).to_pil().save(f"{SHOTS}/{printout.file_name}.png")
+
+
+def test_the_monthly_mar_is_the_form_a_nurse_signs(qtbot, page, demo_engine, run_async):
+    with demo_engine.connect() as c:
+        uid = c.execute(text("SELECT s.studentuniqueid FROM health.medications m JOIN edfi.student s "
+                             "ON s.studentusi = m.student_usi WHERE m.school_id = 255950001 AND m.is_controlled "
+                             "ORDER BY m.medication_id LIMIT 1")).scalar()
+    page.record.find.setText(uid)
+    page.record.reason.setText("Monthly medication record for signature")
+    assert run_async(page.record.open())
+    assert page.record.orders_model.rowCount() >= 1 and page.record.entries_model.rowCount() >= 10
+    printout = page.record.mar_printout()
+    pdf = pypdfium2.PdfDocument(printout.build())
+    page_text = pdf[0].get_textpage().get_text_range()
+    assert "Medication administration record" in page_text and "Methylphenidate" in page_text
+    assert "Signatures" in page_text
+    pdf[0].render(scale=1.2).to_pil().save(f"{SHOTS}/{printout.file_name}.png")

@@ -1,0 +1,198 @@
+"""The nurse's lists: expiring medications and authorizations (30 days ahead) and refills due,
+screening referrals still open (parent letter, follow-up, close), controlled-substance counts and
+discrepancy reports; with the daily visit log and the lists to print."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from qasync import asyncSlot
+
+from app.services.nurse import controlled, medications as meds, screenings as S, visits as V
+from reports import nurse_documents, nurse_lists
+from ui.ops import OpFailed, run_op
+from ui.printing import Printing, Printout
+from ui.screens.desk_context import DeskContext
+from ui.screens.nurse.models import DiscrepancyModel, ListModel, ReferralsModel
+from ui.widgets import combo, fill, line, selected_row, status, table
+
+
+def _school_name(conn, school_id: int) -> str:
+    from sqlalchemy import text
+    return conn.execute(text("SELECT nameofinstitution FROM edfi.educationorganization WHERE educationorganizationid "
+                             "= :s"), {"s": school_id}).scalar() or ""
+
+
+class ListsTab(QWidget):
+    def __init__(self, ctx: DeskContext, school_id, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.school_id = school_id
+        self.message = status("Lists message")
+        self.printing = Printing(self, self.message.setText)
+        self.expiring_model = ListModel(self)
+        self.expiring_view = table("Expiring in 30 days and refills due", self.expiring_model)
+        self.referrals_model = ReferralsModel(self)
+        self.referrals_view = table("Screening referrals still open", self.referrals_model)
+        self.follow = line("Follow-up", "what the family or provider reported")
+        self.note_b = QPushButton("Add &follow-up")
+        self.close_b = QPushButton("&Close referral")
+        self.letter_b = QPushButton("Parent &letter…")
+        self.printing.attach(self.letter_b, self.letter_printout, "the parent letter")
+        self.note_b.clicked.connect(lambda: self.follow_up(False))
+        self.close_b.clicked.connect(lambda: self.follow_up(True))
+        self.disc_model = DiscrepancyModel(self)
+        self.disc_view = table("Open discrepancy reports", self.disc_model)
+        self.controlled = combo("Controlled medication")
+        self.controlled.setSizeAdjustPolicy(self.controlled.SizeAdjustPolicy.AdjustToContents)
+        self.counted = line("Counted", "number on hand")
+        self.witness = line("Witness (second signer)", "witness: the second signer's name")
+        self.count_b = QPushButton("Record c&ount")
+        self.count_b.clicked.connect(self.record_count)
+        self.disc_note = line("Discrepancy note", "what was found and done")
+        self.disc_close = QPushButton("Close &report")
+        self.disc_close.clicked.connect(self.close_report)
+        self.log_b = QPushButton("Today's visit lo&g…")
+        self.expiring_b = QPushButton("E&xpiring list…")
+        self.referrals_b = QPushButton("Open &referrals…")
+        self.printing.attach(self.log_b, self.log_printout, "today's visit log")
+        self.printing.attach(self.expiring_b, self.expiring_printout, "the expiring list")
+        self.printing.attach(self.referrals_b, self.referrals_printout, "the open referrals")
+
+        refs = QGroupBox("Referrals")
+        rv = QVBoxLayout(refs)
+        rv.addWidget(self.referrals_view, 1)
+        row = QHBoxLayout()
+        for w in (self.follow, self.note_b, self.close_b, self.letter_b):
+            row.addWidget(w)
+        rv.addLayout(row)
+        counts = QGroupBox("Controlled substances")
+        cv = QVBoxLayout(counts)
+        row = QHBoxLayout()
+        for w in (self.controlled, self.counted, self.witness, self.count_b):
+            row.addWidget(w)
+        cv.addLayout(row)
+        cv.addWidget(self.disc_view, 1)
+        row = QHBoxLayout()
+        for w in (self.disc_note, self.disc_close):
+            row.addWidget(w)
+        cv.addLayout(row)
+        v = QVBoxLayout(self)
+        prints = QHBoxLayout()
+        for w in (self.log_b, self.expiring_b, self.referrals_b):
+            prints.addWidget(w)
+        prints.addStretch(1)
+        v.addLayout(prints)
+        v.addWidget(self.expiring_view, 1)
+        v.addWidget(refs, 1)
+        v.addWidget(counts, 1)
+        v.addWidget(self.message)
+
+    @asyncSlot()
+    async def refresh(self) -> bool:
+        school, today = self.school_id(), self.ctx.today()
+        if school is None:
+            return False
+
+        def work(c):
+            orders = [o for o in meds.school_orders(c, school, today) if o.is_controlled]
+            return (meds.expiring(c, school, today), S.open_referrals(c, school), controlled.discrepancies(c, school),
+                    orders)
+        try:
+            expiring, referrals, disc, orders = await run_op(self.ctx.run_in(work))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return False
+        self.expiring_model.set_rows(expiring)
+        self.referrals_model.set_rows(referrals)
+        self.disc_model.set_rows(disc)
+        fill(self.controlled, [f"{o.name}: {o.label} ({o.count_on_hand.normalize():f} on record)" for o in orders],
+             data=[o.medication_id for o in orders])
+        return True
+
+    @asyncSlot()
+    async def follow_up(self, close: bool) -> bool:
+        r = self.referrals_model.row(selected_row(self.referrals_view))
+        if r is None:
+            self.message.setText("Pick a referral in the list first.")
+            return False
+        note, day = self.follow.text(), self.ctx.today()
+        try:
+            await run_op(self.ctx.run_in(lambda c: S.follow_up(c, r.referral_id, note, close=close, day=day)))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return False
+        self.follow.clear()
+        self.message.setText(f"{r.name}'s referral {'closed' if close else 'updated'}.")
+        return await self.refresh()
+
+    @asyncSlot()
+    async def record_count(self) -> bool:
+        mid, counted, witness, now = self.controlled.currentData(), self.counted.text(), self.witness.text(), self.ctx.now()
+        if mid is None:
+            self.message.setText("There is no controlled medication at your school to count.")
+            return False
+        try:
+            got = await run_op(self.ctx.run_in(lambda c: controlled.count(c, mid, counted, witness=witness, now=now)),
+                               disable=(self.count_b,))
+        except OpFailed as err:
+            self.message.setText(err.message + " Nothing was saved.")
+            return False
+        self.counted.clear()
+        self.message.setText("Count recorded; it matches the record." if got.discrepancy_id is None else
+                             "The count does not match the record: a discrepancy report is open below.")
+        return await self.refresh()
+
+    @asyncSlot()
+    async def close_report(self) -> bool:
+        d = self.disc_model.row(selected_row(self.disc_view))
+        if d is None:
+            self.message.setText("Pick a discrepancy report first.")
+            return False
+        note, now = self.disc_note.text(), self.ctx.now()
+        try:
+            await run_op(self.ctx.run_in(lambda c: controlled.close_discrepancy(c, d.discrepancy_id, note, now=now)))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return False
+        self.disc_note.clear()
+        self.message.setText("Discrepancy report closed with your note.")
+        return await self.refresh()
+
+    # -- printouts: each reads what it prints on the worker thread -----------------------------------
+    def _build(self, fn):
+        def build() -> bytes:
+            with self.ctx.engine().begin() as c:
+                return fn(c)
+        return build
+
+    def log_printout(self) -> Printout:
+        school, day = self.school_id(), self.ctx.today()
+        return Printout("health", f"Visit log {day:%m/%d/%Y}", f"visit-log-{day:%Y-%m-%d}.pdf", self._build(
+            lambda c: nurse_lists.daily_visit_log(day, _school_name(c, school), V.visits_for_day(c, school, day),
+                                                  today=day)))
+
+    def expiring_printout(self) -> Printout:
+        school, day = self.school_id(), self.ctx.today()
+        return Printout("health", "Expiring medications", f"expiring-{day:%Y-%m-%d}.pdf", self._build(
+            lambda c: nurse_lists.expiring_list(_school_name(c, school), meds.expiring(c, school, day), day)))
+
+    def referrals_printout(self) -> Printout:
+        school, day = self.school_id(), self.ctx.today()
+        return Printout("health", "Open referrals", f"open-referrals-{day:%Y-%m-%d}.pdf", self._build(
+            lambda c: nurse_lists.open_referrals_list(_school_name(c, school), S.open_referrals(c, school), today=day)))
+
+    def letter_printout(self) -> Printout | None:
+        r = self.referrals_model.row(selected_row(self.referrals_view))
+        if r is None:
+            self.message.setText("Pick a referral in the list first.")
+            return None
+        school, day, user = self.school_id(), self.ctx.today(), self.ctx.user()
+        nurse = getattr(user, "display_name", "") or "School nurse"
+
+        def build(c) -> bytes:
+            data = nurse_documents.screening_letter(S.get_referral(c, r.referral_id), nurse, _school_name(c, school),
+                                                    today=day)
+            S.letter_sent(c, r.referral_id, day)
+            return data
+        return Printout("health", f"Screening letter for {r.name}", f"screening-letter-{r.student_unique_id}.pdf",
+                        self._build(build))
