@@ -136,7 +136,7 @@ _RUNS = """
       FROM transportation.runs u JOIN transportation.bus_routes r ON r.route_id = u.route_id
       LEFT JOIN transportation.buses b ON b.bus_id = u.bus_id
      WHERE u.is_active {extra}
-     ORDER BY r.route_number, array_position(ARRAY['AM', 'Midday', 'PM', 'Activity'], u.run_kind::text)
+     ORDER BY r.route_id, array_position(ARRAY['AM', 'Midday', 'PM', 'Activity'], u.run_kind::text)
 """
 
 
@@ -418,3 +418,31 @@ def create_route(conn: Connection, number: str, description: str = "",
             "INSERT INTO transportation.runs (route_id, run_kind, direction) VALUES (:r, :k, :d) RETURNING run_id"),
             {"r": rid, "k": k, "d": "from_school" if k in ("PM", "Activity") else "to_school"}).scalar()
     return out
+
+
+@dataclass(frozen=True)
+class RunChoice:
+    run_id: int
+    name: str
+    direction: str
+    school_ids: tuple[int, ...]
+    stops: tuple[tuple[int, str, time], ...]  # (stop id, name, planned time) in order
+
+
+def run_choices(conn: Connection) -> list[RunChoice]:
+    """Every active run with the schools it serves and its stops, for the rider form's lists."""
+    stops: dict[int, list] = {}
+    for run_id, stop_id, name, t in conn.execute(text(
+            "SELECT rs.run_id, s.stop_id, s.stop_name, rs.planned_time FROM transportation.run_stops rs "
+            "JOIN transportation.bus_stops s ON s.stop_id = rs.stop_id ORDER BY rs.run_id, rs.stop_sequence")):
+        stops.setdefault(run_id, []).append((stop_id, name, t))
+    return [RunChoice(r[0], r[1], r[2], tuple(r[3]), tuple(stops.get(r[0], ()))) for r in conn.execute(text(
+        "SELECT u.run_id, r.route_number || ' ' || u.run_kind, u.direction, "
+        "ARRAY(SELECT rs.school_id FROM transportation.run_schools rs WHERE rs.run_id = u.run_id ORDER BY 1) "
+        "FROM transportation.runs u JOIN transportation.bus_routes r ON r.route_id = u.route_id WHERE u.is_active "
+        "ORDER BY r.route_id, u.run_kind"))]
+
+
+def list_stops(conn: Connection) -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in conn.execute(text(
+        "SELECT stop_id, stop_name FROM transportation.bus_stops WHERE is_active ORDER BY stop_name, stop_id"))]

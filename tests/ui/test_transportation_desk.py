@@ -1,0 +1,103 @@
+"""The Transportation desk as the demo coordinator: runs with their loads, the run editor and its
+schematic, bad input in one sentence, an overload asked about (No keeps it unsaved), the parent's
+"which bus?" call, and the lists."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
+from app.security.session import sign_in
+from tests.conftest import DEMO_AS_OF
+from ui.screens.desk_context import DeskContext
+from ui.screens.transportation.page import build_page
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def page(qtbot, demo_engine, run_until):
+    create_demo_logins(demo_engine)
+    user, eng = sign_in(demo_engine.url, "demo_transportation", DEMO_PASSWORD)
+    p = build_page(DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: DEMO_AS_OF))
+    qtbot.addWidget(p)
+    p.resize(1280, 760)
+    p.show()
+    p.activate()
+    run_until(lambda: p._loaded and p.detail is not None)
+    yield p
+    eng.dispose()
+
+
+def test_runs_show_their_load_and_a_run_opens_with_its_stops_and_schematic(page, run_until, tmp_path):
+    runs = page.runs_model.rows
+    assert len(runs) >= 40 and "overloaded" in page.run_message.text()
+    over = next(i for i, r in enumerate(runs) if r.overloaded)
+    assert page.runs_model.cell(runs[over], page.runs_model.COL_LOAD).startswith("OVERLOADED: ")
+    page.runs_view.selectRow(over)
+    run_until(lambda: page.detail.summary.run_id == runs[over].run_id)
+    assert "OVERLOADED" in page.run_title.text()
+    assert page.stops_model.rowCount() == len(page.detail.stops) > 3
+    stops, schools = page.schematic.points()
+    assert len(stops) == len(page.detail.stops) and schools
+    assert all(0 <= pt.x() <= page.schematic.width() and 0 <= pt.y() <= page.schematic.height()
+               for _n, pt in stops + schools)
+    assert page.schematic.accessibleDescription().startswith(page.detail.summary.name)
+    page.grab().save(str(tmp_path / "transportation.png"))
+
+
+def test_a_latitude_out_of_range_is_refused_in_one_sentence(page, run_async, demo_engine):
+    page.stop_choice.setCurrentIndex(0)
+    page.stop_name.setText("Moon Base & Main St")
+    page.stop_lat.setText("123.5")
+    page.stop_lon.setText("-97.74")
+    assert run_async(page.add_stop()) is False
+    assert page.run_message.text() == "Latitude 123.5 is out of range; a latitude is between -90 and 90."
+    with demo_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM transportation.bus_stops WHERE stop_name LIKE 'Moon Base%'")
+                         ).scalar() == 0
+
+
+def test_an_overload_is_asked_about_and_no_saves_nothing(page, run_async, demo_engine):
+    tab = page.riders_tab
+    over = next(r for r in page.runs_model.rows if r.overloaded and r.direction == "to_school")
+    school = next(c for c in tab.choices if c.run_id == over.run_id).school_ids[0]
+    student = next(s for s in run_async(_needing(page)) if s.school_id == school)
+    tab.show_student(student, ())
+    tab.am_run.setCurrentIndex(tab.am_run.findData(over.run_id))
+    asked = []
+    tab.confirm = lambda warnings: asked.append(warnings) or False
+    assert run_async(tab.assign()) is False
+    assert asked and asked[0][0].startswith(f"{over.name} on Monday would be overloaded")
+    assert tab.message.text().startswith("Not saved: ")
+    with demo_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM transportation.student_transportation WHERE student_usi = :u"),
+                         {"u": student.student_usi}).scalar() == 0
+
+
+async def _needing(page):
+    from app.services.transport import riders
+    from ui.ops import run_op
+
+    return await run_op(page.ctx.run_in(lambda c: riders.needing_assignment(c, DEMO_AS_OF)))
+
+
+def test_which_bus_answers_a_parents_call(page, run_async, demo_engine):
+    with demo_engine.connect() as c:
+        uid = c.execute(text("SELECT s.studentuniqueid FROM transportation.rider_legs l JOIN edfi.student s "
+                             "ON s.studentusi = l.student_usi WHERE l.day_of_week = 5 ORDER BY 1 LIMIT 1")).scalar()
+    page.which_find.setText(uid)
+    assert run_async(page.which_bus()) is True
+    rows = [page.which_model.cell(r, page.which_model.COL_RUN) for r in page.which_model.rows]
+    assert any(r.startswith("Route ") for r in rows)
+    assert page.which_model.cell(page.which_model.rows[0], page.which_model.COL_BUS)
+
+
+def test_the_lists_show_counts_and_riders_who_have_not_ridden(page, run_async):
+    page.idle_days.setText("zero")
+    assert run_async(page.show_lists()) is False
+    assert page.lists_message.text() == "\"zero\" is not a number of days; enter a number such as 5."
+    page.idle_days.setText("5")
+    assert run_async(page.show_lists()) is True
+    assert page.counts_model.rowCount() > 5 and page.idle_model.rowCount() >= 1

@@ -1,0 +1,1 @@
+"""The Transportation desk (issue 13)."""

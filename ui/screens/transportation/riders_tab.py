@@ -1,0 +1,294 @@
+"""The Riders tab: find a student, see whether they are eligible and the stops suggested, give them
+an AM and PM run and stop by day (an alternate address for one afternoon), record a parent's
+temporary change, and work through the students who need an assignment. An overload is asked
+about first (No is the default), never saved silently."""
+
+from __future__ import annotations
+
+import inspect
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from app.domain.transport_rules import DAYS
+from app.domain.typed_input import parse_date, show_date
+from app.errors import UserError
+from app.services.student_search import search_students
+from app.services.transport import riders, routes
+from ui.ops import OpFailed, run_op
+from ui.screens.transportation.models import NeedsModel
+from ui.widgets import combo, fill, form, line, scrolled, selected_row, side_by_side, status, table
+
+NOT_RIDING = "Not riding (no bus)"
+
+
+class RidersTab(QWidget):
+    def __init__(self, desk, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.ctx = desk.ctx
+        self.choices: list[routes.RunChoice] = []
+        self.student: riders.Suggestion | None = None
+        self.confirm = self._confirm  # replaced by tests with an immediate answer
+        self.find = line("Student to assign", "student id or name; Enter finds")
+        self.find_button = QPushButton("Find student")
+        self.about = QLabel("Find a student, or pick one from the list of students who need an assignment.")
+        self.about.setWordWrap(True)
+        self.about.setAccessibleName("The student's eligibility and rides")
+        self.am_run, self.am_stop = combo("Run to school"), combo("Stop in the morning")
+        self.pm_run, self.pm_stop = combo("Run home"), combo("Stop in the afternoon")
+        self.days = [QCheckBox(d[:3]) for d in DAYS[:5]]
+        for box, d in zip(self.days, DAYS):
+            box.setChecked(True)
+            box.setAccessibleName(f"Rides on {d}")
+        self.alt_day = combo("Day with an alternate address", ["none"] + list(DAYS[:5]))
+        self.alt_address = line("Alternate address that afternoon", "e.g. Little Acorns Daycare, 410 Pine St")
+        self.release = QCheckBox("Release only to a designated adult (kindergarten always)")
+        self.release.setAccessibleName("Release only to a designated adult")
+        self.from_day = line("Plan starts on", "MM/DD/YYYY")
+        self.assign_button = QPushButton("Assign")
+        self.assign_button.setAccessibleName("Assign the plan to the student")
+        self.message = status("Rider message")
+        self.tc_from, self.tc_to = line("Change from", "MM/DD/YYYY"), line("Change to", "MM/DD/YYYY")
+        self.tc_direction = combo("Change applies", ["from school", "to school", "both ways"])
+        self.tc_run, self.tc_stop = combo("Run during the change"), combo("Stop during the change")
+        self.tc_note = line("Parent's note", "what the parent asked for")
+        self.tc_button = QPushButton("Save change")
+        self.tc_button.setAccessibleName("Save the temporary change")
+        self.needs_model = NeedsModel(self)
+        self.needs_view = table("Students who need an assignment", self.needs_model)
+        self.needs_refresh = QPushButton("Refresh list")
+
+        inner = QWidget()
+        v = QVBoxLayout(inner)
+        top = QHBoxLayout()
+        top.addWidget(self.find, 1)
+        top.addWidget(self.find_button)
+        v.addLayout(top)
+        v.addWidget(self.about)
+        plan = QGroupBox("Plan by day and direction")
+        days = QHBoxLayout()
+        for b in self.days:
+            days.addWidget(b)
+        days.addStretch(1)
+        form(plan, [("To school", side_by_side(self.am_run, self.am_stop, stretch_first=True)),
+                    ("Home", side_by_side(self.pm_run, self.pm_stop, stretch_first=True)), ("Days", days),
+                    ("Alternate address", side_by_side(self.alt_day, self.alt_address)), ("", self.release),
+                    ("Starts on", side_by_side(self.from_day, self.assign_button))])
+        v.addWidget(plan)
+        v.addWidget(self.message)
+        change = QGroupBox("Temporary change (a parent's note)")
+        form(change, [("Dates", side_by_side(self.tc_from, self.tc_to)), ("Applies", self.tc_direction),
+                      ("Instead", side_by_side(self.tc_run, self.tc_stop, stretch_first=True)),
+                      ("Note", side_by_side(self.tc_note, self.tc_button, stretch_first=True))])
+        v.addWidget(change)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("Eligible students with no assignment"), 1)
+        head.addWidget(self.needs_refresh)
+        v.addLayout(head)
+        v.addWidget(self.needs_view, 1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolled(inner, "Riders"))
+        self.find.returnPressed.connect(self.find_student)
+        self.find_button.clicked.connect(self.find_student)
+        self.am_run.currentIndexChanged.connect(lambda _i: self._fill_stops(self.am_run, self.am_stop))
+        self.pm_run.currentIndexChanged.connect(lambda _i: self._fill_stops(self.pm_run, self.pm_stop))
+        self.tc_run.currentIndexChanged.connect(lambda _i: self._fill_stops(self.tc_run, self.tc_stop))
+        self.tc_direction.currentIndexChanged.connect(lambda _i: self._fill_change_runs())
+        self.assign_button.clicked.connect(self.assign)
+        self.tc_button.clicked.connect(self.save_change)
+        self.needs_refresh.clicked.connect(self.load_needs)
+        self.needs_view.doubleClicked.connect(lambda _i: self.pick_needed())
+        self.needs_view.activated.connect(lambda _i: self.pick_needed())
+
+    # -- loading --------------------------------------------------------------------------------------
+    def set_choices(self, choices: list[routes.RunChoice]) -> None:
+        self.choices = choices
+        day = show_date(self.desk.day())
+        for w in (self.from_day, self.tc_from, self.tc_to):
+            if not w.text():
+                w.setText(day)
+        self._fill_runs()
+
+    def _runs_for(self, direction: str) -> list[routes.RunChoice]:
+        school = self.student.school_id if self.student else None
+        return [c for c in self.choices if c.direction == direction and (school is None or school in c.school_ids)]
+
+    def _fill_runs(self) -> None:
+        am, pm = self._runs_for("to_school"), self._runs_for("from_school")
+        fill(self.am_run, [c.name for c in am], data=[c.run_id for c in am])
+        fill(self.pm_run, [c.name for c in pm], data=[c.run_id for c in pm])
+        self._fill_change_runs()
+        s = self.student
+        for run_box, stop_box, run_id, stop_id in ((self.am_run, self.am_stop, s and s.am_run_id, s and s.am_stop_id),
+                                                   (self.pm_run, self.pm_stop, s and s.pm_run_id, s and s.pm_stop_id)):
+            i = run_box.findData(run_id) if run_id else -1
+            if i >= 0:
+                run_box.setCurrentIndex(i)
+            self._fill_stops(run_box, stop_box)
+            j = stop_box.findData(stop_id) if stop_id else -1
+            if j >= 0:
+                stop_box.setCurrentIndex(j)
+
+    def _fill_change_runs(self) -> None:
+        direction = "to_school" if self.tc_direction.currentText() == "to school" else "from_school"
+        tc = self._runs_for(direction)
+        fill(self.tc_run, [NOT_RIDING] + [c.name for c in tc], data=[None] + [c.run_id for c in tc])
+        self._fill_stops(self.tc_run, self.tc_stop)
+
+    def _fill_stops(self, run_box, stop_box) -> None:
+        run = next((c for c in self.choices if c.run_id == run_box.currentData()), None)
+        stops = run.stops if run else ()
+        fill(stop_box, [f"{name} ({t:%H:%M})" for _i, name, t in stops], data=[i for i, _n, _t in stops])
+
+    @asyncSlot()
+    async def load_needs(self) -> bool:
+        day = self.desk.day()
+        try:
+            needs = await run_op(self.ctx.run_in(lambda c: riders.needing_assignment(c, day)),
+                                 disable=(self.needs_refresh,))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return False
+        self.needs_model.set_rows(needs)
+        return True
+
+    # -- the student ----------------------------------------------------------------------------------
+    @asyncSlot()
+    async def find_student(self) -> bool:
+        q, day = self.find.text().strip(), self.desk.day()
+        if not q:
+            self.message.setText("Type a student id or part of a name first.")
+            return False
+
+        def work(c):
+            hits = search_students(c, q, limit=2)
+            if not hits:
+                raise UserError(f"No student matches \"{q}\"; check the spelling or the id.")
+            return riders.suggestions(c, day, [hits[0].student_usi]), riders.rides_on(c, hits[0].student_usi, day)
+        try:
+            found, rides = await run_op(self.ctx.run_in(work), disable=(self.find_button,))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return False
+        if not found:
+            self.message.setText("That student is not enrolled on that day; the front office enrolls them first.")
+            return False
+        self.show_student(found[0], rides)
+        return True
+
+    def pick_needed(self) -> None:
+        s = self.needs_model.row(selected_row(self.needs_view))
+        if s is not None:
+            self.show_student(s, ())
+
+    def show_student(self, s: riders.Suggestion, rides) -> None:
+        self.student = s
+        now = "; ".join(f"{'to school' if r.direction == 'to_school' else 'home'}: {r.run_name or 'not riding'}"
+                        f"{' at ' + r.stop_name if r.stop_name else ''}" for r in rides) or "no bus today"
+        self.about.setText(f"{s.name} ({s.student_id}) · {s.grade or ''} · {s.school or ''} · "
+                           f"{'eligible' if s.eligible else 'not eligible'}: {s.reason} · today {now}")
+        self.release.setChecked(False)
+        self._fill_runs()
+        self.message.setText("")
+
+    # -- saving ---------------------------------------------------------------------------------------
+    async def _confirm(self, warnings: list[str]) -> bool:
+        from ui.dialogs import run_message_box
+
+        box = QMessageBox(QMessageBox.Icon.Warning, "Overload the run?", "\n\n".join(warnings),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setInformativeText("Save it anyway? The run will show as overloaded until it is fixed.")
+        box.setDefaultButton(QMessageBox.StandardButton.No)  # a stray Enter overloads nothing
+        box.setEscapeButton(QMessageBox.StandardButton.No)
+        answer = await run_message_box(box)
+        box.deleteLater()
+        return answer is box.button(QMessageBox.StandardButton.Yes)
+
+    async def _save(self, make, button, done: str) -> bool:
+        """Run make(confirm) in a transaction; on an overload ask, then run it again confirmed."""
+        for confirmed in (False, True):
+            try:
+                await run_op(self.ctx.run_in(lambda c: make(c, confirmed)), disable=(button,))
+            except OpFailed as err:
+                cause = err.__cause__
+                if isinstance(cause, riders.OverloadWarning) and not confirmed:
+                    go = self.confirm(cause.warnings)
+                    if inspect.isawaitable(go):
+                        go = await go
+                    if go:
+                        continue
+                    self.message.setText("Not saved: " + cause.warnings[0])
+                    return False
+                self.message.setText(err.message)
+                return False
+            self.message.setText(done)
+            self.desk.changed()
+            return True
+        return False
+
+    def _plan(self) -> riders.RiderPlan:
+        s = self.student
+        if s is None:
+            raise UserError("Find the student first.")
+        start = parse_date(self.from_day.text(), "Plan start")
+        days = tuple(i + 1 for i, b in enumerate(self.days) if b.isChecked())
+        if not days:
+            raise UserError("No day is ticked; tick the days the student rides.")
+        if self.am_stop.currentData() is None and self.pm_stop.currentData() is None:
+            raise UserError(f"No run serving {s.school} has stops yet; add stops on the Runs tab first.")
+        legs = []
+        alt_day = self.alt_day.currentIndex()  # 0: none, 1..5: Monday..Friday
+        for d in days:
+            if self.am_stop.currentData() is not None:
+                legs.append(riders.Leg(d, "to_school", self.am_run.currentData(), self.am_stop.currentData()))
+            if self.pm_stop.currentData() is not None:
+                legs.append(riders.Leg(d, "from_school", self.pm_run.currentData(), self.pm_stop.currentData(),
+                                       self.alt_address.text() if d == alt_day else ""))
+        return riders.RiderPlan(s.student_usi, tuple(legs), start, self.release.isChecked())
+
+    @asyncSlot()
+    async def assign(self) -> bool:
+        try:
+            plan = self._plan()
+        except UserError as err:
+            self.message.setText(err.message)
+            return False
+        name = self.student.name
+        ok = await self._save(lambda c, confirmed: riders.assign_rider(c, plan, confirm_overload=confirmed),
+                              self.assign_button, f"Assigned {name} from {show_date(plan.effective_date)}.")
+        if ok:
+            self.needs_model.set_rows([r for r in self.needs_model.rows if r.student_usi != plan.student_usi])
+        return ok
+
+    @asyncSlot()
+    async def save_change(self) -> bool:
+        s = self.student
+        try:
+            if s is None:
+                raise UserError("Find the student first.")
+            start = parse_date(self.tc_from.text(), "Change from")
+            end = parse_date(self.tc_to.text(), "Change to")
+        except UserError as err:
+            self.message.setText(err.message)
+            return False
+        direction = {"from school": "from_school", "to school": "to_school"}.get(self.tc_direction.currentText(),
+                                                                               "both")
+        run_id = self.tc_run.currentData()
+        stop_id = self.tc_stop.currentData() if run_id is not None else None
+        note = self.tc_note.text()
+        return await self._save(
+            lambda c, confirmed: riders.add_temporary_change(c, s.student_usi, start, end, direction, run_id, stop_id,
+                                                             note, confirm_overload=confirmed),
+            self.tc_button, f"Saved the change for {s.name}: {show_date(start)} to {show_date(end)}.")
+
