@@ -14,7 +14,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import inch
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from reports.base import ACCENT, FONT_BOLD, MUTED, RULE, printed_on, render, styles
+from reports.base import ACCENT, FONT, FONT_BOLD, MUTED, RULE, printed_on, render, styles
 
 ALERT = colors.HexColor("#a3141b")  # dark red: 7.6:1 on white
 PHOTO = 0.55 * inch
@@ -69,7 +69,7 @@ def _time(t) -> str:
 
 def _grid(data, widths, header: bool = True) -> Table:
     t = Table(data, colWidths=widths, repeatRows=1 if header else 0)
-    style = [("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 9.5), ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
     if header:
         style += [("LINEBELOW", (0, 0), (-1, 0), 1.2, ACCENT), ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD)]
@@ -107,10 +107,15 @@ def _stops(roster, substitute: bool, st) -> list:
         if stop.address:
             head.append(Paragraph(stop.address, st["small"]))
         rows = [[PhotoBox(r.name), Paragraph(f"<b>{r.name}</b><br/>{r.grade or ''} · {r.school or ''}", st["cell"]),
-                 Paragraph(_flags(r, st), st["cell"])] for r in here]
-        block = head + ([_grid(rows, [0.7 * inch, 2.4 * inch, 3.9 * inch], header=False)] if rows else
-                        [Paragraph("No riders at this stop today.", st["small"])])
-        story.append(KeepTogether(block + [Spacer(1, 6)]))
+                 Paragraph(_flags(r, st), st["cell"]) if (r.release_to_adult or r.alerts or r.wheelchair or r.equipment
+                                                          or r.alternate_address or r.change_note) else ""]
+                for r in here]
+        # A stop's heading never ends a page alone; its riders may run on (wrapping a long stop
+        # in KeepTogether makes reportlab lay it out again and again).
+        story += [CondPageBreak(1.6 * inch)] + head
+        story += ([_grid(rows, [0.7 * inch, 2.4 * inch, 3.9 * inch], header=False)] if rows else
+                  [Paragraph("No riders at this stop today.", st["small"])])
+        story.append(Spacer(1, 6))
     extra = [r for r in roster.riders if r.stop_sequence is None]
     if extra:
         story.append(Paragraph("Riders at a stop not on this run (check with the office)", st["heading"]))
@@ -139,8 +144,10 @@ def _alphabetical(riders, st, title: str) -> list:
     data = [[Paragraph(h, st["cell_bold"]) for h in ("Rider", "Grade", "Stop", "Time", "Flags")]]
     for r in riders:
         stop = f"{r.stop_sequence}. {r.stop_name}" if r.stop_sequence else (r.stop_name or "—")
-        data.append([Paragraph(r.name, st["cell"]), Paragraph(r.grade or "", st["cell"]), Paragraph(stop, st["cell"]),
-                     Paragraph(_time(r.planned_time), st["cell"]), Paragraph(_flags(r, st), st["cell"])])
+        flags = _flags(r, st)
+        # plain strings where nothing wraps: a Paragraph per cell is most of a packet's build time
+        data.append([r.name[:30], r.grade or "", Paragraph(stop, st["cell"]), _time(r.planned_time),
+                     Paragraph(flags, st["cell"]) if flags else ""])
     return [Paragraph(title, st["heading"]),
             _grid(data, [1.6 * inch, 0.95 * inch, 1.75 * inch, 0.55 * inch, 2.15 * inch])]
 

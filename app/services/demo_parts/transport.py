@@ -74,8 +74,6 @@ def load(ctx) -> None:
     buses = [(i + 1, str(101 + i), 24, 0, [], True) for i in range(len(route_specs))]
     lift_bus = len(buses) + 1
     buses.append((lift_bus, "L1", 12, 2, ["lift", "car seat", "harness"], True))
-    c.copy("transportation.buses", ("bus_id", "bus_number", "seats", "wheelchair_positions", "equipment", "is_active"),
-           buses)
     drivers = [f"{rng.choice(N.FIRST_NAMES_F + N.FIRST_NAMES_M)} {rng.choice(N.LAST_NAMES)}" for _ in range(60)]
     routes, runs, run_schools, run_stops = [], [], [], []
     runs_of: dict[tuple[int, str], list[int]] = {}  # (school, direction) -> runs
@@ -118,11 +116,6 @@ def load(ctx) -> None:
             bell, dismissal = SCHOOL_LAYOUT.get(short, (0, 0, time(8, 0), time(15, 0)))[2:]
             run_schools.append((run_id, sid, bell, _time(_secs(bell) - 20 * 60)) if direction == "to_school"
                                else (run_id, sid, dismissal, _time(_secs(dismissal) + 15 * 60)))
-    c.copy("transportation.bus_routes", ("route_id", "route_number", "route_description", "driver_name",
-                                         "driver_license_number", "bus_number", "capacity", "is_active"), routes)
-    c.copy("transportation.runs", ("run_id", "route_id", "run_kind", "direction", "bus_id", "driver_name", "aide_name",
-                                   "is_active"), runs)
-    c.copy("transportation.run_schools", ("run_id", "school_id", "bell_time", "school_time"), run_schools)
     c.copy("transportation.hazard_zones", ("zone_name", "latitude", "longitude", "radius_miles", "school_id"),
            [("Highway 71 crossing", *_ll(at(1.3, -0.2)), 0.35, None)])
 
@@ -202,6 +195,22 @@ def load(ctx) -> None:
             legs.append((aid, s.usi, d, "from_school", pm[0].run_id, pm[0].stop_id, alt))
         riders.append((s.usi, am[0].run_id))
         riders.append((s.usi, pm[0].run_id))
+    # Each route's bus fits its busiest run (a few are made too small below, on purpose).
+    used: dict[int, float] = {}
+    grade_of = {s.usi: (grade_names[s.grade] if s.grade < len(grade_names) else None) for s in ctx.students}
+    for _aid, usi, d, _dir, run, _stop, _alt in legs:
+        if d == 1:
+            route = runs[run - 1][1]
+            used[route] = used.get(route, 0) + 1 / rules.band_of(grade_of.get(usi), rules.DEFAULT_BANDS).riders_per_seat
+    buses = [(b[0], b[1], min(100, max(24, math.ceil(used.get(b[0], 0) / 2 * 1.15) * 2)), *b[3:])
+             if b[0] != lift_bus else b for b in buses]
+    c.copy("transportation.buses", ("bus_id", "bus_number", "seats", "wheelchair_positions", "equipment", "is_active"),
+           buses)
+    c.copy("transportation.bus_routes", ("route_id", "route_number", "route_description", "driver_name",
+                                         "driver_license_number", "bus_number", "capacity", "is_active"), routes)
+    c.copy("transportation.runs", ("run_id", "route_id", "run_kind", "direction", "bus_id", "driver_name", "aide_name",
+                                   "is_active"), runs)
+    c.copy("transportation.run_schools", ("run_id", "school_id", "bell_time", "school_time"), run_schools)
     c.copy("transportation.bus_stops", ("stop_id", "stop_name", "address", "latitude", "longitude", "is_active"),
            sped_stops)
     for direction, run in sped_runs.items():
@@ -227,7 +236,7 @@ def load(ctx) -> None:
     small = []
     for i, run in enumerate(fullest):
         bus_id = len(buses) + 1 + i
-        seats = max(1, load_by_run[run] // 4)
+        seats = max(1, min(100, load_by_run[run] // 4))
         small.append((bus_id, f"S{i + 1}", seats, 0, [], True))
     c.copy("transportation.buses", ("bus_id", "bus_number", "seats", "wheelchair_positions", "equipment", "is_active"),
            small)

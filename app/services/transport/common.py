@@ -62,6 +62,19 @@ ENROLLMENT_ON = """
      ORDER BY a.studentusi, a.entrydate DESC
 """
 
+
+
+def enrollment_of(student_col: str) -> str:
+    """ENROLLMENT_ON for one student per row (a LATERAL join): cheaper than the whole district's
+    when a list names a few hundred students."""
+    return f"""LEFT JOIN LATERAL (
+        SELECT a.schoolid, g.codevalue AS grade FROM edfi.studentschoolassociation a
+          JOIN edfi.descriptor g ON g.descriptorid = a.entrygradeleveldescriptorid
+         WHERE a.studentusi = {student_col} AND a.entrydate <= CAST(:day AS date)
+           AND (a.exitwithdrawdate IS NULL OR a.exitwithdrawdate >= CAST(:day AS date))
+         ORDER BY a.entrydate DESC LIMIT 1) e ON true"""
+
+
 HOME = """
     SELECT DISTINCT ON (h.studentusi) h.studentusi, h.latitude, h.longitude,
            concat_ws(', ', h.streetnumbername, h.city) AS address

@@ -14,7 +14,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import Connection, text
 
-from app.services.transport.common import ENROLLMENT_ON
+from app.services.transport.common import ENROLLMENT_ON, enrollment_of
 from app.services.transport.routes import RunDetail, run_detail
 
 
@@ -76,11 +76,6 @@ WITH tc AS (
       FROM transportation.temporary_changes t
      WHERE :day BETWEEN t.start_date AND t.end_date AND t.direction IN (:dir, 'both')
      ORDER BY t.student_usi, t.created_at DESC, t.change_id DESC
-), plan AS (
-    SELECT DISTINCT ON (st.student_usi) st.student_usi, st.release_to_adult, st.wheelchair, st.equipment_needed
-      FROM transportation.student_transportation st
-     WHERE st.is_active AND st.effective_date <= :day AND (st.end_date IS NULL OR st.end_date >= :day)
-     ORDER BY st.student_usi, st.effective_date DESC
 ), reg AS (
     SELECT l.student_usi, l.stop_id, l.alternate_address
       FROM transportation.rider_legs l
@@ -103,9 +98,13 @@ SELECT x.student_usi, s.studentuniqueid, s.lastsurname || ', ' || coalesce(s.pre
                     FROM health.emergency_action_plans ap WHERE ap.student_usi = x.student_usi AND ap.is_active))
   FROM riders x
   JOIN edfi.student s ON s.studentusi = x.student_usi
-  LEFT JOIN ({ENROLLMENT_ON}) e ON e.studentusi = x.student_usi
+  {enrollment_of("x.student_usi")}
   LEFT JOIN edfi.educationorganization eo ON eo.educationorganizationid = e.schoolid
-  LEFT JOIN plan p ON p.student_usi = x.student_usi
+  LEFT JOIN LATERAL (SELECT st.release_to_adult, st.wheelchair, st.equipment_needed
+                       FROM transportation.student_transportation st
+                      WHERE st.student_usi = x.student_usi AND st.is_active AND st.effective_date <= :day
+                        AND (st.end_date IS NULL OR st.end_date >= :day)
+                      ORDER BY st.effective_date DESC LIMIT 1) p ON true
   LEFT JOIN transportation.bus_stops bs ON bs.stop_id = x.stop_id
   LEFT JOIN transportation.run_stops rs ON rs.run_id = :r AND rs.stop_id = x.stop_id
   LEFT JOIN health.student_alert_flags f ON f.student_usi = x.student_usi
