@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 SCHEMAS = ("edfi", "oneroster", "two_hour_learning", "health", "transportation", "specialed", "cafeteria", "library",
-           "activities", "compliance", "sync")
+           "activities", "compliance", "sync", "grades")
 # A table holds student (or family) data when it has one of these columns.
 STUDENT_KEY_COLUMNS = ("studentusi", "student_usi", "student_id", "contactusi", "user_sourced_id",
                        "student_sourced_id")

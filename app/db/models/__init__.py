@@ -7,6 +7,7 @@ from app.db.models import (  # noqa: F401
     edfi_people,
     edfi_records,
     edfi_teaching,
+    grades,
     health,
     journal,
     library,
