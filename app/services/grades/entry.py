@@ -20,7 +20,6 @@ from app.domain.grading import GradeOutOfScale, GradingScale
 from app.errors import UserError
 from app.services.descriptor_ids import DescriptorIds
 from app.services.grades.policy import comment_codes, load_scale, school_scales
-from app.services.request_ids import lock_request
 
 GRADE_TYPES = ("Progress Report", "Grading Period", "Semester", "Final")
 
@@ -111,7 +110,7 @@ class SaveGrades:
     entries: tuple[GradeEntry, ...] = ()
     marks: tuple[tuple[int, str, str], ...] = ()  # (student_usi, standard_id, typed) for standards grading
     reason: str = ""  # required when the period is posted
-    request_id: str | None = None
+    # No request id: every write is an upsert of the same marks, so a repeated submit changes nothing.
 
 
 @dataclass(frozen=True)
@@ -232,8 +231,6 @@ def _period(conn: Connection, cmd: SaveGrades) -> PeriodChoice:
 
 def save_grades(conn: Connection, cmd: SaveGrades) -> SaveResult:
     """Validate every entry, then write them all (one transaction)."""
-    if lock_request(conn, cmd.request_id) is not None and cmd.request_id:
-        pass  # the same request again: upserts below leave the same rows, so running it twice is harmless
     ids = DescriptorIds(conn)
     if cmd.grade_type not in GRADE_TYPES:
         raise UserError(f"Grade type \"{cmd.grade_type}\" is not on the list; pick one from the list.")
