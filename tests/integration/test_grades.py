@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +15,17 @@ from app.services.grades import entry, term_end
 
 pytestmark = pytest.mark.integration
 RES, RMS, RHS = 255950001, 255950002, 255950003
+
+
+@contextmanager
+def rolled_back(engine):
+    """A signed-in connection whose changes vanish afterwards (the demo district is shared)."""
+    with engine.connect() as c:
+        tx = c.begin()
+        try:
+            yield c
+        finally:
+            tx.rollback()
 
 
 def owner(demo_engine, sql, **p):
@@ -49,3 +61,164 @@ def test_graduating_class_has_three_years_of_transcripts_honors_ap_repeat_and_tr
     ranks = owner(demo_engine, "SELECT classrank, totalnumberinclass FROM edfi.studentacademicrecordclassranking "
                                "ORDER BY classrank")
     assert ranks[0][0] == 1 and all(r[1] == ranks[0][1] for r in ranks)
+
+
+# -- grade entry as the teacher and the registrar --------------------------------------------------
+def _teacher_section(demo_engine, login="demo_teacher"):
+    r = owner(demo_engine,
+        "SELECT s.localcoursecode, s.schoolid, s.schoolyear, s.sectionidentifier, s.sessionname "
+        "FROM edfi.staffsectionassociation s JOIN edfi.staff st USING (staffusi) WHERE st.loginid = :l "
+        "AND s.sessionname LIKE '%Fall%' ORDER BY s.sectionidentifier LIMIT 1", l=login)[0]
+    return entry.SectionKey(*r)
+
+
+def _period(conn, section, name_suffix):
+    return next(p for p in entry.periods_of(conn, section) if p.key.name.endswith(name_suffix))
+
+
+def test_a_teacher_enters_grades_for_their_section_in_the_open_window(login_engine, demo_engine):
+    teacher = login_engine("demo_teacher")
+    section = _teacher_section(demo_engine)
+    with rolled_back(teacher) as c:
+        choice = next(s for s in entry.my_sections(c) if s.key == section)
+        q2 = _period(c, section, "Q2")
+        assert q2.window.startswith("open")
+        sheet = entry.grade_sheet(c, choice, q2, "Progress Report")
+        assert sheet.can_write and len(sheet.rows) > 5
+        first, second = sheet.rows[0], sheet.rows[1]
+        result = entry.save_grades(c, entry.SaveGrades(section, q2.key, "Progress Report", (
+            entry.GradeEntry(first.student_usi, "93", "01, 21"), entry.GradeEntry(second.student_usi, "c"))))
+        assert result.saved == 2
+        again = entry.grade_sheet(c, choice, q2, "Progress Report")
+        row = next(r for r in again.rows if r.student_usi == first.student_usi)
+        assert (row.letter, row.numeric, row.comments) == ("A", Decimal("93.00"), "01, 21")
+        assert next(r for r in again.rows if r.student_usi == second.student_usi).letter == "C"
+        # Every section the teacher sees is their own
+        assert {s.key.section_id for s in entry.my_sections(c)} == {r[0] for r in owner(demo_engine,
+            "SELECT sectionidentifier FROM edfi.staffsectionassociation JOIN edfi.staff USING (staffusi) "
+            "WHERE loginid = 'demo_teacher'")}
+
+
+@pytest.mark.parametrize("typed,comments,expected", [
+    ("104", "", "104 is outside the A-F (4.0) scale; type a score from 0 to 100 or one of A, B, C, D, F, P, I."),
+    ("E", "", "'E' is not on the A-F (4.0) scale; type one of A, B, C, D, F, P, I."),
+    ("B", "99", "comment code 99 is not one of this school's; pick codes from the list."),
+])
+def test_bad_grades_are_one_sentence_and_nothing_is_saved(login_engine, demo_engine, typed, comments, expected):
+    teacher = login_engine("demo_teacher")
+    section = _teacher_section(demo_engine)
+    with teacher.begin() as c:
+        q2 = _period(c, section, "Q2")
+        choice = next(s for s in entry.my_sections(c) if s.key == section)
+        rows = entry.grade_sheet(c, choice, q2, "Progress Report").rows
+    with pytest.raises(UserError) as err, teacher.begin() as c:
+        entry.save_grades(c, entry.SaveGrades(section, q2.key, "Progress Report", (
+            entry.GradeEntry(rows[0].student_usi, "F"), entry.GradeEntry(rows[1].student_usi, typed, comments))))
+    assert str(err.value) == f"{rows[1].name.split(', ')[1]} {rows[1].name.split(', ')[0]}: {expected}"
+    with teacher.begin() as c:
+        assert entry.grade_sheet(c, choice, q2, "Progress Report").rows[0] == rows[0]  # the valid F was not saved
+
+
+def test_a_student_not_in_the_section_is_refused(login_engine, demo_engine):
+    teacher = login_engine("demo_teacher")
+    section = _teacher_section(demo_engine)
+    outsider = owner(demo_engine, "SELECT studentusi, firstname || ' ' || lastsurname FROM edfi.student "
+                     "WHERE studentusi NOT IN (SELECT studentusi FROM edfi.studentsectionassociation "
+                     "WHERE sectionidentifier = :s) ORDER BY 1 LIMIT 1", s=section.section_id)[0]
+    with teacher.begin() as c, pytest.raises(UserError) as err:
+        q2 = _period(c, section, "Q2")
+        entry.save_grades(c, entry.SaveGrades(section, q2.key, "Progress Report", (entry.GradeEntry(outsider[0], "A"),)))
+    # row-level security hides the outsider's name from the teacher: the sentence names the student's number
+    assert str(err.value) == (f"Student {outsider[0]} is not in section {section.section_id} during {q2.key.name}; "
+                              "remove the grade or check the student's schedule.")
+
+
+def test_posted_grades_change_only_as_a_correction_with_a_reason(login_engine, demo_engine):
+    section = _teacher_section(demo_engine)
+    teacher, registrar = login_engine("demo_teacher"), login_engine("demo_registrar")
+    with teacher.begin() as c, pytest.raises(UserError) as err:
+        q1 = _period(c, section, "Q1")
+        entry.save_grades(c, entry.SaveGrades(section, q1.key, "Grading Period", ()))
+    assert "posting window is closed; ask the office to open it" in str(err.value)
+    with rolled_back(registrar) as c:
+        q1 = _period(c, section, "Q1")
+        assert q1.window == "posted"
+        choice = next(s for s in entry.my_sections(c) if s.key == section)
+        row = entry.grade_sheet(c, choice, q1, "Grading Period").rows[0]
+        new = "D" if row.letter != "D" else "C"
+        with pytest.raises(UserError) as err:
+            entry.save_grades(c, entry.SaveGrades(section, q1.key, "Grading Period", (entry.GradeEntry(row.student_usi, new),)))
+        assert str(err.value) == f"{q1.key.name} is posted: type a reason for the correction, or leave its grades as they are."
+        res = entry.save_grades(c, entry.SaveGrades(section, q1.key, "Grading Period",
+                                                    (entry.GradeEntry(row.student_usi, new),), reason="Late work accepted"))
+        assert res.corrections == 1
+        log = c.execute(text("SELECT old_letter, new_letter, reason, corrected_by FROM grades.grade_correction "
+                             "WHERE studentusi = :u ORDER BY correction_id DESC LIMIT 1"), {"u": row.student_usi}).one()
+        assert tuple(log) == (row.letter, new, "Late work accepted", "demo_registrar")
+
+
+# -- end of term, GPA, rank, transfer credit (the registrar) ---------------------------------------
+def test_closing_the_fall_term_writes_transcripts_gpas_and_ranks(login_engine, demo_engine):
+    from app.domain.grading import GpaPolicy, compute_gpa
+
+    registrar = login_engine("demo_registrar")
+    sy = owner(demo_engine, "SELECT max(schoolyear) FROM edfi.section")[0][0]
+    fall = owner(demo_engine, "SELECT sessionname FROM edfi.session WHERE schoolid = :s AND sessionname LIKE '%Fall%'",
+                 s=RHS)[0][0]
+    with rolled_back(registrar) as c:
+        done = term_end.close_term(c, RHS, sy, fall, date(2026, 12, 20))
+        assert done.students > 50 and done.transcript_rows >= done.students * 5 and done.ranked >= done.students
+        # one ninth grader: the stored cumulative GPA is the domain's figure over their transcript
+        usi = c.execute(text("SELECT t.studentusi FROM edfi.coursetranscript t JOIN edfi.descriptor d "
+                             "ON d.descriptorid = t.whentakengradeleveldescriptorid WHERE d.codevalue = 'Ninth grade' "
+                             "AND t.schoolyear = :sy ORDER BY 1 LIMIT 1"), {"sy": sy}).scalar()
+        lines = term_end.student_attempts(c, [usi])[usi]
+        expected = compute_gpa([a for _, a in lines], GpaPolicy())
+        stored = dict(c.execute(text(
+            "SELECT d.codevalue, g.gradepointaveragevalue FROM edfi.studentacademicrecordgradepointaverage g "
+            "JOIN edfi.descriptor d ON d.descriptorid = g.gradepointaveragetypedescriptorid "
+            "WHERE g.studentusi = :u AND g.schoolyear = :sy AND g.iscumulative"), {"u": usi, "sy": sy}).all())
+        assert stored == {"Unweighted": expected.unweighted, "Weighted": expected.weighted}
+        term_gpa = c.execute(text("SELECT gradepointaveragevalue FROM edfi.reportcardgradepointaverage g "
+                                  "JOIN edfi.descriptor d ON d.descriptorid = g.gradepointaveragetypedescriptorid "
+                                  "WHERE g.studentusi = :u AND NOT g.iscumulative AND d.codevalue = 'Unweighted'"),
+                             {"u": usi}).scalar()
+        assert term_gpa == expected.unweighted  # a ninth grader's first term: term = cumulative
+        # ranks of the ninth grade: competition ranking over the whole class
+        ranks = c.execute(text(
+            "SELECT DISTINCT r.studentusi, r.classrank, r.totalnumberinclass, g.gradepointaveragevalue "
+            "FROM edfi.studentacademicrecordclassranking r "
+            "JOIN edfi.studentacademicrecordgradepointaverage g USING (educationorganizationid, schoolyear, studentusi, "
+            "termdescriptorid) JOIN edfi.descriptor d ON d.descriptorid = g.gradepointaveragetypedescriptorid "
+            "AND d.codevalue = 'Weighted' JOIN edfi.coursetranscript t USING (educationorganizationid, schoolyear, "
+            "studentusi, termdescriptorid) JOIN edfi.descriptor gl ON gl.descriptorid = t.whentakengradeleveldescriptorid "
+            "AND gl.codevalue = 'Ninth grade' WHERE r.schoolyear = :sy"), {"sy": sy}).all()
+        by_gpa = sorted((g for *_, g in ranks), reverse=True)
+        assert len(set(by_gpa)) < len(by_gpa)  # some share a GPA, and so a rank
+        for _, rank, size, gpa in ranks:
+            assert rank == 1 + sum(1 for x in by_gpa if x > gpa) and size == len(by_gpa)
+
+
+def test_transfer_credit_counts_in_the_gpa(login_engine, demo_engine):
+    registrar = login_engine("demo_registrar")
+    senior = owner(demo_engine, "SELECT g.studentusi, g.gradepointaveragevalue, g.schoolyear, g.termdescriptorid "
+                   "FROM edfi.studentacademicrecordgradepointaverage g JOIN edfi.descriptor d "
+                   "ON d.descriptorid = g.gradepointaveragetypedescriptorid AND d.codevalue = 'Unweighted' "
+                   "ORDER BY g.schoolyear DESC, g.studentusi LIMIT 1")[0]
+    sy = owner(demo_engine, "SELECT max(schoolyear) FROM edfi.section")[0][0]
+    with rolled_back(registrar) as c:
+        with pytest.raises(UserError) as err:
+            term_end.enter_transfer_credit(c, term_end.TransferCredit(senior[0], RHS, "Summer Academy", sy - 1,
+                                                                      "Summer Semester", "ECON", "Economics", "A", "lots"),
+                                           date(2026, 12, 3))
+        assert str(err.value) == 'Credits "lots" is not a number of credits; type e.g. 0.5 or 1.'
+        term_end.enter_transfer_credit(c, term_end.TransferCredit(senior[0], RHS, "Summer Academy", sy - 1,
+                                                                  "Summer Semester", "ECON", "Economics", "A", "0.5"),
+                                       date(2026, 12, 3))
+        gpas = c.execute(text(
+            "SELECT g.gradepointaveragevalue FROM edfi.studentacademicrecordgradepointaverage g JOIN edfi.descriptor d "
+            "ON d.descriptorid = g.gradepointaveragetypedescriptorid AND d.codevalue = 'Unweighted' "
+            "JOIN edfi.descriptor t ON t.descriptorid = g.termdescriptorid "
+            "WHERE g.studentusi = :u AND g.schoolyear = :sy AND t.codevalue = 'Summer Semester'"),
+            {"u": senior[0], "sy": sy - 1}).scalar()
+        assert gpas is not None and gpas >= senior[1] or senior[1] == Decimal("4.000")

@@ -287,6 +287,16 @@ BEGIN
                                                             OLD.schoolid, OLD.gradingperiodschoolyear)) THEN
         RETURN r;
     END IF;
+    -- INSERT ... ON CONFLICT DO UPDATE fires this before the conflict is found: the UPDATE logs it.
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM edfi.grade g WHERE g.begindate = NEW.begindate
+           AND g.gradetypedescriptorid = NEW.gradetypedescriptorid
+           AND g.gradingperioddescriptorid = NEW.gradingperioddescriptorid
+           AND g.gradingperiodname = NEW.gradingperiodname AND g.gradingperiodschoolyear = NEW.gradingperiodschoolyear
+           AND g.localcoursecode = NEW.localcoursecode AND g.schoolid = NEW.schoolid AND g.schoolyear = NEW.schoolyear
+           AND g.sectionidentifier = NEW.sectionidentifier AND g.sessionname = NEW.sessionname
+           AND g.studentusi = NEW.studentusi) THEN
+        RETURN NEW;
+    END IF;
     IF TG_OP = 'UPDATE' AND OLD.lettergradeearned IS NOT DISTINCT FROM NEW.lettergradeearned
        AND OLD.numericgradeearned IS NOT DISTINCT FROM NEW.numericgradeearned THEN
         RETURN NEW;  -- a comment or "as of" date, not the mark
