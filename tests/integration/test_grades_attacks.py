@@ -1,4 +1,4 @@
-"""The grades boundary attacked the way a curious staff member with psql would (migration 0016)."""
+"""The grades boundary attacked the way a curious staff member with psql would (migration 0017)."""
 
 from __future__ import annotations
 
