@@ -78,14 +78,17 @@ class _NumberedCanvas(rl_canvas.Canvas):
         self.drawRightString(width - 0.75 * inch, 0.5 * inch, f"Page {self._pageNumber} of {total}")
 
 
-def render(story: list, *, title: str, header: str, footer: str, pagesize=LETTER) -> bytes:
-    """Lay out a story of flowables on letter pages with the house header and footer."""
+def render(story: list, *, title: str, header: str, footer: str, pagesize=LETTER, on_every_page=None,
+           bottom_margin: float = 0.85 * inch) -> bytes:
+    """Lay out a story of flowables on letter pages with the house header and footer.
+
+    `on_every_page(canvas, doc)`, when given, draws more on each page (a watermark, a seal)."""
     register_fonts()
     buf = io.BytesIO()
     width, height = pagesize
     doc = BaseDocTemplate(buf, pagesize=pagesize, title=title, author="School Office",
                           leftMargin=0.75 * inch, rightMargin=0.75 * inch, topMargin=0.9 * inch,
-                          bottomMargin=0.85 * inch)
+                          bottomMargin=bottom_margin)
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
 
     def on_page(c, _doc) -> None:
@@ -96,6 +99,10 @@ def render(story: list, *, title: str, header: str, footer: str, pagesize=LETTER
         c.setStrokeColor(RULE)
         c.line(0.75 * inch, height - 0.62 * inch, width - 0.75 * inch, height - 0.62 * inch)
         c.restoreState()
+        if on_every_page is not None:
+            c.saveState()
+            on_every_page(c, _doc)
+            c.restoreState()
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
     doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, footer_left=footer, **k))
