@@ -1,4 +1,4 @@
-"""The grades boundary attacked the way a curious staff member with psql would (migration 0018)."""
+"""The grades boundary attacked the way a curious staff member with psql would (migration 0019)."""
 
 from __future__ import annotations
 

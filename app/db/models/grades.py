@@ -1,5 +1,5 @@
 """Grades, report cards and transcripts: what Ed-Fi 5.2 has but the core extract lacked, and what
-Ed-Fi leaves to the school (migration 0018).
+Ed-Fi leaves to the school (migration 0019).
 
 Ed-Fi 5.2 tables (same keys as the ODS): a student academic record's class ranking, a course's
 level characteristics (honors, AP, IB, dual credit) and a grade's per-standard grades

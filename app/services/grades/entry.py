@@ -5,7 +5,7 @@ elementary homerooms, and the office's posting windows.
 Every save is one transaction and checks everything before it writes: a grade outside the scale,
 a student not in the section during the grading period, or a change to a posted period without a
 reason is refused with one sentence, and nothing is saved. The database enforces the same rules
-for teachers (row-level security: own sections, open window) and logs corrections (migration 0018).
+for teachers (row-level security: own sections, open window) and logs corrections (migration 0019).
 """
 
 from __future__ import annotations
