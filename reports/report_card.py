@@ -67,8 +67,8 @@ def story(doc: ReportCardDocument) -> list:
         rows = [["Course", "Teacher", *heads, "Credits", "Comments"]]
         for c in doc.courses:
             rows.append([c.course, c.teacher, *c.marks, c.credits, ", ".join(c.comments)])
-        width_left = 7.0 - 0.5 * len(heads) - 0.6 - 1.0
-        out.append(grid(rows, [width_left * 0.6, width_left * 0.4] + [0.5] * len(heads) + [0.6, 1.0]))
+        width_left = 7.0 - 0.5 * len(heads) - 0.7 - 1.0
+        out.append(grid(rows, [width_left * 0.6, width_left * 0.4] + [0.5] * len(heads) + [0.7, 1.0]))
         if doc.gpa:
             out += [Spacer(1, 6), Paragraph(doc.gpa, st["heading"])]
     out += [Spacer(1, 8), Paragraph("Attendance this period", st["heading"]),

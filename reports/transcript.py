@@ -111,9 +111,9 @@ def story(doc: TranscriptDocument) -> list:
         f"Student id {doc.student_id} · Born {doc.birth_date} · {doc.grade_level}",
         doc.graduation + (f" · Diploma: {doc.diploma}" if doc.diploma else "")], doc.logo), Spacer(1, 8)]
     for term in doc.terms:
-        rows = [["Course", "Title", "Level", "Grade", "Attempted", "Earned", "Note"]]
+        rows = [["Course", "Title", "Lvl", "Grade", "Attempted", "Earned", "Note"]]
         rows += [[ln.course_code, ln.title, ln.level, ln.grade, ln.attempted, ln.earned, ln.note] for ln in term.lines]
-        block = [Paragraph(term.heading, st["heading"]), grid(rows, [0.75, 2.2, 0.5, 0.5, 0.75, 0.65, 1.65]),
+        block = [Paragraph(term.heading, st["heading"]), grid(rows, [0.7, 2.05, 0.42, 0.62, 1.0, 0.72, 1.49]),
                  Paragraph(f"Term GPA (unweighted / weighted): {term.term_gpa} · "
                            f"Cumulative: {term.cumulative_gpa}", st["small"])]
         out += [CondPageBreak(1.4 * inch), KeepTogether(block)]
@@ -121,7 +121,8 @@ def story(doc: TranscriptDocument) -> list:
                 "Cumulative GPA (weighted)", "Class rank"],
                [doc.total_attempted, doc.total_earned, doc.cumulative_unweighted, doc.cumulative_weighted,
                 doc.rank or "The school does not rank"]]
-    legend = "Grading scale: " + " · ".join(f"<b>{m}</b> {r} = {p}" for m, r, p in doc.scale_legend)
+    legend = "Grading scale: " + " · ".join(f"<b>{m}</b> {r} = {p}" if r else f"<b>{m}</b> {p}"
+                                            for m, r, p in doc.scale_legend)
     out += [Spacer(1, 8), KeepTogether([Paragraph("Summary", st["heading"]), grid(summary, [1.4] * 5),
                                         Spacer(1, 4), Paragraph(legend, st["small"]),
                                         Paragraph(doc.weighting_note, st["small"]),

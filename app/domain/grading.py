@@ -80,12 +80,12 @@ class GradingScale:
             lo = min((b.min_score for b in self.bands if b.min_score is not None), default=None)
             hi = max((b.max_score for b in self.bands if b.max_score is not None), default=None)
             if lo is not None:
-                raise GradeOutOfScale(f"{raw} is outside the {self.name} scale; type a score from {_plain(lo)} to "
-                                      f"{_plain(hi)} or one of {', '.join(self.symbols)}.")
+                raise GradeOutOfScale(f"{raw} is outside the {self.name} scale; type a score from {plain(lo)} to "
+                                      f"{plain(hi)} or one of {', '.join(self.symbols)}.")
         raise GradeOutOfScale(f"{raw!r} is not on the {self.name} scale; type one of {', '.join(self.symbols)}.")
 
 
-def _plain(v: Decimal) -> str:
+def plain(v: Decimal) -> str:
     """100.00 -> '100', 59.50 -> '59.5'."""
     t = f"{v:f}"
     return t.rstrip("0").rstrip(".") if "." in t else t

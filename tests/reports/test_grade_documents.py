@@ -104,7 +104,7 @@ def test_official_transcript_has_signature_seal_number_qr_and_its_hash_recorded(
     save_png(issued.pdf, "transcript_official_last.png", page=len(pages) - 1)
     body = "\n".join(pages)
     assert name in body and "Official transcript" in body and "UNOFFICIAL" not in body
-    assert "Transfer: Lakeside High School" in body and "AP" in body or "H" in body
+    assert "Lakeside High School (Austin, TX)" in " ".join(body.split()) and "Transfer credit" in body
     assert doc.cumulative_unweighted in body and doc.cumulative_weighted in body and doc.rank.split(" ")[0] in body
     assert "Registrar" in body and "Projected graduation" in body
     for i, text_ in enumerate(pages, start=1):
@@ -119,10 +119,16 @@ def test_official_transcript_has_signature_seal_number_qr_and_its_hash_recorded(
 def test_unofficial_copy_says_so_on_every_page(login_engine, demo_engine):
     registrar = login_engine("demo_registrar")
     with demo_engine.connect() as o:
-        usi = o.execute(text("SELECT studentusi FROM edfi.coursetranscript ORDER BY studentusi LIMIT 1")).scalar()
+        usi = o.execute(text("SELECT studentusi FROM edfi.coursetranscript WHERE coursecode = 'APUSH' "
+                             "ORDER BY studentusi LIMIT 1")).scalar()
     with rolled_back(registrar) as c:
         issued = transcripts.issue_transcript(c, usi, RHS, False, ISSUED)
+        doc = transcripts.transcript_document(c, usi, RHS, False, issued.document_number, ISSUED)
     pages = pdf_pages(issued.pdf)
+    # an AP student: the level marker is printed and the weighted GPA is above the unweighted one
+    assert any(ln.level == "AP" and ln.course_code == "APUSH" for t in doc.terms for ln in t.lines)
+    assert "APUSH\nAP US History\nAP\n" in "\n".join(pages)
+    assert doc.cumulative_weighted > doc.cumulative_unweighted
     save_png(issued.pdf, "transcript_unofficial.png")
     assert len(pages) >= 2
     assert all("UNOFFICIAL" in p for p in pages)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, text
 
-from app.domain.grading import Attempt, compute_gpa
+from app.domain.grading import Attempt, compute_gpa, plain
 from app.errors import UserError
 from app.services.grades.entry import PeriodKey
 from app.services.grades.policy import comment_codes, school_policy, school_scales
@@ -158,7 +158,7 @@ def report_cards(conn: Connection, school_id: int, students: list[int], period: 
         legend = tuple((b.symbol, b.description) for b in (std_scale.bands if elementary and std_scale else ()))
         legend += tuple((b.symbol, b.description) for b in (habits.bands if elementary and habits else ()))
         if not elementary:
-            legend = tuple((b.symbol, f"{b.min_score:.0f}-{b.max_score:.0f}" if b.min_score is not None else "no points")
+            legend = tuple((b.symbol, f"{plain(b.min_score)}-{plain(b.max_score)}" if b.min_score is not None else "no points")
                            for b in letter_scale.bands) + (("*", "progress grade, period not yet closed"),)
         a = attendance.get(usi)
         out.append(ReportCardDocument(

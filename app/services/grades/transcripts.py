@@ -13,7 +13,7 @@ from datetime import date
 import pypdfium2 as pdfium
 from sqlalchemy import Connection, text
 
-from app.domain.grading import compute_gpa
+from app.domain.grading import compute_gpa, plain
 from app.errors import UserError
 from app.services.grades.policy import school_policy
 from app.services.grades.term_end import TERM_ORDER, student_attempts
@@ -76,11 +76,12 @@ def transcript_document(conn: Connection, student_usi: int, school_id: int, offi
         this = [a for _, a in attempts if a.term == (sy, order)]
         upto = [a for _, a in attempts if a.term <= (sy, order)]
         level_name = next((x.grade_level for x in these if x.grade_level), "")
+        where = next((x.institution for x in these if x.institution), None)
         terms.append(TranscriptTerm(
-            f"{sy - 1}-{sy} · {level_name} · {term_name}".replace(" ·  ·", " ·"),
+            " · ".join(x for x in (f"{sy - 1}-{sy}", level_name, term_name, where) if x),
             tuple(TranscriptLine(x.coursecode, x.title, LEVEL_MARK.get(x.level or "", ""), x.grade or "",
                                  f"{x.attemptedcredits:.2f}", f"{x.earnedcredits:.2f}",
-                                 ("Transfer: " + x.institution) if x.institution else REPEAT_NOTE.get(x.repeat_code or "", ""))
+                                 "Transfer credit" if x.institution else REPEAT_NOTE.get(x.repeat_code or "", ""))
                   for x in these),
             _gpa_text(compute_gpa(this, policy)), _gpa_text(compute_gpa(upto, policy))))
     total = compute_gpa([a for _, a in attempts], policy)
@@ -101,10 +102,10 @@ def transcript_document(conn: Connection, student_usi: int, school_id: int, offi
         graduation = f"Projected graduation: {grad:%B} {grad.day}, {grad:%Y}"
     else:
         graduation = "Graduation date not set"
-    weights = ", ".join(f"{LEVEL_MARK.get(k, k)} {'+' if policy.weighting == 'additive' else 'x'}{v:g}"
+    weights = ", ".join(f"{LEVEL_MARK.get(k, k)} {'+' if policy.weighting == 'additive' else 'x'}{plain(v)}"
                         for k, v in sorted(policy.level_weights.items()))
     note = (f"Weighted GPA: {policy.weighting} weighting ({weights}) for grades worth at least "
-            f"{policy.min_points_for_bonus:g} points; GPAs are credit-weighted; pass/fail, non-GPA courses and "
+            f"{plain(policy.min_points_for_bonus)} points; GPAs are credit-weighted; pass/fail, non-GPA courses and "
             "replaced attempts are not counted.")
     registrar = conn.execute(text("SELECT firstname || ' ' || lastsurname FROM edfi.staff "
                                   "WHERE staffusi = compliance.my_staff_usi()")).scalar() or "Registrar"
@@ -118,8 +119,8 @@ def transcript_document(conn: Connection, student_usi: int, school_id: int, offi
         (f"{rank.classrank} of {rank.totalnumberinclass} ({rank.percentageranking}th percentile)"
          if rank is not None and policy.ranks else None),
         graduation, diploma[1] if diploma is not None else None,
-        tuple((b.symbol, f"{b.min_score:.0f}-{b.max_score:.0f}" if b.min_score is not None else "—",
-               f"{b.points:g}" if b.points is not None else "no points") for b in policy.scale.bands),
+        tuple((b.symbol, f"{plain(b.min_score)}-{plain(b.max_score)}" if b.min_score is not None else "",
+               plain(b.points) if b.points is not None else "no points") for b in policy.scale.bands),
         note, registrar, f"RISD-TRANSCRIPT {document_number} verify: https://riverbend.example/verify/{document_number}")
 
 
