@@ -196,12 +196,15 @@ def load(ctx) -> None:
         riders.append((s.usi, am[0].run_id))
         riders.append((s.usi, pm[0].run_id))
     # Each route's bus fits its busiest run (a few are made too small below, on purpose).
-    used: dict[int, float] = {}
+    used_by_run: dict[int, float] = {}
     grade_of = {s.usi: (grade_names[s.grade] if s.grade < len(grade_names) else None) for s in ctx.students}
     for _aid, usi, d, _dir, run, _stop, _alt in legs:
         if d == 1:
-            route = runs[run - 1][1]
-            used[route] = used.get(route, 0) + 1 / rules.band_of(grade_of.get(usi), rules.DEFAULT_BANDS).riders_per_seat
+            used_by_run[run] = used_by_run.get(run, 0) + 1 / rules.band_of(grade_of.get(usi),
+                                                                           rules.DEFAULT_BANDS).riders_per_seat
+    used: dict[int, float] = {}  # route -> seats its busiest run fills
+    for run, seats_used in used_by_run.items():
+        used[runs[run - 1][1]] = max(used.get(runs[run - 1][1], 0), seats_used)
     buses = [(b[0], b[1], min(100, max(24, math.ceil(used.get(b[0], 0) / 2 * 1.15) * 2)), *b[3:])
              if b[0] != lift_bus else b for b in buses]
     c.copy("transportation.buses", ("bus_id", "bus_number", "seats", "wheelchair_positions", "equipment", "is_active"),
