@@ -175,3 +175,30 @@ def test_the_monthly_mar_is_the_form_a_nurse_signs(qtbot, page, demo_engine, run
     assert "Medication administration record" in page_text and "Methylphenidate" in page_text
     assert "Signatures" in page_text
     pdf[0].render(scale=1.2).to_pil().save(f"{SHOTS}/{printout.file_name}.png")
+
+
+def test_records_are_added_to_the_open_student_with_one_sentence_for_bad_input(qtbot, page, demo_engine, run_async):
+    uid = a_student_id(demo_engine)
+    assert not run_async(page.entries.save_now("dose"))
+    assert page.entries.message.text() == "Open a student's record on the Student tab first (F6)."
+    page.record.find.setText(uid)
+    page.record.reason.setText("Entering the immunization card the family brought")
+    assert run_async(page.record.open())
+    page.tabs.setCurrentWidget(page.entries)
+    page.entries.cvx.setCurrentIndex(page.entries.cvx.findData("03"))
+    page.entries.shot_date.setText("12/01/2026")
+    assert not run_async(page.entries.save_now("dose"))
+    assert "has not come yet" in page.entries.message.text()
+    page.entries.shot_date.setText("10/01/2026")
+    page.entries.lot.setText("LOT-UI-1")
+    assert run_async(page.entries.save_now("dose"))
+    page.entries.sc_med.setText("Albuterol inhaler")
+    page.entries.sc_prescriber.setText("Dr. Chen")
+    page.entries.sc_signed.setText("08/01/2025")
+    page.entries.sc_parent.setText("08/02/2025")
+    page.entries.sc_expires.setText("06/15/2026")
+    assert not run_async(page.entries.save_now("self-carry"))
+    assert "expired on June 15, 2026" in page.entries.message.text()
+    shot(page, "add-to-record")
+    with demo_engine.begin() as c:
+        assert c.execute(text("DELETE FROM health.immunizations WHERE lot_number = 'LOT-UI-1' RETURNING 1")).scalar()

@@ -206,6 +206,11 @@ def open_health_record(conn: Connection, student_usi: int, reason: str, *, today
     return _record(conn, student, today)
 
 
+def reread_health_record(conn: Connection, student_usi: int, *, today: date) -> HealthRecord:
+    """The record the nurse has open, read again after she changed it (that opening was logged)."""
+    return _record(conn, student_brief(conn, student_usi, today), today)
+
+
 def _record(conn: Connection, student: StudentBrief, today: date) -> HealthRecord:
     u = {"u": student.student_usi}
     birth = conn.execute(text("SELECT birthdate FROM edfi.student WHERE studentusi = :u"), u).scalar()

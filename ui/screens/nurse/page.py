@@ -22,6 +22,7 @@ from app.services.nurse import medications as meds, visits as V
 from app.services.student_search import search_students
 from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
+from ui.screens.nurse.entry_forms import EntryForms
 from ui.screens.nurse.kiosk import SignInKiosk
 from ui.screens.nurse.lists_tab import ListsTab
 from ui.screens.nurse.models import DueModel, VisitsModel
@@ -57,8 +58,14 @@ class NursePage(TabbedDesk):
         self.record = RecordTab(ctx, self.school_id)
         self.screening = ScreeningTab(ctx, self.school_id)
         self.lists = ListsTab(ctx, self.school_id)
-        self.finish((self._visits_tab(), "&Visits"), (self._meds_tab(), "&Medications"), (self.record, "Stu&dent"),
-                    (self.screening, "Scree&nings"), (self.lists, "&Lists"), (self.kiosk, "Sign-in &kiosk"))
+        self.entries = EntryForms(ctx, self.record.current_student, self.record_changed)
+        self.immunizations = immunizations_tab(ctx)
+        self.record.opened_student.connect(self._student_opened)
+        tabs = [(self._visits_tab(), "&Visits"), (self._meds_tab(), "&Medications"), (self.record, "Stu&dent"),
+                (self.entries, "Add to &record"), (self.screening, "Scree&nings"), (self.lists, "&Lists")]
+        if self.immunizations is not None:
+            tabs.append((self.immunizations, "&Immunizations"))
+        self.finish(*tabs, (self.kiosk, "Sign-in &kiosk"))
         for key, slot in (("F2", self.new_visit), ("F3", lambda: self.tabs.setCurrentIndex(0)),
                           ("F4", self.show_due), ("F5", lambda: self.dose_for_selected("given")),
                           ("F6", lambda: self.tabs.setCurrentWidget(self.record)),
@@ -68,13 +75,23 @@ class NursePage(TabbedDesk):
             QShortcut(QKeySequence(key), self, activated=slot)
         self.tabs.currentChanged.connect(self._tab_changed)
 
+    def _student_opened(self, usi: int) -> None:
+        if self.immunizations is not None:
+            self.immunizations.show_student(usi)
+
+    def record_changed(self, usi: int, what: str) -> None:
+        """After a save on the Add to record tab: the record shown again, and its compliance status."""
+        self.record.refresh()
+        if self.immunizations is not None and what in ("dose", "exemption", "provisional"):
+            self.immunizations.record_changed(usi)
+
     def school_id(self) -> int | None:
         mine = getattr(self.ctx.user(), "school_ids", ()) or ()
         return mine[0] if mine else None
 
     def kiosk_only(self) -> None:
         """In kiosk mode the station shows the sign-in kiosk and nothing of anyone's record."""
-        for i in range(self.tabs.count() - 1):
+        for i in range(self.tabs.count() - 1):  # the kiosk is the last tab
             self.tabs.setTabEnabled(i, False)
         self.tabs.setCurrentWidget(self.kiosk)
         self.tabs.tabBar().hide()
@@ -89,6 +106,8 @@ class NursePage(TabbedDesk):
         if ok:
             await self._load_due()
             await self.screening.load_classes()
+            if self.immunizations is not None:
+                await self.immunizations.load_lists()
         return ok
 
     def _tab_changed(self, i: int) -> None:
@@ -331,6 +350,17 @@ class NursePage(TabbedDesk):
         await self._load_due()
         self.due_message.setText(f"{d.student}: {d.medication} {outcome} at {now:%H:%M}.{left}{refill}")
         return saved.administration_id
+
+
+def immunizations_tab(ctx: DeskContext):
+    """Issue 12's compliance tab (status at a glance, forecast, what to tell the family), when present."""
+    try:
+        from ui.screens.immunizations.tab import ImmunizationsTab
+    except ModuleNotFoundError as err:
+        if err.name not in ("ui.screens.immunizations", "ui.screens.immunizations.tab"):
+            raise
+        return None
+    return ImmunizationsTab(ctx)
 
 
 def build_page(ctx: DeskContext) -> QWidget:

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
@@ -47,6 +48,8 @@ def open_record(conn, usi: int, reason: str, today: date) -> Opened:
 
 
 class RecordTab(QWidget):
+    opened_student = Signal(int)  # student_usi, once the record is open (the view logged)
+
     def __init__(self, ctx: DeskContext, school_id, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -144,6 +147,32 @@ class RecordTab(QWidget):
         self.orders_model.set_rows(o.orders)
         self.entries_model.set_rows(o.entries)
         self.message.setText(f"Opened {r.student.name}'s record; the view is logged with your reason.")
+        self.opened_student.emit(r.student.student_usi)
+
+    def current_student(self) -> tuple[int, str] | None:
+        return (self.opened.record.student.student_usi, self.opened.record.student.name) if self.opened else None
+
+    @asyncSlot()
+    async def refresh(self) -> None:
+        """The open record read again after a change (the same opening: its reason is already logged)."""
+        if self.opened is None:
+            return
+        usi, today = self.opened.record.student.student_usi, self.ctx.today()
+
+        def work(c):
+            start, end = _month(today)
+            return Opened(plans.reread_health_record(c, usi, today=today),
+                          tuple(meds.student_orders(c, usi)), tuple(meds.entries(c, student_usi=usi, start=start,
+                                                                                    end=end)),
+                          tuple(imm.immunization_history(c, usi)))
+        try:
+            opened = await run_op(self.ctx.run_in(work))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return
+        message = self.message.text()
+        self.show_record(opened)
+        self.message.setText(message)
 
     def _selected_order(self) -> meds.Order | None:
         return self.orders_model.row(selected_row(self.orders_view))
