@@ -20,6 +20,7 @@ DEMO_LOGINS = {
     "demo_transportation": (("so_transportation",), "RHS", "Transportation coordinator"),
     "demo_registrar": (("so_registrar",), "RHS", "Front office clerk"),
     "demo_admin": (("so_admin",), "RHS", "Principal"),
+    "demo_cafeteria_manager": (("so_cafeteria_manager",), "RMS", "Cafeteria manager"),
 }
 
 

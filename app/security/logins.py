@@ -17,7 +17,7 @@ from app.errors import UserError
 from app.sync import system_events
 
 GROUP_ROLES = ("so_front_office", "so_teacher", "so_dean", "so_nurse", "so_cashier", "so_librarian",
-               "so_transportation", "so_registrar", "so_admin")
+               "so_transportation", "so_registrar", "so_admin", "so_cafeteria_manager")
 _LOGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{2,62}$")
 
 

@@ -277,6 +277,26 @@ class Journal:
         found = self._select("entry_id = ?", (str(entry_id),))
         return found[0] if found else None
 
+    def entries_for(self, subject: str, *, kind: str | None = None, state: str | None = None,
+                    newest_first: bool = False, limit: int | None = None) -> list[JournalEntry]:
+        """Entries about one subject (e.g. 'student:12'), any state unless given."""
+        where, params = "subject = ?", (subject,)
+        if kind is not None:
+            where, params = where + " AND kind = ?", params + (kind,)
+        if state is not None:
+            where, params = where + " AND state = ?", params + (state,)
+        sql = f"SELECT * FROM journal_entries WHERE {where} ORDER BY seq {'DESC' if newest_first else ''}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [self._entry(r) for r in self._conn().execute(sql, params)]
+
+    def note(self, key: str, value: str | None) -> None:
+        """Keep a small fact of the terminal with its journal (the open till, the last login)."""
+        self._set_meta(f"note:{key}", value or "")
+
+    def noted(self, key: str) -> str | None:
+        return self._meta(f"note:{key}")
+
     def pending_count(self, kind: str | None = None) -> int:
         if kind is None:
             return self._conn().execute("SELECT count(*) FROM journal_entries WHERE state = 'pending'").fetchone()[0]

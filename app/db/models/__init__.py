@@ -1,6 +1,7 @@
 """All tables of the School Office database. Importing this package fills `app.db.base.metadata`."""
 
 from app.db.models import (  # noqa: F401
+    cafeteria,
     compliance,
     edfi_descriptors,
     edfi_org,

@@ -1,6 +1,8 @@
 """Operational schemas of the design document: health, transportation, special education,
 cafeteria, library and activities."""
 
+from sqlalchemy import text
+
 from app.db.dsl import CK, FK, IX, UQ, C, table  # noqa: F401
 
 student_health_records = table(
@@ -248,6 +250,8 @@ student_meal_plans = table(
     C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
     FK(("meal_plan_id",), "cafeteria.meal_plans", ("meal_plan_id",)),
+    # One active account per student (migration 0013): the ledger's trigger keeps its balance.
+    IX("ux_student_meal_plans_active", "student_usi", unique=True, postgresql_where=text("is_active")),
     pk=("assignment_id",),
 )
 
@@ -263,7 +267,22 @@ meal_transactions = table(
     C("account_balance", "DECIMAL(10,2)", comment="Balance after transaction"),
     C("cashier_id", "VARCHAR(100)", comment="Who processed"),
     C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
+    # The point of sale's ledger (issue 9, migration 0013): append-only; amount is the effect on the
+    # account (balance = sum of amounts), price the line's price whatever paid it.
+    C("sale_uuid", "UUID", comment="The sale (cafeteria.sales) this line belongs to"),
+    C("line_no", "SMALLINT", comment="Line within the sale"),
+    C("entry_kind", "VARCHAR(12)", comment="meal, item, deposit, void, refund, nsf, adjustment"),
+    C("item_id", "INTEGER", comment="The menu item sold"),
+    C("school_id", "BIGINT", comment="The site"),
+    C("price", "DECIMAL(10,2)", comment="Price of the line, whatever tender paid it"),
+    C("eligibility", "VARCHAR(10)", comment="free, reduced, paid, adult when sold"),
+    C("reverses_transaction_id", "BIGINT", comment="The line a void, refund, NSF or adjustment corrects"),
+    C("recorded_by", "VARCHAR(128)", default="SESSION_USER", comment="Login that wrote the line"),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
+    FK(("reverses_transaction_id",), "cafeteria.meal_transactions", ("transaction_id",)),
+    FK(("sale_uuid",), "cafeteria.sales", ("sale_uuid",)),
+    UQ("sale_uuid", "line_no"),
+    IX("ix_meal_transactions_student_date", "student_usi", "transaction_date"),
     pk=("transaction_id",),
 )
 
