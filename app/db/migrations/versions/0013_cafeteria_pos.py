@@ -365,7 +365,8 @@ REVOKE ALL ON ALL TABLES IN SCHEMA cafeteria FROM PUBLIC;
 -- The ledger and the sales are append-only for every application role.
 REVOKE UPDATE, DELETE, TRUNCATE ON cafeteria.meal_transactions, cafeteria.sales FROM {", ".join(APP_ROLES)};
 -- Nobody writes a balance: the ledger's trigger does. Eligibility and accounts: the manager.
-REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON cafeteria.student_meal_plans, cafeteria.meal_plans FROM so_cashier;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON cafeteria.student_meal_plans FROM {", ".join(APP_ROLES)};
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON cafeteria.meal_plans FROM so_cashier;
 GRANT UPDATE (free_reduced_status, meal_plan_id, is_active, end_date) ON cafeteria.student_meal_plans
     TO so_cafeteria_manager, so_admin;
 GRANT INSERT, UPDATE ON cafeteria.meal_plans TO so_cafeteria_manager;
