@@ -86,6 +86,14 @@ class JournalStatus:
     last_applied_at: datetime | None
     last_error: str | None  # why the last attempt to reach PostgreSQL failed (None once it works again)
 
+    @property
+    def last_sync(self) -> datetime | None:
+        return self.last_sync_at
+
+    @property
+    def online(self) -> bool:
+        return not self.last_error
+
 
 ApplyFn = Callable[[Any, JournalEntry], "dict | None"]
 _KINDS: dict[str, ApplyFn] = {}

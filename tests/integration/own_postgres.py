@@ -20,6 +20,7 @@ class OwnPostgres:
         self._root = Path(tempfile.mkdtemp(prefix="so-own-pg-"))
         self._root.chmod(0o755)
         self.server = pgserver.get_server(self._root / "pg", cleanup_mode=None)
+        self._socket_dir = self.server._postmaster_info.socket_dir or self.server.pgdata
 
     def url(self, database: str = "postgres") -> str:
         return self.server.get_uri(database).replace("postgresql://", "postgresql+psycopg://", 1)
@@ -38,8 +39,12 @@ class OwnPostgres:
         pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
 
     def start(self) -> None:
-        with self.server._lock:
-            self.server.ensure_postgres_running()
+        """Start it again after a crash: recovery replays the WAL, which on a loaded CI machine takes
+        longer than the 10 s pgserver allows, so pg_ctl is called here with room to spare."""
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(["-w", "-t", "180", "-o", '-h ""', "-o", f"-k {self._socket_dir}", "-l", str(self.server.log), "start"],
+               pgdata=self.server.pgdata, user=self.server.system_user, timeout=200)
 
     def close(self) -> None:
         from pgserver._commands import pg_ctl

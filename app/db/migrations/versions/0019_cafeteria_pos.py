@@ -19,8 +19,8 @@ tills, sale headers, an append-only ledger and a cafeteria manager role
 - A sale may be for a student of another school (visiting): it is written at the cashier's own
   site; `cafeteria.visiting_eligibility()` gives the price basis, logged like the visiting look-up.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
@@ -28,8 +28,8 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-revision = "0013"
-down_revision = "0012"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
@@ -257,6 +257,20 @@ BEGIN
 END;
 $$;
 
+-- Whom a low-balance notice goes to: the id of the student's primary contact, nothing else about them,
+-- for students the caller serves.
+CREATE FUNCTION cafeteria.family_contact(p_student integer) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT c.contactuniqueid::text
+      FROM edfi.studentcontactassociation a JOIN edfi.contact c ON c.contactusi = a.contactusi
+     WHERE a.studentusi = p_student
+       AND (EXISTS (SELECT 1 FROM compliance.student_scope sc WHERE sc.studentusi = p_student
+                     AND sc.schoolid = ANY (compliance.my_school_ids()))
+            OR pg_catalog.pg_has_role(session_user, 'so_admin', 'MEMBER'))
+     ORDER BY a.primarycontactstatus DESC NULLS LAST, a.contactpriority NULLS LAST, a.contactusi
+     LIMIT 1;
+$$;
+
 CREATE FUNCTION cafeteria.finalize_till(p_till uuid) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -390,16 +404,23 @@ GRANT SELECT (studentusi, localcoursecode, schoolid, schoolyear, sectionidentifi
 REVOKE ALL ON FUNCTION cafeteria.refuse_change(), cafeteria.keep_account_balance(),
     cafeteria.rederive_meals(integer, date, text), cafeteria.open_account(integer),
     cafeteria.visiting_eligibility(integer), cafeteria.close_till(uuid, jsonb, text),
-    cafeteria.finalize_till(uuid) FROM PUBLIC;
+    cafeteria.finalize_till(uuid), cafeteria.family_contact(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cafeteria.rederive_meals(integer, date, text), cafeteria.open_account(integer),
     cafeteria.visiting_eligibility(integer), cafeteria.close_till(uuid, jsonb, text) TO so_cashier, so_admin;
-GRANT EXECUTE ON FUNCTION cafeteria.finalize_till(uuid) TO so_cafeteria_manager, so_admin;
+GRANT EXECUTE ON FUNCTION cafeteria.finalize_till(uuid), cafeteria.family_contact(integer)
+    TO so_cafeteria_manager, so_admin;
 GRANT EXECUTE ON FUNCTION sync.journal_claim(uuid, text, bigint, text, text, jsonb),
     sync.journal_flag(uuid, text, bigint, text, text, jsonb, text) TO so_cafeteria_manager;
 GRANT SELECT, UPDATE (reviewed_at, reviewed_by, review_note) ON sync.journal_flags TO so_cafeteria_manager;
 """
 
-DISTRICT_SQL = "INSERT INTO cafeteria.district_settings (setting_id) VALUES (1) ON CONFLICT DO NOTHING;"
+DISTRICT_SQL = """
+INSERT INTO cafeteria.district_settings (setting_id) VALUES (1) ON CONFLICT DO NOTHING;
+-- Low-balance notices go to families through DynamoDB NotificationQueue (0015 refuses unlisted kinds).
+INSERT INTO sync.outbox_writers (target_table, kind, writer_role) VALUES
+    ('NotificationQueue', 'low_balance', 'so_cafeteria_manager'), ('NotificationQueue', 'low_balance', 'so_admin')
+    ON CONFLICT DO NOTHING;
+"""
 
 
 def upgrade() -> None:

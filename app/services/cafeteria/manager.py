@@ -1,0 +1,332 @@
+"""The cafeteria manager's actions, online, as the signed-in manager: tills, voids, refunds and NSF
+check reversals (new sales pointing at the original, never a change to it), prices, charge policies,
+a student's own limits, and the list of sales that took an account past its limit after sync.
+
+Each action is one transaction; a reversal carries the form's request id as its sale UUID, so a
+repeated submit finds the reversal it made instead of making another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from app.domain.cafeteria_rules import money
+from app.errors import UserError
+from app.services.cafeteria.apply import apply_sale_payload
+from app.services.cafeteria.dto import OverLimitRow, PriceRow, SaleRow, TillRow
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class ChargePolicyDTO:
+    policy_id: int
+    eligibility: str | None
+    grade_from: int
+    grade_to: int
+    meal_charge_limit: Decimal
+    a_la_carte_limit: Decimal
+
+
+# -- tills ---------------------------------------------------------------------------------------
+def tills(engine: Engine, school_id: int | None = None, day: date | None = None) -> list[TillRow]:
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT till_id, cashier, terminal_id, opened_at, opening_cash, expected_total, counted_total, note, "
+            "closed_at, finalized_at FROM cafeteria.tills WHERE (CAST(:s AS bigint) IS NULL OR school_id = :s) "
+            "AND (CAST(:d AS date) IS NULL OR opened_at::date = :d) ORDER BY opened_at DESC LIMIT 200"),
+            {"s": school_id, "d": day}).all()
+    return [TillRow(str(r.till_id), r.cashier, r.terminal_id, r.opened_at, r.opening_cash,
+                    r.expected_total if r.closed_at else None, r.counted_total, r.note or "",
+                    "finalized" if r.finalized_at else "counted" if r.closed_at else "open") for r in rows]
+
+
+def finalize_till(engine: Engine, till_id: str) -> None:
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT cafeteria.finalize_till(CAST(:t AS uuid))"), {"t": str(till_id)})
+    except DBAPIError as exc:
+        raise _sentence(exc) from None
+
+
+def _sentence(exc: DBAPIError) -> UserError:
+    msg = str(exc.orig).splitlines()[0]
+    if "permission denied" in msg:
+        return UserError("Only a cafeteria manager may do this; ask your manager.")
+    return UserError(msg[0].upper() + msg[1:] + ("" if msg.endswith(".") else "."))
+
+
+# -- sales and reversals -------------------------------------------------------------------------
+_SALES = text("""
+SELECT s.sale_uuid, s.sold_at, s.kind, s.total, s.account_amount, s.cash_amount, s.check_amount, s.customer,
+       coalesce(st.firstname || ' ' || st.lastsurname, CASE WHEN s.customer = 'adult' THEN 'Adult' END, '') AS name,
+       (SELECT string_agg(coalesce(i.name, initcap(t.entry_kind)), ', ' ORDER BY t.line_no)
+          FROM cafeteria.meal_transactions t LEFT JOIN cafeteria.menu_items i ON i.item_id = t.item_id
+         WHERE t.sale_uuid = s.sale_uuid) AS items,
+       EXISTS (SELECT 1 FROM cafeteria.sales r WHERE r.reverses_sale_uuid = s.sale_uuid AND r.kind IN ('void', 'nsf'))
+           AS reversed
+  FROM cafeteria.sales s LEFT JOIN edfi.student st ON st.studentusi = s.student_usi
+ WHERE (CAST(:school AS bigint) IS NULL OR s.school_id = :school)
+   AND (CAST(:day AS date) IS NULL OR s.service_date = :day)
+   AND (:q = '' OR st.studentuniqueid = :q OR st.lastsurname ILIKE :q || '%' OR st.firstname ILIKE :q || '%')
+ ORDER BY s.sold_at DESC LIMIT :limit
+""")
+
+
+def _tender(r) -> str:
+    parts = [name for name, v in (("account", r.account_amount), ("cash", r.cash_amount), ("check", r.check_amount))
+             if v]
+    return " + ".join(parts) or "none"
+
+
+def recent_sales(engine: Engine, q: str = "", school_id: int | None = None, day: date | None = None,
+                 limit: int = 100) -> list[SaleRow]:
+    with engine.connect() as conn:
+        rows = conn.execute(_SALES, {"school": school_id, "day": day, "q": (q or "").strip(), "limit": limit}).all()
+    return [SaleRow(str(r.sale_uuid), r.sold_at, r.name, r.items or r.kind.capitalize(), r.total, _tender(r), r.kind,
+                    r.kind in ("sale", "deposit") and not r.reversed) for r in rows]
+
+
+def _original(conn, sale_id: str):
+    try:
+        sid = str(uuid.UUID(str(sale_id)))
+    except ValueError:
+        raise UserError("That sale id is not valid; choose the sale from the list.") from None
+    sale = conn.execute(text("SELECT * FROM cafeteria.sales WHERE sale_uuid = CAST(:u AS uuid)"), {"u": sid}).first()
+    if sale is None:
+        raise UserError("That sale is not among your schools' sales; choose it from the list.")
+    lines = conn.execute(text("SELECT line_no, entry_kind, item_id, price, amount, eligibility FROM "
+                              "cafeteria.meal_transactions WHERE sale_uuid = CAST(:u AS uuid) ORDER BY line_no"),
+                         {"u": sid}).all()
+    refunded = conn.execute(text("SELECT coalesce(-sum(total), 0) FROM cafeteria.sales WHERE reverses_sale_uuid = "
+                                 "CAST(:u AS uuid) AND kind = 'refund'"), {"u": sid}).scalar()
+    return sale, lines, refunded
+
+
+def _reversal(conn, request_id: str, kind: str, sale, reason: str, lines: list[dict], *, total: Decimal,
+              account: Decimal, cash: Decimal, check: Decimal, login: str) -> None:
+    now = datetime.now().astimezone()
+    open_till = conn.execute(text("SELECT closed_at IS NULL FROM cafeteria.tills WHERE till_id = :t"),
+                             {"t": sale.till_id}).scalar() if sale.till_id else False
+    payload = {
+        "sale_uuid": request_id, "kind": kind, "school_id": sale.school_id, "service_date": now.date().isoformat(),
+        "meal_service": None, "student_usi": sale.student_usi, "customer": sale.customer,
+        "till_id": str(sale.till_id) if open_till and cash else None, "total": str(total),
+        "account_amount": str(account), "cash_amount": str(cash), "cash_tendered": "0", "change_given": "0",
+        "check_amount": str(check), "reverses_sale_uuid": str(sale.sale_uuid), "reason": reason,
+        "sold_at": now.astimezone(timezone.utc).isoformat(), "local_time": now.time().replace(microsecond=0).isoformat(),
+        "cashier": login, "lines": lines if sale.student_usi is not None else [],
+        "rederive": [[sale.service_date.isoformat(), sale.meal_service]] if sale.meal_service else [],
+    }
+    apply_sale_payload(conn, payload, terminal_id=f"manager:{login}"[:64], seq=0)
+
+
+def _reversal_action(engine: Engine, request_id: str, reason: str, build) -> None:
+    if not (reason or "").strip():
+        raise UserError("Say why in the reason box; voids, refunds and returned checks keep their reason.")
+    try:
+        rid = str(uuid.UUID(str(request_id)))
+    except ValueError:
+        raise UserError("The form's request id is not valid; close the form and start again.") from None
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:r, 0))"), {"r": rid})
+            if conn.execute(text("SELECT 1 FROM cafeteria.sales WHERE sale_uuid = CAST(:u AS uuid)"),
+                            {"u": rid}).first():
+                return  # a repeated submit: the reversal is already there
+            login = conn.execute(text("SELECT session_user")).scalar()
+            build(conn, rid, login)
+    except IntegrityError as exc:
+        if "ux_sales_one_reversal" in str(exc.orig):
+            raise UserError("That sale has already been voided (or its check returned); nothing was changed.") \
+                from None
+        raise _sentence(exc) from None
+    except DBAPIError as exc:
+        raise _sentence(exc) from None
+
+
+def void_sale(engine: Engine, sale_id: str, reason: str, request_id: str) -> None:
+    """Undo a whole sale or deposit: a void pointing at it, every line reversed, the cash given back."""
+    def build(conn, rid, login):
+        sale, lines, refunded = _original(conn, sale_id)
+        if sale.kind not in ("sale", "deposit"):
+            raise UserError("Only a sale or a deposit can be voided; this is already a correction.")
+        if refunded:
+            raise UserError(f"{money(refunded)} of this sale was refunded already; refund the rest instead of "
+                            "voiding it.")
+        rev = [{"line_no": ln.line_no, "entry_kind": "void", "item_id": ln.item_id,
+                "price": str(-ln.price) if ln.price is not None else None, "amount": str(-ln.amount),
+                "eligibility": ln.eligibility, "reverses": [str(sale.sale_uuid), ln.line_no]} for ln in lines]
+        _reversal(conn, rid, "void", sale, reason.strip(), rev, total=-sale.total, account=-sale.account_amount,
+                  cash=-sale.cash_amount, check=-sale.check_amount, login=login)
+    _reversal_action(engine, request_id, reason, build)
+
+
+def refund_sale(engine: Engine, sale_id: str, amount, reason: str, request_id: str, to: str = "account") -> None:
+    """Give back part or all of a sale, to the student's account or in cash; never more than was paid."""
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except Exception:  # noqa: BLE001
+        raise UserError(f"The refund must be a number of dollars, for example 1.25; \"{amount}\" is not.") from None
+    if value <= 0:
+        raise UserError("The refund must be more than $0.00.")
+    if to not in ("account", "cash"):
+        raise UserError("A refund goes back to the account or in cash.")
+
+    def build(conn, rid, login):
+        sale, lines, refunded = _original(conn, sale_id)
+        if sale.kind != "sale":
+            raise UserError("Only a sale can be refunded; void a deposit made in error instead.")
+        left = sale.total - refunded
+        if value > left:
+            raise UserError(f"A refund of {money(value)} is larger than what is left of this sale ({money(left)}); "
+                            "type a smaller amount.")
+        if to == "account" and sale.student_usi is None:
+            raise UserError("An adult's sale has no account to refund to; refund it in cash.")
+        rev, rest = [], value
+        for ln in reversed(lines):  # the last lines first (a la carte is usually added last)
+            part = min(rest, ln.price or ZERO)
+            if part <= 0:
+                continue
+            rev.append({"line_no": len(rev) + 1, "entry_kind": "refund", "item_id": ln.item_id, "price": str(-part),
+                        "amount": str(part if to == "account" else ZERO), "eligibility": ln.eligibility,
+                        "reverses": [str(sale.sale_uuid), ln.line_no]})
+            rest -= part
+        _reversal(conn, rid, "refund", sale, reason.strip(), rev, total=-value,
+                  account=value if to == "account" else ZERO, cash=-value if to == "cash" else ZERO, check=ZERO,
+                  login=login)
+    _reversal_action(engine, request_id, reason, build)
+
+
+def nsf_reversal(engine: Engine, sale_id: str, reason: str, request_id: str) -> None:
+    """A check deposited at the register came back unpaid: take its amount back off the account."""
+    def build(conn, rid, login):
+        sale, lines, _ = _original(conn, sale_id)
+        if sale.kind != "deposit" or not sale.check_amount:
+            raise UserError("Only a deposit paid by check can be returned unpaid (NSF).")
+        rev = [{"line_no": 1, "entry_kind": "nsf", "item_id": None, "price": None, "amount": str(-sale.account_amount),
+                "eligibility": None, "reverses": [str(sale.sale_uuid), lines[0].line_no]}]
+        _reversal(conn, rid, "nsf", sale, reason.strip(), rev, total=-sale.total, account=-sale.account_amount,
+                  cash=ZERO, check=ZERO, login=login)
+    _reversal_action(engine, request_id, reason, build)
+
+
+# -- prices and policies -------------------------------------------------------------------------
+def _band(lo: int, hi: int) -> str:
+    name = {-1: "PK", 0: "K"}
+    return "All grades" if (lo, hi) == (-1, 12) else f"Grades {name.get(lo, lo)}-{name.get(hi, hi)}"
+
+
+def prices(engine: Engine) -> list[PriceRow]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT price_id, meal_service, grade_from, grade_to, eligibility, price, "
+                                 "second_meal_price FROM cafeteria.meal_prices WHERE effective_to IS NULL "
+                                 "ORDER BY meal_service, grade_from, eligibility")).all()
+    return [PriceRow(r.price_id, r.meal_service, "Adult" if r.eligibility == "adult" else
+                     f"{_band(r.grade_from, r.grade_to)} {r.eligibility}", r.price, r.second_meal_price) for r in rows]
+
+
+def _amount(value, what: str) -> Decimal:
+    try:
+        d = Decimal(str(value)).quantize(Decimal("0.01"))
+    except Exception:  # noqa: BLE001
+        raise UserError(f"The {what} must be a number of dollars, for example 3.10.") from None
+    if d < 0 or d > 100:
+        raise UserError(f"The {what} must be between $0.00 and $100.00.")
+    return d
+
+
+def set_price(engine: Engine, price_id: int, price, second_meal_price) -> None:
+    p, s = _amount(price, "price"), _amount(second_meal_price, "second-meal price")
+    try:
+        with engine.begin() as conn:
+            n = conn.execute(text("UPDATE cafeteria.meal_prices SET price = :p, second_meal_price = :s "
+                                  "WHERE price_id = :i"), {"p": p, "s": s, "i": price_id}).rowcount
+    except DBAPIError as exc:
+        raise _sentence(exc) from None
+    if n != 1:
+        raise UserError("That price is no longer in the list; reload the prices.")
+
+
+def charge_policies(engine: Engine) -> list[ChargePolicyDTO]:
+    with engine.connect() as conn:
+        return [ChargePolicyDTO(*r) for r in conn.execute(text(
+            "SELECT policy_id, eligibility, grade_from, grade_to, meal_charge_limit, a_la_carte_limit "
+            "FROM cafeteria.charge_policies ORDER BY (eligibility IS NULL), eligibility, grade_from"))]
+
+
+def save_charge_policy(engine: Engine, policy) -> None:
+    meal, alc = _amount(policy.meal_charge_limit, "meal charge limit"), _amount(policy.a_la_carte_limit,
+                                                                                "a la carte limit")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE cafeteria.charge_policies SET meal_charge_limit = :m, a_la_carte_limit = :a "
+                              "WHERE policy_id = :i"), {"m": meal, "a": alc, "i": policy.policy_id})
+    except DBAPIError as exc:
+        raise _sentence(exc) from None
+
+
+def set_student_override(engine: Engine, student_usi: int, meal_limit, a_la_carte_limit, reason: str) -> None:
+    if not (reason or "").strip():
+        raise UserError("Say why this student's limits differ from the policy.")
+    meal, alc = _amount(meal_limit, "meal charge limit"), _amount(a_la_carte_limit, "a la carte limit")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO cafeteria.charge_overrides (student_usi, meal_charge_limit, a_la_carte_limit, reason) "
+                "VALUES (:s, :m, :a, :r) ON CONFLICT (student_usi) DO UPDATE SET meal_charge_limit = EXCLUDED."
+                "meal_charge_limit, a_la_carte_limit = EXCLUDED.a_la_carte_limit, reason = EXCLUDED.reason, "
+                "set_by = session_user, set_at = now()"), {"s": student_usi, "m": meal, "a": alc, "r": reason.strip()})
+    except DBAPIError as exc:
+        raise _sentence(exc) from None
+
+
+# -- after sync: sales that took an account past its limit ----------------------------------------
+_PAST = text("""
+SELECT s.sale_uuid, s.sold_at, s.student_usi, st.studentuniqueid, st.firstname || ' ' || st.lastsurname AS name,
+       min(t.account_balance) AS low, bool_or(t.entry_kind = 'item') AS a_la_carte, max(t.eligibility) AS eligibility,
+       (SELECT d.codevalue FROM edfi.studentschoolassociation a JOIN edfi.descriptor d
+          ON d.descriptorid = a.entrygradeleveldescriptorid WHERE a.studentusi = s.student_usi
+         ORDER BY a.entrydate DESC LIMIT 1) AS grade,
+       o.meal_charge_limit AS own_meal, o.a_la_carte_limit AS own_alc
+  FROM cafeteria.sales s
+  JOIN cafeteria.meal_transactions t ON t.sale_uuid = s.sale_uuid
+  JOIN edfi.student st ON st.studentusi = s.student_usi
+  LEFT JOIN cafeteria.charge_overrides o ON o.student_usi = s.student_usi
+ WHERE s.kind = 'sale' AND s.override_by IS NULL AND t.amount < 0 AND t.account_balance < 0
+   AND (CAST(:school AS bigint) IS NULL OR s.school_id = :school) AND (CAST(:since AS date) IS NULL
+        OR s.service_date >= :since)
+ GROUP BY s.sale_uuid, s.sold_at, s.student_usi, st.studentuniqueid, st.firstname, st.lastsurname,
+          o.meal_charge_limit, o.a_la_carte_limit
+ ORDER BY s.sold_at DESC
+""")
+
+
+def over_limit_sales(engine: Engine, school_id: int | None = None, since: date | None = None) -> list[OverLimitRow]:
+    """Sales kept although they took an account past its limit (decided offline on a stale balance):
+    never voided, listed for the manager to follow up with the family."""
+    from app.services.cafeteria.snapshot import GRADE_NUMBERS
+
+    with engine.connect() as conn:
+        rows = conn.execute(_PAST, {"school": school_id, "since": since}).all()
+        policies = conn.execute(text("SELECT eligibility, grade_from, grade_to, meal_charge_limit, a_la_carte_limit "
+                                     "FROM cafeteria.charge_policies ORDER BY (eligibility IS NULL), policy_id")).all()
+    out = []
+    for r in rows:
+        if r.own_meal is not None:
+            meal, alc = r.own_meal, r.own_alc
+        else:
+            grade = GRADE_NUMBERS.get(r.grade)
+            match = next((p for p in policies if (p.eligibility is None or p.eligibility == r.eligibility)
+                          and (grade is None or p.grade_from <= grade <= p.grade_to)), None)
+            meal, alc = (match.meal_charge_limit, match.a_la_carte_limit) if match else (ZERO, ZERO)
+        limit = alc if r.a_la_carte else meal
+        if r.low < -limit:
+            out.append(OverLimitRow(r.name, r.studentuniqueid, r.low, -limit, str(r.sale_uuid), r.sold_at))
+    return out
