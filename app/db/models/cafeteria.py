@@ -2,7 +2,7 @@
 charge policies, tills and their counts, sale headers and the derived reimbursable-meal claims.
 
 The ledger itself is the design document's `cafeteria.meal_transactions` (app/db/models/operations.py),
-extended by migration 0019: append-only for every application role, the account balance kept in
+extended by migration 0020: append-only for every application role, the account balance kept in
 `student_meal_plans.account_balance` by a trigger in the same transaction.
 """
 

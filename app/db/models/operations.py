@@ -250,7 +250,7 @@ student_meal_plans = table(
     C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
     FK(("meal_plan_id",), "cafeteria.meal_plans", ("meal_plan_id",)),
-    # One active account per student (migration 0019): the ledger's trigger keeps its balance.
+    # One active account per student (migration 0020): the ledger's trigger keeps its balance.
     IX("ux_student_meal_plans_active", "student_usi", unique=True, postgresql_where=text("is_active")),
     pk=("assignment_id",),
 )
@@ -267,7 +267,7 @@ meal_transactions = table(
     C("account_balance", "DECIMAL(10,2)", comment="Balance after transaction"),
     C("cashier_id", "VARCHAR(100)", comment="Who processed"),
     C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
-    # The point of sale's ledger (issue 9, migration 0019): append-only; amount is the effect on the
+    # The point of sale's ledger (issue 9, migration 0020): append-only; amount is the effect on the
     # account (balance = sum of amounts), price the line's price whatever paid it.
     C("sale_uuid", "UUID", comment="The sale (cafeteria.sales) this line belongs to"),
     C("line_no", "SMALLINT", comment="Line within the sale"),

@@ -21,7 +21,7 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-# Roles whose desks journal: the cafeteria (so_cafeteria_manager gets its grant with its role, 0019) and library.
+# Roles whose desks journal: the cafeteria (so_cafeteria_manager gets its grant with its role, 0020) and library.
 JOURNAL_ROLES = "so_cashier, so_librarian, so_admin"
 
 FUNCTIONS_SQL = r"""

@@ -19,8 +19,8 @@ tills, sale headers, an append-only ledger and a cafeteria manager role
 - A sale may be for a student of another school (visiting): it is written at the cashier's own
   site; `cafeteria.visiting_eligibility()` gives the price basis, logged like the visiting look-up.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
@@ -28,8 +28,8 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
