@@ -209,7 +209,8 @@ class MainWindow(SessionControl, QMainWindow):
         for desk in DESKS:
             if desk.key == "administration":
                 self.administration = AdministrationPage(
-                    self._engine, dynamo=lambda: self.platform.dynamo_client if self.platform else None)
+                    self._engine, dynamo=lambda: self.platform.dynamo_client if self.platform else None,
+                    owner_engine=lambda: self.platform.engine if self.platform else None)
                 self.pages.addWidget(self.administration)
             else:
                 self.pages.addWidget(built.get(desk.key) or desk_page_for(desk, self.desk_context))

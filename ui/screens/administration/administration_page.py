@@ -40,7 +40,8 @@ def _qdate(d: date) -> QDate:
 
 class AdministrationPage(QWidget):
     def __init__(self, engine: Callable[[], object], *, choose_csv_path: Callable[[], str] | None = None,
-                 dynamo: Callable[[], object] | None = None, parent: QWidget | None = None) -> None:
+                 dynamo: Callable[[], object] | None = None, owner_engine: Callable[[], object] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._engine = engine
         self._dynamo = dynamo or (lambda: None)
@@ -52,6 +53,10 @@ class AdministrationPage(QWidget):
         self.tabs.addTab(self._audit_tab(), "Audit trail")
         self.tabs.addTab(self._logins_tab(), "Staff sign-ins")
         self.tabs.addTab(self._sessions_tab(), "Active workstations")
+        from ui.screens.administration.import_tab import ImportTab
+
+        self.import_tab = ImportTab(engine, owner_engine or (lambda: None))
+        self.tabs.addTab(self.import_tab, "Import")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
         layout.addWidget(title)
