@@ -18,11 +18,15 @@ the sourcedId, else its md5. Associations whose dates the package does not give 
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import datetime
 
 from sqlalchemy import Connection, text
 
 from app.domain.oneroster_ids import GRADE_CODES
+
+log = logging.getLogger(__name__)
 
 TABLES = ("edfi.educationorganization", "edfi.localeducationagency", "edfi.school", "edfi.schoolyeartype",
           "edfi.session", "edfi.course", "edfi.courseoffering", "edfi.section", "edfi.student",
@@ -44,8 +48,9 @@ RACES = {"american_indian_or_alaska_native": "American Indian or Alaska Native",
 
 
 def _d(type_name: str, code_sql: str) -> str:
-    return (f"(SELECT dd.descriptorid FROM edfi.descriptor dd WHERE dd.discriminator = 'edfi.{type_name}' "
-            f"AND dd.codevalue = {code_sql} ORDER BY dd.namespace LIMIT 1)")
+    """A descriptor id by type and code value (the Ed-Fi namespace first), from tmp_desc."""
+    return (f"(SELECT dd.descriptorid FROM tmp_desc dd WHERE dd.discriminator = 'edfi.{type_name}' "
+            f"AND dd.codevalue = {code_sql})")
 
 
 def _values(pairs: dict) -> str:
@@ -53,6 +58,11 @@ def _values(pairs: dict) -> str:
 
 
 PREP = f"""
+CREATE TEMP TABLE tmp_desc ON COMMIT DROP AS
+SELECT DISTINCT ON (discriminator, codevalue) discriminator, codevalue, descriptorid FROM edfi.descriptor
+ ORDER BY discriminator, codevalue, namespace;
+CREATE UNIQUE INDEX ON tmp_desc (discriminator, codevalue);
+ANALYZE tmp_desc;
 CREATE TEMP TABLE tmp_org ON COMMIT DROP AS
 SELECT o.sourced_id, o.type, o.name, o.parent_sourced_id,
        CASE WHEN o.identifier ~ '^[0-9]{{1,18}}$' THEN o.identifier::bigint
@@ -60,6 +70,7 @@ SELECT o.sourced_id, o.type, o.name, o.parent_sourced_id,
             ELSE ('x' || substr(md5(o.sourced_id), 1, 15))::bit(60)::bigint END AS edorg_id
   FROM oneroster.orgs o WHERE o.type IN ('district', 'school');
 CREATE UNIQUE INDEX ON tmp_org (sourced_id);
+ANALYZE tmp_org;
 CREATE TEMP TABLE tmp_grade (code text PRIMARY KEY, descriptorid int) ON COMMIT DROP;
 INSERT INTO tmp_grade SELECT g.code, {_d('GradeLevelDescriptor', 'g.name')}
   FROM (VALUES {_values({v: k for k, v in GRADE_CODES.items()})}) g(code, name);
@@ -95,6 +106,12 @@ SELECT c.sourced_id, c.title, c.status, s.edorg_id AS schoolid, t.title AS sessi
   LEFT JOIN tmp_org corg ON corg.sourced_id = co.org_sourced_id;
 CREATE UNIQUE INDEX ON tmp_class (sourced_id);
 ANALYZE tmp_class;
+CREATE TEMP TABLE tmp_first ON COMMIT DROP AS
+SELECT e.user_sourced_id, c.schoolid, min(COALESCE(e.begin_date, c.start_date)) AS first_day
+  FROM oneroster.enrollments e JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
+ WHERE e.user_sourced_id IN (SELECT sourced_id FROM tmp_person) GROUP BY 1, 2;
+CREATE UNIQUE INDEX ON tmp_first (user_sourced_id, schoolid);
+ANALYZE tmp_first;
 """
 
 STEPS: list[tuple[str, str]] = [
@@ -175,10 +192,8 @@ ANALYZE tmp_student"""),
 INSERT INTO edfi.studentschoolassociation (entrydate, schoolid, studentusi, entrygradeleveldescriptorid,
                                            exitwithdrawdate, schoolyear)
 SELECT DISTINCT ON (st.studentusi, o.edorg_id)
-       COALESCE(r.begin_date, (SELECT min(COALESCE(e.begin_date, c.start_date)) FROM oneroster.enrollments e
-                                 JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
-                                WHERE e.user_sourced_id = r.user_sourced_id AND c.schoolid = o.edorg_id),
-                :today),
+       COALESCE(r.begin_date, (SELECT f.first_day FROM tmp_first f WHERE f.user_sourced_id = r.user_sourced_id
+                                  AND f.schoolid = o.edorg_id), :today),
        o.edorg_id, st.studentusi,
        COALESCE((SELECT g.descriptorid FROM tmp_grade g WHERE g.code = u.grades[1]),
                 (SELECT g.descriptorid FROM tmp_grade g WHERE g.code = 'UG')),
@@ -205,8 +220,8 @@ UPDATE edfi.studentschoolassociation a
           JOIN tmp_org o ON o.sourced_id = r.org_sourced_id AND o.type = 'school'
          WHERE r.role = 'student' ORDER BY st.studentusi, o.edorg_id, r.role_type) x
  WHERE a.studentusi = x.studentusi AND a.schoolid = x.schoolid
-   AND a.entrydate = (SELECT max(b.entrydate) FROM edfi.studentschoolassociation b
-                       WHERE b.studentusi = x.studentusi AND b.schoolid = x.schoolid)
+   AND NOT EXISTS (SELECT 1 FROM edfi.studentschoolassociation b WHERE b.studentusi = a.studentusi
+                      AND b.schoolid = a.schoolid AND b.entrydate > a.entrydate)
    AND (a.exitwithdrawdate, a.entrygradeleveldescriptorid) IS DISTINCT FROM (x.exit_date, x.grade)"""),
     ("edfi.studenteducationorganizationassociation", f"""
 INSERT INTO edfi.studenteducationorganizationassociation AS t (educationorganizationid, studentusi,
@@ -228,6 +243,7 @@ SELECT sea.educationorganizationid, sea.studentusi, {_d('RaceDescriptor', 'r.nam
   CROSS JOIN LATERAL (VALUES {', '.join(f"(d.{col}, '{name}')" for col, name in RACES.items())}
        ) r(flag, name)
  WHERE r.flag;
+ANALYZE tmp_race;
 DELETE FROM edfi.studenteducationorganizationassociationrace x USING tmp_student st
  WHERE x.studentusi = st.studentusi AND NOT EXISTS (SELECT 1 FROM tmp_race r WHERE r.studentusi = x.studentusi
    AND r.educationorganizationid = x.educationorganizationid AND r.racedescriptorid = x.racedescriptorid);
@@ -262,6 +278,7 @@ ON CONFLICT (staffuniqueid) DO UPDATE SET firstname = EXCLUDED.firstname, middle
 CREATE TEMP TABLE tmp_staff ON COMMIT DROP AS
 SELECT p.sourced_id, s.staffusi FROM tmp_person p JOIN edfi.staff s ON s.staffuniqueid = p.unique_id WHERE p.kind = 2;
 CREATE UNIQUE INDEX ON tmp_staff (sourced_id);
+ANALYZE tmp_staff;
 CREATE TEMP TABLE tmp_staff_role ON COMMIT DROP AS
 SELECT sf.staffusi, o.edorg_id, o.type AS org_type, r.begin_date, r.end_date,
        r.role, r.user_sourced_id
@@ -274,7 +291,8 @@ SELECT DISTINCT sf.staffusi, c.schoolid, 'school', NULL::date, NULL::date,
        CASE e.role WHEN 'administrator' THEN 'siteAdministrator' ELSE e.role END, e.user_sourced_id
   FROM tmp_staff sf JOIN oneroster.enrollments e ON e.user_sourced_id = sf.sourced_id AND e.status = 'active'
   JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
- WHERE NOT EXISTS (SELECT 1 FROM oneroster.roles r WHERE r.user_sourced_id = sf.sourced_id AND r.status = 'active')"""),
+ WHERE NOT EXISTS (SELECT 1 FROM oneroster.roles r WHERE r.user_sourced_id = sf.sourced_id AND r.status = 'active');
+ANALYZE tmp_staff_role"""),
     ("edfi.staffschoolassociation", f"""
 INSERT INTO edfi.staffschoolassociation (staffusi, schoolid, programassignmentdescriptorid)
 SELECT DISTINCT staffusi, edorg_id, {_d('ProgramAssignmentDescriptor', "'Regular Education'")}
@@ -284,9 +302,8 @@ ON CONFLICT DO NOTHING"""),
 INSERT INTO edfi.staffeducationorganizationassignmentassociation (begindate, educationorganizationid,
        staffclassificationdescriptorid, staffusi, enddate)
 SELECT DISTINCT ON (x.staffusi, x.edorg_id, k.descriptorid)
-       COALESCE(x.begin_date, (SELECT min(COALESCE(e.begin_date, c.start_date)) FROM oneroster.enrollments e
-                                 JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
-                                WHERE e.user_sourced_id = x.user_sourced_id), :today),
+       COALESCE(x.begin_date, (SELECT min(f.first_day) FROM tmp_first f WHERE f.user_sourced_id = x.user_sourced_id),
+                :today),
        x.edorg_id, k.descriptorid, x.staffusi, x.end_date
   FROM tmp_staff_role x JOIN tmp_staffclass k ON k.role = x.role
  WHERE k.descriptorid IS NOT NULL AND NOT EXISTS (
@@ -321,13 +338,16 @@ INSERT INTO edfi.studentcontactassociation AS t (contactusi, studentusi, relatio
 SELECT DISTINCT ON (c.contactusi, s.studentusi) c.contactusi, s.studentusi,
        {_d('RelationDescriptor', f"(SELECT m.name FROM (VALUES {_values(RELATION)}) m(k, name) WHERE m.k = r.role)")},
        r.role = 'guardian'
-  FROM oneroster.users su
-  JOIN edfi.student s ON s.studentuniqueid = (SELECT p.unique_id FROM tmp_person p WHERE p.sourced_id = su.sourced_id)
-  JOIN oneroster.users cu ON cu.sourced_id = ANY(su.agent_sourced_ids) OR su.sourced_id = ANY(cu.agent_sourced_ids)
-  JOIN tmp_person cp ON cp.sourced_id = cu.sourced_id AND cp.kind = 3
+  FROM (SELECT u.sourced_id AS stu, unnest(u.agent_sourced_ids) AS con FROM oneroster.users u
+          JOIN tmp_person p ON p.sourced_id = u.sourced_id AND p.kind = 1
+        UNION
+        SELECT unnest(u.agent_sourced_ids), u.sourced_id FROM oneroster.users u
+          JOIN tmp_person p ON p.sourced_id = u.sourced_id AND p.kind = 3) l
+  JOIN tmp_person sp ON sp.sourced_id = l.stu AND sp.kind = 1
+  JOIN edfi.student s ON s.studentuniqueid = sp.unique_id
+  JOIN tmp_person cp ON cp.sourced_id = l.con AND cp.kind = 3
   JOIN edfi.contact c ON c.contactuniqueid = cp.unique_id
-  JOIN oneroster.roles r ON r.user_sourced_id = cu.sourced_id AND r.role IN ('parent', 'guardian', 'relative')
- WHERE su.sourced_id IN (SELECT sourced_id FROM tmp_person WHERE kind = 1)
+  JOIN oneroster.roles r ON r.user_sourced_id = l.con AND r.role IN ('parent', 'guardian', 'relative')
  ORDER BY c.contactusi, s.studentusi, r.role_type
 ON CONFLICT (contactusi, studentusi) DO UPDATE SET relationdescriptorid = EXCLUDED.relationdescriptorid,
        legalguardian = EXCLUDED.legalguardian
@@ -338,25 +358,27 @@ ON CONFLICT (contactusi, studentusi) DO UPDATE SET relationdescriptorid = EXCLUD
 
 def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str, int]:
     """Bring the Ed-Fi rows of the package's records in line; returns rows changed per table."""
-    conn.execute(text("""
-        CREATE TEMP TABLE tmp_touched_users ON COMMIT DROP AS
-        SELECT sourced_id FROM oneroster.users WHERE false"""))
+    conn.execute(text("CREATE TEMP TABLE tmp_touched_users (sourced_id varchar(255) PRIMARY KEY) ON COMMIT DROP"))
     for stage, col in (("stage_users", "sourced_id"), ("stage_roles", "user_sourced_id"),
                        ("stage_enrollments", "user_sourced_id"), ("stage_demographics", "sourced_id")):
         if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"pg_temp.{stage}"}).scalar() is not None:
-            conn.execute(text(f"INSERT INTO tmp_touched_users SELECT DISTINCT {col} FROM {stage}"))
+            conn.execute(text(f"INSERT INTO tmp_touched_users SELECT DISTINCT {col} FROM {stage} ON CONFLICT DO NOTHING"))
     # agents of the students touched (a contact's link needs both ends)
     conn.execute(text("""
         INSERT INTO tmp_touched_users SELECT DISTINCT unnest(u.agent_sourced_ids) FROM oneroster.users u
-         WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users)"""))
-    for stmt in PREP.split(";\n"):
-        if stmt.strip():
-            conn.execute(text(stmt))
+         WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users) ON CONFLICT DO NOTHING"""))
+    # fresh statistics: the planner otherwise takes the just-filled tables for empty ones
+    for t in ("tmp_touched_users", "oneroster.orgs", "oneroster.academic_sessions", "oneroster.courses",
+              "oneroster.classes", "oneroster.users", "oneroster.roles", "oneroster.enrollments",
+              "oneroster.demographics"):
+        conn.execute(text(f"ANALYZE {t}"))
     changed: dict[str, int] = {}
-    for table, sql in STEPS:
+    for table, sql in [("", PREP)] + STEPS:
         for stmt in sql.split(";\n"):
             if stmt.strip():
+                started = time.perf_counter()
                 n = conn.execute(text(stmt), {"today": now.date()}).rowcount
+                log.debug("%s: %d rows in %.2f s", stmt.strip().split("\n")[0][:60], n, time.perf_counter() - started)
                 if table and not stmt.lstrip().upper().startswith("CREATE"):
                     changed[table] = changed.get(table, 0) + max(n, 0)
     return changed

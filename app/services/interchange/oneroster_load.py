@@ -104,6 +104,8 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
                 meta = r.get("_meta")
                 yield (*vals, Jsonb(meta) if meta else None)
         copier.copy(stage, db_cols, staged())
+        conn.execute(text(f"CREATE UNIQUE INDEX ON {stage} (sourced_id)"))
+        conn.execute(text(f"ANALYZE {stage}"))
         changed[f"oneroster.{spec.table}"] = _upsert(conn, spec.table, stage, db_cols)
         if mode == "bulk":
             changed[f"oneroster.{spec.table}"] += conn.execute(text(
