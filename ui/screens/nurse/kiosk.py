@@ -12,8 +12,10 @@ from app.services.nurse.visits import kiosk_sign_in
 from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
 
-KIOSK_COMPLAINTS = ("headache", "stomach", "nausea", "fever", "injury", "breathing", "dizzy", "toothache",
-                    "rash", "medication", "tired", "other")
+# short words a first grader reads, in the order of the keys 1-9, A-C
+KIOSK_COMPLAINTS = {"headache": "Headache", "stomach": "Stomach ache", "nausea": "Feel sick", "fever": "Feel hot",
+                    "injury": "Hurt myself", "breathing": "Hard to breathe", "dizzy": "Dizzy", "toothache": "Toothache",
+                    "rash": "Itchy / rash", "medication": "My medicine", "tired": "Tired", "other": "Something else"}
 
 
 class SignInKiosk(QWidget):
@@ -34,10 +36,11 @@ class SignInKiosk(QWidget):
         font.setPointSize(font.pointSize() + 6)
         self.student_id.setFont(font)
         ask = QLabel("Then pick what is wrong:")
+        ask.setFont(font)
         grid = QGridLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for i, code in enumerate(KIOSK_COMPLAINTS):
-            b = QPushButton(f"&{i + 1 if i < 9 else chr(ord('A') + i - 9)}  {COMPLAINTS[code]}")
+        for i, (code, words) in enumerate(KIOSK_COMPLAINTS.items()):
+            b = QPushButton(f"&{i + 1 if i < 9 else chr(ord('A') + i - 9)}  {words}")
             b.setAccessibleName(COMPLAINTS[code])
             b.setMinimumHeight(56)
             b.setFont(font)
@@ -60,7 +63,7 @@ class SignInKiosk(QWidget):
         if key.isdigit() and key != "0" and self.student_id.text().strip() and not self.student_id.hasFocus():
             idx = int(key) - 1
             if idx < len(KIOSK_COMPLAINTS):
-                self.pick(KIOSK_COMPLAINTS[idx])
+                self.pick(list(KIOSK_COMPLAINTS)[idx])
                 return
         super().keyPressEvent(event)
 
