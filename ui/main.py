@@ -22,7 +22,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="school-office")
     p.add_argument("--demo", action="store_true", help="load the demo district on first start of an empty built-in "
                                                        "database (a server's is loaded by school-office-admin seed-demo)")
-    p.add_argument("--kiosk", choices=("cafeteria", "library", "attendance", "nurse"),
+    p.add_argument("--kiosk", choices=("cafeteria", "library", "library-selfcheck", "attendance", "nurse"),
                    help="open one desk full screen without window controls; it locks when idle")
     p.add_argument("--screenshot", metavar="DIR", help="sign in as the demo administrator, save every screen as "
                                                         "PNG files in DIR, and exit")
@@ -77,7 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     idle = float(os.environ.get("SCHOOL_OFFICE_KIOSK_IDLE_SECONDS", "120"))
-    window = MainWindow(events, UiSettings(), start, sign_in=sign_in, kiosk=args.kiosk, verify=verify,
+    kiosk = args.kiosk
+    if kiosk == "library-selfcheck":  # the library desk's page as a self-check station (checkout and renew only)
+        from ui.screens.library import page as library_page
+
+        library_page.SELF_CHECK, kiosk = True, "library"
+    window = MainWindow(events, UiSettings(), start, sign_in=sign_in, kiosk=kiosk, verify=verify,
                         idle_seconds=idle)
 
     def failed(message: str) -> None:

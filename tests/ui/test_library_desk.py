@@ -1,0 +1,138 @@
+"""The Library desk driven from the keyboard as the demo librarian: pick a student by name (and
+picture), scan items to lend, a block answered with an override and a reason, a return, a renewal;
+the self-check station lends but never overrides. Screens rendered to PNG for the README."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog
+from sqlalchemy import text
+
+from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
+from app.security.session import sign_in
+from tests.conftest import DEMO_AS_OF
+from ui.screens.desk_context import DeskContext
+from ui.screens.library.page import LibraryPage
+
+pytestmark = pytest.mark.ui
+RHS = 255950003
+
+
+@pytest.fixture
+def engine_user(demo_engine):
+    create_demo_logins(demo_engine)
+    user, eng = sign_in(demo_engine.url, "demo_librarian", DEMO_PASSWORD)
+    yield user, eng
+    eng.dispose()
+
+
+def make_page(qtbot, engine_user, run_until, self_check=False):
+    user, eng = engine_user
+    p = LibraryPage(DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: datetime.now().date()),
+                    self_check=self_check)
+    qtbot.addWidget(p)
+    p.resize(1280, 720)
+    p.show()
+    p.activate()
+    run_until(lambda: p._loaded)
+    return p
+
+
+def fresh(demo_engine, n_students, n_items):
+    with demo_engine.connect() as c:
+        students = c.execute(text(
+            "SELECT s.studentusi, s.studentuniqueid, s.lastsurname FROM edfi.student s JOIN edfi.studentschoolassociation a "
+            "USING (studentusi) WHERE a.schoolid = :s AND NOT EXISTS (SELECT 1 FROM library.checkouts k WHERE "
+            "k.student_usi = s.studentusi AND k.return_date IS NULL) AND NOT EXISTS (SELECT 1 FROM library.holds h "
+            "WHERE h.student_usi = s.studentusi) ORDER BY s.studentusi LIMIT :n"), {"s": RHS, "n": n_students}).all()
+        items = c.execute(text(
+            "SELECT DISTINCT ON (i.resource_id) i.barcode FROM library.items i WHERE i.school_id = :s AND i.status = "
+            "'available' AND i.item_type = 'book' AND NOT EXISTS (SELECT 1 FROM library.holds h WHERE h.resource_id = "
+            "i.resource_id) ORDER BY i.resource_id, i.item_id LIMIT :n"), {"s": RHS, "n": n_items}).scalars().all()
+    return students, items
+
+
+def type_enter(qtbot, widget, value: str) -> None:
+    widget.setFocus()
+    widget.setText(value)
+    QTest.keyClick(widget, Qt.Key.Key_Return)
+
+
+def open_loans(demo_engine, usi):
+    with demo_engine.connect() as c:
+        return c.execute(text("SELECT i.barcode FROM library.checkouts k JOIN library.items i USING (item_id) "
+                              "WHERE k.student_usi = :u AND k.return_date IS NULL ORDER BY 1"), {"u": usi}).scalars().all()
+
+
+def test_pick_by_name_lend_override_return_and_renew(qtbot, engine_user, demo_engine, run_until):
+    page = make_page(qtbot, engine_user, run_until)
+    (usi, uid, last), = fresh(demo_engine, 1, 0)[0][:1]
+    codes = fresh(demo_engine, 0, 6)[1]
+    view = page.circulation
+    type_enter(qtbot, view.patron_box, last)
+    run_until(lambda: view.hits_view.isVisible())
+    row = next(i for i, p in enumerate(view.hits.rows) if p.student_usi == usi)
+    view.hits_view.selectRow(row)
+    QTest.keyClick(view.hits_view, Qt.Key.Key_Return)
+    run_until(lambda: view.patron is not None and view.item_box.hasFocus())
+    assert last in view.patron_label.text() and view.picture.pixmap() is not None
+    for code in codes[:5]:
+        type_enter(qtbot, view.item_box, code)
+        run_until(lambda code=code: view.message.text().startswith("Lent:") and len(view.loans.rows) ==
+                  codes.index(code) + 1)
+    asked = []
+
+    async def answer(dlg):
+        asked.append([lbl.text() for lbl in dlg.findChildren(type(view.patron_label))])
+        dlg.reason.setText("Research project")
+        return QDialog.DialogCode.Accepted
+
+    view.ask = answer
+    type_enter(qtbot, view.item_box, codes[5])
+    run_until(lambda: len(view.loans.rows) == 6)
+    assert any("Limit reached" in t for t in asked[0])
+    assert open_loans(demo_engine, usi) == sorted(codes)
+    with demo_engine.connect() as c:
+        assert c.execute(text("SELECT reason, approved_by FROM library.overrides WHERE student_usi = :u"),
+                         {"u": usi}).one() == ("Research project", "demo_librarian")
+    out = os.environ.get("LIBRARY_SCREENSHOT")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        page.grab().save(out)
+    view.loans_view.selectRow(0)
+    view.renew_selected()
+    run_until(lambda: view.message.text().startswith(("Renewed", "Not renewed")))
+    assert view.message.text().startswith("Renewed")
+    type_enter(qtbot, view.checkin_box, codes[0])
+    run_until(lambda: view.message.text().startswith("Returned") and len(view.loans.rows) == 5)
+    assert "shelve" in view.message.text()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    QTest.keyClick(view.checkin_box, Qt.Key.Key_Escape)  # Esc: next patron
+    run_until(lambda: view.patron is None and view.patron_box.hasFocus())
+
+
+def test_the_self_check_station_lends_but_never_overrides(qtbot, engine_user, demo_engine, run_until):
+    page = make_page(qtbot, engine_user, run_until, self_check=True)
+    (usi, uid, _last), = fresh(demo_engine, 1, 0)[0][:1]
+    with demo_engine.connect() as c:
+        ref = c.execute(text("SELECT barcode FROM library.items WHERE item_type = 'reference' AND school_id = :s "
+                             "AND status = 'available' LIMIT 1"), {"s": RHS}).scalar()
+    code = fresh(demo_engine, 0, 1)[1][0]
+    view = page.circulation
+    assert not view.checkin_box.isVisible() and page.windowTitle() == "" and page.title.text() == "Library self-check"
+    type_enter(qtbot, view.patron_box, "Smith")  # a name is not a card at the kiosk
+    run_until(lambda: "see the librarian" in view.message.text())
+    type_enter(qtbot, view.patron_box, uid)
+    run_until(lambda: view.patron is not None and view.item_box.isEnabled())
+    type_enter(qtbot, view.item_box, code)
+    run_until(lambda: view.message.text().startswith("Lent:"))
+    type_enter(qtbot, view.item_box, ref)
+    run_until(lambda: "see the librarian" in view.message.text())
+    assert open_loans(demo_engine, usi) == [code]
