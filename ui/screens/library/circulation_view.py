@@ -86,11 +86,12 @@ class CirculationView(QWidget):
         self.renew_button = QPushButton("&Renew selected")
         self.renew_button.setEnabled(False)
         self.done_button = QPushButton("&Next patron")
-        buttons = QHBoxLayout()
+        self.loans_view.setMinimumHeight(70)
+        self.buttons = buttons = QHBoxLayout()
         buttons.addWidget(self.renew_button)
         buttons.addWidget(self.done_button)
         buttons.addStretch(1)
-        self.checkin_box = line("Check in", "Scan returned items here")
+        self.checkin_box = line("Check in", "Returns: scan returned items here (F4)")
         self.checkin_box.setVisible(not kiosk)
         self.message = status("Circulation message")
         for w in (self.patron_box, self.hits_view):
@@ -100,7 +101,6 @@ class CirculationView(QWidget):
         lay.addWidget(self.loans_view, 1)
         lay.addLayout(buttons)
         if not kiosk:
-            lay.addWidget(QLabel("Returns"))
             lay.addWidget(self.checkin_box)
         lay.addWidget(self.message)
         self.patron_box.returnPressed.connect(self.find_patron)

@@ -21,7 +21,7 @@ from ui.screens.desk_context import DeskContext
 from ui.screens.library.circulation_view import CirculationView
 from ui.screens.library.models import ConflictsModel, PullListModel
 from ui.screens.tabbed_desk import TabbedDesk
-from ui.widgets import line, selected_row, status, table
+from ui.widgets import line, scrolled, selected_row, status, table
 
 SELF_CHECK = False  # set by ui.main for `--kiosk library-selfcheck`
 
@@ -43,7 +43,7 @@ class LibraryPage(TabbedDesk):
         self.slip_button = QPushButton("Print &hold slip")
         self.slip_button.setEnabled(False)
         self.printing.attach(self.slip_button, self._slip_printout, "the hold slip")
-        self.circulation.layout().addWidget(self.slip_button)
+        self.circulation.buttons.addWidget(self.slip_button)
         self.finish((self.circulation, "&Circulation"), (self._holds_tab(), "&Holds"),
                     (self._lists_tab(), "&Lists and labels"), (self._review_tab(), "Re&view"))
 
@@ -96,7 +96,7 @@ class LibraryPage(TabbedDesk):
             self.printing.attach(b, lambda k=kind: self._labels(k), what)
             lay.addWidget(b)
         lay.addWidget(self.lists_message)
-        return w
+        return scrolled(w, "Lists and labels")
 
     def _review_tab(self) -> QWidget:
         w = QWidget()
