@@ -101,3 +101,37 @@ def test_the_lists_show_counts_and_riders_who_have_not_ridden(page, run_async):
     page.idle_days.setText("5")
     assert run_async(page.show_lists()) is True
     assert page.counts_model.rowCount() > 5 and page.idle_model.rowCount() >= 1
+
+
+def test_a_needed_student_is_assigned_and_a_parents_change_saved_from_the_riders_tab(page, run_async, demo_engine):
+    tab = page.riders_tab
+    assert run_async(tab.load_needs()) is True and tab.needs_model.rowCount() > 0
+    row = next(i for i, s in enumerate(tab.needs_model.rows) if s.am_stop_id and s.pm_stop_id)
+    student = tab.needs_model.rows[row]
+    tab.needs_view.selectRow(row)
+    tab.pick_needed()
+    assert student.name in tab.about.text() and tab.am_stop.currentData() == student.am_stop_id
+    tab.alt_day.setCurrentIndex(3)  # Wednesday afternoons at the daycare
+    tab.alt_address.setText("Little Acorns Daycare, 410 Pine St")
+    tab.confirm = lambda warnings: True  # a near-full run may ask; the coordinator says yes
+    try:
+        assert run_async(tab.assign()) is True, tab.message.text()
+        assert tab.message.text().startswith(f"Assigned {student.name} from ")
+        assert student.student_usi not in {s.student_usi for s in tab.needs_model.rows}
+        tab.tc_direction.setCurrentText("both ways")
+        tab.tc_run.setCurrentIndex(0)  # not riding
+        tab.tc_note.setText("Family trip, back Monday")
+        assert run_async(tab.save_change()) is True, tab.message.text()
+        with demo_engine.connect() as c:
+            legs = c.execute(text("SELECT day_of_week, direction, alternate_address FROM transportation.rider_legs "
+                                  "WHERE student_usi = :u ORDER BY 1, 2"), {"u": student.student_usi}).all()
+            note = c.execute(text("SELECT parent_note FROM transportation.temporary_changes WHERE student_usi = :u"),
+                             {"u": student.student_usi}).scalar()
+        assert len(legs) == 10 and [r for r in legs if r[2]] == [(3, "from_school", "Little Acorns Daycare, 410 Pine St")]
+        assert note == "Family trip, back Monday"
+    finally:
+        with demo_engine.begin() as c:  # the shared demo district as it was
+            c.execute(text("DELETE FROM transportation.temporary_changes WHERE student_usi = :u"),
+                      {"u": student.student_usi})
+            c.execute(text("DELETE FROM transportation.student_transportation WHERE student_usi = :u"),
+                      {"u": student.student_usi})
