@@ -35,8 +35,11 @@ class PhotoBox(Flowable):
 
             from reportlab.lib.utils import ImageReader
 
-            c.drawImage(ImageReader(BytesIO(self.image)), 0, 0, PHOTO, PHOTO, preserveAspectRatio=True)
-            return
+            try:
+                c.drawImage(ImageReader(BytesIO(self.image)), 0, 0, PHOTO, PHOTO, preserveAspectRatio=True)
+                return
+            except Exception:  # not an image after all: the initials instead
+                pass
         c.setFillColor(colors.HexColor("#e3e8ee"))
         c.setStrokeColor(RULE)
         c.rect(0, 0, PHOTO, PHOTO, fill=1)
@@ -106,7 +109,7 @@ def _stops(roster, substitute: bool, st) -> list:
             head.append(Paragraph(f"<b>Turn notes:</b> {stop.turn_notes}", st["cell"]))
         if stop.address:
             head.append(Paragraph(stop.address, st["small"]))
-        rows = [[PhotoBox(r.name), Paragraph(f"<b>{r.name}</b><br/>{r.grade or ''} · {r.school or ''}", st["cell"]),
+        rows = [[PhotoBox(r.name, r.photo), Paragraph(f"<b>{r.name}</b><br/>{r.grade or ''} · {r.school or ''}", st["cell"]),
                  Paragraph(_flags(r, st), st["cell"]) if (r.release_to_adult or r.alerts or r.wheelchair or r.equipment
                                                           or r.alternate_address or r.change_note) else ""]
                 for r in here]
@@ -119,7 +122,7 @@ def _stops(roster, substitute: bool, st) -> list:
     extra = [r for r in roster.riders if r.stop_sequence is None]
     if extra:
         story.append(Paragraph("Riders at a stop not on this run (check with the office)", st["heading"]))
-        story.append(_grid([[PhotoBox(r.name), Paragraph(f"<b>{r.name}</b> · {r.stop_name or ''}", st["cell"]),
+        story.append(_grid([[PhotoBox(r.name, r.photo), Paragraph(f"<b>{r.name}</b> · {r.stop_name or ''}", st["cell"]),
                              Paragraph(_flags(r, st), st["cell"])] for r in extra],
                            [0.7 * inch, 2.4 * inch, 3.9 * inch], header=False))
     return story

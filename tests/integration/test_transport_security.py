@@ -91,3 +91,16 @@ def test_transportation_staff_cannot_change_the_ieps_transport_needs_or_the_addr
 
 def test_the_nurse_keeps_the_ieps_transport_needs(login_engine):
     assert scalar(login_engine("demo_nurse"), "SELECT count(*) FROM transportation.iep_transport") >= 0
+
+
+@pytest.mark.parametrize("login", ("demo_front_office", "demo_cashier", "demo_teacher", "demo_nurse"))
+def test_only_the_bus_desk_reads_rider_photos(login_engine, login):
+    from sqlalchemy.exc import DBAPIError
+
+    e = login_engine(login)
+    try:
+        run(e, "SELECT * FROM transportation.rider_photos(ARRAY[1, 2, 3])")
+    except DBAPIError as exc:
+        assert "permission denied" in str(exc.orig) or "only transportation staff" in str(exc.orig)
+    else:
+        raise AssertionError(f"{login} read rider photos")

@@ -50,6 +50,8 @@ def test_the_driver_packet_lists_stops_riders_flags_and_an_alphabetical_roster(b
     assert "Alphabetical roster" in body and "Turn notes" not in body
     alerted = [r for r in busiest.riders if r.alerts]
     assert alerted and "ALERT:" in body and alerted[0].alerts.split(";")[0] in body
+    for plan in busiest.action_plans:  # the emergency action plans of its riders, from the nurse's office
+        assert "Emergency action plans" in body and flat(plan.condition) in body and flat(plan.actions)[:60] in body
     # the alphabetical roster is in alphabetical order
     roster_part = body[body.index("Alphabetical roster"):]
     positions = [roster_part.index(r.name) for r in busiest.alphabetical]
@@ -126,3 +128,28 @@ def test_the_coordinators_lists_print(coordinator):
     assert "Rider counts by run, school and grade" in body and counts[0].run in body
     assert f"Eligible students with no assignment ({len(need)})" in body and need and need[0].name in body
     assert f"Riders who have not ridden in 5 days ({len(idle)})" in body and idle[0].name in body
+
+
+def test_a_riders_photo_on_file_prints_in_the_packet(login_engine, demo_engine, busiest, tmp_path):
+    from io import BytesIO
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    rider = busiest.riders[0]
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (90, 110), (40, 90, 160)).save(photo)
+    with demo_engine.begin() as c:
+        c.execute(text("UPDATE edfi.student SET metadata = jsonb_build_object('photoUrl', CAST(:p AS text)) "
+                       "WHERE studentusi = :u"), {"p": f"file://{photo}", "u": rider.student_usi})
+    try:
+        with login_engine("demo_transportation").connect() as c:
+            roster = lists.run_roster(c, busiest.run.summary.run_id, DEMO_AS_OF)
+        with_photo = [r for r in roster.riders if r.photo]
+        assert [r.student_usi for r in with_photo] == [rider.student_usi] and with_photo[0].photo == photo.read_bytes()
+        reader = PdfReader(BytesIO(transport_packet.build_packet(roster, today=PRINTED)))
+        images = sum(len(p.images) for p in reader.pages)
+        assert images == 1  # the one photo on file; everyone else prints as initials
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("UPDATE edfi.student SET metadata = NULL WHERE studentusi = :u"), {"u": rider.student_usi})

@@ -9,13 +9,17 @@ staff read; never health notes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import Connection, text
 
 from app.services.transport.common import ENROLLMENT_ON, enrollment_of
 from app.services.transport.routes import RunDetail, run_detail
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class RosterRider:
     equipment: tuple[str, ...]
     alternate_address: str | None
     change_note: str | None  # on this run today by a temporary change (the parent's note)
+    photo: bytes | None = None  # the student's photo when their record points to one on file
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,8 @@ def run_roster(conn: Connection, run_id: int, day: date) -> RunRoster:
     p = {"r": run_id, "day": day, "dow": day.isoweekday(), "dir": detail.summary.direction}
     riders = tuple(RosterRider(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[14] or "", r[10],
                                tuple(r[11]), r[12], r[13]) for r in conn.execute(text(_ROSTER), p))
+    photos = rider_photos(conn, [r.student_usi for r in riders])
+    riders = tuple(replace(r, photo=photos.get(r.student_usi)) for r in riders)
     away = tuple(NotRiding(*r) for r in conn.execute(text(_AWAY), p))
     plans = tuple(ActionPlan(*r) for r in conn.execute(text(
         "SELECT s.lastsurname || ', ' || coalesce(s.preferredfirstname, s.firstname), ap.plan_type, ap.condition, "
@@ -140,6 +147,22 @@ def run_roster(conn: Connection, run_id: int, day: date) -> RunRoster:
         "JOIN edfi.student s ON s.studentusi = ap.student_usi WHERE ap.is_active AND ap.student_usi = ANY(:u) "
         "ORDER BY s.lastsurname, s.firstname, ap.plan_type"), {"u": [r.student_usi for r in riders]}))
     return RunRoster(detail, day, riders, away, plans)
+
+
+def rider_photos(conn: Connection, student_usis: list[int]) -> dict[int, bytes]:
+    """The photos the students' records point to (a file path or file:// address on the district's
+    file share), read through transportation.rider_photos (migration 0021). A photo that cannot be
+    read prints as the initials; web addresses are not fetched while printing."""
+    out = {}
+    for usi, url in conn.execute(text("SELECT student_usi, photo_url FROM transportation.rider_photos(:u)"),
+                                 {"u": student_usis}):
+        path = Path(url.removeprefix("file://")) if url and not url.startswith(("http:", "https:")) else None
+        try:
+            if path is not None and path.is_file() and path.stat().st_size < 5_000_000:
+                out[usi] = path.read_bytes()
+        except OSError:
+            log.warning("rider photo %s could not be read", path)
+    return out
 
 
 # -- counts and exceptions ------------------------------------------------------------------------
