@@ -31,6 +31,7 @@ def page(qtbot, demo_engine, run_until):
         counts = dict(c.execute(text("SELECT medication_id, count_on_hand FROM health.medications "
                                      "WHERE count_on_hand IS NOT NULL")).all())
         started = c.execute(text("SELECT now()")).scalar()
+        last_count = c.execute(text("SELECT coalesce(max(count_id), 0) FROM health.controlled_counts")).scalar()
     p = NursePage(DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: DEMO_AS_OF, now=lambda: NOW))
     qtbot.addWidget(p)
     p.resize(1180, 700)
@@ -42,6 +43,8 @@ def page(qtbot, demo_engine, run_until):
     with demo_engine.begin() as c:  # what this test recorded goes; the seeded district stays
         c.execute(text("SET LOCAL session_replication_role = replica"))  # past the append-only trigger, as owner
         c.execute(text("DELETE FROM health.medication_administrations WHERE recorded_at >= :t"), {"t": started})
+        c.execute(text("DELETE FROM health.count_discrepancies WHERE count_id > :n"), {"n": last_count})
+        c.execute(text("DELETE FROM health.controlled_counts WHERE count_id > :n"), {"n": last_count})
         c.execute(text("DELETE FROM health.referrals WHERE screening_id IN (SELECT screening_id FROM health.screenings "
                        "WHERE created_at >= :t)"), {"t": started})
         c.execute(text("DELETE FROM health.screenings WHERE created_at >= :t"), {"t": started})
@@ -202,3 +205,32 @@ def test_records_are_added_to_the_open_student_with_one_sentence_for_bad_input(q
     shot(page, "add-to-record")
     with demo_engine.begin() as c:
         assert c.execute(text("DELETE FROM health.immunizations WHERE lot_number = 'LOT-UI-1' RETURNING 1")).scalar()
+
+
+def test_a_count_is_signed_by_a_second_person_with_their_own_password(qtbot, page, run_async):
+    page.tabs.setCurrentWidget(page.lists)
+    assert run_async(page.lists.refresh())
+    lists = page.lists
+    assert lists.controlled.count() > 0
+    on_record = lists.controlled.currentText()
+    lists.count_kind.setCurrentIndex(0)
+    lists.counted.setText("0")
+    lists.witness.setText("demo_nurse")
+    lists.witness_password.setText(DEMO_PASSWORD)
+    assert not run_async(lists.record_count_now())
+    assert "someone other than you" in lists.message.text()
+    lists.witness.setText("demo_front_office")
+    lists.witness_password.setText("not-the-password")
+    assert not run_async(lists.record_count_now())
+    assert lists.witness_password.text() == ""  # never kept
+    lists.witness_password.setText(DEMO_PASSWORD)
+    assert run_async(lists.record_count_now())
+    assert "discrepancy report is open" in lists.message.text() and on_record
+    assert lists.disc_model.rowCount() == 1
+    shot(page, "count")
+    lists.disc_view.selectRow(0)
+    assert not run_async(lists.close_report())
+    assert "without a note" in lists.message.text()
+    lists.disc_note.setText("Recount after the substitute's shift: bottle found in the locked drawer")
+    assert run_async(lists.close_report())
+    assert lists.disc_model.rowCount() == 0

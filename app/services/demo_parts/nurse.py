@@ -241,8 +241,8 @@ def _screenings(ctx, nurses, days) -> None:
     conn.execute(text(
         "INSERT INTO health.referrals (student_usi, school_id, screening_id, reason, referred_on, letter_sent_on, status, "
         "follow_up, closed_on) SELECT k.student_usi, k.school_id, k.screening_id, (CAST(:r AS jsonb)) ->> k.screening_type, "
-        "k.screened_on, CASE WHEN k.screening_id % 3 <> 0 THEN k.screened_on + 1 END, "
-        "CASE k.screening_id % 4 WHEN 0 THEN 'closed' WHEN 1 THEN 'open' ELSE 'letter_sent' END, "
+        "k.screened_on, CASE WHEN k.screening_id % 3 <> 0 OR k.screening_id % 4 = 0 THEN k.screened_on + 1 END, "
+        "CASE WHEN k.screening_id % 4 = 0 THEN 'closed' WHEN k.screening_id % 3 <> 0 THEN 'letter_sent' ELSE 'open' END, "
         "CASE WHEN k.screening_id % 4 = 0 THEN 'Seen by provider; glasses prescribed' END, "
         "CASE WHEN k.screening_id % 4 = 0 THEN k.screened_on + 14 END "
         "FROM health.screenings k WHERE k.result = 'fail'"), {"r": json.dumps(reasons)})

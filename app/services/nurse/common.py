@@ -74,3 +74,14 @@ def required(value: str | None, what: str) -> str:
     if not v:
         raise UserError(f"{what} is empty; fill it in.")
     return v
+
+
+def school_name(conn: Connection, school_id: int) -> str:
+    return conn.execute(text("SELECT nameofinstitution FROM edfi.educationorganization WHERE educationorganizationid "
+                             "= :s"), {"s": school_id}).scalar() or ""
+
+
+def staff_name(conn: Connection, login: str) -> str:
+    """The name of the staff member a sign-in belongs to (the second signer of a count), or the sign-in."""
+    return conn.execute(text("SELECT firstname || ' ' || lastsurname FROM edfi.staff WHERE loginid = :l"),
+                        {"l": login}).scalar() or login

@@ -7,6 +7,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
+from app.errors import UserError
+from app.services.nurse.common import school_name as _school_name, staff_name
 from app.services.nurse import controlled, medications as meds, screenings as S, visits as V
 from reports import nurse_documents, nurse_lists
 from ui.ops import OpFailed, run_op
@@ -16,10 +18,7 @@ from ui.screens.nurse.models import DiscrepancyModel, ListModel, ReferralsModel
 from ui.widgets import combo, fill, line, selected_row, status, table
 
 
-def _school_name(conn, school_id: int) -> str:
-    from sqlalchemy import text
-    return conn.execute(text("SELECT nameofinstitution FROM edfi.educationorganization WHERE educationorganizationid "
-                             "= :s"), {"s": school_id}).scalar() or ""
+COUNT_CHOICES = ("Periodic count", "Received (new supply)", "Signed out for a field trip", "Back from a field trip")
 
 
 class ListsTab(QWidget):
@@ -44,8 +43,12 @@ class ListsTab(QWidget):
         self.disc_view = table("Open discrepancy reports", self.disc_model)
         self.controlled = combo("Controlled medication")
         self.controlled.setSizeAdjustPolicy(self.controlled.SizeAdjustPolicy.AdjustToContents)
-        self.counted = line("Counted", "number on hand")
-        self.witness = line("Witness (second signer)", "witness: the second signer's name")
+        self.count_kind = combo("What is counted", COUNT_CHOICES)
+        self.counted = line("Number", "number counted / received / signed out / returned")
+        self.trip = line("Field trip, or doses given on it", "trip name (out) or doses given (back)")
+        self.witness = line("Second signer's sign-in name", "second signer: sign-in name")
+        self.witness_password = line("Second signer's password", "second signer: password")
+        self.witness_password.setEchoMode(self.witness_password.EchoMode.Password)
         self.count_b = QPushButton("Record c&ount")
         self.count_b.clicked.connect(self.record_count)
         self.disc_note = line("Discrepancy note", "what was found and done")
@@ -68,7 +71,11 @@ class ListsTab(QWidget):
         counts = QGroupBox("Controlled substances")
         cv = QVBoxLayout(counts)
         row = QHBoxLayout()
-        for w in (self.controlled, self.counted, self.witness, self.count_b):
+        for w in (self.controlled, self.count_kind, self.counted, self.trip):
+            row.addWidget(w)
+        cv.addLayout(row)
+        row = QHBoxLayout()
+        for w in (self.witness, self.witness_password, self.count_b):
             row.addWidget(w)
         cv.addLayout(row)
         cv.addWidget(self.disc_view, 1)
@@ -127,19 +134,45 @@ class ListsTab(QWidget):
 
     @asyncSlot()
     async def record_count(self) -> bool:
-        mid, counted, witness, now = self.controlled.currentData(), self.counted.text(), self.witness.text(), self.ctx.now()
+        return await self.record_count_now()
+
+    async def record_count_now(self) -> bool:
+        """The second signer signs with their own sign-in name and password, checked by the database."""
+        mid, kind, number, trip = (self.controlled.currentData(), self.count_kind.currentIndex(), self.counted.text(),
+                                   self.trip.text())
+        login, password, now = self.witness.text().strip().lower(), self.witness_password.text(), self.ctx.now()
         if mid is None:
             self.message.setText("There is no controlled medication at your school to count.")
             return False
+        engine = self.ctx.engine()
+
+        def work():
+            from app.security.session import verify_credentials
+
+            if login == engine.url.username:
+                raise UserError("The second signer must be someone other than you; they sign in with their own name.")
+            verify_credentials(engine.url, login, password)
+            with engine.begin() as c:
+                witness = f"{staff_name(c, login)} ({login})"
+                if kind == 0:
+                    return controlled.count(c, mid, number, witness=witness, now=now)
+                if kind == 1:
+                    return controlled.receive(c, mid, number, witness=witness, now=now)
+                if kind == 2:
+                    return controlled.trip_out(c, mid, number, trip=trip, witness=witness, now=now)
+                return controlled.trip_in(c, mid, number, trip, witness=witness, now=now)
         try:
-            got = await run_op(self.ctx.run_in(lambda c: controlled.count(c, mid, counted, witness=witness, now=now)),
-                               disable=(self.count_b,))
+            got = await run_op(work, disable=(self.count_b,))
         except OpFailed as err:
             self.message.setText(err.message + " Nothing was saved.")
             return False
-        self.counted.clear()
-        self.message.setText("Count recorded; it matches the record." if got.discrepancy_id is None else
-                             "The count does not match the record: a discrepancy report is open below.")
+        finally:
+            self.witness_password.clear()
+        for w in (self.counted, self.trip):
+            w.clear()
+        self.message.setText(f"{COUNT_CHOICES[kind]} recorded; {got.on_hand.normalize():f} on hand."
+                             + (" The count does not match the record: a discrepancy report is open below."
+                                if got.discrepancy_id is not None else ""))
         return await self.refresh()
 
     @asyncSlot()
