@@ -153,7 +153,11 @@ def rider_photos(conn: Connection, student_usis: list[int]) -> dict[int, bytes]:
     """The photos the students' records point to (a file path or file:// address on the district's
     file share), read through transportation.rider_photos (migration 0021). A photo that cannot be
     read prints as the initials; web addresses are not fetched while printing."""
-    out = {}
+    out: dict[int, bytes] = {}
+    # the front office reads rosters too, without photos (only the bus desk may call the function)
+    if not student_usis or not conn.execute(text(
+            "SELECT has_function_privilege('transportation.rider_photos(integer[])', 'EXECUTE')")).scalar():
+        return out
     for usi, url in conn.execute(text("SELECT student_usi, photo_url FROM transportation.rider_photos(:u)"),
                                  {"u": student_usis}):
         path = Path(url.removeprefix("file://")) if url and not url.startswith(("http:", "https:")) else None
