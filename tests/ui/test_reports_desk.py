@@ -1,0 +1,139 @@
+"""The Reports desk driven from the keyboard: a teacher's grade grid, the office's report card
+batch with its progress bar, and a registrar's transcript with its release log."""
+
+from __future__ import annotations
+
+import os
+
+import pypdfium2
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
+
+from tests.conftest import DEMO_AS_OF
+from ui.screens.desk_context import DeskContext
+from ui.screens.reports.page import ReportsPage
+
+pytestmark = pytest.mark.ui
+
+
+def make_page(qtbot, signed_in, run_until, login):
+    user, eng = signed_in(login)
+    p = ReportsPage(DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: DEMO_AS_OF))
+    qtbot.addWidget(p)
+    p.resize(1200, 800)
+    p.show()
+    p.activate()
+    run_until(lambda: p._loaded and p.period.count() > 0)
+    return p
+
+
+def type_cell(p, typed: str) -> None:
+    """Type into the current cell as a person does: the first key opens the editor, which then has
+    the focus for the rest; Enter commits and moves to the next student."""
+    QTest.keyClicks(p.grid, typed[0])
+    editor = QApplication.focusWidget()
+    QTest.keyClicks(editor, typed[1:])
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+
+
+def shot(widget, name):
+    folder = os.environ.get("GRADES_PNG_DIR")
+    if folder:
+        widget.grab().save(os.path.join(folder, name))
+
+
+def test_a_teacher_types_grades_and_comment_codes_without_the_mouse(qtbot, signed_in, run_until, run_async,
+                                                                   demo_engine):
+    p = make_page(qtbot, signed_in, run_until, "demo_teacher")
+    assert p.office_box.isHidden() and p.section.count() >= 1
+    assert "Q2 (open" in p.period.currentText()  # today's grading period, its window open
+    p.grade_type.setCurrentText("Progress Report")
+    run_async(p.open_grades())
+    assert p.grid_model.rowCount() > 5 and p.grid.hasFocus()
+    first = p.grid_model.rows[0]
+    type_cell(p, "b")  # typing starts editing the grade cell; Enter commits and moves down
+    type_cell(p, "104")
+    assert p.unsaved_work() == "2 unsaved grades"
+    assert not run_async(p.save_grades())
+    second = p.grid_model.rows[1]
+    parts = second.name.split(", ")
+    assert p.grade_message.text() == (f"{parts[1]} {parts[0]}: 104 is outside the A-F (4.0) scale; type a score "
+                                      "from 0 to 100 or one of A, B, C, D, F, P, I.")
+    QTest.keyClick(p.grid, Qt.Key.Key_Up)  # back to the student with the bad grade
+    assert p.grid.currentIndex().row() == 1
+    type_cell(p, "91")
+    QTest.keyClick(p.grid, Qt.Key.Key_Up)
+    QTest.keyClick(p.grid, Qt.Key.Key_Right)
+    type_cell(p, "01, 21")
+    shot(p, "reports_grade_entry.png")
+    try:
+        assert run_async(p.save_grades()), p.grade_message.text()
+        assert p.grade_message.text() == "Saved 2 grades." and p.unsaved_work() is None
+        with demo_engine.connect() as c:
+            saved = dict(c.execute(text(
+                "SELECT studentusi, lettergradeearned || coalesce(' ' || diagnosticstatement, '') FROM edfi.grade g "
+                "JOIN edfi.descriptor d ON d.descriptorid = g.gradetypedescriptorid AND d.codevalue = 'Progress Report' "
+                "WHERE sectionidentifier = :s AND studentusi = ANY(:u) AND gradingperiodname LIKE '%Q2'"),
+                {"s": p.grid_model.sheet.section.key.section_id, "u": [first.student_usi, second.student_usi]}).all())
+        assert saved[first.student_usi].startswith("B") and saved[second.student_usi] == "A 01, 21"
+    finally:
+        with demo_engine.begin() as c:  # put back what the demo had
+            for r in (first, second):
+                c.execute(text("UPDATE edfi.grade g SET lettergradeearned = :l, numericgradeearned = :n, "
+                               "diagnosticstatement = NULLIF(:cm, '') FROM edfi.descriptor d "
+                               "WHERE d.descriptorid = g.gradetypedescriptorid AND d.codevalue = 'Progress Report' "
+                               "AND g.sectionidentifier = :s AND g.studentusi = :u AND g.gradingperiodname LIKE '%Q2'"),
+                          {"l": r.letter, "n": r.numeric, "cm": r.comments, "s": p.grid_model.sheet.section.key.section_id,
+                           "u": r.student_usi})
+
+
+def test_the_office_builds_a_homerooms_report_cards_with_progress_and_one_print_file(qtbot, signed_in, run_until,
+                                                                                     run_async, run_until_signal):
+    p = make_page(qtbot, signed_in, run_until, "demo_front_office")
+    run_until(lambda: p.card_batch.count() > 1)
+    p.tabs.setCurrentIndex(1)
+    assert not p.cards_box.isHidden() and p.card_school.currentText() == "Riverbend Elementary School"
+    p.card_batch.setCurrentIndex(next(i for i in range(p.card_batch.count())
+                                      if p.card_batch.itemText(i).startswith("Homeroom")))
+    p.card_period.setCurrentIndex(0)  # Q1
+    seen = []
+    p.batch_progress.connect(lambda done, total: seen.append((done, total)))
+    run_async(p.build_cards(), timeout=120)
+    n = p.cards_model.rowCount()
+    assert n > 10 and p.progress.value() == p.progress.maximum() == n
+    assert seen[-1] == (n, n) and len(seen) >= 2
+    merged = pypdfium2.PdfDocument(p.batch.merged)
+    assert len(merged) == n  # one page per student, in one print job
+    assert p.card_message.text().startswith(f"{n} report cards for Homeroom")
+    shot(p, "reports_report_cards.png")
+
+
+def test_a_registrar_issues_a_transcript_and_records_its_release(qtbot, signed_in, run_until, run_async, demo_engine):
+    with demo_engine.connect() as c:
+        uid = c.execute(text("SELECT s.studentuniqueid FROM edfi.coursetranscript t JOIN edfi.student s "
+                             "USING (studentusi) ORDER BY s.studentuniqueid DESC LIMIT 1")).scalar()
+    p = make_page(qtbot, signed_in, run_until, "demo_registrar")
+    p.tabs.setCurrentIndex(2)
+    QTest.keyClicks(p.student_id, uid)
+    p.official.setChecked(True)
+    run_async(p.issue())
+    number = p.issued.document_number
+    assert p.transcript_message.text().startswith(f"Official transcript {number} issued")
+    run_async(p.record_release())
+    assert p.transcript_message.text() == ("Type who asked for the transcript (the student, a parent, or the school "
+                                           "that requested it).")
+    QTest.keyClicks(p.requested_by, "The student, with signed consent")
+    QTest.keyClicks(p.recipient, "Admissions, State University")
+    p.legal_basis.setCurrentText("Written consent")
+    try:
+        run_async(p.record_release())
+        assert p.transcript_message.text() == f"Release of {number} to Admissions, State University recorded."
+        assert p.releases_model.rowCount() == 1 and p.releases_model.rows[0].legal_basis == "Written consent"
+        shot(p, "reports_transcripts.png")
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("DELETE FROM grades.transcript_release WHERE document_number = :n"), {"n": number})
+            c.execute(text("DELETE FROM grades.issued_document WHERE document_number = :n"), {"n": number})
