@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QStyledItemDelegate, QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QStyledItemDelegate, QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from app.domain.typed_input import parse_date, show_date
@@ -117,8 +117,11 @@ class ReportsPage(TabbedDesk):
     def _grades_tab(self) -> QWidget:
         tab = QWidget()
         self.section = combo("Section")
+        self.section.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.section.setMinimumContentsLength(28)
         self.period = combo("Grading period")
-        self.period.setMinimumContentsLength(24)
+        self.period.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.period.setMinimumContentsLength(22)
         self.grade_type = combo("Grade type", entry.GRADE_TYPES, "Grading Period")
         self.open_button = QPushButton("&Open grades")
         self.grid_model = GradeGridModel(self)
@@ -142,7 +145,8 @@ class ReportsPage(TabbedDesk):
         self.close_term_button = QPushButton("Close &term: transcripts, GPA, rank")
         office = QVBoxLayout(self.office_box)
         office.addLayout(side_by_side(QLabel("Closes on:"), self.closes_on, self.open_window_button,
-                                      self.close_window_button, self.close_term_button))
+                                      self.close_window_button))
+        office.addLayout(side_by_side(self.close_term_button))
         layout = QVBoxLayout(tab)
         layout.addLayout(side_by_side(self.section, self.period, self.grade_type, self.open_button, stretch_first=True))
         layout.addWidget(self.grid, 1)
