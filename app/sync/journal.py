@@ -311,6 +311,10 @@ class Journal:
         return self._conn().execute("SELECT count(*) FROM journal_entries WHERE state = 'pending' AND kind = ?",
                                     (kind,)).fetchone()[0]
 
+    def kind_count(self, kind: str) -> int:
+        """Entries of a kind in any state."""
+        return self._conn().execute("SELECT count(*) FROM journal_entries WHERE kind = ?", (kind,)).fetchone()[0]
+
     def held_count(self) -> int:
         return self._conn().execute("SELECT count(*) FROM journal_entries WHERE state = 'held'").fetchone()[0]
 
