@@ -42,7 +42,7 @@ def _ring_one(reg, rng: random.Random, kids: list[dict], lunch: list[int], extra
     kid = rng.choice(kids)
     items = [rng.choice(lunch)] + ([rng.choice(extras)] if rng.random() < 0.3 else [])
     cash = rng.random() < 0.15
-    sale_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    sale_id = str(uuid.uuid4())
     ack: tuple[str, ...] = ()
     confirm, override = False, None
     for _ in range(6):
@@ -73,11 +73,9 @@ def run_terminal(url: str, journal_dir: Path, index: int, sales: int, seed: int,
     reg.start(refresh_seconds=3600)
     try:
         if reg.journal.noted("till_id") is None:
-            reg.open_till("100.00", str(uuid.UUID(int=random.Random(seed * 7919 + index).getrandbits(128),
-                                                  version=4)))
+            reg.open_till("100.00", str(uuid.uuid4()))
         have = reg.journal.kind_count("cafeteria.sale")
-        # a restart draws from its own stream: its sale ids never meet the first run's
-        rng = random.Random(f"{seed}-{index}-{have}")
+        rng = random.Random(f"{seed}-{index}-{have}")  # who buys what; every sale id is a fresh UUID
         snap = reg.snapshot
         kids = [s for s in snap.content["students"].values() if s["has_account"] and not s.get("withdrawn")]
         lunch = [i.item_id for i in snap.items.values() if i.category == "meal" and i.meal_service == "lunch"]
