@@ -8,6 +8,7 @@ Re-saving a day is a late change: the audit triggers record the old and new mark
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -235,8 +236,30 @@ _SAVE_CHECK_SQL, _SAVE_WRITE_SQL = text(_SAVE_CHECK), text(_SAVE_WRITE)
 # double click, two periods of one student): each then reads what the other committed, so it
 # writes only real changes, the audit trail reads as two honest edits and the daily roll-up
 # counts both periods. Locks are taken in student order, so two saves never wait on each other.
-_LOCK_SQL = text("SELECT count(pg_advisory_xact_lock(u, :dayno)) FROM "
+_LOCK_SQL = text("SELECT count(pg_advisory_xact_lock(u, :dayno)), "
+                 # this save's two big statements keep one plan per connection (see _planned_once)
+                 "min(set_config('plan_cache_mode', 'force_generic_plan', true)) FROM "
                  "(SELECT DISTINCT u FROM unnest(CAST(:usis AS int[])) AS u ORDER BY u) AS ordered")
+
+
+@contextmanager
+def _planned_once(conn: Connection):
+    """Prepare the save's statements on first use and keep a generic plan for the connection.
+
+    Planning the check and the write (many joins, each table's row-level security policies) cost
+    as much as running them; psycopg prepares a statement only on its fifth run on a connection
+    and PostgreSQL re-plans the first five runs of a prepared one, so a desk's first saves paid it
+    every time. The plan does not depend on the values (a section, a day, arrays of students)."""
+    raw = conn.connection.driver_connection
+    threshold = getattr(raw, "prepare_threshold", None)
+    if threshold is None:  # not psycopg (or preparing turned off): nothing to do
+        yield
+        return
+    raw.prepare_threshold = 0
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = threshold
 
 
 def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, Mark], *,
@@ -247,6 +270,12 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
     Three round trips: one waits for any other save of these students' day, one reads everything
     the checks and the roll-up need, one writes. A daily status the office recorded (a suspension)
     stays as the office wrote it; the section's own mark is saved."""
+    with _planned_once(conn):
+        return _save_roster(conn, key, day, marks, actor=actor, now=now, today=today, rule=rule)
+
+
+def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, Mark], *,
+                 actor: str | None, now: datetime | None, today: date | None, rule: RollupRule) -> SaveResult:
     now = now or datetime.now(timezone.utc)
     today = today or date.today()
     if day > today:
