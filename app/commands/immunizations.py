@@ -1,6 +1,8 @@
 """`school-office-admin immunizations ...`: the CDC CDSi evaluation from the command line.
 
     immunizations evaluate --cases IN.csv [--out OUT.csv] [--check] [--show-mismatches]
+    immunizations load-requirements FILE.csv --state TX --school-year 2027 [--district ID] [--name NAME]
+    immunizations refresh [--school ID] [--as-of YYYY-MM-DD]
 
 IN has the CDSi test-case layout (CDC_Test_ID, DOB, gender, Date_Administered_n, Vaccine_Name_n, CVX_n,
 MVX_n, Vaccine_Group, Assessment_Date); OUT gets one row per case (CDC_Test_ID, Series_Status,
@@ -59,6 +61,49 @@ def cmd_evaluate(args) -> int:
     return 0 if met else 1
 
 
+def cmd_load_requirements(args) -> int:
+    from app.cli import _platform
+    from app.domain.cdsi.data import supporting_data
+    from app.domain.cdsi.school_entry import RequirementError, read_requirements
+    from app.services.immunizations.requirements import load_requirement_set
+
+    source = Path(args.file)
+    if not source.is_file():
+        raise UserError(f"There is no requirements file at {source}; start from "
+                        "resources/cdsi/requirements/texas-2025-2026.csv.")
+    try:
+        with source.open(newline="", encoding="utf-8-sig") as f:
+            rows = read_requirements(f, supporting_data().vaccine_groups)
+    except RequirementError as err:
+        raise UserError(str(err)) from err
+    name = args.name or f"{args.state.upper()} school-entry immunization requirements"
+    with _platform(args, migrate=False, start_dynamo=False) as platform:
+        with platform.engine.begin() as conn:
+            set_id = load_requirement_set(conn, rows, state_code=args.state, school_year=args.school_year, name=name,
+                                          source=str(source.name), district_id=args.district)
+    print(f"Loaded {len(rows)} requirements as set {set_id} ({name}, school year {args.school_year - 1}-"
+          f"{args.school_year}); statuses are re-evaluated when next viewed or refreshed.")
+    return 0
+
+
+def cmd_refresh(args) -> int:
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from app.cli import _platform
+    from app.services.immunizations.compliance import refresh_school
+
+    day = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    with _platform(args, migrate=False, start_dynamo=False) as platform:
+        with platform.engine.begin() as conn:
+            schools = [args.school] if args.school else list(conn.execute(text(
+                "SELECT schoolid FROM edfi.school ORDER BY schoolid")).scalars())
+            total = sum(refresh_school(conn, school, day) for school in schools)
+    print(f"Evaluated {total} students in {len(schools)} schools as of {day.isoformat()}.")
+    return 0
+
+
 def register(subparsers) -> None:
     imm = subparsers.add_parser("immunizations", help="immunization evaluation (CDC CDSi) and school compliance")
     sub = imm.add_subparsers(dest="immunizations_command", required=True)
@@ -68,3 +113,14 @@ def register(subparsers) -> None:
     ev.add_argument("--check", action="store_true", help="compare with the expected results in the cases file")
     ev.add_argument("--show-mismatches", action="store_true", help="with --check: list every difference")
     ev.set_defaults(func=cmd_evaluate)
+    lr = sub.add_parser("load-requirements", help="load a state's or district's school-entry requirements (CSV)")
+    lr.add_argument("file", help="CSV in the layout of resources/cdsi/requirements/texas-2025-2026.csv")
+    lr.add_argument("--state", required=True, help="two-letter state code, e.g. TX")
+    lr.add_argument("--school-year", type=int, required=True, help="the year the school year ends: 2027 = 2026-2027")
+    lr.add_argument("--district", type=int, help="local education agency id, for a district's own stricter set")
+    lr.add_argument("--name", help="name shown on reports")
+    lr.set_defaults(func=cmd_load_requirements)
+    rf = sub.add_parser("refresh", help="evaluate every enrolled student's compliance and store it")
+    rf.add_argument("--school", type=int, help="only this school (default: every school)")
+    rf.add_argument("--as-of", help="the day to evaluate for (YYYY-MM-DD); default: today")
+    rf.set_defaults(func=cmd_refresh)

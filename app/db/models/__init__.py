@@ -10,6 +10,7 @@ from app.db.models import (  # noqa: F401
     edfi_teaching,
     grades,
     health,
+    immunization_compliance,
     journal,
     library,
     oneroster,

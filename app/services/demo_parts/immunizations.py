@@ -1,0 +1,84 @@
+"""Immunization compliance's part of the demo district: the Texas K-12 requirement set, and doses given
+at the ages the CDC schedule recommends (the core seed spaces every dose 300 days apart, which no
+child gets), plus the adolescent and hepatitis A doses Texas asks for, so the compliance reports show
+a believable mix: most students compliant, some in progress, some behind.
+
+Runs after the nurse's part (ORDER 40), which maps the core rows to CVX codes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import text
+
+from app.domain.cdsi.dates import add_duration
+from app.services.immunizations.compliance import refresh_school
+from app.services.immunizations.requirements import load_example_set
+
+ORDER = 45
+
+# vaccine as the core seed names it -> the recommended age of dose 1, 2, ...
+SCHEDULE = {
+    "DTaP": ("2 months", "4 months", "6 months", "15 months", "4 years"),
+    "IPV (Polio)": ("2 months", "4 months", "6 months", "4 years"),
+    "MMR": ("12 months", "4 years"),
+    "Hepatitis B": ("0 days", "1 month", "6 months"),
+    "Varicella": ("12 months", "4 years"),
+}
+CVX = {"DTaP": "20", "IPV (Polio)": "10", "MMR": "03", "Hepatitis B": "08", "Varicella": "21"}
+EXTRA = (("Hepatitis A", "83", ("12 months", "18 months"), 0.93),
+         ("Tdap", "115", ("11 years",), 0.9),
+         ("Meningococcal ACWY", "136", ("11 years",), 0.9))
+
+
+def _visits(rng, birth: date) -> dict[str, date]:
+    """The day of each well-child visit: the recommended age plus a delay that only grows (a family that
+    falls behind stays behind), so every interval is at least the recommended one."""
+    ages = ("0 days", "1 month", "2 months", "4 months", "6 months", "12 months", "15 months", "18 months",
+            "4 years", "11 years")
+    late, out = 0, {}
+    for age in ages:
+        late += rng.choice((0, 0, 0, 2, 5, 9, 20))
+        out[age] = add_duration(birth, age) + timedelta(days=late)
+    return out
+
+
+def load(ctx) -> None:
+    rng, conn = ctx.rng, ctx.copier.conn
+    load_example_set(conn, ctx.school_year)
+    visits = {s.usi: _visits(rng, s.birth) for s in ctx.students}
+    rows = conn.execute(text("SELECT immunization_id, student_usi, vaccine_type, dose_number "
+                             "FROM health.immunizations ORDER BY immunization_id")).all()
+    moved, gone = [], []
+    for r in rows:
+        ages = SCHEDULE.get(r.vaccine_type)
+        days = visits.get(r.student_usi)
+        if ages is None or days is None or not (1 <= (r.dose_number or 0) <= len(ages)):
+            continue
+        when = days[ages[r.dose_number - 1]]
+        if rng.random() < 0.01:
+            when -= timedelta(days=12)  # now and then a dose given too early, which does not count
+        if when > ctx.as_of:
+            gone.append(r.immunization_id)
+        else:
+            moved.append({"id": r.immunization_id, "d": when, "cvx": CVX[r.vaccine_type]})
+    if moved:
+        conn.execute(text("UPDATE health.immunizations SET date_administered = :d, "
+                          "cvx_code = coalesce(cvx_code, :cvx) WHERE immunization_id = :id"), moved)
+    if gone:
+        conn.execute(text("DELETE FROM health.immunizations WHERE immunization_id = ANY(:ids)"), {"ids": gone})
+    extra = []
+    for s in ctx.students:
+        for name, cvx, ages, share in EXTRA:
+            if rng.random() >= share:
+                continue
+            for k, age in enumerate(ages, 1):
+                when = visits[s.usi][age]
+                if when <= ctx.as_of:
+                    extra.append((s.usi, name, k, when, "Riverbend Pediatrics", f"LOT{rng.randrange(10**5):05d}", cvx))
+    ctx.copier.copy("health.immunizations", ("student_usi", "vaccine_type", "dose_number", "date_administered",
+                                             "administered_by", "lot_number", "cvx_code"), extra)
+    # the statuses the nurse desk and the reports read, as of the demo's day
+    for school_id in sorted({s.school.school_id for s in ctx.students}):
+        refresh_school(conn, school_id, ctx.as_of)

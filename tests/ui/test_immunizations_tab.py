@@ -1,0 +1,58 @@
+"""The nurse desk's Immunizations tab, signed in as the demo nurse: the school's short list, a
+student's status at a glance with the forecast and what to tell the family, the requirement editor
+read-only for a nurse, and the screen looked at (rendered offscreen to a PNG)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import DEMO_AS_OF
+from ui.screens.desk_context import DeskContext
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+
+@pytest.fixture
+def tab(qtbot, login_engine):
+    from ui.screens.immunizations.tab import ImmunizationsTab
+
+    engine = login_engine("demo_nurse")
+    user = SimpleNamespace(groups=("so_nurse",), school_ids=(255950001,), display_name="Demo Nurse")
+    ctx = DeskContext(engine=lambda: engine, user=lambda: user, today=lambda: DEMO_AS_OF)
+    w = ImmunizationsTab(ctx)
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    return w
+
+
+def test_the_tab_lists_students_short_and_shows_one_at_a_glance(tab, run_async, run_until, tmp_path):
+    assert run_async(tab.load_lists())
+    assert tab.school.currentText() == "Riverbend Elementary School"
+    assert "students:" in tab.summary.text() and tab.short.rowCount() > 0
+    first = tab.short.row(0)
+    tab.short_view.selectRow(0)
+    run_until(lambda: tab.student.view is not None and tab.student.view.student_usi == first.student_usi)
+    view = tab.student.view
+    assert tab.student.badge.text() == view.status_label != "Compliant"
+    assert tab.student.requirements.rowCount() >= 6 and tab.student.forecast.rowCount() >= 5
+    assert tab.student.family.toPlainText().startswith(view.tell_family[0])
+    assert tab.student.letter.isEnabled()
+    tab.grab().save(str(tmp_path / "immunizations_tab.png"))
+    import os
+    if os.environ.get("SO_SCREENSHOT_DIR"):
+        tab.grab().save(os.path.join(os.environ["SO_SCREENSHOT_DIR"], "immunizations_tab.png"))
+
+
+def test_a_nurse_reads_the_requirements_but_may_not_change_them(tab, run_async, qtbot):
+    from ui.screens.immunizations.requirements_editor import RequirementsEditor
+
+    editor = RequirementsEditor(tab.ctx, 255950001, tab)
+    qtbot.addWidget(editor)
+    assert run_async(editor.load())
+    assert editor.model.rowCount() == 13 and "Texas" in editor.title.text()
+    assert not editor.save.isEnabled() and not editor.delete.isEnabled()
+    assert "Only a district administrator" in editor.message.text()
+    assert editor.close_button.isDefault()
