@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -185,6 +185,18 @@ class SupportingData:
     cvx_names: dict[str, str]
     live_virus: tuple[LiveVirusConflict, ...]
     observations: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def _conflicts_by_current(self) -> dict[str, tuple[LiveVirusConflict, ...]]:
+        index: dict[str, list[LiveVirusConflict]] = {}
+        for conflict in self.live_virus:
+            for code in conflict.current:
+                index.setdefault(code, []).append(conflict)
+        return {code: tuple(found) for code, found in index.items()}
+
+    def conflicts_for(self, current_cvx: str) -> tuple[LiveVirusConflict, ...]:
+        """The live-virus conflicts a dose of this vaccine is subject to (an index: evaluated per dose)."""
+        return self._conflicts_by_current.get(current_cvx, ())
 
     def group_of_antigen(self, antigen: str) -> str:
         for group, antigens in self.vaccine_groups.items():

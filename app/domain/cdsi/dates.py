@@ -56,6 +56,7 @@ def _with_year_month(d: date, year: int, month: int) -> date:
         return date(year, month + 1, 1)
 
 
+@lru_cache(maxsize=200_000)
 def add_duration(start: date, text: str) -> date:
     """start + duration, by the specification's rules."""
     result = start

@@ -172,9 +172,7 @@ def _interval_ok(rules: Sequence[IntervalRule], when: date, run: SeriesRun, pati
 def live_virus_conflict(data: SupportingData, patient: m.Patient, dose: m.AdministeredDose,
                         status_of: Callable[[m.AdministeredDose], str | None]) -> bool:
     """Was `dose` (a live vaccine) given too soon after another live vaccine?"""
-    for conflict in data.live_virus:
-        if dose.cvx not in conflict.current:
-            continue
+    for conflict in data.conflicts_for(dose.cvx):
         for previous in patient.doses:
             if previous is dose or previous.cvx not in conflict.previous:
                 continue

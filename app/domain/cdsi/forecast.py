@@ -85,14 +85,9 @@ def _target_forecast(data: SupportingData, patient: m.Patient, run: SeriesRun, t
 
 def _conflict_end(data: SupportingData, patient: m.Patient, target) -> date | None:
     """A live vaccine can't be forecast before the live-virus conflict with an earlier live dose ends."""
-    candidates = {v.cvx for v in target.preferable}
-    ends = []
-    for conflict in data.live_virus:
-        if not (candidates & conflict.current):
-            continue
-        for dose in patient.doses:
-            if dose.cvx in conflict.previous:
-                ends.append(add_duration(dose.date_administered, conflict.end))
+    conflicts = {c for v in target.preferable for c in data.conflicts_for(v.cvx)}
+    ends = [add_duration(dose.date_administered, conflict.end)
+            for conflict in conflicts for dose in patient.doses if dose.cvx in conflict.previous]
     return _latest(ends)
 
 

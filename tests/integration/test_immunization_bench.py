@@ -1,0 +1,25 @@
+"""`bench immunizations --json` runs end to end as the nurse (row-level security on) and prints its
+figure next to the same-run baseline (figures are not asserted: speed lives in the bench)."""
+
+import json
+
+import pytest
+
+from app.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+def test_bench_immunizations_prints_students_per_second_beside_the_read_time(platform, settings, monkeypatch,
+                                                                             capsys):
+    for key, value in {"SCHOOL_OFFICE_DATA_DIR": str(settings.data_dir), "HOME": str(settings.data_dir),
+                       "SCHOOL_OFFICE_DYNAMODB_PORT": str(settings.dynamodb_port)}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["bench", "seed", "--students", "300", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["bench", "immunizations", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (result["name"], result["login"], result["rls"]) == ("immunizations", "demo_nurse", True)
+    assert result["students"] > 50 and result["statuses"] >= 6 * result["students"]
+    assert result["students_per_second"] > 0 and result["baseline_read_s"] > 0 and result["better"] == "lower"
+    assert result["ratio"] == round(result["evaluate_s"] / result["baseline_read_s"], 2)
