@@ -4,6 +4,7 @@ overriding them, the survey, letters and exclusion list, and the requirement set
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import pypdfium2 as pdfium
@@ -113,6 +114,9 @@ def test_survey_letters_and_exclusion_list_render_as_pdf(nurse, tmp_path):
         assert len(document) >= 1, name
         assert expect in document[0].get_textpage().get_text_range(), name
     assert len(pdfium.PdfDocument(immunization_letter.build(letters[:3]))) >= 3
+    if os.environ.get("SO_SCREENSHOT_DIR"):  # to look at the demo's survey
+        page = pdfium.PdfDocument(immunization_survey.build(survey))[0]
+        page.render(scale=1.3).to_pil().save(os.path.join(os.environ["SO_SCREENSHOT_DIR"], "survey.png"))
 
 
 def test_requirements_are_data_an_administrator_edits_and_a_bad_row_is_refused(login_engine):

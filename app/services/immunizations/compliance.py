@@ -53,17 +53,23 @@ def _store(conn: Connection, evaluations: Sequence[StudentEvaluation], set_id: i
     if not usis:
         return
     conn.execute(text("DELETE FROM health.immunization_statuses WHERE student_usi = ANY(:u)"), {"u": usis})
-    rows = [{"u": e.record.student_usi, "req": g.requirement, "school": e.record.school_id, "set": set_id,
-             "group": g.vaccine_group, "grade": e.record.grade, "status": g.status, "reason": g.reason,
-             "due": g.next_due, "valid": g.valid_doses, "required": g.doses_required,
-             "deadline": g.provisional_deadline, "day": day}
-            for e in evaluations for g in e.groups if e.record.grade is not None]
+    rows = [(e.record, g) for e in evaluations for g in e.groups if e.record.grade is not None]
     if rows:
+        # one statement for the whole school: the audit triggers run per statement, not per row
+        columns = {
+            "u": ("integer", [r.student_usi for r, _g in rows]), "req": ("text", [g.requirement for _r, g in rows]),
+            "school": ("bigint", [r.school_id for r, _g in rows]), "grp": ("text", [g.vaccine_group for _r, g in rows]),
+            "grade": ("smallint", [r.grade for r, _g in rows]), "status": ("text", [g.status for _r, g in rows]),
+            "reason": ("text", [g.reason for _r, g in rows]), "due": ("date", [g.next_due for _r, g in rows]),
+            "valid": ("smallint", [g.valid_doses for _r, g in rows]),
+            "required": ("smallint", [g.doses_required for _r, g in rows]),
+            "deadline": ("date", [g.provisional_deadline for _r, g in rows])}
+        arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, (kind, _v) in columns.items())
         conn.execute(text(
-            "INSERT INTO health.immunization_statuses (student_usi, requirement, school_id, set_id, vaccine_group, "
-            "grade, status, reason, next_due, valid_doses, doses_required, provisional_deadline, evaluated_on) "
-            "VALUES (:u, :req, :school, :set, :group, :grade, :status, :reason, :due, :valid, :required, :deadline, "
-            ":day)"), rows)
+            "INSERT INTO health.immunization_statuses (student_usi, requirement, school_id, vaccine_group, grade, "
+            "status, reason, next_due, valid_doses, doses_required, provisional_deadline, set_id, evaluated_on) "
+            f"SELECT *, CAST(:set AS integer), CAST(:day AS date) FROM unnest({arrays})"),
+            {**{name: values for name, (_k, values) in columns.items()}, "set": set_id, "day": day})
     conn.execute(text("DELETE FROM health.immunization_status_stale WHERE student_usi = ANY(:u)"), {"u": usis})
 
 
