@@ -34,19 +34,25 @@ class BenchLogin:
 def sign_in_clerk(conn: Connection) -> BenchLogin:
     """As the owner: demo_front_office becomes a front office clerk of the first school."""
     school = conn.execute(text("SELECT min(schoolid) FROM edfi.school")).scalar_one()
+    return sign_in_at(conn, CLERK, school, "Front office clerk")
+
+
+def sign_in_at(conn: Connection, login: str, school: int, position: str) -> BenchLogin:
+    """As the owner: the demo `login` becomes a staff member of `school` (one with this position title
+    if there is one), with the login's demo roles."""
     staff = conn.execute(text(
         "SELECT w.staffusi FROM edfi.staffschoolassociation w "
         "LEFT JOIN edfi.staffeducationorganizationassignmentassociation a ON a.staffusi = w.staffusi "
         " AND a.educationorganizationid = w.schoolid "
-        "WHERE w.schoolid = :s ORDER BY (a.positiontitle = 'Front office clerk') DESC NULLS LAST, w.staffusi LIMIT 1"),
-        {"s": school}).scalar()
+        "WHERE w.schoolid = :s ORDER BY (a.positiontitle = :p) DESC NULLS LAST, w.staffusi LIMIT 1"),
+        {"s": school, "p": position}).scalar()
     if staff is None:
         staff = conn.execute(text("SELECT min(staffusi) FROM edfi.staff")).scalar_one()
         year = conn.execute(text("SELECT max(schoolyear) FROM edfi.session WHERE schoolid = :s"),
                             {"s": school}).scalar()
         link_staff_to_schools(conn, staff, (school,), year)
-    create_staff_login(conn, CLERK, DEMO_PASSWORD, staff, DEMO_LOGINS[CLERK][0])
-    return BenchLogin(CLERK, staff, (school,))
+    create_staff_login(conn, login, DEMO_PASSWORD, staff, DEMO_LOGINS[login][0])
+    return BenchLogin(login, staff, (school,))
 
 
 def sign_in_teacher(conn: Connection, key) -> BenchLogin:

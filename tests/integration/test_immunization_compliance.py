@@ -37,10 +37,15 @@ def status_of(conn, usi: int, requirement: str):
 
 
 def short_of_mmr(conn) -> int:
+    """A student of the nurse's school one MMR dose short: the latest of a compliant student's two MMR
+    doses removed (in the test's transaction), and the student evaluated again."""
     usi = conn.execute(text("SELECT student_usi FROM health.immunization_statuses WHERE school_id = :s AND "
-                            "requirement = 'MMR' AND status = 'not_compliant' AND valid_doses = 1 ORDER BY 1 LIMIT 1"),
+                            "requirement = 'MMR' AND status = 'compliant' AND valid_doses = 2 ORDER BY 1 LIMIT 1"),
                        {"s": RES}).scalar()
-    assert usi is not None, "the demo has students one MMR dose short"
+    conn.execute(text("DELETE FROM health.immunizations WHERE immunization_id = (SELECT immunization_id FROM "
+                      "health.immunizations WHERE student_usi = :u AND cvx_code IN ('03', '94') "
+                      "ORDER BY date_administered DESC LIMIT 1)"), {"u": usi})
+    compliance.refresh_students(conn, [usi], DAY)
     return usi
 
 

@@ -22,32 +22,17 @@ NURSE = "demo_nurse"
 SCHOOL_SIZE = 2000
 
 
-def _sign_in_nurse(conn: Connection) -> tuple[int, int]:
-    """As the owner: demo_nurse becomes the nurse of the largest school. Returns (school, staff)."""
-    from app.security.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
-    from app.security.logins import create_staff_login, link_staff_to_schools
-
+def _largest_school(conn: Connection) -> int:
     school = conn.execute(text(
         "SELECT schoolid FROM edfi.studentschoolassociation WHERE exitwithdrawdate IS NULL GROUP BY schoolid "
         "ORDER BY count(*) DESC, schoolid LIMIT 1")).scalar()
     if school is None:
         raise UserError("The benchmark district has no enrolled students; run school-office-admin bench seed again.")
-    staff = conn.execute(text(
-        "SELECT w.staffusi FROM edfi.staffschoolassociation w "
-        "LEFT JOIN edfi.staffeducationorganizationassignmentassociation a ON a.staffusi = w.staffusi "
-        " AND a.educationorganizationid = w.schoolid "
-        "WHERE w.schoolid = :s ORDER BY (a.positiontitle = 'Nurse') DESC NULLS LAST, w.staffusi LIMIT 1"),
-        {"s": school}).scalar()
-    if staff is None:
-        staff = conn.execute(text("SELECT min(staffusi) FROM edfi.staff")).scalar_one()
-        year = conn.execute(text("SELECT max(schoolyear) FROM edfi.session WHERE schoolid = :s"), {"s": school}).scalar()
-        link_staff_to_schools(conn, staff, (school,), year)
-    create_staff_login(conn, NURSE, DEMO_PASSWORD, staff, DEMO_LOGINS[NURSE][0])
-    return school, staff
+    return school
 
 
 def run(platform, args) -> dict:
-    from app.bench.bench_logins import login_engine, rls_active
+    from app.bench.bench_logins import login_engine, rls_active, sign_in_at
     from app.bench.benches import open_bench_database
     from app.services.immunizations.compliance import _store, evaluate_record
     from app.services.immunizations.records import load_students
@@ -58,7 +43,8 @@ def run(platform, args) -> dict:
     bench = open_bench_database(platform.engine)
     try:
         with bench.begin() as conn:
-            school, _staff = _sign_in_nurse(conn)
+            school = _largest_school(conn)
+            sign_in_at(conn, NURSE, school, "Nurse")
             if active_set_for_school(conn, school, day) is None:
                 load_example_set(conn, school_year_for(day))
             usis = list(conn.execute(text(

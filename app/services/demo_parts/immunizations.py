@@ -68,8 +68,19 @@ def load(ctx) -> None:
                           "cvx_code = coalesce(cvx_code, :cvx) WHERE immunization_id = :id"), moved)
     if gone:
         conn.execute(text("DELETE FROM health.immunizations WHERE immunization_id = ANY(:ids)"), {"ids": gone})
+    # most families of a child the core seed left a dose short have caught up since (about 1 in 10 stays short)
+    have = dict(((r.student_usi, r.vaccine_type), r.n) for r in conn.execute(text(
+        "SELECT student_usi, vaccine_type, count(*) AS n FROM health.immunizations GROUP BY 1, 2")))
     extra = []
     for s in ctx.students:
+        for name, ages in SCHEDULE.items():
+            given = have.get((s.usi, name), 0)
+            if given < len(ages) and rng.random() < 0.75:
+                for k in range(given + 1, len(ages) + 1):
+                    when = visits[s.usi][ages[k - 1]]
+                    if when <= ctx.as_of:
+                        extra.append((s.usi, name, k, when, "Riverbend Pediatrics", f"LOT{rng.randrange(10**5):05d}",
+                                      CVX[name]))
         for name, cvx, ages, share in EXTRA:
             if rng.random() >= share:
                 continue
