@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 
 from app.domain.cdsi.dates import add_duration
-from app.services.immunizations.compliance import refresh_school
+from app.services.immunizations.compliance import refresh_school, refresh_students
 from app.services.immunizations.requirements import load_example_set
 
 ORDER = 45
@@ -71,11 +71,14 @@ def load(ctx) -> None:
     # most families of a child the core seed left a dose short have caught up since (about 1 in 10 stays short)
     have = dict(((r.student_usi, r.vaccine_type), r.n) for r in conn.execute(text(
         "SELECT student_usi, vaccine_type, count(*) AS n FROM health.immunizations GROUP BY 1, 2")))
+    # ... but not those the nurse gave a provisional enrollment or an exemption (the nurse's demo part)
+    waiting = set(conn.execute(text("SELECT student_usi FROM health.provisional_enrollments UNION "
+                                    "SELECT student_usi FROM health.immunization_exemptions")).scalars())
     extra = []
     for s in ctx.students:
         for name, ages in SCHEDULE.items():
             given = have.get((s.usi, name), 0)
-            if given < len(ages) and rng.random() < 0.75:
+            if given < len(ages) and s.usi not in waiting and rng.random() < 0.75:
                 for k in range(given + 1, len(ages) + 1):
                     when = visits[s.usi][ages[k - 1]]
                     if when <= ctx.as_of:
@@ -95,3 +98,21 @@ def load(ctx) -> None:
     if len(ctx.students) <= 3000:
         for school_id in sorted({s.school.school_id for s in ctx.students}):
             refresh_school(conn, school_id, ctx.as_of)
+            _provisional_examples(conn, school_id, ctx.as_of)
+
+
+def _provisional_examples(conn, school_id: int, day: date) -> None:
+    """Three students short of a dose at each school catch up on a provisional enrollment: two in time,
+    one whose deadline passed last week (the exclusion list shows them)."""
+    short = conn.execute(text(
+        "SELECT student_usi, array_agg(vaccine_group) AS groups FROM health.immunization_statuses "
+        "WHERE school_id = :s AND status = 'not_compliant' GROUP BY student_usi ORDER BY student_usi LIMIT 3"),
+        {"s": school_id}).all()
+    for (usi, groups), deadline in zip(short, (day + timedelta(days=25), day + timedelta(days=45),
+                                               day - timedelta(days=7))):
+        conn.execute(text(
+            "INSERT INTO health.provisional_enrollments (student_usi, school_id, vaccine_groups, starts_on, deadline, "
+            "note) VALUES (:u, :s, :g, :start, :d, 'Catching up with the family doctor')"),
+            {"u": usi, "s": school_id, "g": sorted(set(groups)), "start": day - timedelta(days=60), "d": deadline})
+    if short:
+        refresh_students(conn, [r.student_usi for r in short], day)
