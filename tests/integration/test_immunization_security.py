@@ -1,4 +1,4 @@
-"""Immunization compliance tables (migration 0021) attacked the way a curious staff member with psql
+"""Immunization compliance tables (migration 0022) attacked the way a curious staff member with psql
 would: signed in as each role that must not read or change them, and refused."""
 
 from __future__ import annotations

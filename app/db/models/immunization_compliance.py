@@ -3,7 +3,7 @@ the statuses they give each student, stored per school and refreshed when a reco
 
 The requirement tables hold no student data (reference data: nurses read them, administrators edit
 them). The statuses and the refresh queue are keyed by student: row-level security as the nurse's
-tables (migration 0021), audit triggers, grants to the nurse and administrators only.
+tables (migration 0022), audit triggers, grants to the nurse and administrators only.
 """
 
 from app.db.dsl import CK, FK, IX, C, table

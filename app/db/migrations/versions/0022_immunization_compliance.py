@@ -13,16 +13,16 @@ whose records changed since.
   owner (SECURITY DEFINER, pinned search_path, not executable by PUBLIC) so no role needs INSERT on
   the queue; nurses may read and clear the marks of their own students.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
