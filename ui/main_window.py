@@ -501,6 +501,8 @@ class MainWindow(SessionControl, QMainWindow):
         opened = self.open_desk(desk)
         if opened and record_type == "discipline":
             spawn(self.discipline.show_history(student_usi, self.profile_panel.name.text()))
+        elif opened and desk == "nurse" and hasattr(self.pages.currentWidget(), "show_student"):
+            spawn(self.pages.currentWidget().show_student(student_usi))  # the view is logged above
         return opened
 
     def current_desk_key(self) -> str:

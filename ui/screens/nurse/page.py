@@ -75,6 +75,11 @@ class NursePage(TabbedDesk):
             QShortcut(QKeySequence(key), self, activated=slot)
         self.tabs.currentChanged.connect(self._tab_changed)
 
+    async def show_student(self, usi: int) -> bool:
+        """The window opened this desk from the student's health badge (and logged the view)."""
+        self.tabs.setCurrentWidget(self.record)
+        return await self.record.show_student(usi)
+
     def _student_opened(self, usi: int) -> None:
         if self.immunizations is not None:
             self.immunizations.show_student(usi)

@@ -39,8 +39,10 @@ def _month(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def open_record(conn, usi: int, reason: str, today: date) -> Opened:
-    record = plans.open_health_record(conn, usi, reason, today=today)
+def open_record(conn, usi: int, reason: str | None, today: date) -> Opened:
+    """reason None: the view was logged by the caller (the profile's badge asked for the reason)."""
+    record = plans.open_health_record(conn, usi, reason, today=today) if reason is not None \
+        else plans.reread_health_record(conn, usi, today=today)
     start, end = _month(today)
     return Opened(record, tuple(meds.student_orders(conn, usi)),
                   tuple(meds.entries(conn, student_usi=usi, start=start, end=end)),
@@ -123,6 +125,18 @@ class RecordTab(QWidget):
         except (UserError, OpFailed) as err:
             self.message.setText(getattr(err, "message", str(err)))
             return False
+        self.show_record(opened)
+        return True
+
+    async def show_student(self, usi: int) -> bool:
+        """Open a student whose view the window has logged already (the profile's health badge)."""
+        today = self.ctx.today()
+        try:
+            opened = await run_op(self.ctx.run_in(lambda c: open_record(c, usi, None, today)))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return False
+        self.find.setText(opened.record.student.student_unique_id)
         self.show_record(opened)
         return True
 

@@ -1,0 +1,38 @@
+"""The profile's allergy badge opens the Nurse desk on that student's record, logged once with the
+reason the window asked for (issue 11)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tests.ui.helpers import sign_in_as, until
+from ui.screens.nurse.page import NursePage
+
+pytestmark = pytest.mark.ui
+
+
+def test_the_health_badge_opens_the_students_record_on_the_nurse_desk(demo_window, run_async, demo_engine):
+    w = demo_window
+    w.show()
+    assert run_async(w.start())
+    assert sign_in_as(w, "demo_nurse", run_async)
+    with demo_engine.connect() as c:
+        usi = c.execute(text("SELECT a.student_usi FROM health.allergies a JOIN edfi.studentschoolassociation s "
+                             "ON s.studentusi = a.student_usi WHERE s.schoolid = ANY(:m) ORDER BY 1 LIMIT 1"),
+                        {"m": list(w.user.school_ids)}).scalar()
+        views_before = c.execute(text("SELECT count(*) FROM compliance.audit_logs WHERE operation = 'VIEW' "
+                                      "AND record_id = :r"), {"r": f'{{"studentusi": {usi}}}'}).scalar()
+    w.ask_reason = lambda name, kind: "Student in the office with hives"
+    assert run_async(w.open_profile(usi))
+    assert run_async(w.open_sensitive_record(usi, "health", "nurse"))
+    page = w.pages.currentWidget()
+    assert isinstance(page, NursePage)
+    run_async(until(lambda: page.record.opened is not None))
+    assert page.tabs.currentWidget() is page.record
+    assert page.record.opened.record.student.student_usi == usi
+    assert page.record.opened.record.allergies
+    with demo_engine.connect() as c:
+        views = c.execute(text("SELECT justification FROM compliance.audit_logs WHERE operation = 'VIEW' "
+                               "AND record_id = :r ORDER BY id"), {"r": f'{{"studentusi": {usi}}}'}).scalars().all()
+    assert len(views) == views_before + 1 and views[-1] == "Student in the office with hives"
