@@ -368,6 +368,7 @@ def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str
         INSERT INTO tmp_touched_users SELECT DISTINCT unnest(u.agent_sourced_ids) FROM oneroster.users u
          WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users) ON CONFLICT DO NOTHING"""))
     # fresh statistics: the planner otherwise takes the just-filled tables for empty ones
+    log.debug("people touched: %s", conn.execute(text("SELECT count(*) FROM tmp_touched_users")).scalar())
     for t in ("tmp_touched_users", "oneroster.orgs", "oneroster.academic_sessions", "oneroster.courses",
               "oneroster.classes", "oneroster.users", "oneroster.roles", "oneroster.enrollments",
               "oneroster.demographics"):
