@@ -135,6 +135,9 @@ class JournalSender:
         if entries:
             try:
                 with self.engine.connect() as conn:
+                    # a hung server must not hold the line's sender forever (once per pass, not per entry)
+                    conn.exec_driver_sql(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
+                    conn.commit()
                     for entry in entries:
                         if self._stop.is_set() and self._thread is not None:
                             break
@@ -189,7 +192,6 @@ class JournalSender:
         fn = self._apply_fn(entry.kind)
         try:
             with conn.begin():
-                conn.execute(text(f"SET LOCAL statement_timeout = {int(self.statement_timeout_ms)}"))
                 outcome = conn.execute(_CLAIM, params).scalar_one()
                 result = None
                 if outcome == "new":

@@ -283,6 +283,8 @@ meal_transactions = table(
     FK(("sale_uuid",), "cafeteria.sales", ("sale_uuid",)),
     UQ("sale_uuid", "line_no"),
     IX("ix_meal_transactions_student_date", "student_usi", "transaction_date"),
+    IX("ix_meal_transactions_reverses", "reverses_transaction_id",
+       postgresql_where=text("reverses_transaction_id IS NOT NULL")),
     pk=("transaction_id",),
 )
 

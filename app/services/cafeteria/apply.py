@@ -38,7 +38,6 @@ VALUES (:student_usi, :service_date, :local_time, :meal_type, :amount, :payment_
       WHERE t.sale_uuid = CAST(:rev_sale AS uuid) AND t.line_no = :rev_line))
 """)
 _REDERIVE = text("SELECT cafeteria.rederive_meals(:s, :d, :m)")
-_BALANCE = text("SELECT account_balance FROM cafeteria.student_meal_plans WHERE student_usi = :s AND is_active")
 _TILL = text("INSERT INTO cafeteria.tills (till_id, school_id, terminal_id, opening_cash, opened_at) "
              "VALUES (:till_id, :school_id, :terminal_id, :opening_cash, :opened_at)")
 
@@ -54,11 +53,11 @@ def _payment_method(p: dict) -> str:
 
 
 def apply_sale_payload(conn: Connection, p: dict, *, terminal_id: str, seq: int) -> dict:
-    """Write one sale (or deposit, void, refund, NSF reversal). Returns the balance after, if visible."""
+    """Write one sale (or deposit, void, refund, NSF reversal)."""
     student = p.get("student_usi")
     if p.get("lines") and student is None:
         raise Refused("a sale with ledger lines needs a student")
-    if student is not None:
+    if student is not None and p.get("needs_account", True):
         conn.execute(_OPEN_ACCOUNT, {"s": student})
     sold_at = datetime.fromisoformat(p["sold_at"])
     service_date = date.fromisoformat(p["service_date"])
@@ -90,8 +89,8 @@ def apply_sale_payload(conn: Connection, p: dict, *, terminal_id: str, seq: int)
     for s, d, m in services:
         if any(ln["entry_kind"] in ("meal", "second_meal", "void", "refund") for ln in p.get("lines", ())):
             conn.execute(_REDERIVE, {"s": s, "d": d, "m": m})
-    balance = conn.execute(_BALANCE, {"s": student}).scalar() if student is not None else None
-    return {"balance": str(balance) if balance is not None else None}
+    # the line's balance after is in the ledger; the register keeps its own running figure
+    return {"lines": len(rows)}
 
 
 def apply_sale(conn: Connection, entry: JournalEntry) -> dict:

@@ -383,6 +383,7 @@ class Register:
             "decided_balance": str(balance) if balance is not None else None, "offline": self.offline,
             "sold_at": now.astimezone(timezone.utc).isoformat(), "local_time": now.time().replace(
                 microsecond=0).isoformat(), "cashier": self.login, "lines": lines,
+            "needs_account": s is not None and not s.get("has_account"),
         }
 
     def _append(self, payload: dict, s: dict | None):
