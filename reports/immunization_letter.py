@@ -7,7 +7,7 @@ from datetime import date
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import inch
-from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from reports.base import printed_on, render, styles
 from reports.immunization_documents import NonComplianceLetter
@@ -52,14 +52,22 @@ def _letter(doc: NonComplianceLetter) -> list:
 
 
 def build(letters: list[NonComplianceLetter], today: date | None = None) -> bytes:
-    """All letters in one PDF, one per page (or more when a list is long)."""
+    """All letters in one PDF to print in one go; each letter is numbered on its own ("Page 1 of 1"), so
+    the pages a family receives never say they are page 7 of a school's batch."""
+    import io
+
+    import pypdfium2
+
     if not letters:
         raise ValueError("no letters to print")
-    story: list = []
-    for i, letter in enumerate(letters):
-        if i:
-            story.append(PageBreak())
-        story += _letter(letter)
-    first = letters[0]
-    return render(story, title=f"Immunization letters {first.school}", header=f"{first.district} · {first.school}",
-                  footer=printed_on(today or first.as_of))
+    parts = [render(_letter(letter), title=f"Immunization letter {letter.student_name}",
+                    header=f"{letter.district} · {letter.school}", footer=printed_on(today or letter.as_of))
+             for letter in letters]
+    if len(parts) == 1:
+        return parts[0]
+    merged = pypdfium2.PdfDocument.new()
+    for part in parts:
+        merged.import_pages(pypdfium2.PdfDocument(part))
+    out = io.BytesIO()
+    merged.save(out)
+    return out.getvalue()
