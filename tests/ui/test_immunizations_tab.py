@@ -56,3 +56,34 @@ def test_a_nurse_reads_the_requirements_but_may_not_change_them(tab, run_async, 
     assert not editor.save.isEnabled() and not editor.delete.isEnabled()
     assert "Only a district administrator" in editor.message.text()
     assert editor.close_button.isDefault()
+
+
+def test_the_nurse_desk_has_the_immunizations_tab(qtbot, demo_engine, run_until, tmp_path):
+    from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
+    from app.security.session import sign_in
+    from ui.screens.immunizations.tab import ImmunizationsTab
+    from ui.screens.nurse.page import NursePage
+
+    create_demo_logins(demo_engine)
+    user, eng = sign_in(demo_engine.url, "demo_nurse", DEMO_PASSWORD)
+    try:
+        page = NursePage(DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: DEMO_AS_OF))
+        qtbot.addWidget(page)
+        page.resize(1280, 720)
+        page.show()
+        page.activate()
+        run_until(lambda: page._loaded, timeout=60)
+        labels = [page.tabs.tabText(i).replace("&", "") for i in range(page.tabs.count())]
+        assert "Immunizations" in labels
+        tab = page.tabs.widget(labels.index("Immunizations"))
+        assert isinstance(tab, ImmunizationsTab)
+        run_until(lambda: tab.short.rowCount() > 0, timeout=60)
+        page.tabs.setCurrentWidget(tab)
+        tab.short_view.selectRow(0)
+        run_until(lambda: tab.student.view is not None, timeout=60)
+        page.grab().save(str(tmp_path / "nurse_immunizations.png"))
+        import os
+        if os.environ.get("SO_SCREENSHOT_DIR"):
+            page.grab().save(os.path.join(os.environ["SO_SCREENSHOT_DIR"], "nurse_immunizations.png"))
+    finally:
+        eng.dispose()
