@@ -135,3 +135,15 @@ def test_a_needed_student_is_assigned_and_a_parents_change_saved_from_the_riders
                       {"u": student.student_usi})
             c.execute(text("DELETE FROM transportation.student_transportation WHERE student_usi = :u"),
                       {"u": student.student_usi})
+
+
+def test_the_desks_printouts_build_the_packets_and_the_lists(page):
+    from tests.reports.test_printouts import pdf_text
+
+    name = page.detail.summary.name
+    for printout, title in ((page._printout(False), f"Driver packet — {name}"),
+                            (page._printout(True), f"Substitute driver's packet — {name}"),
+                            (page._who_printout(), f"Who is on this bus — {name}"),
+                            (page._lists_printout(), "Transportation lists")):
+        assert printout.kind in ("transport_packet", "transport_lists") and printout.file_name.endswith(".pdf")
+        assert title in pdf_text(printout.build())[1]
