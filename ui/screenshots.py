@@ -26,12 +26,14 @@ async def capture(window, out_dir: Path) -> list[Path]:
     window.resize(*SIZE)
     written: list[Path] = []
 
-    def grab(name: str) -> None:
+    def grab(name: str, over=None) -> None:
         from PySide6.QtWidgets import QApplication
+
+        from ui.screens.cafeteria.screenshot import with_dialog_over
 
         QApplication.processEvents()
         path = out_dir / f"{name}.png"
-        window.grab().save(str(path))
+        with_dialog_over(window, over).save(str(path))
         written.append(path)
 
     if not await window.start():
@@ -68,12 +70,15 @@ async def capture(window, out_dir: Path) -> list[Path]:
     window.search_box.results.setVisible(False)
     grab("student-profile")
     await _working_views(window, grab, usi)
+    from ui.screens.cafeteria.screenshot import capture as cafeteria_views
+
+    await cafeteria_views(window, grab)
     await _nurse_finds_a_student(window, grab)
     return written
 
 
 WORKING = ("front-office-enrollment", "front-office-schedule", "attendance-roster", "attendance-office",
-           "discipline-history", "main-window")
+           "discipline-history", "main-window", "cafeteria-register", "cafeteria-allergy-alert", "cafeteria-till")
 
 
 async def _nurse_finds_a_student(window, grab) -> None:

@@ -61,10 +61,13 @@ class ServicePort:
         self._watchers.append(lambda s: report(self._status(s)))
 
     def close(self) -> None:
+        """Stop the sender and the snapshot refresh, on a worker thread: stopping waits for a pass
+        under way, which may be waiting on the network, and the window must not. Unsent entries stay
+        in the journal file; the next start sends them."""
         with self._lock:
-            if self._register is not None:
-                self._register.stop()
-                self._register = None
+            reg, self._register = self._register, None
+        if reg is not None:
+            threading.Thread(target=reg.stop, name="cafeteria-register-stop", daemon=False).start()
 
     def setup(self):
         return self.register().setup()
@@ -104,7 +107,10 @@ class ServicePort:
 
     @staticmethod
     def _status(s) -> B.JournalStatus:
-        return B.JournalStatus(s.pending, s.last_sync, getattr(s, "online", True))
+        """From the register's JournalStatusDTO or the sender's own JournalStatus (on_change)."""
+        last = getattr(s, "last_sync", None) or getattr(s, "last_sync_at", None)
+        online = getattr(s, "online", None)
+        return B.JournalStatus(s.pending, last, not getattr(s, "last_error", None) if online is None else online)
 
     def journal_status(self) -> B.JournalStatus:
         reg = self._register  # never opens the register just to count: nothing journaled yet is nothing unsent

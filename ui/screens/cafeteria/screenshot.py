@@ -1,0 +1,71 @@
+"""The cafeteria's pictures for `school-office --screenshot`: the register with a student scanned
+and a ticket rung up (not paid: nothing is journaled), the allergy alert over it, and the till's
+count form. Always the same three files, at the window's size."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
+
+from ui.screens.cafeteria import backend as B
+from ui.screens.cafeteria.register_dialogs import AlertDialog
+
+
+
+async def capture(window, grab) -> None:
+    window.open_desk("cafeteria")
+    page = window.pages.currentWidget()
+    reg = page.register
+    for _ in range(200):
+        if page._loaded:
+            break
+        await asyncio.sleep(0.05)
+
+    def with_allergy() -> str | None:
+        school = reg.setup.school_id if reg.setup else None
+        with window.user_engine.connect() as c:
+            return c.execute(text(
+                "SELECT s.studentuniqueid FROM edfi.student s JOIN health.allergies a ON a.student_usi = s.studentusi "
+                "JOIN edfi.studentschoolassociation ssa ON ssa.studentusi = s.studentusi AND ssa.schoolid = :school "
+                "AND ssa.exitwithdrawdate IS NULL ORDER BY s.studentusi LIMIT 1"), {"school": school}).scalar()
+
+    uid = await asyncio.to_thread(with_allergy)
+    if uid and await reg.identify(uid, "scan"):
+        items = reg.service_items()
+        safe = [i for i in items if not B.conflicts(reg.card.alerts, i)]
+        for item in [i for i in safe if i.reimbursable][:1] + [i for i in safe if not i.reimbursable][:1]:
+            await reg.add_item(item)
+    grab("cafeteria-register")
+    risky = next((i for i in reg.service_items() if reg.card and B.conflicts(reg.card.alerts, i)), None)
+    dialog = AlertDialog(window, reg.card.name, risky, B.conflicts(reg.card.alerts, risky)) if risky else None
+    grab("cafeteria-allergy-alert", over=dialog)
+    reg.cancel_ticket()
+    page.tabs.setCurrentWidget(page.till)
+    was_open = page.till.is_open
+    page.till.show_state(True)  # the count form as a cashier fills it at closing time (nothing is sent)
+    for key, n in (("20", "3"), ("5", "2"), ("1", "9"), ("0.25", "14"), ("0.10", "6")):
+        page.till.counts[key].setText(n)
+    grab("cafeteria-till")
+    for field in page.till.counts.values():
+        field.clear()
+    page.till.show_state(was_open)
+    page.tabs.setCurrentWidget(page.register)
+
+
+def with_dialog_over(window, dialog):
+    """The window's picture with a dialog painted in its middle, as the cashier sees it."""
+    shot = window.grab()
+    if dialog is None:
+        return shot
+    dialog.show()
+    QApplication.processEvents()
+    over = dialog.grab()
+    dialog.close()
+    painter = QPainter(shot)
+    painter.drawPixmap(QPoint((shot.width() - over.width()) // 2, (shot.height() - over.height()) // 3), over)
+    painter.end()
+    return shot
