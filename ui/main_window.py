@@ -92,7 +92,9 @@ class MainWindow(SessionControl, QMainWindow):
 
         self.desk_context = DeskContext(engine=self._engine, user=lambda: self.user,
                                         dynamo=lambda: self.platform.dynamo_client if self.platform else None,
-                                        rollup_rule=self._rollup_rule)
+                                        rollup_rule=self._rollup_rule,
+                                        data_dir=lambda: getattr(getattr(self.platform, "settings", None),
+                                                                 "data_dir", None))
         for desk in DESKS:
             item = QListWidgetItem(desk.title)
             item.setData(Qt.ItemDataRole.UserRole, desk.key)

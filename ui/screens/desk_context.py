@@ -16,6 +16,7 @@ class DeskContext:
     today: Callable[[], date] = date.today
     now: Callable[[], datetime] = datetime.now
     rollup_rule: Callable[[], object | None] = lambda: None  # app.domain.attendance_rollup.RollupRule
+    data_dir: Callable[[], object | None] = lambda: None  # this workstation's data folder (a terminal's journal)
 
     def actor(self) -> str | None:
         """The staff id recorded with each change (the database records the login as well)."""

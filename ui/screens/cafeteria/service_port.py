@@ -27,10 +27,14 @@ def terminal_id() -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60]
 
 
-def journal_dir() -> Path:
-    from app.config import load_settings
+def journal_dir(ctx: DeskContext) -> Path:
+    """<data dir>/journal: the window's data folder, else the configured one."""
+    data = ctx.data_dir()
+    if data is None:
+        from app.config import load_settings
 
-    return load_settings().data_dir / "journal"
+        data = load_settings().data_dir
+    return Path(data) / "journal"
 
 
 class ServicePort:
@@ -48,7 +52,7 @@ class ServicePort:
             if self._register is None:
                 from app.services.cafeteria.register import Register
 
-                reg = Register.open(self.ctx.engine(), self._journal_dir or journal_dir(),
+                reg = Register.open(self.ctx.engine(), self._journal_dir or journal_dir(self.ctx),
                                     self._terminal or terminal_id())
                 for watch in self._watchers:
                     reg.sender.on_change = watch
