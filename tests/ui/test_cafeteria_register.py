@@ -102,7 +102,7 @@ def test_scan_f1_enter_sells_once_from_the_account(desk, port, qtbot, run_until)
     key(reg.scan, Qt.Key.Key_Return)  # and once more after the sale: nobody on the card, nothing sold
     run_until(lambda: reg.message.text() == "Scan a card or type a student id, then press Enter.")
     assert len(port.sales) == 1
-    run_until(lambda: desk.status_label.text().startswith("Sales: 1 sale unsent"))
+    run_until(lambda: desk.status_label.text().startswith("1 sale unsent · last sync"))
 
 
 def test_a_repeated_submit_of_the_same_ticket_is_the_same_sale(desk, port, run_async):

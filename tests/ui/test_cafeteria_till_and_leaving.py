@@ -115,7 +115,7 @@ def test_signing_out_locking_and_quitting_wait_for_unsent_sales(port, window, ru
     assert page.status_label in window.statusBar().findChildren(type(page.status_label))
     reg = page.register
     assert run_async(reg.identify("604102", "id")) and run_async(reg.add_item_at(0)) and run_async(reg.pay("account"))
-    run_until(lambda: page.status_label.text().startswith("Sales: 1 sale unsent · last sync"))
+    run_until(lambda: page.status_label.text().startswith("1 sale unsent · last sync"))
     sentence = ("1 sale has not reached the server yet, so {} must wait: they are safe on this terminal and are "
                 "sent as soon as the server answers (the status bar counts them).")
     assert not window.sign_out()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ui.ops import OpFailed, run_op, spawn
 from ui.screens.cafeteria import backend as B
@@ -47,15 +47,15 @@ def set_port_factory(factory: Callable[[DeskContext], B.CafeteriaPort] | None) -
 
 
 def describe_journal(s: B.JournalStatus, now: datetime | None = None) -> str:
-    """The status bar's sentence: "Sales: 3 unsent · last sync 11:42 AM"."""
-    unsent = f"{plural(s.pending, 'sale')} unsent" if s.pending else "all sent"
+    """The status bar's few words: "3 sales unsent · last sync 11:42 AM"."""
+    unsent = f"{plural(s.pending, 'sale')} unsent" if s.pending else "Sales all sent"
     if s.last_sync is None:
-        when = "not synced yet"
+        when = "no sync yet"
     else:
         local = s.last_sync.astimezone() if s.last_sync.tzinfo else s.last_sync
         when = "last sync " + local.strftime("%I:%M %p").lstrip("0")
-    offline = "; server unreachable" if not s.online else ""
-    return f"Sales: {unsent} · {when}{offline}"
+    offline = " (offline)" if not s.online else ""
+    return f"{unsent} · {when}{offline}"
 
 
 class CafeteriaPage(TabbedDesk):
@@ -75,6 +75,8 @@ class CafeteriaPage(TabbedDesk):
         self.finish(*tabs)
         self.status_label = QLabel("Sales: –")
         self.status_label.setAccessibleName("Cafeteria sales not yet sent")
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status_label.setMinimumWidth(210)  # never widens the window past a 1280-pixel screen
         self.journal_changed.connect(self.show_journal)
         self.register.sale_recorded.connect(lambda r: spawn(self.refresh_journal()))
         self.register.deposit_recorded.connect(lambda _u: spawn(self.refresh_journal()))

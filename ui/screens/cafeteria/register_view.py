@@ -10,6 +10,7 @@ screen never learns whether a student's meals are free, reduced or paid.
 
 from __future__ import annotations
 
+import textwrap
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -70,7 +72,7 @@ class RegisterView(QWidget):
 
     # -- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.scan = line("Scan a card or type a student id", "Scan a card or type a student id")
+        self.scan = line("Scan a card or type a student id", "Scan or type a student id")
         self.scan.setStyleSheet("font-size: 16pt; padding: 6px;")
         self.pin_button = QPushButton("&PIN keypad")
         self.search_button = QPushButton("&Name search")
@@ -144,7 +146,7 @@ class RegisterView(QWidget):
         self.pay_check = QPushButton("Chec&k")
         self.pay_split = QPushButton("Sp&lit")
         self.deposit_button = QPushButton("&Deposit")
-        self.cancel_button = QPushButton("Cancel ticket (Esc)")
+        self.cancel_button = QPushButton("Cancel (Esc)")
         self.cancel_button.setAccessibleName("Cancel the ticket")
         for b in (self.pay_account, self.pay_cash, self.pay_check, self.pay_split, self.deposit_button,
                   self.cancel_button):
@@ -231,12 +233,16 @@ class RegisterView(QWidget):
             b.deleteLater()
         self.item_buttons = []
         for i, item in enumerate(self.service_items()):
-            b = QPushButton(f"F{i + 1}  {item.name.replace('&', '&&')}")  # "PB&J", not a mnemonic
+            label = "\n".join(textwrap.wrap(item.name, 17, max_lines=2, placeholder="…"))
+            b = QPushButton(f"F{i + 1}\n{label}".replace("&", "&&"))  # "PB&J", not a mnemonic
             b.setAccessibleName(f"Add {item.name} (F{i + 1})")
-            b.setMinimumHeight(52)
+            b.setMinimumHeight(56)
+            b.setMinimumWidth(70)
+            # long names never widen the window past a 1280-pixel screen
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             b.setAutoDefault(False)
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            b.setStyleSheet("font-size: 12pt;")
+            b.setStyleSheet("font-size: 10pt; text-align: left; padding: 2px 6px;")
             b.clicked.connect(lambda _=False, i=i: spawn(self.add_item_at(i)))
             self.item_grid.addWidget(b, i // 4, i % 4)
             self.item_buttons.append(b)

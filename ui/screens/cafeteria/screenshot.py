@@ -18,6 +18,9 @@ from ui.screens.cafeteria.register_dialogs import AlertDialog
 
 async def capture(window, grab) -> None:
     window.open_desk("cafeteria")
+    window.profile_panel.setVisible(False)  # the register as the lunch line sees it, not an earlier profile
+    window.search_box.field.clear()
+    window.resize(1280, 720)  # as small as the README's other pictures, with the profile panel gone
     page = window.pages.currentWidget()
     reg = page.register
     for _ in range(200):
@@ -25,16 +28,27 @@ async def capture(window, grab) -> None:
             break
         await asyncio.sleep(0.05)
 
-    def with_allergy() -> str | None:
+    def with_allergies() -> list[str]:
         school = reg.setup.school_id if reg.setup else None
         with window.user_engine.connect() as c:
-            return c.execute(text(
-                "SELECT s.studentuniqueid FROM edfi.student s JOIN health.allergies a ON a.student_usi = s.studentusi "
-                "JOIN edfi.studentschoolassociation ssa ON ssa.studentusi = s.studentusi AND ssa.schoolid = :school "
-                "AND ssa.exitwithdrawdate IS NULL ORDER BY s.studentusi LIMIT 1"), {"school": school}).scalar()
+            return list(c.execute(text(
+                "SELECT s.studentuniqueid FROM edfi.student s "
+                "WHERE EXISTS (SELECT 1 FROM health.allergies a WHERE a.student_usi = s.studentusi) "
+                "AND EXISTS (SELECT 1 FROM edfi.studentschoolassociation ssa WHERE ssa.studentusi = s.studentusi "
+                "AND ssa.schoolid = :school AND ssa.exitwithdrawdate IS NULL) ORDER BY s.studentusi LIMIT 40"),
+                {"school": school}).scalars())
 
-    uid = await asyncio.to_thread(with_allergy)
-    if uid and await reg.identify(uid, "scan"):
+    # a student whose allergy runs into something on today's menu (the alert is the point of the picture)
+    for uid in await asyncio.to_thread(with_allergies) if reg.setup else ():
+        for index in range(reg.service.count()):
+            reg.service.setCurrentIndex(index)
+            if await reg.identify(uid, "scan") and any(B.conflicts(reg.card.alerts, i) for i in reg.service_items()):
+                break
+            reg.cancel_ticket()
+        else:
+            continue
+        break
+    if reg.card is not None:
         items = reg.service_items()
         safe = [i for i in items if not B.conflicts(reg.card.alerts, i)]
         for item in [i for i in safe if i.reimbursable][:1] + [i for i in safe if not i.reimbursable][:1]:

@@ -13,7 +13,7 @@ from app.domain.pos_entry import money
 from ui.screens.cafeteria.backend import BALANCE_ALWAYS, BALANCE_ON_REQUEST, StudentCard
 from ui.text import plural
 
-PHOTO_W, PHOTO_H = 120, 144
+PHOTO_W, PHOTO_H = 100, 120
 
 
 def initials(name: str) -> str:
@@ -76,7 +76,7 @@ class StudentCardView(QFrame):
         grid.addWidget(self.photo, 0, 0, 4, 1, Qt.AlignmentFlag.AlignTop)
         text = QVBoxLayout()
         for w in (self.name, self.grade, self.balance, self.show_balance, self.unsynced):
-            text.addWidget(w)
+            text.addWidget(w, 0, Qt.AlignmentFlag.AlignLeft)
         text.addStretch(1)
         grid.addLayout(text, 0, 1, 4, 1)
         grid.addWidget(self.alerts, 4, 0, 1, 2)

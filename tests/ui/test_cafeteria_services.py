@@ -1,0 +1,79 @@
+"""The cafeteria desk over the real back end (issue 9): the demo cashier scans a Riverbend Middle
+student, rings up a meal from the keyboard and presses Enter twice; the sale goes through the
+terminal's journal to PostgreSQL exactly once, the status bar counts it down, and a bad id gets
+the service's one sentence."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from sqlalchemy import text
+
+from tests.ui.helpers import sign_in_as
+from tests.ui.test_kiosk import clock, kiosk  # noqa: F401 (the cafeteria kiosk window)
+from tests.ui.test_sign_out_and_lock import window  # noqa: F401 (the started demo window)
+from ui.screens.cafeteria.page import CafeteriaPage
+
+pytestmark = pytest.mark.ui
+
+
+def middle_school_student(engine, nth: int = 0) -> tuple[int, str]:
+    with engine.connect() as c:
+        return tuple(c.execute(text(
+            "SELECT s.studentusi, s.studentuniqueid FROM edfi.student s "
+            "JOIN edfi.studentschoolassociation ssa USING (studentusi) JOIN edfi.educationorganization o "
+            "ON o.educationorganizationid = ssa.schoolid "
+            "LEFT JOIN health.allergies a ON a.student_usi = s.studentusi "
+            "WHERE o.shortnameofinstitution = 'RMS' AND ssa.exitwithdrawdate IS NULL AND a.student_usi IS NULL "
+            "ORDER BY s.studentusi OFFSET :n LIMIT 1"), {"n": nth}).one())
+
+
+def test_a_scanned_sale_reaches_the_ledger_once(window, demo_engine, run_async, run_until):  # noqa: F811
+    assert sign_in_as(window, "demo_cashier", run_async)
+    page = window.pages.currentWidget()
+    assert isinstance(page, CafeteriaPage)
+    run_until(lambda: page._loaded, timeout=60)
+    reg = page.register
+    usi, uid = middle_school_student(demo_engine)
+    reg.scan.setFocus()
+    QTest.keyClicks(reg.scan, "999999")
+    QTest.keyClick(reg.scan, Qt.Key.Key_Return)
+    run_until(lambda: reg.message.text() != "", timeout=30)
+    assert "999999" in reg.message.text() and reg.card is None
+    QTest.keyClicks(reg.scan, uid)  # the scanner's burst
+    QTest.keyClick(reg.scan, Qt.Key.Key_Return)
+    run_until(lambda: reg.card is not None, timeout=30)
+    assert reg.card.student_usi == usi
+    QTest.keyClick(reg.scan, Qt.Key.Key_F1)
+    run_until(lambda: len(reg.ticket_model.rows) == 1, timeout=30)
+    sold = []
+    reg.sale_recorded.connect(sold.append)
+    QTest.keyClick(reg.scan, Qt.Key.Key_Return)
+    QTest.keyClick(reg.scan, Qt.Key.Key_Return)
+    run_until(lambda: sold, timeout=30)
+    sale_id = sold[0].sale_id
+    run_until(lambda: page.journal.pending == 0 and page.journal.last_sync is not None, timeout=60)
+    assert page.status_label.text().startswith("Sales all sent · last sync")
+    with demo_engine.connect() as c:
+        n = c.execute(text("SELECT count(*) FROM cafeteria.sales WHERE sale_uuid = :s"), {"s": sale_id}).scalar()
+        balance, total = c.execute(text(
+            "SELECT p.account_balance, (SELECT sum(amount) FROM cafeteria.meal_transactions t "
+            "WHERE t.student_usi = p.student_usi) FROM cafeteria.student_meal_plans p "
+            "WHERE p.student_usi = :u AND p.is_active"), {"u": usi}).one()
+    assert n == 1 and balance == total
+    assert window.sign_out()  # nothing unsent: signing out is allowed
+
+
+def test_the_cafeteria_kiosk_opens_the_register_full_screen(kiosk, demo_engine, run_async, run_until):  # noqa: F811
+    assert sign_in_as(kiosk, "demo_cashier", run_async)
+    page = kiosk.pages.currentWidget()
+    assert kiosk.isFullScreen() and isinstance(page, CafeteriaPage)
+    assert not kiosk.search_box.isVisible() and not kiosk.profile_panel.isVisible()  # no student profiles here
+    run_until(lambda: page._loaded, timeout=60)
+    assert page.status_label.isVisible() and page.status_label.text().startswith("Sales all sent")
+    _usi, uid = middle_school_student(demo_engine, 1)  # not the one just served (that would ask first)
+    QTest.keyClicks(page.register.scan, uid)
+    QTest.keyClick(page.register.scan, Qt.Key.Key_Return)
+    run_until(lambda: page.register.card is not None, timeout=30)
+    assert page.register.card_view.name.text() == page.register.card.name
