@@ -170,6 +170,9 @@ class PortDouble:
     def meal_counts_pdf(self, day):
         return b"%PDF-1.4 meal counts"
 
+    def monthly_claim_pdf(self, month):
+        return b"%PDF-1.4 claim " + month.isoformat().encode()
+
     def over_limit(self):
         return [B.OverLimitRow("Theo Marsh", "604102", Decimal("-12.75"), Decimal("10.00"), "s-9",
                                datetime(2026, 12, 3, 12, 5, tzinfo=timezone.utc))]

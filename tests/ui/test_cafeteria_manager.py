@@ -114,6 +114,8 @@ def test_prices_limits_counts_over_limit_and_history(manager, run_async, run_unt
     assert view.counts_model.cell(view.counts_model.row(1), 2) == "210"
     printout = view._counts_printout()
     assert printout.kind == "meal_counts" and printout.build().startswith(b"%PDF")
+    claim = view._claim_printout()
+    assert claim.file_name.startswith("meal-claim-") and claim.build().startswith(b"%PDF-1.4 claim ")
     assert run_async(view.load_over_limit()) == 1
     view.account_find.setText("604102")
     assert run_async(view.load_history()) == 1

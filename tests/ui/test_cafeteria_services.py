@@ -13,6 +13,7 @@ from sqlalchemy import text
 from tests.ui.helpers import sign_in_as
 from tests.ui.test_kiosk import clock, kiosk  # noqa: F401 (the cafeteria kiosk window)
 from tests.ui.test_sign_out_and_lock import window  # noqa: F401 (the started demo window)
+from ui.ops import spawn
 from ui.screens.cafeteria.page import CafeteriaPage
 
 pytestmark = pytest.mark.ui
@@ -77,3 +78,43 @@ def test_the_cafeteria_kiosk_opens_the_register_full_screen(kiosk, demo_engine, 
     QTest.keyClick(page.register.scan, Qt.Key.Key_Return)
     run_until(lambda: page.register.card is not None, timeout=30)
     assert page.register.card_view.name.text() == page.register.card.name
+
+
+def test_the_manager_voids_a_sale_and_reads_counts_and_history(window, demo_engine, run_async,  # noqa: F811
+                                                                 run_until):
+    assert sign_in_as(window, "demo_cafeteria_manager", run_async)
+    page = window.pages.currentWidget()
+    assert isinstance(page, CafeteriaPage) and page.manager is not None
+    run_until(lambda: page._loaded, timeout=60)
+    reg, view = page.register, page.manager
+    usi, uid = middle_school_student(demo_engine, 2)
+    assert run_async(reg.identify(uid, "id")) and run_async(reg.add_item_at(0))
+    sold = []
+    reg.sale_recorded.connect(sold.append)
+    assert run_async(reg.pay("account"))
+    run_until(lambda: page.journal.pending == 0 and page.journal.last_sync is not None, timeout=60)
+    page.tabs.setCurrentWidget(view)
+    view.sale_find.setText(uid)
+    assert run_async(view.load_sales()) >= 1
+    row = next(i for i, r in enumerate(view.sales_model.rows) if r.sale_id == sold[0].sale_id)
+    view.sales.selectRow(row)
+    task = spawn(view.void_selected())
+    run_until(lambda: view.dialog is not None)
+    view.dialog.reason.setText("Rang up the wrong student")
+    QTest.keyClick(view.dialog.reason, Qt.Key.Key_Return)
+    run_until(task.done, timeout=30)
+    assert task.result() and view.message.text().endswith("sale is voided.")
+    with demo_engine.connect() as c:
+        voids = c.execute(text("SELECT count(*) FROM cafeteria.sales WHERE kind = 'void' AND reverses_sale_uuid = :s"),
+                          {"s": sold[0].sale_id}).scalar()
+        balance, total = c.execute(text(
+            "SELECT p.account_balance, (SELECT sum(amount) FROM cafeteria.meal_transactions t "
+            "WHERE t.student_usi = p.student_usi) FROM cafeteria.student_meal_plans p "
+            "WHERE p.student_usi = :u AND p.is_active"), {"u": usi}).one()
+    assert voids == 1 and balance == total
+    assert run_async(view.load_counts()) >= 0
+    printout = view._counts_printout()
+    assert printout.build().startswith(b"%PDF")
+    view.account_find.setText(uid)
+    assert run_async(view.load_history()) >= 2  # the sale and its void
+    assert f"({uid}): balance" in view.account_title.text()

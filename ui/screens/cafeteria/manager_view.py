@@ -87,6 +87,7 @@ class ManagerView(QWidget):
         v.addWidget(self.message)
         self.printing = printing or Printing(self, self.message.setText)
         self.printing.attach(self.print_counts, self._counts_printout, "the day's meal counts")
+        self.printing.attach(self.print_claim, self._claim_printout, "the month's reimbursement claim")
         self.tabs.currentChanged.connect(self._tab_opened)
 
     def _tab_opened(self, index: int) -> None:
@@ -242,13 +243,14 @@ class ManagerView(QWidget):
         self.show_counts = QPushButton("&Show")
         self.show_counts.setAutoDefault(False)
         self.print_counts = QPushButton("&Print meal counts…")
+        self.print_claim = QPushButton("Print monthly &claim…")
         self.counts_model = MealCountsModel(self)
         self.counts = table("Meal counts", self.counts_model)
         self.counts_title = QLabel("")
         self.counts_day.returnPressed.connect(lambda: spawn(self.load_counts()))
         self.show_counts.clicked.connect(lambda: spawn(self.load_counts()))
-        return _page(_row(QLabel("Day"), self.counts_day, self.show_counts, self.print_counts), self.counts_title,
-                     self.counts)
+        return _page(_row(QLabel("Day"), self.counts_day, self.show_counts, self.print_counts, self.print_claim),
+                     self.counts_title, self.counts)
 
     def _day(self) -> date | None:
         try:
@@ -275,6 +277,15 @@ class ManagerView(QWidget):
         port = self.port()
         return Printout("meal_counts", f"Meal counts {show_date(day)}", f"meal-counts-{day.isoformat()}.pdf",
                         lambda: port.meal_counts_pdf(day))
+
+    def _claim_printout(self) -> Printout | None:
+        day = self._day()
+        if day is None:
+            return None
+        port = self.port()
+        month = day.replace(day=1)
+        return Printout("meal_claim", f"Meal claim {month:%B %Y}", f"meal-claim-{month:%Y-%m}.pdf",
+                        lambda: port.monthly_claim_pdf(month))
 
     # -- over the limit after sync ----------------------------------------------------------------------
     def _over_tab(self) -> QWidget:

@@ -198,6 +198,11 @@ class ServicePort:
 
         return office.meal_counts_pdf(self.ctx.engine(), self._school(), day)
 
+    def monthly_claim_pdf(self, month: date) -> bytes:
+        from app.services.cafeteria import office
+
+        return office.monthly_claim_pdf(self.ctx.engine(), self._school(), month)
+
     def over_limit(self):
         from app.services.cafeteria import manager
 
