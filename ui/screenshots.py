@@ -54,6 +54,9 @@ async def capture(window, out_dir: Path) -> list[Path]:
                 break
             await asyncio.sleep(0.05)
         grab(f"desk-{desk.key}")
+    from ui.screens.cafeteria.screenshot import capture as cafeteria_views
+
+    await cafeteria_views(window, grab)  # before a profile is opened: the register as the lunch line sees it
 
     def someone() -> tuple[int, str]:
         with window.user_engine.connect() as c:
@@ -70,9 +73,6 @@ async def capture(window, out_dir: Path) -> list[Path]:
     window.search_box.results.setVisible(False)
     grab("student-profile")
     await _working_views(window, grab, usi)
-    from ui.screens.cafeteria.screenshot import capture as cafeteria_views
-
-    await cafeteria_views(window, grab)
     await _nurse_finds_a_student(window, grab)
     return written
 

@@ -12,10 +12,14 @@ from app.domain.pos_entry import count_total
 from app.errors import UserError
 from ui.screens.cafeteria import backend as B
 
-ITEMS = (B.MenuItem(1, "Lunch", ("lunch",), True), B.MenuItem(2, "Milk", ("lunch", "breakfast"), False, ("milk",)),
-         B.MenuItem(3, "PB&J sandwich", ("lunch",), False, ("peanut",)),
-         B.MenuItem(4, "Breakfast", ("breakfast",), True), B.MenuItem(5, "Cookie", ("lunch",), False, ("gluten",)),
-         B.MenuItem(6, "Alternate meal", ("lunch",), True))
+def item(item_id, name, services, reimbursable, tags=()):
+    return B.MenuItem(item_id, f"C{item_id}", name, services, reimbursable, None, tags)
+
+
+ITEMS = (item(1, "Lunch", ("lunch",), True), item(2, "Milk", ("lunch", "breakfast"), False, ("milk",)),
+         item(3, "PB&J sandwich", ("lunch",), False, ("peanut",)),
+         item(4, "Breakfast", ("breakfast",), True), item(5, "Cookie", ("lunch",), False, ("gluten",)),
+         item(6, "Alternate meal", ("lunch",), True))
 PRICES = {1: Decimal("3.25"), 2: Decimal("0.75"), 3: Decimal("2.50"), 4: Decimal("2.00"), 5: Decimal("1.00"),
           6: Decimal("0.00")}
 
@@ -33,15 +37,15 @@ class PortDouble:
         self.over_limit_for: set[int] = set()
         self.asked: list[tuple[str, str]] = []
         self.cards = {
-            "604101": B.StudentCard(101, "604101", "Maya Lopez", "7", None, Decimal("12.50"),
+            "604101": B.StudentCard(101, "604101", "Maya Lopez", "7", None, None, Decimal("12.50"),
                                     (B.Alert("allergy", "Peanut allergy (severe)", ("peanut",)),), 0),
-            "604102": B.StudentCard(102, "604102", "Theo Marsh", "8", None, Decimal("-3.25"), (), 1),
+            "604102": B.StudentCard(102, "604102", "Theo Marsh", "8", None, None, Decimal("-3.25"), (), 1),
         }
 
     def setup(self):
         return B.RegisterSetup(2, "Riverbend Middle", "RMS-POS-1",
                                (B.MealService("breakfast", "Breakfast"), B.MealService("lunch", "Lunch")),
-                               ITEMS, self.balance_display, 30, self.till, "lunch")
+                               ITEMS, self.balance_display, 30, self.till, None, "lunch", "v1", False)
 
     def identify(self, code, how):
         self.asked.append((code, how))
@@ -63,7 +67,8 @@ class PortDouble:
         return [B.StudentHit(c.student_usi, c.student_unique_id, c.name, c.grade) for c in self.cards.values()]
 
     def quote(self, usi, service, items):
-        lines = tuple(B.QuoteLine(i, next(x.name for x in ITEMS if x.item_id == i), PRICES[i]) for i in items)
+        lines = tuple(B.QuoteLine(i, next(x.name for x in ITEMS if x.item_id == i), PRICES[i], i in (1, 4, 6))
+                      for i in items)
         return B.Quote(lines, sum((line.amount for line in lines), Decimal("0.00")))
 
     def record_sale(self, draft):
@@ -164,8 +169,8 @@ class PortDouble:
         self.policy_rows = [policy]
 
     def meal_counts(self, day):
-        return B.MealCounts("Riverbend Middle", day, (B.MealCountRow("Lunch", "Free", 120, 3),
-                                                      B.MealCountRow("Lunch", "Paid", 210, 9)))
+        return B.MealCounts("Riverbend Middle", day, (B.MealCountRow(2, "Riverbend Middle", day, "Lunch", "Free", 120, 3),
+                                                      B.MealCountRow(2, "Riverbend Middle", day, "Lunch", "Paid", 210, 9)))
 
     def meal_counts_pdf(self, day):
         return b"%PDF-1.4 meal counts"

@@ -249,7 +249,8 @@ class ManagerView(QWidget):
         self.counts_title = QLabel("")
         self.counts_day.returnPressed.connect(lambda: spawn(self.load_counts()))
         self.show_counts.clicked.connect(lambda: spawn(self.load_counts()))
-        return _page(_row(QLabel("Day"), self.counts_day, self.show_counts, self.print_counts, self.print_claim),
+        self.counts_day.setMaximumWidth(120)
+        return _page(_row(QLabel("Day"), self.counts_day, self.show_counts), _row(self.print_counts, self.print_claim),
                      self.counts_title, self.counts)
 
     def _day(self) -> date | None:
@@ -343,16 +344,18 @@ class ManagerView(QWidget):
         self.ala_limit = line("A la carte may be charged down to minus", "e.g. 0.00")
         self.save_policy_button = QPushButton("Save &limits")
         self.save_policy_button.setAutoDefault(False)
-        policy = QGroupBox("Charge policy (SP 46-2016): how far below zero an account may go")
+        policy = QGroupBox("Charge policy: how far below zero an account may go")
         f = QVBoxLayout(policy)
         f.addWidget(self.policies)
-        f.addLayout(_row(QLabel("Meals down to minus"), self.meal_limit, QLabel("A la carte down to minus"),
-                         self.ala_limit, self.save_policy_button))
+        f.addLayout(_row(QLabel("Meals"), self.meal_limit, QLabel("A la carte"), self.ala_limit,
+                         self.save_policy_button))
         self.set_price_button.clicked.connect(lambda: spawn(self.set_selected_price()))
         self.new_price.returnPressed.connect(lambda: spawn(self.set_selected_price()))
         self.save_policy_button.clicked.connect(lambda: spawn(self.save_policy()))
         self.policies.clicked.connect(self._policy_chosen)
-        return _page(self.prices, _row(QLabel("New price"), self.new_price, QLabel("Second meal"), self.new_second,
+        for w in (self.new_price, self.new_second, self.meal_limit, self.ala_limit):
+            w.setMaximumWidth(110)
+        return _page(self.prices, _row(QLabel("Price"), self.new_price, QLabel("Second meal"), self.new_second,
                                        self.set_price_button), policy)
 
     async def load_prices(self) -> int:

@@ -8,13 +8,14 @@ closing the till and quitting are refused with one sentence (ui/unsaved.refused_
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from ui.ops import OpFailed, run_op, spawn
 from ui.screens.cafeteria import backend as B
@@ -67,22 +68,24 @@ class CafeteriaPage(TabbedDesk):
         self.journal = B.JournalStatus(0, None)
         self.register = RegisterView(self.port)
         self.till = TillView(self.port, lambda: self.leave_refused("closing the till"))
-        tabs = [(self.register, "&Register"), (self.till, "&Till")]
         self.manager = None
-        if self.may_manage():
-            self.manager = ManagerView(self.port, ctx.today)
-            tabs.append((self.manager, "&Manager"))
-        self.finish(*tabs)
+        self.finish((self.register, "&Register"), (self.till, "&Till"))
+        self._add_manager_tab()
         self.status_label = QLabel("Sales: –")
         self.status_label.setAccessibleName("Cafeteria sales not yet sent")
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.status_label.setMinimumWidth(210)  # never widens the window past a 1280-pixel screen
         self.journal_changed.connect(self.show_journal)
         self.register.sale_recorded.connect(lambda r: spawn(self.refresh_journal()))
         self.register.deposit_recorded.connect(lambda _u: spawn(self.refresh_journal()))
         self.till.till_changed.connect(self._till_changed)
         self.poll = QTimer(self, interval=POLL_MS)
         self.poll.timeout.connect(lambda: spawn(self.refresh_journal()))
+
+    def _add_manager_tab(self) -> None:
+        """The manager's tab, for a cafeteria manager (the page may be built before anyone signs in:
+        it is added when the desk is first opened by someone who may use it)."""
+        if self.manager is None and self.may_manage():
+            self.manager = ManagerView(self.port, self.ctx.today)
+            self.tabs.addTab(self.manager, "&Manager")
 
     def may_manage(self) -> bool:
         return any(g in MANAGER_ROLES for g in self.ctx.groups())
@@ -93,13 +96,22 @@ class CafeteriaPage(TabbedDesk):
             self._port = _port_factory(self.ctx)
             watch = getattr(self._port, "watch", None)
             if callable(watch):
-                watch(self.journal_changed.emit)  # the sender reports from its own thread
+                watch(self._journal_reported)  # the sender reports from its own thread
+            # a page deleted without retire() (a window closed in a test) still stops its sender
+            self.destroyed.connect(functools.partial(_close_port, self._port))
         return self._port
+
+    def _journal_reported(self, status: B.JournalStatus) -> None:
+        try:
+            self.journal_changed.emit(status)  # queued to the UI thread
+        except RuntimeError:  # the page is gone; its sender is being stopped
+            pass
 
     def status_widgets(self) -> tuple[QWidget, ...]:
         return (self.status_label,)
 
     async def load_lists(self) -> bool:
+        self._add_manager_tab()
         try:
             setup = await run_op(self.port().setup)
         except OpFailed as err:
@@ -176,6 +188,12 @@ def _services_installed() -> bool:
         return importlib.util.find_spec("app.services.cafeteria.register") is not None
     except ModuleNotFoundError:
         return False
+
+
+def _close_port(port, *_args) -> None:
+    close = getattr(port, "close", None)
+    if callable(close):
+        close()
 
 
 def build_page(ctx: DeskContext) -> QWidget:

@@ -17,7 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from app.errors import UserError
-from app.services.cafeteria import dto as D
 from ui.screens.cafeteria import backend as B
 from ui.screens.desk_context import DeskContext
 
@@ -95,19 +94,10 @@ class ServicePort:
         return self.register().quote(student_usi, service, item_ids)
 
     def record_sale(self, draft: B.SaleDraft):
-        try:
-            return self.register().record_sale(D.SaleDraft(
-                draft.sale_id, draft.student_usi, draft.service, draft.item_ids, draft.tenders, draft.acknowledged,
-                override_by=draft.override_by, override_reason=draft.override_reason,
-                confirm_repeat=draft.confirm_repeat))
-        except D.OverLimit as err:
-            raise B.OverLimit(str(err.message), err.alternate_item_id) from err
-        except D.RepeatScan as err:
-            raise B.RepeatScan(err.message, err.seconds) from err
+        return self.register().record_sale(draft)
 
     def record_deposit(self, draft: B.DepositDraft):
-        return self.register().record_deposit(D.DepositDraft(draft.deposit_id, draft.student_usi, draft.amount,
-                                                             draft.kind, draft.check_number))
+        return self.register().record_deposit(draft)
 
     @staticmethod
     def _status(s) -> B.JournalStatus:
@@ -127,10 +117,7 @@ class ServicePort:
         return self.register().open_till(starting_cash, request_id)
 
     def close_till(self, counts: dict[str, int], note: str, request_id: str):
-        try:
-            return self.register().close_till(counts, note, request_id)
-        except D.NoteRequired as err:
-            raise B.NoteRequired(err.message, err.close) from err
+        return self.register().close_till(counts, note, request_id)
 
     # -- the manager's and the office's services (as the signed-in manager) ---------------------------------
     def _school(self) -> int:
