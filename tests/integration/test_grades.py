@@ -222,3 +222,22 @@ def test_transfer_credit_counts_in_the_gpa(login_engine, demo_engine):
             "WHERE g.studentusi = :u AND g.schoolyear = :sy AND t.codevalue = 'Summer Semester'"),
             {"u": senior[0], "sy": sy - 1}).scalar()
         assert gpas is not None and gpas >= senior[1] or senior[1] == Decimal("4.000")
+
+
+def test_the_office_opens_and_closes_a_posting_window(login_engine, demo_engine):
+    from datetime import datetime, timedelta, timezone
+
+    registrar = login_engine("demo_registrar")
+    section = _teacher_section(demo_engine)
+    with rolled_back(registrar) as c:
+        q1 = _period(c, section, "Q1")
+        with pytest.raises(UserError) as err:
+            entry.open_window(c, q1.key, datetime(2020, 1, 1, tzinfo=timezone.utc))
+        assert str(err.value) == "The closing time is already past; pick a closing date after today."
+        entry.open_window(c, q1.key, datetime.now(timezone.utc) + timedelta(days=3))
+        assert _period(c, section, "Q1").window.startswith("open until")
+        entry.close_window(c, q1.key)
+        assert _period(c, section, "Q1").window == "posted"
+        with pytest.raises(UserError) as err:
+            entry.close_window(c, q1.key)
+        assert str(err.value) == f"The posting window for {q1.key.name} is not open; there is nothing to close."

@@ -1,0 +1,108 @@
+"""`school-office-admin bench reports`: report cards per second for 1,000 students of the
+registrar's school in the bench district, signed in as the demo registrar (row-level security on):
+the batch's data read plus one PDF per student and the merged print file, rendered on both cores
+(app.services.grades.report_card_batch), next to drawing the same pages with bare reportlab (a
+canvas, no layout engine) on one core in the same run. Goal: ratio >= 1.0.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from datetime import date
+
+from app.bench.registry import Bench
+
+REGISTRAR = "demo_registrar"
+
+
+def _bare_page(doc) -> bytes:
+    """The same report card drawn line by line on a reportlab canvas: the floor of what a PDF costs."""
+    from reportlab.lib.pagesizes import LETTER
+    from reportlab.pdfgen import canvas
+
+    from reports.base import FONT, FONT_BOLD, register_fonts
+
+    register_fonts()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=LETTER)
+    c.drawImage(doc.logo, 54, 680, 60, 60, mask="auto")
+    c.setFont(FONT_BOLD, 18)
+    c.drawString(130, 720, f"Report card — {doc.student_name}")
+    c.setFont(FONT, 10)
+    c.drawString(130, 704, f"{doc.school} · {doc.district}")
+    c.drawString(130, 690, f"Student id {doc.student_id} · {doc.grade_level} · Homeroom {doc.homeroom}")
+    y = 650
+    for course in doc.courses:
+        c.drawString(54, y, course.course)
+        c.drawString(260, y, course.teacher)
+        for i, m in enumerate(course.marks):
+            c.drawString(400 + 30 * i, y, m)
+        c.drawString(520, y, course.credits)
+        c.line(54, y - 4, 558, y - 4)
+        y -= 18
+    for s in doc.standards:
+        c.drawString(54, y, s.description)
+        for i, m in enumerate(s.marks):
+            c.drawString(460 + 30 * i, y, m)
+        y -= 16
+    c.drawString(54, y - 20, doc.gpa)
+    c.drawString(54, y - 40, f"Present {doc.days_present} · Absent {doc.days_absent} · Tardies {doc.tardies}")
+    c.drawRightString(558, 36, "Page 1 of 1")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def bench_reports(engine, students: int = 1000) -> dict:
+    from sqlalchemy import text
+
+    from app.bench.bench_logins import login_engine, rls_active
+    from app.bench.benches import open_bench_database
+    from app.errors import UserError
+    from app.security.demo_logins import create_demo_logins
+    from app.services.grades import report_cards
+    from app.services.grades.entry import PeriodKey
+    from app.services.grades.report_card_batch import render_batch
+
+    bench = open_bench_database(engine)
+    try:
+        if REGISTRAR not in create_demo_logins(bench):
+            raise UserError("The bench district has no registrar; run school-office-admin bench seed again.")
+        registrar = login_engine(bench, REGISTRAR)
+        try:
+            with registrar.connect() as c:
+                rls = rls_active(c)
+                school = c.execute(text("SELECT min(x) FROM unnest(compliance.my_school_ids()) x")).scalar()
+                period = c.execute(text(
+                    "SELECT gradingperioddescriptorid, gradingperiodname, schoolid, schoolyear FROM edfi.gradingperiod "
+                    "WHERE schoolid = :s AND enddate < current_date ORDER BY enddate DESC LIMIT 1"), {"s": school}).first()
+                usis = report_cards.batch_students(c, school, report_cards.BatchChoice("Whole school"))[:students]
+                if len(usis) < students or period is None:
+                    raise UserError(f"The registrar's school has {len(usis)} students with a past grading period; run "
+                                    "school-office-admin bench seed with more students.")
+                key = PeriodKey(*period)
+                today = date.today()
+                t = time.perf_counter()
+                docs = report_cards.report_cards(c, school, usis, key)
+                read_s = time.perf_counter() - t
+                batch = render_batch(docs, today, processes=2, chunk=25)
+                total_s = time.perf_counter() - t
+        finally:
+            registrar.dispose()
+    finally:
+        bench.dispose()
+    t = time.perf_counter()
+    bare = [_bare_page(d) for d in docs]
+    bare_s = time.perf_counter() - t
+    rate, bare_rate = len(docs) / total_s, len(docs) / bare_s
+    return {"name": "reports", "login": REGISTRAR, "rls": rls, "students": len(docs), "cores": os.cpu_count(),
+            "report_cards_per_s": round(rate, 1), "seconds": round(total_s, 2), "data_read_s": round(read_s, 2),
+            "merged_print_file_bytes": len(batch.merged),
+            "baseline": f"the same {len(docs)} pages drawn with a bare reportlab canvas on one core, same run",
+            "baseline_pages_per_s": round(bare_rate, 1), "baseline_bytes_avg": sum(map(len, bare)) // len(bare),
+            "ratio": round(rate / bare_rate, 2), "goal": ">= 1.0", "better": "higher"}
+
+
+BENCHES = {"reports": Bench(lambda p, a: bench_reports(p.engine))}
