@@ -8,6 +8,7 @@ from datetime import date
 from functools import lru_cache
 from importlib.resources import files
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -27,6 +28,8 @@ RULE = colors.HexColor("#c9d1da")
 @lru_cache(maxsize=1)
 def register_fonts() -> None:
     """DejaVu covers accented and non-Latin names (José, Nguyễn, Ødegård) the built-in fonts cannot."""
+    # Binary image streams: ASCII85 (pure Python without rl_accel) cost most of a logo page's time.
+    rl_config.useA85 = 0
     fonts = files("resources.fonts")
     pdfmetrics.registerFont(TTFont(FONT, str(fonts / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(fonts / "DejaVuSans-Bold.ttf")))

@@ -62,18 +62,18 @@ def story(doc: ReportCardDocument) -> list:
     if doc.elementary:
         for area in dict.fromkeys(s.area for s in doc.standards):
             rows = [[area, *heads]] + [[s.description, *s.marks] for s in doc.standards if s.area == area]
-            out += [grid(rows, [4.3] + [0.65] * len(heads)), Spacer(1, 6)]
+            out += [grid(rows, [4.3] + [0.65] * len(heads), plain=True), Spacer(1, 6)]
     else:
         rows = [["Course", "Teacher", *heads, "Credits", "Comments"]]
         for c in doc.courses:
             rows.append([c.course, c.teacher, *c.marks, c.credits, ", ".join(c.comments)])
         width_left = 7.0 - 0.5 * len(heads) - 0.7 - 1.0
-        out.append(grid(rows, [width_left * 0.6, width_left * 0.4] + [0.5] * len(heads) + [0.7, 1.0]))
+        out.append(grid(rows, [width_left * 0.6, width_left * 0.4] + [0.5] * len(heads) + [0.7, 1.0], plain=True))
         if doc.gpa:
             out += [Spacer(1, 6), Paragraph(doc.gpa, st["heading"])]
     out += [Spacer(1, 8), Paragraph("Attendance this period", st["heading"]),
             grid([["Days present", "Days absent", "Tardies"],
-                  [str(doc.days_present), str(doc.days_absent), str(doc.tardies)]], [1.5, 1.5, 1.5])]
+                  [str(doc.days_present), str(doc.days_absent), str(doc.tardies)]], [1.5, 1.5, 1.5], plain=True)]
     if doc.scale_legend:
         out += [Spacer(1, 8), Paragraph("Marks: " + " · ".join(f"<b>{m}</b> {t}" for m, t in doc.scale_legend),
                                         st["small"])]
