@@ -89,6 +89,9 @@ def test_nightly_feed_is_a_dated_zip(loaded, tmp_path):
         assert {"manifest.csv", "users.csv", "enrollments.csv"} <= set(z.namelist())
         assert b"file.users,bulk" in z.read("manifest.csv")
     assert r.path.endswith("oneroster-2026-12-03.zip")
+    # the feed's zip is itself an importable package (checked only: nothing written)
+    check = import_oneroster(eng, tmp_path / "oneroster-2026-12-03.zip", dry_run=True)
+    assert check.ok and check.dry_run and check.rows == sum(r.files.values()), [str(p) for p in check.problems]
 
 
 def test_a_directory_opt_out_leaves_the_student_out_of_the_feed(loaded, tmp_path):
