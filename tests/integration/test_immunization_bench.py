@@ -23,3 +23,19 @@ def test_bench_immunizations_prints_students_per_second_beside_the_read_time(pla
     assert result["students"] > 50 and result["statuses"] >= 6 * result["students"]
     assert result["students_per_second"] > 0 and result["baseline_read_s"] > 0 and result["better"] == "lower"
     assert result["ratio"] == pytest.approx(result["evaluate_s"] / result["baseline_read_s"], rel=0.05)
+
+
+def test_admin_commands_load_a_requirement_set_and_refresh(platform, settings, monkeypatch, capsys, tmp_path):
+    from app.services.immunizations.requirements import EXAMPLE_SET
+
+    for key, value in {"SCHOOL_OFFICE_DATA_DIR": str(settings.data_dir), "HOME": str(settings.data_dir),
+                       "SCHOOL_OFFICE_DYNAMODB_PORT": str(settings.dynamodb_port)}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["immunizations", "load-requirements", str(EXAMPLE_SET), "--state", "TX", "--school-year", "2027"]) == 0
+    assert "Loaded 13 requirements" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text(EXAMPLE_SET.read_text().replace(",MMR,0,12,", ",Measles shots,0,12,"))
+    assert main(["immunizations", "load-requirements", str(bad), "--state", "TX", "--school-year", "2027"]) == 2
+    assert "is not a CDC vaccine group" in capsys.readouterr().err
+    assert main(["immunizations", "refresh", "--as-of", "2026-11-20"]) == 0
+    assert capsys.readouterr().out.startswith("Evaluated ")
