@@ -168,6 +168,9 @@ class PortDouble:
     def save_policy(self, policy):
         self.policy_rows = [policy]
 
+    def set_student_override(self, student_usi, meal_limit, a_la_carte_limit, reason):
+        self.overrides = getattr(self, "overrides", []) + [(student_usi, meal_limit, a_la_carte_limit, reason)]
+
     def meal_counts(self, day):
         return B.MealCounts("Riverbend Middle", day, (B.MealCountRow(2, "Riverbend Middle", day, "Lunch", "Free", 120, 3),
                                                       B.MealCountRow(2, "Riverbend Middle", day, "Lunch", "Paid", 210, 9)))

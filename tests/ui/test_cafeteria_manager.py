@@ -120,3 +120,11 @@ def test_prices_limits_counts_over_limit_and_history(manager, run_async, run_unt
     view.account_find.setText("604102")
     assert run_async(view.load_history()) == 1
     assert view.account_title.text() == "Theo Marsh (604102): balance -$3.25"
+    view.own_meal_limit.setText("20")
+    view.own_ala_limit.setText("0")
+    assert not run_async(view.set_student_limits())
+    assert view.message.text() == "Type the reason for this student's own limits in a few words."
+    view.own_reason.setText("Family on a payment plan")
+    assert run_async(view.set_student_limits())
+    assert port.overrides == [(102, Decimal("20.00"), Decimal("0.00"), "Family on a payment plan")]
+    assert view.message.text() == "This student's meals may now charge down to -$20.00, a la carte down to $0.00."

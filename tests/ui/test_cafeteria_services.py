@@ -5,6 +5,8 @@ the service's one sentence."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -118,3 +120,10 @@ def test_the_manager_voids_a_sale_and_reads_counts_and_history(window, demo_engi
     view.account_find.setText(uid)
     assert run_async(view.load_history()) >= 2  # the sale and its void
     assert f"({uid}): balance" in view.account_title.text()
+    view.own_meal_limit.setText("12.50")
+    view.own_ala_limit.setText("0")
+    view.own_reason.setText("Family on a payment plan")
+    assert run_async(view.set_student_limits()), view.message.text()
+    with demo_engine.connect() as c:
+        assert c.execute(text("SELECT meal_charge_limit, reason FROM cafeteria.charge_overrides WHERE student_usi = :u"),
+                         {"u": usi}).one() == (Decimal("12.50"), "Family on a payment plan")

@@ -312,7 +312,18 @@ class ManagerView(QWidget):
         self.history_model = HistoryModel(self)
         self.history = table("Account history", self.history_model)
         self.account_find.returnPressed.connect(lambda: spawn(self.load_history()))
-        return _page(self.account_find, self.account_title, self.history)
+        self.own_meal_limit = line("This student's meal charge limit", "e.g. 15.00")
+        self.own_ala_limit = line("This student's a la carte charge limit", "e.g. 0.00")
+        self.own_reason = line("Reason for this student's own limits")
+        self.own_limits_button = QPushButton("Set this student's &limits")
+        self.own_limits_button.setAutoDefault(False)
+        for w in (self.own_meal_limit, self.own_ala_limit):
+            w.setMaximumWidth(110)
+        self.own_limits_button.clicked.connect(lambda: spawn(self.set_student_limits()))
+        self.account_usi: int | None = None
+        return _page(self.account_find, self.account_title, self.history,
+                     _row(QLabel("Own limits: meals"), self.own_meal_limit, QLabel("a la carte"), self.own_ala_limit),
+                     _row(QLabel("Why"), self.own_reason, self.own_limits_button))
 
     async def load_history(self) -> int:
         code = self.account_find.text().strip()
@@ -325,10 +336,34 @@ class ManagerView(QWidget):
         history = await self._call(self.port().student_history, card.student_usi)
         if history is FAILED:
             return 0
+        self.account_usi = history.student.student_usi
         self.account_title.setText(f"{history.student.name} ({history.student.student_unique_id}): "
                                    f"balance {money(history.balance)}")
         self.history_model.set_rows(history.rows)
         return len(history.rows)
+
+    async def set_student_limits(self) -> bool:
+        """A per-student override of the charge policy (SP 46-2016 allows it), with its reason."""
+        if self.account_usi is None:
+            self.message.setText("Open a student's account first (their id, then Enter).")
+            return False
+        try:
+            meal = parse_amount(self.own_meal_limit.text(), "meal charge limit", allow_zero=True, maximum=MAX_DEPOSIT)
+            ala = parse_amount(self.own_ala_limit.text(), "a la carte charge limit", allow_zero=True,
+                               maximum=MAX_DEPOSIT)
+        except UserError as err:
+            self.message.setText(err.message)
+            return False
+        reason = self.own_reason.text().strip()
+        if len(reason) < 4:
+            self.message.setText("Type the reason for this student's own limits in a few words.")
+            return False
+        if await self._call(self.port().set_student_override, self.account_usi, meal, ala, reason,
+                            disable=(self.own_limits_button,)) is FAILED:
+            return False
+        self.message.setText(f"This student's meals may now charge down to {money(-meal)}, "
+                             f"a la carte down to {money(-ala)}.")
+        return True
 
     # -- prices and the charge policy -----------------------------------------------------------------------
     def _menu_tab(self) -> QWidget:

@@ -173,6 +173,12 @@ class ServicePort:
 
         manager.save_charge_policy(self.ctx.engine(), policy)
 
+    def set_student_override(self, student_usi: int, meal_limit: Decimal, a_la_carte_limit: Decimal,
+                             reason: str) -> None:
+        from app.services.cafeteria import manager
+
+        manager.set_student_override(self.ctx.engine(), student_usi, meal_limit, a_la_carte_limit, reason)
+
     def meal_counts(self, day: date) -> B.MealCounts:
         from app.services.cafeteria import office
 
