@@ -234,3 +234,20 @@ def test_a_count_is_signed_by_a_second_person_with_their_own_password(qtbot, pag
     lists.disc_note.setText("Recount after the substitute's shift: bottle found in the locked drawer")
     assert run_async(lists.close_report())
     assert lists.disc_model.rowCount() == 0
+
+
+def test_opening_a_record_shows_the_students_immunization_status(qtbot, page, demo_engine, run_async, run_until_signal):
+    if page.immunizations is None:
+        pytest.fail("issue 12's Immunizations tab is on main: the nurse desk must show it")
+    uid = a_student_id(demo_engine)
+    page.record.find.setText(uid)
+    page.record.reason.setText("Checking school-entry immunizations")
+    status = page.immunizations.student
+    with qtbot.waitSignal(status.evaluated, timeout=60000) as got:
+        assert run_async(page.record.open())
+    usi, overall = got.args
+    assert usi == page.record.opened.record.student.student_usi
+    assert overall in ("compliant", "in_progress", "provisional", "exempt", "not_compliant")
+    assert status.badge.text()
+    page.tabs.setCurrentIndex(page.tabs.count() - 2)
+    shot(page, "immunizations")

@@ -30,7 +30,7 @@ from ui.screens.nurse.record_tab import RecordTab
 from ui.screens.nurse.screening_grid import ScreeningTab
 from ui.screens.tabbed_desk import TabbedDesk
 from ui.text import plural
-from ui.widgets import combo, form, line, selected_row, status, table
+from ui.widgets import combo, form, line, scrolled, selected_row, status, table
 
 
 async def find_student(ctx: DeskContext, query: str):
@@ -63,8 +63,8 @@ class NursePage(TabbedDesk):
         self.record.opened_student.connect(self._student_opened)
         tabs = [(self._visits_tab(), "&Visits"), (self._meds_tab(), "&Medications"), (self.record, "Stu&dent"),
                 (self.entries, "Add to &record"), (self.screening, "Scree&nings"), (self.lists, "&Lists")]
-        if self.immunizations is not None:
-            tabs.append((self.immunizations, "&Immunizations"))
+        if self.immunizations is not None:  # scrolled: the desk still fits beside the desk list at 1280x720
+            tabs.append((scrolled(self.immunizations, "Immunization compliance"), "&Immunizations"))
         self.finish(*tabs, (self.kiosk, "Sign-in &kiosk"))
         for key, slot in (("F2", self.new_visit), ("F3", lambda: self.tabs.setCurrentIndex(0)),
                           ("F4", self.show_due), ("F5", lambda: self.dose_for_selected("given")),
