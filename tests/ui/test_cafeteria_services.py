@@ -127,3 +127,24 @@ def test_the_manager_voids_a_sale_and_reads_counts_and_history(window, demo_engi
     with demo_engine.connect() as c:
         assert c.execute(text("SELECT meal_charge_limit, reason FROM cafeteria.charge_overrides WHERE student_usi = :u"),
                          {"u": usi}).one() == (Decimal("12.50"), "Family on a payment plan")
+
+
+def test_a_sale_still_in_the_journal_holds_the_cashier_at_the_register(window, demo_engine, run_async,  # noqa: F811
+                                                                      run_until):
+    assert sign_in_as(window, "demo_cashier", run_async)
+    page = window.pages.currentWidget()
+    run_until(lambda: page._loaded, timeout=60)
+    sender = page.port().register().sender
+    sender.stop()  # the network is away: the sale stays in the terminal's journal
+    _usi, uid = middle_school_student(demo_engine, 3)
+    reg = page.register
+    assert run_async(reg.identify(uid, "id")) and run_async(reg.add_item_at(0)) and run_async(reg.pay("account"))
+    run_until(lambda: page.journal.pending == 1, timeout=30)
+    assert page.status_label.text().startswith("1 sale unsent")
+    assert not window.sign_out()
+    assert window.user is not None and window.progress_label.text().startswith(
+        "1 sale has not reached the server yet, so signing out must wait")
+    sender.start()  # the network is back
+    sender.wake()
+    run_until(lambda: page.journal.pending == 0, timeout=60)
+    assert window.sign_out()
