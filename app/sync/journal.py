@@ -49,6 +49,9 @@ CREATE INDEX IF NOT EXISTS ix_journal_subject ON journal_entries (subject, state
 """
 
 
+_SET_META = "INSERT INTO journal_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+
+
 class JournalError(Exception):
     """The journal file cannot be used as asked (another terminal's file, a conflicting entry id)."""
 
@@ -169,14 +172,18 @@ class Journal:
                                "give each terminal its own journal file.")
 
     # -- connections ---------------------------------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+    def _conn(self, relaxed: bool = False) -> sqlite3.Connection:
+        """This thread's connection. Entries are written with synchronous=FULL; `relaxed` (NORMAL) is only
+        for marking what the server already holds: a mark lost in a power cut just makes the sender resend
+        the entry, which PostgreSQL acknowledges by its UUID without applying it again."""
+        attr = "relaxed" if relaxed else "conn"
+        conn = getattr(self._local, attr, None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(f"PRAGMA synchronous={'NORMAL' if relaxed else 'FULL'}")
             conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
+            setattr(self._local, attr, conn)
             with self._all_lock:
                 self._all.append(conn)
         return conn
@@ -223,31 +230,34 @@ class Journal:
                             _ts(at), PENDING)
 
     def mark_applied(self, entry_id: uuid.UUID, result: dict | None = None) -> None:
-        conn = self._conn()
-        conn.execute("UPDATE journal_entries SET state = 'applied', applied_at = ?, result = ?, last_error = NULL "
-                     "WHERE entry_id = ?",
-                     (utc_now().isoformat(), canonical_json(result) if result is not None else None, str(entry_id)))
-        self._set_meta("last_applied_at", utc_now().isoformat())
+        conn = self._conn(relaxed=True)
+        now = utc_now().isoformat()
+        with conn:
+            conn.execute("BEGIN")
+            conn.execute("UPDATE journal_entries SET state = 'applied', applied_at = ?, result = ?, last_error = NULL "
+                         "WHERE entry_id = ?", (now, canonical_json(result) if result is not None else None,
+                                                str(entry_id)))
+            conn.execute(_SET_META, ("last_applied_at", now))
 
     def mark_held(self, entry_id: uuid.UUID, reason: str) -> None:
-        self._conn().execute("UPDATE journal_entries SET state = 'held', last_error = ? WHERE entry_id = ?",
+        self._conn(relaxed=True).execute("UPDATE journal_entries SET state = 'held', last_error = ? WHERE entry_id = ?",
                              (reason, str(entry_id)))
 
     def note_attempt(self, entry_id: uuid.UUID, error: str) -> None:
-        self._conn().execute("UPDATE journal_entries SET attempts = attempts + 1, last_error = ? WHERE entry_id = ?",
+        self._conn(relaxed=True).execute("UPDATE journal_entries SET attempts = attempts + 1, last_error = ? WHERE entry_id = ?",
                              (error, str(entry_id)))
 
     def note_contact(self, error: str | None) -> None:
         """The sender reached PostgreSQL (error None) or could not (error says why)."""
-        if error is None:
-            self._set_meta("last_sync_at", utc_now().isoformat())
-            self._set_meta("last_error", "")
-        else:
-            self._set_meta("last_error", error)
+        conn = self._conn(relaxed=True)
+        with conn:
+            conn.execute("BEGIN")
+            if error is None:
+                conn.execute(_SET_META, ("last_sync_at", utc_now().isoformat()))
+            conn.execute(_SET_META, ("last_error", error or ""))
 
     def _set_meta(self, key: str, value: str) -> None:
-        self._conn().execute("INSERT INTO journal_meta (key, value) VALUES (?, ?) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+        self._conn().execute(_SET_META, (key, value))
 
     def _meta(self, key: str) -> str | None:
         row = self._conn().execute("SELECT value FROM journal_meta WHERE key = ?", (key,)).fetchone()
