@@ -112,25 +112,33 @@ def refresh_stale(conn: Connection, day: date) -> int:
     return done
 
 
+_OUT_OF_DATE = """
+    SELECT EXISTS (SELECT 1 FROM edfi.studentschoolassociation a
+                    WHERE a.schoolid = :s AND a.exitwithdrawdate IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM health.immunization_statuses t WHERE t.student_usi = a.studentusi))
+        OR EXISTS (SELECT 1 FROM health.immunization_statuses t
+                     JOIN health.immunization_requirement_sets r ON r.set_id = t.set_id
+                    WHERE t.school_id = :s AND (t.evaluated_on < :d OR t.evaluated_at < r.updated_at))"""
+_STALE_AT = """
+    SELECT x.student_usi FROM health.immunization_status_stale x
+      JOIN edfi.studentschoolassociation a ON a.studentusi = x.student_usi
+     WHERE a.schoolid = :s AND a.exitwithdrawdate IS NULL"""
+
+
 def school_needs_refresh(conn: Connection, school_id: int, day: date) -> bool:
-    """True when a status is missing or older than today, the rules or a record change."""
-    return bool(conn.execute(text("""
-        SELECT EXISTS (SELECT 1 FROM edfi.studentschoolassociation a
-                        WHERE a.schoolid = :s AND a.exitwithdrawdate IS NULL
-                          AND NOT EXISTS (SELECT 1 FROM health.immunization_statuses t WHERE t.student_usi = a.studentusi))
-            OR EXISTS (SELECT 1 FROM health.immunization_statuses t
-                         JOIN health.immunization_requirement_sets r ON r.set_id = t.set_id
-                        WHERE t.school_id = :s AND (t.evaluated_on < :d OR t.evaluated_at < r.updated_at))
-            OR EXISTS (SELECT 1 FROM health.immunization_status_stale x
-                         JOIN edfi.studentschoolassociation a ON a.studentusi = x.student_usi
-                        WHERE a.schoolid = :s AND a.exitwithdrawdate IS NULL)"""), {"s": school_id, "d": day}).scalar())
+    """True when a status is missing or older than today or the rules, or a student's record changed."""
+    params = {"s": school_id, "d": day}
+    return bool(conn.execute(text(_OUT_OF_DATE), params).scalar()
+                or conn.execute(text(_STALE_AT + " LIMIT 1"), {"s": school_id}).first())
 
 
 def ensure_school_current(conn: Connection, school_id: int, day: date) -> int:
-    """Refresh the school when anything changed; the stale students only when that is all. Returns evaluated."""
-    if not school_needs_refresh(conn, school_id, day):
-        return 0
-    return refresh_school(conn, school_id, day)
+    """Bring the school's stored statuses up to date: the whole school when the day or the rules changed
+    (or a student has none), else only the students whose records changed. Returns the students evaluated."""
+    if conn.execute(text(_OUT_OF_DATE), {"s": school_id, "d": day}).scalar():
+        return refresh_school(conn, school_id, day)
+    stale = list(conn.execute(text(_STALE_AT), {"s": school_id}).scalars())
+    return refresh_students(conn, stale, day) if stale else 0
 
 
 # ----------------------------------------------------------------- what the nurse desk shows for one student
