@@ -215,6 +215,11 @@ def test_transfer_credit_counts_in_the_gpa(login_engine, demo_engine):
         term_end.enter_transfer_credit(c, term_end.TransferCredit(senior[0], RHS, "Summer Academy", sy - 1,
                                                                   "Summer Semester", "ECON", "Economics", "A", "0.5"),
                                        date(2026, 12, 3))
+        with pytest.raises(UserError) as err:
+            term_end.enter_transfer_credit(c, term_end.TransferCredit(senior[0], RHS, "Summer Academy", sy - 1,
+                                                                      "Summer Semester", "ECON", "Economics", "B", "0.5"),
+                                           date(2026, 12, 3))
+        assert str(err.value).startswith(f"The transcript already has ECON for Summer Semester {sy - 2}-{sy - 1}")
         gpas = c.execute(text(
             "SELECT g.gradepointaveragevalue FROM edfi.studentacademicrecordgradepointaverage g JOIN edfi.descriptor d "
             "ON d.descriptorid = g.gradepointaveragetypedescriptorid AND d.codevalue = 'Unweighted' "

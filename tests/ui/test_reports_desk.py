@@ -118,6 +118,15 @@ def test_a_registrar_issues_a_transcript_and_records_its_release(qtbot, signed_i
     p = make_page(qtbot, signed_in, run_until, "demo_registrar")
     p.tabs.setCurrentIndex(2)
     QTest.keyClicks(p.student_id, uid)
+    # transfer credit with credits that are not a number: one sentence, nothing saved
+    for field, typed in ((p.transfer_from, "Lakeside High School"), (p.transfer_year, "2025"),
+                         (p.transfer_course, "econ"), (p.transfer_grade, "A"), (p.transfer_credits, "half")):
+        QTest.keyClicks(field, typed)
+    run_async(p.add_transfer())
+    assert p.transcript_message.text() == 'Credits "half" is not a number of credits; type e.g. 0.5 or 1.'
+    with demo_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM edfi.coursetranscript "
+                              "WHERE externaleducationorganizationnameofinstitution = 'Lakeside High School'")).scalar() == 0
     p.official.setChecked(True)
     run_async(p.issue())
     number = p.issued.document_number

@@ -346,6 +346,12 @@ def enter_transfer_credit(conn: Connection, tc: TransferCredit, on: date) -> Non
     if course is None:
         raise UserError(f"Course {tc.course_code} is not in the district catalog; pick the course it counts as.")
     outcome = "Pass" if earns_credit(Attempt(course.coursecode, letter, credits), policy) else "Fail"
+    if conn.execute(text(
+            "SELECT 1 FROM edfi.coursetranscript WHERE studentusi = :u AND coursecode = :c AND schoolyear = :sy "
+            "AND termdescriptorid = :t AND educationorganizationid = :eo"),
+            {"u": tc.student_usi, "c": course.coursecode, "sy": tc.school_year, "t": term, "eo": tc.school_id}).first():
+        raise UserError(f"The transcript already has {course.coursecode} for {tc.term} {tc.school_year - 1}-"
+                        f"{tc.school_year}; enter the credit under the course it counts as, or another term.")
     conn.execute(text(
         "INSERT INTO edfi.studentacademicrecord (educationorganizationid, schoolyear, studentusi, termdescriptorid) "
         "VALUES (:eo, :sy, :usi, :term) ON CONFLICT DO NOTHING"),

@@ -102,7 +102,7 @@ class ReportsPage(TabbedDesk):
         fill(self.section, [s.title for s in self.sections])
         fill(self.card_school, [n for _i, n in self.schools], data=[i for i, _n in self.schools])
         fill(self.transcript_school, [n for _i, n in self.schools], data=[i for i, _n in self.schools])
-        for w in (self.office_box, self.cards_box, self.transcripts_box):
+        for w in (self.office_box, self.cards_box, self.transcripts_box, self.transfer_box):
             w.setVisible(self.office())
         if not self.office():
             self.card_message.setText("Report cards are printed by the office.")
@@ -445,8 +445,24 @@ class ReportsPage(TabbedDesk):
                                     ("Who asked:", self.requested_by), ("Recipient:", self.recipient),
                                     ("Legal basis:", self.legal_basis), ("Release date:", self.release_on),
                                     (None, self.release_button)])
+        self.transfer_box = QGroupBox("Transfer credit from another school (for the student id above)")
+        self.transfer_from = line("From school", "e.g. Lakeside High School (Austin, TX)")
+        self.transfer_year = line("School year ending", "e.g. 2026 for 2025-2026")
+        self.transfer_term = combo("Term", ("Fall Semester", "Spring Semester", "Summer Semester", "Year Round"))
+        self.transfer_course = line("Counts as course", "district course code, e.g. ALG1")
+        self.transfer_title = line("Title there", "the course's title on their transcript")
+        self.transfer_grade = line("Grade", "A-F")
+        self.transfer_credits = line("Credits", "e.g. 0.5")
+        self.transfer_button = QPushButton("Add &transfer credit")
+        form(self.transfer_box, [("From school:", self.transfer_from),
+                                 ("School year:", side_by_side(self.transfer_year, self.transfer_term)),
+                                 ("Counts as:", side_by_side(self.transfer_course, self.transfer_title)),
+                                 ("Grade, credits:", side_by_side(self.transfer_grade, self.transfer_credits)),
+                                 (None, self.transfer_button)])
+        self.transfer_button.clicked.connect(lambda *_: spawn(self.add_transfer()))
         layout = QVBoxLayout(inner)
         layout.addWidget(self.transcripts_box)
+        layout.addWidget(self.transfer_box)
         layout.addWidget(QLabel("Release log (FERPA 34 CFR 99.32) of this student:"))
         layout.addWidget(self.releases_view, 1)
         layout.addWidget(self.transcript_message)
@@ -535,3 +551,28 @@ class ReportsPage(TabbedDesk):
         self.recipient.clear()
         await self._load_releases(self.student_usi)
 
+
+    async def add_transfer(self) -> None:
+        usi = await self._student()
+        school = self.transcript_school.currentData()
+        if usi is None or school is None:
+            return
+        try:
+            year = int(self.transfer_year.text().strip())
+        except ValueError:
+            self.transcript_message.setText("Type the school year as the year it ends, e.g. 2026 for 2025-2026.")
+            return
+        tc = term_end.TransferCredit(usi, school, self.transfer_from.text(), year, self.transfer_term.currentText(),
+                                     self.transfer_course.text().strip().upper(), self.transfer_title.text(),
+                                     self.transfer_grade.text(), self.transfer_credits.text())
+        today = self.ctx.today()
+        try:
+            await run_op(self.ctx.run_in(lambda c: term_end.enter_transfer_credit(c, tc, today)),
+                         disable=(self.transfer_button,))
+        except OpFailed as err:
+            self.transcript_message.setText(err.message)
+            return
+        self.transcript_message.setText(f"Transfer credit {tc.course_code} from {tc.from_institution.strip()} added; "
+                                        "GPA and rank recomputed.")
+        for w in (self.transfer_course, self.transfer_title, self.transfer_grade, self.transfer_credits):
+            w.clear()
