@@ -1,0 +1,144 @@
+"""`bench checkout`: the library desk's scan-to-committed checkout (card scan, the checkout with
+every rule checked, commit) as the librarian signed in with their own login (row-level security
+on), p50 next to a committed single-row insert by the same login in the same run (goal <= 3x);
+and the MARC import's records per second next to a raw COPY of the same rows (goal >= 0.25x).
+What the bench lends is returned and what it imports is rolled back: the district is left as found."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from sqlalchemy import Engine, text
+
+from app.bench.registry import Bench
+
+LIBRARIAN = "demo_librarian"
+
+
+def _sign_in_librarian(conn, school: int) -> None:
+    from app.security.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
+    from app.security.logins import create_staff_login
+
+    staff = conn.execute(text(
+        "SELECT w.staffusi FROM edfi.staffschoolassociation w "
+        "LEFT JOIN edfi.staffeducationorganizationassignmentassociation a ON a.staffusi = w.staffusi "
+        " AND a.educationorganizationid = w.schoolid "
+        "WHERE w.schoolid = :s ORDER BY (a.positiontitle = 'Librarian') DESC NULLS LAST, w.staffusi LIMIT 1"),
+        {"s": school}).scalar_one()
+    create_staff_login(conn, LIBRARIAN, DEMO_PASSWORD, staff, DEMO_LOGINS[LIBRARIAN][0])
+
+
+def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc_records: int = 2000) -> dict:
+    from app.bench.bench_logins import login_engine, rls_active
+    from app.bench.report import summary_ms
+    from app.services.library import circulation as circ
+    from app.services.library.marc_import import import_marc, parse_marc
+    from app.services.library.marc_samples import make_record, sample_titles, to_binary
+    from app.services.library.patrons import desk_school, patron_by_card
+
+    rng = random.Random(11)
+    with owner.begin() as conn:
+        school = conn.execute(text("SELECT school_id FROM library.items GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+                              ).scalar_one()
+        _sign_in_librarian(conn, school)
+        cards = conn.execute(text(
+            "SELECT s.studentuniqueid FROM edfi.student s JOIN edfi.studentschoolassociation a USING (studentusi) "
+            "WHERE a.schoolid = :s AND a.exitwithdrawdate IS NULL AND NOT EXISTS (SELECT 1 FROM library.checkouts k "
+            "WHERE k.student_usi = s.studentusi AND k.return_date IS NULL AND k.due_date < current_date) "
+            "ORDER BY s.studentusi"), {"s": school}).scalars().all()
+        codes = conn.execute(text(
+            "SELECT i.barcode FROM library.items i WHERE i.school_id = :s AND i.status = 'available' AND i.item_type = "
+            "'book' AND NOT EXISTS (SELECT 1 FROM library.holds h WHERE h.resource_id = i.resource_id AND h.status "
+            "IN ('waiting', 'ready')) ORDER BY i.item_id LIMIT :n"), {"s": school, "n": samples + warmup}).scalars().all()
+        items = conn.execute(text("SELECT count(*) FROM library.items")).scalar_one()
+    lib = login_engine(owner, LIBRARIAN)
+    scan_t, base_t, lent = [], [], []
+    try:
+        with lib.connect() as conn:
+            rls = rls_active(conn)
+            desk = desk_school(conn, school)
+            conn.commit()
+            conn.execute(text("CREATE TEMP TABLE bench_one_row (id bigserial PRIMARY KEY, at timestamptz, note text)"))
+            conn.commit()
+            for i, code in enumerate(codes):
+                card = cards[i % len(cards)]
+                t = time.perf_counter()
+                with conn.begin():
+                    patron = patron_by_card(conn, card)
+                    r = circ.check_out(conn, desk, patron, code, request_id=circ.new_request_id(), kiosk=True)
+                elapsed = time.perf_counter() - t
+                if r.done:
+                    lent.append(code)
+                t = time.perf_counter()
+                with conn.begin():
+                    conn.execute(text("INSERT INTO bench_one_row (at, note) VALUES (now(), :n)"), {"n": code})
+                base = time.perf_counter() - t
+                if i >= warmup:
+                    scan_t.append(elapsed)
+                    base_t.append(base)
+            with conn.begin():
+                for code in lent:
+                    circ.check_in(conn, desk, code)
+            # MARC import: parse + load as the librarian, rolled back; then a raw COPY of the same rows
+            titles = sample_titles(rng, marc_records, [(school, 9001)], start=900_000)
+            data = to_binary([make_record(t) for t in titles])
+            tx = conn.begin()
+            t = time.perf_counter()
+            report = import_marc(conn, data, school, "codabar14")
+            import_s = time.perf_counter() - t
+            tx.rollback()
+        good, _ = parse_marc(data, "codabar14")
+        copy_s = _raw_copy(owner, good, school)
+    finally:
+        lib.dispose()
+    scan, base = summary_ms(scan_t), summary_ms(base_t)
+    import_rate = report.records_loaded / import_s if import_s else 0
+    copy_rate = len(good) / copy_s if copy_s else 0
+    return {"name": "checkout", "login": LIBRARIAN, "row_level_security": rls, "catalogue_copies": items,
+            "checkouts_committed": len(lent), "scan_to_committed_checkout": scan,
+            "baseline": "committed single-row insert, same login, same run", "single_row_insert": base,
+            "ratio_p50": round(scan["p50_ms"] / base["p50_ms"], 2) if base["p50_ms"] else None,
+            "goal": "checkout p50 <= 3x the single-row insert; MARC import >= 0.25x raw COPY",
+            "marc_import": {"records": report.records_loaded, "copies": report.copies_added,
+                            "records_per_s": round(import_rate, 1),
+                            "raw_copy_records_per_s": round(copy_rate, 1),
+                            "ratio": round(import_rate / copy_rate, 3) if copy_rate else None},
+            "better": "lower"}
+
+
+def _raw_copy(owner: Engine, good, school: int) -> float:
+    """Seconds for a plain COPY of the same title and copy rows into unindexed look-alike tables."""
+    with owner.connect() as conn:
+        tx = conn.begin()
+        conn.execute(text("CREATE TEMP TABLE r_copy (LIKE library.resources) ON COMMIT DROP"))
+        conn.execute(text("CREATE TEMP TABLE i_copy (LIKE library.items) ON COMMIT DROP"))
+        cur = conn.connection.driver_connection.cursor()
+        t = time.perf_counter()
+        with cur.copy("COPY r_copy (resource_id, isbn, title, author, call_number) FROM STDIN") as cp:
+            for n, (_, td) in enumerate(good):
+                cp.write_row((n, td.isbn, td.title, td.author, td.call_number))
+        with cur.copy("COPY i_copy (item_id, resource_id, barcode, call_number, status, item_type, school_id, "
+                      "status_changed_at, in_house_uses, created_at) FROM STDIN") as cp:
+            k = 0
+            for n, (_, td) in enumerate(good):
+                for c in td.copies:
+                    k += 1
+                    cp.write_row((k, n, c.barcode, c.call_number, "available", c.item_type, school,
+                                  "2026-01-01T00:00:00Z", 0, "2026-01-01T00:00:00Z"))
+        seconds = time.perf_counter() - t
+        tx.rollback()
+    return seconds
+
+
+def bench_checkout(platform, args) -> dict:
+    from app.bench.benches import open_bench_database
+
+    bench = open_bench_database(platform.engine)
+    try:
+        return run_checkout_bench(bench)
+    finally:
+        bench.dispose()
+
+
+BENCHES = {"checkout": Bench(bench_checkout, needs_dynamo=False)}

@@ -1,0 +1,25 @@
+"""`bench checkout` on the small demo district: the figures come out next to their same-run
+baselines, as the librarian with row-level security on, and the district is left as it was."""
+
+import pytest
+from sqlalchemy import text
+
+from app.bench.desks.library import run_checkout_bench
+from app.bench.registry import bench_names
+
+pytestmark = pytest.mark.integration
+
+
+def test_bench_checkout_reports_figures_next_to_baselines(demo_engine, login_engine):
+    login_engine("demo_librarian")
+    assert "checkout" in bench_names()
+    with demo_engine.connect() as c:
+        before = c.execute(text("SELECT count(*) FROM library.checkouts WHERE return_date IS NULL")).scalar()
+        titles = c.execute(text("SELECT count(*) FROM library.resources")).scalar()
+    r = run_checkout_bench(demo_engine, samples=20, warmup=2, marc_records=200)
+    assert r["row_level_security"] is True and r["checkouts_committed"] == 22
+    assert r["scan_to_committed_checkout"]["samples"] == 20 and r["single_row_insert"]["p50_ms"] > 0
+    assert r["ratio_p50"] > 0 and r["marc_import"]["records"] == 200 and r["marc_import"]["ratio"] > 0
+    with demo_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM library.checkouts WHERE return_date IS NULL")).scalar() == before
+        assert c.execute(text("SELECT count(*) FROM library.resources")).scalar() == titles
