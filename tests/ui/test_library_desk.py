@@ -32,10 +32,25 @@ def engine_user(demo_engine):
     eng.dispose()
 
 
-def make_page(qtbot, engine_user, run_until, self_check=False):
+PAGES = []
+
+
+@pytest.fixture(autouse=True)
+def stop_senders():
+    yield
+    while PAGES:
+        page = PAGES.pop()
+        if page.sender is not None:
+            page.sender.stop()
+            page.sender.journal.close()
+
+
+def make_page(qtbot, engine_user, run_until, self_check=False, engine=None, tmp=None):
     user, eng = engine_user
-    p = LibraryPage(DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: datetime.now().date()),
-                    self_check=self_check)
+    p = LibraryPage(DeskContext(engine=engine or (lambda: eng), user=lambda: user,
+                                today=lambda: datetime.now().date()), self_check=self_check,
+                    journal_dir=tmp, terminal="T-LIB-UI")
+    PAGES.append(p)
     qtbot.addWidget(p)
     p.resize(1280, 720)
     p.show()
@@ -70,8 +85,8 @@ def open_loans(demo_engine, usi):
                               "WHERE k.student_usi = :u AND k.return_date IS NULL ORDER BY 1"), {"u": usi}).scalars().all()
 
 
-def test_pick_by_name_lend_override_return_and_renew(qtbot, engine_user, demo_engine, run_until):
-    page = make_page(qtbot, engine_user, run_until)
+def test_pick_by_name_lend_override_return_and_renew(qtbot, engine_user, demo_engine, run_until, tmp_path):
+    page = make_page(qtbot, engine_user, run_until, tmp=tmp_path)
     (usi, uid, last), = fresh(demo_engine, 1, 0)[0][:1]
     codes = fresh(demo_engine, 0, 6)[1]
     view = page.circulation
@@ -118,8 +133,8 @@ def test_pick_by_name_lend_override_return_and_renew(qtbot, engine_user, demo_en
     run_until(lambda: view.patron is None and view.patron_box.hasFocus())
 
 
-def test_the_self_check_station_lends_but_never_overrides(qtbot, engine_user, demo_engine, run_until):
-    page = make_page(qtbot, engine_user, run_until, self_check=True)
+def test_the_self_check_station_lends_but_never_overrides(qtbot, engine_user, demo_engine, run_until, tmp_path):
+    page = make_page(qtbot, engine_user, run_until, self_check=True, tmp=tmp_path)
     (usi, uid, _last), = fresh(demo_engine, 1, 0)[0][:1]
     with demo_engine.connect() as c:
         ref = c.execute(text("SELECT barcode FROM library.items WHERE item_type = 'reference' AND school_id = :s "
@@ -136,3 +151,27 @@ def test_the_self_check_station_lends_but_never_overrides(qtbot, engine_user, de
     type_enter(qtbot, view.item_box, ref)
     run_until(lambda: "see the librarian" in view.message.text())
     assert open_loans(demo_engine, usi) == [code]
+
+
+def test_when_the_database_goes_away_the_desk_lends_offline_and_sends_it_once(qtbot, engine_user, demo_engine,
+                                                                            run_until, tmp_path):
+    from sqlalchemy import create_engine
+
+    user, eng = engine_user
+    current = {"engine": eng}
+    page = make_page(qtbot, engine_user, run_until, engine=lambda: current["engine"], tmp=tmp_path)
+    run_until(lambda: page.circulation.offline is not None)
+    page.sender.stop()  # the sender waits, as it would with the network down
+    (usi, uid, _last), = fresh(demo_engine, 1, 0)[0][:1]
+    code = fresh(demo_engine, 0, 1)[1][0]
+    current["engine"] = create_engine(eng.url.set(host="127.0.0.1", port=1, query={}))  # the server is out of reach
+    view = page.circulation
+    type_enter(qtbot, view.patron_box, uid)
+    run_until(lambda: view.patron is not None and view.item_box.isEnabled())
+    type_enter(qtbot, view.item_box, code)
+    run_until(lambda: view.message.text().startswith("Lent (offline"))
+    assert open_loans(demo_engine, usi) == [] and page.unsaved_work() == "1 library loan(s) recorded offline, not yet sent"
+    report = page.sender.send_pending()
+    again = page.sender.send_pending()
+    assert (report.applied, again.applied, again.pending) == (1, 0, 0)
+    assert open_loans(demo_engine, usi) == [code] and page.unsaved_work() is None

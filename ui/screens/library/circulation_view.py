@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -23,6 +24,14 @@ from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
 from ui.screens.library.models import LoansModel, PatronHitsModel, initials_picture
 from ui.widgets import line, selected_row, status, table
+
+
+def connection_lost(err: OpFailed) -> bool:
+    """The operation failed because PostgreSQL is out of reach (not because of what was asked)."""
+    from app.sync.journal_sender import is_transient
+
+    cause = err.__cause__
+    return cause is not None and is_transient(cause)
 
 
 class ProblemsDialog(QDialog):
@@ -65,6 +74,7 @@ class CirculationView(QWidget):
         self.on_hold_slip = on_hold_slip
         self.patron: Patron | None = None
         self.request_id = str(uuid.uuid4())
+        self.offline = None  # app.services.library.offline.OfflineDesk, once the desk has a cached copy
         lay = QVBoxLayout(self)
         self.patron_box = line("Patron", "Scan the library card" + ("" if kiosk else ", or type a name and press Enter"))
         self.hits = PatronHitsModel(self)
@@ -121,7 +131,12 @@ class CirculationView(QWidget):
         if not q:
             return
         try:
-            card = await run_op(self.ctx.run_in(lambda c: patron_by_card(c, q)), disable=[self.patron_box])
+            try:
+                card = await run_op(self.ctx.run_in(lambda c: patron_by_card(c, q)), disable=[self.patron_box])
+            except OpFailed as err:
+                card = self._offline_patron(q) if connection_lost(err) else None
+                if card is None:
+                    raise
             if card is not None:
                 await self.show_patron(card)
                 return
@@ -165,7 +180,10 @@ class CirculationView(QWidget):
         try:
             acct = await run_op(self.ctx.run_in(lambda c: patron_account(c, p, self.ctx.today())))
         except OpFailed as err:
-            self.message.setText(err.message)
+            if not connection_lost(err):
+                self.message.setText(err.message)
+            self.patron_label.setText(f"<b>{p.name}</b> · {p.grade_level or ''}<br>Offline: loans are recorded "
+                                      "here and sent when the network is back.")
             return
         self.loans.set_rows(acct.loans)
         self.renew_button.setEnabled(bool(acct.loans))
@@ -177,6 +195,35 @@ class CirculationView(QWidget):
         if p.withdrawn:
             summary += " · withdrawn"
         self.patron_label.setText(" · ".join(b for b in bits if b) + "<br>" + summary)
+
+    def _offline_patron(self, card: str) -> Patron | None:
+        if self.offline is None:
+            return None
+        for key, p in self.offline.cache["patrons"].items():
+            if p["card"] == card:
+                kind, _, num = key.partition(":")
+                return Patron(int(num) if kind == "student" else None, int(num) if kind == "staff" else None,
+                              p["name"], card, None, None)
+        return None
+
+    async def _lend_offline(self, p: Patron, code: str, rid: str, override):
+        """PostgreSQL is away: decide with the cached rules and journal the loan (sent later, once)."""
+        off = self.offline
+        codes = override.codes if override else frozenset()
+        reason = override.reason if override else ""
+        try:
+            r = await run_op(lambda: off.check_out(p.key, code, datetime.now(timezone.utc), codes, reason,
+                                                   entry_id=uuid.UUID(rid)))
+        except OpFailed as err:
+            self.message.setText(err.message)
+            return None
+        if r.done:
+            self.request_id = str(uuid.uuid4())
+            self.item_box.clear()
+            self.message.setText(f"Lent (offline, sent when the network is back): {r.title}, due {r.due:%A %m/%d}.")
+            self.lent.emit(code)
+            return None
+        return circ.CheckoutResult(False, r.title, r.barcode, r.due, r.decision.blocks, r.decision.warnings)
 
     def next_patron(self) -> None:
         self.patron = None
@@ -207,8 +254,12 @@ class CirculationView(QWidget):
                                                                        override=override, kiosk=self.kiosk)),
                              disable=[self.item_box])
         except OpFailed as err:
-            self.message.setText(err.message)
-            return
+            if not (connection_lost(err) and self.offline is not None):
+                self.message.setText(err.message)
+                return
+            r = await self._lend_offline(p, code, rid, override)
+            if r is None:
+                return
         if r.done:
             self.request_id = str(uuid.uuid4())
             self.item_box.clear()
@@ -237,6 +288,13 @@ class CirculationView(QWidget):
         try:
             r = await run_op(self.ctx.run_in(lambda c: circ.check_in(c, desk, code)), disable=[self.checkin_box])
         except OpFailed as err:
+            if connection_lost(err) and self.offline is not None:
+                off = self.offline
+                await run_op(lambda: off.check_in(code, datetime.now(timezone.utc)))
+                self.checkin_box.clear()
+                self.message.setText(f"Returned (offline, sent when the network is back): {code}.")
+                self.returned.emit(code)
+                return
             self.message.setText(err.message)
             return
         self.checkin_box.clear()

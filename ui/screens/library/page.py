@@ -6,6 +6,7 @@ only, no overrides, no check-in (started by a staff sign-in, locked to that work
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 from qasync import asyncSlot
@@ -27,8 +28,11 @@ SELF_CHECK = False  # set by ui.main for `--kiosk library-selfcheck`
 
 
 class LibraryPage(TabbedDesk):
-    def __init__(self, ctx: DeskContext, parent: QWidget | None = None, *, self_check: bool = False) -> None:
+    def __init__(self, ctx: DeskContext, parent: QWidget | None = None, *, self_check: bool = False,
+                 journal_dir: Path | None = None, terminal: str | None = None) -> None:
         super().__init__(ctx, "Library self-check" if self_check else "Library", parent)
+        self._journal_dir, self._terminal = journal_dir, terminal
+        self.sender = None
         self.school: DeskSchool | None = None
         self._slip = None
         self.self_check = self_check
@@ -126,10 +130,45 @@ class LibraryPage(TabbedDesk):
         self.school_label.setText(f"{self.school.name} · barcodes: "
                                   f"{'14-digit Codabar' if self.school.barcode_scheme == 'codabar14' else 'any'}")
         self.circulation.patron_box.setFocus()
+        try:
+            self.circulation.offline = await run_op(self._open_offline)
+        except OpFailed as err:
+            self.circulation.message.setText(f"Offline copy not refreshed: {err.message}")
         if not self.self_check:
             await self.load_pull_list()
             await self.load_review()
         return True
+
+    def _open_offline(self):
+        """Cache the rules, copies, loans and holds here and open this terminal's journal and sender,
+        so circulation keeps going (and is sent exactly once) if PostgreSQL goes away."""
+        from app.services.library.offline import OfflineDesk, build_cache, load_cache, save_cache
+        from app.sync.journal import Journal
+        from app.sync.journal_sender import JournalSender
+        from ui.screens.cafeteria.service_port import journal_dir, terminal_id
+
+        folder = self._journal_dir or journal_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        terminal = f"{self._terminal or terminal_id()}-LIBRARY"
+        cache_path = folder / f"{terminal}.cache.json"
+        with self.ctx.engine().begin() as c:
+            save_cache(cache_path, build_cache(c, self.school, self.ctx.today()))
+        if self.sender is None:
+            journal = Journal(folder / f"{terminal}.journal", terminal)
+            self.sender = JournalSender(journal, self.ctx.engine())
+            self.sender.start()
+        return OfflineDesk(self.sender.journal, load_cache(cache_path), terminal)
+
+    def unsaved_work(self) -> str | None:
+        """Loans recorded offline and not yet sent: signing out or quitting waits for them."""
+        n = self.sender.journal.pending_count() if self.sender is not None else 0
+        return f"{n} library loan(s) recorded offline, not yet sent" if n else None
+
+    async def save_unsaved(self) -> bool:
+        if self.sender is None:
+            return True
+        report = await run_op(self.sender.send_pending)
+        return report.pending == 0
 
     @asyncSlot()
     async def load_pull_list(self) -> None:
