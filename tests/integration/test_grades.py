@@ -246,3 +246,29 @@ def test_the_office_opens_and_closes_a_posting_window(login_engine, demo_engine)
         with pytest.raises(UserError) as err:
             entry.close_window(c, q1.key)
         assert str(err.value) == f"The posting window for {q1.key.name} is not open; there is nothing to close."
+
+
+def test_standards_marks_for_an_elementary_homeroom(login_engine, demo_engine):
+    """A homeroom's grid is by standard (4/3/2/1/NA) and work habit (E/S/N/U), saved as
+    GradeLearningStandardGrade under the student's grade; a mark off the standard's scale is refused."""
+    # as the schema owner: no demo sign-in grades an elementary homeroom (row-level security is tested above)
+    with rolled_back(demo_engine) as c:
+        key = c.execute(text("SELECT localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname "
+                             "FROM edfi.section WHERE schoolid = :s AND localcoursecode = 'HR2' "
+                             "AND sessionname LIKE '%Fall%' LIMIT 1"), {"s": RES}).one()
+        room = entry.SectionChoice(entry.SectionKey(*key), "Grade 2 Homeroom", True)
+        q2 = _period(c, room.key, "Q2")
+        sheet = entry.grade_sheet(c, room, q2, "Progress Report")
+        areas = {s.area for s in sheet.standards}
+        assert {"Reading", "Mathematics", "Work habits"} <= areas and len(sheet.rows) > 10
+        reading = next(s.standard_id for s in sheet.standards if s.area == "Reading")
+        habit = next(s.standard_id for s in sheet.standards if s.area == "Work habits")
+        kid = sheet.rows[0]
+        with pytest.raises(UserError) as err:
+            entry.save_grades(c, entry.SaveGrades(room.key, q2.key, "Progress Report", marks=((kid.student_usi, habit, "4"),)))
+        assert "'4' is not on the Work habits scale; type one of E, S, N, U." in str(err.value)
+        res = entry.save_grades(c, entry.SaveGrades(room.key, q2.key, "Progress Report",
+                                                    marks=((kid.student_usi, reading, "na"), (kid.student_usi, habit, "e"))))
+        assert res.saved == 2
+        again = entry.grade_sheet(c, room, q2, "Progress Report")
+        assert again.marks[(kid.student_usi, reading)] == "NA" and again.marks[(kid.student_usi, habit)] == "E"
