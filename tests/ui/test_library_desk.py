@@ -175,3 +175,29 @@ def test_when_the_database_goes_away_the_desk_lends_offline_and_sends_it_once(qt
     again = page.sender.send_pending()
     assert (report.applied, again.applied, again.pending) == (1, 0, 0)
     assert open_loans(demo_engine, usi) == [code] and page.unsaved_work() is None
+
+
+def test_an_inventory_from_the_desk(qtbot, engine_user, demo_engine, run_until, tmp_path):
+    page = make_page(qtbot, engine_user, run_until, tmp=tmp_path)
+    inv = page.inventory
+    with demo_engine.connect() as c:
+        shelf = c.execute(text("SELECT barcode FROM library.items WHERE school_id = :s AND status = 'available' "
+                               "AND call_number LIKE '641.5 %' ORDER BY call_number, barcode"), {"s": RHS}).scalars().all()
+    assert len(shelf) >= 3
+    inv.confirm = lambda q: True
+    inv.call_from.setText("641.5")
+    inv.call_to.setText("641.5 ZZZ")
+    inv.start_button.click()
+    run_until(lambda: inv.scan_box.isEnabled())
+    type_enter(qtbot, inv.scan_box, shelf[0])
+    run_until(lambda: len(inv.scans.rows) == 1)
+    (tmp_path / "scanner.txt").write_text(f"{shelf[1]}\nNOT-A-COPY\n")
+    inv.choose_file = lambda: str(tmp_path / "scanner.txt")
+    inv.file_button.click()
+    run_until(lambda: len(inv.scans.rows) == 3)
+    assert inv.scans.rows[2].problem == "unknown barcode"
+    inv.finalize_button.click()
+    run_until(lambda: inv.message.text().startswith("Inventory finished"))
+    assert f"{len(shelf) - 2} marked missing" in inv.message.text()
+    with demo_engine.begin() as c:  # put the shelf back as it was for the other tests
+        c.execute(text("UPDATE library.items SET status = 'available' WHERE barcode = ANY(:b)"), {"b": shelf})

@@ -20,6 +20,7 @@ from ui.ops import OpFailed, run_op
 from ui.printing import Printing, Printout
 from ui.screens.desk_context import DeskContext
 from ui.screens.library.circulation_view import CirculationView
+from ui.screens.library.inventory_view import InventoryView
 from ui.screens.library.models import ConflictsModel, PullListModel
 from ui.screens.tabbed_desk import TabbedDesk
 from ui.widgets import line, scrolled, selected_row, status, table
@@ -49,7 +50,8 @@ class LibraryPage(TabbedDesk):
         self.printing.attach(self.slip_button, self._slip_printout, "the hold slip")
         self.circulation.buttons.addWidget(self.slip_button)
         self.finish((self.circulation, "&Circulation"), (self._holds_tab(), "&Holds"),
-                    (self._lists_tab(), "&Lists and labels"), (self._review_tab(), "Re&view"))
+                    (self._lists_tab(), "&Lists and labels"), (self._inventory_tab(), "&Inventory"),
+                    (self._review_tab(), "Re&view"))
 
     # -- tabs -------------------------------------------------------------------------------------------
     def _holds_tab(self) -> QWidget:
@@ -101,6 +103,10 @@ class LibraryPage(TabbedDesk):
             lay.addWidget(b)
         lay.addWidget(self.lists_message)
         return scrolled(w, "Lists and labels")
+
+    def _inventory_tab(self) -> QWidget:
+        self.inventory = InventoryView(self.ctx, lambda: self.school)
+        return self.inventory
 
     def _review_tab(self) -> QWidget:
         w = QWidget()
