@@ -190,10 +190,10 @@ def seed_demo(engine: Engine, students: int = 1500, seed: int = 42, as_of: date 
         load_gradebook_and_grades(ctx)
         load_discipline(ctx)
         ops.load_operations(ctx)
-        ops.load_oneroster(ctx)
         from app.services.demo_parts import load_parts
 
         load_parts(ctx)  # each desk's demo data (cafeteria menus, library catalogue, bus routes, ...)
+        ops.load_oneroster(ctx)  # last: staff a desk's part adds (a cafeteria manager) get their OneRoster user
         if timeline:
             load_timeline(ctx)  # into the outbox: the shipper delivers it to DynamoDB after the load
         for table, col in (("edfi.student", "studentusi"), ("edfi.staff", "staffusi"), ("edfi.contact", "contactusi")):

@@ -2,7 +2,8 @@
 
 A module here defines `ORDER` (an int; parts load in ascending order, after the core district:
 organizations, calendars, staff, students, contacts, sections, attendance, grades, discipline,
-operations, OneRoster) and `load(ctx)`, which writes through `ctx.copier` (COPY, all in the one
+operations) and before the OneRoster mirror (so staff a part adds get their OneRoster user), and
+`load(ctx)`, which writes through `ctx.copier` (COPY, all in the one
 seed transaction) using `ctx.rng` for reproducible choices. See demo_seed.SeedContext.
 """
 
