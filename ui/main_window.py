@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -87,6 +88,7 @@ class MainWindow(SessionControl, QMainWindow):
         self.desk_list.setAccessibleName("Desks")
         self.desk_list.setFixedWidth(220)
         self.pages = QStackedWidget()
+        self.pages.currentChanged.connect(self._only_the_open_desk_sizes_the_window)
         self.pages.setAccessibleName("Desk page")
         from ui.screens.desk_context import DeskContext
 
@@ -224,6 +226,7 @@ class MainWindow(SessionControl, QMainWindow):
                 self.statusBar().addPermanentWidget(w)
         if row >= 0:
             self.pages.setCurrentIndex(row)
+        self._only_the_open_desk_sizes_the_window(self.pages.currentIndex())
 
     def _retire(self, page: QWidget) -> None:
         """A page the window is done with: its status widgets go, its background work stops."""
@@ -253,6 +256,14 @@ class MainWindow(SessionControl, QMainWindow):
         self.pages.setCurrentIndex(row)
         self._remember_desk(DESKS[row].key)
         self._activate_current()
+
+    def _only_the_open_desk_sizes_the_window(self, index: int) -> None:
+        """A stack is as wide as its widest page: a desk nobody has open (the Reports grid) must not
+        push the window past a 1280-pixel screen. Hidden pages ignore their size hints."""
+        for i in range(self.pages.count()):
+            page = self.pages.widget(i)
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
 
     def _activate_current(self) -> None:
         """A desk reads its lists when it is opened by someone signed in (or, without sign-in,

@@ -118,14 +118,18 @@ def test_desks_switch_by_keyboard_and_the_last_desk_is_restored(make_window, qtb
     # through the window system, as a real key press arrives, so window shortcuts apply
     QTest.keyClick(w.windowHandle(), Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     assert w.current_desk_key() == "cafeteria"
-    assert w.pages.currentWidget().desk.title == "Cafeteria"
+    assert w.pages.currentIndex() == [d.key for d in DESKS].index("cafeteria")  # its page shows
+    QTest.keyClick(w.windowHandle(), Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert w.current_desk_key() == "attendance"
+    w.desk_list.setFocus()
     qtbot.keyClick(w.desk_list, Qt.Key.Key_Down)
-    assert w.current_desk_key() == "library"
-    target = (max(700, w.minimumSizeHint().width()) + 10, 520)  # the offscreen screen is 800 px wide
+    assert w.current_desk_key() == "discipline"
+    # a desk whose page fits the offscreen screen (800 px wide): the size is restored as left
+    target = (max(700, w.minimumSizeHint().width()) + 10, 520)
     w.resize(*target)
     w.close()
     again = make_window(lambda: None)
-    assert again.current_desk_key() == "library"
+    assert again.current_desk_key() == "discipline"
     assert (again.size().width(), again.size().height()) == target
 
 

@@ -97,6 +97,9 @@ class StudentSearchBox(QWidget):
         if mine != self._generation:  # a newer keystroke already asked again
             return
         self.model.set_hits(hits)
+        if hits:  # a busy desk below may squeeze the column: the first five matches always show
+            rows = min(len(hits), 5) * max(self.results.sizeHintForRow(0), 1)
+            self.results.setMinimumHeight(rows + 2 * self.results.frameWidth())
         self.results.setVisible(bool(hits))
         self.no_match.setText(failed or (f"No students match '{query.strip()}'." if query.strip() and not hits
                                          else ""))
