@@ -10,10 +10,16 @@ seed transaction) using `ctx.rng` for reproducible choices. See demo_seed.SeedCo
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
+import time
+
+log = logging.getLogger(__name__)
 
 
 def load_parts(ctx) -> None:
     modules = [importlib.import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__)]
     for module in sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__)):
+        started = time.perf_counter()
         module.load(ctx)
+        log.info("demo part %s loaded in %.1f s", module.__name__.rsplit(".", 1)[-1], time.perf_counter() - started)
