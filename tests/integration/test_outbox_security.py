@@ -212,10 +212,12 @@ def test_a_staff_login_cannot_run_the_shipper(login_engine):
 def test_migration_0008_downgrades_and_upgrades_again(new_database):
     from alembic import command
 
-    from app.db.migrate import alembic_config, migrate
+    from app.db.migrate import alembic_config
 
     eng = new_database()
-    migrate(eng)
+    # up to 0008 only: later migrations (the append-only ledger of 0020) refuse to be undone
+    with eng.begin() as c:
+        command.upgrade(alembic_config(c), "0008")
 
     def state():
         with eng.connect() as c:
@@ -231,7 +233,7 @@ def test_migration_0008_downgrades_and_upgrades_again(new_database):
         command.downgrade(alembic_config(c), "0007")
     assert tuple(state()) == (True, True, False, False)  # as migration 0002 left it
     with eng.begin() as c:
-        command.upgrade(alembic_config(c), "head")
+        command.upgrade(alembic_config(c), "0008")
     assert tuple(state()) == (False, True, True, True)
 
 

@@ -639,4 +639,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0013 makes the ledger append-only; restore a backup instead of undoing it")
+    raise NotImplementedError("0020 makes the ledger append-only; restore a backup instead of undoing it")
