@@ -135,8 +135,10 @@ def record_visit(conn: Connection, form: VisitForm, *, now: datetime, actor: str
     if disposition:
         enqueue_many(conn, "StudentActivityLogs", [student_activity_item(
             student.student_unique_id, f"VISIT-{visit_id}", time_in, "health.visit",
-            {"visit": visit_id, "timeIn": time_in.strftime("%H:%M"), "timeOut": time_out.strftime("%H:%M"),
-             "complaint": COMPLAINTS[complaint], "disposition": DISPOSITIONS[disposition]}, actor)])
+            # times only: every desk's timeline reads DynamoDB, where no row-level security applies;
+            # the complaint and the disposition stay in health.visits, which only the nurse reads
+            {"visit": visit_id, "timeIn": time_in.strftime("%H:%M"), "timeOut": time_out.strftime("%H:%M")},
+            actor)])
     return VisitSaved(visit_id, disposition == "sent_home", notified)
 
 
