@@ -153,14 +153,23 @@ def test_a_transfer_ends_the_old_plan_and_lists_the_student_as_needing_an_assign
     with login_engine("demo_admin").connect() as c:
         tx = c.begin()
         try:
-            usi = c.execute(text(
+            riders_at_res = c.execute(text(
                 "SELECT st.student_usi FROM transportation.student_transportation st "
                 "JOIN edfi.studentschoolassociation a ON a.studentusi = st.student_usi AND a.exitwithdrawdate IS NULL "
                 "JOIN edfi.descriptor g ON g.descriptorid = a.entrygradeleveldescriptorid "
-                "WHERE st.school_id = :s AND g.codevalue = 'Fifth grade' ORDER BY 1 LIMIT 1"), {"s": RES}).scalar()
-            E.transfer_student(c, usi, RMS, "Sixth grade", DAY, now=NOW, today=DAY)
-            assert c.execute(text("SELECT end_date FROM transportation.student_transportation WHERE student_usi = :u"),
-                             {"u": usi}).scalar() == DAY - timedelta(days=1)
+                "WHERE st.school_id = :s AND g.codevalue = 'Fifth grade' ORDER BY 1 LIMIT 12"), {"s": RES}).scalars()
+            # a fifth grader who lives far enough from the middle school to ride there (the demo's
+            # addresses are random: some live within walking distance of it)
+            for usi in riders_at_res:
+                E.transfer_student(c, usi, RMS, "Sixth grade", DAY, now=NOW, today=DAY)
+                assert c.execute(text("SELECT end_date FROM transportation.student_transportation "
+                                      "WHERE student_usi = :u"), {"u": usi}).scalar() == DAY - timedelta(days=1)
+                eligible = {s.student_usi: s for s in riders.suggestions(c, DAY, unassigned_only=True)
+                            if s.eligible}
+                if usi in eligible:
+                    break
+            else:
+                raise AssertionError("no fifth grader of the elementary school is eligible to ride to the middle school")
             need = {s.student_usi: s for s in riders.needing_assignment(c, DAY)}
             assert usi in need and need[usi].school_id == RMS
         finally:

@@ -482,7 +482,8 @@ class Register:
         """A cafeteria manager approves an override with their own sign-in (online)."""
         eng = None
         try:
-            eng = create_engine(self.engine.url.set(username=login, password=password), poolclass=NullPool)
+            eng = create_engine(self.engine.url.set(username=login, password=password), poolclass=NullPool,
+                                hide_parameters=True)
             with eng.connect() as conn:
                 ok = conn.execute(text("SELECT pg_has_role(session_user, 'so_cafeteria_manager', 'MEMBER')")).scalar()
         except Exception:  # noqa: BLE001

@@ -67,7 +67,7 @@ def run_terminal(url: str, journal_dir: Path, index: int, sales: int, seed: int,
     from app.services.cafeteria import apply  # noqa: F401 - registers the journal kinds
     from app.services.cafeteria.register import Register
 
-    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 3})
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args={"connect_timeout": 3})
     school = SCHOOLS[index % len(SCHOOLS)]
     reg = Register.open(engine, journal_dir, terminal_id(index), school)
     reg.start(refresh_seconds=3600)
@@ -136,7 +136,7 @@ def simulate(url: str, terminals: int, sales: int, journal_dir: Path, seed: int,
     if on_start is not None:
         on_start(procs)
     codes = [p.wait() for p in procs]
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     try:
         result = count(engine, journal_dir)
     finally:
