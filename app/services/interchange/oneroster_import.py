@@ -69,6 +69,7 @@ def import_oneroster(engine: Engine, path: str | Path, *, dry_run: bool = False,
         try:
             report("Checking every file", 0.1)
             val = validate(pkg, conn)
+            log.debug("checked %d rows in %.2f s", val.rows, time.perf_counter() - started)
             changed: dict = {}
             if val.ok and not dry_run:
                 report("Loading", 0.5)

@@ -83,6 +83,8 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
 
     rows = _rows_12(val)
     changed: dict[str, int] = {}
+    # sorts and hashes of a district's rows stay in memory (the default 4 MB spills them to disk)
+    conn.execute(text("SET LOCAL work_mem = '64MB'"))
     touched = [S.FILES_12[n].table for n in S.LOAD_ORDER if n in rows] + ["user_ids"]
     edfi_tables = oneroster_edfi.TABLES
     _audit_triggers(conn, [f"oneroster.{t}" for t in touched] + list(edfi_tables), enable=False)
@@ -109,7 +111,7 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
                 yield (*vals, meta or None)
         started = time.perf_counter()
         if len(rows[name]) >= BIG:
-            dropped += _drop_foreign_keys(conn, f"oneroster.{spec.table}")
+            dropped += drop_foreign_keys(conn, f"oneroster.{spec.table}")
         copy_rows(conn, stage, db_cols, staged())
         conn.execute(text(f"CREATE UNIQUE INDEX ON {stage} (sourced_id)"))
         conn.execute(text(f"ANALYZE {stage}"))
@@ -126,10 +128,7 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
                 {"now": now}).rowcount
         if name == "users":
             changed["oneroster.user_ids"] = _user_ids(conn, rows[name])
-    for table, name, definition in dropped:  # checked again, set-based, in this transaction
-        started = time.perf_counter()
-        conn.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
-        log.debug("%s %s checked again in %.2f s", table, name, time.perf_counter() - started)
+    restore_foreign_keys(conn, dropped)
     changed.update(oneroster_edfi.map_to_edfi(conn, {n for n in rows}, now=now))
     _audit_triggers(conn, [f"oneroster.{t}" for t in touched] + list(edfi_tables), enable=True)
     changed = {k: v for k, v in changed.items() if v}
@@ -152,12 +151,19 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
 BIG = 20_000
 
 
-def _drop_foreign_keys(conn: Connection, table: str) -> list[tuple[str, str, str]]:
+def drop_foreign_keys(conn: Connection, table: str) -> list[tuple[str, str, str]]:
     fks = conn.execute(text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                             "WHERE conrelid = CAST(:t AS regclass) AND contype = 'f'"), {"t": table}).all()
     for name, _ in fks:
         conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     return [(table, name, definition) for name, definition in fks]
+
+
+def restore_foreign_keys(conn: Connection, dropped: list[tuple[str, str, str]]) -> None:
+    for table, name, definition in dropped:  # checked again, set-based, in this transaction
+        started = time.perf_counter()
+        conn.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+        log.debug("%s %s checked again in %.2f s", table, name, time.perf_counter() - started)
 
 
 def _upsert(conn: Connection, table: str, stage: str, cols: list[str]) -> int:
