@@ -216,4 +216,6 @@ def _describe(r) -> str:
         return {"void": "Voided: ", "refund": "Refund: ", "nsf": "Returned check: "}[kind] + (r.what or "")
     if kind == "second_meal":
         return f"{r.what} (second meal)"
+    if kind == "adjustment":  # the server re-classified a meal when a late sale arrived
+        return f"Re-priced ({'second meal' if (r.price or 0) > 0 else 'reimbursable meal'}): {r.what}"
     return r.what or "Deposit"
