@@ -85,9 +85,8 @@ def emergency_card(record, orders, *, district: str = "Riverbend ISD", today: da
         Paragraph("Contacts", st["heading"]), _contacts(record),
         Paragraph("Allergies", st["heading"]),
         grid(allergies, [1.6, 1.0, 4.2]) if record.allergies else Paragraph("No known allergies.", st["body"]),
-        Paragraph("Conditions and plans", st["heading"]),
-        Paragraph("; ".join(f"{p.type_label}: {_lines(p.condition)}" for p in record.plans) or "None on file.",
-                  st["body"]),
+        Paragraph("Conditions", st["heading"]),
+        Paragraph("<br/>".join(f"• {_lines(c)}" for c in record.alert_conditions) or "None on file.", st["body"]),
         Paragraph("Medications at school", st["heading"]),
         grid(medication, [2.4, 1.2, 1.2, 2.0]) if orders else Paragraph("None.", st["body"])]
     for p in record.plans:

@@ -56,7 +56,8 @@ def medication_administration_record(student, orders, entries, month: date, *, s
                         and e.scheduled_for.astimezone().strftime("%H:%M") == t \
                         and e.scheduled_for.astimezone().month == month.month:
                     d = e.scheduled_for.astimezone().day
-                    row[d] = e.initials if e.outcome == "given" else OUTCOME_MARK.get(e.outcome, "?")
+                    row[d] = ("T" if e.on_trip else e.initials) if e.outcome == "given" \
+                        else OUTCOME_MARK.get(e.outcome, "?")
                     initials[e.initials] = e.given_by
             rows.append(row)
     first = 9.4 - days * 0.235  # the landscape page's 9.5 inches, less a narrow column per day
@@ -70,7 +71,7 @@ def medication_administration_record(student, orders, entries, month: date, *, s
     prn = [["Date / time", "Medication", "Dose", "Outcome", "By", "Reason / note"]] + [
         [e.administered_at.astimezone().strftime("%m/%d %H:%M"), e.medication, fmt_amount(e.dose_amount),
          e.outcome_label, e.initials, e.override_reason or e.note or ""]
-        for e in entries if e.scheduled_for is None or e.corrects_id is not None]
+        for e in entries if e.scheduled_for is None or e.corrects_id is not None or e.on_trip]
     for e in entries:
         initials.setdefault(e.initials, e.given_by)
     signatures = [["Initials", "Name", "Signature"]] + [[k, v, ""] for k, v in sorted(initials.items())]
@@ -81,9 +82,9 @@ def medication_administration_record(student, orders, entries, month: date, *, s
              Paragraph(f"{student.name} · {student.grade or ''} · student id {student.student_unique_id} · {school}",
                        st["body"]), Paragraph(orders_text or "No medication orders.", st["small"]), Spacer(1, 6),
              table if len(rows) > 1 else _empty("No scheduled doses this month."),
-             Paragraph("R refused · M missed · A absent · initials: given. Corrections are listed below with the "
-                       "entry they correct.", st["small"]),
-             Paragraph("As-needed doses and corrections", st["heading"]),
+             Paragraph("R refused · M missed · A absent · T given on a field trip · initials: given. Field-trip doses "
+                       "and corrections are listed below.", st["small"]),
+             Paragraph("As-needed and field-trip doses, and corrections", st["heading"]),
              grid(prn, [1.1, 2.4, 0.6, 1.2, 0.6, 4.0]) if len(prn) > 1 else _empty("None this month."),
              Paragraph("Signatures", st["heading"]), grid(signatures, [0.8, 3.0, 4.0])]
     return render(story, title=f"MAR {student.name} {month:%Y-%m}",

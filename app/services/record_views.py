@@ -24,6 +24,17 @@ def log_view(conn: Connection, student_usi: int, record_type: str, justification
                  {"u": student_usi, "t": record_type, "j": reason[:500]})
 
 
+def log_views(conn: Connection, student_usis, record_type: str, reason: str) -> int:
+    """A list or printout showing several students' records: one view entry per student, in one call."""
+    if record_type not in SENSITIVE:
+        raise ValueError(f"{record_type} is not a sensitive record type")
+    usis = sorted({int(u) for u in student_usis if u is not None})
+    if not usis:
+        return 0
+    return conn.execute(text("SELECT compliance.log_record_views(CAST(:u AS integer[]), CAST(:t AS text), "
+                             "CAST(:j AS text))"), {"u": usis, "t": record_type, "j": reason.strip()[:500]}).scalar()
+
+
 class ViewJustifications:
     """The reasons given in one sign-in session, per student (kept in memory only)."""
 

@@ -144,7 +144,9 @@ def test_a_repeated_submit_records_one_dose(conn):
     assert meds.record_dose(conn, form, now=NOW).administration_id == meds.record_dose(conn, form, now=NOW).administration_id
 
 
-def test_the_administration_log_cannot_be_changed_even_by_its_owner_trigger(conn):
+def test_the_nurse_cannot_change_or_delete_an_administration_entry(conn):
+    """The nurse's own connection (no UPDATE or DELETE granted); the owner is refused by the trigger in
+    test_nurse_security.test_even_the_owner_changes_no_dose_given."""
     row = conn.execute(text("SELECT administration_id FROM health.medication_administrations LIMIT 1")).scalar()
     for sql in ("UPDATE health.medication_administrations SET dose_amount = 9 WHERE administration_id = :a",
                 "DELETE FROM health.medication_administrations WHERE administration_id = :a"):
@@ -176,14 +178,23 @@ def test_counts_need_a_second_signer_and_a_mismatch_opens_a_report_closed_only_w
     assert controlled.discrepancies(conn, RES) == []
 
 
-def test_field_trip_doses_go_out_and_come_back_adding_up(conn):
+def test_field_trip_doses_go_out_come_back_adding_up_and_are_in_the_administration_log(conn):
     o = order(conn, "Methylphenidate")
-    out = controlled.trip_out(conn, o.medication_id, "2", trip="Science museum", witness="R. Banks", now=NOW)
+    out = controlled.trip_out(conn, o.medication_id, "2", trip="Science museum", witness="R. Banks", now=at(8))
     assert out.on_hand == o.count_on_hand - 2
-    refused(conn, controlled.trip_in, o.medication_id, "2", "1", witness="R. Banks", now=NOW, match="do not add up")
-    back = controlled.trip_in(conn, o.medication_id, "1", "1", witness="R. Banks", now=NOW)
-    assert back.on_hand == o.count_on_hand - 1
-    refused(conn, controlled.trip_in, o.medication_id, "1", "0", witness="R. Banks", now=NOW,
+    refused(conn, controlled.trip_in, o.medication_id, "2", (at(12, 5),), given_by="Ms. Ortiz", witness="R. Banks",
+            now=at(15), match="do not add up")
+    refused(conn, controlled.trip_in, o.medication_id, "1", (at(12, 5),), witness="R. Banks", now=at(15),
+            match="who gave the doses")
+    back = controlled.trip_in(conn, o.medication_id, "1", (at(12, 5),), given_by="Ms. Ortiz", witness="R. Banks",
+                              now=at(15))
+    assert back.on_hand == o.count_on_hand - 1 == meds.get_order(conn, o.medication_id).count_on_hand
+    # the dose given on the trip is in the MAR, answering the noon dose, and was not taken off the count twice
+    trip = [e for e in meds.entries(conn, medication_id=o.medication_id, start=at(0), end=at(23)) if e.on_trip]
+    assert [(e.outcome, e.scheduled_for, e.administered_at) for e in trip] == [("given", at(12), at(12, 5))]
+    assert "Science museum" in trip[0].note and "Ms. Ortiz" in trip[0].note
+    assert (o.medication_id, at(12)) not in {(d.medication_id, d.due_at) for d in meds.due_now(conn, RES, at(12, 30))}
+    refused(conn, controlled.trip_in, o.medication_id, "1", (), witness="R. Banks", now=at(15),
             match="No doses .* are signed out")
 
 
@@ -257,15 +268,13 @@ def test_an_expired_self_carry_authorization_is_refused(conn):
     assert any(e.kind == "self-carry" and e.student_usi == u for e in listed)
 
 
-def test_opening_a_health_record_is_logged_with_its_reason(conn):
+def test_opening_a_health_record_needs_a_reason_and_the_nurse_cannot_read_the_view_log(conn):
+    """The view entry itself is read back (as the administrator) in test_nurse_review's log tests."""
     u = a_student(conn)
     with pytest.raises(UserError, match="why you need"):
         plans.open_health_record(conn, u, " ", today=DEMO_AS_OF)
     record = plans.open_health_record(conn, u, "Student in the office with a fever", today=DEMO_AS_OF)
     assert record.student.student_usi == u and record.contacts
-    logged = conn.execute(text("SELECT count(*) FROM sync.items_of_this_transaction()")).scalar()  # nothing queued
-    assert logged == 0
-    # the nurse cannot read the audit trail; the administrator's view is checked in the security tests
     with pytest.raises(DBAPIError, match="permission denied"):
         with conn.begin_nested():
             conn.execute(text("SELECT count(*) FROM compliance.audit_logs"))

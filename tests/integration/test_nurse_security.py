@@ -109,10 +109,16 @@ def test_the_administration_log_and_counts_are_append_only_for_every_application
 
 
 def test_even_the_owner_changes_no_dose_given(demo_engine):
+    """As the tables' owner (SET LOCAL ROLE: past every grant), not as the nurse: the trigger refuses."""
     with demo_engine.connect() as c:
+        owner = c.execute(text("SELECT tableowner FROM pg_tables WHERE schemaname = 'health' "
+                               "AND tablename = 'medication_administrations'")).scalar()
+        c.rollback()
         for sql in ("UPDATE health.medication_administrations SET dose_amount = 9",
                     "DELETE FROM health.controlled_counts"):
             tx = c.begin()
+            c.execute(text(f'SET LOCAL ROLE "{owner}"'))
+            assert c.execute(text("SELECT current_user")).scalar() == owner
             with pytest.raises(DBAPIError, match="append-only"):
                 c.execute(text(sql))
             tx.rollback()

@@ -55,9 +55,12 @@ medication_administrations = table(
     C("corrects_id", "BIGINT", comment="The entry this one corrects"),
     C("request_id", "UUID", comment="The form's request id: a repeated submit finds this entry"),
     C("recorded_at", "TIMESTAMPTZ", nn=True, default="now()", comment="When the entry was written"),
+    C("trip_count_id", "BIGINT", comment="A dose given on a field trip: the return count that settled it (the "
+                                         "sign-out already took it off the count on hand)"),
     FK(("medication_id",), "health.medications", ("medication_id",)),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
     FK(("corrects_id",), "health.medication_administrations", ("administration_id",)),
+    FK(("trip_count_id",), "health.controlled_counts", ("count_id",)),
     CK("outcome IN ('given', 'refused', 'missed', 'absent', 'voided')", "outcome_known"),
     CK("outcome <> 'given' OR dose_amount > 0", "given_has_dose"),
     CK("outcome <> 'voided' OR corrects_id IS NOT NULL", "void_corrects"),

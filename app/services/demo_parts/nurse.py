@@ -58,7 +58,7 @@ def load(ctx) -> None:
             "UPDATE health.medications m SET strength = :st, form = :f, dose_amount = :d, dose_unit = :u, route = :r, "
             "schedule_times = :sch, as_needed = :prn, min_interval_minutes = :mi, is_controlled = :ctl, "
             "parent_consent_on = m.start_date - 3, refill_threshold = CASE WHEN :ctl THEN 5 END, "
-            "count_on_hand = CASE WHEN :ctl THEN 30 END, expires_on = CASE WHEN m.medication_id % 3 = 0 "
+            "expires_on = CASE WHEN m.medication_id % 3 = 0 "
             "THEN CAST(:asof AS date) + CAST(m.medication_id % 40 AS int) + 3 "
             "ELSE m.start_date + 300 + CAST(m.medication_id % 90 AS int) END, "
             "school_id = (SELECT a.schoolid FROM edfi.studentschoolassociation a WHERE a.studentusi = m.student_usi "
@@ -77,15 +77,24 @@ def load(ctx) -> None:
             mid = conn.execute(text(
                 "INSERT INTO health.medications (student_usi, medication_name, dosage, frequency, start_date, prescribed_by, "
                 "administration_instructions, is_active, school_id, strength, form, dose_amount, dose_unit, route, "
-                "schedule_times, as_needed, parent_consent_on, is_controlled, count_on_hand, refill_threshold, expires_on) "
+                "schedule_times, as_needed, parent_consent_on, is_controlled, refill_threshold, expires_on) "
                 "VALUES (:u, 'Methylphenidate', '1 tablet', '12:00', :sd, 'Dr. Okafor', 'Give with lunch', true, :s, "
-                "'10 mg', 'tablet', 1, 'tablet', 'oral', ARRAY['12:00'], false, :pc, true, 30, 5, :exp) "
+                "'10 mg', 'tablet', 1, 'tablet', 'oral', ARRAY['12:00'], false, :pc, true, 5, :exp) "
                 "RETURNING medication_id"),
                 {"u": kid.usi, "sd": ctx.cal.first_day, "s": school_id, "pc": ctx.cal.first_day - timedelta(days=3),
                  "exp": ctx.as_of + timedelta(days=20)}).scalar()
             orders.append((mid, kid.usi, school_id, ["12:00"], Decimal(1), True, "Methylphenidate"))
 
     _administrations(ctx, orders, nurses, days)
+    # a 504 plan written for a health condition says what the health office does (the desk shows these,
+    # and not the plans' academic accommodations)
+    conn.execute(text(
+        "INSERT INTO specialed.accommodations (student_usi, plan_type, plan_id, accommodation_type, "
+        "accommodation_description, setting, frequency) SELECT p.student_usi, '504', p.plan_504_id, "
+        "'Health office access', CASE p.disability_type WHEN 'Diabetes' THEN 'Blood glucose checks and insulin in the "
+        "health office before lunch; water bottle and snacks allowed in class' ELSE 'Inhaler use and rest in the "
+        "health office whenever needed; excused from running in cold air' END, 'Health office', 'As needed' "
+        "FROM specialed.plan_504 p WHERE p.disability_type IN ('Diabetes', 'Asthma')"))
     _visits(ctx, nurses, days)
     _plans_and_self_carry(ctx, orders, by_usi)
     _screenings(ctx, nurses, days)
@@ -93,8 +102,8 @@ def load(ctx) -> None:
 
 
 def _administrations(ctx, orders, nurses, days) -> None:
-    rng, c, conn = ctx.rng, ctx.copier, ctx.copier.conn
-    rows, counts, final = [], [], {}
+    rng, c = ctx.rng, ctx.copier
+    rows, received, counts = [], [], []
     for mid, usi, school, sched, dose, controlled, name in orders:
         nurse = nurses.get(school)
         if nurse is None:
@@ -102,11 +111,10 @@ def _administrations(ctx, orders, nurses, days) -> None:
         given = 0
         supply = Decimal(len(days) * len(sched or ()) + 20)
         if controlled:
-            # counted in before the month's doses (the trigger takes each dose given off the count)
-            conn.execute(text("UPDATE health.medications SET count_on_hand = :n WHERE medication_id = :m"),
-                         {"n": supply, "m": mid})
-            counts.append((mid, usi, school, "received", supply, Decimal(0), supply, nurse,
-                           "M. Alvarez (principal)", "Pharmacy bottle, sealed", _at(days[0], 7, 45)))
+            # counted in before the month's doses (the count entry sets the count on hand, and the
+            # administration trigger takes each dose given off it)
+            received.append((mid, usi, school, "received", supply, Decimal(0), supply, nurse,
+                             "M. Alvarez (principal)", "Pharmacy bottle, sealed", _at(days[0], 7, 45)))
         for d in days:
             for t in sched or ():
                 hh, mm = map(int, t.split(":"))
@@ -129,18 +137,15 @@ def _administrations(ctx, orders, nurses, days) -> None:
                 rows.append((mid, usi, school, "given", None, at, dose, nurse, None, "Wheezing after recess"))
         if controlled:
             on_hand = supply - given * dose
-            final[mid] = on_hand
             counts.append((mid, usi, school, "counted", on_hand, on_hand, on_hand, nurse, "R. Banks (secretary)",
                            "Weekly count", _at(days[-2], 15, 10)))
+    columns = ("medication_id", "student_usi", "school_id", "kind", "quantity", "expected", "on_hand_after",
+               "counted_by", "witness", "note", "counted_at")
+    c.copy("health.controlled_counts", columns, received)  # the database works out expected and after
     c.copy("health.medication_administrations", ("medication_id", "student_usi", "school_id", "outcome",
                                                   "scheduled_for", "administered_at", "dose_amount", "given_by",
                                                   "override_reason", "note"), rows)
-    c.copy("health.controlled_counts", ("medication_id", "student_usi", "school_id", "kind", "quantity", "expected",
-                                         "on_hand_after", "counted_by", "witness", "note", "counted_at"), counts)
-    # the trigger took each dose off the count, unless the load suspended triggers: say it either way
-    for mid, on_hand in final.items():
-        conn.execute(text("UPDATE health.medications SET count_on_hand = :n WHERE medication_id = :m"),
-                     {"n": on_hand, "m": mid})
+    c.copy("health.controlled_counts", columns, counts)  # the weekly count finds what the record says
 
 
 def _visits(ctx, nurses, days) -> None:

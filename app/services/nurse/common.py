@@ -8,6 +8,25 @@ from datetime import date, datetime
 from sqlalchemy import Connection, text
 
 from app.errors import UserError
+from app.services.record_views import log_views
+
+# Why a list shows students' health records: each list's view is logged with its reason.
+VISIT_LIST = "Health office: the day's visit list"
+VISIT_LOG_PRINTED = "Health office: printed the daily visit log"
+DUE_LIST = "Health office: medications due now"
+MISSED_LIST = "Health office: doses missed today"
+ORDER_LIST = "Health office: the school's medication orders"
+EXPIRING_LIST = "Health office: expiring medications and refills"
+REFERRAL_LIST = "Health office: open screening referrals"
+REFERRAL_LETTER = "Health office: printed a screening letter to the parents"
+COUNT_LIST = "Health office: controlled-substance counts and discrepancy reports"
+SCREENING_GRID = "Health office: class screening grid"
+
+
+def logged(conn: Connection, rows: list, reason: str) -> list:
+    """The rows of a list as shown: each student on it gets a view entry with the list's reason."""
+    log_views(conn, (r.student_usi for r in rows), "health", reason)
+    return rows
 
 
 def aware(at: datetime) -> datetime:

@@ -1,6 +1,11 @@
 """Controlled substances: counted in on receipt with a witness, counted periodically with a second
 signer, signed out for a field trip and back. Each count is an append-only entry (migration 0011);
-a count that differs from the record opens a discrepancy report that closes only with a note."""
+a count that differs from the record opens a discrepancy report that closes only with a note.
+
+The database works out each entry's expected and after figures from the count on record and sets
+the order's count on hand (migration 0024): no application role writes the count directly. A
+supply counted in (the order form's starting count, or a refill) is such an entry too, witnessed.
+The doses given on a field trip go into the administration log when the trip's doses come back."""
 
 from __future__ import annotations
 
@@ -10,10 +15,11 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, text
 
-from app.domain.nurse_rules import COUNT_KINDS, check_witness, fmt_amount, parse_amount, trip_return_adds_up
+from app.domain.nurse_rules import (COUNT_KINDS, check_witness, fmt_amount, not_in_future, parse_amount,
+                                    trip_return_adds_up)
 from app.errors import UserError
-from app.services.nurse.common import aware, me, required
-from app.services.nurse.medications import Order, get_order
+from app.services.nurse.common import COUNT_LIST, aware, logged, me, required
+from app.services.nurse.medications import Order, get_order, record_trip_doses
 
 
 @dataclass(frozen=True)
@@ -23,25 +29,23 @@ class CountSaved:
     discrepancy_id: int | None
 
 
-def _controlled(conn: Connection, medication_id: int) -> Order:
+def _controlled(conn: Connection, medication_id: int, *, any_order: bool = False) -> Order:
     conn.execute(text("SELECT 1 FROM health.medications WHERE medication_id = :m FOR UPDATE"), {"m": medication_id})
     o = get_order(conn, medication_id)
-    if not o.is_controlled:
+    if not o.is_controlled and not any_order:
         raise UserError(f"{o.medication} is not a controlled substance; its doses are not counted.")
     return o
 
 
 def _write(conn: Connection, o: Order, kind: str, quantity: Decimal, expected: Decimal | None, after: Decimal,
            witness: str, note: str, at: datetime) -> int:
-    count_id = conn.execute(text(
+    """One count entry; the database checks it against the count on record and sets the order's count."""
+    return conn.execute(text(
         "INSERT INTO health.controlled_counts (medication_id, student_usi, school_id, kind, quantity, expected, "
         "on_hand_after, counted_by, witness, note, counted_at) VALUES (:m, :u, :s, :k, :q, :e, :a, "
         "compliance.my_staff_usi(), :w, :n, :t) RETURNING count_id"),
         {"m": o.medication_id, "u": o.student_usi, "s": o.school_id, "k": kind, "q": quantity, "e": expected,
          "a": after, "w": witness, "n": note.strip() or None, "t": at}).scalar()
-    conn.execute(text("UPDATE health.medications SET count_on_hand = :a WHERE medication_id = :m"),
-                 {"a": after, "m": o.medication_id})
-    return count_id
 
 
 def _witness(conn: Connection, witness: str) -> str:
@@ -54,8 +58,8 @@ def _witness(conn: Connection, witness: str) -> str:
 
 def receive(conn: Connection, medication_id: int, quantity: str, *, witness: str, note: str = "",
             now: datetime) -> CountSaved:
-    """A new supply counted in with a witness."""
-    o = _controlled(conn, medication_id)
+    """A new supply counted in with a witness (any order that keeps a count; controlled ones must)."""
+    o = _controlled(conn, medication_id, any_order=True)
     w = _witness(conn, witness)
     q = parse_amount(quantity, "Quantity received")
     on_hand = o.count_on_hand or Decimal(0)
@@ -108,22 +112,37 @@ def trip_out(conn: Connection, medication_id: int, quantity: str, *, trip: str, 
     return CountSaved(cid, on_hand - q, None)
 
 
-def trip_in(conn: Connection, medication_id: int, returned: str, given_on_trip: str, *, witness: str,
-            now: datetime) -> CountSaved:
-    """Doses back from a trip: what returned plus what was given there must be what went out."""
+def trip_in(conn: Connection, medication_id: int, returned: str, given_at: tuple[datetime, ...] = (), *,
+            given_by: str = "", witness: str, now: datetime) -> CountSaved:
+    """Doses back from a trip: what returned plus the doses given there (one order dose at each time in
+    `given_at`, by the trip's staff member `given_by`) must be what went out. Each dose given on the trip
+    goes into the administration log, pointing at this return."""
     o = _controlled(conn, medication_id)
     w = _witness(conn, witness)
-    back = Decimal(str(returned or "0").strip() or "0")
-    given = Decimal(str(given_on_trip or "0").strip() or "0")
-    if back < 0 or given < 0:
-        raise UserError("Doses returned and given cannot be below zero; count again.")
+    try:
+        back = Decimal(str(returned or "0").strip() or "0")
+    except Exception:
+        raise UserError(f"Doses returned \"{returned}\" is not a number; count them and enter the number.") from None
+    if back < 0:
+        raise UserError("Doses returned cannot be below zero; count again.")
+    now = aware(now)
+    times = tuple(aware(t) for t in given_at)
+    for t in times:
+        not_in_future(t, now, "A dose given on the trip at")
+    if times and not (given_by or "").strip():
+        raise UserError("Say who gave the doses on the trip; enter the staff member's name.")
+    given = (o.dose_amount or Decimal(1)) * len(times)
     out = _outstanding_on_trips(conn, medication_id)
     if out <= 0:
         raise UserError(f"No doses of {o.medication} are signed out for a trip; sign them out first.")
     trip_return_adds_up(out, back, given, o.medication)
     on_hand = o.count_on_hand or Decimal(0)
-    cid = _write(conn, o, "trip_in", back, out, on_hand + back, w, f"given on the trip: {fmt_amount(given)}",
-                 aware(now))
+    trip = conn.execute(text("SELECT note FROM health.controlled_counts WHERE medication_id = :m AND kind = 'trip_out' "
+                             "ORDER BY count_id DESC LIMIT 1"), {"m": medication_id}).scalar() or "trip"
+    cid = _write(conn, o, "trip_in", back, out, on_hand + back, w, f"given on the trip: {fmt_amount(given)}", now)
+    if times:
+        record_trip_doses(conn, o, cid, times, f"Given on the field trip ({trip.removeprefix('trip: ')}) by "
+                                               f"{given_by.strip()}")
     return CountSaved(cid, on_hand + back, None)
 
 
@@ -164,16 +183,17 @@ class Discrepancy:
     opened_at: datetime
     closed_at: datetime | None
     resolution_note: str | None
+    student_usi: int
 
 
 def discrepancies(conn: Connection, school_id: int, *, open_only: bool = True) -> list[Discrepancy]:
     rows = conn.execute(text(
         "SELECT d.discrepancy_id, d.medication_id, s.lastsurname || ', ' || s.firstname, m.medication_name, d.expected, "
-        "d.counted, d.opened_at, d.closed_at, d.resolution_note FROM health.count_discrepancies d "
+        "d.counted, d.opened_at, d.closed_at, d.resolution_note, d.student_usi FROM health.count_discrepancies d "
         "JOIN health.medications m ON m.medication_id = d.medication_id JOIN edfi.student s ON s.studentusi = d.student_usi "
         "WHERE d.school_id = :s AND (NOT :o OR d.closed_at IS NULL) ORDER BY d.opened_at"),
         {"s": school_id, "o": open_only})
-    return [Discrepancy(*r) for r in rows]
+    return logged(conn, [Discrepancy(*r) for r in rows], COUNT_LIST)
 
 
 def close_discrepancy(conn: Connection, discrepancy_id: int, note: str, *, now: datetime) -> None:

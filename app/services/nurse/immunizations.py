@@ -10,10 +10,11 @@ from datetime import date
 from sqlalchemy import Connection, text
 
 from app.errors import UserError
-from app.services.nurse.common import me, required, student_brief
+from app.services.nurse.common import me, student_brief
 from app.services.nurse.cvx import cvx_codes, normalise_cvx
 
 SOURCES = {"record": "Provider record", "registry": "State registry", "parent": "Parent-reported"}
+CLOSE_REASONS = {"caught_up": "Caught up", "excluded": "Excluded", "withdrawn": "Withdrawn"}
 EXEMPTIONS = {"medical": "Medical", "religious": "Religious", "personal": "Personal belief",
               "immunity": "Laboratory evidence of immunity"}
 
@@ -150,9 +151,8 @@ def start_provisional(conn: Connection, student_usi: int, deadline: date | None,
 
 
 def close_provisional(conn: Connection, provisional_id: int, reason: str, *, today: date) -> None:
-    if reason not in ("caught_up", "excluded", "withdrawn"):
+    if reason not in CLOSE_REASONS:
         raise UserError("Close a provisional enrollment as caught up, excluded or withdrawn.")
-    required(reason, "Reason")
     done = conn.execute(text("UPDATE health.provisional_enrollments SET closed_on = :d, closed_reason = :r "
                              "WHERE provisional_id = :p AND closed_on IS NULL RETURNING 1"),
                         {"d": today, "r": reason, "p": provisional_id}).scalar()

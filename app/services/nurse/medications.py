@@ -16,7 +16,8 @@ from sqlalchemy import Connection, text
 from app.domain.nurse_rules import (OUTCOMES, check_as_needed_interval, check_dose_amount, fmt_amount,
                                     next_as_needed_at, not_in_future, parse_amount, parse_schedule)
 from app.errors import UserError
-from app.services.nurse.common import aware, enrolled_school, me, required
+from app.services.nurse.common import (DUE_LIST, EXPIRING_LIST, MISSED_LIST, ORDER_LIST, aware, enrolled_school,
+                                       logged, me, required)
 from app.services.request_ids import lock_request
 
 
@@ -44,8 +45,9 @@ class OrderForm:
     instructions: str = ""
 
 
-def save_order(conn: Connection, f: OrderForm, *, today: date) -> int:
-    """A new medication order for a student of the nurse's school."""
+def save_order(conn: Connection, f: OrderForm, *, today: date, witness: str = "", now: datetime | None = None) -> int:
+    """A new medication order for a student of the nurse's school. A count on hand is the supply counted
+    in with a witness (a count entry, as every change of the count is), in the same transaction."""
     name = required(f.medication_name, "Medication")
     prescriber = required(f.prescriber, "Prescriber")
     amount = parse_amount(f.dose_amount, "Dose")
@@ -63,22 +65,32 @@ def save_order(conn: Connection, f: OrderForm, *, today: date) -> int:
     on_hand = parse_amount(f.count_on_hand, "Count on hand") if f.count_on_hand.strip() else None
     if f.is_controlled and on_hand is None:
         raise UserError("A controlled substance is counted in on receipt; enter the count on hand.")
+    if on_hand is not None and not (witness or "").strip():
+        raise UserError("The supply is counted in with a witness; the second signer signs with their own sign-in.")
     threshold = parse_amount(f.refill_threshold, "Refill threshold") if f.refill_threshold.strip() else None
+    if f.expires_on is not None and f.expires_on < today:
+        raise UserError(f"The medication expired on {f.expires_on:%B %d, %Y}; ask the family for a new supply.")
     student = enrolled_school(conn, f.student_usi, today, me(conn).school_ids)
     frequency = "as needed" if f.as_needed and not times else ", ".join(t.strftime("%H:%M") for t in times)
-    return conn.execute(text(
+    medication_id = conn.execute(text(
         "INSERT INTO health.medications (student_usi, medication_name, dosage, frequency, start_date, end_date, "
         "prescribed_by, administration_instructions, is_active, school_id, strength, form, dose_amount, dose_unit, "
-        "route, schedule_times, as_needed, min_interval_minutes, parent_consent_on, is_controlled, count_on_hand, "
+        "route, schedule_times, as_needed, min_interval_minutes, parent_consent_on, is_controlled, "
         "refill_threshold, expires_on) VALUES (:u, :n, :dosage, :freq, :sd, :ed, :p, :ins, true, :s, :str, :form, "
-        ":amt, :unit, :route, :times, :prn, :mi, :pc, :ctl, :oh, :rt, :exp) RETURNING medication_id"),
+        ":amt, :unit, :route, :times, :prn, :mi, :pc, :ctl, :rt, :exp) RETURNING medication_id"),
         {"u": student.student_usi, "n": name, "dosage": f"{fmt_amount(amount)} {f.dose_unit}".strip(),
          "freq": frequency, "sd": f.start_date, "ed": f.end_date, "p": prescriber, "ins": f.instructions.strip() or None,
          "s": student.school_id, "str": f.strength.strip() or None, "form": f.form.strip() or None, "amt": amount,
          "unit": f.dose_unit.strip() or None, "route": f.route.strip() or None,
          "times": [t.strftime("%H:%M") for t in times] or None, "prn": f.as_needed,
          "mi": f.min_interval_minutes if f.as_needed else None, "pc": f.parent_consent_on, "ctl": f.is_controlled,
-         "oh": on_hand, "rt": threshold, "exp": f.expires_on}).scalar()
+         "rt": threshold, "exp": f.expires_on}).scalar()
+    if on_hand is not None:
+        from app.services.nurse.controlled import receive  # counts live there; they read orders from here
+
+        receive(conn, medication_id, str(on_hand), witness=witness, note="Supply counted in with the order",
+                now=now or datetime.combine(today, datetime.now().time()))
+    return medication_id
 
 
 @dataclass(frozen=True)
@@ -141,11 +153,11 @@ def student_orders(conn: Connection, student_usi: int, *, active_only: bool = Tr
     return [_order(r) for r in rows]
 
 
-def school_orders(conn: Connection, school_id: int, day: date) -> list[Order]:
+def school_orders(conn: Connection, school_id: int, day: date, *, controlled_only: bool = False) -> list[Order]:
     rows = conn.execute(text(_ORDER + " WHERE m.school_id = :s AND m.is_active AND m.start_date <= :d "
-                                      "AND (m.end_date IS NULL OR m.end_date >= :d) ORDER BY 3, m.medication_name"),
-                        {"s": school_id, "d": day})
-    return [_order(r) for r in rows]
+                                      "AND (m.end_date IS NULL OR m.end_date >= :d) AND (m.is_controlled OR NOT :c) "
+                                      "ORDER BY 3, m.medication_name"), {"s": school_id, "d": day, "c": controlled_only})
+    return logged(conn, [_order(r) for r in rows], ORDER_LIST)
 
 
 # -- due now and missed ------------------------------------------------------------------------------------
@@ -209,7 +221,7 @@ def due_now(conn: Connection, school_id: int, now: datetime) -> list[DueDose]:
     """Scheduled doses due around now (an hour either side, and those overdue since the morning)."""
     now = aware(now)
     start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
-    return _due_rows(conn, school_id, now.date(), start, now + EARLY, now)
+    return logged(conn, _due_rows(conn, school_id, now.date(), start, now + EARLY, now), DUE_LIST)
 
 
 def missed_doses(conn: Connection, school_id: int, day: date, now: datetime) -> list[DueDose]:
@@ -217,7 +229,7 @@ def missed_doses(conn: Connection, school_id: int, day: date, now: datetime) -> 
     now = aware(now)
     start = datetime.combine(day, time(0), tzinfo=now.tzinfo)
     end = min(start + timedelta(days=1), now - LATE)
-    return [d for d in _due_rows(conn, school_id, day, start, end, now)] if end > start else []
+    return logged(conn, _due_rows(conn, school_id, day, start, end, now), MISSED_LIST) if end > start else []
 
 
 # -- recording doses --------------------------------------------------------------------------------------
@@ -297,6 +309,29 @@ def record_dose(conn: Connection, f: DoseForm, *, now: datetime) -> DoseSaved:
     return DoseSaved(new_id, after.count_on_hand, _refill_due(after))
 
 
+def record_trip_doses(conn: Connection, o: Order, trip_count_id: int, times: tuple[datetime, ...], note: str) -> None:
+    """The doses given on a field trip, into the administration log (one order dose each, pointing at the
+    return that settled them). A dose within the grace of one of the day's scheduled times answers it."""
+    me_ = me(conn)
+    for at in sorted(times):
+        slot = None
+        for t in o.schedule_times:
+            hh, mm = map(int, t.split(":"))
+            due = at.replace(hour=hh, minute=mm, second=0, microsecond=0)
+            if abs(at - due) <= EARLY and not conn.execute(text(
+                    "SELECT 1 FROM health.medication_administrations x WHERE x.medication_id = :m "
+                    "AND x.scheduled_for = :d AND NOT EXISTS (SELECT 1 FROM health.medication_administrations y "
+                    "WHERE y.corrects_id = x.administration_id)"), {"m": o.medication_id, "d": due}).first():
+                slot = due
+                break
+        conn.execute(text(
+            "INSERT INTO health.medication_administrations (medication_id, student_usi, school_id, outcome, "
+            "scheduled_for, administered_at, dose_amount, given_by, note, trip_count_id) VALUES (:m, :u, :s, 'given', "
+            ":sch, :at, :amt, :by, :note, :trip)"),
+            {"m": o.medication_id, "u": o.student_usi, "s": o.school_id, "sch": slot, "at": at,
+             "amt": o.dose_amount or Decimal(1), "by": me_.staff_usi, "note": note, "trip": trip_count_id})
+
+
 def _refill_due(o: Order) -> bool:
     return o.count_on_hand is not None and o.refill_threshold is not None and o.count_on_hand <= o.refill_threshold
 
@@ -345,6 +380,7 @@ class Entry:
     note: str | None
     corrects_id: int | None
     corrected: bool  # a later entry corrects this one
+    on_trip: bool = False  # given on a field trip (by the trip's staff; see the note)
 
     @property
     def outcome_label(self) -> str:
@@ -357,7 +393,8 @@ def entries(conn: Connection, *, student_usi: int | None = None, medication_id: 
         "SELECT x.administration_id, x.medication_id, m.medication_name, x.outcome, x.scheduled_for, "
         "x.administered_at, x.dose_amount, coalesce(st.firstname || ' ' || st.lastsurname, '?'), "
         "coalesce(left(st.firstname, 1) || left(st.lastsurname, 1), '?'), x.override_reason, x.note, x.corrects_id, "
-        "EXISTS (SELECT 1 FROM health.medication_administrations y WHERE y.corrects_id = x.administration_id) "
+        "EXISTS (SELECT 1 FROM health.medication_administrations y WHERE y.corrects_id = x.administration_id), "
+        "x.trip_count_id IS NOT NULL "
         "FROM health.medication_administrations x JOIN health.medications m ON m.medication_id = x.medication_id "
         "LEFT JOIN edfi.staff st ON st.staffusi = x.given_by "
         "WHERE (CAST(:u AS int) IS NULL OR x.student_usi = :u) AND (CAST(:m AS bigint) IS NULL OR x.medication_id = :m) "
@@ -408,4 +445,4 @@ def expiring(conn: Connection, school_id: int, today: date, days: int = 30) -> l
            AND EXISTS (SELECT 1 FROM edfi.studentschoolassociation x WHERE x.studentusi = a.student_usi
                         AND x.schoolid = :s AND (x.exitwithdrawdate IS NULL OR x.exitwithdrawdate >= :t))
          ORDER BY 5 NULLS LAST, 3"""), {"s": school_id, "t": today, "u": until})
-    return [Expiring(*r) for r in rows]
+    return logged(conn, [Expiring(*r) for r in rows], EXPIRING_LIST)

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import Connection, text
 
+from app.domain.health_reference import health_condition, health_related
 from app.errors import UserError
 from app.services.nurse.common import StudentBrief, required, student_brief
 from app.services.record_views import log_view
@@ -194,9 +195,25 @@ class HealthRecord:
     allergies: tuple[Allergy, ...]
     plans: tuple[Plan, ...]
     conditions: tuple[str, ...]  # health records of type condition/physical, newest first
-    accommodations: tuple[str, ...]  # IEP/504 accommodations (read-only here)
+    accommodations: tuple[str, ...]  # health-related IEP/504 accommodations (read-only here)
     self_carry: tuple[SelfCarry, ...]
     contacts: tuple[Contact, ...]
+    health_plans: tuple[str, ...] = ()  # 504 plans / IEPs written for a health condition
+
+    @property
+    def alert_conditions(self) -> tuple[str, ...]:
+        """What a paramedic must know, from every source on file: allergies, the action plans' conditions,
+        health conditions behind a 504 plan or IEP (the 911 card's list), each once."""
+        out, seen = [], set()
+        items = [f"{a.allergen} allergy" + (f" ({a.severity.lower()})" if a.severity else "")
+                 + (f": {a.reaction}" if a.reaction else "") for a in self.allergies]
+        items += [f"{p.type_label}: {p.condition}" for p in self.plans] + list(self.health_plans)
+        for item in items:
+            key = item.split(":")[0].split("(")[0].strip().lower().removesuffix(" allergy")
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+        return tuple(out)
 
 
 def open_health_record(conn: Connection, student_usi: int, reason: str, *, today: date) -> HealthRecord:
@@ -220,12 +237,33 @@ def _record(conn: Connection, student: StudentBrief, today: date) -> HealthRecor
     conditions = tuple(f"{r[0]:%m/%d/%Y} {r[1]}: {r[2] or ''}".strip() for r in conn.execute(text(
         "SELECT record_date, record_type, notes FROM health.student_health_records WHERE student_usi = :u "
         "ORDER BY record_date DESC LIMIT 20"), u))
-    accommodations = tuple(f"{r[0]} {r[1] or ''}: {r[2]}".replace(" :", ":") for r in conn.execute(text(
-        "SELECT a.plan_type, a.accommodation_type, a.accommodation_description FROM specialed.accommodations a "
-        "WHERE a.student_usi = :u AND a.is_active ORDER BY 1, 2"), u)) \
-        if _may_read(conn, "specialed.accommodations") else ()
+    accommodations, health_plans = _health_accommodations(conn, student.student_usi)
     return HealthRecord(student, birth, allergies, tuple(action_plans(conn, student.student_usi)), conditions,
-                        accommodations, tuple(self_carry(conn, student.student_usi)), tuple(contacts(conn, student.student_usi)))
+                        accommodations, tuple(self_carry(conn, student.student_usi)),
+                        tuple(contacts(conn, student.student_usi)), health_plans)
+
+
+_ACCOMMODATIONS = """
+SELECT a.plan_type, a.accommodation_type, a.accommodation_description, a.setting,
+       CASE a.plan_type WHEN '504' THEN (SELECT p.disability_type FROM specialed.plan_504 p
+                                          WHERE p.plan_504_id = a.plan_id AND p.exit_date IS NULL)
+                        ELSE (SELECT i.primary_disability FROM specialed.iep i
+                               WHERE i.iep_id = a.plan_id AND i.exit_date IS NULL) END
+  FROM specialed.accommodations a WHERE a.student_usi = :u AND a.is_active ORDER BY 1, 2"""
+
+
+def _health_accommodations(conn: Connection, student_usi: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Only the IEP/504 accommodations that concern health (resources/nurse/health_accommodations.json),
+    and the health conditions the plans are written for; the rest of the plan is not the nurse's."""
+    if not _may_read(conn, "specialed.accommodations"):
+        return (), ()
+    shown, conditions = [], []
+    for plan, kind, description, setting, condition in conn.execute(text(_ACCOMMODATIONS), {"u": student_usi}):
+        if health_related(kind, description, setting, condition):
+            shown.append(f"{plan} {kind or ''}: {description}".replace(" :", ":"))
+        if health_condition(condition) and f"{condition} ({plan} plan)" not in conditions:
+            conditions.append(f"{condition} ({plan} plan)")
+    return tuple(shown), tuple(conditions)
 
 
 def contacts(conn: Connection, student_usi: int) -> list[Contact]:

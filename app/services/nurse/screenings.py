@@ -12,7 +12,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.nurse_rules import SCREENING_TYPES, ScreeningEntry
 from app.errors import UserError
-from app.services.nurse.common import me
+from app.services.nurse.common import REFERRAL_LETTER, REFERRAL_LIST, SCREENING_GRID, logged, me
 
 RESULTS = ("pass", "fail", "absent", "refused")
 REASONS = {"vision": "Vision screening: did not pass; please have the student's eyes examined.",
@@ -96,7 +96,7 @@ def screening_grid(conn: Connection, section_key: tuple, screening_type: str, da
            AND g.codevalue IN (SELECT grade_level FROM health.screening_schedule WHERE screening_type = :t)
          ORDER BY 3"""), {"lcc": lcc, "sid": sid, "sy": sy, "sec": sec, "sess": sess, "t": screening_type, "d": day,
                           "year_start": _school_year_start(day)})
-    return [GridRow(*r) for r in rows]
+    return logged(conn, [GridRow(*r) for r in rows], SCREENING_GRID)
 
 
 def _school_year_start(day: date) -> date:
@@ -172,15 +172,16 @@ SELECT f.referral_id, f.student_usi, s.studentuniqueid, s.firstname || ' ' || s.
 
 
 def open_referrals(conn: Connection, school_id: int) -> list[Referral]:
-    return [Referral(*r) for r in conn.execute(text(_REF + " WHERE f.school_id = :s AND f.status <> 'closed' "
-                                                           "ORDER BY f.referred_on, 4"), {"s": school_id})]
+    return logged(conn, [Referral(*r) for r in conn.execute(text(
+        _REF + " WHERE f.school_id = :s AND f.status <> 'closed' ORDER BY f.referred_on, 4"), {"s": school_id})],
+        REFERRAL_LIST)
 
 
 def get_referral(conn: Connection, referral_id: int) -> Referral:
     r = conn.execute(text(_REF + " WHERE f.referral_id = :r"), {"r": referral_id}).first()
     if r is None:
         raise UserError("That referral is not one of your students'; pick it from the list.")
-    return Referral(*r)
+    return logged(conn, [Referral(*r)], REFERRAL_LETTER)[0]
 
 
 def letter_sent(conn: Connection, referral_id: int, day: date) -> None:

@@ -19,7 +19,7 @@ from app.domain.attendance_rollup import EARLY_DEPARTURE
 from app.domain.nurse_rules import COMPLAINTS, DISPOSITIONS, complaint_code, disposition_code, not_in_future
 from app.errors import UserError
 from app.services.descriptor_ids import DescriptorIds
-from app.services.nurse.common import StudentBrief, aware, enrolled_school, me
+from app.services.nurse.common import VISIT_LIST, StudentBrief, aware, enrolled_school, logged, me
 from app.services.request_ids import lock_request
 from app.sync.outbox import enqueue_many, iso_utc, student_activity_item
 
@@ -221,12 +221,13 @@ SELECT v.visit_id, v.student_usi, s.studentuniqueid, s.lastsurname || ', ' || s.
 """
 
 
-def visits_for_day(conn: Connection, school_id: int, day: date) -> list[VisitLine]:
-    """The day's visits at a school, earliest first (the daily visit log); waiting ones included."""
+def visits_for_day(conn: Connection, school_id: int, day: date, *, reason: str = VISIT_LIST) -> list[VisitLine]:
+    """The day's visits at a school, earliest first (the daily visit log); waiting ones included.
+    Each student on it gets a view entry with `reason`."""
     rows = conn.execute(text(_LINES + " WHERE v.school_id = :s AND v.time_in >= :a AND v.time_in < :b "
                                       "ORDER BY v.time_in, v.visit_id"),
                         {"s": school_id, "a": _start(day), "b": _start(day + timedelta(days=1))})
-    return [VisitLine(*r) for r in rows]
+    return logged(conn, [VisitLine(*r) for r in rows], reason)
 
 
 def waiting_visits(conn: Connection, school_id: int, day: date) -> list[VisitLine]:

@@ -1,6 +1,8 @@
 """Adding to the open student's record: an immunization (by CVX code), an exemption or a provisional
-enrollment, an emergency action plan, a medication order, a self-carry authorization. Each form
-acts on the student opened (with a reason) on the Student tab; each save is one transaction."""
+enrollment, an emergency action plan, a medication order (a count on hand is counted in with a second
+signer), a self-carry authorization; and changes to it: a self-carry competency shown, a provisional
+enrollment closed. Each form acts on the student opened (with a reason) on the Student tab; each save
+is one transaction."""
 
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from app.domain.typed_input import parse_date
 from app.errors import UserError
 from app.services.nurse import immunizations as imm, medications as meds, plans
 from app.services.nurse.cvx import cvx_codes
+from app.services.nurse.witness import second_signer
 from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
-from ui.widgets import combo, form, line, scrolled, status
+from ui.widgets import combo, fill, form, line, scrolled, status
+
+SAVED = {"competency": "Recorded today's self-carry competency", "close-provisional": "Closed the provisional enrollment"}
 
 
 def _text(name: str, height: int = 54) -> QPlainTextEdit:
@@ -80,6 +85,13 @@ class EntryForms(QWidget):
         self.med_controlled = QCheckBox("Controlled substance")
         self.med_count = line("Count on hand")
         self.med_expires = line("Expires", "MM/DD/YYYY")
+        self.med_form = line("Form", "tablet, liquid, inhaler, auto-injector")
+        self.med_end = line("Order ends", "MM/DD/YYYY or empty")
+        self.med_refill = line("Refill at", "ask the family at this count")
+        self.med_instructions = line("Special instructions", "e.g. give with food")
+        self.med_witness = line("Second signer's sign-in name for the count on hand", "second signer: sign-in name")
+        self.med_witness_password = line("Second signer's password for the count on hand", "second signer: password")
+        self.med_witness_password.setEchoMode(self.med_witness_password.EchoMode.Password)
         self.add_med = QPushButton("Save &order")
         # self-carry
         self.sc_device = combo("Device", plans.DEVICES.values())
@@ -90,6 +102,13 @@ class EntryForms(QWidget):
         self.sc_expires = line("Expires", "MM/DD/YYYY")
         self.sc_competent = QCheckBox("Student showed me they can use it today")
         self.add_sc = QPushButton("Authorize &self-carry")
+        # changes to what is on file
+        self.sc_pick = combo("Self-carry authorization")
+        self.competency_b = QPushButton("Competency shown &today")
+        self.competency_b.setAccessibleName("Record that the student showed competency with the self-carry today")
+        self.prov_pick = combo("Open provisional enrollment")
+        self.prov_close_as = combo("Close the provisional enrollment as", imm.CLOSE_REASONS.values())
+        self.close_prov = QPushButton("&Close provisional")
 
         boxes = []
         for title, rows, button in (
@@ -103,15 +122,21 @@ class EntryForms(QWidget):
                                        ("Signs", self.plan_signs), ("What to do", self.plan_actions),
                                        ("Medication", self.plan_meds), ("Physician", self.plan_doctor)], self.add_plan),
             ("Medication order", [("Medication", self.med_name), ("Strength", self.med_strength),
-                                  ("Dose", self.med_dose), ("Unit", self.med_unit), ("Route", self.med_route),
-                                  ("Times", self.med_times), ("", self.med_prn), ("Interval", self.med_interval),
-                                  ("Prescriber", self.med_prescriber), ("Consent", self.med_consent),
-                                  ("", self.med_controlled), ("On hand", self.med_count),
+                                  ("Form", self.med_form), ("Dose", self.med_dose), ("Unit", self.med_unit),
+                                  ("Route", self.med_route), ("Times", self.med_times), ("", self.med_prn),
+                                  ("Interval", self.med_interval), ("Prescriber", self.med_prescriber),
+                                  ("Consent", self.med_consent), ("Ends", self.med_end),
+                                  ("Instructions", self.med_instructions), ("", self.med_controlled),
+                                  ("On hand", self.med_count), ("Refill at", self.med_refill),
+                                  ("Second signer", self.med_witness), ("Their password", self.med_witness_password),
                                   ("Expires", self.med_expires)], self.add_med),
             ("Self-carry", [("Device", self.sc_device), ("Medication", self.sc_med),
                             ("Prescriber", self.sc_prescriber), ("Prescriber signed", self.sc_signed),
                             ("Parent signed", self.sc_parent), ("Expires", self.sc_expires),
-                            ("", self.sc_competent)], self.add_sc)):
+                            ("", self.sc_competent)], self.add_sc),
+            ("Self-carry competency", [("Authorization", self.sc_pick)], self.competency_b),
+            ("Close a provisional enrollment", [("Enrollment", self.prov_pick), ("Close as", self.prov_close_as)],
+             self.close_prov)):
             box = QGroupBox(title)
             form(box, rows + [("", button)])
             boxes.append(box)
@@ -128,6 +153,16 @@ class EntryForms(QWidget):
         self.add_plan.clicked.connect(lambda: self.save("plan"))
         self.add_med.clicked.connect(lambda: self.save("order"))
         self.add_sc.clicked.connect(lambda: self.save("self-carry"))
+        self.competency_b.clicked.connect(lambda: self.save("competency"))
+        self.close_prov.clicked.connect(lambda: self.save("close-provisional"))
+
+    def show_choices(self, self_carry, provisional) -> None:
+        """The open student's self-carry authorizations and open provisional enrollments, to act on."""
+        fill(self.sc_pick, [f"{a.medication_name} ({plans.DEVICES.get(a.device, a.device)}), until "
+                            f"{a.expires_on:%m/%d/%Y}" for a in self_carry], data=[a.authorization_id for a in self_carry])
+        open_ = [p for p in provisional if p.closed_on is None]
+        fill(self.prov_pick, [f"{', '.join(p.vaccine_groups) or 'All vaccines short'}: due {p.deadline:%m/%d/%Y}"
+                              for p in open_], data=[p.provisional_id for p in open_])
 
     def _key(self, mapping: dict, label: str) -> str:
         return next(k for k, v in mapping.items() if v == label)
@@ -159,12 +194,31 @@ class EntryForms(QWidget):
             interval = self.med_interval.text().strip()
             if interval and not interval.isdigit():
                 raise UserError("The minimum interval is a whole number of minutes, like 240.")
-            f = meds.OrderForm(usi, self.med_name.text(), self.med_strength.text(), "", self.med_dose.text(),
-                               self.med_unit.text(), self.med_route.text(), self.med_prescriber.text(), today,
-                               d(self.med_consent, "Parent consent signed", False), times, self.med_prn.isChecked(),
-                               int(interval) if interval else None, None, self.med_controlled.isChecked(),
-                               self.med_count.text(), "", d(self.med_expires, "Expires", False))
-            return lambda c: meds.save_order(c, f, today=today)
+            f = meds.OrderForm(usi, self.med_name.text(), self.med_strength.text(), self.med_form.text(),
+                               self.med_dose.text(), self.med_unit.text(), self.med_route.text(),
+                               self.med_prescriber.text(), today, d(self.med_consent, "Parent consent signed", False),
+                               times, self.med_prn.isChecked(), int(interval) if interval else None,
+                               d(self.med_end, "Order ends", False), self.med_controlled.isChecked(),
+                               self.med_count.text(), self.med_refill.text(), d(self.med_expires, "Expires", False),
+                               self.med_instructions.text())
+            url, login, password, now = (self.ctx.engine().url, self.med_witness.text(),
+                                         self.med_witness_password.text(), self.ctx.now())
+            self.med_witness_password.clear()
+
+            def order(c):
+                witness = second_signer(c, url, login, password) if f.count_on_hand.strip() else ""
+                return meds.save_order(c, f, today=today, witness=witness, now=now)
+            return order
+        if what == "competency":
+            auth = self.sc_pick.currentData()
+            if auth is None:
+                raise UserError("The open student has no self-carry authorization; authorize one first.")
+            return lambda c: plans.record_competency(c, auth, today=today)
+        if what == "close-provisional":
+            pid, reason = self.prov_pick.currentData(), self._key(imm.CLOSE_REASONS, self.prov_close_as.currentText())
+            if pid is None:
+                raise UserError("The open student has no open provisional enrollment to close.")
+            return lambda c: imm.close_provisional(c, pid, reason, today=today)
         f = plans.SelfCarryForm(usi, self.sc_med.text(), self._key(plans.DEVICES, self.sc_device.currentText()),
                                 self.sc_prescriber.text(), d(self.sc_signed, "Prescriber signed", False),
                                 d(self.sc_parent, "Parent signed", False), d(self.sc_expires, "Expires", False),
@@ -189,6 +243,7 @@ class EntryForms(QWidget):
         except OpFailed as err:
             self.message.setText(err.message + " Nothing was saved.")
             return False
-        self.message.setText(f"Saved the {what.replace('-', ' ')} for {who[1]}.")
+        self.message.setText(f"{SAVED[what]} for {who[1]}." if what in SAVED else
+                             f"Saved the {what.replace('-', ' ')} for {who[1]}.")
         self.changed(who[0], what)
         return True

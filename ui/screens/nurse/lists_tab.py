@@ -7,9 +7,12 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
-from app.errors import UserError
-from app.services.nurse.common import school_name as _school_name, staff_name
+from datetime import datetime
+
+from app.domain.nurse_rules import parse_schedule
+from app.services.nurse.common import VISIT_LOG_PRINTED, school_name as _school_name
 from app.services.nurse import controlled, medications as meds, screenings as S, visits as V
+from app.services.nurse.witness import second_signer
 from reports import nurse_documents, nurse_lists
 from ui.ops import OpFailed, run_op
 from ui.printing import Printing, Printout
@@ -45,7 +48,9 @@ class ListsTab(QWidget):
         self.controlled.setSizeAdjustPolicy(self.controlled.SizeAdjustPolicy.AdjustToContents)
         self.count_kind = combo("What is counted", COUNT_CHOICES)
         self.counted = line("Number", "number counted / received / signed out / returned")
-        self.trip = line("Field trip, or doses given on it", "trip name (out) or doses given (back)")
+        self.trip = line("Field trip name, or the times doses were given on it",
+                         "trip name (out) or times given, like 10:30, 13:00 (back)")
+        self.trip_by = line("Doses given on the trip by", "staff member who gave them (back)")
         self.witness = line("Second signer's sign-in name", "second signer: sign-in name")
         self.witness_password = line("Second signer's password", "second signer: password")
         self.witness_password.setEchoMode(self.witness_password.EchoMode.Password)
@@ -71,7 +76,7 @@ class ListsTab(QWidget):
         counts = QGroupBox("Controlled substances")
         cv = QVBoxLayout(counts)
         row = QHBoxLayout()
-        for w in (self.controlled, self.count_kind, self.counted, self.trip):
+        for w in (self.controlled, self.count_kind, self.counted, self.trip, self.trip_by):
             row.addWidget(w)
         cv.addLayout(row)
         row = QHBoxLayout()
@@ -101,7 +106,7 @@ class ListsTab(QWidget):
             return False
 
         def work(c):
-            orders = [o for o in meds.school_orders(c, school, today) if o.is_controlled]
+            orders = meds.school_orders(c, school, today, controlled_only=True)
             return (meds.expiring(c, school, today), S.open_referrals(c, school), controlled.discrepancies(c, school),
                     orders)
         try:
@@ -138,29 +143,26 @@ class ListsTab(QWidget):
 
     async def record_count_now(self) -> bool:
         """The second signer signs with their own sign-in name and password, checked by the database."""
-        mid, kind, number, trip = (self.controlled.currentData(), self.count_kind.currentIndex(), self.counted.text(),
-                                   self.trip.text())
-        login, password, now = self.witness.text().strip().lower(), self.witness_password.text(), self.ctx.now()
+        mid, kind, number, trip, by = (self.controlled.currentData(), self.count_kind.currentIndex(),
+                                       self.counted.text(), self.trip.text(), self.trip_by.text())
+        login, password, now = self.witness.text(), self.witness_password.text(), self.ctx.now()
         if mid is None:
             self.message.setText("There is no controlled medication at your school to count.")
             return False
         engine = self.ctx.engine()
 
         def work():
-            from app.security.session import verify_credentials
-
-            if login == engine.url.username:
-                raise UserError("The second signer must be someone other than you; they sign in with their own name.")
-            verify_credentials(engine.url, login, password)
             with engine.begin() as c:
-                witness = f"{staff_name(c, login)} ({login})"
+                witness = second_signer(c, engine.url, login, password)
                 if kind == 0:
                     return controlled.count(c, mid, number, witness=witness, now=now)
                 if kind == 1:
                     return controlled.receive(c, mid, number, witness=witness, now=now)
                 if kind == 2:
                     return controlled.trip_out(c, mid, number, trip=trip, witness=witness, now=now)
-                return controlled.trip_in(c, mid, number, trip, witness=witness, now=now)
+                given = tuple(datetime.combine(now.date(), t) for t in parse_schedule(
+                    [x for x in trip.replace(";", ",").split(",") if x.strip()]))
+                return controlled.trip_in(c, mid, number, given, given_by=by, witness=witness, now=now)
         try:
             got = await run_op(work, disable=(self.count_b,))
         except OpFailed as err:
@@ -168,7 +170,7 @@ class ListsTab(QWidget):
             return False
         finally:
             self.witness_password.clear()
-        for w in (self.counted, self.trip):
+        for w in (self.counted, self.trip, self.trip_by):
             w.clear()
         self.message.setText(f"{COUNT_CHOICES[kind]} recorded; {got.on_hand.normalize():f} on hand."
                              + (" The count does not match the record: a discrepancy report is open below."
@@ -201,7 +203,8 @@ class ListsTab(QWidget):
     def log_printout(self) -> Printout:
         school, day = self.school_id(), self.ctx.today()
         return Printout("health", f"Visit log {day:%m/%d/%Y}", f"visit-log-{day:%Y-%m-%d}.pdf", self._build(
-            lambda c: nurse_lists.daily_visit_log(day, _school_name(c, school), V.visits_for_day(c, school, day),
+            lambda c: nurse_lists.daily_visit_log(day, _school_name(c, school),
+                                                  V.visits_for_day(c, school, day, reason=VISIT_LOG_PRINTED),
                                                   today=day)))
 
     def expiring_printout(self) -> Printout:

@@ -81,13 +81,16 @@ class NursePage(TabbedDesk):
         return await self.record.show_student(usi)
 
     def _student_opened(self, usi: int) -> None:
+        o = self.record.opened
+        if o is not None:
+            self.entries.show_choices(o.record.self_carry, o.provisional)
         if self.immunizations is not None:
             self.immunizations.show_student(usi)
 
     def record_changed(self, usi: int, what: str) -> None:
         """After a save on the Add to record tab: the record shown again, and its compliance status."""
         self.record.refresh()
-        if self.immunizations is not None and what in ("dose", "exemption", "provisional"):
+        if self.immunizations is not None and what in ("dose", "exemption", "provisional", "close-provisional"):
             self.immunizations.record_changed(usi)
 
     def school_id(self) -> int | None:

@@ -1,6 +1,8 @@
 """A student's health record on the nurse desk: opened only with a reason (logged), then allergies,
 plans, contacts, IEP/504 accommodations (read only), medication orders with the month's record,
-immunizations, and the printouts (emergency action plan, 911 card, monthly MAR)."""
+immunizations, a correction of an administration entry (a new entry pointing at it), and the
+printouts (emergency action plan, 911 card, monthly MAR), each printing logged as a view with the
+reason the record was opened for."""
 
 from __future__ import annotations
 
@@ -12,16 +14,19 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
-from app.domain.nurse_rules import fmt_amount
+from app.domain.nurse_rules import OUTCOMES, fmt_amount
 from app.domain.typed_input import show_date
 from app.errors import UserError
 from app.services.nurse import immunizations as imm, medications as meds, plans
+from app.services.record_views import log_view
 from reports import nurse_documents, nurse_lists
 from ui.ops import OpFailed, run_op
 from ui.printing import Printing, Printout
 from ui.screens.desk_context import DeskContext
 from ui.screens.nurse.models import EntriesModel, OrdersModel
-from ui.widgets import line, selected_row, status, table
+from ui.widgets import combo, line, selected_row, status, table
+
+CORRECT_TO = {k: v for k, v in OUTCOMES.items() if k != "given"}  # a wrong entry becomes one of these
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Opened:
     orders: tuple
     entries: tuple
     doses: tuple
+    provisional: tuple = ()
 
 
 def _month(day: date) -> tuple[datetime, datetime]:
@@ -46,7 +52,7 @@ def open_record(conn, usi: int, reason: str | None, today: date) -> Opened:
     start, end = _month(today)
     return Opened(record, tuple(meds.student_orders(conn, usi)),
                   tuple(meds.entries(conn, student_usi=usi, start=start, end=end)),
-                  tuple(imm.immunization_history(conn, usi)))
+                  tuple(imm.immunization_history(conn, usi)), tuple(imm.provisional(conn, usi)))
 
 
 class RecordTab(QWidget):
@@ -57,6 +63,7 @@ class RecordTab(QWidget):
         self.ctx = ctx
         self.school_id = school_id
         self.opened: Opened | None = None
+        self.opened_reason = ""  # why the record was opened: its printouts are logged with it
         self.find = line("Student", "student id or name")
         self.reason = line("Reason for opening the record", "e.g. in the office with a fever")
         self.open_b = QPushButton("&Open record")
@@ -75,6 +82,10 @@ class RecordTab(QWidget):
         self.override = line("Override reason", "only inside the minimum interval")
         self.give_prn = QPushButton("&Give as-needed dose")
         self.give_prn.clicked.connect(self.give_as_needed)
+        self.correct_to = combo("Correct the selected entry to", CORRECT_TO.values())
+        self.correct_reason = line("Reason for the correction", "e.g. recorded for the wrong student")
+        self.correct_b = QPushButton("&Correct selected entry")
+        self.correct_b.clicked.connect(self.correct_selected)
         self.message = status("Record message")
         self.printing = Printing(self, self.message.setText)
         self.print_plan = QPushButton("Action &plan…")
@@ -99,6 +110,10 @@ class RecordTab(QWidget):
         mv.addWidget(self.orders_view, 1)
         mv.addLayout(prn)
         mv.addWidget(self.entries_view, 1)
+        fix = QHBoxLayout()
+        for w in (self.correct_to, self.correct_reason, self.correct_b):
+            fix.addWidget(w)
+        mv.addLayout(fix)
         split = QSplitter()
         split.addWidget(self.summary)
         split.addWidget(meds_box)
@@ -125,6 +140,7 @@ class RecordTab(QWidget):
         except (UserError, OpFailed) as err:
             self.message.setText(getattr(err, "message", str(err)))
             return False
+        self.opened_reason = reason.strip()
         self.show_record(opened)
         return True
 
@@ -137,6 +153,9 @@ class RecordTab(QWidget):
             self.message.setText(err.message)
             return False
         self.find.setText(opened.record.student.student_unique_id)
+        window_reasons = getattr(self.window(), "justifications", None)
+        self.opened_reason = (window_reasons.reason_for(usi) if window_reasons else None) \
+            or "Opened from the student's health badge"
         self.show_record(opened)
         return True
 
@@ -173,14 +192,8 @@ class RecordTab(QWidget):
             return
         usi, today = self.opened.record.student.student_usi, self.ctx.today()
 
-        def work(c):
-            start, end = _month(today)
-            return Opened(plans.reread_health_record(c, usi, today=today),
-                          tuple(meds.student_orders(c, usi)), tuple(meds.entries(c, student_usi=usi, start=start,
-                                                                                    end=end)),
-                          tuple(imm.immunization_history(c, usi)))
         try:
-            opened = await run_op(self.ctx.run_in(work))
+            opened = await run_op(self.ctx.run_in(lambda c: open_record(c, usi, None, today)))
         except OpFailed as err:
             self.message.setText(err.message)
             return
@@ -223,11 +236,43 @@ class RecordTab(QWidget):
         except OpFailed as err:
             self.message.setText(err.message)
             return
-        self.opened = Opened(self.opened.record, orders, entries, self.opened.doses)
+        self.opened = Opened(self.opened.record, orders, entries, self.opened.doses, self.opened.provisional)
         self.orders_model.set_rows(orders)
         self.entries_model.set_rows(entries)
 
-    # -- printouts (built from what is on screen: the record was opened with its reason) ------------
+    @asyncSlot()
+    async def correct_selected(self) -> int | None:
+        """A wrong entry is never changed: a new entry points at it (voided, or the right outcome)."""
+        e = self.entries_model.row(selected_row(self.entries_view))
+        if e is None:
+            self.message.setText("Pick the wrong entry in this month's record first.")
+            return None
+        outcome = next(k for k, v in CORRECT_TO.items() if v == self.correct_to.currentText())
+        reason, now = self.correct_reason.text(), self.ctx.now()
+        try:
+            new_id = await run_op(self.ctx.run_in(
+                lambda c: meds.correct_entry(c, e.administration_id, reason=reason, now=now, outcome=outcome)),
+                disable=(self.correct_b,))
+        except OpFailed as err:
+            self.message.setText(err.message + " Nothing was saved.")
+            return None
+        self.correct_reason.clear()
+        self.message.setText(f"The {e.outcome_label.lower()} entry of {e.administered_at.astimezone():%m/%d %H:%M} "
+                             f"is corrected to {CORRECT_TO[outcome].lower()}.")
+        await self._reload()
+        return new_id
+
+    # -- printouts (built from what is on screen, each printing logged with the opening's reason) -----
+    def _logged(self, o: Opened, what: str, build):
+        usi, reason, engine = o.record.student.student_usi, self.opened_reason, self.ctx.engine()
+
+        def run() -> bytes:
+            data = build()
+            with engine.begin() as c:
+                log_view(c, usi, "health", f"{reason} (printed {what})")
+            return data
+        return run
+
     def _need_record(self) -> Opened | None:
         if self.opened is None:
             self.message.setText("Open a student's record first.")
@@ -237,18 +282,21 @@ class RecordTab(QWidget):
         o, today = self._need_record(), self.ctx.today()
         return o and Printout("health", f"{o.record.student.name}'s emergency action plan",
                               f"action-plan-{o.record.student.student_unique_id}.pdf",
-                              lambda: nurse_documents.emergency_action_plan(o.record, today=today))
+                              self._logged(o, "the emergency action plan",
+                                           lambda: nurse_documents.emergency_action_plan(o.record, today=today)))
 
     def card_printout(self) -> Printout | None:
         o, today = self._need_record(), self.ctx.today()
         return o and Printout("health", f"{o.record.student.name}'s emergency card",
                               f"911-card-{o.record.student.student_unique_id}.pdf",
-                              lambda: nurse_documents.emergency_card(o.record, list(o.orders), today=today))
+                              self._logged(o, "the emergency card",
+                                           lambda: nurse_documents.emergency_card(o.record, list(o.orders), today=today)))
 
     def mar_printout(self) -> Printout | None:
         o, today = self._need_record(), self.ctx.today()
         return o and Printout("health", f"{o.record.student.name}'s medication record",
                               f"MAR-{o.record.student.student_unique_id}-{today:%Y-%m}.pdf",
-                              lambda: nurse_lists.medication_administration_record(
-                                  o.record.student, list(o.orders), list(o.entries), today,
-                                  school=o.record.student.school or "", today=today))
+                              self._logged(o, "the medication administration record",
+                                           lambda: nurse_lists.medication_administration_record(
+                                               o.record.student, list(o.orders), list(o.entries), today,
+                                               school=o.record.student.school or "", today=today)))
