@@ -10,15 +10,15 @@
   settled it (it is not taken off the count again: the sign-out did that).
 - The administration trigger checks that an entry's order belongs to the entry's student and school.
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0024"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
