@@ -114,6 +114,32 @@ class EdFiValidator:
             for row in rows:
                 for entity, cols in target_refs.get(table, ()):
                     self._check_ref(row, entity, cols)
+        self._posted_grades()
+
+    def _posted_grades(self) -> None:
+        """A grade of a posted grading period changes only as a correction with a reason (the Grades desk)."""
+        periods = {(r["gradingperioddescriptorid"], r["gradingperiodname"], r["schoolid"], r["gradingperiodschoolyear"])
+                   for r in self.rows.get("edfi.grade", ())}
+        posted = {p for p in periods if self.descriptors.get(p[0]) is not None and self.conn.execute(text(
+            "SELECT grades.period_posted(:d, :n, :s, CAST(:y AS smallint))"),
+            {"d": self.descriptors[p[0]], "n": p[1], "s": p[2], "y": p[3]}).scalar()}
+        if not posted:
+            return
+        cols = X.KEYS["grade"][1]
+        marks = {tuple(k): (letter, numeric) for *k, letter, numeric in self.conn.execute(text(
+            X.DB_KEYS["grade"].replace(" FROM edfi.grade x", ", lettergradeearned, numericgradeearned FROM edfi.grade x")))}
+        for r in self.rows["edfi.grade"]:
+            period = (r["gradingperioddescriptorid"], r["gradingperiodname"], r["schoolid"], r["gradingperiodschoolyear"])
+            if period not in posted:
+                continue
+            old = marks.get(tuple(r.get(c) for c in cols))
+            where = f"grading period {r['gradingperiodname']} of school {r['schoolid']} is posted"
+            if old is None:
+                self.err(r["_file"], None, r["_path"], f"The {where}: a new grade in it is a correction; enter it on "
+                         "the Grades desk with a reason.", line=r["_line"])
+            elif old != (r.get("lettergradeearned"), r.get("numericgradeearned")):
+                self.err(r["_file"], None, r["_path"], f"The {where} and this grade differs from the posted one "
+                         f"({old[0] or old[1]}); correct it on the Grades desk with a reason.", line=r["_line"])
 
     def _descriptors(self, name: str, root: Node) -> None:
         for el in root.children:
@@ -147,6 +173,7 @@ class EdFiValidator:
         row: dict = {"_file": file, "_line": node.line, "_path": node.path}
         ok = True
         for col, (path, kind) in target.cols.items():
+            column = table.c[col] if not col.startswith("_") else None  # "_x": read only to compare (`same`)
             if path == ".":
                 vnode = node
             elif path.startswith("../"):
@@ -165,24 +192,29 @@ class EdFiValidator:
                 elif raw is None and vnode.children:
                     raw = next((d.text.strip() for d in _leaves(vnode) if d.text.strip()), None)
             if raw is None:
-                c = table.c[col]
-                if not c.nullable and c.server_default is None:
+                if column is not None and not column.nullable and column.server_default is None:
                     self.err(file, node, where, f"{path.rsplit('/', 1)[-1]} is required.")
                     ok = False
                 row[col] = None
                 continue
-            value = self._convert(file, vnode or node, where, raw, kind, table.c[col])
+            value = self._convert(file, vnode or node, where, raw, kind, column)
             if value is _BAD:
                 ok = False
                 continue
             row[col] = value
+        for extra, col in target.same if ok else ():
+            if row.get(extra) is not None and row.get(col) is not None and row[extra] != row[col]:
+                path = target.cols[extra][0]
+                self.err(file, node, f"{node.path}/{path}", f"{path.rsplit('/', 1)[-1]} \"{row[extra]}\" is not "
+                         f"the {'report card' if target.each else 'section'}'s \"{row[col]}\"; the two must agree.")
+                ok = False
         row.update(target.const)
         return row if ok else None
 
     def _convert(self, file: str, node: Node, where: str, raw: str, kind: str, column):
         try:
             if kind in ("text", "student", "staff", "contact"):
-                n = getattr(column.type, "length", None)
+                n = getattr(column.type, "length", None) if column is not None else None
                 if kind == "text" and n and len(raw) > n:
                     self.err(file, node, where, f"The value is {len(raw)} characters long; at most {n} fit.")
                     return _BAD
@@ -231,7 +263,8 @@ class EdFiValidator:
         if key in self.provided[entity] or self._in_db(entity, key):
             return
         what = ", ".join(str(k) for k in key)
-        self.err(row["_file"], None, row["_path"], f"The {entity} {what} is in neither the files nor the database.",
+        self.err(row["_file"], None, row["_path"], f"The {X.NAMES.get(entity, entity)} {what} is in neither the files "
+                 "nor the database.",
                  line=row["_line"])
 
     _db_cache: dict
@@ -241,7 +274,8 @@ class EdFiValidator:
             self._db_cache = {}
         if entity not in self._db_cache:
             table, cols = X.KEYS[entity]
-            self._db_cache[entity] = set(self.conn.execute(text(f"SELECT {', '.join(cols)} FROM {table}")).all())
+            sql = X.DB_KEYS.get(entity, f"SELECT {', '.join(cols)} FROM {table}")
+            self._db_cache[entity] = {tuple(r) for r in self.conn.execute(text(sql))}
         return key in self._db_cache[entity]
 
 

@@ -18,6 +18,9 @@ SEC = "SectionReference/SectionIdentity/"
 STUDENT = "StudentReference/StudentIdentity/StudentUniqueId"
 STAFF = "StaffReference/StaffIdentity/StaffUniqueId"
 EDORG = "EducationOrganizationReference/EducationOrganizationIdentity/EducationOrganizationId"
+GP = "GradingPeriodReference/GradingPeriodIdentity/"
+SSA = "StudentSectionAssociationReference/StudentSectionAssociationIdentity/"
+GRADE = "GradeIdentity/"
 
 
 def section_ref(prefix: str = SEC) -> dict:
@@ -40,6 +43,27 @@ KEYS = {  # entity -> key columns (and the table that holds it)
     "section": ("edfi.section", ("localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname")),
     "calendar": ("edfi.calendar", ("calendarcode", "schoolid", "schoolyear")),
     "gradebookentry": ("edfi.gradebookentry", ("gradebookentryidentifier", "namespace")),
+    "gradingperiod": ("edfi.gradingperiod", ("gradingperioddescriptorid", "gradingperiodname", "schoolid", "schoolyear")),
+    "studentsectionassociation": ("edfi.studentsectionassociation", (
+        "begindate", "localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname", "studentusi")),
+    "grade": ("edfi.grade", ("begindate", "gradetypedescriptorid", "gradingperioddescriptorid", "gradingperiodname",
+                             "gradingperiodschoolyear", "localcoursecode", "schoolid", "schoolyear", "sectionidentifier",
+                             "sessionname", "studentusi")),
+    "learningstandard": ("edfi.learningstandard", ("learningstandardid",)),
+}
+NAMES = {"courseoffering": "course offering", "gradebookentry": "gradebook entry", "gradingperiod": "grading period",
+         "studentsectionassociation": "student section association", "learningstandard": "learning standard"}
+# Keys whose database form differs from the files' (descriptor ids as URIs, USIs as unique ids).
+_URI = "(SELECT d.namespace || '#' || d.codevalue FROM edfi.descriptor d WHERE d.descriptorid = x.{0})"
+_UID = "(SELECT s.studentuniqueid FROM edfi.student s WHERE s.studentusi = x.studentusi)"
+DB_KEYS = {
+    "gradingperiod": f"SELECT {_URI.format('gradingperioddescriptorid')}, gradingperiodname, schoolid, schoolyear "
+                     "FROM edfi.gradingperiod x",
+    "studentsectionassociation": f"SELECT begindate, localcoursecode, schoolid, schoolyear, sectionidentifier, "
+                                 f"sessionname, {_UID} FROM edfi.studentsectionassociation x",
+    "grade": f"SELECT begindate, {_URI.format('gradetypedescriptorid')}, {_URI.format('gradingperioddescriptorid')}, "
+             "gradingperiodname, gradingperiodschoolyear, localcoursecode, schoolid, schoolyear, sectionidentifier, "
+             f"sessionname, {_UID} FROM edfi.grade x",
 }
 
 
@@ -51,6 +75,7 @@ class Target:
     const: dict = field(default_factory=dict)
     provides: str | None = None
     refs: tuple = ()  # (entity, (columns...)) the row points at
+    same: tuple = ()  # (column read only to check, column it must equal): one key given twice in the element
 
 
 def _org(idcol: str, disc: str) -> Target:
@@ -60,6 +85,15 @@ def _org(idcol: str, disc: str) -> Target:
         "operationalstatusdescriptorid": ("OperationalStatus", "desc")}, const={"discriminator": disc},
         provides="edorg")
 
+
+GRADE_KEY = {  # a Grade's identity: its student section association, type and grading period
+    "begindate": (SSA + "BeginDate", "date"), "studentusi": (SSA + STUDENT, "student"), **section_ref(SSA + SEC),
+    "gradetypedescriptorid": ("GradeType", "desc"), "gradingperioddescriptorid": (GP + "GradingPeriod", "desc"),
+    "gradingperiodname": (GP + "GradingPeriodName", "text"), "gradingperiodschoolyear": (GP + "SchoolYear", "sy")}
+REPORT_CARD_KEY = {
+    "studentusi": (STUDENT, "student"), "educationorganizationid": (EDORG, "int"),
+    "gradingperioddescriptorid": (GP + "GradingPeriod", "desc"), "gradingperiodname": (GP + "GradingPeriodName", "text"),
+    "gradingperiodschoolid": (GP + SCHOOL, "int"), "gradingperiodschoolyear": (GP + "SchoolYear", "sy")}
 
 PERSON = {"firstname": ("Name/FirstName", "text"), "middlename": ("Name/MiddleName", "text"),
           "lastsurname": ("Name/LastSurname", "text"), "personaltitleprefix": ("Name/PersonalTitlePrefix", "text"),
@@ -100,7 +134,8 @@ ELEMENTS: dict[str, list[Target]] = {
         "gradingperioddescriptorid": ("GradingPeriod", "desc"), "gradingperiodname": ("GradingPeriodName", "text"),
         "schoolid": (SCHOOL, "int"), "schoolyear": ("SchoolYear", "sy"), "begindate": ("BeginDate", "date"),
         "enddate": ("EndDate", "date"), "periodsequence": ("PeriodSequence", "int"),
-        "totalinstructionaldays": ("TotalInstructionalDays", "int")}, refs=(("school", ("schoolid",)),))],
+        "totalinstructionaldays": ("TotalInstructionalDays", "int")}, provides="gradingperiod",
+        refs=(("school", ("schoolid",)),))],
     "Calendar": [Target("edfi.calendar", {
         "calendarcode": ("CalendarCode", "text"), "schoolid": (SCHOOL, "int"), "schoolyear": ("SchoolYear", "sy"),
         "calendartypedescriptorid": ("CalendarType", "desc")}, provides="calendar", refs=(("school", ("schoolid",)),))],
@@ -169,7 +204,7 @@ ELEMENTS: dict[str, list[Target]] = {
     "StudentSectionAssociation": [Target("edfi.studentsectionassociation", {
         "studentusi": (STUDENT, "student"), **section_ref(), "begindate": ("BeginDate", "date"),
         "enddate": ("EndDate", "date"), "homeroomindicator": ("HomeroomIndicator", "bool")},
-        refs=(("student", ("studentusi",)), ("section", KEYS["section"][1])))],
+        provides="studentsectionassociation", refs=(("student", ("studentusi",)), ("section", KEYS["section"][1])))],
     "StudentSchoolAttendanceEvent": [Target("edfi.studentschoolattendanceevent", {
         "studentusi": (STUDENT, "student"), "schoolid": (SCHOOL, "int"),
         "schoolyear": (SESSION + "SchoolYear", "sy"), "sessionname": (SESSION + "SessionName", "text"),
@@ -197,6 +232,47 @@ ELEMENTS: dict[str, list[Target]] = {
         "studentusi": (STUDENT, "student"), "numericgradeearned": ("NumericGradeEarned", "dec"),
         "lettergradeearned": ("LetterGradeEarned", "text"), "datefulfilled": ("DateFulfilled", "date")},
         refs=(("student", ("studentusi",)), ("gradebookentry", ("gradebookentryidentifier", "namespace"))))],
+    "Grade": [
+        Target("edfi.grade", {**GRADE_KEY, "lettergradeearned": ("LetterGradeEarned", "text"),
+               "numericgradeearned": ("NumericGradeEarned", "dec"), "diagnosticstatement": ("DiagnosticStatement", "text"),
+               "performancebaseconversiondescriptorid": ("PerformanceBaseConversion", "desc"),
+               "currentgradeindicator": ("CurrentGradeIndicator", "bool"),
+               "currentgradeasofdate": ("CurrentGradeAsOfDate", "date"),
+               "gradeearneddescription": ("GradeEarnedDescription", "text"), "_gpschool": (GP + SCHOOL, "int")},
+               provides="grade", same=(("_gpschool", "schoolid"),),
+               refs=(("studentsectionassociation", KEYS["studentsectionassociation"][1]),
+                     ("gradingperiod", ("gradingperioddescriptorid", "gradingperiodname", "schoolid",
+                                        "gradingperiodschoolyear")))),
+        Target("edfi.gradelearningstandardgrade", {
+            **{k: ("../" + p, kind) for k, (p, kind) in GRADE_KEY.items()},
+            "learningstandardid": ("LearningStandardReference/LearningStandardIdentity/LearningStandardId", "text"),
+            "lettergradeearned": ("LetterGradeEarned", "text"), "numericgradeearned": ("NumericGradeEarned", "dec"),
+            "diagnosticstatement": ("DiagnosticStatement", "text"),
+            "performancebaseconversiondescriptorid": ("PerformanceBaseConversion", "desc")},
+            each="GradeLearningStandardGrade", refs=(("learningstandard", ("learningstandardid",)),))],
+    "ReportCard": [
+        Target("edfi.reportcard", {**REPORT_CARD_KEY, "numberofdaysabsent": ("NumberOfDaysAbsent", "dec"),
+               "numberofdaysinattendance": ("NumberOfDaysInAttendance", "dec"),
+               "numberofdaystardy": ("NumberOfDaysTardy", "int")},
+               refs=(("student", ("studentusi",)), ("edorg", ("educationorganizationid",)),
+                     ("gradingperiod", ("gradingperioddescriptorid", "gradingperiodname", "gradingperiodschoolid",
+                                        "gradingperiodschoolyear")))),
+        Target("edfi.reportcardgradepointaverage", {
+            **{k: ("../" + p, kind) for k, (p, kind) in REPORT_CARD_KEY.items()},
+            "gradepointaveragetypedescriptorid": ("GradePointAverageType", "desc"),
+            "iscumulative": ("IsCumulative", "bool"), "gradepointaveragevalue": ("GradePointAverageValue", "dec"),
+            "maxgradepointaveragevalue": ("MaxGradePointAverageValue", "dec")}, each="GradePointAverage"),
+        # a report card's grades are the student's, in the card's grading period: the reference repeats both
+        Target("edfi.reportcardgrade", {
+            **{k: ("../" + p, kind) for k, (p, kind) in REPORT_CARD_KEY.items()},
+            **{k: (GRADE + p, kind) for k, (p, kind) in GRADE_KEY.items()
+               if k not in ("studentusi", "gradingperioddescriptorid", "gradingperiodname", "gradingperiodschoolyear")},
+            "_student": (GRADE + SSA + STUDENT, "student"), "_gp": (GRADE + GP + "GradingPeriod", "desc"),
+            "_gpname": (GRADE + GP + "GradingPeriodName", "text"), "_gpyear": (GRADE + GP + "SchoolYear", "sy")},
+            each="GradeReference",
+            same=(("_student", "studentusi"), ("_gp", "gradingperioddescriptorid"), ("_gpname", "gradingperiodname"),
+                  ("_gpyear", "gradingperiodschoolyear")),
+            refs=(("grade", KEYS["grade"][1]),))],
 }
 
 # Load order (a row's references first).
@@ -204,7 +280,7 @@ ORDER = ("LocalEducationAgency", "School", "Course", "Session", "GradingPeriod",
          "CourseOffering", "Section", "Student", "Contact", "StudentContactAssociation", "Staff",
          "StaffSchoolAssociation", "StaffEducationOrganizationAssignmentAssociation", "StaffSectionAssociation",
          "StudentSchoolAssociation", "StudentSectionAssociation", "StudentSchoolAttendanceEvent",
-         "StudentSectionAttendanceEvent", "GradebookEntry", "StudentGradebookEntry")
+         "StudentSectionAttendanceEvent", "GradebookEntry", "StudentGradebookEntry", "Grade", "ReportCard")
 assert set(ORDER) == set(ELEMENTS)
 PERSON_KEY = {"student": ("edfi.student", "studentusi", "studentuniqueid"),
               "staff": ("edfi.staff", "staffusi", "staffuniqueid"),

@@ -50,7 +50,8 @@ class ImportResult:
             return f"The package is valid (OneRoster {self.version}, {self.rows} rows); nothing was written (dry run)."
         if not self.changed_rows:
             return f"The package is valid ({self.rows} rows) and already loaded; nothing changed."
-        return (f"Imported OneRoster {self.version}: {self.rows} rows read, {self.changed_rows} rows changed in "
+        what = self.version if self.version.startswith("Ed-Fi") else f"OneRoster {self.version}"
+        return (f"Imported {what}: {self.rows} rows read, {self.changed_rows} rows changed in "
                 f"{len(self.changed)} tables ({self.seconds:.1f} s).")
 
 
