@@ -15,13 +15,20 @@ from sqlalchemy import Connection, text
 from app.errors import UserError
 
 
-def lock_request(conn: Connection, request_id: str | None) -> str | None:
-    """The request id in its canonical form, held for this transaction; None when there is none."""
+def canonical_request_id(request_id: str | None) -> str | None:
+    """The request id in its canonical form (None when there is none); a malformed one is refused."""
     if request_id is None:
         return None
     try:
-        rid = str(uuid.UUID(str(request_id)))
+        return str(uuid.UUID(str(request_id)))
     except ValueError:
         raise UserError("The form's request id is not valid; clear the form and start it again.") from None
+
+
+def lock_request(conn: Connection, request_id: str | None) -> str | None:
+    """The request id in its canonical form, held for this transaction; None when there is none."""
+    rid = canonical_request_id(request_id)
+    if rid is None:
+        return None
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:r, 0))"), {"r": rid})
     return rid

@@ -179,3 +179,44 @@ def test_kill_9_in_a_checkout_burst_loses_nothing_and_doubles_nothing(librarian,
                               "WHERE k.request_id::text = ANY(:i)"), {"i": ids}).scalars().all()
         assert sorted(lent) == sorted(e.payload["barcode"] for e in entries)
     journal.close()
+
+
+def test_online_and_offline_reach_the_same_decision_on_the_same_cases(librarian, tmp_path):
+    """The decision is app.domain.library_rules either way: online it is fed by
+    library.checkout_facts, offline by the desk's cache. The same cases through both give the same
+    blocks, warnings and due date."""
+    from app.domain.library_rules import decide_checkout
+    from app.services.library import items as I
+
+    now = datetime.now(timezone.utc)
+    with librarian.connect() as c:
+        tx = c.begin()
+        desk = desk_school(c, RHS)
+        ok, full, late, holder, waiter, plain = free_students(c, 6)
+        codes = free_copies(c, 14)
+        for code in codes[:5]:
+            assert circ.check_out(c, desk, full, code).done
+        for code in (codes[5], codes[12], codes[13]):  # more overdue than any rule allows
+            assert circ.check_out(c, desk, late, code, at=now - timedelta(days=90)).done
+        assert circ.check_out(c, desk, holder, codes[6]).done
+        I.set_item_status(c, desk, codes[7], "lost", "not found on the shelf")
+        rid = c.execute(text("SELECT resource_id FROM library.items WHERE barcode = :b"), {"b": codes[8]}).scalar()
+        H.place_hold(c, desk, waiter, rid)
+        cases = [(ok, codes[9], [], []), (full, codes[10], ["too_many_items"], []),
+                 (late, codes[11], ["too_many_overdue"], []), (plain, codes[7], ["not_loanable"], []),
+                 (plain, codes[6], [], ["out_to_other"]), (plain, codes[8], [], ["on_hold_other"])]
+        online = []
+        for patron, code, _, _ in cases:
+            facts = circ.checkout_facts(c, patron, code, None)
+            d = decide_checkout(circ.situation(c, desk, patron, facts, now.astimezone().date())[0])
+            online.append((sorted(b.code for b in d.blocks), sorted(w.code for w in d.warnings), d.due))
+        save_cache(tmp_path / "cache.json", build_cache(c, desk))
+        tx.rollback()
+    offline = []
+    for n, (patron, code, _, _) in enumerate(cases):
+        journal = Journal(tmp_path / f"journal{n}.db", terminal_id="RHS-LIBRARY-T9")
+        r = OfflineDesk(journal, load_cache(tmp_path / "cache.json"), "RHS-LIBRARY-T9").check_out(patron.key, code, now)
+        offline.append((sorted(b.code for b in r.decision.blocks), sorted(w.code for w in r.decision.warnings), r.due))
+        journal.close()
+    assert online == offline
+    assert [(b, w) for b, w, _ in online] == [(b, w) for _, _, b, w in cases]

@@ -18,13 +18,34 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.library_rules import Decision, LoanSituation, Problem, Rule, decide_checkout, decide_renewal
 from app.errors import UserError
 from app.services.library.patrons import DeskSchool, Patron, _patron_clause
-from app.services.request_ids import lock_request
+from app.services.request_ids import canonical_request_id, lock_request
+
+
+_RULES = ("SELECT rule_id, school_id, patron_category, item_type, loan_days, max_items, max_renewals, holds_allowed, "
+          "max_overdue, fine_per_day, library.rules_stamp() FROM library.loan_rules ORDER BY rule_id")
+_rules_by_stamp: dict[str, list[Rule]] = {}
 
 
 def load_rules(conn: Connection) -> list[Rule]:
-    return [Rule(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], float(r[9])) for r in conn.execute(text(
-        "SELECT rule_id, school_id, patron_category, item_type, loan_days, max_items, max_renewals, holds_allowed, "
-        "max_overdue, fine_per_day FROM library.loan_rules ORDER BY rule_id"))]
+    return _rules_read(conn)[1]
+
+
+def _rules_read(conn: Connection) -> tuple[str | None, list[Rule]]:
+    rows = conn.execute(text(_RULES)).all()
+    return (rows[0][10] if rows else None), [Rule(*r[:9], float(r[9])) for r in rows]
+
+
+def rules_stamped(conn: Connection, stamp: str | None) -> list[Rule]:
+    """The rules matrix, kept between checkouts: read again only when its stamp (a digest of every
+    row, which library.checkout_facts returns) differs from the one kept."""
+    if stamp is not None and stamp in _rules_by_stamp:
+        return _rules_by_stamp[stamp]
+    got, rules = _rules_read(conn)
+    if got is not None:
+        if len(_rules_by_stamp) > 8:
+            _rules_by_stamp.clear()
+        _rules_by_stamp[got] = rules
+    return rules
 
 
 @dataclass(frozen=True)
@@ -93,41 +114,63 @@ def _same_patron(p: Patron, student_usi, staff_usi) -> bool:
         (p.staff_usi is not None and p.staff_usi == staff_usi)
 
 
-def situation(conn: Connection, desk: DeskSchool, patron: Patron, item: ItemRow, today: date,
+@dataclass(frozen=True)
+class CheckoutFacts:
+    """What library.checkout_facts read in one round trip (the copy locked when this school owns it)."""
+    item: ItemRow | None
+    prior: dict | None = None        # the loan this request id already made (a repeated submit)
+    loans: tuple = ()                # the patron's other open loans: (item type, due date)
+    loan: dict | None = None         # the copy's open loan, with its holder's name
+    holds: tuple = ()                # the title's open holds, oldest first: (id, student, staff, copy, status, name)
+    rules_stamp: str | None = None
+
+
+_FACTS = text("SELECT library.checkout_facts(:b, :su, :tu, CAST(:r AS uuid))")
+
+
+def checkout_facts(conn: Connection, patron: Patron, barcode: str, request_id: str | None) -> CheckoutFacts:
+    f = conn.execute(_FACTS, {"b": barcode.strip(), "su": patron.student_usi, "tu": patron.staff_usi,
+                              "r": request_id}).scalar_one()
+    if "prior" in f:
+        return CheckoutFacts(None, prior=f["prior"])
+    if f["item"] is None:
+        raise UserError(f"No copy has barcode {barcode.strip()!r}: check the label, or catalogue the copy first.")
+    item = ItemRow(**f["item"])
+    if not f["locked"]:
+        return CheckoutFacts(item)
+    return CheckoutFacts(item, None, tuple((t, date.fromisoformat(d)) for t, d in f["loans"]), f["loan"],
+                         tuple(tuple(h) for h in f["holds"]), f["rules_stamp"])
+
+
+def situation(conn: Connection, desk: DeskSchool, patron: Patron, facts: CheckoutFacts, today: date,
               rules: list[Rule] | None = None) -> tuple[LoanSituation, dict]:
     """The facts the checkout decision needs; the second value keeps the ids the write needs."""
-    cond, params = _patron_clause(patron, "c")
+    item = facts.item
     by_type: dict[str, int] = {}
     overdue = 0
-    for item_type, due in conn.execute(text(
-            f"SELECT i.item_type, c.due_date FROM library.checkouts c JOIN library.items i ON i.item_id = c.item_id "
-            f"WHERE {cond} AND c.return_date IS NULL AND c.item_id <> :item"), {**params, "item": item.item_id}):
+    for item_type, due in facts.loans:
         by_type[item_type] = by_type.get(item_type, 0) + 1
         overdue += due < today
-    loan = conn.execute(text("SELECT checkout_id, student_usi, staff_usi FROM library.checkouts "
-                             "WHERE item_id = :i AND return_date IS NULL"), {"i": item.item_id}).first()
+    loan = facts.loan
     out_to_other = None
     out_to_self = False
     if loan is not None:
-        if _same_patron(patron, loan[1], loan[2]):
+        if _same_patron(patron, loan["student_usi"], loan["staff_usi"]):
             out_to_self = True
         else:
-            out_to_other = _name_of_loan_holder(conn, loan[1], loan[2])
-    hold = conn.execute(text(
-        "SELECT h.hold_id, h.student_usi, h.staff_usi, h.item_id, h.status FROM library.holds h "
-        "WHERE h.resource_id = :r AND h.status IN ('waiting', 'ready') AND (h.item_id IS NULL OR h.item_id = :i) "
-        "ORDER BY h.placed_at"), {"r": item.resource_id, "i": item.item_id}).all()
-    mine = next((h for h in hold if _same_patron(patron, h[1], h[2])), None)
-    other = next((h for h in hold if not _same_patron(patron, h[1], h[2])), None)
+            out_to_other = loan["name"] or "a patron of another school"
+    mine = next((h for h in facts.holds if _same_patron(patron, h[1], h[2])), None)
+    other = next((h for h in facts.holds if not _same_patron(patron, h[1], h[2])), None)
     # Someone else waits, and it is this copy on the shelf for them, or no copy is set aside yet.
     hold_for_other = None
     if other is not None and (other[3] == item.item_id or (other[4] == "waiting" and mine is None)):
-        hold_for_other = _name_of_loan_holder(conn, other[1], other[2])
+        hold_for_other = other[5] or "a patron of another school"
     status = item.status
     if status == "checked_out" and loan is None:
         status = "available"  # a loan closed by check-in elsewhere; the copy is here now
     s = LoanSituation(today, desk.school_id, patron.category, item.item_type, status, by_type, overdue,
-                      out_to_other, out_to_self, hold_for_other, rules if rules is not None else load_rules(conn))
+                      out_to_other, out_to_self, hold_for_other,
+                      rules if rules is not None else rules_stamped(conn, facts.rules_stamp))
     return s, {"loan": loan, "my_hold": mine[0] if mine else None}
 
 
@@ -142,21 +185,22 @@ def _unresolved(decision: Decision, override: Override | None, kiosk: bool) -> t
 
 def check_out(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, *, request_id: str | None = None,
               override: Override | None = None, kiosk: bool = False, at: datetime | None = None) -> CheckoutResult:
-    """Lend a copy; returns the blocks and warnings still to decide instead of lending, if any."""
-    rid = lock_request(conn, request_id)
-    if rid is not None:
-        prior = conn.execute(text("SELECT c.checkout_id, c.due_date, i.barcode, r.title FROM library.checkouts c "
-                                  "JOIN library.items i ON i.item_id = c.item_id JOIN library.resources r "
-                                  "ON r.resource_id = c.resource_id WHERE c.request_id = :r"), {"r": rid}).first()
-        if prior is not None:
-            return CheckoutResult(True, prior[3], prior[2], prior[1], checkout_id=prior[0], repeated=True)
-    at = at or datetime.now(timezone.utc)
-    today = at.astimezone().date()
-    item = item_by_barcode(conn, barcode, lock=True)
+    """Lend a copy; returns the blocks and warnings still to decide instead of lending, if any.
+    Two round trips: library.checkout_facts reads (and locks), app.domain.library_rules decides,
+    library.lend writes."""
+    rid = canonical_request_id(request_id)
+    facts = checkout_facts(conn, patron, barcode, rid)
+    if facts.prior is not None:
+        prior = facts.prior
+        return CheckoutResult(True, prior["title"], prior["barcode"], date.fromisoformat(prior["due"]),
+                              checkout_id=prior["checkout_id"], repeated=True)
+    item = facts.item
     if item.school_id != desk.school_id:
         problem = Problem("other_school", "This copy belongs to another school: check it in to send it home.", True)
         return CheckoutResult(False, item.title, item.barcode, None, blocks=(problem,))
-    sit, ids = situation(conn, desk, patron, item, today)
+    at = at or datetime.now(timezone.utc)
+    today = at.astimezone().date()
+    sit, ids = situation(conn, desk, patron, facts, today)
     decision = decide_checkout(sit)
     blocks, warnings = _unresolved(decision, override, kiosk)
     if blocks or warnings:
@@ -164,32 +208,27 @@ def check_out(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, 
     return _lend(conn, desk, patron, item, decision, ids, rid, override, at, today)
 
 
-def _lend(conn, desk, patron, item, decision, ids, rid, override, at, today) -> CheckoutResult:
-    if ids["loan"] is not None:  # "still out to another student: return it, reissue"
-        _close_loan(conn, ids["loan"][0], desk.school_id, at, today, note="Returned (reissued)")
+_LEND = text("SELECT library.lend(:i, :su, :tu, :s, :d, :due, :at, CAST(:rid AS uuid), :reissue, :hold, :shelved, "
+             "CAST(:codes AS text[]), :why)")
+
+
+def _lend(conn, desk, patron, item, decision, ids, rid, override, at, today, due: date | None = None) -> CheckoutResult:
+    """One round trip (library.lend): close the copy's previous loan when it is reissued, insert the
+    loan, mark the copy out, fill or release holds, record the overridden blocks."""
+    due = due or decision.due
+    overridden = [b.code for b in decision.blocks if override and b.code in override.codes]
     try:
-        with conn.begin_nested():
-            checkout_id = conn.execute(text(
-                "INSERT INTO library.checkouts (student_usi, staff_usi, resource_id, item_id, school_id, checkout_date, "
-                "due_date, checkout_status, librarian_id, checked_out_at, request_id) VALUES (:su, :tu, :r, :i, :s, :d, "
-                ":due, 'Checked Out', session_user, :at, :rid) RETURNING checkout_id"),
-                {"su": patron.student_usi, "tu": patron.staff_usi, "r": item.resource_id, "i": item.item_id,
-                 "s": desk.school_id, "d": today, "due": decision.due, "at": at, "rid": rid}).scalar()
+        checkout_id = conn.execute(_LEND, {
+            "i": item.item_id, "su": patron.student_usi, "tu": patron.staff_usi,
+            "s": desk.school_id, "d": today, "due": due, "at": at, "rid": rid,
+            "reissue": ids["loan"]["checkout_id"] if ids["loan"] is not None else None, "hold": ids["my_hold"],
+            "shelved": ids["my_hold"] is None and item.status == "on_hold_shelf", "codes": overridden,
+            "why": override.reason.strip() if overridden else None}).scalar_one()
     except IntegrityError as exc:
         if "ux_checkouts_open_item" in str(exc.orig):
             raise UserError("This copy is still on loan to a patron of another school: check it in first.") from None
         raise
-    conn.execute(text("UPDATE library.items SET status = 'checked_out', status_changed_at = now(), last_seen_at = now(), "
-                      "transit_to_school_id = NULL, status_note = NULL WHERE item_id = :i"), {"i": item.item_id})
-    if ids["my_hold"] is not None:
-        conn.execute(text("UPDATE library.holds SET status = 'filled', closed_at = now(), item_id = :i "
-                          "WHERE hold_id = :h"), {"h": ids["my_hold"], "i": item.item_id})
-    elif item.status == "on_hold_shelf":
-        # lent past someone else's hold (confirmed): their hold goes back to waiting for the next copy
-        conn.execute(text("UPDATE library.holds SET status = 'waiting', item_id = NULL, ready_at = NULL, "
-                          "shelf_expires_on = NULL WHERE item_id = :i AND status = 'ready'"), {"i": item.item_id})
-    _record_overrides(conn, desk, patron, item.item_id, "checkout", decision.blocks, override)
-    return CheckoutResult(True, item.title, item.barcode, decision.due, checkout_id=checkout_id)
+    return CheckoutResult(True, item.title, item.barcode, due, checkout_id=checkout_id)
 
 
 def _record_overrides(conn, desk, patron, item_id, action, blocks, override: Override | None) -> None:

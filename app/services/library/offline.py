@@ -209,16 +209,15 @@ def apply_checkout(conn: Connection, entry: JournalEntry) -> dict:
     patron = _patron(conn, p["patron"])
     at = datetime.fromisoformat(p["at"])
     try:
-        item = circ.item_by_barcode(conn, p["barcode"], lock=True)
+        facts = circ.checkout_facts(conn, patron, p["barcode"], str(entry.entry_id))
     except UserError as exc:
         raise Refused(str(exc)) from None
+    if facts.prior is not None:
+        return {"checkout_id": facts.prior["checkout_id"]}
+    item = facts.item
     if item.school_id != desk.school_id:
         raise Refused(f"copy {p['barcode']} belongs to another school")
-    prior = conn.execute(text("SELECT checkout_id FROM library.checkouts WHERE request_id = :r"),
-                         {"r": str(entry.entry_id)}).scalar()
-    if prior is not None:
-        return {"checkout_id": prior}
-    sit, ids = circ.situation(conn, desk, patron, item, at.astimezone().date())
+    sit, ids = circ.situation(conn, desk, patron, facts, at.astimezone().date())
     d = decide_checkout(sit)
     approved = set(p.get("codes", ()))
     new = [x for x in d.blocks + d.warnings if x.code not in approved]
@@ -226,18 +225,15 @@ def apply_checkout(conn: Connection, entry: JournalEntry) -> dict:
         loan = ids["loan"]
         server = {"problems": [{"code": x.code, "message": x.message} for x in new]}
         if loan is not None:
-            server["open_loan"] = dict(conn.execute(text(
-                "SELECT checkout_id, student_usi, staff_usi, checked_out_at FROM library.checkouts "
-                "WHERE checkout_id = :c"), {"c": loan[0]}).mappings().one())
+            server["open_loan"] = {k: loan[k] for k in ("checkout_id", "student_usi", "staff_usi", "checked_out_at")}
         kind = "already_out" if any(x.code == "out_to_other" for x in new) else \
             "hold_placed" if any(x.code == "on_hold_other" for x in new) else "blocked_now"
         _conflict(conn, entry, kind, "checkout", item.item_id, patron, desk, dict(server))
     override = circ.Override(frozenset(x.code for x in d.blocks + d.warnings),
                              p.get("reason") or "recorded offline at the desk")
-    r = circ._lend(conn, desk, patron, item, d, ids, str(entry.entry_id), override, at, at.astimezone().date())
-    if p.get("due"):  # the due date the patron was told
-        conn.execute(text("UPDATE library.checkouts SET due_date = :d WHERE checkout_id = :c"),
-                     {"d": date.fromisoformat(p["due"]), "c": r.checkout_id})
+    # the due date the patron was told
+    r = circ._lend(conn, desk, patron, item, d, ids, str(entry.entry_id), override, at, at.astimezone().date(),
+                   due=date.fromisoformat(p["due"]) if p.get("due") else None)
     return {"checkout_id": r.checkout_id}
 
 
