@@ -1,4 +1,4 @@
-"""The checkout's privileged functions (migration 0024) keep the library's boundary: every role
+"""The checkout's privileged functions (migration 0026) keep the library's boundary: every role
 that is not a librarian is refused the way a curious user with psql would try, and a librarian
 of another school can neither read this school's students through them nor lend, close a loan
 or fill a hold that row-level security would have hidden from them."""

@@ -70,7 +70,7 @@ class Patron:
         return "".join(p[0] for p in parts[:2]).upper()
 
 
-# The desk's patron rows (migration 0024): only the students the librarian may see, with grade,
+# The desk's patron rows (migration 0026): only the students the librarian may see, with grade,
 # school, withdrawn and homeroom, scope checked once per call instead of once per table.
 _STUDENTS = text("SELECT * FROM library.patron_rows(:c, CAST(:u AS integer[]))")
 

@@ -29,14 +29,14 @@ and as another school's librarian):
   someone else back to waiting, and records the overridden blocks with the reason.
 - library.keep_copy_counts() counts a title's copies in one pass.
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0024"
-down_revision = "0023"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
