@@ -64,6 +64,7 @@ class MenuItemDTO:
     reimbursable: bool
     a_la_carte_price: Decimal | None
     tags: tuple[str, ...] = ()
+    fkey: int | None = None  # its register key (F1-F12) as the manager set it; None: the next free one
 
 
 @dataclass(frozen=True)

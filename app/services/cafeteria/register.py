@@ -144,10 +144,16 @@ class Register:
         snap = self.snapshot
         c = snap.content
         offered = [s[0] for s in c["services"]] or list(R.SERVICES[:2])
-        items = tuple(MenuItemDTO(i.item_id, i.code, i.name, (i.meal_service,) if i.meal_service else tuple(offered),
-                                  i.category == "meal", i.a_la_carte_price,
-                                  tuple(sorted({a.lower() for a in i.allergens} | {d.lower() for d in i.diet_flags})))
-                      for i in snap.items.values())
+        menus = {s[0]: set(s[3]) for s in c["services"] if s[3]}  # the items the manager offers at each service
+        fkeys = {i[0]: i[8] for i in c["items"] if len(i) > 8}
+
+        def sold_at(i) -> tuple[str, ...]:
+            return tuple(k for k in ((i.meal_service,) if i.meal_service else offered)
+                         if k not in menus or i.code in menus[k])
+        items = tuple(MenuItemDTO(i.item_id, i.code, i.name, sold_at(i), i.category == "meal", i.a_la_carte_price,
+                                  tuple(sorted({a.lower() for a in i.allergens} | {d.lower() for d in i.diet_flags})),
+                                  fkeys.get(i.item_id))
+                      for i in snap.items.values() if sold_at(i))
         till = self.journal.noted("till_id")
         return RegisterSetup(snap.school_id, c["school_name"], self.terminal_id,
                              tuple(MealServiceDTO(k, R.SERVICE_NAMES[k]) for k in offered), items,

@@ -57,8 +57,9 @@ SELECT DISTINCT ON (x.studentusi) x.studentusi, x.sectionidentifier, p.classperi
 """)
 _MEALS_TODAY = text("SELECT student_usi, meal_service FROM cafeteria.meal_claims "
                     "WHERE service_date = :today AND reimbursable")
-_ITEMS = text("SELECT item_id, code, name, category, meal_service, a_la_carte_price, allergens, diet_flags "
-              "FROM cafeteria.menu_items WHERE is_active ORDER BY sort_order, name")
+_ITEMS = text("SELECT item_id, code, name, category, meal_service, a_la_carte_price, allergens, diet_flags, fkey "
+              "FROM cafeteria.menu_items WHERE is_active AND (school_id IS NULL OR school_id = :school) "
+              "ORDER BY sort_order, name")
 _PRICES = text("SELECT meal_service, grade_from, grade_to, eligibility, price, second_meal_price "
                "FROM cafeteria.meal_prices WHERE effective_from <= :today "
                "AND (effective_to IS NULL OR effective_to >= :today) ORDER BY price_id")
@@ -123,7 +124,7 @@ def build_snapshot(conn: Connection, school_id: int, today: date, now: datetime 
         "students": students,
         "homerooms": homerooms,
         "items": [[r.item_id, r.code, r.name, r.category, r.meal_service, _s(r.a_la_carte_price),
-                   list(r.allergens or ()), list(r.diet_flags or ())] for r in conn.execute(_ITEMS)],
+                   list(r.allergens or ()), list(r.diet_flags or ()), r.fkey] for r in conn.execute(_ITEMS, p)],
         "prices": [[r.meal_service, r.grade_from, r.grade_to, r.eligibility, _s(r.price), _s(r.second_meal_price)]
                    for r in conn.execute(_PRICES, p)],
         "policies": [[r.eligibility, r.grade_from, r.grade_to, _s(r.meal_charge_limit), _s(r.a_la_carte_limit)]

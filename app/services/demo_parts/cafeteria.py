@@ -38,6 +38,10 @@ ITEMS = (
     ("A500", "Fruit cup", "a_la_carte", None, "0.85", (), ()),
     ("A600", "Baked chips", "a_la_carte", None, "1.00", (), ()),
 )
+# the register's keys: each service's meals first, a la carte (sold at every service) on F7-F12
+FKEYS = {code: n for svc in ("breakfast", "lunch", "snack")
+         for n, code in enumerate((i[0] for i in ITEMS if i[3] == svc), start=1)}
+FKEYS |= {code: 6 + n for n, code in enumerate((i[0] for i in ITEMS if i[3] is None), start=1)}
 # service -> band -> eligibility -> (price, second meal price)
 BANDS = ((-1, 5), (6, 8), (9, 12))
 PAID = {"breakfast": ("1.60", "1.75", "1.85"), "lunch": ("2.85", "3.10", "3.35"), "snack": ("0.75", "0.75", "0.85")}
@@ -51,12 +55,16 @@ MANAGER = {"first": "Rosa", "last": "Delgado", "role": "Cafeteria manager"}
 
 def load(ctx) -> None:
     c = ctx.copier
-    c.copy("cafeteria.menu_items", ("item_id", "code", "name", "category", "meal_service", "a_la_carte_price",
-                                    "allergens", "diet_flags", "sort_order"),
-           [(n, code, name, cat, svc, Decimal(price) if price else None, list(allergens), list(diet), n * 10)
-            for n, (code, name, cat, svc, price, allergens, diet) in enumerate(ITEMS, start=1)])
+    # each site's manager keeps the site's own menu (the same one to start with), keyed F1-F12
+    c.copy("cafeteria.menu_items", ("item_id", "school_id", "code", "name", "category", "meal_service",
+                                    "a_la_carte_price", "allergens", "diet_flags", "sort_order", "fkey"),
+           [(k * len(ITEMS) + n, s.school_id, code, name, cat, svc, Decimal(price) if price else None, list(allergens),
+             list(diet), n * 10, FKEYS[code])
+            for k, s in enumerate(SCHOOLS) for n, (code, name, cat, svc, price, allergens, diet)
+            in enumerate(ITEMS, start=1)])
     c.sync_sequence("cafeteria.menu_items", "item_id")
-    alternate = next(n for n, i in enumerate(ITEMS, start=1) if i[0] == "L900")
+    alternate = {s.school_id: k * len(ITEMS) + next(n for n, i in enumerate(ITEMS, start=1) if i[0] == "L900")
+                 for k, s in enumerate(SCHOOLS)}
     first = ctx.cal.first_day
     prices = []
     for svc in ("breakfast", "lunch", "snack"):
@@ -74,7 +82,7 @@ def load(ctx) -> None:
             (None, -1, 12, Decimal("3.00"), Decimal("0.00"), POLICY_TEXT)])
     display = {"RES": "never", "RMS": "always", "RHS": "on_request"}
     c.copy("cafeteria.site_settings", ("school_id", "cep", "balance_display", "alternate_item_id"),
-           [(s.school_id, s.short == "RES", display[s.short], alternate) for s in SCHOOLS])
+           [(s.school_id, s.short == "RES", display[s.short], alternate[s.school_id]) for s in SCHOOLS])
     codes = {svc: [i[0] for i in ITEMS if i[3] in (svc, None) and i[0] != "L900"] + (["L900"] if svc == "lunch" else [])
              for svc in SERVICE_TIMES}
     days = [d for d in (ctx.as_of + timedelta(days=k) for k in range(-31, 15)) if d.weekday() < 5]

@@ -221,11 +221,26 @@ class RegisterView(QWidget):
     def service_key(self) -> str | None:
         return self.service.currentData()
 
-    def service_items(self) -> list[B.MenuItem]:
+    def service_items(self) -> list[B.MenuItem | None]:
+        """The items of this meal service on F1-F12: each on the key its manager gave it, the rest on
+        the free keys in menu order (None: a key with no item)."""
         if self.setup is None:
             return []
         key = self.service_key()
-        return [i for i in self.setup.items if key in i.services][:ITEM_KEYS]
+        items = [i for i in self.setup.items if key in i.services]
+        slots: list[B.MenuItem | None] = [None] * ITEM_KEYS
+        rest = []
+        for i in items:
+            if i.fkey and slots[i.fkey - 1] is None:
+                slots[i.fkey - 1] = i
+            else:
+                rest.append(i)
+        free = (n for n, x in enumerate(slots) if x is None)
+        for i, n in zip(rest, free):
+            slots[n] = i
+        while slots and slots[-1] is None:
+            slots.pop()
+        return slots
 
     def _show_items(self) -> None:
         for b in self.item_buttons:
@@ -233,6 +248,8 @@ class RegisterView(QWidget):
             b.deleteLater()
         self.item_buttons = []
         for i, item in enumerate(self.service_items()):
+            if item is None:
+                continue
             label = "\n".join(textwrap.wrap(item.name, 17, max_lines=2, placeholder="…"))
             b = QPushButton(f"F{i + 1}\n{label}".replace("&", "&&"))  # "PB&J", not a mnemonic
             b.setAccessibleName(f"Add {item.name} (F{i + 1})")
@@ -419,7 +436,7 @@ class RegisterView(QWidget):
     # -- the ticket -------------------------------------------------------------------------------
     async def add_item_at(self, index: int) -> bool:
         items = self.service_items()
-        if index >= len(items):
+        if index >= len(items) or items[index] is None:
             self.refuse(f"F{index + 1} has no item in this meal service.")
             return False
         return await self.add_item(items[index])

@@ -42,19 +42,19 @@ async def capture(window, grab) -> None:
     for uid in await asyncio.to_thread(with_allergies) if reg.setup else ():
         for index in range(reg.service.count()):
             reg.service.setCurrentIndex(index)
-            if await reg.identify(uid, "scan") and any(B.conflicts(reg.card.alerts, i) for i in reg.service_items()):
+            if await reg.identify(uid, "scan") and any(B.conflicts(reg.card.alerts, i) for i in reg.service_items() if i):
                 break
             reg.cancel_ticket()
         else:
             continue
         break
     if reg.card is not None:
-        items = reg.service_items()
+        items = [i for i in reg.service_items() if i]
         safe = [i for i in items if not B.conflicts(reg.card.alerts, i)]
         for item in [i for i in safe if i.reimbursable][:1] + [i for i in safe if not i.reimbursable][:1]:
             await reg.add_item(item)
     grab("cafeteria-register")
-    risky = next((i for i in reg.service_items() if reg.card and B.conflicts(reg.card.alerts, i)), None)
+    risky = next((i for i in reg.service_items() if i and reg.card and B.conflicts(reg.card.alerts, i)), None)
     dialog = AlertDialog(window, reg.card.name, risky, B.conflicts(reg.card.alerts, risky)) if risky else None
     grab("cafeteria-allergy-alert", over=dialog)
     reg.cancel_ticket()
