@@ -8,15 +8,15 @@ cafeteria manager change only their own schools' items (meal services and site s
 already scoped so); cashiers read their schools' items and change none. Every change to the menus,
 prices, policies, services and settings is audited.
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
-down_revision = "0025"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
