@@ -1,4 +1,4 @@
-"""`school-office-admin transport packet|lists`: print a run's driver packet (or the substitute's,
+"""`school-office-admin transport packet|lists` (set-up commands: transport_setup.py): print a run's driver packet (or the substitute's,
 or the emergency list) and the coordinator's lists to PDF files from the server, e.g. for a
 nightly folder the bus garage prints from. Run as the schema owner."""
 
@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     lst.add_argument("--idle-days", type=int, default=5)
     lst.add_argument("--out", type=Path, required=True)
     lst.set_defaults(func=cmd_lists)
+    from app.commands.transport_setup import add_setup_commands
+
+    add_setup_commands(sub)
 
 
 def cmd_packet(args) -> int:

@@ -43,3 +43,50 @@ def test_the_packet_and_the_lists_are_written_as_pdf_files(demo_engine, tmp_path
     assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1] == (
         "There is no active run called \"Route 99 AM\"; name it as the desk does, e.g. \"Route 5 AM\".")
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_an_it_person_scripts_the_set_up_and_bad_input_saves_nothing(demo_engine, tmp_path):
+    steps = [
+        ("bus", "save", "CLI-21", "--seats", "24", "--wheelchair", "2", "--equipment", "lift", "harness"),
+        ("route", "save", "Route CLI", "--description", "scripted", "--runs", "AM", "PM", "Activity"),
+        ("run", "set", "Route CLI AM", "--bus", "CLI-21", "--driver", "Pat Lee"),
+        ("bell", "set", "Route CLI AM", "--school", "255950001", "--bell", "07:45", "--at-school", "07:35"),
+        ("hazard", "save", "CLI crossing", "--lat", "30.27", "--lon", "-97.74", "--radius", "0.3"),
+        ("settings", "--speed", "22", "--walking-limit", "0.4"),
+        ("band", "elementary", "--miles", "1.2"),
+    ]
+    try:
+        for step in steps:
+            out = admin(demo_engine, tmp_path, *step)
+            assert out.returncode == 0, (step, out.stderr)
+        assert out.stdout.strip() == "Saved grade band elementary."
+        with demo_engine.connect() as c:
+            assert c.execute(text(
+                "SELECT b.bus_number, b.equipment, u.driver_name, rs.bell_time::text FROM transportation.runs u "
+                "JOIN transportation.bus_routes r USING (route_id) JOIN transportation.buses b USING (bus_id) "
+                "JOIN transportation.run_schools rs ON rs.run_id = u.run_id "
+                "WHERE r.route_number = 'Route CLI' AND u.run_kind = 'AM'")).one() == (
+                "CLI-21", ["lift", "harness"], "Pat Lee", "07:45:00")
+            assert c.execute(text("SELECT speed_mph::float, walking_limit_miles::float FROM transportation.settings")
+                             ).one() == (22.0, 0.4)
+        bad = admin(demo_engine, tmp_path, "bell", "set", "Route CLI AM", "--school", "255950001", "--bell", "07:45",
+                    "--at-school", "08:05")
+        assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1] == (
+            "The bus would reach the school at 08:05, after the bell at 07:45; make it arrive before the bell.")
+        bad = admin(demo_engine, tmp_path, "settings", "--speed", "fast")
+        assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1] == (
+            "The bus speed \"fast\" is not a number; enter miles per hour from 1 to 70.")
+        with demo_engine.connect() as c:
+            assert c.execute(text("SELECT speed_mph::float FROM transportation.settings")).scalar() == 22.0
+            assert c.execute(text("SELECT school_time::text FROM transportation.run_schools rs JOIN transportation.runs"
+                                  " u USING (run_id) JOIN transportation.bus_routes r USING (route_id) "
+                                  "WHERE r.route_number = 'Route CLI'")).scalar() == "07:35:00"
+    finally:
+        with demo_engine.begin() as c:  # the shared demo district as it was
+            c.execute(text("UPDATE transportation.settings SET speed_mph = 20, walking_limit_miles = 0.5"))
+            c.execute(text("UPDATE transportation.grade_bands SET eligibility_miles = 1.0 WHERE band = 'elementary'"))
+            c.execute(text("DELETE FROM transportation.hazard_zones WHERE zone_name = 'CLI crossing'"))
+            c.execute(text("DELETE FROM transportation.runs WHERE route_id IN (SELECT route_id FROM "
+                           "transportation.bus_routes WHERE route_number = 'Route CLI')"))
+            c.execute(text("DELETE FROM transportation.bus_routes WHERE route_number = 'Route CLI'"))
+            c.execute(text("DELETE FROM transportation.buses WHERE bus_number = 'CLI-21'"))

@@ -106,3 +106,29 @@ def test_only_the_bus_desk_reads_rider_photos(login_engine, login):
         assert "permission denied" in str(exc.orig) or "only transportation staff" in str(exc.orig)
     else:
         raise AssertionError(f"{login} read rider photos")
+
+
+SETUP_WRITES = (
+    "INSERT INTO transportation.bus_routes (route_number) VALUES ('Route 666')",
+    "UPDATE transportation.buses SET seats = 99",
+    "INSERT INTO transportation.buses (bus_number, seats) VALUES ('X1', 20)",
+    "INSERT INTO transportation.hazard_zones (zone_name, latitude, longitude, radius_miles) VALUES ('x', 30, -97, 1)",
+    "DELETE FROM transportation.hazard_zones",
+    "UPDATE transportation.settings SET speed_mph = 70",
+    "UPDATE transportation.grade_bands SET eligibility_miles = 0",
+    "DELETE FROM transportation.run_schools",
+    "UPDATE transportation.runs SET run_kind = 'Activity'",
+)
+
+
+@pytest.mark.parametrize("login", OTHER_DESKS + ("demo_front_office", "demo_registrar"))
+def test_only_the_bus_desk_sets_up_routes_buses_zones_and_settings(login_engine, login):
+    e = login_engine(login)
+    for sql in SETUP_WRITES:
+        assert denied(e, sql), f"{login} may: {sql}"
+
+
+def test_the_coordinator_sets_up_what_the_desk_shows(login_engine):
+    e = login_engine("demo_transportation")
+    assert run(e, "UPDATE transportation.settings SET speed_mph = speed_mph") == 1
+    assert run(e, "UPDATE transportation.grade_bands SET eligibility_miles = eligibility_miles") == 3

@@ -147,3 +147,59 @@ def test_the_desks_printouts_build_the_packets_and_the_lists(page):
                             (page._lists_printout(), "Transportation lists")):
         assert printout.kind in ("transport_packet", "transport_lists") and printout.file_name.endswith(".pdf")
         assert title in pdf_text(printout.build())[1]
+
+
+def test_the_set_up_tab_creates_a_route_once_and_guards_unsaved_typing(page, run_async, demo_engine, tmp_path):
+    tab = page.setup_tab
+    page.tabs.setCurrentWidget(tab)
+    assert tab.routes_model.rowCount() >= 20 and tab.buses_model.rowCount() >= 20 and tab.bells_model.rowCount() > 0
+    tab.new_route()
+    tab.route_number.setText("Route 88")
+    tab.route_number.textEdited.emit("Route 88")  # as typing does
+    tab.run_kinds["Midday"].click()
+    assert page.unsaved_work() == "Set-up changes not saved: the route form"
+    try:
+        assert run_async(tab.save_route()) is True, tab.message.text()
+        assert run_async(tab.save_route()) is True  # Enter pressed twice: the same route, not a second
+        with demo_engine.connect() as c:
+            runs = c.execute(text("SELECT u.run_kind FROM transportation.runs u JOIN transportation.bus_routes r "
+                                  "USING (route_id) WHERE r.route_number = 'Route 88' ORDER BY 1")).scalars().all()
+        assert runs == ["AM", "Midday", "PM"] and page.unsaved_work() is None
+        tab.sections.setCurrentIndex(0)
+        page.grab().save(str(tmp_path / "transportation-setup.png"))
+        # retiring asks first; No (the default) keeps the route
+        asked = []
+        tab.confirm = lambda title, text_: asked.append(title) or False
+        assert run_async(tab.retire_route()) is False and asked == ["Retire the route?"]
+        assert tab.message.text() == "Route 88 was not retired."
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("DELETE FROM transportation.runs WHERE route_id IN (SELECT route_id FROM "
+                           "transportation.bus_routes WHERE route_number = 'Route 88')"))
+            c.execute(text("DELETE FROM transportation.bus_routes WHERE route_number = 'Route 88'"))
+
+
+def test_set_up_bad_input_is_one_sentence_and_discarding_restores_the_form(page, run_async, demo_engine):
+    tab = page.setup_tab
+    tab.sections.setCurrentIndex(1)
+    tab.new_bus()
+    tab.bus_number.setText("B-77")
+    tab.bus_seats.setText("many")
+    tab.bus_seats.textEdited.emit("many")
+    assert run_async(tab.save_bus()) is False
+    assert tab.message.text() == "Bench seats \"many\" is not a whole number; enter digits only, e.g. 24."
+    assert page.unsaved_work() == "Set-up changes not saved: the bus form"
+    page.discard_unsaved()
+    assert page.unsaved_work() is None and tab.bus_number.text() == ""
+    tab.sections.setCurrentIndex(4)
+    speed = tab.set_speed.text()
+    tab.set_speed.setText("95")
+    tab.set_speed.textEdited.emit("95")
+    assert run_async(tab.save_settings()) is False
+    assert tab.message.text() == "The bus speed 95 is out of range; enter miles per hour from 1 to 70."
+    with demo_engine.connect() as c:
+        assert f"{float(c.execute(text('SELECT speed_mph FROM transportation.settings')).scalar()):g}" == speed
+    page.discard_unsaved()
+    assert tab.set_speed.text() == speed
+    zone_fields = (tab.zone_name, tab.zone_lat, tab.zone_lon, tab.zone_radius, tab.zone_school)
+    assert all(w.accessibleName() for w in zone_fields + tuple(tab.bus_equipment.values()))

@@ -105,6 +105,9 @@ bus_routes = table(
     C("capacity", "INTEGER", comment="Seat capacity"),
     C("is_active", "BOOLEAN", default="TRUE", comment="Currently running?"),
     C("created_at", "TIMESTAMP", default="CURRENT_TIMESTAMP"),
+    # issue 13: the desk's form id, so a repeated submit finds the route it made
+    C("request_id", "UUID", comment="The form's request id: a repeated submit finds this route"),
+    IX("ux_bus_routes_request_id", "request_id", unique=True),
     pk=("route_id",),
 )
 

@@ -367,59 +367,6 @@ def estimate_times(conn: Connection, run_id: int, first: time | None = None) -> 
     return times
 
 
-def set_run_school(conn: Connection, run_id: int, school_id: int, bell_time: time | None,
-                   school_time: time | None) -> None:
-    """The run serves the school: the bell time and when the bus is at the school."""
-    _name, direction = _lock_run(conn, run_id)
-    if bell_time is None or school_time is None:
-        raise UserError("Bell time and the bus's time at the school are both needed; enter them as 07:45.")
-    if direction == "to_school" and school_time > bell_time:
-        raise UserError(f"The bus would reach the school at {school_time:%H:%M}, after the bell at "
-                        f"{bell_time:%H:%M}; make it arrive before the bell.")
-    if direction == "from_school" and school_time < bell_time:
-        raise UserError(f"The bus would leave the school at {school_time:%H:%M}, before dismissal at "
-                        f"{bell_time:%H:%M}; make it leave after the bell.")
-    conn.execute(text("INSERT INTO transportation.run_schools (run_id, school_id, bell_time, school_time) "
-                      "VALUES (:r, :s, :b, :t) ON CONFLICT (run_id, school_id) DO UPDATE "
-                      "SET bell_time = EXCLUDED.bell_time, school_time = EXCLUDED.school_time"),
-                 {"r": run_id, "s": school_id, "b": bell_time, "t": school_time})
-
-
-def save_bus(conn: Connection, number: str, seats: int, wheelchair_positions: int,
-             equipment: tuple[str, ...]) -> int:
-    if not number.strip():
-        raise UserError("Bus number is empty; enter the number painted on the bus.")
-    if not 0 < seats <= 100:
-        raise UserError(f"{seats} seats is not a bus; enter the number of bench seats (1 to 100).")
-    unknown = [e for e in equipment if e not in rules.EQUIPMENT]
-    if unknown:
-        raise UserError(f"Equipment \"{unknown[0]}\" is not known; choose from {', '.join(rules.EQUIPMENT)}.")
-    return conn.execute(text(
-        "INSERT INTO transportation.buses (bus_number, seats, wheelchair_positions, equipment) "
-        "VALUES (:n, :s, :w, CAST(:e AS text[])) ON CONFLICT (bus_number) DO UPDATE SET seats = EXCLUDED.seats, "
-        "wheelchair_positions = EXCLUDED.wheelchair_positions, equipment = EXCLUDED.equipment RETURNING bus_id"),
-        {"n": number.strip(), "s": seats, "w": wheelchair_positions, "e": list(equipment)}).scalar()
-
-
-def create_route(conn: Connection, number: str, description: str = "",
-                 kinds: tuple[str, ...] = ("AM", "PM")) -> dict[str, int]:
-    """A route and its runs (AM to school, PM from school by default). Returns run ids by kind."""
-    if not number.strip():
-        raise UserError("Route number is empty; enter it as it is painted on the bus sign, e.g. \"Route 12\".")
-    if conn.execute(text("SELECT 1 FROM transportation.bus_routes WHERE route_number = :n"),
-                    {"n": number.strip()}).first():
-        raise UserError(f"{number.strip()} already exists; open it or choose another number.")
-    rid = conn.execute(text("INSERT INTO transportation.bus_routes (route_number, route_description) "
-                            "VALUES (:n, nullif(:d, '')) RETURNING route_id"),
-                       {"n": number.strip(), "d": description.strip()}).scalar()
-    out = {}
-    for k in kinds:
-        out[k] = conn.execute(text(
-            "INSERT INTO transportation.runs (route_id, run_kind, direction) VALUES (:r, :k, :d) RETURNING run_id"),
-            {"r": rid, "k": k, "d": "from_school" if k in ("PM", "Activity") else "to_school"}).scalar()
-    return out
-
-
 @dataclass(frozen=True)
 class RunChoice:
     run_id: int

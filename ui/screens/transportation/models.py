@@ -91,3 +91,38 @@ class IdleModel(DtoTableModel):
 
     def cell(self, i: lists.IdleRider, column: int) -> str:
         return [i.name, i.student_id, i.run, f"{i.last_ride:%m/%d/%Y}" if i.last_ride else "never recorded"][column]
+
+
+# -- set-up lists ---------------------------------------------------------------------------------------
+class RoutesModel(DtoTableModel):
+    HEADERS = ("Route", "Runs", "Description")
+    COL_ROUTE, COL_RUNS, COL_DESCRIPTION = range(3)
+
+    def cell(self, r, column: int) -> str:
+        runs = ", ".join(f"{k} ({'to school' if d == 'to_school' else 'home'})" for _i, k, d, a in r.runs if a)
+        return [r.number, runs or "none", r.description][column]
+
+
+class BusesModel(DtoTableModel):
+    HEADERS = ("Bus", "Seats", "Wheelchair", "Equipment", "Runs")
+    COL_BUS, COL_SEATS, COL_CHAIRS, COL_EQUIPMENT, COL_RUNS = range(5)
+
+    def cell(self, b, column: int) -> str:
+        return [b.number, str(b.seats), str(b.wheelchair_positions), ", ".join(b.equipment) or "none",
+                b.runs or "spare"][column]
+
+
+class BellsModel(DtoTableModel):
+    HEADERS = ("Run", "School", "Bell", "Bus at school")
+    COL_RUN, COL_SCHOOL, COL_BELL, COL_AT = range(4)
+
+    def cell(self, b, column: int) -> str:
+        return [b.run, b.school, _t(b.bell_time), _t(b.school_time)][column]
+
+
+class ZonesModel(DtoTableModel):
+    HEADERS = ("Zone", "Latitude", "Longitude", "Radius (mi)", "For")
+    COL_NAME, COL_LAT, COL_LON, COL_RADIUS, COL_SCHOOL = range(5)
+
+    def cell(self, z, column: int) -> str:
+        return [z.name, f"{z.latitude:.5f}", f"{z.longitude:.5f}", f"{z.radius_miles:g}", z.school][column]

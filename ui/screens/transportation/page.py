@@ -19,7 +19,7 @@ from qasync import asyncSlot
 
 from app.domain.typed_input import parse_date, parse_time, show_date
 from app.errors import UserError
-from app.services.transport import lists, riders, routes
+from app.services.transport import lists, riders, routes, setup
 from reports import transport_lists, transport_packet
 from ui.ops import OpFailed, run_op
 from ui.printing import Printing, Printout
@@ -35,6 +35,7 @@ from ui.screens.transportation.models import (
 )
 from ui.screens.transportation.riders_tab import RidersTab
 from ui.screens.transportation.run_schematic import RunSchematic
+from ui.screens.transportation.setup_tab import SetupTab
 from ui.widgets import combo, fill, form, line, scrolled, selected_row, side_by_side, status, table
 
 NEW_STOP = "New stop (name and position below)"
@@ -59,8 +60,9 @@ class TransportationPage(TabbedDesk):
         self.body.addLayout(row)
         self.printing = Printing(self, report=lambda s: self.run_message.setText(s))
         self.riders_tab = RidersTab(self)
+        self.setup_tab = SetupTab(self)
         self.finish((self._runs_tab(), "Runs and stops"), (self.riders_tab, "Riders"),
-                    (self._which_tab(), "Which bus?"), (self._lists_tab(), "Lists"))
+                    (self._which_tab(), "Which bus?"), (self._lists_tab(), "Lists"), (self.setup_tab, "Set-up"))
 
     def day(self) -> date:
         try:
@@ -72,9 +74,10 @@ class TransportationPage(TabbedDesk):
         day = self.day()
 
         def work(c):
-            return (routes.list_runs(c, day), routes.list_buses(c), routes.run_choices(c), routes.list_stops(c))
+            return (routes.list_runs(c, day), routes.list_buses(c), routes.run_choices(c), routes.list_stops(c),
+                    setup.setup_data(c))
         try:
-            runs, self.buses, choices, stops = await run_op(self.ctx.run_in(work))
+            runs, self.buses, choices, stops, data = await run_op(self.ctx.run_in(work))
         except OpFailed as err:
             self.run_message.setText(err.message)
             return False
@@ -85,11 +88,24 @@ class TransportationPage(TabbedDesk):
                                        for b in self.buses], data=[None] + [b.bus_id for b in self.buses])
         fill(self.stop_choice, [NEW_STOP] + [n for _i, n in stops], data=[None] + [i for i, _n in stops])
         self.riders_tab.set_choices(choices)
+        self.setup_tab.set_data(data)
         over = sum(1 for r in runs if r.overloaded)
         self.run_message.setText(f"{len(runs)} runs; {over} overloaded." if over else f"{len(runs)} runs.")
         if runs and self.detail is None:
             self.runs_view.selectRow(0)
         return True
+
+    # the set-up forms (and the rider's plan being edited) may hold typing not saved yet
+    def unsaved_work(self) -> str | None:
+        found = [w for w in (self.setup_tab.unsaved_work(), self.riders_tab.unsaved_work()) if w]
+        return "; ".join(found) or None
+
+    async def save_unsaved(self) -> bool:
+        return await self.setup_tab.save_unsaved() and await self.riders_tab.save_unsaved()
+
+    def discard_unsaved(self) -> None:
+        self.setup_tab.discard_unsaved()
+        self.riders_tab.discard_unsaved()
 
     def changed(self) -> None:
         """After a save: the runs' loads and the open run change."""

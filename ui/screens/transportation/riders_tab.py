@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,7 @@ from app.errors import UserError
 from app.services.student_search import search_students
 from app.services.transport import riders, routes
 from ui.ops import OpFailed, run_op
+from ui.screens.transportation.asking import ask_yes_no
 from ui.screens.transportation.models import NeedsModel
 from ui.widgets import combo, fill, form, line, scrolled, selected_row, side_by_side, status, table
 
@@ -204,16 +204,8 @@ class RidersTab(QWidget):
 
     # -- saving ---------------------------------------------------------------------------------------
     async def _confirm(self, warnings: list[str]) -> bool:
-        from ui.dialogs import run_message_box
-
-        box = QMessageBox(QMessageBox.Icon.Warning, "Overload the run?", "\n\n".join(warnings),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setInformativeText("Save it anyway? The run will show as overloaded until it is fixed.")
-        box.setDefaultButton(QMessageBox.StandardButton.No)  # a stray Enter overloads nothing
-        box.setEscapeButton(QMessageBox.StandardButton.No)
-        answer = await run_message_box(box)
-        box.deleteLater()
-        return answer is box.button(QMessageBox.StandardButton.Yes)
+        return await ask_yes_no(self, "Overload the run?", "\n\n".join(warnings),
+                                "Save it anyway? The run will show as overloaded until it is fixed.")
 
     async def _save(self, make, button, done: str) -> bool:
         """Run make(confirm) in a transaction; on an overload ask, then run it again confirmed."""
@@ -292,3 +284,12 @@ class RidersTab(QWidget):
                                                              note, confirm_overload=confirmed),
             self.tc_button, f"Saved the change for {s.name}: {show_date(start)} to {show_date(end)}.")
 
+    # -- unsaved work (the plan form) ------------------------------------------------------------------
+    def unsaved_work(self) -> str | None:
+        return None
+
+    async def save_unsaved(self) -> bool:
+        return True
+
+    def discard_unsaved(self) -> None:
+        pass
