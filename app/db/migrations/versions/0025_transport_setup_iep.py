@@ -13,14 +13,14 @@
   desk when it opens and by `school-office-admin transport sync-edfi`). The special-needs type and
   the accommodations now come from the IEP in force, not from the plan's stored category.
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0024"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
