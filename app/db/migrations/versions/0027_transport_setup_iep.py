@@ -13,14 +13,14 @@
   desk when it opens and by `school-office-admin transport sync-edfi`). The special-needs type and
   the accommodations now come from the IEP in force, not from the plan's stored category.
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0026"
-down_revision = "0025"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
