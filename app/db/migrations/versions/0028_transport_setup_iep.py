@@ -13,14 +13,14 @@
   desk when it opens and by `school-office-admin transport sync-edfi`). The special-needs type and
   the accommodations now come from the IEP in force, not from the plan's stored category.
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0027"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
