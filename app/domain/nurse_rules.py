@@ -137,8 +137,16 @@ class ScreeningEntry:
     note: str = ""
 
 
-def vision_result(right: str, left: str) -> str:
-    """Snellen 20/x per eye: a school screen refers at 20/40 or worse in either eye (20/30 in some states)."""
+def age_in_months(birth: date | None, day: date) -> float | None:
+    if birth is None:
+        return None
+    months = (day.year - birth.year) * 12 + day.month - birth.month - (day.day < birth.day)
+    return months + ((day.day - birth.day) % 31) / 31
+
+
+def vision_result(right: str, left: str, worst_passing: int = 30) -> str:
+    """Snellen 20/x per eye: fail when either eye is worse than 20/`worst_passing` (the age's criterion,
+    app.domain.health_reference.worst_passing_acuity: 20/50 at 3, 20/40 at 4, 20/30 from 5)."""
     def denom(v: str) -> int:
         try:
             num, den = v.strip().split("/")
@@ -147,7 +155,7 @@ def vision_result(right: str, left: str) -> str:
             return int(den)
         except (ValueError, AttributeError):
             raise UserError(f"Acuity \"{v}\" is not like 20/20; enter each eye as 20/x.") from None
-    return "fail" if max(denom(right), denom(left)) >= 40 else "pass"
+    return "fail" if max(denom(right), denom(left)) > worst_passing else "pass"
 
 
 def hearing_result(right_pass: bool, left_pass: bool) -> str:

@@ -48,6 +48,8 @@ class GridRow:
     grade: str | None
     last_result: str | None  # this school year's result, if screened already
     last_measures: dict | None
+    birth_date: date | None = None  # for the age-based criteria (vision acuity, BMI-for-age)
+    sex: str | None = None  # Female / Male (BMI-for-age)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ def screening_grid(conn: Connection, section_key: tuple, screening_type: str, da
     lcc, sid, sy, sec, sess = section_key
     rows = conn.execute(text("""
         SELECT st.studentusi, st.studentuniqueid, st.lastsurname || ', ' || st.firstname, g.codevalue,
-               r.result, r.measures
+               r.result, r.measures, st.birthdate,
+               (SELECT d.codevalue FROM edfi.descriptor d WHERE d.descriptorid = st.birthsexdescriptorid)
           FROM edfi.studentsectionassociation x
           JOIN edfi.student st ON st.studentusi = x.studentusi
           JOIN edfi.studentschoolassociation a ON a.studentusi = x.studentusi AND a.schoolid = x.schoolid

@@ -10,7 +10,10 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
-from app.domain.nurse_rules import SCREENING_TYPES, ScreeningEntry, bmi, hearing_result, vision_result
+from datetime import date
+
+from app.domain.health_reference import bmi_for_age, worst_passing_acuity
+from app.domain.nurse_rules import SCREENING_TYPES, ScreeningEntry, age_in_months, bmi, hearing_result, vision_result
 from app.errors import UserError
 from app.services.nurse import screenings as S
 from ui.ops import OpFailed, run_op
@@ -31,10 +34,11 @@ class GridModel(DtoTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.kind = "vision"
+        self.day = date.today()
         self.HEADERS = ("Student", "Grade")
 
-    def set_grid(self, kind: str, rows: list[S.GridRow]) -> None:
-        self.kind = kind
+    def set_grid(self, kind: str, rows: list[S.GridRow], day: date | None = None) -> None:
+        self.kind, self.day = kind, day or self.day
         self.HEADERS = ("Student", "Grade") + tuple(LABELS[m] for m in MEASURES[kind]) + ("Result", "Earlier")
         self.set_rows([[r, {}, ""] for r in rows])
 
@@ -48,6 +52,9 @@ class GridModel(DtoTableModel):
         if column < 2 + len(keys):
             return measures.get(keys[column - 2], "")
         if column == 2 + len(keys):
+            if result and measures.get("bmi_category"):  # what the CDC chart says, beside pass/fail
+                return (f"{result}: BMI {measures['bmi']}, {float(measures['bmi_percentile']):.0f}th percentile, "
+                        f"{measures['bmi_category']}")
             return result
         return g.last_result or ""
 
@@ -68,7 +75,7 @@ class GridModel(DtoTableModel):
         text = str(value).strip()
         if index.column() < 2 + len(keys):
             row[1][keys[index.column() - 2]] = text
-            row[2] = derived_result(self.kind, row[1]) or row[2]
+            row[2] = derived_result(self.kind, row[1], row[0], self.day) or row[2]
         else:
             row[2] = {"p": "pass", "f": "fail", "a": "absent", "r": "refused"}.get(text[:1].lower(), text.lower())
         self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), self.columnCount() - 1))
@@ -78,18 +85,24 @@ class GridModel(DtoTableModel):
         return [ScreeningEntry(g.student_usi, result, dict(measures)) for g, measures, result in self.rows if result]
 
 
-def derived_result(kind: str, m: dict) -> str | None:
-    """The result the measures give, once all of them are typed (None until then, or when unclear)."""
+def derived_result(kind: str, m: dict, student: S.GridRow | None = None, day: date | None = None) -> str | None:
+    """The result the measures give, once all of them are typed (None until then, or when unclear), by
+    the student's age (and sex for BMI): the criteria are data (app.domain.health_reference)."""
+    months = age_in_months(student.birth_date, day or date.today()) if student is not None else None
     try:
         if kind == "vision" and m.get("right") and m.get("left"):
-            return vision_result(m["right"], m["left"])
+            return vision_result(m["right"], m["left"], worst_passing_acuity(months))
         if kind == "hearing" and m.get("right") and m.get("left"):
             ok = lambda v: v.lower().startswith("p")  # noqa: E731
             return hearing_result(ok(m["right"]), ok(m["left"]))
         if kind == "bmi" and m.get("height_cm") and m.get("weight_kg"):
             value = bmi(Decimal(m["height_cm"]), Decimal(m["weight_kg"]))
             m["bmi"] = str(value)
-            return "pass" if Decimal("14") <= value <= Decimal("30") else "fail"
+            graded = bmi_for_age(float(value), student.sex if student else None, months) if months else None
+            if graded is None:  # no birth date or sex on file: the nurse types the result
+                return None
+            m["bmi_percentile"], m["bmi_category"] = str(graded.percentile), graded.category
+            return "fail" if graded.refer else "pass"
         if kind == "scoliosis" and m.get("finding"):
             return "pass" if m["finding"].lower() in ("none", "no", "normal") else "fail"
     except (UserError, InvalidOperation):
@@ -153,7 +166,7 @@ class ScreeningTab(QWidget):
         except OpFailed as err:
             self.message.setText(err.message)
             return False
-        self.model.set_grid(kind, rows)
+        self.model.set_grid(kind, rows, day)
         self.view.setFocus()
         self.view.setCurrentIndex(self.model.index(0, 2))
         self.message.setText(f"{plural(len(rows), 'student')}: type each measure (Tab to move); P, F, A or R "
