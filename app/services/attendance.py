@@ -139,9 +139,7 @@ base AS (
            sv.cat AS saved_code, sv.arrival AS saved_arrival,
            (sv.cat, sv.arrival) IS DISTINCT FROM (nd.descriptorid, m.arrival) AS changes,
            m.code = ANY(CAST(:absences AS text[])) AS absent_here,
-           (SELECT x.attendanceeventcategorydescriptorid FROM edfi.studentschoolattendanceevent x
-             WHERE x.studentusi = a.studentusi AND x.eventdate = :day AND x.schoolid = :sid AND x.schoolyear = :sy
-               AND x.attendanceeventreason IS NOT NULL LIMIT 1) AS office_code
+           dy.office_code, coalesce(dy.daily_saved, false) AS daily_saved
       FROM marks m
       JOIN edfi.studentsectionassociation a ON a.studentusi = m.u
       JOIN edfi.student s ON s.studentusi = a.studentusi
@@ -150,6 +148,13 @@ base AS (
                            FROM edfi.studentsectionattendanceevent ev
                           WHERE ev.studentusi = a.studentusi AND ev.eventdate = :day
                             AND ev.{_SECTION.replace(' AND ', ' AND ev.')} LIMIT 1) sv ON true
+      -- the day's status: the office's (one with a reason) and whether a roll-up is saved already
+      LEFT JOIN LATERAL (SELECT (array_agg(x.attendanceeventcategorydescriptorid)
+                                   FILTER (WHERE x.attendanceeventreason IS NOT NULL))[1] AS office_code,
+                                bool_or(x.attendanceeventreason IS NULL) AS daily_saved
+                           FROM edfi.studentschoolattendanceevent x
+                          WHERE x.studentusi = a.studentusi AND x.eventdate = :day AND x.schoolid = :sid
+                            AND x.schoolyear = :sy) dy ON true
      WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day
        AND (a.enddate IS NULL OR a.enddate >= :day)),
 enrolled AS (
@@ -157,6 +162,7 @@ enrolled AS (
     -- day; when any mark of the day is an absence, every class they have with its minutes (the
     -- roll-up counts missed minutes only then), and whom to notify when this mark is an absence.
     SELECT b.studentusi, b.studentuniqueid, b.name, b.saved_code, b.saved_arrival, b.changes, b.office_code,
+           b.daily_saved,
            oth.cats AS others,
            CASE WHEN b.changes AND (b.absent_here OR oth.cats && (SELECT ids FROM absent_ids)) THEN
            (SELECT json_agg(json_build_array(
@@ -193,44 +199,54 @@ SELECT (SELECT m FROM codes) AS codes, (SELECT title FROM sec) AS title, (SELECT
   FROM (SELECT 1) AS one LEFT JOIN enrolled ON true"""
 
 # One statement writes the changed marks (update a saved mark, insert a new one: no deletes, so
-# a teacher's sign-in needs no DELETE privilege), the daily statuses and the outbox records.
-_SAVE_WRITE = f"""
-WITH m AS (SELECT * FROM unnest(CAST(:cats AS int[]), CAST(:usis AS int[]), CAST(:arrivals AS time[]),
-                                CAST(:had AS boolean[])) AS m(c, u, a, had)),
-upd AS (UPDATE edfi.studentsectionattendanceevent e
+# a teacher's sign-in needs no DELETE privilege), the daily statuses and the outbox records. It is
+# composed of only the parts that have rows: a modifying part fires its table's statement-level
+# audit trigger even when it changes nothing, and the morning's first save updates nothing.
+_WRITE_PARTS = {
+    "upd": f"""upd AS (UPDATE edfi.studentsectionattendanceevent e
            SET attendanceeventcategorydescriptorid = m.c, arrivaltime = m.a,
                lastmodifieddate = now() AT TIME ZONE 'utc'
-          FROM m WHERE m.had AND e.studentusi = m.u AND e.eventdate = :day
-           AND e.{_SECTION.replace(' AND ', ' AND e.')} RETURNING 1),
-ins AS (INSERT INTO edfi.studentsectionattendanceevent AS e (attendanceeventcategorydescriptorid, eventdate,
+          FROM unnest(CAST(:ucats AS int[]), CAST(:uusis AS int[]), CAST(:uarrivals AS time[])) AS m(c, u, a)
+         WHERE e.studentusi = m.u AND e.eventdate = :day AND e.{_SECTION.replace(' AND ', ' AND e.')} RETURNING 1)""",
+    "ins": """ins AS (INSERT INTO edfi.studentsectionattendanceevent AS e (attendanceeventcategorydescriptorid, eventdate,
                localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi, arrivaltime)
-        SELECT m.c, :day, :lcc, :sid, :sy, :sec, :sess, m.u, m.a FROM m WHERE NOT m.had
+        SELECT m.c, :day, :lcc, :sid, :sy, :sec, :sess, m.u, m.a
+          FROM unnest(CAST(:icats AS int[]), CAST(:iusis AS int[]), CAST(:iarrivals AS time[])) AS m(c, u, a)
         ON CONFLICT ON CONSTRAINT pk_studentsectionattendanceevent DO UPDATE
            SET arrivaltime = excluded.arrivaltime, lastmodifieddate = now() AT TIME ZONE 'utc'
          WHERE e.arrivaltime IS DISTINCT FROM excluded.arrivaltime
-        RETURNING 1),
-d AS (SELECT * FROM unnest(CAST(:dcats AS int[]), CAST(:dusis AS int[]), CAST(:durations AS numeric[]))
-          AS d(c, u, dur)),
-dupd AS (UPDATE edfi.studentschoolattendanceevent e
+        RETURNING 1)""",
+    "dupd": """dupd AS (UPDATE edfi.studentschoolattendanceevent e
             SET attendanceeventcategorydescriptorid = d.c, eventduration = d.dur,
                 lastmodifieddate = now() AT TIME ZONE 'utc'
-           FROM d WHERE e.studentusi = d.u AND e.eventdate = :day AND e.schoolid = :sid AND e.schoolyear = :sy
+           FROM unnest(CAST(:ducats AS int[]), CAST(:duusis AS int[]), CAST(:dudurations AS numeric[])) AS d(c, u, dur)
+          WHERE e.studentusi = d.u AND e.eventdate = :day AND e.schoolid = :sid AND e.schoolyear = :sy
             AND e.attendanceeventreason IS NULL
-         RETURNING e.studentusi),
-dins AS (INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate, schoolid,
-                schoolyear, sessionname, studentusi, eventduration)
-         SELECT d.c, :day, :sid, :sy, :sess, d.u, d.dur FROM d
+         RETURNING 1)""",
+    # NOT EXISTS: a status the office or the nurse wrote meanwhile (they take no roster lock) stands
+    "dins": """dins AS (INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate,
+                schoolid, schoolyear, sessionname, studentusi, eventduration)
+         SELECT d.c, :day, :sid, :sy, :sess, d.u, d.dur
+           FROM unnest(CAST(:dicats AS int[]), CAST(:diusis AS int[]), CAST(:didurations AS numeric[])) AS d(c, u, dur)
           WHERE NOT EXISTS (SELECT 1 FROM edfi.studentschoolattendanceevent x WHERE x.studentusi = d.u
                                AND x.eventdate = :day AND x.schoolid = :sid AND x.schoolyear = :sy)
          ON CONFLICT ON CONSTRAINT pk_studentschoolattendanceevent DO NOTHING
-         RETURNING 1),
-outbox AS (INSERT INTO sync.dynamo_outbox (target_table, item)
-           SELECT o.t, o.i FROM unnest(CAST(:targets AS text[]), CAST(:items AS jsonb[])) AS o(t, i) RETURNING 1)
-SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins), (SELECT count(*) FROM outbox)"""
+         RETURNING 1)""",
+    "outbox": """outbox AS (INSERT INTO sync.dynamo_outbox (target_table, item)
+           SELECT o.t, o.i FROM unnest(CAST(:targets AS text[]), CAST(:items AS jsonb[])) AS o(t, i) RETURNING 1)""",
+}
+_SAVE_CHECK_SQL = text(_SAVE_CHECK)
+_WRITES: dict[frozenset, object] = {}
 
 
-# Built once: a roster save runs them dozens of times a minute across a school.
-_SAVE_CHECK_SQL, _SAVE_WRITE_SQL = text(_SAVE_CHECK), text(_SAVE_WRITE)
+def _write_sql(parts: frozenset):
+    """The write statement made of `parts` (built once per combination: a handful exist)."""
+    sql = _WRITES.get(parts)
+    if sql is None:
+        ctes = ",\n".join(body for name, body in _WRITE_PARTS.items() if name in parts)
+        sql = _WRITES[parts] = text(f"WITH {ctes}\nSELECT 1")
+    return sql
+
 
 # Saves that touch the same students on the same day take turns (two teachers on one roster, a
 # double click, two periods of one student): each then reads what the other committed, so it
@@ -262,6 +278,39 @@ def _planned_once(conn: Connection):
         raw.prepare_threshold = threshold
 
 
+_COMPILED: dict = {}
+
+
+def _compiled(conn: Connection, stmt):
+    """`stmt` in the driver's own SQL (compiled once per dialect)."""
+    key = (id(stmt), conn.dialect.name)
+    if key not in _COMPILED:
+        _COMPILED[key] = stmt.compile(dialect=conn.dialect)
+    return _COMPILED[key]
+
+
+def _lock_then_check(conn: Connection, lock_params: dict, check_params: dict) -> list:
+    """The lock on the students' day, then the check, in one round trip (with the BEGIN before
+    them): psycopg's pipeline sends both at once and the server still runs the check after the
+    lock is granted, so the check reads what a save that held the lock committed."""
+    raw = conn.connection.driver_connection
+    if not hasattr(raw, "pipeline"):  # not psycopg: two round trips
+        conn.execute(_LOCK_SQL, lock_params)
+        return conn.execute(_SAVE_CHECK_SQL, check_params).mappings().all()
+    import psycopg
+    from psycopg.rows import dict_row
+    from sqlalchemy.exc import DBAPIError
+
+    lock, check = (_compiled(conn, stmt) for stmt in (_LOCK_SQL, _SAVE_CHECK_SQL))
+    try:
+        with raw.pipeline(), raw.cursor() as lock_cur, raw.cursor(row_factory=dict_row) as check_cur:
+            lock_cur.execute(lock.string, lock.construct_params(lock_params))
+            check_cur.execute(check.string, check.construct_params(check_params))
+            return check_cur.fetchall()
+    except psycopg.Error as exc:  # what the caller would get from conn.execute (a timeout, a lost server)
+        raise DBAPIError.instance(check.string, check_params, exc, psycopg.Error, hide_parameters=True) from exc
+
+
 def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, Mark], *,
                 actor: str | None = None, now: datetime | None = None, today: date | None = None,
                 rule: RollupRule = RollupRule()) -> SaveResult:
@@ -282,10 +331,9 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
         raise UserError(f"Attendance for {day:%A, %B %d} cannot be taken before the day comes; pick today or an "
                         "earlier school day.")
     usis = list(marks)
-    conn.execute(_LOCK_SQL, {"usis": usis, "dayno": day.toordinal()})
-    rows = conn.execute(_SAVE_CHECK_SQL, {**key.params(), "day": day, "usis": usis, "absences": list(ABSENCES),
-                                            "mcodes": [marks[u].code for u in usis],
-                                            "marrivals": [marks[u].arrival for u in usis]}).mappings().all()
+    rows = _lock_then_check(conn, {"usis": usis, "dayno": day.toordinal()},
+                            {**key.params(), "day": day, "usis": usis, "absences": list(ABSENCES),
+                             "mcodes": [marks[u].code for u in usis], "marrivals": [marks[u].arrival for u in usis]})
     head = rows[0]
     codes, title = head["codes"] or {}, head["title"]
     if title is None:
@@ -343,13 +391,27 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
     # the office tells the family about the days it recorded itself
     notices = _absence_notifications(day, {u: daily[u] for u in rolled}, enrolled, now)
     items = [("StudentActivityLogs", a) for a in activities] + [("NotificationQueue", n) for n in notices]
-    conn.execute(_SAVE_WRITE_SQL, {
-        **key.params(), "day": day,
-        "cats": [codes[marks[u].code] for u in changed], "usis": changed,
-        "arrivals": [marks[u].arrival for u in changed], "had": had,
-        "dcats": [codes[daily[u]] for u in rolled], "dusis": rolled,
-        "durations": [1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0 for u in rolled],
-        "targets": [t for t, _ in items], "items": [item_json(i) for _, i in items]})
+    updated = [u for u, h in zip(changed, had) if h]
+    inserted = [u for u, h in zip(changed, had) if not h]
+    redone = [u for u in rolled if enrolled[u]["daily_saved"]]
+    first = [u for u in rolled if not enrolled[u]["daily_saved"]]
+
+    def duration(u: int) -> float:
+        return 1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0
+
+    params = {**key.params(), "day": day,
+              "ucats": [codes[marks[u].code] for u in updated], "uusis": updated,
+              "uarrivals": [marks[u].arrival for u in updated],
+              "icats": [codes[marks[u].code] for u in inserted], "iusis": inserted,
+              "iarrivals": [marks[u].arrival for u in inserted],
+              "ducats": [codes[daily[u]] for u in redone], "duusis": redone,
+              "dudurations": [duration(u) for u in redone],
+              "dicats": [codes[daily[u]] for u in first], "diusis": first,
+              "didurations": [duration(u) for u in first],
+              "targets": [t for t, _ in items], "items": [item_json(i) for _, i in items]}
+    parts = frozenset(name for name, rows_ in (("upd", updated), ("ins", inserted), ("dupd", redone),
+                                               ("dins", first), ("outbox", items)) if rows_)
+    conn.execute(_write_sql(parts), params)
     return SaveResult(len(marks), len(changed), daily)
 
 

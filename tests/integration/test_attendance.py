@@ -67,6 +67,30 @@ def test_saving_a_roster_marks_rolls_up_and_queues_records(conn):
     assert activities == 2  # the absence and the tardy: a first "present" is no news for the timeline
 
 
+def test_finishing_a_half_taken_roster_updates_and_adds_in_one_save(conn):
+    """The save writes only the parts that have rows; a roster half taken earlier needs them all:
+    changed marks and daily statuses updated, the rest of the class added."""
+    key = section(conn, "RHS", "Period 1")
+    roster = load_roster(conn, key, DEMO_AS_OF)
+    assert not roster.taken
+    first_half = [line.student_usi for line in roster.lines[:4]]
+    save_roster(conn, key, DEMO_AS_OF, {u: Mark("In Attendance") for u in first_half}, now=NOW, today=DEMO_AS_OF)
+    marks = present_marks(load_roster(conn, key, DEMO_AS_OF))
+    changed, newcomer = first_half[0], roster.lines[-1].student_usi
+    marks[changed] = Mark("Excused Absence")
+    marks[newcomer] = Mark("Unexcused Absence")
+    result = save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
+    assert result.changed == len(roster.lines) - len(first_half) + 1  # the three kept marks are not news
+    again = load_roster(conn, key, DEMO_AS_OF)
+    assert {line.student_usi: line.mark.code for line in again.lines} == {u: m.code for u, m in marks.items()}
+    daily = dict(conn.execute(text(
+        "SELECT e.studentusi, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
+        "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.eventdate = :d AND e.studentusi = ANY(:u)"),
+        {"d": DEMO_AS_OF, "u": [u for u, _ in marks.items()]}).all())
+    assert daily[changed] == daily[newcomer] == "Partial"  # one of six periods missed: the update and the insert
+    assert daily[first_half[1]] == "In Attendance" and len(daily) == len(roster.lines)
+
+
 def test_a_homeroom_absence_notifies_the_primary_contact_once(conn):
     key = section(conn, "RES", "Homeroom")
     roster = load_roster(conn, key, DEMO_AS_OF)
