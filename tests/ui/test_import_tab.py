@@ -67,6 +67,12 @@ def test_check_then_import_with_a_moving_progress_bar(qtbot, admin_engine, new_d
     assert tab.message.text().startswith("Imported OneRoster 1.2")
     with owner.connect() as c:
         assert c.execute(text("SELECT count(*) FROM edfi.student")).scalar_one() == 40
+        audit = c.execute(text("SELECT user_id, application_user FROM compliance.audit_logs "
+                               "WHERE operation = 'IMPORT'")).all()
+    with admin_engine.connect() as c:
+        admin = c.execute(text("SELECT current_setting('school_office.app_user')")).scalar_one()
+    # one entry: the owner's login wrote it, the administrator at the desk started it
+    assert len(audit) == 1 and audit[0].application_user == admin and admin
     page.grab().save(str(tmp_path / "import-tab.png"))
 
 

@@ -28,7 +28,7 @@ from app.db.base import metadata
 from app.db.bulk import Copier
 from app.db.descriptors import DescriptorValue, load_descriptors
 from app.services.interchange import edfi_xml_spec as X
-from app.services.interchange.oneroster_import import ImportResult, Progress
+from app.services.interchange.oneroster_import import ImportResult, Progress, tag_import
 from app.services.interchange.oneroster_load import _audit_triggers, digest
 from app.services.interchange.package import Package, Problem
 from app.services.interchange.xml_tree import Node, parse
@@ -353,7 +353,7 @@ def _load(conn: Connection, v: EdFiValidator, now: datetime, label: str, sha: st
 
 
 def import_edfi(engine: Engine, path: str | Path, *, dry_run: bool = False, progress: Progress | None = None,
-                now: datetime | None = None) -> ImportResult:
+                now: datetime | None = None, app_user: str | None = None) -> ImportResult:
     report = progress or (lambda _w, _f: None)
     started = time.perf_counter()
     now = now or datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
@@ -362,6 +362,7 @@ def import_edfi(engine: Engine, path: str | Path, *, dry_run: bool = False, prog
     with engine.connect() as conn:
         tx = conn.begin()
         try:
+            tag_import(conn, app_user)
             report("Checking every element", 0.1)
             v = EdFiValidator(pkg, conn)
             v.run()

@@ -139,14 +139,14 @@ ON CONFLICT DO NOTHING"""),
     ("edfi.session", f"""
 INSERT INTO edfi.session AS t (schoolid, schoolyear, sessionname, begindate, enddate, termdescriptorid,
                                totalinstructionaldays)
-SELECT DISTINCT ON (schoolid, schoolyear, left(sessionname, 60)) schoolid, schoolyear, left(sessionname, 60),
-       start_date, end_date,
-       {_d('TermDescriptor', '''CASE term_type WHEN 'schoolYear' THEN 'Year Round'
-            WHEN 'semester' THEN CASE WHEN extract(month FROM start_date) >= 7 THEN 'Fall Semester'
-                                      ELSE 'Spring Semester' END ELSE 'Other' END''')},
-       (SELECT count(*) FROM generate_series(start_date, end_date, interval '1 day') g
-         WHERE extract(isodow FROM g) < 6)
-  FROM tmp_class ORDER BY schoolid, schoolyear, left(sessionname, 60), start_date
+SELECT x.*, (SELECT count(*) FROM generate_series(x.start_date, x.end_date, interval '1 day') g
+              WHERE extract(isodow FROM g) < 6)
+  FROM (SELECT DISTINCT ON (schoolid, schoolyear, left(sessionname, 60)) schoolid, schoolyear,
+               left(sessionname, 60), start_date, end_date,
+               {_d('TermDescriptor', '''CASE term_type WHEN 'schoolYear' THEN 'Year Round'
+                    WHEN 'semester' THEN CASE WHEN extract(month FROM start_date) >= 7 THEN 'Fall Semester'
+                                              ELSE 'Spring Semester' END ELSE 'Other' END''')}
+          FROM tmp_class ORDER BY schoolid, schoolyear, left(sessionname, 60), start_date) x
 ON CONFLICT (schoolid, schoolyear, sessionname) DO UPDATE SET begindate = EXCLUDED.begindate,
        enddate = EXCLUDED.enddate, totalinstructionaldays = EXCLUDED.totalinstructionaldays
  WHERE (t.begindate, t.enddate) IS DISTINCT FROM (EXCLUDED.begindate, EXCLUDED.enddate)"""),
@@ -365,28 +365,33 @@ ON CONFLICT (contactusi, studentusi) DO UPDATE SET relationdescriptorid = EXCLUD
 
 def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str, int]:
     """Bring the Ed-Fi rows of the package's records in line; returns rows changed per table."""
-    conn.execute(text("CREATE TEMP TABLE tmp_touched_users (sourced_id varchar(255) PRIMARY KEY) ON COMMIT DROP"))
-    for stage, col in (("stage_users", "sourced_id"), ("stage_roles", "user_sourced_id"),
-                       ("stage_enrollments", "user_sourced_id"), ("stage_demographics", "sourced_id")):
-        if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"pg_temp.{stage}"}).scalar() is not None:
-            conn.execute(text(f"INSERT INTO tmp_touched_users SELECT DISTINCT {col} FROM {stage} ON CONFLICT DO NOTHING"))
-    # agents of the students touched (a contact's link needs both ends)
-    conn.execute(text("""
-        INSERT INTO tmp_touched_users SELECT DISTINCT unnest(u.agent_sourced_ids) FROM oneroster.users u
-         WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users) ON CONFLICT DO NOTHING"""))
-    # fresh statistics: the planner otherwise takes the just-filled tables for empty ones
+    staged = [f"SELECT {col} AS sourced_id FROM {stage}" for stage, col in (
+        ("stage_users", "sourced_id"), ("stage_roles", "user_sourced_id"), ("stage_enrollments", "user_sourced_id"),
+        ("stage_demographics", "sourced_id"))
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"pg_temp.{stage}"}).scalar() is not None]
+    # the people the package names, and the agents of those (a contact's link needs both ends): one
+    # set-based union, its key made once at the end
+    conn.execute(text(f"""
+        CREATE TEMP TABLE tmp_touched_users ON COMMIT DROP AS
+        WITH named AS ({' UNION '.join(staged) or 'SELECT NULL::varchar AS sourced_id LIMIT 0'})
+        SELECT CAST(sourced_id AS varchar(255)) AS sourced_id FROM named
+        UNION SELECT unnest(u.agent_sourced_ids) FROM oneroster.users u JOIN named n ON n.sourced_id = u.sourced_id"""))
+    conn.execute(text("ALTER TABLE tmp_touched_users ADD PRIMARY KEY (sourced_id)"))
     log.debug("people touched: %s", conn.execute(text("SELECT count(*) FROM tmp_touched_users")).scalar())
-    for t in ("tmp_touched_users", "oneroster.orgs", "oneroster.academic_sessions", "oneroster.courses",
-              "oneroster.classes", "oneroster.users", "oneroster.roles", "oneroster.enrollments",
-              "oneroster.demographics"):
-        conn.execute(text(f"ANALYZE {t}"))
+    # the OneRoster tables this import loaded were analyzed as they were loaded (oneroster_load)
+    conn.execute(text("ANALYZE tmp_touched_users"))
+    from app.services.interchange import oneroster_load as L
+
     changed: dict[str, int] = {}
     dropped: list[tuple[str, str, str]] = []
+    indexes: list[str] = []
+    big: bool | None = None
     for table, sql in [("", PREP)] + STEPS:
-        if table in BULK_TABLES and not dropped and _big(conn):
-            from app.services.interchange.oneroster_load import drop_foreign_keys
-            for t in BULK_TABLES:
-                dropped += drop_foreign_keys(conn, t)
+        if table in BULK_TABLES and big is None:
+            big = _big(conn)
+            for t in BULK_TABLES if big else ():
+                dropped += L.drop_foreign_keys(conn, t)
+                indexes += L.drop_secondary_indexes(conn, t)
         for stmt in sql.split(";\n"):
             if stmt.strip():
                 started = time.perf_counter()
@@ -398,15 +403,17 @@ def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str
                         # statistics for the table's real size: the next statements (and the
                         # scope triggers) join it, and would otherwise plan for an empty table
                         conn.execute(text(f"ANALYZE {table}"))
-    from app.services.interchange.oneroster_load import restore_foreign_keys
-    restore_foreign_keys(conn, dropped)
+    for ddl in indexes:  # one sorted build each instead of an insertion per row
+        conn.execute(text(ddl))
+    L.restore_foreign_keys(conn, dropped)
     return changed
 
 
-# The student association tables a large package fills by the hundred thousand: their foreign keys
-# are dropped for the load and added again at its end, in the same transaction, so PostgreSQL
-# checks every reference with one join instead of one look-up per row and key.
-BULK_TABLES = ("edfi.studentschoolassociation", "edfi.studenteducationorganizationassociation",
+# The student tables a large package fills by the hundred thousand: on a first load their foreign
+# keys and secondary indexes are dropped and made again at the end, in the same transaction, so
+# PostgreSQL checks every reference with one join and builds each index with one sort instead of
+# one look-up and one insertion per row. (The tables are locked until the import commits.)
+BULK_TABLES = ("edfi.student", "edfi.studentschoolassociation", "edfi.studenteducationorganizationassociation",
                "edfi.studenteducationorganizationassociationrace", "edfi.studentsectionassociation")
 BULK_STUDENTS = 5_000
 
@@ -414,5 +421,5 @@ BULK_STUDENTS = 5_000
 def _big(conn: Connection) -> bool:
     """Many students new to Ed-Fi (a first load): a re-import or a nightly delta keeps the keys."""
     return conn.execute(text(
-        "SELECT count(*) FROM tmp_student st WHERE NOT EXISTS (SELECT 1 FROM edfi.studentschoolassociation a "
-        "WHERE a.studentusi = st.studentusi)")).scalar_one() >= BULK_STUDENTS
+        "SELECT count(*) FROM tmp_person p WHERE p.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s "
+        "WHERE s.studentuniqueid = p.unique_id)")).scalar_one() >= BULK_STUDENTS

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.services.interchange.package import Package, Problem
 
@@ -55,8 +55,15 @@ class ImportResult:
                 f"{len(self.changed)} tables ({self.seconds:.1f} s).")
 
 
+def tag_import(conn, app_user: str | None) -> None:
+    """Name, for this transaction's audit entry, the signed-in staff member who started the import
+    (the Administration desk's tab); the database login is recorded in any case."""
+    if app_user:
+        conn.execute(text("SELECT set_config('school_office.app_user', :u, true)"), {"u": app_user})
+
+
 def import_oneroster(engine: Engine, path: str | Path, *, dry_run: bool = False, progress: Progress | None = None,
-                     now: datetime | None = None) -> ImportResult:
+                     now: datetime | None = None, app_user: str | None = None) -> ImportResult:
     from app.services.interchange import oneroster_load
     from app.services.interchange.oneroster_validate import validate
 
@@ -68,6 +75,7 @@ def import_oneroster(engine: Engine, path: str | Path, *, dry_run: bool = False,
     with engine.connect() as conn:
         tx = conn.begin()
         try:
+            tag_import(conn, app_user)
             report("Checking every file", 0.1)
             val = validate(pkg, conn)
             log.debug("checked %d rows in %.2f s", val.rows, time.perf_counter() - started)

@@ -159,6 +159,17 @@ def drop_foreign_keys(conn: Connection, table: str) -> list[tuple[str, str, str]
     return [(table, name, definition) for name, definition in fks]
 
 
+def drop_secondary_indexes(conn: Connection, table: str) -> list[str]:
+    """Drop the indexes no constraint needs; returns the statements that make them again."""
+    found = conn.execute(text(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = CAST(:t AS regclass) AND NOT i.indisunique AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"), {"t": table}).all()
+    for name, _ in found:
+        conn.execute(text(f"DROP INDEX {name}"))
+    return [ddl for _, ddl in found]
+
+
 def restore_foreign_keys(conn: Connection, dropped: list[tuple[str, str, str]]) -> None:
     for table, name, definition in dropped:  # checked again, set-based, in this transaction
         started = time.perf_counter()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from sqlalchemy import text
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -136,7 +138,8 @@ class ImportTab(QWidget):
         self.problems_model.set_rows([])
         self.message.setText("")
         try:
-            result = await run_op(lambda: run(engine, path, dry_run=dry_run, progress=progress),
+            result = await run_op(lambda: run(engine, path, dry_run=dry_run, progress=progress,
+                                              app_user=None if dry_run else _signed_in(self._engine())),
                                   disable=(self.import_button, self.browse_zip, self.browse_folder, self.kind))
         except OpFailed as err:
             self.message.setText(err.message)
@@ -147,3 +150,11 @@ class ImportTab(QWidget):
         warn = f" {len(result.warnings)} notes below the problems." if result.warnings else ""
         self.message.setText(result.summary() + warn)
         return result
+
+
+def _signed_in(engine) -> str | None:
+    """Who is signed in on this desk (the staff id their connections carry), for the import's audit entry."""
+    if engine is None:
+        return None
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT nullif(current_setting('school_office.app_user', true), '')")).scalar()
