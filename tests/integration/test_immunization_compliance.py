@@ -77,6 +77,23 @@ def test_a_dose_recorded_marks_the_student_and_the_refresh_makes_them_compliant(
     assert compliance.refresh_stale(nurse, DAY) == 0  # nothing left marked at her schools
 
 
+def test_one_statement_over_many_doses_marks_each_student_once(nurse):
+    """Stale marks are written per statement (migration 0029): an UPDATE that moves a dose to another
+    student marks both, a DELETE of several doses marks each of their students, nobody twice."""
+    a, b, c = nurse.execute(text(
+        "SELECT student_usi FROM health.immunization_statuses WHERE school_id = :s GROUP BY 1 ORDER BY 1 LIMIT 3"),
+        {"s": RES}).scalars().all()
+    compliance.refresh_students(nurse, [a, b, c], DAY)  # nothing marked for them to begin with
+    stale = "SELECT student_usi FROM health.immunization_status_stale WHERE student_usi = ANY(:u) ORDER BY 1"
+    assert nurse.execute(text(stale), {"u": [a, b, c]}).scalars().all() == []
+    moved = nurse.execute(text("UPDATE health.immunizations SET student_usi = :b WHERE immunization_id = (SELECT "
+                               "min(immunization_id) FROM health.immunizations WHERE student_usi = :a)"),
+                          {"a": a, "b": b}).rowcount
+    assert moved == 1 and nurse.execute(text(stale), {"u": [a, b, c]}).scalars().all() == [a, b]
+    gone = nurse.execute(text("DELETE FROM health.immunizations WHERE student_usi IN (:b, :c)"), {"b": b, "c": c}).rowcount
+    assert gone > 2 and nurse.execute(text(stale), {"u": [a, b, c]}).scalars().all() == [a, b, c]
+
+
 def test_exemption_and_provisional_enrollment_override_and_a_passed_deadline_lists_the_student(nurse):
     usi = short_of_mmr(nurse)
     nurse.execute(text("INSERT INTO health.provisional_enrollments (student_usi, school_id, vaccine_groups, starts_on, "
