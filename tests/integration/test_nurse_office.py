@@ -178,21 +178,33 @@ def test_counts_need_a_second_signer_and_a_mismatch_opens_a_report_closed_only_w
     assert controlled.discrepancies(conn, RES) == []
 
 
+def trip_giver(conn) -> int:
+    """A colleague the demo nurse trained and checked to give medication on field trips."""
+    return conn.execute(text("SELECT staff_usi FROM health.medication_delegations WHERE school_id = :s "
+                             "AND scope = 'field_trips' AND revoked_on IS NULL LIMIT 1"), {"s": RES}).scalar()
+
+
 def test_field_trip_doses_go_out_come_back_adding_up_and_are_in_the_administration_log(conn):
     o = order(conn, "Methylphenidate")
+    giver = trip_giver(conn)
+    name = conn.execute(text("SELECT firstname || ' ' || lastsurname FROM edfi.staff WHERE staffusi = :s"),
+                        {"s": giver}).scalar()
+    untrained = conn.execute(text("SELECT compliance.my_staff_usi()")).scalar()
     out = controlled.trip_out(conn, o.medication_id, "2", trip="Science museum", witness="R. Banks", now=at(8))
     assert out.on_hand == o.count_on_hand - 2
-    refused(conn, controlled.trip_in, o.medication_id, "2", (at(12, 5),), given_by="Ms. Ortiz", witness="R. Banks",
+    refused(conn, controlled.trip_in, o.medication_id, "2", (at(12, 5),), given_by=giver, witness="R. Banks",
             now=at(15), match="do not add up")
     refused(conn, controlled.trip_in, o.medication_id, "1", (at(12, 5),), witness="R. Banks", now=at(15),
             match="who gave the doses")
-    back = controlled.trip_in(conn, o.medication_id, "1", (at(12, 5),), given_by="Ms. Ortiz", witness="R. Banks",
+    refused(conn, controlled.trip_in, o.medication_id, "1", (at(12, 5),), given_by=untrained, witness="R. Banks",
+            now=at(15), match="no current delegation")
+    back = controlled.trip_in(conn, o.medication_id, "1", (at(12, 5),), given_by=giver, witness="R. Banks",
                               now=at(15))
     assert back.on_hand == o.count_on_hand - 1 == meds.get_order(conn, o.medication_id).count_on_hand
     # the dose given on the trip is in the MAR, answering the noon dose, and was not taken off the count twice
     trip = [e for e in meds.entries(conn, medication_id=o.medication_id, start=at(0), end=at(23)) if e.on_trip]
     assert [(e.outcome, e.scheduled_for, e.administered_at) for e in trip] == [("given", at(12), at(12, 5))]
-    assert "Science museum" in trip[0].note and "Ms. Ortiz" in trip[0].note
+    assert "Science museum" in trip[0].note and name in trip[0].note
     assert (o.medication_id, at(12)) not in {(d.medication_id, d.due_at) for d in meds.due_now(conn, RES, at(12, 30))}
     refused(conn, controlled.trip_in, o.medication_id, "1", (), witness="R. Banks", now=at(15),
             match="No doses .* are signed out")

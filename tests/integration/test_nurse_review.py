@@ -18,7 +18,7 @@ from app.errors import UserError
 from app.services.nurse import common, controlled, medications as meds, plans, screenings, visits
 from reports import nurse_documents
 from tests.conftest import DEMO_AS_OF
-from tests.integration.test_nurse_office import RES, a_student, at, order, refused
+from tests.integration.test_nurse_office import RES, a_student, at, order, refused, trip_giver
 from tests.integration.test_security import denied, run
 from tests.integration.test_security_attacks import refused as refused_sql
 
@@ -138,7 +138,8 @@ def test_a_dose_without_parent_consent_is_refused(conn):
 def test_voiding_a_field_trip_dose_does_not_put_it_back_on_the_count(conn):
     o = order(conn, "Methylphenidate")
     controlled.trip_out(conn, o.medication_id, "1", trip="Zoo", witness="R. Banks", now=at(8))
-    controlled.trip_in(conn, o.medication_id, "0", (at(11),), given_by="Mr. Lee", witness="R. Banks", now=at(14))
+    controlled.trip_in(conn, o.medication_id, "0", (at(11),), given_by=trip_giver(conn), witness="R. Banks",
+                       now=at(14))
     trip = next(e for e in meds.entries(conn, medication_id=o.medication_id, start=at(0), end=at(23)) if e.on_trip)
     before = meds.get_order(conn, o.medication_id).count_on_hand
     meds.correct_entry(conn, trip.administration_id, reason="Entered for the wrong trip day", now=at(14))
@@ -171,3 +172,30 @@ def test_only_health_related_accommodations_are_shown_with_the_plans_health_cond
     shown = plans.open_health_record(conn, health[0], "Visit", today=DEMO_AS_OF)
     assert shown.accommodations and f"{health[1]} (504 plan)" in shown.alert_conditions
     assert any("health office" in a.lower() for a in shown.accommodations)
+
+
+# -- 7. delegated medication administration (staff competency) --------------------------------------------------
+def test_a_nurse_delegates_after_a_competency_check_and_a_revoked_delegate_gives_no_trip_dose(conn):
+    from app.services.nurse import delegations
+
+    me = conn.execute(text("SELECT compliance.my_staff_usi()")).scalar()
+    taken = {d.staff_usi for d in delegations.delegations(conn, RES)}
+    target = next(u for u, _n in delegations.school_staff(conn, RES, DEMO_AS_OF) if u not in taken | {me})
+    a_year = DEMO_AS_OF + timedelta(days=300)
+    for args, match in (((me, "field_trips", DEMO_AS_OF, DEMO_AS_OF, a_year), "does not delegate to herself"),
+                        ((target, "field_trips", DEMO_AS_OF, DEMO_AS_OF, DEMO_AS_OF), "expired on"),
+                        ((target, "field_trips", DEMO_AS_OF, DEMO_AS_OF + timedelta(days=1), a_year), "not later than"),
+                        ((target, "field_trips", DEMO_AS_OF, DEMO_AS_OF, DEMO_AS_OF + timedelta(days=900)), "a year"),
+                        ((target, "anything", DEMO_AS_OF, DEMO_AS_OF, a_year), "Pick what")):
+        with pytest.raises(UserError, match=match):
+            delegations.delegate(conn, args[0], RES, *args[1:], today=DEMO_AS_OF)
+    did = delegations.delegate(conn, target, RES, "field_trips", DEMO_AS_OF - timedelta(days=3), DEMO_AS_OF, a_year,
+                               today=DEMO_AS_OF)
+    listed = {d.delegation_id: d for d in delegations.delegations(conn, RES)}
+    assert listed[did].in_force(DEMO_AS_OF) and listed[did].checked_by
+    assert delegations.trip_delegate(conn, target, RES, DEMO_AS_OF).delegation_id == did
+    delegations.revoke(conn, did, today=DEMO_AS_OF)
+    with pytest.raises(UserError, match="no current delegation"):
+        delegations.trip_delegate(conn, target, RES, DEMO_AS_OF)
+    with pytest.raises(UserError, match="already revoked"):
+        delegations.revoke(conn, did, today=DEMO_AS_OF)

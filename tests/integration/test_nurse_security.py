@@ -173,3 +173,18 @@ def test_every_view_of_a_health_record_is_in_the_audit_trail_with_its_reason(log
                     "'VIEW' AND user_id = 'demo_nurse' AND 'health' = ANY(data_categories) AND record_id LIKE :k "
                     "ORDER BY id DESC LIMIT 1", k=f'%"studentusi": {u}%')
     assert logged == "Checking the allergy plan before the field trip"
+
+
+@pytest.mark.parametrize("login", ["demo_teacher", "demo_cashier", "demo_transportation", "demo_front_office",
+                                   "demo_librarian", "demo_dean", "demo_registrar"])
+def test_only_health_staff_read_or_write_medication_delegations(login_engine, login):
+    e = login_engine(login)
+    assert denied(e, "SELECT * FROM health.medication_delegations LIMIT 1"), login
+    assert denied(e, "UPDATE health.medication_delegations SET expires_on = expires_on + 365"), login
+
+
+def test_a_nurse_of_another_school_neither_reads_nor_writes_the_elementary_schools_delegations(other_nurse):
+    assert scalar(other_nurse, "SELECT count(*) FROM health.medication_delegations WHERE school_id = 255950001") == 0
+    assert refused(other_nurse, "INSERT INTO health.medication_delegations (staff_usi, school_id, scope, trained_on, "
+                                "competency_checked_on, expires_on) SELECT staffusi, 255950001, 'all', current_date, "
+                                "current_date, current_date + 300 FROM edfi.staff LIMIT 1", "row-level security")

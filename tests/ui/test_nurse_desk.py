@@ -50,6 +50,7 @@ def page(qtbot, demo_engine, run_until):
         c.execute(text("DELETE FROM health.screenings WHERE created_at >= :t"), {"t": started})
         c.execute(text("DELETE FROM health.visits WHERE created_at >= :t"), {"t": started})
         c.execute(text("DELETE FROM health.medications WHERE created_at >= :t"), {"t": started})
+        c.execute(text("DELETE FROM health.medication_delegations WHERE created_at >= :t"), {"t": started})
         for mid, n in counts.items():
             c.execute(text("UPDATE health.medications SET count_on_hand = :n WHERE medication_id = :m"),
                       {"n": n, "m": mid})

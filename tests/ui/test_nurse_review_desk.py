@@ -169,3 +169,37 @@ def test_the_bmi_grid_grades_each_student_by_the_cdc_chart_for_their_age_and_sex
     assert "th percentile, obesity" in m.data(m.index(0, 4))
     shot(page, "screening-bmi")
     page.discard_unsaved()
+
+
+def test_the_nurse_records_and_revokes_a_staff_members_medication_competency(qtbot, page, run_async):
+    tab = page.delegations
+    page.tabs.setCurrentWidget(tab)
+    assert run_async(tab.refresh_now())
+    before = tab.model.rowCount()
+    assert before >= 1  # the demo nurse's colleagues trained for field trips and emergencies
+    listed = {d.staff_usi for d in tab.model.rows}
+    tab.staff.setCurrentIndex(next(i for i in range(tab.staff.count()) if tab.staff.itemData(i) not in listed))
+    tab.scope.setCurrentText("Field trips")
+    qtbot.keyClicks(tab.trained, "11/10/2026")
+    qtbot.keyClicks(tab.expires, "11/10/2025")
+    assert not run_async(tab.save_now())
+    assert tab.message.text().startswith("That competency expired on November 10, 2025")
+    tab.expires.clear()
+    qtbot.keyClicks(tab.expires, "12/31/2027")
+    assert not run_async(tab.save_now())
+    assert "within a year" in tab.message.text()
+    tab.expires.clear()
+    qtbot.keyClicks(tab.expires, "08/15/2027")
+    assert run_async(tab.save_now()), tab.message.text()
+    assert "may give medication (field trips) until 08/15/2027" in tab.message.text()
+    assert tab.model.rowCount() == before + 1
+    shot(page, "delegations")
+    new = next(i for i, d in enumerate(tab.model.rows) if d.staff_usi not in listed)
+    tab.view.selectRow(new)
+    assert run_async(tab.revoke())
+    assert tab.message.text().endswith("may no longer give medication.")
+    assert tab.model.rowCount() == before
+    # the lists tab offers only staff delegated for field trips as the givers of a trip's doses
+    assert run_async(page.lists.refresh())
+    givers = {page.lists.trip_by.itemData(i) for i in range(1, page.lists.trip_by.count())}
+    assert givers and givers <= listed

@@ -254,3 +254,26 @@ provisional_enrollments = table(
     IX("ix_provisional_enrollments_student", "student_usi"),
     pk=("provisional_id",),
 )
+
+medication_delegations = table(
+    "health", "medication_delegations",
+    "Delegated medication administration: staff a nurse trained and checked to give medication",
+    C("delegation_id", "BIGSERIAL", comment="Unique ID"),
+    C("staff_usi", "INTEGER", nn=True, comment="Staff member trained to give medication"),
+    C("school_id", "BIGINT", nn=True, comment="School whose nurse delegated"),
+    C("scope", "VARCHAR(20)", nn=True,
+      comment="field_trips, daily_doses, emergency (epinephrine, glucagon, rescue inhaler), all"),
+    C("trained_on", "DATE", nn=True, comment="Medication administration training"),
+    C("competency_checked_on", "DATE", nn=True, comment="The nurse watched them give a dose correctly (skills check)"),
+    C("checked_by", "INTEGER", comment="Nurse (StaffUSI) who checked"),
+    C("expires_on", "DATE", nn=True, comment="Competency to be checked again by"),
+    C("revoked_on", "DATE", comment="Withdrawn early"),
+    C("note", "TEXT"),
+    C("created_at", "TIMESTAMPTZ", nn=True, default="now()"),
+    FK(("staff_usi",), "edfi.staff", ("staffusi",)),
+    FK(("school_id",), "edfi.school", ("schoolid",)),
+    CK("scope IN ('field_trips', 'daily_doses', 'emergency', 'all')", "scope_known"),
+    CK("competency_checked_on >= trained_on AND expires_on > competency_checked_on", "dates_in_order"),
+    IX("ix_medication_delegations_school_staff", "school_id", "staff_usi"),
+    pk=("delegation_id",),
+)

@@ -96,6 +96,7 @@ def load(ctx) -> None:
         "health office whenever needed; excused from running in cold air' END, 'Health office', 'As needed' "
         "FROM specialed.plan_504 p WHERE p.disability_type IN ('Diabetes', 'Asthma')"))
     _visits(ctx, nurses, days)
+    _delegations(ctx, nurses)
     _plans_and_self_carry(ctx, orders, by_usi)
     _screenings(ctx, nurses, days)
     _immunization_exceptions(ctx)
@@ -146,6 +147,22 @@ def _administrations(ctx, orders, nurses, days) -> None:
                                                   "scheduled_for", "administered_at", "dose_amount", "given_by",
                                                   "override_reason", "note"), rows)
     c.copy("health.controlled_counts", columns, counts)  # the weekly count finds what the record says
+
+
+def _delegations(ctx, nurses) -> None:
+    """Each nurse has trained two colleagues: one for field trips, one for emergency medication."""
+    conn = ctx.copier.conn
+    for school_id, nurse in nurses.items():
+        staff = list(conn.execute(text(
+            "SELECT DISTINCT w.staffusi FROM edfi.staffschoolassociation w WHERE w.schoolid = :s AND w.staffusi <> :n "
+            "ORDER BY 1 LIMIT 2"), {"s": school_id, "n": nurse}).scalars())
+        for usi, scope in zip(staff, ("field_trips", "emergency")):
+            conn.execute(text(
+                "INSERT INTO health.medication_delegations (staff_usi, school_id, scope, trained_on, "
+                "competency_checked_on, checked_by, expires_on, note) VALUES (:u, :s, :sc, :t, :t, :n, :e, :note)"),
+                {"u": usi, "s": school_id, "sc": scope, "t": ctx.cal.first_day - timedelta(days=5), "n": nurse,
+                 "e": ctx.cal.first_day + timedelta(days=360), "note": "Medication administration training, "
+                 "skills check passed"})
 
 
 def _visits(ctx, nurses, days) -> None:

@@ -19,6 +19,7 @@ from app.domain.nurse_rules import (COUNT_KINDS, check_witness, fmt_amount, not_
                                     trip_return_adds_up)
 from app.errors import UserError
 from app.services.nurse.common import COUNT_LIST, aware, logged, me, required
+from app.services.nurse.delegations import trip_delegate
 from app.services.nurse.medications import Order, get_order, record_trip_doses
 
 
@@ -113,10 +114,11 @@ def trip_out(conn: Connection, medication_id: int, quantity: str, *, trip: str, 
 
 
 def trip_in(conn: Connection, medication_id: int, returned: str, given_at: tuple[datetime, ...] = (), *,
-            given_by: str = "", witness: str, now: datetime) -> CountSaved:
+            given_by: int | None = None, witness: str, now: datetime) -> CountSaved:
     """Doses back from a trip: what returned plus the doses given there (one order dose at each time in
-    `given_at`, by the trip's staff member `given_by`) must be what went out. Each dose given on the trip
-    goes into the administration log, pointing at this return."""
+    `given_at`, by `given_by`: the StaffUSI of a staff member delegated to give medication on field trips,
+    app.services.nurse.delegations) must be what went out. Each dose given on the trip goes into the
+    administration log, pointing at this return."""
     o = _controlled(conn, medication_id)
     w = _witness(conn, witness)
     try:
@@ -129,8 +131,7 @@ def trip_in(conn: Connection, medication_id: int, returned: str, given_at: tuple
     times = tuple(aware(t) for t in given_at)
     for t in times:
         not_in_future(t, now, "A dose given on the trip at")
-    if times and not (given_by or "").strip():
-        raise UserError("Say who gave the doses on the trip; enter the staff member's name.")
+    giver = trip_delegate(conn, given_by, o.school_id, times[0].date()) if times else None
     given = (o.dose_amount or Decimal(1)) * len(times)
     out = _outstanding_on_trips(conn, medication_id)
     if out <= 0:
@@ -142,7 +143,7 @@ def trip_in(conn: Connection, medication_id: int, returned: str, given_at: tuple
     cid = _write(conn, o, "trip_in", back, out, on_hand + back, w, f"given on the trip: {fmt_amount(given)}", now)
     if times:
         record_trip_doses(conn, o, cid, times, f"Given on the field trip ({trip.removeprefix('trip: ')}) by "
-                                               f"{given_by.strip()}")
+                                               f"{giver.name}, delegated {giver.competency_checked_on:%m/%d/%Y}")
     return CountSaved(cid, on_hand + back, None)
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from app.domain.nurse_rules import parse_schedule
 from app.services.nurse.common import VISIT_LOG_PRINTED, school_name as _school_name
-from app.services.nurse import controlled, medications as meds, screenings as S, visits as V
+from app.services.nurse import controlled, delegations as D, medications as meds, screenings as S, visits as V
 from app.services.nurse.witness import second_signer
 from reports import nurse_documents, nurse_lists
 from ui.ops import OpFailed, run_op
@@ -50,7 +50,7 @@ class ListsTab(QWidget):
         self.counted = line("Number", "number counted / received / signed out / returned")
         self.trip = line("Field trip name, or the times doses were given on it",
                          "trip name (out) or times given, like 10:30, 13:00 (back)")
-        self.trip_by = line("Doses given on the trip by", "staff member who gave them (back)")
+        self.trip_by = combo("Doses given on the trip by (staff delegated for field trips)")
         self.witness = line("Second signer's sign-in name", "second signer: sign-in name")
         self.witness_password = line("Second signer's password", "second signer: password")
         self.witness_password.setEchoMode(self.witness_password.EchoMode.Password)
@@ -107,10 +107,11 @@ class ListsTab(QWidget):
 
         def work(c):
             orders = meds.school_orders(c, school, today, controlled_only=True)
+            givers = [d for d in D.delegations(c, school) if d.scope in D.TRIP_SCOPES and d.in_force(today)]
             return (meds.expiring(c, school, today), S.open_referrals(c, school), controlled.discrepancies(c, school),
-                    orders)
+                    orders, givers)
         try:
-            expiring, referrals, disc, orders = await run_op(self.ctx.run_in(work))
+            expiring, referrals, disc, orders, givers = await run_op(self.ctx.run_in(work))
         except OpFailed as err:
             self.message.setText(err.message)
             return False
@@ -119,6 +120,7 @@ class ListsTab(QWidget):
         self.disc_model.set_rows(disc)
         fill(self.controlled, [f"{o.name}: {o.label} ({o.count_on_hand.normalize():f} on record)" for o in orders],
              data=[o.medication_id for o in orders])
+        fill(self.trip_by, [""] + [d.name for d in givers], data=[None] + [d.staff_usi for d in givers])
         return True
 
     @asyncSlot()
@@ -144,7 +146,7 @@ class ListsTab(QWidget):
     async def record_count_now(self) -> bool:
         """The second signer signs with their own sign-in name and password, checked by the database."""
         mid, kind, number, trip, by = (self.controlled.currentData(), self.count_kind.currentIndex(),
-                                       self.counted.text(), self.trip.text(), self.trip_by.text())
+                                       self.counted.text(), self.trip.text(), self.trip_by.currentData())
         login, password, now = self.witness.text(), self.witness_password.text(), self.ctx.now()
         if mid is None:
             self.message.setText("There is no controlled medication at your school to count.")
@@ -170,7 +172,7 @@ class ListsTab(QWidget):
             return False
         finally:
             self.witness_password.clear()
-        for w in (self.counted, self.trip, self.trip_by):
+        for w in (self.counted, self.trip):
             w.clear()
         self.message.setText(f"{COUNT_CHOICES[kind]} recorded; {got.on_hand.normalize():f} on hand."
                              + (" The count does not match the record: a discrepancy report is open below."

@@ -22,6 +22,7 @@ from app.services.nurse import medications as meds, visits as V
 from app.services.student_search import search_students
 from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
+from ui.screens.nurse.delegations_tab import DelegationsTab
 from ui.screens.nurse.entry_forms import EntryForms
 from ui.screens.nurse.kiosk import SignInKiosk
 from ui.screens.nurse.lists_tab import ListsTab
@@ -58,11 +59,13 @@ class NursePage(TabbedDesk):
         self.record = RecordTab(ctx, self.school_id)
         self.screening = ScreeningTab(ctx, self.school_id)
         self.lists = ListsTab(ctx, self.school_id)
+        self.delegations = DelegationsTab(ctx, self.school_id)
         self.entries = EntryForms(ctx, self.record.current_student, self.record_changed)
         self.immunizations = immunizations_tab(ctx)
         self.record.opened_student.connect(self._student_opened)
         tabs = [(self._visits_tab(), "&Visits"), (self._meds_tab(), "&Medications"), (self.record, "Stu&dent"),
-                (self.entries, "Add to &record"), (self.screening, "Scree&nings"), (self.lists, "&Lists")]
+                (self.entries, "Add to &record"), (self.screening, "Scree&nings"), (self.lists, "&Lists"),
+                (self.delegations, "Staff &who give medication")]
         if self.immunizations is not None:  # scrolled: the desk still fits beside the desk list at 1280x720
             tabs.append((scrolled(self.immunizations, "Immunization compliance"), "&Immunizations"))
         self.finish(*tabs, (self.kiosk, "Sign-in &kiosk"))
@@ -123,6 +126,8 @@ class NursePage(TabbedDesk):
             self.show_due()
         elif self.tabs.widget(i) is self.lists:
             self.lists.refresh()
+        elif self.tabs.widget(i) is self.delegations:
+            self.delegations.refresh()
 
     # -- visits ---------------------------------------------------------------------------------------
     def _visits_tab(self) -> QWidget:
