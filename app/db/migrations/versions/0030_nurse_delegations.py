@@ -6,16 +6,16 @@ one of them; the nurse records, renews and revokes them on her desk.
 Row-level security: a nurse reads and writes the delegations of the schools she serves; the
 administrator all. Nobody else reads them.
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = "0029"
-down_revision = "0028"
+revision = "0030"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
