@@ -86,3 +86,33 @@ def test_fields_mapped_from_the_record():
     assert got.call_number == f"{t.dewey} {t.cutter}" and got.audience == "Ages 8-11"
     assert got.reading_program == "Accelerated Reader 4.5" and got.year == t.year
     assert [c.barcode for c in got.copies] == [c.barcode for c in t.copies]
+
+
+def test_the_fast_reader_reads_what_pymarc_reads():
+    """marc_records reads only the tags the import uses, without pymarc's objects; on UTF-8 and
+    MARC-8 records with accented letters (binary and MARCXML) it gets the same text pymarc does."""
+    import pymarc
+
+    from app.services.library.marc_records import WANTED, read_binary, read_xml
+
+    ts = fresh_titles(40, seed=5)
+    ts[0] = replace(ts[0], title="Café del Niño", subtitle="Señor Über", author="Núñez, Ana")
+    records = [make_record(t, marc8=i % 2 == 0) for i, t in enumerate(ts)]
+
+    def pymarc_view(rec):
+        return [(f.tag, f.data) if f.is_control_field() else (f.tag, [(s.code, s.value) for s in f.subfields])
+                for f in rec.get_fields() if f.tag in WANTED]
+
+    def fast_view(rec):
+        return [(f.tag, f.data) if f.data is not None else (f.tag, f.subfields) for f in rec.fields]
+
+    for r in records:
+        raw = r.as_marc()
+        expected = pymarc_view(pymarc.Record(raw, to_unicode=True, force_utf8=False, hide_utf8_warnings=True))
+        assert fast_view(read_binary(raw)) == expected
+    assert any(v == "Café del Niño :" for _, subs in fast_view(read_binary(records[0].as_marc()))
+               if isinstance(subs, list) for _, v in subs)
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(to_marcxml(records[1:4]))
+    for el, r in zip(root, records[1:4]):
+        assert fast_view(read_xml(el)) == pymarc_view(r)

@@ -1,4 +1,4 @@
-"""MARC21 import: binary ISO 2709 and MARCXML, MARC-8 and UTF-8 records (pymarc).
+"""MARC21 import: binary ISO 2709 and MARCXML, MARC-8 and UTF-8 records (marc_records.py).
 
 Each record becomes a title (library.resources) and its copies (library.items, from 852 or
 952 $p). A record whose ISBN the catalogue already holds adds copies to that title. A record that
@@ -10,20 +10,18 @@ good ones are loaded, all in the caller's one transaction.
 from __future__ import annotations
 
 import io
-import json
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-import pymarc
 from sqlalchemy import Connection, text
 
-from app.domain.library_codes import barcode_problem, isbn_digits, isbn_problem, normalize_isbn
+from app.domain.library_codes import barcode_problem, isbn10_to_13, isbn_digits, isbn_problem
+from app.services.library.marc_records import MARCXML_NS, MarcError, Record, read_binary, read_xml
 
 END_OF_RECORD = b"\x1d"
-MARCXML_NS = "{http://www.loc.gov/MARC21/slim}"
 
 
 @dataclass(frozen=True)
@@ -76,16 +74,25 @@ class ImportReport:
         return self.titles_added + self.titles_matched
 
 
+_SPACES = re.compile(r"\s+")
+_INITIAL_STOP = re.compile(r"(\b[A-Z]|\.\.)\.$")
+_YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
+_TYPES_BY_LEADER = {"a": "Book", "t": "Book", "g": "DVD", "i": "Audiobook", "j": "Music", "e": "Map", "m": "Software"}
+
+
 def _clean(s: str | None) -> str | None:
     if s is None:
         return None
-    s = unicodedata.normalize("NFC", re.sub(r"\s+", " ", s)).strip().rstrip(" /:;,=").strip()
-    if s.endswith(".") and not re.search(r"(\b[A-Z]|\.\.)\.$", s):
+    s = _SPACES.sub(" ", s)
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", s)
+    s = s.strip().rstrip(" /:;,=").strip()
+    if s.endswith(".") and not _INITIAL_STOP.search(s):
         s = s[:-1].rstrip()  # ISBD's closing full stop, not an initial's ("Rivera, A.")
     return s or None
 
 
-def _sub(rec: pymarc.Record, tag: str, code: str) -> str | None:
+def _sub(rec: Record, tag: str, code: str) -> str | None:
     for f in rec.get_fields(tag):
         vals = f.get_subfields(code)
         if vals:
@@ -93,53 +100,47 @@ def _sub(rec: pymarc.Record, tag: str, code: str) -> str | None:
     return None
 
 
-def _joined(f: pymarc.Field, codes: str) -> str:
-    return " ".join(sf.value for sf in f.subfields if sf.code in codes)
-
-
-def record_to_title(rec: pymarc.Record, scheme: str) -> TitleData:
-    """One record's title and copies; raises ValueError with the reason it cannot be loaded."""
-    f245 = rec.get_fields("245")
-    if not f245 or not _clean(_joined(f245[0], "a")):
-        raise ValueError("no title (245 $a)")
-    title = _clean(_joined(f245[0], "abnp"))[:500]
-    author = None
-    for tag in ("100", "110", "111"):
+def _first(rec: Record, tags: tuple[str, ...], codes: dict[str, str]) -> tuple[str | None, str | None]:
+    """The cleaned text of the first of `tags` present (in that order of preference), and its tag."""
+    for tag in tags:
         for f in rec.get_fields(tag):
-            author = _clean(_joined(f, "abcdq" if tag == "100" else "abcdn"))
+            v = _clean(f.joined(codes[tag]))
+            if v:
+                return v, tag
             break
-        if author:
-            break
-    added = "; ".join(a for a in (_clean(_joined(f, "abcdq")) for f in rec.get_fields("700")) if a) or None
-    isbn = None
+    return None, None
+
+
+def _isbn(rec: Record) -> str | None:
     raw_isbns = [v for f in rec.get_fields("020") for v in f.get_subfields("a")]
     for raw in raw_isbns:
-        if not isbn_digits(raw):
-            continue
-        problem = isbn_problem(raw)
-        if problem is None:
-            isbn = normalize_isbn(raw)
-            break
-    if isbn is None and raw_isbns:
+        d = isbn_digits(raw)
+        if d and isbn_problem(raw) is None:
+            return isbn10_to_13(d) if len(d) == 10 else d
+    if raw_isbns:
         raise ValueError(isbn_problem(raw_isbns[0]) or f"ISBN {raw_isbns[0]!r} is not an ISBN")
-    call = None
-    for tag, codes in (("092", "ab"), ("082", "a"), ("050", "ab")):
-        for f in rec.get_fields(tag):
-            call = _clean(_joined(f, codes))
-            break
-        if call:
-            break
+    return None
+
+
+def record_to_title(rec: Record, scheme: str) -> TitleData:
+    """One record's title and copies; raises ValueError with the reason it cannot be loaded."""
+    f245 = rec.get_fields("245")
+    if not f245 or not _clean(f245[0].joined("a")):
+        raise ValueError("no title (245 $a)")
+    title = _clean(f245[0].joined("abnp"))[:500]
+    author, _ = _first(rec, ("100", "110", "111"), {"100": "abcdq", "110": "abcdn", "111": "abcdn"})
+    added = "; ".join(a for a in (_clean(f.joined("abcdq")) for f in rec.get_fields("700")) if a) or None
+    isbn = _isbn(rec)
+    call, tag = _first(rec, ("092", "082", "050"), {"092": "ab", "082": "a", "050": "ab"})
     if call and tag == "082":
         call = call.replace("/", "")
     publisher = _clean(_sub(rec, "264", "b") or _sub(rec, "260", "b"))
-    year_raw = _sub(rec, "264", "c") or _sub(rec, "260", "c") or ""
-    m = re.search(r"(1[5-9]\d\d|20\d\d)", year_raw)
-    audience = _clean(" ".join(_joined(f, "ab") for f in rec.get_fields("521")))
-    reading = _clean("; ".join(_joined(f, "abcd") for f in rec.get_fields("526")))
-    control = rec["001"].data.strip() if rec["001"] else None
-    leader_type = str(rec.leader)[6] if rec.leader else "a"
-    rtype = {"a": "Book", "t": "Book", "g": "DVD", "i": "Audiobook", "j": "Music", "e": "Map", "m": "Software"}.get(
-        leader_type, "Book")
+    m = _YEAR.search(_sub(rec, "264", "c") or _sub(rec, "260", "c") or "")
+    audience = _clean(" ".join(f.joined("ab") for f in rec.get_fields("521")))
+    reading = _clean("; ".join(f.joined("abcd") for f in rec.get_fields("526")))
+    control = rec.control("001")
+    control = control.strip() if control is not None else None
+    rtype = _TYPES_BY_LEADER.get(rec.leader[6] if len(rec.leader) > 6 else "a", "Book")
     copies = []
     for f in rec.get_fields("852", "952"):
         code = (f.get("p") or "").strip()
@@ -185,40 +186,24 @@ def _parse_binary(data: bytes, scheme: str):
         if not chunk.strip(b"\r\n\x00 "):
             continue
         chunk = chunk.lstrip(b"\r\n")
-        raw = chunk + END_OF_RECORD
         control = None
         try:
             if not chunk[:5].isdigit():
                 raise ValueError("not a MARC record (the leader does not start with the record length)")
-            if int(chunk[:5]) != len(raw):
+            if int(chunk[:5]) != len(chunk) + 1:
                 raise ValueError(f"record length in the leader ({int(chunk[:5])}) does not match its "
-                                 f"{len(raw)} bytes")
-            rec = pymarc.Record(raw, to_unicode=True, force_utf8=False, hide_utf8_warnings=True, utf8_handling="strict")
-            control = rec["001"].data.strip() if rec["001"] else None
+                                 f"{len(chunk) + 1} bytes")
+            rec = read_binary(chunk + END_OF_RECORD)
+            control = rec.control("001")
+            control = control.strip() if control is not None else None
             good.append((n, record_to_title(rec, scheme)))
         except UnicodeDecodeError:
             bad.append(Rejected(n, start, control, "text is not valid UTF-8 although the leader says UTF-8"))
+        except MarcError as exc:
+            bad.append(Rejected(n, start, control, f"not a readable MARC record ({exc})"))
         except ValueError as exc:
             bad.append(Rejected(n, start, control, str(exc)))
-        except Exception as exc:  # pymarc's own errors: directory, base address, ...
-            bad.append(Rejected(n, start, control, f"not a readable MARC record ({type(exc).__name__})"))
     return good, bad
-
-
-def _xml_record(el: ET.Element) -> pymarc.Record:
-    rec = pymarc.Record()
-    leader = el.find(f"{MARCXML_NS}leader")
-    if leader is not None and leader.text:
-        rec.leader = pymarc.Leader(leader.text.ljust(24)[:24])
-    for cf in el.findall(f"{MARCXML_NS}controlfield"):
-        rec.add_field(pymarc.Field(tag=cf.get("tag"), data=cf.text or ""))
-    for df in el.findall(f"{MARCXML_NS}datafield"):
-        subs = [pymarc.Subfield(code=sf.get("code") or "", value=sf.text or "")
-                for sf in df.findall(f"{MARCXML_NS}subfield")]
-        rec.add_field(pymarc.Field(tag=df.get("tag"), indicators=pymarc.Indicators(df.get("ind1") or " ",
-                                                                                   df.get("ind2") or " "),
-                                   subfields=subs))
-    return rec
 
 
 def _parse_xml(data: bytes, scheme: str):
@@ -234,8 +219,9 @@ def _parse_xml(data: bytes, scheme: str):
     for n, el in enumerate(records, start=1):
         control = None
         try:
-            rec = _xml_record(el)
-            control = rec["001"].data.strip() if rec["001"] else None
+            rec = read_xml(el)
+            control = rec.control("001")
+            control = control.strip() if control is not None else None
             good.append((n, record_to_title(rec, scheme)))
         except ValueError as exc:
             bad.append(Rejected(n, None, control, str(exc)))
@@ -288,6 +274,11 @@ def import_marc(conn: Connection, data: bytes, school_id: int, scheme: str = "no
                      t.control_number))
         copies += [(rid, t, c) for c in t.copies]
     copies = [(rid if rid is not None else first_of_isbn.get(t.isbn), t, c) for rid, t, c in copies]
+    # a new title's counts are known here: the copy-count trigger then has nothing to change on it
+    counts: dict[int, int] = {}
+    for rid, _, _ in copies:
+        counts[rid] = counts.get(rid, 0) + 1
+    rows = [r[:9] + (counts.get(r[0], 0), counts.get(r[0], 0)) + r[11:] for r in rows]
     _copy_rows(conn, "library.resources", ("resource_id", "isbn", "title", "author", "publisher", "publication_year",
                                            "resource_type", "call_number", "location", "total_copies",
                                            "available_copies", "added_authors", "audience", "reading_program",
@@ -309,13 +300,16 @@ _TYPES = {"resource_id": "int", "isbn": "text", "title": "text", "author": "text
 
 
 def _copy_rows(conn: Connection, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert rows a thousand per statement (COPY is refused under row-level security, which a
-    librarian is under; one statement per batch also runs the audit and copy-count triggers once)."""
+    """COPY the rows into a temporary staging table, then insert them all in one statement (COPY
+    straight into the table is refused under row-level security, which a librarian is under; one
+    statement also runs the audit and copy-count triggers once for the whole file)."""
     if not rows:
         return
-    shape = ", ".join(f"{c} {_TYPES[c]}" for c in cols)
-    sql = text(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} "
-               f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x({shape})")
-    for i in range(0, len(rows), 1000):
-        batch = [{c: (str(v) if isinstance(v, Decimal) else v) for c, v in zip(cols, r)} for r in rows[i:i + 1000]]
-        conn.execute(sql, {"rows": json.dumps(batch)})
+    stage = "marc_stage_" + table.split(".")[1]
+    conn.execute(text(f"CREATE TEMP TABLE {stage} ({', '.join(f'{c} {_TYPES[c]}' for c in cols)}) ON COMMIT DROP"))
+    with conn.connection.driver_connection.cursor() as cur:
+        with cur.copy(f"COPY pg_temp.{stage} ({', '.join(cols)}) FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row(r)
+    conn.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM pg_temp.{stage}"))
+    conn.execute(text(f"DROP TABLE pg_temp.{stage}"))

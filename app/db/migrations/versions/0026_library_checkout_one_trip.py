@@ -157,11 +157,16 @@ BEGIN""" + CALLER + r"""
         END IF;
         RETURN jsonb_build_object('item', to_jsonb(it), 'locked', false);
     END IF;
-    SELECT coalesce(jsonb_agg(jsonb_build_array(i.item_type, c.due_date)), '[]'::jsonb) INTO loans
-      FROM library.checkouts c JOIN library.items i ON i.item_id = c.item_id
-     WHERE c.return_date IS NULL AND c.item_id <> it.item_id
-       AND CASE WHEN p_student IS NOT NULL THEN c.student_usi = p_student
-                ELSE c.staff_usi = p_staff AND (admin OR c.school_id = ANY (mine)) END;
+    IF p_student IS NOT NULL THEN  -- (two statements: each uses its partial index of open loans)
+        SELECT coalesce(jsonb_agg(jsonb_build_array(i.item_type, c.due_date)), '[]'::jsonb) INTO loans
+          FROM library.checkouts c JOIN library.items i ON i.item_id = c.item_id
+         WHERE c.student_usi = p_student AND c.return_date IS NULL AND c.item_id <> it.item_id;
+    ELSE
+        SELECT coalesce(jsonb_agg(jsonb_build_array(i.item_type, c.due_date)), '[]'::jsonb) INTO loans
+          FROM library.checkouts c JOIN library.items i ON i.item_id = c.item_id
+         WHERE c.staff_usi = p_staff AND c.return_date IS NULL AND c.item_id <> it.item_id
+           AND (admin OR c.school_id = ANY (mine));
+    END IF;
     SELECT jsonb_build_object('checkout_id', c.checkout_id, 'student_usi', c.student_usi, 'staff_usi', c.staff_usi,
                               'checked_out_at', c.checked_out_at,
                               'name', coalesce(coalesce(s.preferredfirstname, s.firstname) || ' ' || s.lastsurname,
