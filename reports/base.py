@@ -16,7 +16,7 @@ from reportlab.lib.units import inch
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 INK = colors.HexColor("#1b2733")
@@ -54,31 +54,51 @@ def styles() -> dict[str, ParagraphStyle]:
 
 
 class _NumberedCanvas(rl_canvas.Canvas):
-    """Defers each page until the end so the footer can say "Page X of Y"."""
+    """Defers each page until the end so the footer can say "Page X of Y". One file may hold several
+    documents (a batch of report cards): each counts its own pages and has its own footer line, and
+    `page_counts` tells how many pages each took."""
 
-    def __init__(self, *args, footer_left: str = "", **kwargs) -> None:
+    def __init__(self, *args, footers: tuple[str, ...] = ("",), page_counts: list | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict] = []
-        self._footer_left = footer_left
+        self._footers = footers
+        self._page_counts = page_counts if page_counts is not None else []
+        self._part = 0  # set by _PartStart as each document of a batch begins
 
     def showPage(self) -> None:  # noqa: N802 (reportlab naming)
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
     def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
+        parts = [state["_part"] for state in self._pages]
+        self._page_counts[:] = [parts.count(i) for i in range(len(self._footers))]
+        for n, state in enumerate(self._pages):
             self.__dict__.update(state)
-            self._footer(total)
+            part = parts[n]
+            self._footer(self._footers[part], n + 1 - parts.index(part), self._page_counts[part])
             super().showPage()
         super().save()
 
-    def _footer(self, total: int) -> None:
+    def _footer(self, left: str, page: int, total: int) -> None:
         width, _ = self._pagesize
         self.setFont(FONT, 8.5)
         self.setFillColor(MUTED)
-        self.drawString(0.75 * inch, 0.5 * inch, self._footer_left)
-        self.drawRightString(width - 0.75 * inch, 0.5 * inch, f"Page {self._pageNumber} of {total}")
+        self.drawString(0.75 * inch, 0.5 * inch, left)
+        self.drawRightString(width - 0.75 * inch, 0.5 * inch, f"Page {page} of {total}")
+
+
+class _PartStart(Flowable):
+    """Takes no room: marks that the pages from here on belong to the next document of a batch."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+
+    def wrap(self, *_args) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._part = self.index
 
 
 def render(story: list, *, title: str, header: str, footer: str, pagesize=LETTER, on_every_page=None,
@@ -86,6 +106,15 @@ def render(story: list, *, title: str, header: str, footer: str, pagesize=LETTER
     """Lay out a story of flowables on letter pages with the house header and footer.
 
     `on_every_page(canvas, doc)`, when given, draws more on each page (a watermark, a seal)."""
+    return render_parts([(story, footer)], title=title, header=header, pagesize=pagesize,
+                        on_every_page=on_every_page, bottom_margin=bottom_margin)[0]
+
+
+def render_parts(parts: list[tuple[list, str]], *, title: str, header: str, pagesize=LETTER, on_every_page=None,
+                 bottom_margin: float = 0.85 * inch) -> tuple[bytes, list[int]]:
+    """Several documents (story, footer line) in one file, each starting on a new page with its own
+    "Page X of Y": fonts and images are embedded once for all of them. Returns the file and the
+    number of pages of each document, to cut it apart again (pypdfium2 import_pages)."""
     register_fonts()
     buf = io.BytesIO()
     width, height = pagesize
@@ -108,8 +137,13 @@ def render(story: list, *, title: str, header: str, footer: str, pagesize=LETTER
             c.restoreState()
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
-    doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, footer_left=footer, **k))
-    return buf.getvalue()
+    flowables: list = []
+    for i, (story, _footer) in enumerate(parts):
+        flowables += ([PageBreak()] if i else []) + [_PartStart(i)] + list(story)
+    footers = tuple(f for _s, f in parts)
+    counts: list[int] = []
+    doc.build(flowables, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, footers=footers, page_counts=counts, **k))
+    return buf.getvalue(), counts
 
 
 def printed_on(day: date) -> str:

@@ -9,7 +9,7 @@ from datetime import date
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, Spacer
 
-from reports.base import printed_on, render, styles
+from reports.base import printed_on, render, render_parts, styles
 from reports.grading_parts import grid, heading
 
 
@@ -84,6 +84,17 @@ def story(doc: ReportCardDocument) -> list:
     return out
 
 
+def _footer(doc: ReportCardDocument, today: date | None) -> str:
+    return f"{doc.student_name} · {printed_on(today or date.today())}"
+
+
 def build(doc: ReportCardDocument, today: date | None = None) -> bytes:
     return render(story(doc), title=f"Report card {doc.student_name}", header=f"{doc.district} · {doc.school}",
-                  footer=f"{doc.student_name} · {printed_on(today or date.today())}")
+                  footer=_footer(doc, today))
+
+
+def build_many(docs: list[ReportCardDocument], today: date | None = None) -> tuple[bytes, list[int]]:
+    """Cards of one school in one file (fonts and logo embedded once), each with its own page
+    numbers; returns the file and each card's number of pages."""
+    return render_parts([(story(d), _footer(d, today)) for d in docs], title=f"Report cards {docs[0].period_name}",
+                        header=f"{docs[0].district} · {docs[0].school}")

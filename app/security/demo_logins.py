@@ -13,6 +13,7 @@ DEMO_PASSWORD = "riverbend-demo-2026"
 DEMO_LOGINS = {
     "demo_front_office": (("so_front_office",), "RES", "Front office clerk"),
     "demo_teacher": (("so_teacher",), "RHS", "Teacher"),
+    "demo_homeroom_teacher": (("so_teacher",), "RES", "Teacher"),  # an elementary homeroom: standards grading
     "demo_dean": (("so_dean",), "RHS", "Dean"),
     "demo_nurse": (("so_nurse",), "RES", "Nurse"),
     "demo_cashier": (("so_cashier",), "RMS", "Cafeteria cashier"),

@@ -46,10 +46,15 @@ class StudentProfile:
     badges: tuple[Badge, ...]
     may_see_discipline: bool = False  # whether discipline entries of the timeline may be shown
     may_see_health: bool = False  # whether health-office entries of the timeline show their details
+    # the FERPA release log of the student's transcripts, newest first; None for logins that may not read it
+    transcript_releases: tuple | None = None  # app.services.grades.transcripts.ReleaseRow
 
 
 def _may_read(conn: Connection, table: str) -> bool:
-    return bool(conn.execute(text("SELECT has_table_privilege(:t, 'SELECT')"), {"t": table}).scalar())
+    # without USAGE on the schema, has_table_privilege itself is refused: ask about the schema first
+    return bool(conn.execute(text(
+        "SELECT CASE WHEN has_schema_privilege(split_part(:t, '.', 1), 'USAGE') "
+        "THEN has_table_privilege(:t, 'SELECT') ELSE false END"), {"t": table}).scalar())
 
 
 def load_profile(conn: Connection, student_usi: int) -> StudentProfile | None:
@@ -91,6 +96,11 @@ def load_profile(conn: Connection, student_usi: int) -> StudentProfile | None:
     discipline = _may_read(conn, "edfi.disciplineaction") and _may_read(conn, "edfi.disciplineincident")
     if discipline:
         badges.append(Badge("discipline", "Discipline history", "discipline", "discipline"))
+    releases = None
+    if _may_read(conn, "grades.transcript_release") and _may_read(conn, "grades.issued_document"):
+        from app.services.grades.transcripts import releases_for_student
+
+        releases = releases_for_student(conn, student_usi)
     return StudentProfile(hit.student_usi, hit.student_unique_id, f"{hit.first_name} {hit.last_name}",
                           hit.birth_date, hit.grade_level, hit.school_name, tuple(contacts), tuple(badges),
-                          discipline, _may_read(conn, "health.visits"))
+                          discipline, _may_read(conn, "health.visits"), releases)

@@ -55,54 +55,71 @@ def _bare_page(doc) -> bytes:
     return buf.getvalue()
 
 
-def bench_reports(engine, students: int = 1000) -> dict:
+def run_reports_bench(engine, students: int = 1000, rounds: int = 3) -> dict:
+    """On the district behind `engine`: `rounds` times the batch (read + PDFs on both cores + merged
+    file), each followed by the bare-canvas baseline of the same pages on one core. The two take turns
+    so that a change in the machine's load falls on both: the ratio is the median of the rounds' ratios."""
+    from statistics import median
+
     from sqlalchemy import text
 
     from app.bench.bench_logins import login_engine, rls_active
-    from app.bench.benches import open_bench_database
     from app.errors import UserError
     from app.security.demo_logins import create_demo_logins
     from app.services.grades import report_cards
     from app.services.grades.entry import PeriodKey
-    from app.services.grades.report_card_batch import render_batch
+    from app.services.grades.report_card_batch import CardRenderer
+
+    if REGISTRAR not in create_demo_logins(engine):
+        raise UserError("The bench district has no registrar; run school-office-admin bench seed again.")
+    registrar = login_engine(engine, REGISTRAR)
+    ours, base, reads = [], [], []
+    try:
+        with registrar.connect() as c:
+            rls = rls_active(c)
+            school = c.execute(text("SELECT min(x) FROM unnest(compliance.my_school_ids()) x")).scalar()
+            period = c.execute(text(
+                "SELECT gradingperioddescriptorid, gradingperiodname, schoolid, schoolyear FROM edfi.gradingperiod "
+                "WHERE schoolid = :s AND enddate < current_date ORDER BY enddate DESC LIMIT 1"), {"s": school}).first()
+            usis = report_cards.batch_students(c, school, report_cards.BatchChoice("Whole school"))[:students]
+            if len(usis) < students or period is None:
+                raise UserError(f"The registrar's school has {len(usis)} students with a past grading period; run "
+                                "school-office-admin bench seed with more students.")
+            key = PeriodKey(*period)
+            today = date.today()
+            for _ in range(rounds):
+                t = time.perf_counter()
+                # as the Reports desk does it: the workers start while the batch is read
+                with CardRenderer(2) as renderer:
+                    docs = report_cards.report_cards(c, school, usis, key)
+                    reads.append(time.perf_counter() - t)
+                    batch = renderer.render(docs, today)
+                ours.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                bare = [_bare_page(d) for d in docs]
+                base.append(time.perf_counter() - t)
+    finally:
+        registrar.dispose()
+    rate, bare_rate = len(docs) / median(ours), len(docs) / median(base)
+    return {"name": "reports", "login": REGISTRAR, "rls": rls, "students": len(docs), "cores": os.cpu_count(),
+            "report_cards_per_s": round(rate, 1), "seconds": round(median(ours), 2),
+            "data_read_s": round(median(reads), 2), "merged_print_file_bytes": len(batch.merged),
+            "per_student_file_bytes_avg": sum(len(x.pdf) for x in batch.cards) // len(batch.cards),
+            "baseline": f"the same {len(docs)} pages drawn with a bare reportlab canvas on one core, same run",
+            "baseline_pages_per_s": round(bare_rate, 1), "baseline_bytes_avg": sum(map(len, bare)) // len(bare),
+            "ratio": round(median(b / o for o, b in zip(ours, base)), 2), "goal": ">= 1.0", "better": "higher",
+            "rounds": rounds, "ratio_each_round": [round(b / o, 2) for o, b in zip(ours, base)],
+            "load_average": [round(x, 1) for x in os.getloadavg()]}
+
+
+def bench_reports(engine, students: int = 1000) -> dict:
+    from app.bench.benches import open_bench_database
 
     bench = open_bench_database(engine)
     try:
-        if REGISTRAR not in create_demo_logins(bench):
-            raise UserError("The bench district has no registrar; run school-office-admin bench seed again.")
-        registrar = login_engine(bench, REGISTRAR)
-        try:
-            with registrar.connect() as c:
-                rls = rls_active(c)
-                school = c.execute(text("SELECT min(x) FROM unnest(compliance.my_school_ids()) x")).scalar()
-                period = c.execute(text(
-                    "SELECT gradingperioddescriptorid, gradingperiodname, schoolid, schoolyear FROM edfi.gradingperiod "
-                    "WHERE schoolid = :s AND enddate < current_date ORDER BY enddate DESC LIMIT 1"), {"s": school}).first()
-                usis = report_cards.batch_students(c, school, report_cards.BatchChoice("Whole school"))[:students]
-                if len(usis) < students or period is None:
-                    raise UserError(f"The registrar's school has {len(usis)} students with a past grading period; run "
-                                    "school-office-admin bench seed with more students.")
-                key = PeriodKey(*period)
-                today = date.today()
-                t = time.perf_counter()
-                docs = report_cards.report_cards(c, school, usis, key)
-                read_s = time.perf_counter() - t
-                batch = render_batch(docs, today, processes=2, chunk=25)
-                total_s = time.perf_counter() - t
-        finally:
-            registrar.dispose()
+        return run_reports_bench(bench, students)
     finally:
         bench.dispose()
-    t = time.perf_counter()
-    bare = [_bare_page(d) for d in docs]
-    bare_s = time.perf_counter() - t
-    rate, bare_rate = len(docs) / total_s, len(docs) / bare_s
-    return {"name": "reports", "login": REGISTRAR, "rls": rls, "students": len(docs), "cores": os.cpu_count(),
-            "report_cards_per_s": round(rate, 1), "seconds": round(total_s, 2), "data_read_s": round(read_s, 2),
-            "merged_print_file_bytes": len(batch.merged),
-            "baseline": f"the same {len(docs)} pages drawn with a bare reportlab canvas on one core, same run",
-            "baseline_pages_per_s": round(bare_rate, 1), "baseline_bytes_avg": sum(map(len, bare)) // len(bare),
-            "ratio": round(rate / bare_rate, 2), "goal": ">= 1.0", "better": "higher"}
 
 
 BENCHES = {"reports": Bench(lambda p, a: bench_reports(p.engine))}

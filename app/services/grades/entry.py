@@ -268,10 +268,11 @@ def save_grades(conn: Connection, cmd: SaveGrades) -> SaveResult:
                      "numeric": numeric, "comments": ", ".join(comment_list) or None})
     marks = []
     if cmd.marks:
-        sheet_scales = {}
-        for r in conn.execute(text("SELECT learningstandardid, scale_id FROM grades.reported_standard "
-                                   "WHERE schoolid = :s"), {"s": cmd.section.school_id}):
-            sheet_scales[r[0]] = r[1]
+        sheet_scales, described = {}, {}
+        for r in conn.execute(text("SELECT rs.learningstandardid, rs.scale_id, ls.description "
+                                   "FROM grades.reported_standard rs JOIN edfi.learningstandard ls "
+                                   "USING (learningstandardid) WHERE rs.schoolid = :s"), {"s": cmd.section.school_id}):
+            sheet_scales[r[0]], described[r[0]] = r[1], r[2]
         loaded: dict[int, GradingScale] = {}
         for usi, standard, typed in cmd.marks:
             name = names.get(usi, f"Student {usi}")
@@ -287,7 +288,7 @@ def save_grades(conn: Connection, cmd: SaveGrades) -> SaveResult:
             try:
                 mark, _ = scale.read(typed)
             except GradeOutOfScale as err:
-                raise GradeOutOfScale(f"{name}, {standard}: {err.message}") from None
+                raise GradeOutOfScale(f"{name}, \"{described[standard]}\": {err.message}") from None
             marks.append({"usi": usi, "begin": roster[usi].begindate, "std": standard, "mark": mark})
     if reason:
         conn.execute(text("SELECT set_config('school_office.correction_reason', :r, true)"), {"r": reason[:500]})

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QStyled
 from app.domain.typed_input import parse_date, show_date
 from app.errors import UserError
 from app.services.grades import entry, report_cards, term_end, transcripts
-from app.services.grades.report_card_batch import Batch, render_batch
+from app.services.grades.report_card_batch import Batch, CardRenderer
 from ui.ops import OpFailed, run_op, spawn
 from ui.printing import Printing, Printout
 from ui.screens.desk_context import DeskContext
@@ -252,7 +252,21 @@ class ReportsPage(TabbedDesk):
         extra = f"; {result.corrections} logged as corrections" if result.corrections else ""
         self.grade_message.setText(f"Saved {result.saved} grade{'s' if result.saved != 1 else ''}{extra}.")
         self.grades_saved.emit(result.saved)
+        await self._reload(sheet)
         return True
+
+    async def _reload(self, sheet: entry.GradeSheet) -> None:
+        """Show what was stored ("s" typed is "S" saved, "87" is "87" with its letter), on the same cell."""
+        at = self.grid.currentIndex()
+        try:
+            fresh = await run_op(self.ctx.run_in(lambda c: entry.grade_sheet(c, sheet.section, sheet.period,
+                                                                              sheet.grade_type)))
+        except OpFailed:
+            return  # saved all the same; the grid keeps what was typed
+        if self.grid_model.sheet is sheet and not self.grid_model.dirty:
+            self.grid_model.load(fresh)
+            if at.isValid():
+                self.grid.setCurrentIndex(self.grid_model.index(at.row(), at.column()))
 
     async def open_window(self) -> None:
         per = self.current_period()
@@ -365,13 +379,14 @@ class ReportsPage(TabbedDesk):
         self.card_message.setText("Reading grades and attendance…")
 
         def work(c):
-            usis = report_cards.batch_students(c, school, choice)
-            if not usis:
-                raise UserError(f"No students are enrolled in {choice.label}; pick other students.")
-            docs = report_cards.report_cards(c, school, usis, period)
-            self.batch_progress.emit(0, len(docs))
-            return render_batch(docs, today, processes=self.processes,
-                                progress=lambda done, total: self.batch_progress.emit(done, total))
+            # a homeroom is one chunk; a school or grade level starts its workers while it is read
+            with CardRenderer(1 if choice.homeroom else self.processes) as renderer:
+                usis = report_cards.batch_students(c, school, choice)
+                if not usis:
+                    raise UserError(f"No students are enrolled in {choice.label}; pick other students.")
+                docs = report_cards.report_cards(c, school, usis, period)
+                self.batch_progress.emit(0, len(docs))
+                return renderer.render(docs, today, progress=lambda done, total: self.batch_progress.emit(done, total))
         try:
             self.batch = await run_op(self.ctx.run_in(work), disable=(self.build_button,))
         except OpFailed as err:

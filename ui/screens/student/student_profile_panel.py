@@ -42,6 +42,22 @@ class TimelineModel(QAbstractListModel):
         return self.text(index.row())
 
 
+RELEASES_SHOWN = 4
+
+
+def releases_text(releases) -> str:
+    """The newest releases of the student's transcripts, one paragraph each (who asked, who received
+    it, on what legal basis, when, which document and its hash)."""
+    if not releases:
+        return "No transcript has been released."
+    parts = [f"{r.released_on:%m/%d/%Y} · {'official' if r.official else 'unofficial'} {r.document_number} to "
+             f"{r.recipient} ({r.legal_basis}); asked by {r.requested_by}; released by {r.released_by}; "
+             f"SHA-256 {r.sha256[:12]}…" for r in releases[:RELEASES_SHOWN]]
+    if len(releases) > RELEASES_SHOWN:
+        parts.append(f"and {len(releases) - RELEASES_SHOWN} earlier (Reports desk, Transcripts tab)")
+    return "\n".join(parts)
+
+
 class StudentProfilePanel(QFrame):
     desk_requested = Signal(str)
     record_requested = Signal(int, str, str)  # student_usi, record type (health/specialed/discipline), desk
@@ -88,6 +104,14 @@ class StudentProfilePanel(QFrame):
         layout.addWidget(self.attendance_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(QLabel("Contacts", objectName="sectionTitle"))
         layout.addWidget(self.contacts)
+        # the FERPA release log (34 CFR 99.32): only for logins the database lets read it
+        self.releases_title = QLabel("Transcript releases", objectName="sectionTitle")
+        self.releases = QLabel(wordWrap=True)
+        self.releases.setAccessibleName("Transcript releases, newest first")
+        self.releases.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
+                                              | Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.releases_title)
+        layout.addWidget(self.releases)
         layout.addWidget(QLabel("Recent activity", objectName="sectionTitle"))
         self.timeline_model = TimelineModel(self)
         self.timeline = QListView()
@@ -141,6 +165,9 @@ class StudentProfilePanel(QFrame):
                 line += f"\n   ⚠ {c.pickup_restriction}"
             lines.append(line)
         self.contacts.setText("\n".join(lines) if lines else "No contacts you may see.")
+        self.releases.setText(releases_text(p.transcript_releases) if p.transcript_releases is not None else "")
+        self.releases_title.setVisible(p.transcript_releases is not None)
+        self.releases.setVisible(p.transcript_releases is not None)
         self.attendance_button.setVisible(self.may_open_attendance())
         self.timeline_model.set_items([])
         self.timeline_note.setText("Loading…")
