@@ -203,3 +203,21 @@ def test_the_nurse_records_and_revokes_a_staff_members_medication_competency(qtb
     assert run_async(page.lists.refresh())
     givers = {page.lists.trip_by.itemData(i) for i in range(1, page.lists.trip_by.count())}
     assert givers and givers <= listed
+
+
+def test_the_lists_printouts_log_a_view_per_student_printed(qtbot, page, demo_engine, login_engine, run_async):
+    from app.services.nurse import common
+
+    with demo_engine.connect() as c:
+        since = c.execute(text("SELECT now()")).scalar()
+    page.tabs.setCurrentWidget(page.lists)
+    assert run_async(page.lists.refresh())
+    page.lists.referrals_view.selectRow(0)
+    for printout in (page.lists.log_printout(), page.lists.expiring_printout(), page.lists.referrals_printout(),
+                     page.lists.letter_printout()):
+        assert printout.build().startswith(b"%PDF")
+    with login_engine("demo_admin").connect() as c:
+        reasons = set(c.execute(text("SELECT DISTINCT justification FROM compliance.audit_logs WHERE operation = "
+                                     "'VIEW' AND user_id = 'demo_nurse' AND \"timestamp\" >= :t"), {"t": since}).scalars())
+    assert {common.VISIT_LOG_PRINTED, common.EXPIRING_PRINTED, common.REFERRALS_PRINTED,
+            common.REFERRAL_LETTER} <= reasons

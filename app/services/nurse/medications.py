@@ -419,7 +419,8 @@ class Expiring:
     detail: str
 
 
-def expiring(conn: Connection, school_id: int, today: date, days: int = 30) -> list[Expiring]:
+def expiring(conn: Connection, school_id: int, today: date, days: int = 30, *,
+             reason: str = EXPIRING_LIST) -> list[Expiring]:
     """Medications and self-carry authorizations that expire within `days` (or already have), and
     counts at or below their refill threshold: what the nurse must ask families for."""
     until = today + timedelta(days=days)
@@ -445,4 +446,4 @@ def expiring(conn: Connection, school_id: int, today: date, days: int = 30) -> l
            AND EXISTS (SELECT 1 FROM edfi.studentschoolassociation x WHERE x.studentusi = a.student_usi
                         AND x.schoolid = :s AND (x.exitwithdrawdate IS NULL OR x.exitwithdrawdate >= :t))
          ORDER BY 5 NULLS LAST, 3"""), {"s": school_id, "t": today, "u": until})
-    return logged(conn, [Expiring(*r) for r in rows], EXPIRING_LIST)
+    return logged(conn, [Expiring(*r) for r in rows], reason)

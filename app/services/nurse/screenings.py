@@ -174,10 +174,10 @@ SELECT f.referral_id, f.student_usi, s.studentuniqueid, s.firstname || ' ' || s.
   LEFT JOIN health.screenings k ON k.screening_id = f.screening_id"""
 
 
-def open_referrals(conn: Connection, school_id: int) -> list[Referral]:
+def open_referrals(conn: Connection, school_id: int, *, reason: str = REFERRAL_LIST) -> list[Referral]:
     return logged(conn, [Referral(*r) for r in conn.execute(text(
         _REF + " WHERE f.school_id = :s AND f.status <> 'closed' ORDER BY f.referred_on, 4"), {"s": school_id})],
-        REFERRAL_LIST)
+        reason)
 
 
 def get_referral(conn: Connection, referral_id: int) -> Referral:

@@ -10,7 +10,8 @@ from qasync import asyncSlot
 from datetime import datetime
 
 from app.domain.nurse_rules import parse_schedule
-from app.services.nurse.common import VISIT_LOG_PRINTED, school_name as _school_name
+from app.services.nurse.common import (EXPIRING_PRINTED, REFERRALS_PRINTED, VISIT_LOG_PRINTED,
+                                       school_name as _school_name)
 from app.services.nurse import controlled, delegations as D, medications as meds, screenings as S, visits as V
 from app.services.nurse.witness import second_signer
 from reports import nurse_documents, nurse_lists
@@ -212,12 +213,14 @@ class ListsTab(QWidget):
     def expiring_printout(self) -> Printout:
         school, day = self.school_id(), self.ctx.today()
         return Printout("health", "Expiring medications", f"expiring-{day:%Y-%m-%d}.pdf", self._build(
-            lambda c: nurse_lists.expiring_list(_school_name(c, school), meds.expiring(c, school, day), day)))
+            lambda c: nurse_lists.expiring_list(_school_name(c, school),
+                                                meds.expiring(c, school, day, reason=EXPIRING_PRINTED), day)))
 
     def referrals_printout(self) -> Printout:
         school, day = self.school_id(), self.ctx.today()
         return Printout("health", "Open referrals", f"open-referrals-{day:%Y-%m-%d}.pdf", self._build(
-            lambda c: nurse_lists.open_referrals_list(_school_name(c, school), S.open_referrals(c, school), today=day)))
+            lambda c: nurse_lists.open_referrals_list(
+                _school_name(c, school), S.open_referrals(c, school, reason=REFERRALS_PRINTED), today=day)))
 
     def letter_printout(self) -> Printout | None:
         r = self.referrals_model.row(selected_row(self.referrals_view))
