@@ -78,7 +78,8 @@ async def capture(window, out_dir: Path) -> list[Path]:
 
 
 WORKING = ("front-office-enrollment", "front-office-schedule", "attendance-roster", "attendance-office",
-           "discipline-history", "main-window", "cafeteria-register", "cafeteria-allergy-alert", "cafeteria-till")
+           "discipline-history", "main-window", "cafeteria-register", "cafeteria-allergy-alert", "cafeteria-till",
+           "cafeteria-manager-menu", "cafeteria-manager-services", "cafeteria-manager-settings")
 
 
 async def _nurse_finds_a_student(window, grab) -> None:

@@ -47,7 +47,8 @@ class EditCheck:
 class ClaimLine:
     service: str
     category: str
-    meals: int
+    meals: int  # reimbursable: claimed
+    not_claimed: int = 0  # second meals (and meals sold after the first that service)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,9 @@ def edit_check(engine: Engine, school_id: int, month: date) -> EditCheck:
              WHERE school_id = :s AND reimbursable AND service_date BETWEEN :d1 AND :d2
              GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""), {"s": school_id, "d1": d1, "d2": d2}).all()
     rows = []
+    order = {c: n for n, c in enumerate(CATEGORIES)}
+    counts = sorted(counts, key=lambda r: (r[0], ("breakfast", "lunch", "snack").index(r[1])
+                                           if r[1] in ("breakfast", "lunch", "snack") else 9, order.get(r[2], 9)))
     for day, service, category, n in counts:
         el = eligible.get(category, 0)
         limit = int((Decimal(el) * factor).to_integral_value(ROUND_FLOOR))
@@ -130,7 +134,8 @@ def monthly_claim(engine: Engine, school_id: int, month: date) -> MonthlyClaim:
         days = conn.execute(text("SELECT count(DISTINCT service_date) FROM cafeteria.meal_claims WHERE school_id = :s "
                                  "AND service_date BETWEEN :d1 AND :d2"), {"s": school_id, "d1": d1, "d2": d2}).scalar()
     found = {(r[0], r[1]): r for r in rows}
-    lines = tuple(ClaimLine(svc, cat, found[svc, cat][2] if (svc, cat) in found else 0)
+    lines = tuple(ClaimLine(svc, cat, found[svc, cat][2] if (svc, cat) in found else 0,
+                            found[svc, cat][3] if (svc, cat) in found else 0)
                   for svc in ("breakfast", "lunch", "snack") for cat in CATEGORIES
                   if any(k[0] == svc for k in found))
     return MonthlyClaim(school_id, check.school_name, d1, days or 0, lines, sum(r[3] for r in rows), check,

@@ -38,6 +38,7 @@ from ui.screens.cafeteria.models import (
     SalesModel,
     TillsModel,
 )
+from ui.screens.cafeteria.manager_menus import MealServicesTab, MenuItemsTab, SiteSettingsTab, _Section
 from ui.screens.cafeteria.register_dialogs import ReasonDialog
 from ui.widgets import line, selected_row, status, table
 
@@ -81,6 +82,13 @@ class ManagerView(QWidget):
         self.tabs.addTab(self._over_tab(), "Over limit")
         self.tabs.addTab(self._account_tab(), "Student account")
         self.tabs.addTab(self._menu_tab(), "Prices and policy")
+        self.menu_items = MenuItemsTab(port, self.say)
+        self.meal_services = MealServicesTab(port, self.say, today)
+        self.site_settings = SiteSettingsTab(port, self.say)
+        self.tabs.addTab(self.menu_items, "Menu items")
+        self.tabs.addTab(self.meal_services, "Meal services")
+        self.tabs.addTab(self.site_settings, "Site settings")
+        self._current_tab = 0
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
         v.addWidget(self.tabs, 1)
@@ -90,10 +98,41 @@ class ManagerView(QWidget):
         self.printing.attach(self.print_claim, self._claim_printout, "the month's reimbursement claim")
         self.tabs.currentChanged.connect(self._tab_opened)
 
+    def say(self, sentence: str) -> None:
+        self.message.setText(sentence)
+
     def _tab_opened(self, index: int) -> None:
-        loaders = {1: self.load_tills, 3: self.load_over_limit, 5: self.load_prices}
+        left = self.tabs.widget(self._current_tab)
+        if isinstance(left, _Section) and index != self._current_tab and not left.may_move_on():
+            self.tabs.blockSignals(True)
+            self.tabs.setCurrentIndex(self._current_tab)  # back to the form with the unsaved changes
+            self.tabs.blockSignals(False)
+            return
+        self._current_tab = index
+        loaders = {1: self.load_tills, 3: self.load_over_limit, 5: self.load_prices, 6: self.menu_items.load,
+                   7: self.meal_services.load, 8: self.site_settings.load}
         if index in loaders:
             spawn(loaders[index]())
+
+    # -- unsaved changes in the menu forms (ui/unsaved.py asks before they are lost) --------------------
+    def _sections(self) -> tuple:
+        return (self.menu_items, self.meal_services, self.site_settings)
+
+    def unsaved_work(self) -> str | None:
+        return next((w for w in (s.unsaved_work() for s in self._sections()) if w), None)
+
+    async def save_unsaved(self) -> bool:
+        for s in self._sections():
+            if s.unsaved_work():
+                self.tabs.setCurrentWidget(s)
+                if not await s.save_unsaved():
+                    return False
+        return True
+
+    def discard_unsaved(self) -> None:
+        for s in self._sections():
+            if s.unsaved_work():
+                s.discard_unsaved()
 
     async def _call(self, fn, *args, disable=()) -> object:
         """Run one back-end call; its refusal goes to the message line. Returns FAILED on failure."""

@@ -161,15 +161,21 @@ class CafeteriaPage(TabbedDesk):
                 "answers (the status bar counts them).")
 
     def unsaved_work(self) -> str | None:
-        return self.register.unsaved_work()
+        return self.register.unsaved_work() or (self.manager.unsaved_work() if self.manager else None)
 
     async def save_unsaved(self) -> bool:
-        self.tabs.setCurrentWidget(self.register)
-        self.register.refuse("Choose how this ticket is paid (Enter charges the account), or press Esc to cancel it.")
-        return False
+        if self.register.unsaved_work() or self.manager is None:
+            self.tabs.setCurrentWidget(self.register)
+            self.register.refuse("Choose how this ticket is paid (Enter charges the account), or press Esc to "
+                                 "cancel it.")
+            return False
+        self.tabs.setCurrentWidget(self.manager)
+        return await self.manager.save_unsaved()
 
     def discard_unsaved(self) -> None:
         self.register.cancel_ticket()
+        if self.manager is not None:
+            self.manager.discard_unsaved()
 
     def retire(self) -> None:
         """The window is done with this page (sign-out, closing): stop the journal's sender."""

@@ -1,6 +1,7 @@
 """The cafeteria's pictures for `school-office --screenshot`: the register with a student scanned
 and a ticket rung up (not paid: nothing is journaled), the allergy alert over it, and the till's
-count form. Always the same three files, at the window's size."""
+count form, and the manager's menu items, meal services and site settings. Always the same files, at
+the window's size."""
 
 from __future__ import annotations
 
@@ -67,7 +68,31 @@ async def capture(window, grab) -> None:
     for field in page.till.counts.values():
         field.clear()
     page.till.show_state(was_open)
+    await manager_views(page, grab)
     page.tabs.setCurrentWidget(page.register)
+
+
+async def manager_views(page, grab) -> None:
+    """The manager's menu screens: the site's items with one chosen, a day's meal services, the
+    site's settings (nothing is saved)."""
+    view = page.manager
+    if view is None:
+        return
+    page.tabs.setCurrentWidget(view)
+    view.tabs.setCurrentWidget(view.menu_items)
+    await view.menu_items.load()
+    lunch = next((n for n, r in enumerate(view.menu_items.model.rows) if r.code.startswith("L2")), 0)
+    view.menu_items.list.selectRow(lunch)
+    grab("cafeteria-manager-menu")
+    view.tabs.setCurrentWidget(view.meal_services)
+    await view.meal_services.load()
+    view.meal_services.service.setCurrentIndex(1)  # lunch
+    grab("cafeteria-manager-services")
+    view.tabs.setCurrentWidget(view.site_settings)
+    await view.site_settings.load()
+    grab("cafeteria-manager-settings")
+    view.message.setText("")
+    view.tabs.setCurrentIndex(0)
 
 
 def with_dialog_over(window, dialog):

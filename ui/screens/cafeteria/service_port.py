@@ -207,3 +207,40 @@ class ServicePort:
         if not any(g in ("so_cafeteria_manager", "so_admin") for g in self.ctx.groups()):
             raise UserError("A student's account history is for the cafeteria manager.")
         return office.student_history(self.ctx.engine(), student_usi)
+
+    # -- the site's menus, meal services and settings (the manager's, under row-level security) --------------
+    def menu_items(self):
+        from app.services.cafeteria import menus
+
+        return menus.menu_items(self.ctx.engine(), self._school())
+
+    def save_menu_item(self, draft: B.MenuItemDraft) -> int:
+        from app.services.cafeteria import menus
+
+        return menus.save_menu_item(self.ctx.engine(), self._school(), draft)
+
+    def retire_menu_item(self, item_id: int) -> None:
+        from app.services.cafeteria import menus
+
+        menus.retire_menu_item(self.ctx.engine(), self._school(), item_id)
+
+    def meal_services(self, day: date):
+        from app.services.cafeteria import menus
+
+        return menus.meal_services(self.ctx.engine(), self._school(), day)
+
+    def save_meal_service(self, day: date, service: str, runs: bool, starts: str, ends: str,
+                          item_codes: tuple[str, ...]) -> None:
+        from app.services.cafeteria import menus
+
+        menus.save_meal_service(self.ctx.engine(), self._school(), day, service, runs, starts, ends, item_codes)
+
+    def site_settings(self):
+        from app.services.cafeteria import menus
+
+        return menus.site_settings(self.ctx.engine(), self._school())
+
+    def save_site_settings(self, balance_display: str, alternate_item_id: int | None) -> None:
+        from app.services.cafeteria import menus
+
+        menus.save_site_settings(self.ctx.engine(), self._school(), balance_display, alternate_item_id)
