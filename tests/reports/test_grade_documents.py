@@ -151,3 +151,32 @@ def test_release_log_records_who_asked_recipient_basis_and_hash(login_engine, de
     assert len(log) == 1 and log[0].recipient == "Admissions, State University"
     assert log[0].legal_basis == "Written consent" and log[0].sha256 == issued.sha256
     assert log[0].released_by == "demo_registrar" and log[0].document_number == issued.document_number
+
+
+def test_a_graduates_transcript_shows_the_graduation_date_and_diploma(login_engine, demo_engine):
+    registrar = login_engine("demo_registrar")
+    with demo_engine.connect() as o:
+        senior = o.execute(text("SELECT studentusi FROM edfi.coursetranscript WHERE coursecode = 'APUSH' "
+                                "ORDER BY studentusi LIMIT 1")).scalar()
+        never = o.execute(text("SELECT a.studentusi FROM edfi.studentschoolassociation a WHERE a.schoolid = :s "
+                               "AND NOT EXISTS (SELECT 1 FROM edfi.studentacademicrecord r "
+                               "WHERE r.studentusi = a.studentusi) LIMIT 1"), {"s": RHS}).scalar()
+    graduated = date(2026, 12, 1)
+    with rolled_back(registrar) as c:
+        for usi, kind, on, sentence in (
+                (senior, "Regular diploma", date(2027, 5, 28),
+                 "The award date 05/28/2027 is in the future; type the graduation date once it has passed."),
+                (senior, "Gold star", graduated, 'Diploma type "Gold star" is not on the list; pick one from the list.'),
+                (never, "Regular diploma", graduated, "The student has no academic record at this school yet; close a "
+                                                      "term or enter transfer credit first.")):
+            with pytest.raises(UserError) as err:
+                transcripts.award_diploma(c, usi, RHS, kind, on, ISSUED)
+            assert str(err.value) == sentence
+        assert c.execute(text("SELECT count(*) FROM edfi.studentacademicrecorddiploma WHERE studentusi = ANY(:u)"),
+                         {"u": [senior, never]}).scalar() == 0  # nothing saved by the refusals
+        said = transcripts.award_diploma(c, senior, RHS, "Endorsed/advanced diploma", graduated, ISSUED)
+        issued = transcripts.issue_transcript(c, senior, RHS, True, ISSUED)
+    assert said == "Graduated December 1, 2026 · Diploma: Endorsed/advanced diploma"
+    first = " ".join(pdf_pages(issued.pdf)[0].split())
+    assert said in first and "Projected graduation" not in first
+    save_png(issued.pdf, "transcript_graduate.png")

@@ -146,3 +146,35 @@ def test_a_registrar_issues_a_transcript_and_records_its_release(qtbot, signed_i
         with demo_engine.begin() as c:
             c.execute(text("DELETE FROM grades.transcript_release WHERE document_number = :n"), {"n": number})
             c.execute(text("DELETE FROM grades.issued_document WHERE document_number = :n"), {"n": number})
+
+
+def test_a_registrar_records_a_graduates_diploma_from_the_keyboard(qtbot, signed_in, run_until, run_async,
+                                                                  demo_engine):
+    with demo_engine.connect() as c:
+        usi, uid = c.execute(text("SELECT s.studentusi, s.studentuniqueid FROM edfi.coursetranscript t "
+                                  "JOIN edfi.student s USING (studentusi) WHERE t.coursecode = 'APUSH' "
+                                  "ORDER BY s.studentusi DESC LIMIT 1")).one()
+    p = make_page(qtbot, signed_in, run_until, "demo_registrar")
+    p.tabs.setCurrentIndex(2)
+    assert not p.diploma_box.isHidden()
+    QTest.keyClicks(p.student_id, uid)
+    later = DEMO_AS_OF.replace(year=DEMO_AS_OF.year + 1)
+    QTest.keyClicks(p.graduated_on, f"{later:%m/%d/%Y}")
+    run_async(p.award_diploma())
+    assert p.transcript_message.text() == (f"The award date {later:%m/%d/%Y} is in the future; type the graduation "
+                                           "date once it has passed.")
+    p.graduated_on.clear()
+    QTest.keyClicks(p.graduated_on, f"{DEMO_AS_OF:%m/%d/%Y}")
+    p.diploma_type.setCurrentText("Regular diploma")
+    try:
+        run_async(p.award_diploma())
+        assert p.transcript_message.text() == (
+            f"Graduated {DEMO_AS_OF:%B} {DEMO_AS_OF.day}, {DEMO_AS_OF:%Y} · Diploma: Regular diploma: recorded; "
+            "transcripts issued from now on say so.")
+        with demo_engine.connect() as c:
+            assert c.execute(text("SELECT d.diplomaawarddate, t.codevalue FROM edfi.studentacademicrecorddiploma d "
+                                  "JOIN edfi.descriptor t ON t.descriptorid = d.diplomatypedescriptorid "
+                                  "WHERE d.studentusi = :u"), {"u": usi}).all() == [(DEMO_AS_OF, "Regular diploma")]
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("DELETE FROM edfi.studentacademicrecorddiploma WHERE studentusi = :u"), {"u": usi})

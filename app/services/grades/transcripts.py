@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.grading import compute_gpa, plain
 from app.errors import UserError
+from app.services.descriptor_ids import DescriptorIds
 from app.services.grades.policy import school_policy
 from app.services.grades.term_end import TERM_ORDER, student_attempts
 from reports import transcript as transcript_pdf
@@ -194,3 +195,35 @@ def releases_for_student(conn: Connection, student_usi: int) -> tuple[ReleaseRow
         "  r.released_by, d.sha256 FROM grades.transcript_release r "
         "JOIN grades.issued_document d USING (document_number) WHERE r.studentusi = :u "
         "ORDER BY r.released_on DESC, r.release_id DESC"), {"u": student_usi}))
+
+
+DIPLOMA_TYPES = ("Regular diploma", "Endorsed/advanced diploma", "International Baccalaureate", "Modified diploma",
+                 "Certificate of completion")
+
+
+def award_diploma(conn: Connection, student_usi: int, school_id: int, diploma_type: str, awarded_on: date,
+                  today: date) -> str:
+    """Graduation: the diploma (Ed-Fi StudentAcademicRecordDiploma) on the student's latest academic
+    record at the school; transcripts from then on say "Graduated <date> · Diploma: <type>"."""
+    if diploma_type not in DIPLOMA_TYPES:
+        raise UserError(f"Diploma type \"{diploma_type}\" is not on the list; pick one from the list.")
+    if awarded_on > today:
+        raise UserError(f"The award date {awarded_on:%m/%d/%Y} is in the future; type the graduation date once it "
+                        "has passed.")
+    record = conn.execute(text(
+        "SELECT r.schoolyear, r.termdescriptorid FROM edfi.studentacademicrecord r "
+        "JOIN edfi.descriptor d ON d.descriptorid = r.termdescriptorid "
+        "WHERE r.studentusi = :u AND r.educationorganizationid = :s "
+        "ORDER BY r.schoolyear DESC, array_position(CAST(:order AS text[]), d.codevalue) DESC NULLS LAST LIMIT 1"),
+        {"u": student_usi, "s": school_id, "order": sorted(TERM_ORDER, key=TERM_ORDER.get)}).first()
+    if record is None:
+        raise UserError("The student has no academic record at this school yet; close a term or enter transfer "
+                        "credit first.")
+    dtype = DescriptorIds(conn).get("DiplomaTypeDescriptor", diploma_type, "Diploma type")
+    conn.execute(text(
+        "INSERT INTO edfi.studentacademicrecorddiploma (educationorganizationid, schoolyear, studentusi, "
+        "  termdescriptorid, diplomatypedescriptorid, diplomaawarddate) VALUES (:s, :sy, :u, :t, :d, :on) "
+        "ON CONFLICT DO NOTHING"),
+        {"s": school_id, "sy": record.schoolyear, "u": student_usi, "t": record.termdescriptorid, "d": dtype,
+         "on": awarded_on})
+    return f"Graduated {awarded_on:%B} {awarded_on.day}, {awarded_on:%Y} · Diploma: {diploma_type}"

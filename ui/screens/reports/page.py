@@ -102,7 +102,7 @@ class ReportsPage(TabbedDesk):
         fill(self.section, [s.title for s in self.sections])
         fill(self.card_school, [n for _i, n in self.schools], data=[i for i, _n in self.schools])
         fill(self.transcript_school, [n for _i, n in self.schools], data=[i for i, _n in self.schools])
-        for w in (self.office_box, self.cards_box, self.transcripts_box, self.transfer_box):
+        for w in (self.office_box, self.cards_box, self.transcripts_box, self.transfer_box, self.diploma_box):
             w.setVisible(self.office())
         if not self.office():
             self.card_message.setText("Report cards are printed by the office.")
@@ -475,9 +475,17 @@ class ReportsPage(TabbedDesk):
                                  ("Grade, credits:", side_by_side(self.transfer_grade, self.transfer_credits)),
                                  (None, self.transfer_button)])
         self.transfer_button.clicked.connect(lambda *_: spawn(self.add_transfer()))
+        self.diploma_box = QGroupBox("Graduation (for the student id above)")
+        self.diploma_type = combo("Diploma type", transcripts.DIPLOMA_TYPES)
+        self.graduated_on = line("Graduation date", "MM/DD/YYYY")
+        self.diploma_button = QPushButton("Record &diploma")
+        form(self.diploma_box, [("Diploma:", side_by_side(self.diploma_type, self.graduated_on)),
+                                (None, self.diploma_button)])
+        self.diploma_button.clicked.connect(lambda *_: spawn(self.award_diploma()))
         layout = QVBoxLayout(inner)
         layout.addWidget(self.transcripts_box)
         layout.addWidget(self.transfer_box)
+        layout.addWidget(self.diploma_box)
         layout.addWidget(QLabel("Release log (FERPA 34 CFR 99.32) of this student:"))
         layout.addWidget(self.releases_view, 1)
         layout.addWidget(self.transcript_message)
@@ -591,3 +599,22 @@ class ReportsPage(TabbedDesk):
                                         "GPA and rank recomputed.")
         for w in (self.transfer_course, self.transfer_title, self.transfer_grade, self.transfer_credits):
             w.clear()
+
+    async def award_diploma(self) -> None:
+        usi = await self._student()
+        school = self.transcript_school.currentData()
+        if usi is None or school is None:
+            return
+        try:
+            on = parse_date(self.graduated_on.text(), "Graduation date")
+        except UserError as err:
+            self.transcript_message.setText(err.message)
+            return
+        kind, today = self.diploma_type.currentText(), self.ctx.today()
+        try:
+            said = await run_op(self.ctx.run_in(lambda c: transcripts.award_diploma(c, usi, school, kind, on, today)),
+                                disable=(self.diploma_button,))
+        except OpFailed as err:
+            self.transcript_message.setText(err.message)
+            return
+        self.transcript_message.setText(f"{said}: recorded; transcripts issued from now on say so.")
