@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 import uuid
@@ -100,17 +101,38 @@ class JournalStatus:
 
 ApplyFn = Callable[[Any, JournalEntry], "dict | None"]
 _KINDS: dict[str, ApplyFn] = {}
+_FUNCTIONS: dict[str, str] = {}
+_FUNCTION_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 
-def register_kind(kind: str, apply: ApplyFn) -> None:
-    """Declare how entries of `kind` are applied to PostgreSQL (called in the sender's transaction)."""
+def register_kind(kind: str, apply: ApplyFn | None = None, *, function: str | None = None) -> None:
+    """Declare how entries of `kind` are applied to PostgreSQL: either `apply(conn, entry)`, called in
+    the sender's transaction after it claimed the entry, or `function`, the schema-qualified name of a
+    PostgreSQL function `f(entry uuid, terminal text, seq bigint, sha256 text, payload jsonb) -> jsonb`
+    that claims the entry itself (sync.journal_claim) and writes its rows, returning
+    {"outcome": "new"|"applied"|"conflict", ...result}. A function kind costs one round trip, and the
+    sender sends several pending entries of it in one statement (docs: /work/team/journal-api.md)."""
     if not kind or "." not in kind:
         raise ValueError("a journal kind is named '<desk>.<action>', e.g. 'cafeteria.sale'")
-    _KINDS[kind] = apply
+    if (apply is None) == (function is None):
+        raise ValueError("a journal kind is applied by a Python function or by a PostgreSQL function, one of them")
+    if function is not None:
+        if not _FUNCTION_NAME.match(function):
+            raise ValueError("a journal kind's PostgreSQL function is named '<schema>.<function>'")
+        _FUNCTIONS[kind] = function
+        _KINDS.pop(kind, None)
+    else:
+        _KINDS[kind] = apply
+        _FUNCTIONS.pop(kind, None)
 
 
 def applier(kind: str) -> ApplyFn | None:
     return _KINDS.get(kind)
+
+
+def kind_function(kind: str) -> str | None:
+    """The PostgreSQL function that applies entries of `kind` in one call, if the kind has one."""
+    return _FUNCTIONS.get(kind)
 
 
 def registered_kinds() -> dict[str, ApplyFn]:
@@ -238,6 +260,20 @@ class Journal:
                          "WHERE entry_id = ?", (now, canonical_json(result) if result is not None else None,
                                                 str(entry_id)))
             conn.execute(_SET_META, ("last_applied_at", now))
+
+    def mark_applied_many(self, done: list[tuple[uuid.UUID, dict | None]]) -> None:
+        """Mark several entries applied (PostgreSQL committed them together) and note the contact, in one
+        relaxed transaction."""
+        if not done:
+            return
+        conn = self._conn(relaxed=True)
+        now = utc_now().isoformat()
+        with conn:
+            conn.execute("BEGIN")
+            conn.executemany("UPDATE journal_entries SET state = 'applied', applied_at = ?, result = ?, "
+                             "last_error = NULL WHERE entry_id = ?",
+                             [(now, canonical_json(r) if r is not None else None, str(e)) for e, r in done])
+            conn.executemany(_SET_META, [("last_applied_at", now), ("last_sync_at", now), ("last_error", "")])
 
     def mark_held(self, entry_id: uuid.UUID, reason: str) -> None:
         self._conn(relaxed=True).execute("UPDATE journal_entries SET state = 'held', last_error = ? WHERE entry_id = ?",

@@ -21,10 +21,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
-from app.sync.journal import Journal, JournalEntry, JournalStatus, Refused, applier
+from app.sync.journal import (
+    Journal, JournalEntry, JournalStatus, Refused, applier, canonical_json, kind_function,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,11 @@ def is_transient(exc: BaseException) -> bool:
         if state:
             return state[:2] in _TRANSIENT_CLASSES
         return isinstance(exc, OperationalError)
+    if isinstance(exc, psycopg.Error):  # the driver's own, from a function run (see _send_function)
+        state = exc.sqlstate or ""
+        if state:
+            return state[:2] in _TRANSIENT_CLASSES
+        return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
     return isinstance(exc, (ConnectionError, TimeoutError, OSError))
 
 
@@ -65,7 +73,7 @@ def _short(exc: BaseException) -> str:
 class JournalSender:
     def __init__(self, journal: Journal, engine: Engine, *, appliers: dict | None = None,
                  on_change: Callable[[JournalStatus], None] | None = None, interval: float = 1.0,
-                 max_backoff: float = 10.0, statement_timeout_ms: int = 15000) -> None:
+                 max_backoff: float = 10.0, statement_timeout_ms: int = 15000, batch_size: int = 64) -> None:
         self.journal = journal
         self.engine = engine
         self._appliers = appliers
@@ -73,6 +81,10 @@ class JournalSender:
         self.interval = interval
         self.max_backoff = max_backoff
         self.statement_timeout_ms = statement_timeout_ms
+        self.batch_size = batch_size  # entries of a PostgreSQL-function kind sent in one statement
+        self._noted = False
+        self._autocommit_on = False
+        self._held = None  # the connection the background thread keeps while the line is busy
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,6 +108,8 @@ class JournalSender:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        with self._lock:
+            self._release()
 
     @property
     def running(self) -> bool:
@@ -130,38 +144,141 @@ class JournalSender:
 
     def _send(self, limit: int | None) -> SendReport:
         entries = self.journal.pending_entries(limit=limit)
-        applied = already = held = 0
+        tally = {"new": 0, "applied": 0, "held": 0}
         error = None
+        self._noted = False
         if entries:
             try:
-                with self.engine.connect() as conn:
-                    # a hung server must not hold the line's sender forever (once per pass, not per entry)
-                    conn.exec_driver_sql(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
-                    conn.commit()
-                    for entry in entries:
-                        if self._stop.is_set() and self._thread is not None:
-                            break
-                        outcome = self._send_one(conn, entry)
-                        applied += outcome == "new"
-                        already += outcome == "applied"
-                        held += outcome in ("conflict", "held")
+                conn = self._connection()
+                for fn, run in _runs(entries, self.batch_size, self._function_of):
+                    if self._stop.is_set() and self._thread is not None:
+                        break
+                    outcomes = self._send_function(conn, fn, run) if fn else [self._send_one(conn, run[0])]
+                    for outcome in outcomes:
+                        tally["held" if outcome == "conflict" else outcome] += 1
+                self._autocommit(conn, False)
             except Exception as exc:  # noqa: BLE001 - classified below
+                self._release(broken=True)
                 if not is_transient(exc):
                     raise
                 error = _short(exc)
                 log.warning("journal %s: PostgreSQL out of reach (%s); %d entries wait",
                             self.journal.terminal_id, error, self.journal.pending_count())
                 self._dispose_quietly()
+            else:
+                # the background thread keeps its connection while the line is busy; anyone else gives it back
+                if threading.current_thread() is not self._thread:
+                    self._release()
         else:
+            self._release()
             error = self._ping()
-        self.journal.note_contact(error)
-        report = SendReport(applied, already, held, self.journal.pending_count(), error)
-        if self.on_change is not None and (applied or already or held or error or entries):
+        if error is not None or not self._noted:
+            self.journal.note_contact(error)
+        report = SendReport(tally["new"], tally["applied"], tally["held"], self.journal.pending_count(), error)
+        if self.on_change is not None and (any(tally.values()) or error or entries):
             try:
                 self.on_change(self.journal.status())
             except Exception:  # a listener's bug must not stop the sender
                 log.exception("journal on_change listener failed")
         return report
+
+    def _connection(self):
+        """The pass's connection: the one the background thread kept from its last busy pass, or a new
+        one from the pool (in transactions, with the sender's statement timeout)."""
+        if self._held is None:
+            conn = self.engine.connect()
+            self._autocommit_on = False
+            try:
+                self._session(conn)
+            except Exception:
+                conn.close()
+                raise
+            self._held = conn
+        return self._held
+
+    def _release(self, broken: bool = False) -> None:
+        conn, self._held = self._held, None
+        if conn is None:
+            return
+        try:
+            if broken or self._autocommit_on:
+                conn.invalidate()  # never back to the pool in autocommit or half-broken
+            conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+        self._autocommit_on = False
+
+    def _session(self, conn) -> None:
+        """A hung server must not hold the line's sender forever: the timeout is set once per connection."""
+        if conn.info.get("journal_statement_timeout") != self.statement_timeout_ms:
+            conn.exec_driver_sql(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
+            conn.commit()
+            conn.info["journal_statement_timeout"] = self.statement_timeout_ms
+
+    def _function_of(self, kind: str) -> str | None:
+        if self._appliers is not None and kind in self._appliers:
+            return None
+        return kind_function(kind)
+
+    def _send_function(self, conn, fn: str, run: list[JournalEntry]) -> list[str]:
+        """Entries of a kind applied by a PostgreSQL function: all of `run` in one statement, so in one
+        transaction (autocommit: the statement is the transaction, one round trip), sent through the
+        driver itself (prepared after a few runs). If PostgreSQL refuses one of them, nothing of the
+        statement stays and each entry is sent alone, so only the refused one is held."""
+        entries = "[" + ",".join(f'{{"id":"{e.entry_id}","seq":{int(e.seq)},"sha":"{e.payload_sha256}","payload":'
+                                 f"{canonical_json(e.payload)}}}" for e in run) + "]"
+        try:
+            self._autocommit(conn, True)
+            rows = conn.connection.driver_connection.execute(
+                _batch_sql(fn), {"terminal": self.journal.terminal_id, "entries": entries}).fetchall()
+        except Exception as exc:  # noqa: BLE001
+            if is_transient(exc):
+                for e in run:
+                    self.journal.note_attempt(e.entry_id, _short(exc))
+                raise
+            if len(run) > 1:
+                return [o for e in run for o in self._send_function(conn, fn, [e])]
+            return [self._hold(conn, run[0], _short(exc))]
+        results = {n: r for n, r in rows}
+        done, outcomes = [], []
+        for n, entry in enumerate(run, start=1):
+            r = dict(results[n])
+            outcome = r.pop("outcome")
+            if outcome == "conflict":
+                self.journal.mark_held(entry.entry_id, _CONFLICT)
+            else:
+                done.append((entry.entry_id, r if outcome == "new" else None))
+            outcomes.append(outcome)
+        self.journal.mark_applied_many(done)
+        self._noted = self._noted or bool(done)
+        return outcomes
+
+    def _autocommit(self, conn, on: bool) -> None:
+        """A function run's statement is its own transaction (the driver in autocommit); everything else,
+        SQLAlchemy's transactions included, runs with the driver out of it. Set on the driver directly
+        (no round trip); a connection that cannot switch back is never used again (the pass stops as if
+        PostgreSQL were away): a Python applier must never run outside a transaction."""
+        if self._autocommit_on == on:
+            return
+        try:
+            raw = conn.connection.driver_connection
+            raw.autocommit = on
+            now = bool(raw.autocommit)
+        except Exception:  # noqa: BLE001
+            now = not on
+        if now != on:
+            raise ConnectionError("the connection could not change its transaction mode; reconnecting")
+        self._autocommit_on = on
+
+    def _hold(self, conn, entry: JournalEntry, reason: str) -> str:
+        """An entry that can never apply: flagged on the server, held here for review; the rest continue."""
+        log.error("journal %s: entry %s (%s #%d) refused: %s", self.journal.terminal_id, entry.entry_id,
+                  entry.kind, entry.seq, reason)
+        self._autocommit(conn, False)
+        with conn.begin():
+            conn.execute(_FLAG, {**self._params(entry), "reason": reason[:1000]})
+        self.journal.mark_held(entry.entry_id, reason)
+        return "held"
 
     def _ping(self) -> str | None:
         try:
@@ -181,8 +298,6 @@ class JournalSender:
             pass
 
     def _params(self, entry: JournalEntry) -> dict:
-        from app.sync.journal import canonical_json
-
         return {"id": entry.entry_id, "terminal": self.journal.terminal_id, "seq": entry.seq, "kind": entry.kind,
                 "sha": entry.payload_sha256, "payload": canonical_json(entry.payload)}
 
@@ -190,6 +305,7 @@ class JournalSender:
         """'new' (applied now), 'applied' (had been), 'conflict' or 'held' (flagged). Transient errors raise."""
         params = self._params(entry)
         fn = self._apply_fn(entry.kind)
+        self._autocommit(conn, False)
         try:
             with conn.begin():
                 outcome = conn.execute(_CLAIM, params).scalar_one()
@@ -202,16 +318,39 @@ class JournalSender:
             if is_transient(exc) and not isinstance(exc, Refused):
                 self.journal.note_attempt(entry.entry_id, _short(exc))
                 raise
-            reason = str(exc) if isinstance(exc, Refused) else _short(exc)
-            log.error("journal %s: entry %s (%s #%d) refused: %s", self.journal.terminal_id, entry.entry_id,
-                      entry.kind, entry.seq, reason)
-            with conn.begin():
-                conn.execute(_FLAG, {**params, "reason": reason[:1000]})
-            self.journal.mark_held(entry.entry_id, reason)
-            return "held"
+            return self._hold(conn, entry, str(exc) if isinstance(exc, Refused) else _short(exc))
         if outcome == "conflict":
-            self.journal.mark_held(entry.entry_id, "PostgreSQL already holds this entry id with another content; "
-                                                   "flagged for review")
+            self.journal.mark_held(entry.entry_id, _CONFLICT)
             return "conflict"
         self.journal.mark_applied(entry.entry_id, result if outcome == "new" else None)
         return outcome
+
+
+_CONFLICT = "PostgreSQL already holds this entry id with another content; flagged for review"
+
+
+def _runs(entries: list[JournalEntry], size: int, function_of) -> list[tuple[str | None, list[JournalEntry]]]:
+    """Consecutive entries (in sequence order) of one PostgreSQL-function kind, up to `size` a run;
+    every entry of a Python-applied kind is a run of its own."""
+    runs: list[tuple[str | None, list[JournalEntry]]] = []
+    for e in entries:
+        fn = function_of(e.kind)
+        if fn is not None and runs and runs[-1][0] == fn and len(runs[-1][1]) < size:
+            runs[-1][1].append(e)
+        else:
+            runs.append((fn, [e]))
+    return runs
+
+
+def _batch_sql(fn: str) -> str:
+    """One statement applying a run of entries through their kind's function, in sequence order."""
+    sql = _BATCH_SQL.get(fn)
+    if sql is None:
+        sql = _BATCH_SQL[fn] = (
+            "SELECT e.n, r.r FROM jsonb_array_elements(CAST(%(entries)s AS jsonb)) WITH ORDINALITY AS e(v, n) "
+            f"CROSS JOIN LATERAL {fn}(CAST(e.v->>'id' AS uuid), %(terminal)s, CAST(e.v->>'seq' AS bigint), "
+            "e.v->>'sha', e.v->'payload') AS r(r)")
+    return sql
+
+
+_BATCH_SQL: dict = {}

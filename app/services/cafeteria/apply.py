@@ -1,9 +1,11 @@
-"""Applying the register's journal entries to PostgreSQL (called by the journal's sender, in its
-transaction, as the signed-in cashier), and the same writes for a manager's reversals online.
+"""Applying the register's journal entries to PostgreSQL (by the journal's sender, as the signed-in
+cashier), and the same writes for a manager's reversals online.
 
 A sale becomes one `cafeteria.sales` header and one ledger line per item (or per deposit); the
 ledger's trigger moves the account balance; meal lines are then classified reimbursable or second
-meal by `cafeteria.rederive_meals()`, deterministically, whatever order the terminals' sales arrive in.
+meal, deterministically, whatever order the terminals' sales arrive in. A terminal's sales and
+deposits are applied by one PostgreSQL function (`cafeteria.apply_sale_entry`); a manager's void,
+refund or NSF reversal is written here statement by statement (`apply_sale_payload`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from app.sync.journal import JournalEntry, Refused, register_kind
 
 SALE_KIND = "cafeteria.sale"
 TILL_KIND = "cafeteria.till_open"
+SALE_FUNCTION = "cafeteria.apply_sale_entry"
 
 _OPEN_ACCOUNT = text("SELECT cafeteria.open_account(:s)")
 _HEADER = text("""
@@ -93,10 +96,6 @@ def apply_sale_payload(conn: Connection, p: dict, *, terminal_id: str, seq: int)
     return {"lines": len(rows)}
 
 
-def apply_sale(conn: Connection, entry: JournalEntry) -> dict:
-    return apply_sale_payload(conn, entry.payload, terminal_id=entry.terminal_id, seq=entry.seq)
-
-
 def apply_till_open(conn: Connection, entry: JournalEntry) -> dict | None:
     p = entry.payload
     conn.execute(_TILL, {"till_id": p["till_id"], "school_id": p["school_id"], "terminal_id": entry.terminal_id,
@@ -104,5 +103,8 @@ def apply_till_open(conn: Connection, entry: JournalEntry) -> dict | None:
     return None
 
 
-register_kind(SALE_KIND, apply_sale)
+# A terminal's sale or deposit: one call to cafeteria.apply_sale_entry (migration 0029), which claims the
+# entry, checks the cashier's scope and the amounts, writes the header and lines and classifies the meal;
+# the sender sends several pending ones in one statement.
+register_kind(SALE_KIND, function=SALE_FUNCTION)
 register_kind(TILL_KIND, apply_till_open)
