@@ -1,4 +1,4 @@
-"""cafeteria.apply_sale_entry (migration 0029), the register's sale in one call, attacked the way a curious
+"""cafeteria.apply_sale_entry (migration 0031), the register's sale in one call, attacked the way a curious
 staff member with psql would: only cafeteria staff may call it, only for the schools they serve, only
 sales and deposits whose amounts add up (no account credited by a "sale", no balance written); a sale
 applies once, a resend is acknowledged, another content under the same id is flagged; the meal is

@@ -103,7 +103,7 @@ def apply_till_open(conn: Connection, entry: JournalEntry) -> dict | None:
     return None
 
 
-# A terminal's sale or deposit: one call to cafeteria.apply_sale_entry (migration 0029), which claims the
+# A terminal's sale or deposit: one call to cafeteria.apply_sale_entry (migration 0031), which claims the
 # entry, checks the cashier's scope and the amounts, writes the header and lines and classifies the meal;
 # the sender sends several pending ones in one statement.
 register_kind(SALE_KIND, function=SALE_FUNCTION)

@@ -22,14 +22,14 @@ SQL on every statement: 10 ms of a 13 ms sale on the bench district. Now:
   table with static SQL, whose plans PostgreSQL keeps: 0.06 ms a statement instead of 0.3 ms.
   Attached to the ledger, the sale headers, the meal claims and the meal accounts.
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0029"
-down_revision = "0028"
+revision = "0031"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
