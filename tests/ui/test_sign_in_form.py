@@ -285,6 +285,8 @@ def test_opening_a_health_record_asks_why_once_and_logs_every_view(window, qtbot
         views = c.execute(text("SELECT user_id, justification, data_categories FROM compliance.audit_logs "
                                "WHERE operation = 'VIEW' AND record_id = :r ORDER BY id"),
                           {"r": f'{{"studentusi": {usi}}}'}).all()
+    # the nurse desk's lists log their own views ("Health office: ..."): the openings are the record's
+    views = [v for v in views if not v[1].startswith("Health office:")]
     assert views[-2:] == [("demo_nurse", "Student feels unwell; checking allergies", ["health"])] * 2
     assert badge.accessibleName().endswith("(opens the nurse desk)")
 
