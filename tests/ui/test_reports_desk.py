@@ -8,11 +8,13 @@ import os
 import pypdfium2
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrintPreviewWidget
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
 from tests.conftest import DEMO_AS_OF
+from tests.ui.test_printing import choice, pdf_printer
 from ui.screens.desk_context import DeskContext
 from ui.screens.reports.page import ReportsPage
 
@@ -91,7 +93,7 @@ def test_a_teacher_types_grades_and_comment_codes_without_the_mouse(qtbot, signe
 
 
 def test_the_office_builds_a_homerooms_report_cards_with_progress_and_one_print_file(qtbot, signed_in, run_until,
-                                                                                     run_async, run_until_signal):
+                                                                                     run_async, tmp_path):
     p = make_page(qtbot, signed_in, run_until, "demo_front_office")
     run_until(lambda: p.card_batch.count() > 1)
     p.tabs.setCurrentIndex(1)
@@ -109,6 +111,15 @@ def test_the_office_builds_a_homerooms_report_cards_with_progress_and_one_print_
     assert len(merged) == n  # one page per student, in one print job
     assert p.card_message.text().startswith(f"{n} report cards for Homeroom")
     shot(p, "reports_report_cards.png")
+    # the whole batch as one print job: on the printer (here a file in place of paper), and in the preview
+    paper = tmp_path / "paper.pdf"
+    assert run_async(p.printing.print_on(p._all_cards(), pdf_printer(paper))) == n
+    assert len(pypdfium2.PdfDocument(str(paper))) == n
+    choice(p.print_button, "preview").trigger()
+    run_until(lambda: p.printing.preview_dialog is not None and p.printing.preview_dialog.isVisible())
+    view = p.printing.preview_dialog.findChild(QPrintPreviewWidget)
+    run_until(lambda: view.pageCount() == n)
+    p.printing.preview_dialog.reject()
 
 
 def test_a_registrar_issues_a_transcript_and_records_its_release(qtbot, signed_in, run_until, run_async, demo_engine):
