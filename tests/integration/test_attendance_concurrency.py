@@ -136,3 +136,25 @@ def test_a_double_click_saves_once(teacher_day, demo_engine):
             "AND item->'Details'->>'date' = :d AND item->'Details'->>'section' = :s"),
             {"d": day.isoformat(), "s": key.section_identifier}).scalar()
     assert activities == 1  # the tardy student's entry, once, not twice (a first "present" makes none)
+
+
+def test_a_save_that_cannot_get_its_turn_fails_like_any_statement_and_saves_nothing(teacher_day, demo_engine):
+    """The lock and the check go to the server together (one round trip); when the lock is not
+    granted in time the caller gets SQLAlchemy's OperationalError, as from conn.execute (what the
+    desk turns into a sentence), and the connection is usable again after the rollback."""
+    from sqlalchemy.exc import OperationalError
+
+    teacher, key, day, roster = teacher_day
+    marks = present_marks(roster)
+    with teacher.connect() as holder, teacher.connect() as saver:
+        holder_tx = holder.begin()
+        holder.execute(text("SELECT pg_advisory_xact_lock(:u, :d)"),
+                       {"u": roster.lines[0].student_usi, "d": day.toordinal()})
+        tx = saver.begin()
+        saver.execute(text("SET LOCAL lock_timeout = '200ms'"))
+        with pytest.raises(OperationalError, match="lock timeout"):
+            save_roster(saver, key, day, marks, now=NOW, today=day)
+        tx.rollback()
+        holder_tx.rollback()
+        assert saver.execute(text("SELECT 1")).scalar() == 1
+    assert section_marks(demo_engine, key, day) == []
