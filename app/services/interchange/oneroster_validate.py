@@ -15,7 +15,6 @@ import csv
 import io
 import json
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
