@@ -273,7 +273,8 @@ class Journal:
             conn.executemany("UPDATE journal_entries SET state = 'applied', applied_at = ?, result = ?, "
                              "last_error = NULL WHERE entry_id = ?",
                              [(now, canonical_json(r) if r is not None else None, str(e)) for e, r in done])
-            conn.executemany(_SET_META, [("last_applied_at", now), ("last_sync_at", now), ("last_error", "")])
+            conn.execute("INSERT INTO journal_meta (key, value) VALUES ('last_applied_at', ?), ('last_sync_at', ?), "
+                         "('last_error', '') ON CONFLICT (key) DO UPDATE SET value = excluded.value", (now, now))
 
     def mark_held(self, entry_id: uuid.UUID, reason: str) -> None:
         self._conn(relaxed=True).execute("UPDATE journal_entries SET state = 'held', last_error = ? WHERE entry_id = ?",

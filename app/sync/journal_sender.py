@@ -73,7 +73,8 @@ def _short(exc: BaseException) -> str:
 class JournalSender:
     def __init__(self, journal: Journal, engine: Engine, *, appliers: dict | None = None,
                  on_change: Callable[[JournalStatus], None] | None = None, interval: float = 1.0,
-                 max_backoff: float = 10.0, statement_timeout_ms: int = 15000, batch_size: int = 64) -> None:
+                 max_backoff: float = 10.0, statement_timeout_ms: int = 15000, batch_size: int = 64,
+                 hold_connection: bool = False) -> None:
         self.journal = journal
         self.engine = engine
         self._appliers = appliers
@@ -85,6 +86,8 @@ class JournalSender:
         self._noted = False
         self._autocommit_on = False
         self._held = None  # the connection the background thread keeps while the line is busy
+        # a terminal's own sender (the register) also keeps it between synchronous sends, until stop()
+        self.hold_connection = hold_connection
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -166,8 +169,9 @@ class JournalSender:
                             self.journal.terminal_id, error, self.journal.pending_count())
                 self._dispose_quietly()
             else:
-                # the background thread keeps its connection while the line is busy; anyone else gives it back
-                if threading.current_thread() is not self._thread:
+                # the background thread keeps its connection while the line is busy; anyone else gives it
+                # back, unless the sender holds one for its terminal
+                if threading.current_thread() is not self._thread and not self.hold_connection:
                     self._release()
         else:
             self._release()

@@ -161,7 +161,17 @@ def test_the_background_sender_keeps_one_connection_while_busy_and_gives_it_back
         j.append(KIND, {"n": 31})
         j.append("test.pysink", {"n": 32})
         assert JournalSender(j, eng).send_pending().applied == 2
+        assert eng.pool.checkedout() == 0
         with eng.connect() as c:
             assert c.connection.driver_connection.autocommit is False
+        # a terminal's sender may keep its connection between synchronous sends, until it stops
+        own = JournalSender(j, eng, hold_connection=True)
+        j.append(KIND, {"n": 33})
+        assert own.send_pending().applied == 1 and eng.pool.checkedout() == 1
+        j.append(KIND, {"n": 34})
+        assert own.send_pending().applied == 1 and eng.pool.checkedout() == 1
+        own.stop()
+        assert eng.pool.checkedout() == 0
+        assert [r.n for r in _sink(fn_sink)][-4:] == [31, 32, 33, 34]
     finally:
         eng.dispose()

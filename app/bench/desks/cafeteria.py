@@ -221,6 +221,7 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
             bare.append(_timed(lambda: bare_db.execute("INSERT INTO t VALUES (?, ?)", (
                 str(uuid.uuid4()), f'{{"n": {n}, "amount": "3.10"}}'))))
         bare_db.close()
+        reg.sender.stop()
         reg.journal.close()
         cashier.dispose()
         # -- 16 terminals at once, next to 16 clients inserting single rows ----------------------------

@@ -55,7 +55,7 @@ class Register:
         self.login = login
         self.clock = clock
         self.offline = offline
-        self.sender = JournalSender(journal, engine)
+        self.sender = JournalSender(journal, engine, hold_connection=True)  # one connection per terminal
         self._visiting: dict[int, dict] = {}
         self._lock = threading.RLock()
         self._refresher: threading.Thread | None = None
