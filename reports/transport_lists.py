@@ -12,6 +12,9 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reports.base import ACCENT, FONT_BOLD, RULE, printed_on, render, styles
 
 
+RELEASE = " — <b>release to a designated adult only</b>"
+
+
 def _table(header: list[str], rows: list[list[str]], widths: list[float], empty: str) -> list:
     st = styles()
     if not rows:
@@ -35,8 +38,9 @@ def build_lists(day: date, counts, unassigned, empty_stops, idle, idle_days: int
                     [1.6, 2.6, 1.6, 0.8], "No rides are planned that day.")
     story += [Paragraph(f"Eligible students with no assignment ({len(unassigned)})", st["heading"])]
     story += _table(["Student", "School", "Grade", "Why eligible", "Suggested stop (AM)"],
-                    [[f"{s.name} ({s.student_id})", s.school or "", s.grade or "", s.reason, s.am_stop or "none within "
-                      "the walking limit"] for s in unassigned], [1.7, 1.5, 0.9, 1.3, 1.6],
+                    [[f"{s.name} ({s.student_id})" + (RELEASE if s.release_to_adult else ""), s.school or "",
+                      s.grade or "", s.reason + (f"; IEP: {s.needs}" if s.needs else ""),
+                      s.am_stop or "none within the walking limit"] for s in unassigned], [1.7, 1.5, 0.9, 1.3, 1.6],
                     "Every eligible student has an assignment.")
     story += [Paragraph(f"Stops with no riders ({len(empty_stops)})", st["heading"])]
     story += _table(["Run", "#", "Stop", "Time"], [[e.run, e.sequence, e.stop, f"{e.planned_time:%H:%M}"]
@@ -44,7 +48,8 @@ def build_lists(day: date, counts, unassigned, empty_stops, idle, idle_days: int
                     "Every stop has riders.")
     story += [Paragraph(f"Riders who have not ridden in {idle_days} days ({len(idle)})", st["heading"])]
     story += _table(["Rider", "Student id", "Run", "Last ride"],
-                    [[i.name, i.student_id, i.run, f"{i.last_ride:%m/%d/%Y}" if i.last_ride else "never recorded"]
+                    [[i.name + (RELEASE if i.release_to_adult else ""), i.student_id, i.run,
+                      f"{i.last_ride:%m/%d/%Y}" if i.last_ride else "never recorded"]
                      for i in idle], [2.4, 1.2, 1.6, 1.3], "Every rider has ridden (where the bus records ridership).")
     return render(story, title=f"Transportation lists {day:%Y-%m-%d}", header=f"{district} · Transportation",
                   footer=printed_on(today or date.today()))

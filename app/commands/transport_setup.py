@@ -1,4 +1,4 @@
-"""`school-office-admin transport route|bus|run|bell|hazard|settings|band|sync-edfi|iep-needs`: the
+"""`school-office-admin transport route|bus|run|bell|hazard|settings|band|iep-needs|sync-edfi`: the
 bus desk's set-up where an IT person scripts it (a new school year's routes from a spreadsheet, a
 bus replaced overnight). Each command is one transaction through the same services as the desk,
 so bad input gets the desk's one sentence and nothing is half-saved. Run as the schema owner.
@@ -91,6 +91,15 @@ def add_setup_commands(sub) -> None:
     p.add_argument("--miles", default=None)
     p.add_argument("--per-seat", default=None)
     p.set_defaults(func=cmd_band)
+
+    p = sub.add_parser("iep-needs", help="the transport an IEP requires (special education keeps it)")
+    p.add_argument("iep", help="the IEP number")
+    p.add_argument("--wheelchair", action="store_true")
+    p.add_argument("--equipment", nargs="*", default=[], help='lift, "car seat", harness')
+    p.add_argument("--aide", action="store_true")
+    p.add_argument("--door-to-door", action="store_true")
+    p.add_argument("--remove", action="store_true", help="the IEP no longer requires special transport")
+    p.set_defaults(func=cmd_iep_needs)
 
     p = sub.add_parser("sync-edfi", help="re-derive Ed-Fi StudentTransportation now (the desk does it daily)")
     p.set_defaults(func=cmd_sync_edfi)
@@ -312,10 +321,28 @@ def cmd_band(args) -> int:
     return _in_transaction(work)
 
 
-def cmd_sync_edfi(args) -> int:
+def cmd_iep_needs(args) -> int:
     from sqlalchemy import text
 
+    from app.services.transport import iep_needs
+
     def work(c):
-        n = c.execute(text("SELECT transportation.refresh_edfi(true)")).scalar()
+        iep_id = c.execute(text("SELECT iep_id FROM specialed.iep WHERE iep_number = :n"), {"n": args.iep.strip()}
+                           ).scalar()
+        if iep_id is None:
+            raise UserError(f"There is no IEP numbered \"{args.iep}\"; check the number.")
+        if args.remove:
+            iep_needs.remove_iep_transport(c, iep_id)
+            return f"{args.iep.strip()} no longer requires special transport."
+        iep_needs.record_iep_transport(c, iep_id, args.wheelchair, tuple(args.equipment), args.aide, args.door_to_door)
+        return f"Saved the bus needs of {args.iep.strip()}."
+    return _in_transaction(work)
+
+
+def cmd_sync_edfi(args) -> int:
+    from app.services.transport import setup
+
+    def work(c):
+        n = setup.refresh_edfi(c, force=True)
         return f"Ed-Fi StudentTransportation re-derived for {n} students as of {date.today():%m/%d/%Y}."
     return _in_transaction(work)

@@ -185,14 +185,40 @@ class StopChoice:
     run_id: int
 
 
-def nearest_stop(home: Point, stops: list[StopChoice], settings: Settings) -> tuple[StopChoice, float] | None:
-    """The nearest stop (straight line x factor) within the walking limit, with its distance."""
+DOOR_TO_DOOR_MILES = 0.05  # a stop this close to the home is at the door
+
+
+def nearest_stop(home: Point, stops: list[StopChoice], settings: Settings, accept=None,
+                 limit: float | None = None) -> tuple[StopChoice, float] | None:
+    """The nearest stop (straight line x factor) within `limit` (default: the walking limit) of a
+    run `accept(run_id)` allows, with its distance."""
+    limit = settings.walking_limit_miles if limit is None else limit
     best = None
     for s in stops:
+        if accept is not None and not accept(s.run_id):
+            continue
         d = route_miles(home, s.position, settings)
-        if d <= settings.walking_limit_miles and (best is None or d < best[1]):
+        if d <= limit and (best is None or d < best[1]):
             best = (s, d)
     return best
+
+
+@dataclass(frozen=True)
+class RunRoom:
+    """What a run's bus offers a new rider: its equipment and the room left on its busiest weekday."""
+    equipment: frozenset[str]
+    seats_free: Fraction
+    wheelchair_free: int
+
+
+def run_takes(room: RunRoom | None, grade: str | None, wheelchair: bool, equipment, bands) -> bool:
+    """The run has a bus with the equipment the rider needs and room for them (a wheelchair
+    position, or their share of a seat by grade band)."""
+    if room is None or not set(equipment) <= room.equipment:
+        return False
+    if wheelchair:
+        return room.wheelchair_free >= 1
+    return room.seats_free >= Fraction(1, band_of(grade, bands).riders_per_seat)
 
 
 # -- stops and times -------------------------------------------------------------------------------
@@ -279,7 +305,7 @@ class StopIndex:
     def _key(self, p: Point) -> tuple[int, int]:
         return int(math.floor(p.latitude / self.cell)), int(math.floor(p.longitude * self._lon_scale / self.cell))
 
-    def nearest(self, home: Point) -> tuple[StopChoice, float] | None:
+    def nearest(self, home: Point, accept=None) -> tuple[StopChoice, float] | None:
         # Over a few hundred yards the flat-earth distance ranks stops as the great circle does;
         # only the winner gets the exact distance (10,000 homes in well under a second).
         ky, kx = self._key(home)
@@ -289,7 +315,7 @@ class StopIndex:
             for dx in (-1, 0, 1):
                 for y, x, s in self.cells.get((ky + dy, kx + dx), ()):
                     d = (y - hy) ** 2 + (x - hx) ** 2
-                    if d < best_d:
+                    if d < best_d and (accept is None or accept(s.run_id)):
                         best, best_d = s, d
         if best is None:
             return None

@@ -66,6 +66,8 @@ def test_an_overload_is_asked_about_and_no_saves_nothing(page, run_async, demo_e
     student = next(s for s in run_async(_needing(page)) if s.school_id == school)
     tab.show_student(student, ())
     tab.am_run.setCurrentIndex(tab.am_run.findData(over.run_id))
+    tab.pm_run.clear()  # mornings only: the usual week is the overloaded run to school
+    tab.fill_week()
     asked = []
     tab.confirm = lambda warnings: asked.append(warnings) or False
     assert run_async(tab.assign()) is False
@@ -103,32 +105,63 @@ def test_the_lists_show_counts_and_riders_who_have_not_ridden(page, run_async):
     assert page.counts_model.rowCount() > 5 and page.idle_model.rowCount() >= 1
 
 
-def test_a_needed_student_is_assigned_and_a_parents_change_saved_from_the_riders_tab(page, run_async, demo_engine):
+def test_a_needed_students_week_is_planned_day_by_day_and_a_parents_change_saved(page, run_async, demo_engine, tmp_path):
     tab = page.riders_tab
     assert run_async(tab.load_needs()) is True and tab.needs_model.rowCount() > 0
     row = next(i for i, s in enumerate(tab.needs_model.rows) if s.am_stop_id and s.pm_stop_id)
     student = tab.needs_model.rows[row]
     tab.needs_view.selectRow(row)
     tab.pick_needed()
-    assert student.name in tab.about.text() and tab.am_stop.currentData() == student.am_stop_id
-    tab.alt_day.setCurrentIndex(3)  # Wednesday afternoons at the daycare
-    tab.alt_address.setText("Little Acorns Daycare, 410 Pine St")
-    tab.confirm = lambda warnings: True  # a near-full run may ask; the coordinator says yes
+    assert student.name in tab.about.text() and len(tab.week.legs()) == 10 and page.unsaved_work() is None
+    week = tab.week.rows
+    # Monday morning on another run of the school (when there is one), Wednesday afternoon to
+    # grandma's, no bus home on Friday; the rider needs a car seat
+    mon_am_run, mon_am_stop, _ = week[1, "to_school"]
+    other = next((i for i in range(1, mon_am_run.count()) if mon_am_run.itemData(i) != student.am_run_id), None)
+    if other is not None:
+        mon_am_run.setCurrentIndex(other)
+        mon_am_run.activated.emit(other)
+    wed_address = week[3, "from_school"][2]
+    wed_address.setText("Grandma's, 12 Elm St")
+    wed_address.textEdited.emit("Grandma's, 12 Elm St")
+    fri_pm_run = week[5, "from_school"][0]
+    fri_pm_run.setCurrentIndex(0)
+    fri_pm_run.activated.emit(0)
+    tab.needs["car seat"].click()
+    assert page.unsaved_work() == f"The bus plan of {student.name}, not assigned yet"
+    page.tabs.setCurrentWidget(tab)
+    page.grab().save(str(tmp_path / "transportation-riders.png"))
+    tab.find.setText("someone else")
+    assert run_async(tab.find_student()) is False  # the week being edited is not thrown away
+    assert tab.message.text() == f"Assign {student.name}'s plan first, or press Clear to drop the changes."
+    tab.confirm = lambda warnings: True  # a near-full run or a bus without a car seat may ask; the coordinator says yes
     try:
         assert run_async(tab.assign()) is True, tab.message.text()
-        assert tab.message.text().startswith(f"Assigned {student.name} from ")
+        assert tab.message.text().startswith(f"Assigned {student.name} from ") and page.unsaved_work() is None
         assert student.student_usi not in {s.student_usi for s in tab.needs_model.rows}
         tab.tc_direction.setCurrentText("both ways")
         tab.tc_run.setCurrentIndex(0)  # not riding
         tab.tc_note.setText("Family trip, back Monday")
         assert run_async(tab.save_change()) is True, tab.message.text()
         with demo_engine.connect() as c:
-            legs = c.execute(text("SELECT day_of_week, direction, alternate_address FROM transportation.rider_legs "
-                                  "WHERE student_usi = :u ORDER BY 1, 2"), {"u": student.student_usi}).all()
+            legs = c.execute(text("SELECT day_of_week, direction, run_id, alternate_address FROM "
+                                  "transportation.rider_legs WHERE student_usi = :u ORDER BY 1, 2"),
+                             {"u": student.student_usi}).all()
+            needs = c.execute(text("SELECT equipment_needed FROM transportation.student_transportation "
+                                   "WHERE student_usi = :u"), {"u": student.student_usi}).scalar()
             note = c.execute(text("SELECT parent_note FROM transportation.temporary_changes WHERE student_usi = :u"),
                              {"u": student.student_usi}).scalar()
-        assert len(legs) == 10 and [r for r in legs if r[2]] == [(3, "from_school", "Little Acorns Daycare, 410 Pine St")]
-        assert note == "Family trip, back Monday"
+        assert len(legs) == 9 and (5, "from_school") not in {(d, w) for d, w, _r, _a in legs}
+        assert [(d, w, a) for d, w, _r, a in legs if a] == [(3, "from_school", "Grandma's, 12 Elm St")]
+        mon_am = next(r for d, w, r, _a in legs if (d, w) == (1, "to_school"))
+        assert mon_am == (mon_am_run.itemData(other) if other is not None else student.am_run_id)
+        assert needs == ["car seat"] and note == "Family trip, back Monday"
+        # found again, the plan on file fills the week
+        tab.find.setText(student.student_id)
+        assert run_async(tab.find_student()) is True
+        assert tab.week.legs() == tuple(sorted(tab.week.legs(), key=lambda g: (g.day_of_week, g.direction != "to_school")))
+        assert {(g.day_of_week, g.direction, g.alternate_address) for g in tab.week.legs() if g.alternate_address} == {
+            (3, "from_school", "Grandma's, 12 Elm St")} and tab.needs["car seat"].isChecked()
     finally:
         with demo_engine.begin() as c:  # the shared demo district as it was
             c.execute(text("DELETE FROM transportation.temporary_changes WHERE student_usi = :u"),

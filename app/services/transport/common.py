@@ -107,11 +107,23 @@ def student_facts(conn: Connection, student_usi: int, day: date) -> StudentFacts
     return StudentFacts(row[0], row[1], row[2], row[3], row[4], point(row[5], row[6]), row[7])
 
 
-def iep_transport_needs(conn: Connection, student_usi: int) -> tuple[bool, bool, tuple[str, ...]] | None:
-    """(wheelchair, aide required, equipment) the student's IEP requires, or None."""
-    rows = conn.execute(text("SELECT wheelchair, aide_required, equipment FROM transportation.iep_transport "
-                             "WHERE student_usi = :u"), {"u": student_usi}).all()
-    if not rows:
-        return None
-    return (any(r[0] for r in rows), any(r[1] for r in rows),
-            tuple(sorted({e for r in rows for e in (r[2] or ())})))
+@dataclass(frozen=True)
+class IepNeeds:
+    """What an IEP in force requires of the ride (transportation.iep_transport_in_force, migration 0028)."""
+    wheelchair: bool
+    aide_required: bool
+    door_to_door: bool
+    equipment: tuple[str, ...]
+
+    def describe(self) -> str:
+        return ", ".join(x for x in (("wheelchair position" if self.wheelchair else ""), *self.equipment,
+                                     ("aide" if self.aide_required else ""),
+                                     ("door to door" if self.door_to_door else "")) if x) or "special transport"
+
+
+def iep_needs(conn: Connection, student_usis: list[int] | None, day: date) -> dict[int, IepNeeds]:
+    """The transport needs of the IEPs in force on `day` (Active, begun, not exited), by student,
+    for the students the caller's row-level security shows (None: all of them)."""
+    return {r[0]: IepNeeds(bool(r[1]), bool(r[2]), bool(r[3]), tuple(r[4] or ())) for r in conn.execute(text(
+        "SELECT student_usi, wheelchair, aide_required, door_to_door, equipment "
+        "FROM transportation.iep_transport_in_force(:u, :d)"), {"u": student_usis, "d": day})}

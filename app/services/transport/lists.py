@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, text
 
+from app.domain.transport_rules import release_to_adult
 from app.services.transport.common import ENROLLMENT_ON, enrollment_of
 from app.services.transport.routes import RunDetail, run_detail
 
@@ -95,7 +96,8 @@ WITH tc AS (
 )
 SELECT x.student_usi, s.studentuniqueid, s.lastsurname || ', ' || coalesce(s.preferredfirstname, s.firstname),
        e.grade, eo.nameofinstitution, x.stop_id, bs.stop_name, rs.stop_sequence, rs.planned_time,
-       coalesce(p.release_to_adult, false), coalesce(p.wheelchair, false), coalesce(p.equipment_needed, '{{}}'),
+       coalesce(p.release_to_adult, false) OR EXISTS (SELECT 1 FROM transportation.student_transportation f
+                                                      WHERE f.student_usi = x.student_usi AND f.release_to_adult), coalesce(p.wheelchair, false), coalesce(p.equipment_needed, '{{}}'),
        x.alternate_address, x.note,
        concat_ws('; ', CASE WHEN f.severe_allergy THEN 'Severe allergy: ' || f.allergens
                             WHEN f.allergens IS NOT NULL THEN 'Allergy: ' || f.allergens END,
@@ -136,8 +138,8 @@ def run_roster(conn: Connection, run_id: int, day: date) -> RunRoster:
     changes (riders added by a parent's note marked, riders away listed apart)."""
     detail = run_detail(conn, run_id, day)
     p = {"r": run_id, "day": day, "dow": day.isoweekday(), "dir": detail.summary.direction}
-    riders = tuple(RosterRider(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[14] or "", r[10],
-                               tuple(r[11]), r[12], r[13]) for r in conn.execute(text(_ROSTER), p))
+    riders = tuple(RosterRider(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], release_to_adult(r[3], r[9]),
+                               r[14] or "", r[10], tuple(r[11]), r[12], r[13]) for r in conn.execute(text(_ROSTER), p))
     photos = rider_photos(conn, [r.student_usi for r in riders])
     riders = tuple(replace(r, photo=photos.get(r.student_usi)) for r in riders)
     away = tuple(NotRiding(*r) for r in conn.execute(text(_AWAY), p))
@@ -224,28 +226,31 @@ class IdleRider:
     student_id: str
     run: str
     last_ride: date | None
+    release_to_adult: bool = False
 
 
 def riders_not_riding(conn: Connection, days: int, as_of: date) -> list[IdleRider]:
     """Riders with a plan in force on a run that records ridership, who have not boarded it in the
     last `days` days (None: never recorded)."""
     since = as_of - timedelta(days=days)
-    return [IdleRider(*r) for r in conn.execute(text("""
+    return [IdleRider(*r[:4], release_to_adult(r[5], r[4])) for r in conn.execute(text(f"""
         SELECT DISTINCT ON (s.lastsurname, s.firstname, l.student_usi, l.run_id)
                s.lastsurname || ', ' || coalesce(s.preferredfirstname, s.firstname), s.studentuniqueid,
                r.route_number || ' ' || u.run_kind,
                (SELECT max(rd.ride_date) FROM transportation.ridership rd
-                 WHERE rd.student_usi = l.student_usi AND rd.run_id = l.run_id)
+                 WHERE rd.student_usi = l.student_usi AND rd.run_id = l.run_id), st.release_to_adult, e.grade
           FROM transportation.rider_legs l
           JOIN transportation.student_transportation st ON st.assignment_id = l.assignment_id
           JOIN transportation.runs u ON u.run_id = l.run_id
           JOIN transportation.bus_routes r ON r.route_id = u.route_id
           JOIN edfi.student s ON s.studentusi = l.student_usi
+          {enrollment_of("l.student_usi")}
          WHERE st.is_active AND st.effective_date <= :since AND (st.end_date IS NULL OR st.end_date >= :asof)
            AND EXISTS (SELECT 1 FROM transportation.ridership x WHERE x.run_id = l.run_id AND x.ride_date > :since)
            AND NOT EXISTS (SELECT 1 FROM transportation.ridership x WHERE x.run_id = l.run_id
                              AND x.student_usi = l.student_usi AND x.ride_date > :since AND x.ride_date <= :asof)
-         ORDER BY s.lastsurname, s.firstname, l.student_usi, l.run_id"""), {"since": since, "asof": as_of})]
+         ORDER BY s.lastsurname, s.firstname, l.student_usi, l.run_id"""),
+        {"since": since, "asof": as_of, "day": as_of})]
 
 
 def record_ride(conn: Connection, student_usi: int, run_id: int, day: date) -> None:

@@ -20,11 +20,8 @@ from app.errors import UserError
 from app.services.transport.common import (
     DIRECTION_LABEL,
     ENROLLMENT_ON,
-    HOME,
-    iep_transport_needs,
+    iep_needs,
     load_rules,
-    point,
-    school_points,
     student_facts,
 )
 from app.services.transport.routes import run_loads
@@ -119,7 +116,7 @@ def _check_leg(leg: Leg, run: _Run | None, school_id: int, school: str) -> None:
 
 def _capacity_warnings(conn: Connection, day: date, runs: dict[int, _Run], adding: dict[tuple[int, int], int],
                        grade: str | None, wheelchair: bool, equipment: tuple[str, ...],
-                       student_usi: int | None) -> list[str]:
+                       student_usi: int | None, others: int = 0) -> list[str]:
     """Warnings for each (run, weekday) the plan adds a rider to, counted without the student's
     own current plan (which the new one replaces)."""
     bands = load_rules(conn).bands
@@ -148,6 +145,7 @@ def _capacity_warnings(conn: Connection, day: date, runs: dict[int, _Run], addin
             chairs += extra
         else:
             grades += [grade] * extra
+        grades += [grade] * others  # riders put on the run by other parents' notes for those days
         warning = rules.overload_warning(run.name, rules.day_name(dow), rules.capacity(run.seats, run.positions, grades,
                                                                                       chairs, bands))
         if warning and warning not in out:
@@ -186,9 +184,9 @@ def assign_rider(conn: Connection, plan: RiderPlan, *, confirm_overload: bool = 
     school = _school_name(conn, facts.school_id)
     for leg in plan.legs:
         _check_leg(leg, runs.get(leg.run_id), facts.school_id, school)
-    needs = iep_transport_needs(conn, plan.student_usi)
-    wheelchair = plan.wheelchair or bool(needs and needs[0])
-    equipment = tuple(sorted(set(plan.equipment) | set(needs[2] if needs else ())))
+    needs = iep_needs(conn, [plan.student_usi], plan.effective_date).get(plan.student_usi)
+    wheelchair = plan.wheelchair or bool(needs and needs.wheelchair)
+    equipment = tuple(sorted(set(plan.equipment) | set(needs.equipment if needs else ())))
     unknown = [e for e in equipment if e not in rules.EQUIPMENT]
     if unknown:
         raise UserError(f"Equipment \"{unknown[0]}\" is not known; choose from {', '.join(rules.EQUIPMENT)}.")
@@ -229,6 +227,30 @@ def assign_rider(conn: Connection, plan: RiderPlan, *, confirm_overload: bool = 
     return aid
 
 
+@dataclass(frozen=True)
+class PlanOnFile:
+    """The plan in force on a day, as the rider form shows it."""
+    effective_date: date
+    legs: tuple[Leg, ...]
+    release_to_adult: bool
+    wheelchair: bool
+    equipment: tuple[str, ...]
+
+
+def plan_of(conn: Connection, student_usi: int, day: date) -> PlanOnFile | None:
+    row = conn.execute(text(
+        "SELECT assignment_id, effective_date, release_to_adult, wheelchair, equipment_needed "
+        "FROM transportation.student_transportation WHERE student_usi = :u AND is_active AND effective_date <= :d "
+        "AND (end_date IS NULL OR end_date >= :d) ORDER BY effective_date DESC LIMIT 1"),
+        {"u": student_usi, "d": day}).first()
+    if row is None:
+        return None
+    legs = tuple(Leg(*r) for r in conn.execute(text(
+        "SELECT day_of_week, direction, run_id, stop_id, coalesce(alternate_address, '') FROM transportation.rider_legs "
+        "WHERE assignment_id = :a ORDER BY day_of_week, direction DESC"), {"a": row[0]}))
+    return PlanOnFile(row[1], legs, row[2], row[3], tuple(row[4]))
+
+
 def end_plan(conn: Connection, student_usi: int, last_day: date) -> int:
     """The student stops riding after last_day. Returns how many plans changed."""
     n = conn.execute(text("DELETE FROM transportation.student_transportation WHERE student_usi = :u "
@@ -264,8 +286,10 @@ def add_temporary_change(conn: Connection, student_usi: int, start: date | None,
         _check_leg(Leg(start.isoweekday(), direction, run_id, stop_id or 0), runs.get(run_id), facts.school_id,
                    school)
         days = sorted({(start + timedelta(days=i)).isoweekday() for i in range(min((end - start).days + 1, 7))})
-        adding = {(run_id, d): 1 + _temporary_riders(conn, run_id, start, end) for d in days if d <= 5}
-        warnings = _capacity_warnings(conn, start, runs, adding, facts.grade, False, (), None)
+        adding = {(run_id, d): 1 for d in days if d <= 5}
+        wheelchair, equipment = rider_needs(conn, student_usi, start)
+        warnings = _capacity_warnings(conn, start, runs, adding, facts.grade, wheelchair, equipment, None,
+                                      _temporary_riders(conn, run_id, start, end))
         if warnings and not confirm_overload:
             raise OverloadWarning(warnings)
     elif stop_id is not None:
@@ -276,6 +300,15 @@ def add_temporary_change(conn: Connection, student_usi: int, start: date | None,
         "RETURNING change_id"),
         {"u": student_usi, "s": start, "e": end, "dir": direction, "r": run_id, "st": stop_id,
          "alt": alternate_address.strip(), "note": parent_note.strip()}).scalar()
+
+
+def rider_needs(conn: Connection, student_usi: int, day: date) -> tuple[bool, tuple[str, ...]]:
+    """(wheelchair, equipment) the rider needs that day: their plan's and their IEP's in force."""
+    plan = plan_of(conn, student_usi, day)
+    needs = iep_needs(conn, [student_usi], day).get(student_usi)
+    wheelchair = bool(plan and plan.wheelchair) or bool(needs and needs.wheelchair)
+    have = set(plan.equipment if plan else ()) | set(needs.equipment if needs else ())
+    return wheelchair, tuple(e for e in rules.EQUIPMENT if e in have)
 
 
 def _temporary_riders(conn: Connection, run_id: int, start: date, end: date) -> int:
@@ -359,81 +392,7 @@ def which_bus(conn: Connection, query: str, day: date) -> list[WhichBus]:
     return out
 
 
-# -- eligibility and who needs an assignment ----------------------------------------------------------
-@dataclass(frozen=True)
-class Suggestion:
-    student_usi: int
-    student_id: str
-    name: str
-    school_id: int | None
-    school: str | None
-    grade: str | None
-    address: str | None
-    eligible: bool
-    reason: str
-    miles: float | None
-    am_run_id: int | None
-    am_stop_id: int | None
-    am_stop: str | None  # "Oak St & Main St (Route 4 AM), 0.2 mi"
-    pm_run_id: int | None
-    pm_stop_id: int | None
-    pm_stop: str | None
+# eligibility and suggestions live in suggest.py; the desk and the benches reach them from here too
+from app.services.transport.suggest import Suggestion, needing_assignment, suggestions  # noqa: E402,F401
 
-
-def _stop_indexes(conn: Connection, settings: rules.Settings) -> dict[tuple[int, str], rules.StopIndex]:
-    """(school, direction) -> index of the stops of the active runs serving that school."""
-    by_key: dict[tuple[int, str], list[rules.StopChoice]] = {}
-    for school_id, direction, run_id, stop_id, name, lat, lon in conn.execute(text(
-            "SELECT rsc.school_id, u.direction, u.run_id, s.stop_id, "
-            "s.stop_name || ' (' || r.route_number || ' ' || u.run_kind || ')', s.latitude, s.longitude "
-            "FROM transportation.runs u JOIN transportation.bus_routes r ON r.route_id = u.route_id "
-            "JOIN transportation.run_schools rsc ON rsc.run_id = u.run_id "
-            "JOIN transportation.run_stops rs ON rs.run_id = u.run_id "
-            "JOIN transportation.bus_stops s ON s.stop_id = rs.stop_id "
-            "WHERE u.is_active AND s.latitude IS NOT NULL")):
-        by_key.setdefault((school_id, direction), []).append(
-            rules.StopChoice(stop_id, name, rules.Point(float(lat), float(lon)), run_id))
-    return {k: rules.StopIndex(v, settings) for k, v in by_key.items()}
-
-
-def suggestions(conn: Connection, day: date, student_usis: list[int] | None = None,
-                unassigned_only: bool = False) -> list[Suggestion]:
-    """Eligibility and the nearest stop (AM and PM) for the students enrolled on `day` (or the
-    ones named). unassigned_only: only students with no plan in force that day."""
-    r = load_rules(conn)
-    schools = school_points(conn)
-    indexes = _stop_indexes(conn, r.settings)
-    where = ["true"]
-    if student_usis is not None:
-        where.append("e.studentusi = ANY(:usis)")
-    if unassigned_only:
-        where.append("NOT EXISTS (SELECT 1 FROM transportation.student_transportation st WHERE st.student_usi = "
-                     "e.studentusi AND st.is_active AND st.effective_date <= :day "
-                     "AND (st.end_date IS NULL OR st.end_date >= :day) AND coalesce(st.school_id, e.schoolid) = e.schoolid)")
-    iep = {u for (u,) in conn.execute(text("SELECT DISTINCT student_usi FROM transportation.iep_transport"))}
-    out = []
-    for usi, uid, name, school_id, grade, lat, lon, address in conn.execute(text(
-            f"SELECT e.studentusi, s.studentuniqueid, s.lastsurname || ', ' || coalesce(s.preferredfirstname, s.firstname), "
-            f"e.schoolid, e.grade, h.latitude, h.longitude, h.address FROM ({ENROLLMENT_ON}) e "
-            f"JOIN edfi.student s ON s.studentusi = e.studentusi LEFT JOIN ({HOME}) h ON h.studentusi = e.studentusi "
-            f"WHERE {' AND '.join(where)} ORDER BY s.lastsurname, s.firstname"),
-            {"day": day, "usis": student_usis}):
-        school_name, school_at = schools.get(school_id, (None, None))
-        home = point(lat, lon)
-        el = rules.eligibility(home, school_at, grade, school_id, r.settings, r.bands, r.hazards, usi in iep)
-        picks = []
-        for direction in ("to_school", "from_school"):
-            idx = indexes.get((school_id, direction))
-            found = idx.nearest(home) if (idx and home) else None
-            picks.append((found[0].run_id, found[0].stop_id, f"{found[0].name}, {found[1]:.1f} mi") if found
-                         else (None, None, None))
-        out.append(Suggestion(usi, uid, name, school_id, school_name, grade, address, el.eligible, el.reason,
-                              el.miles, *picks[0], *picks[1]))
-    return out
-
-
-def needing_assignment(conn: Connection, day: date) -> list[Suggestion]:
-    """Enrolled students without a plan in force who are eligible (or whose home is not located):
-    a new enrollment appears here at once, in the transaction that enrolls them."""
-    return [s for s in suggestions(conn, day, unassigned_only=True)
-            if s.eligible or s.miles is None]
+__all__ = ["Suggestion", "needing_assignment", "suggestions"]

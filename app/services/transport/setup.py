@@ -401,3 +401,9 @@ def save_band(conn: Connection, band: str, riders_per_seat: int | None, eligibil
     miles = number(eligibility_miles, f"The eligibility distance for {label}", 0, 20, "miles")
     conn.execute(text("UPDATE transportation.grade_bands SET riders_per_seat = :p, eligibility_miles = :m "
                       "WHERE band = :b"), {"p": per_seat, "m": miles, "b": band})
+
+
+def refresh_edfi(conn: Connection, force: bool = False) -> int:
+    """Ed-Fi StudentTransportation re-derived for plans and IEPs that began or ended with the date
+    (once a day unless forced; migration 0028). Returns how many students were re-derived."""
+    return conn.execute(text("SELECT transportation.refresh_edfi(:f)"), {"f": force}).scalar()

@@ -30,6 +30,7 @@ from ui.screens.nurse.models import DueModel, VisitsModel
 from ui.screens.nurse.record_tab import RecordTab
 from ui.screens.nurse.screening_grid import ScreeningTab
 from ui.screens.tabbed_desk import TabbedDesk
+from ui.screens.transportation.iep_transport_tab import IepTransportTab
 from ui.text import plural
 from ui.widgets import combo, form, line, scrolled, selected_row, status, table
 
@@ -62,12 +63,14 @@ class NursePage(TabbedDesk):
         self.delegations = DelegationsTab(ctx, self.school_id)
         self.entries = EntryForms(ctx, self.record.current_student, self.record_changed)
         self.immunizations = immunizations_tab(ctx)
+        self.bus_needs = IepTransportTab(ctx)  # issue 13: the IEP's transport, which the bus desk reads
         self.record.opened_student.connect(self._student_opened)
         tabs = [(self._visits_tab(), "&Visits"), (self._meds_tab(), "&Medications"), (self.record, "Stu&dent"),
                 (self.entries, "Add to &record"), (self.screening, "Scree&nings"), (self.lists, "&Lists"),
                 (self.delegations, "Staff &who give medication")]
         if self.immunizations is not None:  # scrolled: the desk still fits beside the desk list at 1280x720
             tabs.append((scrolled(self.immunizations, "Immunization compliance"), "&Immunizations"))
+        tabs.append((self.bus_needs, "IEP &bus needs"))
         self.finish(*tabs, (self.kiosk, "Sign-in &kiosk"))
         for key, slot in (("F2", self.new_visit), ("F3", lambda: self.tabs.setCurrentIndex(0)),
                           ("F4", self.show_due), ("F5", lambda: self.dose_for_selected("given")),
@@ -187,9 +190,9 @@ class NursePage(TabbedDesk):
         parts = []
         if self.visit_student is not None and (self.treatment.text().strip() or self.assessment.text().strip()):
             parts.append(f"A visit for {self.visit_student[1]} not saved")
-        grid = self.screening.unsaved_work()
-        if grid:
-            parts.append(grid)
+        for other in (self.screening.unsaved_work(), self.bus_needs.unsaved_work()):
+            if other:
+                parts.append(other)
         return "; ".join(parts) or None
 
     async def save_unsaved(self) -> bool:
@@ -198,11 +201,14 @@ class NursePage(TabbedDesk):
             ok = await self._save_visit() is not None
         if ok and self.screening.unsaved_work():
             ok = await self.screening.save_now()
+        if ok and self.bus_needs.unsaved_work():
+            ok = await self.bus_needs.save_now()
         return ok
 
     def discard_unsaved(self) -> None:
         self.clear_visit()
         self.screening.model.set_grid(self.screening.kind_code(), [])
+        self.bus_needs.discard()
 
     @asyncSlot()
     async def pick_visit_student(self) -> bool:

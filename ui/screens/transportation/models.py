@@ -12,6 +12,9 @@ WARN = QColor("#8a1c1c")  # on the table's white: 8.9:1
 NOTE = QColor("#7a4b00")
 
 
+RELEASE = " — release to designated adult only"
+
+
 def _t(t) -> str:
     return f"{t:%H:%M}" if t is not None else ""
 
@@ -49,8 +52,9 @@ class NeedsModel(DtoTableModel):
     COL_NAME, COL_SCHOOL, COL_GRADE, COL_WHY, COL_AM, COL_PM = range(6)
 
     def cell(self, s: riders.Suggestion, column: int) -> str:
-        return [f"{s.name} ({s.student_id})", s.school or "", s.grade or "", s.reason, s.am_stop or "none within "
-                "the walking limit", s.pm_stop or "none within the walking limit"][column]
+        none = "none within the walking limit on a bus with room" + (" and what the rider needs" if s.needs else "")
+        return [f"{s.name} ({s.student_id})" + (RELEASE if s.release_to_adult else ""), s.school or "", s.grade or "",
+                s.reason + (f"; IEP: {s.needs}" if s.needs else ""), s.am_stop or none, s.pm_stop or none][column]
 
 
 class WhichBusModel(DtoTableModel):
@@ -62,7 +66,7 @@ class WhichBusModel(DtoTableModel):
 
     def cell(self, row, column: int) -> str:
         a, ride = row
-        name = f"{a.name} ({a.student_id})" + (" — release to designated adult only" if a.release_to_adult else "")
+        name = f"{a.name} ({a.student_id})" + (RELEASE if a.release_to_adult else "")
         if ride is None:
             return [name, a.grade or "", a.school or "", "", "no bus that day", "", "", "", ""][column]
         way = "to school" if ride.direction == "to_school" else "home"
@@ -90,7 +94,8 @@ class IdleModel(DtoTableModel):
     HEADERS = ("Rider", "Student id", "Run", "Last ride")
 
     def cell(self, i: lists.IdleRider, column: int) -> str:
-        return [i.name, i.student_id, i.run, f"{i.last_ride:%m/%d/%Y}" if i.last_ride else "never recorded"][column]
+        return [i.name + (RELEASE if i.release_to_adult else ""), i.student_id, i.run,
+                f"{i.last_ride:%m/%d/%Y}" if i.last_ride else "never recorded"][column]
 
 
 # -- set-up lists ---------------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ class TransportationPage(TabbedDesk):
         day = self.day()
 
         def work(c):
+            setup.refresh_edfi(c)  # the first opening of the day: plans and IEPs that began or ended
             return (routes.list_runs(c, day), routes.list_buses(c), routes.run_choices(c), routes.list_stops(c),
                     setup.setup_data(c))
         try:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from app.domain.transport_rules import DAYS
+from app.domain.transport_rules import DAYS, EQUIPMENT
 from app.domain.typed_input import parse_date, show_date
 from app.errors import UserError
 from app.services.student_search import search_students
@@ -26,6 +26,7 @@ from app.services.transport import riders, routes
 from ui.ops import OpFailed, run_op
 from ui.screens.transportation.asking import ask_yes_no
 from ui.screens.transportation.models import NeedsModel
+from ui.screens.transportation.week_plan import WeekPlan
 from ui.widgets import combo, fill, form, line, scrolled, selected_row, side_by_side, status, table
 
 NOT_RIDING = "Not riding (no bus)"
@@ -45,13 +46,24 @@ class RidersTab(QWidget):
         self.about.setWordWrap(True)
         self.about.setAccessibleName("The student's eligibility and rides")
         self.am_run, self.am_stop = combo("Run to school"), combo("Stop in the morning")
+        self.am_stop.setMinimumWidth(280)
         self.pm_run, self.pm_stop = combo("Run home"), combo("Stop in the afternoon")
+        self.pm_stop.setMinimumWidth(280)
         self.days = [QCheckBox(d[:3]) for d in DAYS[:5]]
         for box, d in zip(self.days, DAYS):
             box.setChecked(True)
             box.setAccessibleName(f"Rides on {d}")
-        self.alt_day = combo("Day with an alternate address", ["none"] + list(DAYS[:5]))
-        self.alt_address = line("Alternate address that afternoon", "e.g. Little Acorns Daycare, 410 Pine St")
+        self.plan_on_file: riders.PlanOnFile | None = None
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setAccessibleName("Drop the changes to the plan")
+        self.fill_button = QPushButton("Fill the week")
+        self.fill_button.setToolTip("Put the usual runs and stops on every ticked day, both ways")
+        self.week = WeekPlan()
+        self.wheelchair = QCheckBox("Rides in a wheelchair position")
+        self.wheelchair.setAccessibleName("Rides in a wheelchair position")
+        self.needs = {e: QCheckBox(e) for e in EQUIPMENT}
+        for e, box in self.needs.items():
+            box.setAccessibleName(f"Needs a {e}")
         self.release = QCheckBox("Release only to a designated adult (kindergarten always)")
         self.release.setAccessibleName("Release only to a designated adult")
         self.from_day = line("Plan starts on", "MM/DD/YYYY")
@@ -79,11 +91,17 @@ class RidersTab(QWidget):
         days = QHBoxLayout()
         for b in self.days:
             days.addWidget(b)
+        days.addWidget(self.fill_button)
         days.addStretch(1)
-        form(plan, [("To school", side_by_side(self.am_run, self.am_stop, stretch_first=True)),
-                    ("Home", side_by_side(self.pm_run, self.pm_stop, stretch_first=True)), ("Days", days),
-                    ("Alternate address", side_by_side(self.alt_day, self.alt_address)), ("", self.release),
-                    ("Starts on", side_by_side(self.from_day, self.assign_button))])
+        needs = QHBoxLayout()
+        needs.addWidget(self.wheelchair)
+        for b in self.needs.values():
+            needs.addWidget(b)
+        needs.addStretch(1)
+        form(plan, [("Usually to school", side_by_side(self.am_run, self.am_stop, stretch_first=True)),
+                    ("Usually home", side_by_side(self.pm_run, self.pm_stop, stretch_first=True)), ("Days", days),
+                    (None, self.week), ("Needs", needs), ("", self.release),
+                    ("Starts on", side_by_side(self.from_day, self.assign_button, self.clear_button))])
         v.addWidget(plan)
         v.addWidget(self.message)
         change = QGroupBox("Temporary change (a parent's note)")
@@ -106,6 +124,10 @@ class RidersTab(QWidget):
         self.tc_run.currentIndexChanged.connect(lambda _i: self._fill_stops(self.tc_run, self.tc_stop))
         self.tc_direction.currentIndexChanged.connect(lambda _i: self._fill_change_runs())
         self.assign_button.clicked.connect(self.assign)
+        self.fill_button.clicked.connect(self.fill_week)
+        self.clear_button.clicked.connect(self.clear_plan)
+        for w in (self.wheelchair, self.release, *self.needs.values()):
+            w.clicked.connect(self.week._touched)
         self.tc_button.clicked.connect(self.save_change)
         self.needs_refresh.clicked.connect(self.load_needs)
         self.needs_view.doubleClicked.connect(lambda _i: self.pick_needed())
@@ -128,6 +150,7 @@ class RidersTab(QWidget):
         am, pm = self._runs_for("to_school"), self._runs_for("from_school")
         fill(self.am_run, [c.name for c in am], data=[c.run_id for c in am])
         fill(self.pm_run, [c.name for c in pm], data=[c.run_id for c in pm])
+        self.week.set_choices(am, pm)
         self._fill_change_runs()
         s = self.student
         for run_box, stop_box, run_id, stop_id in ((self.am_run, self.am_stop, s and s.am_run_id, s and s.am_stop_id),
@@ -170,37 +193,69 @@ class RidersTab(QWidget):
         if not q:
             self.message.setText("Type a student id or part of a name first.")
             return False
+        if not self._may_replace():
+            return False
 
         def work(c):
             hits = search_students(c, q, limit=2)
             if not hits:
                 raise UserError(f"No student matches \"{q}\"; check the spelling or the id.")
-            return riders.suggestions(c, day, [hits[0].student_usi]), riders.rides_on(c, hits[0].student_usi, day)
+            usi = hits[0].student_usi
+            return riders.suggestions(c, day, [usi]), riders.rides_on(c, usi, day), riders.plan_of(c, usi, day)
         try:
-            found, rides = await run_op(self.ctx.run_in(work), disable=(self.find_button,))
+            found, rides, plan = await run_op(self.ctx.run_in(work), disable=(self.find_button,))
         except OpFailed as err:
             self.message.setText(err.message)
             return False
         if not found:
             self.message.setText("That student is not enrolled on that day; the front office enrolls them first.")
             return False
-        self.show_student(found[0], rides)
+        self.show_student(found[0], rides, plan)
         return True
 
     def pick_needed(self) -> None:
         s = self.needs_model.row(selected_row(self.needs_view))
-        if s is not None:
+        if s is not None and self._may_replace():
             self.show_student(s, ())
 
-    def show_student(self, s: riders.Suggestion, rides) -> None:
+    def _may_replace(self) -> bool:
+        """Another student while this one's week is edited and not assigned: say so, keep the typing."""
+        if self.unsaved_work():
+            self.message.setText(f"Assign {self.student.name}'s plan first, or press Clear to drop the changes.")
+            return False
+        return True
+
+    def show_student(self, s: riders.Suggestion, rides, plan: riders.PlanOnFile | None = None) -> None:
         self.student = s
         now = "; ".join(f"{'to school' if r.direction == 'to_school' else 'home'}: {r.run_name or 'not riding'}"
                         f"{' at ' + r.stop_name if r.stop_name else ''}" for r in rides) or "no bus today"
         self.about.setText(f"{s.name} ({s.student_id}) · {s.grade or ''} · {s.school or ''} · "
-                           f"{'eligible' if s.eligible else 'not eligible'}: {s.reason} · today {now}")
-        self.release.setChecked(False)
+                           f"{'eligible' if s.eligible else 'not eligible'}: {s.reason}"
+                           f"{' · IEP: ' + s.needs if s.needs else ''}"
+                           f"{' · release to a designated adult only' if s.release_to_adult else ''} · today {now}")
+        self.plan_on_file = plan
         self._fill_runs()
-        self.message.setText("")
+        self._show_plan()
+        self.message.setText("" if plan is None else f"Plan on file from {show_date(plan.effective_date)}; change "
+                             "any day and direction, then Assign.")
+
+    def _show_plan(self) -> None:
+        """The plan on file, or a week filled from the suggested stops; the needs it carries."""
+        plan, s = self.plan_on_file, self.student
+        self.release.setChecked(bool(plan and plan.release_to_adult))
+        self.wheelchair.setChecked(bool(plan and plan.wheelchair) or bool(s and s.wheelchair))
+        for e, box in self.needs.items():
+            box.setChecked(bool(plan and e in plan.equipment) or bool(s and e in s.equipment))
+        if plan is not None:
+            self.week.load(plan.legs)
+        else:
+            self.fill_week()
+            self.week.dirty = False
+
+    def clear_plan(self) -> None:
+        """Drop the changes: the week shows the plan on file again (or the suggestion)."""
+        self._show_plan()
+        self.message.setText("Changes dropped.")
 
     # -- saving ---------------------------------------------------------------------------------------
     async def _confirm(self, warnings: list[str]) -> bool:
@@ -229,28 +284,28 @@ class RidersTab(QWidget):
             return True
         return False
 
+    def fill_week(self) -> None:
+        """The usual runs and stops on every ticked day, both ways."""
+        days = tuple(i + 1 for i, b in enumerate(self.days) if b.isChecked())
+        self.week.fill_week(days, (self.am_run.currentData(), self.am_stop.currentData()),
+                            (self.pm_run.currentData(), self.pm_stop.currentData()))
+
     def _plan(self) -> riders.RiderPlan:
         s = self.student
         if s is None:
             raise UserError("Find the student first.")
         start = parse_date(self.from_day.text(), "Plan start")
-        days = tuple(i + 1 for i, b in enumerate(self.days) if b.isChecked())
-        if not days:
-            raise UserError("No day is ticked; tick the days the student rides.")
-        if self.am_stop.currentData() is None and self.pm_stop.currentData() is None:
-            raise UserError(f"No run serving {s.school} has stops yet; add stops on the Runs tab first.")
-        legs = []
-        alt_day = self.alt_day.currentIndex()  # 0: none, 1..5: Monday..Friday
-        for d in days:
-            if self.am_stop.currentData() is not None:
-                legs.append(riders.Leg(d, "to_school", self.am_run.currentData(), self.am_stop.currentData()))
-            if self.pm_stop.currentData() is not None:
-                legs.append(riders.Leg(d, "from_school", self.pm_run.currentData(), self.pm_stop.currentData(),
-                                       self.alt_address.text() if d == alt_day else ""))
-        return riders.RiderPlan(s.student_usi, tuple(legs), start, self.release.isChecked())
+        legs = self.week.legs()
+        if not legs:
+            raise UserError("The week has no rides; pick a run for at least one day, or press Fill the week.")
+        return riders.RiderPlan(s.student_usi, legs, start, self.release.isChecked(), self.wheelchair.isChecked(),
+                                tuple(e for e, b in self.needs.items() if b.isChecked()))
 
     @asyncSlot()
     async def assign(self) -> bool:
+        return await self._assign()
+
+    async def _assign(self) -> bool:
         try:
             plan = self._plan()
         except UserError as err:
@@ -260,6 +315,7 @@ class RidersTab(QWidget):
         ok = await self._save(lambda c, confirmed: riders.assign_rider(c, plan, confirm_overload=confirmed),
                               self.assign_button, f"Assigned {name} from {show_date(plan.effective_date)}.")
         if ok:
+            self.week.dirty = False
             self.needs_model.set_rows([r for r in self.needs_model.rows if r.student_usi != plan.student_usi])
         return ok
 
@@ -286,10 +342,13 @@ class RidersTab(QWidget):
 
     # -- unsaved work (the plan form) ------------------------------------------------------------------
     def unsaved_work(self) -> str | None:
-        return None
+        if self.student is None or not self.week.dirty:
+            return None
+        return f"The bus plan of {self.student.name}, not assigned yet"
 
     async def save_unsaved(self) -> bool:
-        return True
+        return await self._assign()
 
     def discard_unsaved(self) -> None:
-        pass
+        if self.student is not None:
+            self._show_plan()
