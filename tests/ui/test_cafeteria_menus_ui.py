@@ -86,6 +86,13 @@ def test_the_manager_keeps_the_sites_menu_from_the_keyboard(window, demo_engine,
     queue.append("discard")
     QTest.keyClick(tab.list, Qt.Key.Key_Down)
     assert tab.code.text() != "A200" and page.unsaved_work() is None
+    # ... and so does leaving the tab
+    QTest.keyClicks(tab.name, " (new)")
+    view.tabs.setCurrentIndex(0)
+    assert len(asked) == 3 and view.tabs.currentWidget() is tab
+    queue.append("discard")
+    view.tabs.setCurrentIndex(0)
+    assert view.tabs.currentIndex() == 0 and not tab.name.text().endswith(" (new)")
 
     # the site's settings
     settings = view.site_settings

@@ -113,6 +113,7 @@ class _Section(QWidget):
         if answer == SAVE:
             spawn(self.save_unsaved())
             return False  # the save shows its result; the manager moves on after it
+        self.discard_unsaved()
         return True
 
 
