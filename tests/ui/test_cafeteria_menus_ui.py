@@ -108,6 +108,7 @@ def test_the_manager_keeps_the_sites_menu_from_the_keyboard(window, demo_engine,
     # a snack service runs on a day (the middle school has none in the demo)
     services = view.meal_services
     view.tabs.setCurrentWidget(services)
+    run_until(lambda: services.shown_day is not None, timeout=30)  # today's, shown on opening the tab
     day = DEMO_AS_OF + timedelta(days=3)  # a Monday
     services.day.setText(day.strftime("%m/%d/%Y"))
     QTest.keyClick(services.day, Qt.Key.Key_Return)

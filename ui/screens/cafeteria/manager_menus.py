@@ -317,6 +317,7 @@ class MealServicesTab(_Section):
         self.codes: list[str] = []  # the checklist's codes, in its order
         self.shown_day: date | None = None
         self._last_service = 0
+        self._asked = 0
         top = QHBoxLayout()
         for w in (QLabel("Day"), self.day, self.show_button, QLabel("Service"), self.service):
             top.addWidget(w)
@@ -351,11 +352,13 @@ class MealServicesTab(_Section):
         day = self._parse_day()
         if day is None or not self.may_move_on():
             return 0
+        self._asked += 1
+        mine = self._asked  # a later Show (another day typed) wins over this one still under way
         days = await self._call(self.port().meal_services, day)
         if days is FAILED:
             return 0
         menu = await self._call(self.port().menu_items)
-        if menu is FAILED:
+        if menu is FAILED or mine != self._asked:
             return 0
         self.days, self.menu, self.shown_day = days, [m for m in menu if m.is_active], day
         running = [SERVICE_NAMES[d.service] for d in days if d.runs]
