@@ -123,7 +123,7 @@ class MainWindow(SessionControl, QMainWindow):
         from app.services.record_views import ViewJustifications
 
         self.justifications = ViewJustifications()
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search_box.field.setFocus)
+        self.find_shortcut = QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search_box.field.setFocus)
         middle = QWidget()
         column = QVBoxLayout(middle)
         column.setContentsMargins(16, 12, 16, 0)
@@ -314,8 +314,10 @@ class MainWindow(SessionControl, QMainWindow):
         self._may_close = False
         self.desk_list.setVisible(False)
         self.menuBar().setVisible(False)  # full screen, one desk: the session keys still work
-        if self.kiosk == "cafeteria":  # the lunch line's screen shows the register only, no student profiles
+        if self.kiosk in ("cafeteria", "nurse"):  # a shared station's screen shows no student profiles
             self.search_box.setVisible(False)
+            self.search_box.setEnabled(False)
+            self.find_shortcut.setEnabled(False)
         self.setWindowFlags(self.windowFlags() | Qt.WindowType.FramelessWindowHint
                             | Qt.WindowType.WindowStaysOnTopHint)
         self.idle_watcher = IdleWatcher(idle_seconds, clock or _time.monotonic, self)

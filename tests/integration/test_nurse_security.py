@@ -132,7 +132,7 @@ def test_a_correction_must_point_at_an_entry_of_the_same_order(login_engine):
     other = next(r for r in rows if r[1] != a[1])
     assert refused(nurse, "INSERT INTO health.medication_administrations (medication_id, student_usi, school_id, outcome, "
                           "administered_at, given_by, note, corrects_id) SELECT medication_id, student_usi, school_id, "
-                          f"'voided', now(), given_by, 'fix', {a[0]} FROM health.medication_administrations "
+                          f"'voided', now(), compliance.my_staff_usi(), 'fix', {a[0]} FROM health.medication_administrations "
                           f"WHERE administration_id = {other[0]}", "same order")
 
 

@@ -153,19 +153,9 @@ def _record_early_departure(conn: Connection, student: StudentBrief, left: datet
     if session is None:
         raise UserError(f"{day:%B %d, %Y} is outside the school's sessions, so the early departure cannot be "
                         "recorded; check the visit's date.")
-    cat = DescriptorIds(conn).get("AttendanceEventCategoryDescriptor", EARLY_DEPARTURE, "Attendance code")
-    p = {"u": student.student_usi, "d": day, "s": student.school_id, "sy": session[0], "sess": session[1], "c": cat,
-         "why": f"Sent home by the health office (visit {visit_id})", "dep": left.time().replace(microsecond=0)}
-    changed = conn.execute(text(
-        "UPDATE edfi.studentschoolattendanceevent SET attendanceeventcategorydescriptorid = :c, "
-        "attendanceeventreason = :why, departuretime = :dep, eventduration = 0.5, "
-        "lastmodifieddate = now() AT TIME ZONE 'utc' "
-        "WHERE studentusi = :u AND eventdate = :d AND schoolid = :s AND schoolyear = :sy"), p).rowcount
-    if not changed:
-        conn.execute(text(
-            "INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate, schoolid, "
-            "schoolyear, sessionname, studentusi, attendanceeventreason, departuretime, eventduration) "
-            "VALUES (:c, :d, :s, :sy, :sess, :u, :why, :dep, 0.5)"), p)
+    DescriptorIds(conn).get("AttendanceEventCategoryDescriptor", EARLY_DEPARTURE, "Attendance code")
+    # the nurse writes no attendance herself: the database records this visit's early departure (0032)
+    conn.execute(text("SELECT health.record_early_departure(:v)"), {"v": visit_id})
 
 
 def _notify_primary_contact(conn: Connection, student: StudentBrief, left: datetime, visit_id: int,

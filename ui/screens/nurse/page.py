@@ -55,6 +55,7 @@ class NursePage(TabbedDesk):
         self.visit_request = str(uuid.uuid4())
         self.visit_student: tuple[int, str] | None = None
         self.waiting_visit: int | None = None
+        self.shortcuts: list[QShortcut] = []
         self.kiosk = SignInKiosk(ctx)
         self.kiosk.signed_in.connect(lambda _v: self.load_visits())
         self.record = RecordTab(ctx, self.school_id)
@@ -78,11 +79,15 @@ class NursePage(TabbedDesk):
                           ("F7", lambda: self.tabs.setCurrentWidget(self.screening)),
                           ("F8", lambda: self.tabs.setCurrentWidget(self.lists)),
                           ("Ctrl+Return", self.save_visit)):
-            QShortcut(QKeySequence(key), self, activated=slot)
+            # a kiosk station's keys reach nothing but the sign-in (review of #11, defect 1)
+            self.shortcuts.append(QShortcut(QKeySequence(key), self,
+                                            activated=lambda s=slot: None if self.kiosk_station() else s()))
         self.tabs.currentChanged.connect(self._tab_changed)
 
     async def show_student(self, usi: int) -> bool:
         """The window opened this desk from the student's health badge (and logged the view)."""
+        if self.kiosk_station():
+            return False
         self.tabs.setCurrentWidget(self.record)
         return await self.record.show_student(usi)
 
@@ -103,15 +108,21 @@ class NursePage(TabbedDesk):
         mine = getattr(self.ctx.user(), "school_ids", ()) or ()
         return mine[0] if mine else None
 
+    def kiosk_station(self) -> bool:
+        return getattr(self.window(), "kiosk", None) == "nurse"
+
     def kiosk_only(self) -> None:
-        """In kiosk mode the station shows the sign-in kiosk and nothing of anyone's record."""
+        """In kiosk mode the station shows the sign-in kiosk and nothing of anyone's record: the other
+        tabs are disabled, the desk's keys are off, and a switch to another tab comes back to the kiosk."""
         for i in range(self.tabs.count() - 1):  # the kiosk is the last tab
             self.tabs.setTabEnabled(i, False)
+        for sc in self.shortcuts:
+            sc.setEnabled(False)
         self.tabs.setCurrentWidget(self.kiosk)
         self.tabs.tabBar().hide()
 
     async def load_lists(self) -> bool:
-        if getattr(self.window(), "kiosk", None) == "nurse":
+        if self.kiosk_station():
             self.kiosk_only()
             self._loaded = True
             return True
@@ -125,6 +136,10 @@ class NursePage(TabbedDesk):
         return ok
 
     def _tab_changed(self, i: int) -> None:
+        if self.kiosk_station():
+            if self.tabs.widget(i) is not self.kiosk:
+                self.tabs.setCurrentWidget(self.kiosk)
+            return
         if i == 1:
             self.show_due()
         elif self.tabs.widget(i) is self.lists:
