@@ -114,5 +114,37 @@ def test_the_view_log_refuses_students_the_nurse_cannot_see(login_engine, demo_e
     assert outsiders
     assert refused(nurse, "SELECT compliance.log_record_views(:u, 'health', 'made up')",
                    "only for a student you can see", u=outsiders)
-    mine = sorted(students_at(demo_engine, "demo_nurse"))[:3]
+    mine = [r[0] for r in run(nurse, "SELECT studentusi FROM edfi.student ORDER BY studentusi LIMIT 3")]
     assert run(nurse, "SELECT compliance.log_record_views(:u, 'health', 'Daily visit log')", u=mine)[0][0] == 3
+
+
+@pytest.fixture
+def nurse_conn(login_engine):
+    with login_engine("demo_nurse").connect() as c:
+        tx = c.begin()
+        yield c
+        tx.rollback()
+
+
+def test_a_correction_to_given_runs_the_dose_checks(nurse_conn):
+    from app.errors import UserError
+    from app.services.nurse import controlled
+    from app.services.nurse import medications as meds
+    from tests.integration.test_nurse_office import NOW, as_needed_order, at, order
+
+    conn = nurse_conn
+    o = as_needed_order(conn)
+    meds.record_dose(conn, meds.DoseForm(o.medication_id, "given", at(9), "1"), now=NOW)
+    r = meds.record_dose(conn, meds.DoseForm(o.medication_id, "refused", at(10)), now=NOW)
+    with pytest.raises(UserError, match="last given at 09:00"):  # one hour after a dose, no override reason
+        with conn.begin_nested():
+            meds.correct_entry(conn, r.administration_id, reason="she took it after all", now=NOW, outcome="given")
+    meds.correct_entry(conn, r.administration_id, reason="she took it after all", now=NOW, outcome="given",
+                       override_reason="Prescriber called: one more dose allowed")
+    # with nothing on hand, one sentence naming the cause (not a raw database error)
+    c = order(conn, "Methylphenidate")
+    r = meds.record_dose(conn, meds.DoseForm(c.medication_id, "refused", at(12, 2), scheduled_for=at(12)), now=NOW)
+    controlled.count(conn, c.medication_id, "0", witness="Pat Other (demo_front_office)", now=NOW)
+    with pytest.raises(UserError, match="on hand"):
+        with conn.begin_nested():
+            meds.correct_entry(conn, r.administration_id, reason="given after all", now=NOW, outcome="given")

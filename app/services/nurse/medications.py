@@ -7,7 +7,7 @@ points at the one it corrects. A dose given lowers the order's count on hand in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -252,11 +252,33 @@ class DoseSaved:
     refill_due: bool
 
 
-def _last_given(conn: Connection, medication_id: int) -> datetime | None:
+def _last_given(conn: Connection, medication_id: int, excluding: int | None = None) -> datetime | None:
     return conn.execute(text(
         "SELECT max(x.administered_at) FROM health.medication_administrations x WHERE x.medication_id = :m "
-        "AND x.outcome = 'given' AND NOT EXISTS (SELECT 1 FROM health.medication_administrations y "
-        "WHERE y.corrects_id = x.administration_id)"), {"m": medication_id}).scalar()
+        "AND x.outcome = 'given' AND x.administration_id IS DISTINCT FROM :x AND NOT EXISTS (SELECT 1 FROM "
+        "health.medication_administrations y WHERE y.corrects_id = x.administration_id)"),
+        {"m": medication_id, "x": excluding}).scalar()
+
+
+def _check_given(conn: Connection, o: Order, at: datetime, dose_amount: str, *, as_needed_dose: bool,
+                 override_reason: str = "", correcting: int | None = None) -> Decimal:
+    """What a dose given must meet (a new entry, or a correction to "given"): consent, expiry, the order's
+    dose, the count on hand and an as-needed dose's minimum interval. Returns the amount."""
+    today = at.date()
+    if o.parent_consent_on is None:
+        raise UserError(f"There is no parent consent on file for {o.medication}; get it signed before giving it.")
+    if o.expires_on is not None and o.expires_on < today:
+        raise UserError(f"{o.medication} expired on {o.expires_on:%B %d, %Y}; do not give it, and ask the family "
+                        "for a new supply.")
+    amount = parse_amount(dose_amount or o.dose_amount, "Dose")
+    check_dose_amount(amount, o.dose_amount, o.dose_unit, o.medication)
+    if o.count_on_hand is not None and o.count_on_hand < amount:
+        raise UserError(f"Only {fmt_amount(o.count_on_hand)} {o.dose_unit or ''} of {o.medication} is on hand; "
+                        "count in the new supply before recording this dose.".replace("  ", " "))
+    if o.as_needed and as_needed_dose:
+        check_as_needed_interval(at, _last_given(conn, o.medication_id, correcting), o.min_interval_minutes,
+                                 o.medication, override_reason)
+    return amount
 
 
 def record_dose(conn: Connection, f: DoseForm, *, now: datetime) -> DoseSaved:
@@ -280,19 +302,8 @@ def record_dose(conn: Connection, f: DoseForm, *, now: datetime) -> DoseSaved:
         raise UserError(f"The order for {o.medication} is not in effect on {today:%B %d}; check the order's dates.")
     amount = None
     if f.outcome == "given":
-        if o.parent_consent_on is None:
-            raise UserError(f"There is no parent consent on file for {o.medication}; get it signed before giving it.")
-        if o.expires_on is not None and o.expires_on < today:
-            raise UserError(f"{o.medication} expired on {o.expires_on:%B %d, %Y}; do not give it, and ask the family "
-                            "for a new supply.")
-        amount = parse_amount(f.dose_amount or o.dose_amount, "Dose")
-        check_dose_amount(amount, o.dose_amount, o.dose_unit, o.medication)
-        if o.count_on_hand is not None and o.count_on_hand < amount:
-            raise UserError(f"Only {fmt_amount(o.count_on_hand)} {o.dose_unit or ''} of {o.medication} is on hand; "
-                            "count in the new supply before recording this dose.".replace("  ", " "))
-        if o.as_needed and f.scheduled_for is None:
-            check_as_needed_interval(at, _last_given(conn, o.medication_id), o.min_interval_minutes, o.medication,
-                                     f.override_reason)
+        amount = _check_given(conn, o, at, f.dose_amount, as_needed_dose=f.scheduled_for is None,
+                              override_reason=f.override_reason)
     scheduled = aware(f.scheduled_for) if f.scheduled_for else None
     me_ = me(conn)
     if me_.staff_usi is None:
@@ -337,13 +348,14 @@ def _refill_due(o: Order) -> bool:
 
 
 def correct_entry(conn: Connection, administration_id: int, *, reason: str, now: datetime,
-                  outcome: str = "voided", dose_amount: str = "") -> int:
+                  outcome: str = "voided", dose_amount: str = "", override_reason: str = "") -> int:
     """A correction: a new entry pointing at the wrong one (voided, or the right outcome/amount)."""
     now = aware(now)
     why = required(reason, "The reason for the correction")
     old = conn.execute(text(
         "SELECT medication_id, student_usi, school_id, scheduled_for, administered_at, "
-        "EXISTS (SELECT 1 FROM health.medication_administrations y WHERE y.corrects_id = x.administration_id) "
+        "EXISTS (SELECT 1 FROM health.medication_administrations y WHERE y.corrects_id = x.administration_id), "
+        "outcome, trip_count_id, dose_amount "
         "FROM health.medication_administrations x WHERE administration_id = :a"), {"a": administration_id}).first()
     if old is None:
         raise UserError("That administration entry is not one of your students'; pick it from the record.")
@@ -352,10 +364,13 @@ def correct_entry(conn: Connection, administration_id: int, *, reason: str, now:
     if outcome not in OUTCOMES:
         raise UserError(f"\"{outcome}\" is not a dose outcome; pick one from the list.")
     amount = None
-    if outcome == "given":
+    if outcome == "given":  # the same checks as a dose recorded as given (review of #11, defect 9)
+        conn.execute(text("SELECT 1 FROM health.medications WHERE medication_id = :m FOR UPDATE"), {"m": old[0]})
         o = get_order(conn, old[0])
-        amount = parse_amount(dose_amount or o.dose_amount, "Dose")
-        check_dose_amount(amount, o.dose_amount, o.dose_unit, o.medication)
+        if old[6] == "given" and old[7] is None and o.count_on_hand is not None:  # the old dose comes back first
+            o = replace(o, count_on_hand=o.count_on_hand + (old[8] or 0))
+        amount = _check_given(conn, o, aware(old[4]), dose_amount, as_needed_dose=old[3] is None,
+                              override_reason=override_reason, correcting=administration_id)
     return conn.execute(text(
         "INSERT INTO health.medication_administrations (medication_id, student_usi, school_id, outcome, scheduled_for, "
         "administered_at, dose_amount, given_by, note, corrects_id) VALUES (:m, :u, :s, :o, :sch, :at, :amt, "
