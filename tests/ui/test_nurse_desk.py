@@ -157,11 +157,21 @@ def test_the_lists_print(qtbot, page, run_async):
     assert page.lists.referrals_model.rowCount() > 0
     shot(page, "lists")
     page.lists.referrals_view.selectRow(0)
-    for printout in (page.lists.log_printout(), page.lists.expiring_printout(), page.lists.referrals_printout(),
-                     page.lists.letter_printout()):
+    lists = page.lists
+    assert page.visits_model.rowCount() > 0 and lists.expiring_model.rowCount() > 0
+    visit, expiring, referral = page.visits_model.row(0), lists.expiring_model.row(0), lists.referrals_model.row(0)
+    # what a nurse looks for on each page: the day's visit, the medication running out, the referral, the
+    # student's name and the failed screening on the parent letter (review of #11, defect 8)
+    expected = {"log": [visit.name, visit.complaint_label], "expiring": [expiring.student, expiring.what],
+                "referrals": [referral.name, referral.reason], "letter": [referral.name, referral.reason]}
+    for key, printout in zip(expected, (lists.log_printout(), lists.expiring_printout(), lists.referrals_printout(),
+                                        lists.letter_printout())):
         data = printout.build()
         pdf = pypdfium2.PdfDocument(data)
         assert len(pdf) >= 1
+        words = " ".join(" ".join(pdf[i].get_textpage().get_text_range().split()) for i in range(len(pdf)))
+        for want in expected[key]:
+            assert " ".join(want.split()) in words, (key, want)
         pdf[0].render(scale=1.2).to_pil().save(f"{SHOTS}/{printout.file_name}.png")
 
 
@@ -253,3 +263,17 @@ def test_opening_a_record_shows_the_students_immunization_status(qtbot, page, de
     assert status.badge.text()
     page.tabs.setCurrentIndex(page.tabs.count() - 2)
     shot(page, "immunizations")
+    # the tab's views are in the audit trail like every other health list (review of #11, defect 6)
+    from app.services.nurse.common import IMMUNIZATION_LIST, IMMUNIZATION_STATUS
+
+    assert run_async(page.immunizations.load_school()), page.immunizations.summary.text()
+    listed = {r.student_usi for r in page.immunizations.short.rows}
+    assert listed
+    with demo_engine.connect() as c:
+        def seen(reason: str) -> set[int]:
+            return set(c.execute(text(
+                "SELECT (record_id::jsonb ->> 'studentusi')::int FROM compliance.audit_logs WHERE operation = 'VIEW' "
+                "AND user_id = 'demo_nurse' AND justification = :j AND 'health' = ANY(data_categories)"),
+                {"j": reason}).scalars())
+        assert listed <= seen(IMMUNIZATION_LIST)
+        assert usi in seen(IMMUNIZATION_STATUS)

@@ -11,6 +11,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.services.immunizations import compliance as C
+from app.services.nurse.common import IMMUNIZATION_STATUS
+from app.services.record_views import log_views
 from ui.ops import OpFailed, run_op, spawn
 from ui.printing import Printing, Printout
 from ui.screens.desk_context import DeskContext
@@ -78,7 +80,7 @@ class StudentImmunizationStatus(QWidget):
         asked, usi, day = self._asked, self.usi, self.ctx.today()
         self.message.setText("Evaluating…")
         try:
-            view = await run_op(self.ctx.run_in(lambda c: C.student_compliance(c, usi, day)))
+            view = await run_op(self.ctx.run_in(lambda c: _status(c, usi, day)))
         except OpFailed as err:
             if asked == self._asked:
                 self.message.setText(err.message)
@@ -123,3 +125,10 @@ class StudentImmunizationStatus(QWidget):
             return immunization_letter.build(found, today=day)
         return Printout("immunization_letter", f"{view.name}'s immunization letter",
                         f"immunization-letter-{usi}.pdf", build)
+
+
+def _status(c, usi: int, day):
+    """The student's status, its view logged (every view of a health record is, issue 11)."""
+    view = C.student_compliance(c, usi, day)
+    log_views(c, (usi,), "health", IMMUNIZATION_STATUS)
+    return view

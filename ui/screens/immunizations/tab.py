@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBox
 from qasync import asyncSlot
 
 from app.services.immunizations import reports as imm_reports
+from app.services.nurse.common import IMMUNIZATION_LIST, IMMUNIZATION_SURVEY_PRINTED, logged
 from ui.ops import OpFailed, run_op
 from ui.printing import Printing, Printout
 from ui.screens.desk_context import DeskContext
@@ -92,7 +93,7 @@ class ImmunizationsTab(QWidget):
             return False
         self.summary.setText("Evaluating the school's immunizations…")
         try:
-            survey = await run_op(self.ctx.run_in(lambda c: imm_reports.school_survey(c, school, day)),
+            survey = await run_op(self.ctx.run_in(lambda c: _survey(c, school, day, IMMUNIZATION_LIST)),
                                   disable=(self.refresh,))
         except OpFailed as err:
             self.summary.setText(err.message)
@@ -145,7 +146,7 @@ class ImmunizationsTab(QWidget):
 
             with engine().begin() as c:
                 if what == "survey":
-                    return immunization_survey.build(imm_reports.school_survey(c, school, day), today=day)
+                    return immunization_survey.build(_survey(c, school, day, IMMUNIZATION_SURVEY_PRINTED), today=day)
                 if what == "exclusions":
                     return immunization_exclusions.build(imm_reports.exclusion_list(c, school, day), today=day)
                 found = imm_reports.letters(c, school, day, nurse=nurse)
@@ -156,3 +157,10 @@ class ImmunizationsTab(QWidget):
                   "exclusions": f"{name} exclusion list"}
         return Printout(f"immunization_{what}", titles[what], f"immunization-{what}-{school}.pdf", build)
 
+
+
+def _survey(c, school: int, day, reason: str):
+    """The school's survey; each student listed on it (shown or printed) gets a view entry with the reason."""
+    survey = imm_reports.school_survey(c, school, day)
+    logged(c, list(survey.students), reason)
+    return survey
