@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date
-from decimal import Decimal
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from app.errors import UserError
 from app.services.grades import entry, term_end
@@ -133,6 +132,26 @@ def test_a_student_not_in_the_section_is_refused(login_engine, demo_engine):
                               "remove the grade or check the student's schedule.")
 
 
+def test_a_student_who_left_the_section_before_the_period_is_refused(demo_engine):
+    """Enrolled in the section, but the enrollment ended the day before the grading period began."""
+    section = _teacher_section(demo_engine)
+    with rolled_back(demo_engine) as c:
+        q2 = _period(c, section, "Q2")
+        usi, name = c.execute(text(
+            "SELECT a.studentusi, st.firstname || ' ' || st.lastsurname FROM edfi.studentsectionassociation a "
+            "JOIN edfi.student st USING (studentusi) WHERE a.sectionidentifier = :s AND a.localcoursecode = :l "
+            "AND a.sessionname = :sess ORDER BY 1 LIMIT 1"),
+            {"s": section.section_id, "l": section.local_course_code, "sess": section.session_name}).one()
+        c.execute(text("UPDATE edfi.studentsectionassociation SET enddate = :d WHERE studentusi = :u "
+                       "AND sectionidentifier = :s AND localcoursecode = :l AND sessionname = :sess"),
+                  {"d": q2.begin - timedelta(days=1), "u": usi, "s": section.section_id,
+                   "l": section.local_course_code, "sess": section.session_name})
+        with pytest.raises(UserError) as err:
+            entry.save_grades(c, entry.SaveGrades(section, q2.key, "Progress Report", (entry.GradeEntry(usi, "A"),)))
+        assert str(err.value) == (f"{name} is not in section {section.section_id} during {q2.key.name}; "
+                                  "remove the grade or check the student's schedule.")
+
+
 def test_posted_grades_change_only_as_a_correction_with_a_reason(login_engine, demo_engine):
     section = _teacher_section(demo_engine)
     teacher, registrar = login_engine("demo_teacher"), login_engine("demo_registrar")
@@ -226,7 +245,17 @@ def test_transfer_credit_counts_in_the_gpa(login_engine, demo_engine):
             "JOIN edfi.descriptor t ON t.descriptorid = g.termdescriptorid "
             "WHERE g.studentusi = :u AND g.schoolyear = :sy AND t.codevalue = 'Summer Semester'"),
             {"u": senior[0], "sy": sy - 1}).scalar()
-        assert gpas is not None and gpas >= senior[1] or senior[1] == Decimal("4.000")
+    # The registrar's arithmetic: the senior's counted lines up to that summer (letters on the A-F scale,
+    # credits) plus the transfer A over 0.5 credit, credit-weighted, F's in the divisor.
+    points = {"A": 4, "B": 3, "C": 2, "D": 1, "F": 0}
+    lines = owner(demo_engine,
+        "SELECT t.finallettergradeearned, t.attemptedcredits FROM edfi.coursetranscript t "
+        "LEFT JOIN edfi.descriptor rc ON rc.descriptorid = t.courserepeatcodedescriptorid "
+        "WHERE t.studentusi = :u AND t.schoolyear <= :sy "
+        "AND coalesce(rc.codevalue, '') NOT IN ('Replaced NotCounted', 'Repeat NotCounted')", u=senior[0], sy=sy - 1)
+    lines = [(points[letter], credits) for letter, credits in lines] + [(4, Decimal("0.5"))]
+    expected = (sum(p * c for p, c in lines) / sum(c for _, c in lines)).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    assert gpas == expected
 
 
 def test_the_office_opens_and_closes_a_posting_window(login_engine, demo_engine):

@@ -121,7 +121,8 @@ def test_the_front_office_reads_its_schools_grades_but_changes_none(login_engine
 def test_privileged_grade_functions_are_not_public(demo_engine):
     rows = owner(demo_engine, "SELECT p.proname, p.proacl::text FROM pg_proc p JOIN pg_namespace n "
                  "ON n.oid = p.pronamespace WHERE n.nspname = 'grades'")
-    assert {r[0] for r in rows} == {"window_open", "period_posted", "guard_posted_grade"}
+    assert {r[0] for r in rows} == {"window_open", "period_posted", "guard_posted_grade", "grade_posted",
+                                   "keep_reopened_at", "check_release"}
     for name, acl in rows:
         assert acl is not None and not acl.strip("{}").startswith("=X") and ",=X/" not in acl, name  # not PUBLIC
         assert "so_cashier" not in acl and "so_nurse" not in acl, name

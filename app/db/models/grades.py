@@ -154,6 +154,8 @@ posting_window = table(
     C("closed_at", "TIMESTAMPTZ", comment="Closed (posted) by the office"),
     C("opened_by", "VARCHAR(63)", nn=True, default="session_user"),
     C("closed_by", "VARCHAR(63)"),
+    C("reopened_at", "TIMESTAMPTZ",
+      comment="Last time the posted period was opened again: grades created before it are posted grades"),
     FK(("gradingperioddescriptorid", "gradingperiodname", "schoolid", "schoolyear"), "edfi.gradingperiod",
        ("gradingperioddescriptorid", "gradingperiodname", "schoolid", "schoolyear")),
     pk=("gradingperioddescriptorid", "gradingperiodname", "schoolid", "schoolyear"),

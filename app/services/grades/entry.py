@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from app.domain.grading import GradeOutOfScale, GradingScale
 from app.errors import UserError
@@ -142,26 +143,30 @@ def my_sections(conn: Connection) -> tuple[SectionChoice, ...]:
                                bool(r.elementary)) for r in rows)
 
 
-def _window_text(opened, closes_at, closed_at, now: datetime) -> str:
+REOPENED = ", reopened: changes to posted grades need a reason"
+
+
+def _window_text(opened, closes_at, closed_at, now: datetime, reopened_at=None) -> str:
     if opened is None:
         return "not opened"
     if closed_at is not None or (closes_at is not None and closes_at <= now):
         return "posted"
-    return f"open until {closes_at:%b %d}" if closes_at is not None else "open"
+    return ((f"open until {closes_at:%b %d}" if closes_at is not None else "open")
+            + (REOPENED if reopened_at is not None else ""))
 
 
 def periods_of(conn: Connection, section: SectionKey) -> tuple[PeriodChoice, ...]:
     now = conn.execute(text("SELECT now()")).scalar()
     rows = conn.execute(text(
         "SELECT g.gradingperioddescriptorid, g.gradingperiodname, g.schoolid, g.schoolyear, g.begindate, g.enddate, "
-        "       w.opened_at, w.closes_at, w.closed_at "
+        "       w.opened_at, w.closes_at, w.closed_at, w.reopened_at "
         "FROM edfi.sessiongradingperiod sg JOIN edfi.gradingperiod g USING (gradingperioddescriptorid, "
         "     gradingperiodname, schoolid, schoolyear) "
         "LEFT JOIN grades.posting_window w USING (gradingperioddescriptorid, gradingperiodname, schoolid, schoolyear) "
         "WHERE sg.schoolid = :school AND sg.schoolyear = :sy AND sg.sessionname = :sess ORDER BY g.begindate"),
         section.params())
     return tuple(PeriodChoice(PeriodKey(r[0], r[1], r[2], r[3]), r.begindate, r.enddate,
-                              _window_text(r.opened_at, r.closes_at, r.closed_at, now)) for r in rows)
+                              _window_text(r.opened_at, r.closes_at, r.closed_at, now, r.reopened_at)) for r in rows)
 
 
 def _roster(conn: Connection, section: SectionKey, period: PeriodChoice) -> list:
@@ -307,7 +312,13 @@ def save_grades(conn: Connection, cmd: SaveGrades) -> SaveResult:
         "  IS DISTINCT FROM (EXCLUDED.lettergradeearned, EXCLUDED.numericgradeearned, EXCLUDED.diagnosticstatement)")
     current = cmd.grade_type == "Progress Report"
     if rows:
-        conn.execute(upsert, [{**base, **r, "current": current} for r in rows])
+        try:
+            conn.execute(upsert, [{**base, **r, "current": current} for r in rows])
+        except DBAPIError as err:
+            if getattr(getattr(err.orig, "diag", None), "message_hint", None) != "grade_correction_needs_reason":
+                raise
+            raise UserError(f"{period.key.name} was posted before it was opened again: a change to a grade posted "
+                            "then is a correction; type a reason for it, or leave that grade as it is.") from None
     if marks:
         parents = {m["usi"]: m["begin"] for m in marks}
         conn.execute(text(

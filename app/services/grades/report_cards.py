@@ -81,7 +81,12 @@ def report_cards(conn: Connection, school_id: int, students: list[int], period: 
         "  coalesce(o.localcoursetitle, g.localcoursecode) AS title, s.availablecredits, "
         "  (SELECT ld.codevalue FROM edfi.courselevelcharacteristic l JOIN edfi.descriptor ld "
         "     ON ld.descriptorid = l.courselevelcharacteristicdescriptorid WHERE l.coursecode = o.coursecode "
-        "     AND l.educationorganizationid = o.educationorganizationid LIMIT 1) AS level, "
+        "     AND l.educationorganizationid = o.educationorganizationid "
+        "     AND ld.codevalue IN ('Honors', 'Advanced Placement', 'International Baccalaureate', 'Dual Credit') "
+        "     ORDER BY ld.codevalue LIMIT 1) AS level, "
+        "  (SELECT ga.codevalue FROM edfi.course c JOIN edfi.descriptor ga "
+        "     ON ga.descriptorid = c.coursegpaapplicabilitydescriptorid WHERE c.coursecode = o.coursecode "
+        "     AND c.educationorganizationid = o.educationorganizationid) AS applicability, "
         "  (SELECT stf.firstname || ' ' || stf.lastsurname FROM edfi.staffsectionassociation t JOIN edfi.staff stf "
         "     USING (staffusi) WHERE t.localcoursecode = g.localcoursecode AND t.schoolid = g.schoolid "
         "     AND t.schoolyear = g.schoolyear AND t.sectionidentifier = g.sectionidentifier "
@@ -138,8 +143,11 @@ def report_cards(conn: Connection, school_id: int, students: list[int], period: 
                 c["marks"][m.gradingperiodname] = m.letter + ("*" if m.gtype == "Progress Report" else "")
             if m.diagnosticstatement and m.gradingperiodname == period.name:
                 c["comments"] += [x.strip() for x in m.diagnosticstatement.split(",")]
-            if m.gradingperiodname == period.name and m.letter and m.availablecredits:
-                attempts.append(Attempt(m.localcoursecode, m.letter, Decimal(m.availablecredits), level=m.level))
+            # The period GPA is over the grading-period grades only: a progress grade is not a GPA grade.
+            if (m.gradingperiodname == period.name and m.gtype == "Grading Period" and m.letter
+                    and m.availablecredits):
+                attempts.append(Attempt(m.localcoursecode, m.letter, Decimal(m.availablecredits), level=m.level,
+                                        gpa_applicable=m.applicability != "Not Applicable"))
         gpa = ""
         if not elementary and attempts:
             g = compute_gpa(attempts, policy)

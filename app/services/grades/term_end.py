@@ -31,16 +31,27 @@ FINAL_TYPES = ("Final", "Semester", "Grading Period")
 
 
 @dataclass(frozen=True)
+class FinalMark:
+    studentusi: int
+    localcoursecode: str
+    sectionidentifier: str
+    letter: str
+    numeric: Decimal | None
+
+
+@dataclass(frozen=True)
 class TermClosed:
     students: int
     transcript_rows: int
     ranked: int
 
 
-def _final_marks(conn: Connection, school_id: int, school_year: int, session: str) -> list:
+def _final_marks(conn: Connection, school_id: int, school_year: int, session: str, scale) -> list[FinalMark]:
     """One final mark per student and section: the Final grade, else the Semester grade, else the
-    average of the grading-period scores (or the last grading-period letter)."""
-    return conn.execute(text(
+    grading periods averaged. Letter and number always come from the same source: an averaged score
+    takes the scale's letter for that score (Q1 95 and Q2 61 average 78, a C on the A-F scale); when a
+    period has a letter but no score, nothing can be averaged and the last period's letter stands alone."""
+    rows = conn.execute(text(
         "WITH g AS (SELECT g.*, d.codevalue AS gtype, gp.begindate AS gpbegin FROM edfi.grade g "
         "  JOIN edfi.descriptor d ON d.descriptorid = g.gradetypedescriptorid "
         "  JOIN edfi.gradingperiod gp ON gp.gradingperioddescriptorid = g.gradingperioddescriptorid "
@@ -51,12 +62,21 @@ def _final_marks(conn: Connection, school_id: int, school_year: int, session: st
         "SELECT g.studentusi, g.localcoursecode, g.sectionidentifier, "
         "  (array_agg(g.lettergradeearned ORDER BY array_position(ARRAY['Final','Semester','Grading Period'], "
         "      g.gtype::text), g.gpbegin DESC))[1] AS letter, "
-        "  CASE WHEN bool_or(g.gtype IN ('Final', 'Semester')) THEN (array_agg(g.numericgradeearned ORDER BY "
-        "      array_position(ARRAY['Final','Semester','Grading Period'], g.gtype::text)))[1] "
-        "       ELSE round(avg(g.numericgradeearned), 2) END AS numeric, "
+        "  (array_agg(g.numericgradeearned ORDER BY array_position(ARRAY['Final','Semester','Grading Period'], "
+        "      g.gtype::text), g.gpbegin DESC))[1] AS first_numeric, "
+        "  round(avg(g.numericgradeearned), 2) AS average, "
+        "  count(*) = count(g.numericgradeearned) AS all_scored, "
         "  bool_or(g.gtype IN ('Final', 'Semester')) AS has_final "
         "FROM g GROUP BY g.studentusi, g.localcoursecode, g.sectionidentifier"),
         {"school": school_id, "sy": school_year, "sess": session}).all()
+    out = []
+    for r in rows:
+        letter, numeric = r.letter, r.first_numeric
+        if not r.has_final:
+            band = scale.band_for_score(r.average) if r.all_scored and r.average is not None else None
+            letter, numeric = (band.symbol, r.average) if band is not None else (r.letter, None)
+        out.append(FinalMark(r.studentusi, r.localcoursecode, r.sectionidentifier, letter, numeric))
+    return out
 
 
 def close_term(conn: Connection, school_id: int, school_year: int, session: str, on: date) -> TermClosed:
@@ -69,7 +89,7 @@ def close_term(conn: Connection, school_id: int, school_year: int, session: str,
     if sess is None:
         raise UserError(f"{session} is not a session of this school; pick a session from the list.")
     term_id = sess.termdescriptorid
-    marks = _final_marks(conn, school_id, school_year, session)
+    marks = _final_marks(conn, school_id, school_year, session, policy.scale)
     if not marks:
         raise UserError(f"No grades are posted for {session} yet; post the grading periods' grades first.")
     sections = {(r.localcoursecode, r.sectionidentifier): r for r in conn.execute(text(
@@ -124,31 +144,59 @@ def close_term(conn: Connection, school_id: int, school_year: int, session: str,
     return TermClosed(len(students), len(rows), ranked)
 
 
+def _attempt_chains(attempts: list, fail: int) -> list[list]:
+    """A student's attempts at one course (in order) as chains of retakes of the same thing.
+
+    A one-part course is one chain: a fall F retaken in the spring or in summer school is a repeat.
+    A course of several parts (fall and spring halves of a year course) has a chain per part: the
+    spring half is not a retake of the fall half; a summer attempt retakes the latest failed part
+    before it (or repeats the latest part when none was failed)."""
+    if attempts[0].numberofparts <= 1:
+        return [attempts]
+    chains: dict[str, list] = {}
+    for r in attempts:
+        if r.codevalue == "Summer Semester" and chains:
+            failed = [c for c in chains.values() if c[-1].courseattemptresultdescriptorid == fail]
+            pool = failed or list(chains.values())
+            max(pool, key=lambda c: _when(c[-1])).append(r)
+        else:
+            chains.setdefault(r.codevalue, []).append(r)
+    return list(chains.values())
+
+
+def _when(r) -> tuple:
+    return (r.schoolyear, TERM_ORDER.get(r.codevalue, 0))
+
+
 def mark_repeats(conn: Connection, students: list[int]) -> None:
     """A course taken again: the earlier failed attempt is replaced (it drops out of the GPA), an
-    earlier passed attempt keeps its credit and the repeat does not count."""
+    earlier passed attempt keeps its credit and the repeat does not count. A retake is recognised
+    in whatever term it happens (spring, summer school, a later year): see _attempt_chains."""
     ids = DescriptorIds(conn)
     code = {c: ids.get("CourseRepeatCodeDescriptor", c, "Course repeat code")
             for c in ("Replaced NotCounted", "Replacement Counted", "Repeat NotCounted")}
     fail = ids.get("CourseAttemptResultDescriptor", "Fail", "Attempt result")
     rows = conn.execute(text(
         "SELECT t.studentusi, t.coursecode, t.schoolyear, t.termdescriptorid, t.courseattemptresultdescriptorid, "
-        "  t.educationorganizationid, t.courseeducationorganizationid, t.courserepeatcodedescriptorid, d.codevalue "
+        "  t.educationorganizationid, t.courseeducationorganizationid, t.courserepeatcodedescriptorid, d.codevalue, "
+        "  coalesce(c.numberofparts, 1) AS numberofparts "
         "FROM edfi.coursetranscript t JOIN edfi.descriptor d ON d.descriptorid = t.termdescriptorid "
+        "JOIN edfi.course c ON c.coursecode = t.coursecode AND c.educationorganizationid = t.courseeducationorganizationid "
         "WHERE t.studentusi = ANY(:u) ORDER BY t.studentusi, t.coursecode, t.schoolyear"), {"u": students}).all()
     by_course = defaultdict(list)
-    for r in rows:  # a two-semester course's fall and spring parts are different courses to repeat
-        by_course[(r.studentusi, r.coursecode, r.codevalue)].append(r)
+    for r in rows:
+        by_course[(r.studentusi, r.coursecode)].append(r)
     updates = []
     for attempts in by_course.values():
         if len(attempts) < 2:
             continue
-        attempts.sort(key=lambda r: r.schoolyear)
-        for earlier, later in zip(attempts, attempts[1:]):
-            if earlier.courseattemptresultdescriptorid == fail:
-                updates += [(earlier, code["Replaced NotCounted"]), (later, code["Replacement Counted"])]
-            else:
-                updates.append((later, code["Repeat NotCounted"]))
+        attempts.sort(key=_when)
+        for chain in _attempt_chains(attempts, fail):
+            for earlier, later in zip(chain, chain[1:]):
+                if earlier.courseattemptresultdescriptorid == fail:
+                    updates += [(earlier, code["Replaced NotCounted"]), (later, code["Replacement Counted"])]
+                else:
+                    updates.append((later, code["Repeat NotCounted"]))
     for r, c in updates:
         if r.courserepeatcodedescriptorid != c:
             conn.execute(text(

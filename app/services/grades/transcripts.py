@@ -117,7 +117,7 @@ def transcript_document(conn: Connection, student_usi: int, school_id: int, offi
         f"{total.attempted_credits:.2f}", f"{total.earned_credits:.2f}",
         "—" if total.unweighted is None else f"{total.unweighted:.3f}",
         "—" if total.weighted is None else f"{total.weighted:.3f}",
-        (f"{rank.classrank} of {rank.totalnumberinclass} ({rank.percentageranking}th percentile)"
+        (f"{rank.classrank} of {rank.totalnumberinclass} ({ordinal(rank.percentageranking)} percentile)"
          if rank is not None and policy.ranks else None),
         graduation, diploma[1] if diploma is not None else None,
         tuple((b.symbol, f"{plain(b.min_score)}-{plain(b.max_score)}" if b.min_score is not None else "",
@@ -187,6 +187,15 @@ def record_release(conn: Connection, r: Release) -> None:
         "released_on) VALUES (:u, :n, :q, :r, :b, :d)"),
         {"u": r.student_usi, "n": r.document_number, "q": r.requested_by.strip()[:120], "r": r.recipient.strip()[:200],
          "b": r.legal_basis, "d": r.released_on})
+
+
+def ordinal(n: int | None) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 22nd, 33rd, 100th."""
+    if n is None:
+        return "—"
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def releases_for_student(conn: Connection, student_usi: int) -> tuple[ReleaseRow, ...]:
