@@ -206,7 +206,9 @@ class ReportsPage(TabbedDesk):
                                 + " or a score. Comment codes: "
                                 + " · ".join(f"{k} {v}" for k, v in sheet.comment_codes.items()))
         state = ("read only: the posting window is not open" if not sheet.can_write else
-                 "posted: changes are corrections and need a reason" if sheet.posted else "open for grades")
+                 "posted: changes are corrections and need a reason" if sheet.posted else
+                 "reopened: changes to grades posted before need a reason" if per.window.endswith(entry.REOPENED)
+                 else "open for grades")
         self.grade_message.setText(f"{len(sheet.rows)} students · {per.key.name} · {gtype} · {state}.")
         self.grid.setFocus()
         if sheet.rows:
