@@ -85,9 +85,28 @@ def test_a_bus_keeps_the_lift_its_riders_need(conn):
         "ON st.assignment_id = l.assignment_id JOIN transportation.runs u ON u.run_id = l.run_id "
         "WHERE 'lift' = ANY (st.equipment_needed) AND st.end_date IS NULL LIMIT 1")).one()
     b = next(x for x in routes.list_buses(conn) if x.bus_id == bus_id)
-    with pytest.raises(UserError, match=rf"needs the lift; keep it on bus {b.number} or move the rider first\.$"):
+    with pytest.raises(UserError, match=rf"need(s)? the lift, which bus {b.number} does not have; pick a bus "
+                                        r"with it or move the riders? first\.$"):
         setup.save_bus(conn, bus_id, b.number, b.seats, b.wheelchair_positions, tuple(e for e in b.equipment
                                                                                      if e != "lift"))
+
+
+def test_a_run_is_not_given_a_bus_without_the_lift_its_riders_need(conn):
+    """Review of #13, defect 2: the Runs tab / `transport run --bus` back door around the lift rule."""
+    run_id, bus_id, driver, aide = conn.execute(text(
+        "SELECT l.run_id, u.bus_id, u.driver_name, u.aide_name FROM transportation.rider_legs l "
+        "JOIN transportation.student_transportation st ON st.assignment_id = l.assignment_id "
+        "JOIN transportation.runs u ON u.run_id = l.run_id "
+        "WHERE 'lift' = ANY (st.equipment_needed) AND st.is_active AND st.end_date IS NULL LIMIT 1")).one()
+    lifters = conn.execute(text(
+        "SELECT count(DISTINCT st.student_usi) FROM transportation.rider_legs l JOIN "
+        "transportation.student_transportation st ON st.assignment_id = l.assignment_id WHERE l.run_id = :r "
+        "AND 'lift' = ANY (st.equipment_needed) AND st.is_active AND st.end_date IS NULL"), {"r": run_id}).scalar()
+    spare = setup.save_bus(conn, None, "NOLIFT-2", 90, 4, ())
+    who = "1 rider" if lifters == 1 else f"{lifters} riders"
+    with pytest.raises(UserError, match=rf"^{who} of .* the lift, which bus NOLIFT-2 does not have; "):
+        routes.save_run(conn, run_id, spare, driver or "", aide or "")
+    assert routes.run_detail(conn, run_id, DAY).bus.bus_id == bus_id
 
 
 def test_bell_times_are_checked_and_a_school_with_riders_stays_served(conn):

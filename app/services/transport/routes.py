@@ -205,14 +205,32 @@ def _lock_run(conn: Connection, run_id: int) -> tuple[str, str]:
     return row[0], row[1]
 
 
+def check_run_equipment(conn: Connection, run_id: int, name: str, bus_number: str,
+                        equipment: tuple[str, ...]) -> None:
+    """Refuses a bus without the lift/car seat/harness the run's riders in force need (one sentence)."""
+    for need, riders in conn.execute(text(
+            "SELECT e, count(DISTINCT st.student_usi) FROM transportation.rider_legs l "
+            "JOIN transportation.student_transportation st ON st.assignment_id = l.assignment_id, "
+            "unnest(st.equipment_needed) e WHERE l.run_id = :r AND st.is_active "
+            "AND (st.end_date IS NULL OR st.end_date >= current_date) GROUP BY e ORDER BY e"),
+            {"r": run_id}).all():
+        if need not in equipment:
+            who = "1 rider" if riders == 1 else f"{riders} riders"
+            verb = "needs" if riders == 1 else "need"
+            raise UserError(f"{who} of {name} {verb} the {need}, which bus {bus_number} does not have; "
+                            f"pick a bus with it or move the {'rider' if riders == 1 else 'riders'} first.")
+
+
 def save_run(conn: Connection, run_id: int, bus_id: int | None, driver: str, aide: str) -> None:
-    """Bus, driver and aide of a run; a smaller bus that would overload it is refused."""
+    """Bus, driver and aide of a run; a smaller bus that would overload it, or one without the equipment its
+    riders need, is refused."""
     name, _ = _lock_run(conn, run_id)
     if bus_id is not None:
-        bus = conn.execute(text("SELECT bus_number, seats, wheelchair_positions FROM transportation.buses "
+        bus = conn.execute(text("SELECT bus_number, seats, wheelchair_positions, equipment FROM transportation.buses "
                                 "WHERE bus_id = :b AND is_active"), {"b": bus_id}).first()
         if bus is None:
             raise UserError("That bus is not on file or out of service; pick another bus.")
+        check_run_equipment(conn, run_id, name, bus[0], tuple(bus[3]))
         bands = load_rules(conn).bands
         for dow, (grades, chairs) in run_loads(conn, date.today(), run_id).get(run_id, {}).items():
             warning = rules.overload_warning(f"{name} with bus {bus[0]}", rules.day_name(dow),

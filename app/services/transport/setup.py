@@ -22,7 +22,7 @@ from app.domain import transport_rules as rules
 from app.errors import UserError
 from app.services.request_ids import lock_request
 from app.services.transport.common import load_rules
-from app.services.transport.routes import _lock_run, run_loads
+from app.services.transport.routes import _lock_run, check_run_equipment, run_loads
 
 RUN_KINDS = ("AM", "PM", "Midday", "Activity")
 DEFAULT_DIRECTION = {"AM": "to_school", "PM": "from_school", "Midday": "from_school", "Activity": "from_school"}
@@ -261,13 +261,7 @@ def _check_bus_fits_its_runs(conn: Connection, bus_id: int, number: str, seats: 
                                              rules.capacity(seats, positions, grades, chairs, bands))
             if warning:
                 raise UserError(warning)
-        for need in conn.execute(text(
-                "SELECT DISTINCT e FROM transportation.rider_legs l JOIN transportation.student_transportation st "
-                "ON st.assignment_id = l.assignment_id, unnest(st.equipment_needed) e WHERE l.run_id = :r "
-                "AND st.is_active AND (st.end_date IS NULL OR st.end_date >= current_date) ORDER BY 1"),
-                {"r": run_id}).scalars():
-            if need not in equipment:
-                raise UserError(f"A rider of {name} needs the {need}; keep it on bus {number} or move the rider first.")
+        check_run_equipment(conn, run_id, name, number, equipment)
 
 
 def save_bus(conn: Connection, bus_id: int | None, number: str, seats: int | None, wheelchair_positions: int | None,
