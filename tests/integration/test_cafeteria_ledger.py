@@ -1,6 +1,7 @@
 """The cafeteria's boundary in the database (migration 0013), attempted the way a curious staff member
-with psql would: an append-only ledger, a balance no client writes, voids only by a manager, each
-role's rows and nothing more; and the balance kept right under concurrent terminals."""
+with psql would: an append-only ledger written only through the checked functions (0031, 0032; the
+attacks on them: test_pos_sale_function.py, test_cafeteria_ledger_attacks.py), a balance no client
+writes, each role's rows and nothing more; and the balance kept right under concurrent terminals."""
 
 from __future__ import annotations
 
@@ -12,22 +13,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from tests.integration.test_pos_sale_function import apply as apply_sale
+from tests.integration.test_pos_sale_function import sale as pos_sale
 from tests.integration.test_security import denied, run, scalar
-from tests.integration.test_security_attacks import foreign_student, owner_scalar, refused, students_at
+from tests.integration.test_security_attacks import foreign_student, owner_scalar, students_at
 
 pytestmark = pytest.mark.integration
 RMS, RHS = 255950002, 255950003
-
-
-def sale_sql(kind="sale", school=RMS, student=":s", extra_cols="", extra_vals=""):
-    return (f"INSERT INTO cafeteria.sales (sale_uuid, kind, terminal_id, terminal_seq, school_id, service_date, "
-            f"student_usi, total, sold_at{extra_cols}) VALUES (CAST(:u AS uuid), '{kind}', 'T', 1, {school}, "
-            f"current_date, {student}, 3.10, now(){extra_vals})")
-
-
-LINE_SQL = ("INSERT INTO cafeteria.meal_transactions (student_usi, transaction_date, transaction_time, meal_type, "
-            "amount, sale_uuid, line_no, entry_kind, school_id, price) VALUES (:s, current_date, '11:30', 'Lunch', "
-            ":amount, CAST(:u AS uuid), :n, :kind, :school, 3.10)")
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +36,9 @@ def test_a_sale_moves_the_balance_in_the_same_transaction_and_the_ledger_is_appe
                                                                                         rms_student):
     cashier = login_engine("demo_cashier")
     before = balance(demo_engine, rms_student)
-    u = str(uuid.uuid4())
-    with cashier.begin() as c:
-        c.execute(text(sale_sql()), {"u": u, "s": rms_student})
-        c.execute(text(LINE_SQL), {"s": rms_student, "u": u, "n": 1, "amount": -3.10, "kind": "meal", "school": RMS})
+    p = pos_sale(rms_student, entry_kind="item", meal_service=None)  # no meal: nobody else's lunch re-billed
+    u = p["sale_uuid"]
+    assert apply_sale(cashier, p)["outcome"] == "new"  # the register's one way in (0031; no direct INSERT, 0032)
     assert balance(demo_engine, rms_student) == before - Decimal("3.10")
     line = owner_scalar(demo_engine, "SELECT account_balance FROM cafeteria.meal_transactions WHERE sale_uuid = :u",
                         u=u)
@@ -62,9 +53,9 @@ def test_a_sale_moves_the_balance_in_the_same_transaction_and_the_ledger_is_appe
         if not sql.startswith("TRUNCATE"):  # the owner too: the trigger refuses
             with pytest.raises(DBAPIError, match="append-only"), demo_engine.begin() as c:
                 c.execute(text(sql), {"u": u})
-    # the same sale UUID cannot be written twice
-    with pytest.raises(DBAPIError, match="pk_sales"), cashier.begin() as c:
-        c.execute(text(sale_sql()), {"u": u, "s": rms_student})
+    # the same sale UUID applies once: a resend is acknowledged and writes nothing
+    assert apply_sale(cashier, p)["outcome"] == "applied"
+    assert balance(demo_engine, rms_student) == before - Decimal("3.10")
 
 
 def test_no_application_role_writes_a_balance_or_an_account(login_engine, rms_student):
@@ -78,35 +69,6 @@ def test_no_application_role_writes_a_balance_or_an_account(login_engine, rms_st
     # the manager changes eligibility, never the balance
     assert run(login_engine("demo_cafeteria_manager"), "UPDATE cafeteria.student_meal_plans SET free_reduced_status "
                "= 'Reduced' WHERE student_usi = :s", s=rms_student) == 1
-
-
-def test_a_cashier_writes_lines_only_inside_a_sale_at_their_site_and_never_a_reversal(login_engine, demo_engine,
-                                                                                      rms_student):
-    cashier, manager = login_engine("demo_cashier"), login_engine("demo_cafeteria_manager")
-    u = str(uuid.uuid4())
-    rls = "row-level security"
-    # another school's site
-    assert refused(cashier, sale_sql(school=RHS), rls, u=u, s=rms_student)
-    # a void, as a cashier
-    assert refused(cashier, sale_sql(kind="void", extra_cols=", reverses_sale_uuid",
-                                     extra_vals=", (SELECT sale_uuid FROM cafeteria.sales LIMIT 1)"), rls,
-                   u=u, s=rms_student)
-    with cashier.connect() as c:
-        tx = c.begin()
-        c.execute(text(sale_sql()), {"u": u, "s": rms_student})
-        with pytest.raises(DBAPIError, match=rls):
-            c.execute(text(LINE_SQL), {"s": rms_student, "u": u, "n": 1, "amount": 50, "kind": "void",
-                                       "school": RMS})
-        tx.rollback()
-    # a manager may reverse
-    with manager.connect() as c:
-        tx = c.begin()
-        c.execute(text(sale_sql()), {"u": u, "s": rms_student})
-        c.execute(text(LINE_SQL), {"s": rms_student, "u": u, "n": 1, "amount": 3.10, "kind": "refund", "school": RMS})
-        tx.rollback()
-    # an override must name a real cafeteria manager
-    assert refused(cashier, sale_sql(extra_cols=", override_by", extra_vals=", 'demo_cashier'"), rls,
-                   u=str(uuid.uuid4()), s=rms_student)
 
 
 def test_who_reads_what(login_engine, demo_engine):
@@ -159,12 +121,10 @@ def test_concurrent_terminals_never_lose_a_balance_update(login_engine, demo_eng
 
     def ring():
         try:
-            for _ in range(per_thread):
-                u = str(uuid.uuid4())
-                with cashier.begin() as c:
-                    c.execute(text(sale_sql()), {"u": u, "s": rms_student})
-                    c.execute(text(LINE_SQL), {"s": rms_student, "u": u, "n": 1, "amount": -0.25, "kind": "item",
-                                               "school": RMS})
+            terminal = f"LEDGER-{uuid.uuid4().hex[:8]}"
+            for seq in range(1, per_thread + 1):
+                p = pos_sale(rms_student, price="0.25", amount="-0.25", entry_kind="item", meal_service=None)
+                assert apply_sale(cashier, p, terminal=terminal, seq=seq)["outcome"] == "new"
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 

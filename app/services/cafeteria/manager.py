@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.domain.cafeteria_rules import money
 from app.errors import UserError
-from app.services.cafeteria.apply import apply_sale_payload
 from app.services.cafeteria.dto import OverLimitRow, PriceRow, SaleRow, TillRow
 
 ZERO = Decimal("0.00")
@@ -93,41 +91,14 @@ def recent_sales(engine: Engine, q: str = "", school_id: int | None = None, day:
                     r.kind in ("sale", "deposit") and not r.reversed) for r in rows]
 
 
-def _original(conn, sale_id: str):
-    try:
-        sid = str(uuid.UUID(str(sale_id)))
-    except ValueError:
-        raise UserError("That sale id is not valid; choose the sale from the list.") from None
-    sale = conn.execute(text("SELECT * FROM cafeteria.sales WHERE sale_uuid = CAST(:u AS uuid)"), {"u": sid}).first()
-    if sale is None:
-        raise UserError("That sale is not among your schools' sales; choose it from the list.")
-    lines = conn.execute(text("SELECT line_no, entry_kind, item_id, price, amount, eligibility FROM "
-                              "cafeteria.meal_transactions WHERE sale_uuid = CAST(:u AS uuid) ORDER BY line_no"),
-                         {"u": sid}).all()
-    refunded = conn.execute(text("SELECT coalesce(-sum(total), 0) FROM cafeteria.sales WHERE reverses_sale_uuid = "
-                                 "CAST(:u AS uuid) AND kind = 'refund'"), {"u": sid}).scalar()
-    return sale, lines, refunded
+_REVERSE = text("SELECT cafeteria.apply_reversal(CAST(:r AS uuid), :k, CAST(:s AS uuid), :why, :amount, :to)")
 
 
-def _reversal(conn, request_id: str, kind: str, sale, reason: str, lines: list[dict], *, total: Decimal,
-              account: Decimal, cash: Decimal, check: Decimal, login: str) -> None:
-    now = datetime.now().astimezone()
-    open_till = conn.execute(text("SELECT closed_at IS NULL FROM cafeteria.tills WHERE till_id = :t"),
-                             {"t": sale.till_id}).scalar() if sale.till_id else False
-    payload = {
-        "sale_uuid": request_id, "kind": kind, "school_id": sale.school_id, "service_date": now.date().isoformat(),
-        "meal_service": None, "student_usi": sale.student_usi, "customer": sale.customer,
-        "till_id": str(sale.till_id) if open_till and cash else None, "total": str(total),
-        "account_amount": str(account), "cash_amount": str(cash), "cash_tendered": "0", "change_given": "0",
-        "check_amount": str(check), "reverses_sale_uuid": str(sale.sale_uuid), "reason": reason,
-        "sold_at": now.astimezone(timezone.utc).isoformat(), "local_time": now.time().replace(microsecond=0).isoformat(),
-        "cashier": login, "lines": lines if sale.student_usi is not None else [],
-        "rederive": [[sale.service_date.isoformat(), sale.meal_service]] if sale.meal_service else [],
-    }
-    apply_sale_payload(conn, payload, terminal_id=f"manager:{login}"[:64], seq=0)
-
-
-def _reversal_action(engine: Engine, request_id: str, reason: str, build) -> None:
+def _reversal_action(engine: Engine, kind: str, sale_id: str, reason: str, request_id: str, *,
+                     amount: Decimal | None = None, to: str = "account") -> None:
+    """One void, refund or NSF reversal by `cafeteria.apply_reversal` (migration 0032), which builds the
+    reversing sale and its lines from the original and checks the manager, the school, the reason and the
+    amounts; the request id is the reversal's sale id, so a repeated submit writes nothing more."""
     if not (reason or "").strip():
         raise UserError("Say why in the reason box; voids, refunds and returned checks keep their reason.")
     try:
@@ -135,13 +106,12 @@ def _reversal_action(engine: Engine, request_id: str, reason: str, build) -> Non
     except ValueError:
         raise UserError("The form's request id is not valid; close the form and start again.") from None
     try:
+        sid = str(uuid.UUID(str(sale_id)))
+    except ValueError:
+        raise UserError("That sale id is not valid; choose the sale from the list.") from None
+    try:
         with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:r, 0))"), {"r": rid})
-            if conn.execute(text("SELECT 1 FROM cafeteria.sales WHERE sale_uuid = CAST(:u AS uuid)"),
-                            {"u": rid}).first():
-                return  # a repeated submit: the reversal is already there
-            login = conn.execute(text("SELECT session_user")).scalar()
-            build(conn, rid, login)
+            conn.execute(_REVERSE, {"r": rid, "k": kind, "s": sid, "why": reason.strip(), "amount": amount, "to": to})
     except IntegrityError as exc:
         if "ux_sales_one_reversal" in str(exc.orig):
             raise UserError("That sale has already been voided (or its check returned); nothing was changed.") \
@@ -153,19 +123,7 @@ def _reversal_action(engine: Engine, request_id: str, reason: str, build) -> Non
 
 def void_sale(engine: Engine, sale_id: str, reason: str, request_id: str) -> None:
     """Undo a whole sale or deposit: a void pointing at it, every line reversed, the cash given back."""
-    def build(conn, rid, login):
-        sale, lines, refunded = _original(conn, sale_id)
-        if sale.kind not in ("sale", "deposit"):
-            raise UserError("Only a sale or a deposit can be voided; this is already a correction.")
-        if refunded:
-            raise UserError(f"{money(refunded)} of this sale was refunded already; refund the rest instead of "
-                            "voiding it.")
-        rev = [{"line_no": ln.line_no, "entry_kind": "void", "item_id": ln.item_id,
-                "price": str(-ln.price) if ln.price is not None else None, "amount": str(-ln.amount),
-                "eligibility": ln.eligibility, "reverses": [str(sale.sale_uuid), ln.line_no]} for ln in lines]
-        _reversal(conn, rid, "void", sale, reason.strip(), rev, total=-sale.total, account=-sale.account_amount,
-                  cash=-sale.cash_amount, check=-sale.check_amount, login=login)
-    _reversal_action(engine, request_id, reason, build)
+    _reversal_action(engine, "void", sale_id, reason, request_id)
 
 
 def refund_sale(engine: Engine, sale_id: str, amount, reason: str, request_id: str, to: str = "account") -> None:
@@ -178,43 +136,12 @@ def refund_sale(engine: Engine, sale_id: str, amount, reason: str, request_id: s
         raise UserError("The refund must be more than $0.00.")
     if to not in ("account", "cash"):
         raise UserError("A refund goes back to the account or in cash.")
-
-    def build(conn, rid, login):
-        sale, lines, refunded = _original(conn, sale_id)
-        if sale.kind != "sale":
-            raise UserError("Only a sale can be refunded; void a deposit made in error instead.")
-        left = sale.total - refunded
-        if value > left:
-            raise UserError(f"A refund of {money(value)} is larger than what is left of this sale ({money(left)}); "
-                            "type a smaller amount.")
-        if to == "account" and sale.student_usi is None:
-            raise UserError("An adult's sale has no account to refund to; refund it in cash.")
-        rev, rest = [], value
-        for ln in reversed(lines):  # the last lines first (a la carte is usually added last)
-            part = min(rest, ln.price or ZERO)
-            if part <= 0:
-                continue
-            rev.append({"line_no": len(rev) + 1, "entry_kind": "refund", "item_id": ln.item_id, "price": str(-part),
-                        "amount": str(part if to == "account" else ZERO), "eligibility": ln.eligibility,
-                        "reverses": [str(sale.sale_uuid), ln.line_no]})
-            rest -= part
-        _reversal(conn, rid, "refund", sale, reason.strip(), rev, total=-value,
-                  account=value if to == "account" else ZERO, cash=-value if to == "cash" else ZERO, check=ZERO,
-                  login=login)
-    _reversal_action(engine, request_id, reason, build)
+    _reversal_action(engine, "refund", sale_id, reason, request_id, amount=value, to=to)
 
 
 def nsf_reversal(engine: Engine, sale_id: str, reason: str, request_id: str) -> None:
     """A check deposited at the register came back unpaid: take its amount back off the account."""
-    def build(conn, rid, login):
-        sale, lines, _ = _original(conn, sale_id)
-        if sale.kind != "deposit" or not sale.check_amount:
-            raise UserError("Only a deposit paid by check can be returned unpaid (NSF).")
-        rev = [{"line_no": 1, "entry_kind": "nsf", "item_id": None, "price": None, "amount": str(-sale.account_amount),
-                "eligibility": None, "reverses": [str(sale.sale_uuid), lines[0].line_no]}]
-        _reversal(conn, rid, "nsf", sale, reason.strip(), rev, total=-sale.total, account=-sale.account_amount,
-                  cash=ZERO, check=ZERO, login=login)
-    _reversal_action(engine, request_id, reason, build)
+    _reversal_action(engine, "nsf", sale_id, reason, request_id)
 
 
 # -- prices and policies -------------------------------------------------------------------------
