@@ -1,5 +1,5 @@
 """The cafeteria's boundary in the database (migration 0013), attempted the way a curious staff member
-with psql would: an append-only ledger written only through the checked functions (0031, 0033; the
+with psql would: an append-only ledger written only through the checked functions (0031, 0034; the
 attacks on them: test_pos_sale_function.py, test_cafeteria_ledger_attacks.py), a balance no client
 writes, each role's rows and nothing more; and the balance kept right under concurrent terminals."""
 
@@ -38,7 +38,7 @@ def test_a_sale_moves_the_balance_in_the_same_transaction_and_the_ledger_is_appe
     before = balance(demo_engine, rms_student)
     p = pos_sale(rms_student, entry_kind="item", meal_service=None)  # no meal: nobody else's lunch re-billed
     u = p["sale_uuid"]
-    assert apply_sale(cashier, p)["outcome"] == "new"  # the register's one way in (0031; no direct INSERT, 0033)
+    assert apply_sale(cashier, p)["outcome"] == "new"  # the register's one way in (0031; no direct INSERT, 0034)
     assert balance(demo_engine, rms_student) == before - Decimal("3.10")
     line = owner_scalar(demo_engine, "SELECT account_balance FROM cafeteria.meal_transactions WHERE sale_uuid = :u",
                         u=u)

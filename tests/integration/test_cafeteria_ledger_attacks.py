@@ -1,4 +1,4 @@
-"""Migration 0033, attacked the way a curious cashier or manager with psql would: nobody INSERTs a sale
+"""Migration 0034, attacked the way a curious cashier or manager with psql would: nobody INSERTs a sale
 or a ledger line directly any more (a cashier, a cafeteria manager, another school's manager, an
 administrator); a manager's void, refund or NSF reversal goes through `cafeteria.apply_reversal`, which
 builds the reversal from the original and refuses an over-refund, an NSF on a cash sale, another school's

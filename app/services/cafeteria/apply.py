@@ -6,7 +6,7 @@ ledger's trigger moves the account balance; meal lines are then classified reimb
 meal, deterministically, whatever order the terminals' sales arrive in. A terminal's sales and
 deposits are applied by one PostgreSQL function (`cafeteria.apply_sale_entry`); a manager's void,
 refund or NSF reversal by `cafeteria.apply_reversal` (app/services/cafeteria/manager.py). No login
-writes a sale or a ledger line directly (migration 0033).
+writes a sale or a ledger line directly (migration 0034).
 """
 
 from __future__ import annotations

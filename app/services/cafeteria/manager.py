@@ -96,7 +96,7 @@ _REVERSE = text("SELECT cafeteria.apply_reversal(CAST(:r AS uuid), :k, CAST(:s A
 
 def _reversal_action(engine: Engine, kind: str, sale_id: str, reason: str, request_id: str, *,
                      amount: Decimal | None = None, to: str = "account") -> None:
-    """One void, refund or NSF reversal by `cafeteria.apply_reversal` (migration 0033), which builds the
+    """One void, refund or NSF reversal by `cafeteria.apply_reversal` (migration 0034), which builds the
     reversing sale and its lines from the original and checks the manager, the school, the reason and the
     amounts; the request id is the reversal's sale id, so a repeated submit writes nothing more."""
     if not (reason or "").strip():

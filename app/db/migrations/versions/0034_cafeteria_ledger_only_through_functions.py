@@ -18,14 +18,14 @@ school and the kind, never that the amounts add up or that a refund stays within
   same request again returns 'applied' and writes nothing; one void/NSF per sale (ux_sales_one_reversal).
 - Meal re-billing (`cafeteria.rederive_meals`, 0024) already wrote as the owner.
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0033"
-down_revision = "0032"
+revision = "0034"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
