@@ -73,7 +73,8 @@ def test_voids_refunds_and_returned_checks_are_reversing_entries_by_a_manager(re
     manager.void_sale(mgr, s2.sale_id, "rang up the wrong student", str(uuid.uuid4()))
     assert owner(demo_engine, "SELECT count(*) FROM cafeteria.meal_claims c JOIN cafeteria.meal_transactions t ON "
                  "t.transaction_id = c.transaction_id WHERE t.sale_uuid = CAST(:u AS uuid)", u=s2.sale_id) == [(0,)]
-    assert any(r.sale_id == s2.sale_id and not r.reversible for r in manager.recent_sales(mgr, school_id=RMS, limit=1000))
+    assert any(r.sale_id == s2.sale_id and not r.reversible
+               for r in manager.recent_sales(mgr, school_id=RMS, limit=1000))
 
 
 def test_a_sale_decided_offline_past_the_limit_is_kept_and_listed(reg, login_engine, demo_engine):
