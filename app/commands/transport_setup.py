@@ -90,6 +90,7 @@ def add_setup_commands(sub) -> None:
     p.add_argument("band", help="elementary, middle or high")
     p.add_argument("--miles", default=None)
     p.add_argument("--per-seat", default=None)
+    p.add_argument("--overload", action="store_true", help="save even if runs become overloaded")
     p.set_defaults(func=cmd_band)
 
     p = sub.add_parser("iep-needs", help="the transport an IEP requires (special education keeps it)")
@@ -316,7 +317,8 @@ def cmd_band(args) -> int:
         if row is None:
             raise UserError(f"Grade band \"{args.band}\" is not on file; choose elementary, middle or high.")
         setup.save_band(c, args.band, args.per_seat if args.per_seat is not None else row.riders_per_seat,
-                        args.miles if args.miles is not None else row.eligibility_miles)
+                        args.miles if args.miles is not None else row.eligibility_miles,
+                        confirm_overload=args.overload)
         return f"Saved grade band {args.band}."
     return _in_transaction(work)
 

@@ -153,3 +153,22 @@ def test_settings_and_grade_bands_are_saved_within_their_ranges(conn):
         setup.save_band(conn, "middle", "three", "1.5")
     with pytest.raises(UserError, match=r"^The stop time 2.5 is out of range; enter a whole number of seconds"):
         setup.number("2.5", "The stop time", 0, 600, "seconds", whole=True)
+
+
+def test_fewer_riders_per_seat_that_would_overload_runs_asks_first(conn):
+    """Review of #13, defect 3: a band change overloaded runs without a word."""
+    from datetime import date
+
+    from app.services.transport.riders import OverloadWarning
+
+    def overloaded() -> int:
+        return sum(r.percent for r in routes.list_runs(conn, date.today()) if r.overloaded)
+    before = overloaded()
+    with pytest.raises(OverloadWarning, match=r"^1 riders per seat for .* would overload \d+ runs? \(.*\); "
+                                              r"confirm to save it anyway\.$"):
+        setup.save_band(conn, "elementary", 1, 1.0)
+    assert next(b for b in setup.setup_data(conn).bands if b.band == "elementary").riders_per_seat != 1
+    assert overloaded() == before
+    setup.save_band(conn, "elementary", 1, 1.0, confirm_overload=True)
+    assert next(b for b in setup.setup_data(conn).bands if b.band == "elementary").riders_per_seat == 1
+    assert overloaded() > before

@@ -386,15 +386,28 @@ def save_settings(conn: Connection, s: rules.Settings) -> None:
                   "ld": s.load_seconds_per_rider})
 
 
-def save_band(conn: Connection, band: str, riders_per_seat: int | None, eligibility_miles: float | None) -> None:
-    """A grade band's riders per seat (capacity) and eligibility distance."""
+def save_band(conn: Connection, band: str, riders_per_seat: int | None, eligibility_miles: float | None,
+              *, confirm_overload: bool = False) -> None:
+    """A grade band's riders per seat (capacity) and eligibility distance. Fewer riders per seat that would
+    overload runs (or load overloaded ones more) raise OverloadWarning (nothing saved) unless confirm_overload."""
+    from app.services.transport.riders import OverloadWarning
+    from app.services.transport.routes import list_runs
     label = conn.execute(text("SELECT label FROM transportation.grade_bands WHERE band = :b"), {"b": band}).scalar()
     if label is None:
         raise UserError(f"Grade band \"{band}\" is not on file; choose elementary, middle or high.")
     per_seat = number(riders_per_seat, f"Riders per seat for {label}", 1, 4, "riders", whole=True)
     miles = number(eligibility_miles, f"The eligibility distance for {label}", 0, 20, "miles")
+    before = {r.run_id: r.percent for r in list_runs(conn, date.today())}
+    step = conn.begin_nested()
     conn.execute(text("UPDATE transportation.grade_bands SET riders_per_seat = :p, eligibility_miles = :m "
                       "WHERE band = :b"), {"p": per_seat, "m": miles, "b": band})
+    newly = [r for r in list_runs(conn, date.today()) if r.overloaded and r.percent > before.get(r.run_id, 0)]
+    if newly and not confirm_overload:
+        step.rollback()
+        names = ", ".join(r.name for r in newly[:3]) + (f" and {len(newly) - 3} more" if len(newly) > 3 else "")
+        raise OverloadWarning([f"{per_seat} riders per seat for {label} would overload {len(newly)} "
+                               f"run{'s' if len(newly) != 1 else ''} ({names}); confirm to save it anyway."])
+    step.commit()
 
 
 def refresh_edfi(conn: Connection, force: bool = False) -> int:

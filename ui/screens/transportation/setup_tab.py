@@ -27,6 +27,7 @@ from app.domain import transport_rules as rules
 from app.domain.typed_input import parse_time
 from app.errors import UserError
 from app.services.transport import setup
+from app.services.transport.riders import OverloadWarning
 from ui.ops import OpFailed, run_op
 from ui.screens.transportation.asking import ask_yes_no
 from ui.screens.transportation.models import BellsModel, BusesModel, RoutesModel, ZonesModel
@@ -80,7 +81,7 @@ class SetupTab(QWidget):
         self.sections.setAccessibleName("Set-up sections")
         self.sections.addTab(self._routes_page(), "&Routes and runs")
         self.sections.addTab(self._buses_page(), "&Buses")
-        self.sections.addTab(self._bells_page(), "Schools and &bell times")
+        self.sections.addTab(self._bells_page(), "Schools and bell t&imes")
         self.sections.addTab(self._zones_page(), "&Hazard zones")
         self.sections.addTab(scrolled(self._settings_page(), "Settings"), "Se&ttings")
         v = QVBoxLayout(self)
@@ -333,13 +334,20 @@ class SetupTab(QWidget):
         self.zones_view.clearSelection()
 
     # -- saving ----------------------------------------------------------------------------------------
-    async def _do(self, key: str | None, work, button, done: str):
-        """work(conn) in one transaction; on success the lists reload and the form is clean."""
-        try:
-            result = await run_op(self.ctx.run_in(work), disable=(button,))
-        except OpFailed as err:
-            self.message.setText(err.message)
-            return None
+    async def _do(self, key: str | None, work, button, done: str, overload: str | None = None):
+        """work(conn) in one transaction; on success the lists reload and the form is clean. With
+        overload (a question's title), work is work(conn, confirmed): an OverloadWarning is asked first."""
+        for confirmed in (False, True) if overload else (None,):
+            try:
+                result = await run_op(self.ctx.run_in(work if overload is None else
+                                                      (lambda c, ok=confirmed: work(c, ok))), disable=(button,))
+                break
+            except OpFailed as err:
+                warned = isinstance(err.__cause__, OverloadWarning)
+                if warned and not confirmed and await self._ask(overload, err.__cause__.warnings[0]):
+                    continue
+                self.message.setText(("Not saved: " if warned else "") + err.message)
+                return None
         if key:
             self.dirty.discard(key)
         self.message.setText(done)
@@ -504,11 +512,12 @@ class SetupTab(QWidget):
             return False
         bands = {b: (per.text(), miles.text()) for b, (per, miles) in self.band_fields.items()}
 
-        def work(c):
+        def work(c, confirmed):
             setup.save_settings(c, s)
             for band, (per, miles) in bands.items():
-                setup.save_band(c, band, per, miles)
-        return bool(await self._do("settings", work, self.save_settings_button, "Saved the settings."))
+                setup.save_band(c, band, per, miles, confirm_overload=confirmed)
+        return bool(await self._do("settings", work, self.save_settings_button, "Saved the settings.",
+                                   overload="Overload runs?"))
 
     # -- unsaved work ----------------------------------------------------------------------------------
     def unsaved_work(self) -> str | None:
