@@ -236,3 +236,10 @@ def test_set_up_bad_input_is_one_sentence_and_discarding_restores_the_form(page,
     assert tab.set_speed.text() == speed
     zone_fields = (tab.zone_name, tab.zone_lat, tab.zone_lon, tab.zone_radius, tab.zone_school)
     assert all(w.accessibleName() for w in zone_fields + tuple(tab.bus_equipment.values()))
+
+
+def test_each_set_up_section_has_its_own_alt_key(page):
+    """Review of #13, defect 7: "&Buses" and "Schools and &bell times" both answered Alt+B."""
+    tabs = page.setup_tab.sections
+    keys = [tabs.tabText(i).lower().split("&", 1)[1][0] for i in range(tabs.count())]
+    assert len(keys) == tabs.count() and len(set(keys)) == len(keys), keys
