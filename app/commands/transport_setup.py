@@ -116,6 +116,20 @@ def _in_transaction(work) -> int:
     return 0
 
 
+def _bus_id(c, number: str) -> int | None:
+    """The bus in service with that number, or None."""
+    from sqlalchemy import text
+    return c.execute(text("SELECT bus_id FROM transportation.buses WHERE bus_number = :n AND is_active"),
+                     {"n": number.strip()}).scalar()
+
+
+def _zone_id(c, name: str) -> int | None:
+    """The hazard zone with that name (the oldest when two share it), or None."""
+    from sqlalchemy import text
+    return c.execute(text("SELECT zone_id FROM transportation.hazard_zones WHERE zone_name = :n ORDER BY 1 LIMIT 1"),
+                     {"n": name.strip()}).scalar()
+
+
 def _run_id(c, name: str) -> int:
     from sqlalchemy import text
 
@@ -186,26 +200,20 @@ def cmd_route_retire(args) -> int:
 
 
 def cmd_bus_save(args) -> int:
-    from sqlalchemy import text
-
     from app.services.transport import setup
 
     def work(c):
-        bus_id = c.execute(text("SELECT bus_id FROM transportation.buses WHERE bus_number = :n AND is_active"),
-                           {"n": args.number.strip()}).scalar()
+        bus_id = _bus_id(c, args.number)
         setup.save_bus(c, bus_id, args.number, args.seats, args.wheelchair, tuple(args.equipment))
         return f"{'Updated' if bus_id else 'Created'} bus {args.number.strip()}: {args.seats} seats."
     return _in_transaction(work)
 
 
 def cmd_bus_retire(args) -> int:
-    from sqlalchemy import text
-
     from app.services.transport import setup
 
     def work(c):
-        bus_id = c.execute(text("SELECT bus_id FROM transportation.buses WHERE bus_number = :n AND is_active"),
-                           {"n": args.number.strip()}).scalar()
+        bus_id = _bus_id(c, args.number)
         if bus_id is None:
             raise UserError(f"There is no bus \"{args.number}\" in service; check the number.")
         setup.retire_bus(c, bus_id)
@@ -223,9 +231,7 @@ def cmd_run_set(args) -> int:
         bus_id, driver, aide = c.execute(text("SELECT bus_id, coalesce(driver_name, ''), coalesce(aide_name, '') "
                                               "FROM transportation.runs WHERE run_id = :r"), {"r": run_id}).one()
         if args.bus is not None:
-            bus_id = None if args.bus.strip().lower() == "none" else c.execute(text(
-                "SELECT bus_id FROM transportation.buses WHERE bus_number = :n AND is_active"),
-                {"n": args.bus.strip()}).scalar()
+            bus_id = None if args.bus.strip().lower() == "none" else _bus_id(c, args.bus)
             if bus_id is None and args.bus.strip().lower() != "none":
                 raise UserError(f"There is no bus \"{args.bus}\" in service; create it with \"transport bus save\".")
         if args.direction:
@@ -256,13 +262,10 @@ def cmd_bell_remove(args) -> int:
 
 
 def cmd_hazard_save(args) -> int:
-    from sqlalchemy import text
-
     from app.services.transport import setup
 
     def work(c):
-        zone = c.execute(text("SELECT zone_id FROM transportation.hazard_zones WHERE zone_name = :n ORDER BY 1 LIMIT 1"),
-                         {"n": args.name.strip()}).scalar()
+        zone = _zone_id(c, args.name)
         school = _school_id(c, args.school) if args.school else None
         setup.save_zone(c, zone, args.name, args.lat, args.lon, args.radius, school)
         return f"{'Updated' if zone else 'Created'} hazard zone {args.name.strip()}."
@@ -270,13 +273,10 @@ def cmd_hazard_save(args) -> int:
 
 
 def cmd_hazard_remove(args) -> int:
-    from sqlalchemy import text
-
     from app.services.transport import setup
 
     def work(c):
-        zone = c.execute(text("SELECT zone_id FROM transportation.hazard_zones WHERE zone_name = :n ORDER BY 1 LIMIT 1"),
-                         {"n": args.name.strip()}).scalar()
+        zone = _zone_id(c, args.name)
         if zone is None:
             raise UserError(f"There is no hazard zone called \"{args.name}\"; check the name.")
         setup.remove_zone(c, zone)
