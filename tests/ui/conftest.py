@@ -1,8 +1,64 @@
 import asyncio
 import gc
+import sys
+import time
 
 import pytest
 import qasync
+
+# A modal dialog nobody answers (a test failed while work was unsaved, and the window's close at
+# teardown asks Save/Discard/Cancel) would block the whole run: pytest-timeout cannot interrupt
+# Qt's nested event loop. The watchdog below closes a modal dialog left open this long, with
+# Cancel's answer (its escape button), and says so on stderr. No test waits on a dialog this long.
+MODAL_WATCHDOG_SECONDS = 20.0
+
+
+class ModalWatchdog:
+    """Checks twice a second (timers run inside a dialog's own event loop too) for a modal
+    dialog that has stayed open longer than `limit` seconds, and rejects it."""
+
+    def __init__(self, limit: float):
+        from PySide6.QtCore import QTimer
+
+        self.limit = limit
+        self.closed: list[str] = []
+        self._seen: tuple[int, float] | None = None
+        self.timer = QTimer()
+        self.timer.setInterval(500)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def check(self) -> None:
+        from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+        modal = QApplication.activeModalWidget()
+        if not isinstance(modal, QDialog):
+            self._seen = None
+            return
+        now = time.monotonic()
+        if self._seen is None or self._seen[0] != id(modal):
+            self._seen = (id(modal), now)
+            return
+        if now - self._seen[1] < self.limit:
+            return
+        text = modal.text() if isinstance(modal, QMessageBox) else ""
+        what = f"{modal.windowTitle()!r}: {text!r}"
+        self.closed.append(what)
+        print(f"\nmodal watchdog: closed a dialog nobody answered for {self.limit:.0f} s, {what}",
+              file=sys.stderr)
+        self._seen = None
+        escape = modal.escapeButton() if isinstance(modal, QMessageBox) else None
+        if escape is not None:
+            escape.click()
+        else:
+            modal.reject()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def modal_watchdog(qapp):
+    dog = ModalWatchdog(MODAL_WATCHDOG_SECONDS)
+    yield dog
+    dog.timer.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -91,6 +147,10 @@ def demo_window(qtbot, tmp_path, platform, demo_engine, run_async):
                    owns_platform=False)
     qtbot.addWidget(w)
     yield w
+    # A test that failed half-way may leave unsaved work: closing the window at teardown discards
+    # it instead of asking a question nobody is there to answer.
+    unsaved.set_asker(lambda _parent, _what: unsaved.DISCARD)
+    w.close()
     unsaved.set_asker(None)
     if w.platform and w.platform.shipper:
         w.platform.shipper.stop()
