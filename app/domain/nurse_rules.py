@@ -105,15 +105,6 @@ def expiry_window(today: date, days: int = 30) -> date:
 
 
 # -- controlled substances ------------------------------------------------------------------------------
-def check_witness(witness: str | None, counted_by_name: str) -> str:
-    w = (witness or "").strip()
-    if not w:
-        raise UserError("A controlled-substance count needs a witness; enter the second signer's name.")
-    if w.lower() == (counted_by_name or "").strip().lower():
-        raise UserError("The witness must be someone other than the person counting; enter the second signer.")
-    return w
-
-
 def trip_return_adds_up(signed_out: Decimal, returned: Decimal, given_on_trip: Decimal, medication: str) -> None:
     if returned + given_on_trip != signed_out:
         raise UserError(f"{fmt_amount(signed_out)} of {medication} went on the trip, but {fmt_amount(returned)} "

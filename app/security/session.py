@@ -17,6 +17,7 @@ import socket
 import uuid
 import weakref
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -239,19 +240,30 @@ def end_session(engine: Engine, user: SignedIn, now: datetime | None = None) -> 
 def verify_credentials(base_url: URL, login: str, password: str) -> tuple[str, ...]:
     """Check a login and password by connecting once; returns the login's School Office roles.
     Used to unlock a kiosk and to leave kiosk mode (administrator credentials)."""
+    with connect_once(base_url, login, password, where="lock screen") as (conn, engine):
+        groups = tuple(conn.execute(text("SELECT groups FROM compliance.whoami()")).scalar() or ())
+    if groups:
+        system_events.flush_pending(engine)  # e.g. the failed unlocks before this one
+    return groups
+
+
+@contextmanager
+def connect_once(base_url: URL, login: str, password: str, *, where: str):
+    """A short connection of its own for someone else at this desk (a kiosk unlock, a witness signing
+    a count): yields (connection, engine) in a transaction committed at the end; a refused sign-in is
+    reported as a system event and raised as one sentence."""
     typed, login = login, login.strip().lower()  # events keep what was typed (see typed_login)
     if not login or not password:
         raise UserError("Type the sign-in name and the password.")
     engine = create_engine(_user_url(base_url, login, password), poolclass=NullPool, hide_parameters=True,
                            connect_args={"connect_timeout": 5, "application_name": "school-office"})
     try:
-        with engine.connect() as conn:
-            groups = tuple(conn.execute(text("SELECT groups FROM compliance.whoami()")).scalar() or ())
-        if groups:
-            system_events.flush_pending(engine)  # e.g. the failed unlocks before this one
-        return groups
-    except OperationalError as exc:
-        system_events.report_refused_sign_in(exc, typed, where="lock screen")
-        raise UserError(describe_sign_in_error(exc)) from exc
+        try:
+            conn = engine.connect()
+        except OperationalError as exc:
+            system_events.report_refused_sign_in(exc, typed, where=where)
+            raise UserError(describe_sign_in_error(exc)) from exc
+        with conn, conn.begin():
+            yield conn, engine
     finally:
         engine.dispose()

@@ -7,27 +7,36 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from tests.integration.nurse_witness import token_for, witness_of
+from tests.integration.test_nurse_office import school_open_today  # noqa: F401 (fixture)
 from tests.integration.test_security import denied, run
 from tests.integration.test_security_attacks import refused, students_at
 
 pytestmark = pytest.mark.integration
 
+ME = "(SELECT compliance.my_staff_usi())"
 CONTROLLED = ("SELECT medication_id, student_usi, school_id FROM health.medications "
               "WHERE is_controlled AND count_on_hand > 2 ORDER BY medication_id LIMIT 1")
 
 
-def _count(kind: str, quantity: str, counted_by: str, witness: str) -> str:
+def _count(kind: str, quantity: str, counted_by: str, token: str | None) -> str:
+    tok = f"'{token}'" if token else "NULL"
     return (f"WITH m AS ({CONTROLLED}) INSERT INTO health.controlled_counts (medication_id, student_usi, school_id, "
-            f"kind, quantity, on_hand_after, counted_by, witness) SELECT medication_id, student_usi, school_id, "
-            f"'{kind}', {quantity}, 0, {counted_by}, '{witness}' FROM m RETURNING count_id")
+            f"kind, quantity, on_hand_after, counted_by, witness, witness_token) SELECT medication_id, student_usi, "
+            f"school_id, '{kind}', {quantity}, 0, {counted_by}, 'typed by the nurse', {tok} FROM m RETURNING count_id")
+
+
+def _controlled_id(engine) -> int:
+    return run(engine, CONTROLLED)[0][0]
 
 
 def test_a_recount_that_does_not_match_opens_a_discrepancy_report_in_the_database(login_engine):
     nurse = login_engine("demo_nurse")
+    mid = _controlled_id(nurse)
     with nurse.connect() as c, c.begin():
         before = c.execute(text("SELECT m.count_on_hand FROM health.medications m JOIN (" + CONTROLLED
                                 + ") x USING (medication_id)")).scalar()
-        cid = c.execute(text(_count("counted", "0", "(SELECT compliance.my_staff_usi())", "Nobody Really"))).scalar()
+        cid = c.execute(text(_count("counted", "0", ME, token_for(c, "counted", 0, mid)))).scalar()
         d = c.execute(text("SELECT expected, counted, closed_at FROM health.count_discrepancies WHERE count_id = :c"),
                       {"c": cid}).one()
         assert (d.expected, d.counted, d.closed_at) == (before, 0, None)
@@ -35,29 +44,25 @@ def test_a_recount_that_does_not_match_opens_a_discrepancy_report_in_the_databas
     with nurse.connect() as c, c.begin():  # a count that matches opens none
         before = c.execute(text("SELECT m.count_on_hand FROM health.medications m JOIN (" + CONTROLLED
                                 + ") x USING (medication_id)")).scalar()
-        cid = c.execute(text(_count("counted", str(before), "(SELECT compliance.my_staff_usi())", "R. Lopez"))).scalar()
+        cid = c.execute(text(_count("counted", str(before), ME, token_for(c, "counted", before, mid)))).scalar()
         assert c.execute(text("SELECT count(*) FROM health.count_discrepancies WHERE count_id = :c"),
                          {"c": cid}).scalar() == 0
         c.rollback()
 
 
-def test_a_count_is_signed_by_the_nurse_herself_and_witnessed_by_someone_else(login_engine):
+def test_a_count_is_signed_by_the_nurse_herself(login_engine):
     nurse = login_engine("demo_nurse")
     someone_else = ("(SELECT min(staffusi) FROM edfi.staff WHERE staffusi <> compliance.my_staff_usi())")
-    assert refused(nurse, _count("wasted", "2", someone_else, "Someone"), "your own staff record")
-    assert refused(nurse, _count("counted", "1", "(SELECT compliance.my_staff_usi())", "demo_nurse"),
-                   "someone other than the person counting")
-    name = run(nurse, "SELECT firstname || ' ' || lastsurname FROM edfi.staff "
-                      "WHERE staffusi = compliance.my_staff_usi()")[0][0]
-    assert refused(nurse, _count("counted", "1", "(SELECT compliance.my_staff_usi())", name.upper()),
-                   "someone other than the person counting")
+    with nurse.connect() as c:
+        token = token_for(c, "wasted", 2, _controlled_id(nurse))
+    assert refused(nurse, _count("wasted", "2", someone_else, token), "your own staff record")
+    # (the witness: tests/integration/test_nurse_witness.py)
 
 
 DOSE = ("INSERT INTO health.medication_administrations (medication_id, student_usi, school_id, outcome, "
         "administered_at, dose_amount, given_by) SELECT medication_id, student_usi, school_id, 'given', {at}, "
         "dose_amount * {times}, {by} FROM health.medications WHERE dose_amount IS NOT NULL AND count_on_hand IS NULL "
         "AND school_id IS NOT NULL ORDER BY medication_id LIMIT 1 RETURNING administration_id")
-ME = "(SELECT compliance.my_staff_usi())"
 
 
 def test_a_dose_is_given_by_the_nurse_herself_now_and_no_more_than_ordered(login_engine):
@@ -144,7 +149,39 @@ def test_a_correction_to_given_runs_the_dose_checks(nurse_conn):
     # with nothing on hand, one sentence naming the cause (not a raw database error)
     c = order(conn, "Methylphenidate")
     r = meds.record_dose(conn, meds.DoseForm(c.medication_id, "refused", at(12, 2), scheduled_for=at(12)), now=NOW)
-    controlled.count(conn, c.medication_id, "0", witness="Pat Other (demo_front_office)", now=NOW)
+    controlled.count(conn, c.medication_id, "0", witness=witness_of(conn), now=NOW)
     with pytest.raises(UserError, match="on hand"):
         with conn.begin_nested():
             meds.correct_entry(conn, r.administration_id, reason="given after all", now=NOW, outcome="given")
+
+
+VISIT = ("INSERT INTO health.visits (student_usi, school_id, time_in, time_out, complaint, disposition, created_at) "
+         "VALUES (:u, :s, {t} - interval '20 minutes', {t}, 'headache', 'sent_home', {t}) "
+         "RETURNING visit_id, created_at")
+
+
+def test_a_back_dated_sent_home_visit_does_not_change_that_days_attendance(login_engine, demo_engine,
+                                                                           school_open_today):
+    """Attack as the nurse with psql: a sent-home visit written today but dated three days ago (its
+    creation time forged too) records no early departure for that day; today's does."""
+    nurse = login_engine("demo_nurse")
+    u = min(students_at(demo_engine, "demo_nurse"))
+    attendance = ("SELECT count(*) FROM edfi.studentschoolattendanceevent WHERE studentusi = :u "
+                  "AND attendanceeventreason LIKE 'Sent home by the health office (visit ' || :v || ')'")
+    with nurse.connect() as c, c.begin():
+        school = c.execute(text("SELECT (compliance.my_school_ids())[1]")).scalar()
+        v, created = c.execute(text(VISIT.format(t="now() - interval '3 days'")), {"u": u, "s": school}).one()
+        server_now = c.execute(text("SELECT now()")).scalar()
+        assert created == server_now  # the creation time is the server's, not what the nurse wrote
+        with pytest.raises(DBAPIError, match="only for today's sent-home visit"):
+            with c.begin_nested():
+                c.execute(text("SELECT health.record_early_departure(:v)"), {"v": v})
+        # nor by rewriting the creation time afterwards
+        c.execute(text("UPDATE health.visits SET created_at = now() - interval '3 days' WHERE visit_id = :v"), {"v": v})
+        assert c.execute(text("SELECT created_at FROM health.visits WHERE visit_id = :v"), {"v": v}).scalar() == created
+        assert c.execute(text(attendance), {"u": u, "v": v}).scalar() == 0
+        # today's sent-home visit records today's early departure
+        v, _ = c.execute(text(VISIT.format(t="now() - interval '1 minute'")), {"u": u, "s": school}).one()
+        c.execute(text("SELECT health.record_early_departure(:v)"), {"v": v})
+        assert c.execute(text(attendance + " AND eventdate = current_date"), {"u": u, "v": v}).scalar() == 1
+        c.rollback()

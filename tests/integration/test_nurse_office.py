@@ -14,6 +14,7 @@ from app.errors import UserError
 from app.services.nurse import controlled, medications as meds, plans, screenings, visits
 from app.services.nurse import immunizations as imm
 from tests.conftest import DEMO_AS_OF
+from tests.integration.nurse_witness import witness_of
 
 pytestmark = pytest.mark.integration
 RES = 255950001
@@ -158,14 +159,15 @@ def test_the_nurse_cannot_change_or_delete_an_administration_entry(conn):
 # -- controlled substances --------------------------------------------------------------------------------
 def test_counts_need_a_second_signer_and_a_mismatch_opens_a_report_closed_only_with_a_note(conn):
     o = order(conn, "Methylphenidate")
-    refused(conn, controlled.receive, o.medication_id, "30", witness="", now=NOW, match="needs a witness")
-    me = conn.execute(text("SELECT firstname || ' ' || lastsurname FROM edfi.staff WHERE loginid = 'demo_nurse'")).scalar()
-    refused(conn, controlled.receive, o.medication_id, "30", witness=me.upper(), now=NOW, match="someone other")
-    got = controlled.receive(conn, o.medication_id, "30", witness="R. Banks", now=NOW)
+    refused(conn, controlled.receive, o.medication_id, "30", witness=witness_of(conn, ""), now=NOW,
+            match="needs a second signer")
+    refused(conn, controlled.receive, o.medication_id, "30", witness=witness_of(conn, "demo_nurse"), now=NOW,
+            match="someone other")
+    got = controlled.receive(conn, o.medication_id, "30", witness=witness_of(conn), now=NOW)
     assert got.on_hand == o.count_on_hand + 30
-    same = controlled.count(conn, o.medication_id, str(got.on_hand), witness="R. Banks", now=NOW)
+    same = controlled.count(conn, o.medication_id, str(got.on_hand), witness=witness_of(conn), now=NOW)
     assert same.discrepancy_id is None
-    short = controlled.count(conn, o.medication_id, str(got.on_hand - 2), witness="R. Banks", now=NOW)
+    short = controlled.count(conn, o.medication_id, str(got.on_hand - 2), witness=witness_of(conn), now=NOW)
     assert short.discrepancy_id is not None
     assert [d.discrepancy_id for d in controlled.discrepancies(conn, RES)] == [short.discrepancy_id]
     with pytest.raises(UserError, match="without a note"):
@@ -190,15 +192,15 @@ def test_field_trip_doses_go_out_come_back_adding_up_and_are_in_the_administrati
     name = conn.execute(text("SELECT firstname || ' ' || lastsurname FROM edfi.staff WHERE staffusi = :s"),
                         {"s": giver}).scalar()
     untrained = conn.execute(text("SELECT compliance.my_staff_usi()")).scalar()
-    out = controlled.trip_out(conn, o.medication_id, "2", trip="Science museum", witness="R. Banks", now=at(8))
+    out = controlled.trip_out(conn, o.medication_id, "2", trip="Science museum", witness=witness_of(conn), now=at(8))
     assert out.on_hand == o.count_on_hand - 2
-    refused(conn, controlled.trip_in, o.medication_id, "2", (at(12, 5),), given_by=giver, witness="R. Banks",
+    refused(conn, controlled.trip_in, o.medication_id, "2", (at(12, 5),), given_by=giver, witness=witness_of(conn),
             now=at(15), match="do not add up")
-    refused(conn, controlled.trip_in, o.medication_id, "1", (at(12, 5),), witness="R. Banks", now=at(15),
+    refused(conn, controlled.trip_in, o.medication_id, "1", (at(12, 5),), witness=witness_of(conn), now=at(15),
             match="who gave the doses")
-    refused(conn, controlled.trip_in, o.medication_id, "1", (at(12, 5),), given_by=untrained, witness="R. Banks",
+    refused(conn, controlled.trip_in, o.medication_id, "1", (at(12, 5),), given_by=untrained, witness=witness_of(conn),
             now=at(15), match="no current delegation")
-    back = controlled.trip_in(conn, o.medication_id, "1", (at(12, 5),), given_by=giver, witness="R. Banks",
+    back = controlled.trip_in(conn, o.medication_id, "1", (at(12, 5),), given_by=giver, witness=witness_of(conn),
                               now=at(15))
     assert back.on_hand == o.count_on_hand - 1 == meds.get_order(conn, o.medication_id).count_on_hand
     # the dose given on the trip is in the MAR, answering the noon dose, and was not taken off the count twice
@@ -206,7 +208,7 @@ def test_field_trip_doses_go_out_come_back_adding_up_and_are_in_the_administrati
     assert [(e.outcome, e.scheduled_for, e.administered_at) for e in trip] == [("given", at(12), at(12, 5))]
     assert "Science museum" in trip[0].note and name in trip[0].note
     assert (o.medication_id, at(12)) not in {(d.medication_id, d.due_at) for d in meds.due_now(conn, RES, at(12, 30))}
-    refused(conn, controlled.trip_in, o.medication_id, "1", (), witness="R. Banks", now=at(15),
+    refused(conn, controlled.trip_in, o.medication_id, "1", (), witness=witness_of(conn), now=at(15),
             match="No doses .* are signed out")
 
 
@@ -218,17 +220,36 @@ def a_student(conn) -> int:
         {"s": RES}).scalar()
 
 
-def test_sent_home_records_an_early_departure_and_notifies_the_primary_contact(conn):
+@pytest.fixture
+def school_open_today(demo_engine):
+    """The elementary school in session on the server's date (the early departure is today's only, by the
+    database's clock): the demo's school year is extended to today if the tests run after it ended."""
+    with demo_engine.begin() as c:
+        today, end = c.execute(text("SELECT current_date, max(enddate) FROM edfi.session WHERE schoolid = :s"),
+                               {"s": RES}).one()
+        if end < today:
+            c.execute(text("UPDATE edfi.session SET enddate = current_date WHERE schoolid = :s AND enddate = :e"),
+                      {"s": RES, "e": end})
+    yield today
+    if end < today:
+        with demo_engine.begin() as c:
+            c.execute(text("UPDATE edfi.session SET enddate = :e WHERE schoolid = :s AND enddate = current_date"),
+                      {"s": RES, "e": end})
+
+
+def test_sent_home_records_an_early_departure_and_notifies_the_primary_contact(conn, school_open_today):
     u = a_student(conn)
-    saved = visits.record_visit(conn, visits.VisitForm(u, "fever", at(10, 5), at(10, 40), temperature="101.2",
-                                                       assessment="Flushed", treatment="Rest",
-                                                       disposition="sent_home"), now=NOW)
+    now = conn.execute(text("SELECT now()")).scalar().astimezone()  # the server's clock: today's visit
+    left = now.replace(microsecond=0) - timedelta(minutes=1)
+    saved = visits.record_visit(conn, visits.VisitForm(u, "fever", left - timedelta(minutes=1), left,
+                                                       temperature="101.2", assessment="Flushed", treatment="Rest",
+                                                       disposition="sent_home"), now=now)
     assert saved.sent_home and saved.notified
     day = conn.execute(text(
         "SELECT d.codevalue, e.departuretime, e.attendanceeventreason FROM edfi.studentschoolattendanceevent e "
         "JOIN edfi.descriptor d ON d.descriptorid = e.attendanceeventcategorydescriptorid "
-        "WHERE e.studentusi = :u AND e.eventdate = :d"), {"u": u, "d": DEMO_AS_OF}).all()
-    assert len(day) == 1 and day[0][0] == "Early departure" and day[0][1] == time(10, 40)
+        "WHERE e.studentusi = :u AND e.eventdate = :d"), {"u": u, "d": school_open_today}).all()
+    assert len(day) == 1 and day[0][0] == "Early departure" and day[0][1] == left.time()
     items = conn.execute(text("SELECT target_table, item FROM sync.items_of_this_transaction()")).all()
     notes = [i for t, i in items if t == "NotificationQueue"]
     primary = conn.execute(text(

@@ -18,6 +18,7 @@ from app.errors import UserError
 from app.services.nurse import common, controlled, medications as meds, plans, screenings, visits
 from reports import nurse_documents
 from tests.conftest import DEMO_AS_OF
+from tests.integration.nurse_witness import token_for, witness_of
 from tests.integration.test_nurse_office import RES, a_student, at, order, refused, trip_giver
 from tests.integration.test_security import denied, run
 from tests.integration.test_security_attacks import refused as refused_sql
@@ -92,22 +93,22 @@ def test_no_application_role_writes_the_count_on_hand_directly(login_engine, log
 def test_a_count_entry_cannot_say_a_count_that_does_not_add_up(conn):
     o = order(conn, "Methylphenidate")
     staff = conn.execute(text("SELECT compliance.my_staff_usi()")).scalar()
-    me = conn.execute(text("SELECT firstname || ' ' || lastsurname FROM edfi.staff WHERE staffusi = :s"),
-                      {"s": staff}).scalar()
     insert = ("INSERT INTO health.controlled_counts (medication_id, student_usi, school_id, kind, quantity, expected, "
-              "on_hand_after, counted_by, witness) VALUES (:m, :u, :s, :k, :q, :e, :a, :by, :w) "
+              "on_hand_after, counted_by, witness, witness_token) VALUES (:m, :u, :s, :k, :q, :e, :a, :by, 'x', :tok) "
               "RETURNING expected, on_hand_after")
-    p = {"m": o.medication_id, "u": o.student_usi, "s": o.school_id, "by": staff, "w": "R. Banks"}
+    p = {"m": o.medication_id, "u": o.student_usi, "s": o.school_id, "by": staff}
+
+    def signed(**v):  # the witness signs exactly this entry from her own session
+        return {**p, **v, "tok": token_for(conn, v["k"], v["q"], o.medication_id)}
     # a receipt of 5 that claims 500 on hand: the database works out the real figures
-    got = conn.execute(text(insert), {**p, "k": "received", "q": 5, "e": 0, "a": 500}).one()
+    got = conn.execute(text(insert), signed(k="received", q=5, e=0, a=500)).one()
     assert got == (o.count_on_hand, o.count_on_hand + 5)
     assert meds.get_order(conn, o.medication_id).count_on_hand == o.count_on_hand + 5
     for bad, match in (({"k": "trip_out", "q": 10_000, "e": 0, "a": 0}, "only"),
-                       ({"k": "trip_in", "q": 1, "e": 7, "a": 0}, "settles no more"),
-                       ({"k": "received", "q": 1, "e": 0, "a": 0, "w": me.upper() + " (demo_nurse)"}, "someone other")):
+                       ({"k": "trip_in", "q": 1, "e": 7, "a": 0}, "settles no more")):
         with pytest.raises(Exception, match=match):
             with conn.begin_nested():
-                conn.execute(text(insert), {**p, **bad})
+                conn.execute(text(insert), signed(**bad))
 
 
 def test_the_order_forms_count_on_hand_is_counted_in_with_a_witness_or_nothing_is_saved(conn):
@@ -118,13 +119,15 @@ def test_the_order_forms_count_on_hand_is_counted_in_with_a_witness_or_nothing_i
     before = conn.execute(text("SELECT count(*) FROM health.medications")).scalar()
     refused(conn, meds.save_order, f, today=DEMO_AS_OF, match="counted in with a witness")
     assert conn.execute(text("SELECT count(*) FROM health.medications")).scalar() == before  # nothing half-saved
-    mid = meds.save_order(conn, f, today=DEMO_AS_OF, witness="R. Banks (demo_front_office)", now=NOW)
+    mid = meds.save_order(conn, f, today=DEMO_AS_OF, witness=witness_of(conn), now=NOW)
     o = meds.get_order(conn, mid)
     assert (o.form, o.refill_threshold, o.instructions, o.end_date, o.count_on_hand) == (
         "tablet", Decimal(6), "Give with water", DEMO_AS_OF + timedelta(days=60), Decimal(20))
     history = controlled.count_history(conn, mid)
+    clerk = conn.execute(text("SELECT firstname || ' ' || lastsurname FROM edfi.staff WHERE loginid = "
+                              "'demo_front_office'")).scalar()
     assert [(h.kind, h.quantity, h.expected, h.on_hand_after, h.witness) for h in history] == [
-        ("received", Decimal(20), Decimal(0), Decimal(20), "R. Banks (demo_front_office)")]
+        ("received", Decimal(20), Decimal(0), Decimal(20), f"{clerk} (demo_front_office)")]
 
 
 def test_a_dose_without_parent_consent_is_refused(conn):
@@ -137,8 +140,8 @@ def test_a_dose_without_parent_consent_is_refused(conn):
 
 def test_voiding_a_field_trip_dose_does_not_put_it_back_on_the_count(conn):
     o = order(conn, "Methylphenidate")
-    controlled.trip_out(conn, o.medication_id, "1", trip="Zoo", witness="R. Banks", now=at(8))
-    controlled.trip_in(conn, o.medication_id, "0", (at(11),), given_by=trip_giver(conn), witness="R. Banks",
+    controlled.trip_out(conn, o.medication_id, "1", trip="Zoo", witness=witness_of(conn), now=at(8))
+    controlled.trip_in(conn, o.medication_id, "0", (at(11),), given_by=trip_giver(conn), witness=witness_of(conn),
                        now=at(14))
     trip = next(e for e in meds.entries(conn, medication_id=o.medication_id, start=at(0), end=at(23)) if e.on_trip)
     before = meds.get_order(conn, o.medication_id).count_on_hand

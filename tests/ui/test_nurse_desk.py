@@ -219,7 +219,7 @@ def test_records_are_added_to_the_open_student_with_one_sentence_for_bad_input(q
         assert c.execute(text("DELETE FROM health.immunizations WHERE lot_number = 'LOT-UI-1' RETURNING 1")).scalar()
 
 
-def test_a_count_is_signed_by_a_second_person_with_their_own_password(qtbot, page, run_async):
+def test_a_count_is_signed_by_a_second_person_with_their_own_password(qtbot, page, demo_engine, run_async):
     page.tabs.setCurrentWidget(page.lists)
     assert run_async(page.lists.refresh())
     lists = page.lists
@@ -238,6 +238,12 @@ def test_a_count_is_signed_by_a_second_person_with_their_own_password(qtbot, pag
     lists.witness_password.setText(DEMO_PASSWORD)
     assert run_async(lists.record_count_now())
     assert "discrepancy report is open" in lists.message.text() and on_record
+    with demo_engine.connect() as c:  # the witness signed from her own session: her staff record, her token
+        assert c.execute(text(
+            "SELECT k.witness_staff_usi = st.staffusi AND t.used_by_count_id = k.count_id AND t.witness_login = "
+            "'demo_front_office' FROM health.controlled_counts k JOIN health.witness_tokens t ON t.token = "
+            "k.witness_token JOIN edfi.staff st ON st.loginid = 'demo_front_office' ORDER BY k.count_id DESC "
+            "LIMIT 1")).scalar()
     assert lists.disc_model.rowCount() == 1
     shot(page, "count")
     lists.disc_view.selectRow(0)

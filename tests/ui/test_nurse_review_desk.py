@@ -50,11 +50,14 @@ def test_the_order_form_takes_every_field_and_counts_the_supply_in_with_a_second
     with demo_engine.connect() as c:
         row = c.execute(text(
             "SELECT m.form, m.refill_threshold, m.administration_instructions, m.end_date, m.count_on_hand, "
-            "k.kind, k.witness FROM health.medications m JOIN health.controlled_counts k USING (medication_id) "
-            "WHERE m.medication_name = 'Lisdexamfetamine'")).one()
+            "k.kind, k.witness, k.witness_staff_usi = st.staffusi, t.used_by_count_id = k.count_id "
+            "FROM health.medications m JOIN health.controlled_counts k USING (medication_id) "
+            "JOIN health.witness_tokens t ON t.token = k.witness_token "
+            "JOIN edfi.staff st ON st.loginid = 'demo_front_office' WHERE m.medication_name = 'Lisdexamfetamine'")).one()
     assert row[:5] == ("capsule", Decimal(6), "Give with lunch; watch for appetite loss",
                        DEMO_AS_OF.replace(year=2027, month=6, day=15), Decimal(25))
     assert row[5] == "received" and row[6].endswith("(demo_front_office)")
+    assert row[7] and row[8]  # the clerk signed it from her own session; her token was used by this entry
 
 
 def test_a_wrong_entry_is_corrected_from_the_record_by_a_new_entry(qtbot, page, demo_engine, run_async):

@@ -45,12 +45,7 @@ def test_amounts_schedules_complaints_and_dispositions_are_checked_in_one_senten
         r.disposition_code("went to lunch")
 
 
-def test_a_witness_is_someone_else_and_trip_doses_add_up():
-    with pytest.raises(UserError, match="needs a witness"):
-        r.check_witness(" ", "Pat Lee")
-    with pytest.raises(UserError, match="someone other"):
-        r.check_witness("pat lee", "Pat Lee")
-    assert r.check_witness(" R. Banks ", "Pat Lee") == "R. Banks"
+def test_trip_doses_add_up():  # the witness is checked by the database (tests/integration/test_nurse_witness.py)
     r.trip_return_adds_up(Decimal(2), Decimal(1), Decimal(1), "Methylphenidate")
     with pytest.raises(UserError, match="do not add up"):
         r.trip_return_adds_up(Decimal(2), Decimal(2), Decimal(1), "Methylphenidate")

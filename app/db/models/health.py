@@ -88,12 +88,16 @@ controlled_counts = table(
     C("witness", "VARCHAR(200)", nn=True, comment="Second signer: the witness's name"),
     C("note", "TEXT", comment="Trip name, pharmacy, or what the count found"),
     C("counted_at", "TIMESTAMPTZ", nn=True, default="now()"),
+    C("witness_staff_usi", "INTEGER", comment="The witness (StaffUSI), from their signed token"),
+    C("witness_token", "UUID", comment="The witness's token (health.witness_tokens) this entry cites"),
     FK(("medication_id",), "health.medications", ("medication_id",)),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
+    FK(("witness_staff_usi",), "edfi.staff", ("staffusi",)),
     CK("kind IN ('received', 'counted', 'trip_out', 'trip_in', 'wasted')", "kind_known"),
     CK("quantity >= 0 AND on_hand_after >= 0", "not_negative"),
     CK("length(btrim(witness)) > 0", "has_witness"),
     IX("ix_controlled_counts_medication", "medication_id", "counted_at"),
+    IX("ux_controlled_counts_witness_token", "witness_token", unique=True),
     pk=("count_id",),
 )
 
@@ -276,4 +280,25 @@ medication_delegations = table(
     CK("competency_checked_on >= trained_on AND expires_on > competency_checked_on", "dates_in_order"),
     IX("ix_medication_delegations_school_staff", "school_id", "staff_usi"),
     pk=("delegation_id",),
+)
+
+witness_tokens = table(
+    "health", "witness_tokens",
+    "A witness's signature for one controlled-substance count, written from the witness's own session; "
+    "single use, expires in ten minutes",
+    C("token", "UUID", nn=True, default="gen_random_uuid()", comment="The token the counting nurse's insert cites"),
+    C("witness_staff_usi", "INTEGER", nn=True, comment="The witness (StaffUSI), from the session that signed"),
+    C("witness_login", "VARCHAR(63)", nn=True, comment="The witness's sign-in"),
+    C("for_login", "VARCHAR(63)", nn=True, comment="The counting nurse's sign-in"),
+    C("school_id", "BIGINT", nn=True, comment="School where the medication is kept"),
+    C("student_usi", "INTEGER", nn=True, comment="Student of the order"),
+    C("medication_id", "BIGINT", comment="The order; empty only for a supply counted in with a new order"),
+    C("kind", "VARCHAR(12)", nn=True, comment="received, counted, trip_out, trip_in, wasted"),
+    C("quantity", "DECIMAL(8, 2)", nn=True, comment="The quantity witnessed"),
+    C("created_at", "TIMESTAMPTZ", nn=True, default="now()"),
+    C("expires_at", "TIMESTAMPTZ", nn=True),
+    C("used_by_count_id", "BIGINT", comment="The count entry that cited it"),
+    C("used_at", "TIMESTAMPTZ"),
+    FK(("witness_staff_usi",), "edfi.staff", ("staffusi",)),
+    pk=("token",),
 )

@@ -15,12 +15,12 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, text
 
-from app.domain.nurse_rules import (COUNT_KINDS, check_witness, fmt_amount, not_in_future, parse_amount,
-                                    trip_return_adds_up)
+from app.domain.nurse_rules import COUNT_KINDS, fmt_amount, not_in_future, parse_amount, trip_return_adds_up
 from app.errors import UserError
 from app.services.nurse.common import COUNT_LIST, aware, logged, me, required
 from app.services.nurse.delegations import trip_delegate
 from app.services.nurse.medications import Order, get_order, record_trip_doses
+from app.services.nurse.witness import Signer
 
 
 @dataclass(frozen=True)
@@ -39,40 +39,42 @@ def _controlled(conn: Connection, medication_id: int, *, any_order: bool = False
 
 
 def _write(conn: Connection, o: Order, kind: str, quantity: Decimal, expected: Decimal | None, after: Decimal,
-           witness: str, note: str, at: datetime) -> int:
-    """One count entry; the database checks it against the count on record and sets the order's count."""
+           witness: Signer, note: str, at: datetime, *, new_order: bool = False) -> int:
+    """One count entry, citing the token the witness signed for exactly it from their own session (a
+    supply counted in with a new order: for the student, as the witness cannot see the unsaved order).
+    The database checks the token and the entry against the count on record and sets the order's count."""
+    w = witness(kind=kind, quantity=quantity, medication_id=None if new_order else o.medication_id,
+                student_usi=o.student_usi, school_id=o.school_id)
     return conn.execute(text(
         "INSERT INTO health.controlled_counts (medication_id, student_usi, school_id, kind, quantity, expected, "
-        "on_hand_after, counted_by, witness, note, counted_at) VALUES (:m, :u, :s, :k, :q, :e, :a, "
-        "compliance.my_staff_usi(), :w, :n, :t) RETURNING count_id"),
+        "on_hand_after, counted_by, witness, witness_token, note, counted_at) VALUES (:m, :u, :s, :k, :q, :e, :a, "
+        "compliance.my_staff_usi(), :w, :tok, :n, :t) RETURNING count_id"),
         {"m": o.medication_id, "u": o.student_usi, "s": o.school_id, "k": kind, "q": quantity, "e": expected,
-         "a": after, "w": witness, "n": note.strip() or None, "t": at}).scalar()
+         "a": after, "w": w.name, "tok": w.token, "n": note.strip() or None, "t": at}).scalar()
 
 
-def _witness(conn: Connection, witness: str) -> str:
-    nurse = me(conn)
-    if nurse.staff_usi is None:
+def _signed_in_staff(conn: Connection) -> None:
+    if me(conn).staff_usi is None:
         raise UserError("Your sign-in is not linked to a staff record, so counts cannot be signed; ask an "
                         "administrator to link it.")
-    return check_witness(witness, nurse.name)
 
 
-def receive(conn: Connection, medication_id: int, quantity: str, *, witness: str, note: str = "",
-            now: datetime) -> CountSaved:
+def receive(conn: Connection, medication_id: int, quantity: str, *, witness: Signer, note: str = "",
+            now: datetime, new_order: bool = False) -> CountSaved:
     """A new supply counted in with a witness (any order that keeps a count; controlled ones must)."""
     o = _controlled(conn, medication_id, any_order=True)
-    w = _witness(conn, witness)
+    _signed_in_staff(conn)
     q = parse_amount(quantity, "Quantity received")
     on_hand = o.count_on_hand or Decimal(0)
-    cid = _write(conn, o, "received", q, on_hand, on_hand + q, w, note, aware(now))
+    cid = _write(conn, o, "received", q, on_hand, on_hand + q, witness, note, aware(now), new_order=new_order)
     return CountSaved(cid, on_hand + q, None)
 
 
-def count(conn: Connection, medication_id: int, counted: str, *, witness: str, note: str = "",
+def count(conn: Connection, medication_id: int, counted: str, *, witness: Signer, note: str = "",
           now: datetime) -> CountSaved:
     """The periodic count with a second signer. A count that differs from the record opens a discrepancy."""
     o = _controlled(conn, medication_id)
-    w = _witness(conn, witness)
+    _signed_in_staff(conn)
     try:
         c = Decimal(str(counted).strip())
     except Exception:
@@ -81,7 +83,7 @@ def count(conn: Connection, medication_id: int, counted: str, *, witness: str, n
         raise UserError("A count cannot be below zero; count again and enter the number.")
     expected = o.count_on_hand or Decimal(0)
     at = aware(now)
-    cid = _write(conn, o, "counted", c, expected, c, w, note, at)
+    cid = _write(conn, o, "counted", c, expected, c, witness, note, at)
     # the database opens the discrepancy report of a count that differs from the record (migration 0032)
     disc = conn.execute(text("SELECT discrepancy_id FROM health.count_discrepancies WHERE count_id = :c"),
                         {"c": cid}).scalar()
@@ -95,28 +97,28 @@ def _outstanding_on_trips(conn: Connection, medication_id: int) -> Decimal:
         "FROM health.controlled_counts WHERE medication_id = :m"), {"m": medication_id}).scalar()
 
 
-def trip_out(conn: Connection, medication_id: int, quantity: str, *, trip: str, witness: str,
+def trip_out(conn: Connection, medication_id: int, quantity: str, *, trip: str, witness: Signer,
              now: datetime) -> CountSaved:
     o = _controlled(conn, medication_id)
-    w = _witness(conn, witness)
+    _signed_in_staff(conn)
     what = required(trip, "The field trip")
     q = parse_amount(quantity, "Doses signed out")
     on_hand = o.count_on_hand or Decimal(0)
     if q > on_hand:
         raise UserError(f"Only {fmt_amount(on_hand)} of {o.medication} is on hand; {fmt_amount(q)} cannot be "
                         "signed out, so count again.")
-    cid = _write(conn, o, "trip_out", q, on_hand, on_hand - q, w, f"trip: {what}", aware(now))
+    cid = _write(conn, o, "trip_out", q, on_hand, on_hand - q, witness, f"trip: {what}", aware(now))
     return CountSaved(cid, on_hand - q, None)
 
 
 def trip_in(conn: Connection, medication_id: int, returned: str, given_at: tuple[datetime, ...] = (), *,
-            given_by: int | None = None, witness: str, now: datetime) -> CountSaved:
+            given_by: int | None = None, witness: Signer, now: datetime) -> CountSaved:
     """Doses back from a trip: what returned plus the doses given there (one order dose at each time in
     `given_at`, by `given_by`: the StaffUSI of a staff member delegated to give medication on field trips,
     app.services.nurse.delegations) must be what went out. Each dose given on the trip goes into the
     administration log, pointing at this return."""
     o = _controlled(conn, medication_id)
-    w = _witness(conn, witness)
+    _signed_in_staff(conn)
     try:
         back = Decimal(str(returned or "0").strip() or "0")
     except Exception:
@@ -136,7 +138,7 @@ def trip_in(conn: Connection, medication_id: int, returned: str, given_at: tuple
     on_hand = o.count_on_hand or Decimal(0)
     trip = conn.execute(text("SELECT note FROM health.controlled_counts WHERE medication_id = :m AND kind = 'trip_out' "
                              "ORDER BY count_id DESC LIMIT 1"), {"m": medication_id}).scalar() or "trip"
-    cid = _write(conn, o, "trip_in", back, out, on_hand + back, w, f"given on the trip: {fmt_amount(given)}", now)
+    cid = _write(conn, o, "trip_in", back, out, on_hand + back, witness, f"given on the trip: {fmt_amount(given)}", now)
     if times:
         record_trip_doses(conn, o, cid, times, f"Given on the field trip ({trip.removeprefix('trip: ')}) by "
                                                f"{giver.name}, delegated {giver.competency_checked_on:%m/%d/%Y}")

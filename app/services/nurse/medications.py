@@ -18,6 +18,7 @@ from app.domain.nurse_rules import (OUTCOMES, check_as_needed_interval, check_do
 from app.errors import UserError
 from app.services.nurse.common import (DUE_LIST, EXPIRING_LIST, MISSED_LIST, ORDER_LIST, aware, enrolled_school,
                                        logged, me, required)
+from app.services.nurse.witness import Signer
 from app.services.request_ids import lock_request
 
 
@@ -45,7 +46,8 @@ class OrderForm:
     instructions: str = ""
 
 
-def save_order(conn: Connection, f: OrderForm, *, today: date, witness: str = "", now: datetime | None = None) -> int:
+def save_order(conn: Connection, f: OrderForm, *, today: date, witness: Signer | None = None,
+               now: datetime | None = None) -> int:
     """A new medication order for a student of the nurse's school. A count on hand is the supply counted
     in with a witness (a count entry, as every change of the count is), in the same transaction."""
     name = required(f.medication_name, "Medication")
@@ -65,7 +67,7 @@ def save_order(conn: Connection, f: OrderForm, *, today: date, witness: str = ""
     on_hand = parse_amount(f.count_on_hand, "Count on hand") if f.count_on_hand.strip() else None
     if f.is_controlled and on_hand is None:
         raise UserError("A controlled substance is counted in on receipt; enter the count on hand.")
-    if on_hand is not None and not (witness or "").strip():
+    if on_hand is not None and witness is None:
         raise UserError("The supply is counted in with a witness; the second signer signs with their own sign-in.")
     threshold = parse_amount(f.refill_threshold, "Refill threshold") if f.refill_threshold.strip() else None
     if f.expires_on is not None and f.expires_on < today:
@@ -89,7 +91,7 @@ def save_order(conn: Connection, f: OrderForm, *, today: date, witness: str = ""
         from app.services.nurse.controlled import receive  # counts live there; they read orders from here
 
         receive(conn, medication_id, str(on_hand), witness=witness, note="Supply counted in with the order",
-                now=now or datetime.combine(today, datetime.now().time()))
+                now=now or datetime.combine(today, datetime.now().time()), new_order=True)
     return medication_id
 
 

@@ -15,7 +15,7 @@ from app.domain.typed_input import parse_date
 from app.errors import UserError
 from app.services.nurse import immunizations as imm, medications as meds, plans
 from app.services.nurse.cvx import cvx_codes
-from app.services.nurse.witness import second_signer
+from app.services.nurse.witness import signer
 from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
 from ui.widgets import combo, fill, form, line, scrolled, status
@@ -206,7 +206,7 @@ class EntryForms(QWidget):
             self.med_witness_password.clear()
 
             def order(c):
-                witness = second_signer(c, url, login, password) if f.count_on_hand.strip() else ""
+                witness = signer(url, login, password) if f.count_on_hand.strip() else None
                 return meds.save_order(c, f, today=today, witness=witness, now=now)
             return order
         if what == "competency":

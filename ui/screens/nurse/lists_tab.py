@@ -13,7 +13,7 @@ from app.domain.nurse_rules import parse_schedule
 from app.services.nurse.common import (EXPIRING_PRINTED, REFERRALS_PRINTED, VISIT_LOG_PRINTED,
                                        school_name as _school_name)
 from app.services.nurse import controlled, delegations as D, medications as meds, screenings as S, visits as V
-from app.services.nurse.witness import second_signer
+from app.services.nurse.witness import signer
 from reports import nurse_documents, nurse_lists
 from ui.ops import OpFailed, run_op
 from ui.printing import Printing, Printout
@@ -145,7 +145,8 @@ class ListsTab(QWidget):
         return await self.record_count_now()
 
     async def record_count_now(self) -> bool:
-        """The second signer signs with their own sign-in name and password, checked by the database."""
+        """The second signer signs with their own sign-in name and password: their own connection writes the
+        witness token for this count, which the count entry cites (the database checks it)."""
         mid, kind, number, trip, by = (self.controlled.currentData(), self.count_kind.currentIndex(),
                                        self.counted.text(), self.trip.text(), self.trip_by.currentData())
         login, password, now = self.witness.text(), self.witness_password.text(), self.ctx.now()
@@ -156,7 +157,7 @@ class ListsTab(QWidget):
 
         def work():
             with engine.begin() as c:
-                witness = second_signer(c, engine.url, login, password)
+                witness = signer(engine.url, login, password)
                 if kind == 0:
                     return controlled.count(c, mid, number, witness=witness, now=now)
                 if kind == 1:
