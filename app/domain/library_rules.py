@@ -150,3 +150,28 @@ def decide_renewal(rules: list[Rule], today: date, school_id: int, category: str
     if overdue_loans > overall.max_overdue:
         blocks.append(Problem("too_many_overdue", f"{overdue_loans} overdue item(s): return them first.", True))
     return Decision(rule, today + timedelta(days=rule.loan_days), tuple(blocks), ())
+
+
+_NO_RULE_NAMES_IT = "\x00"  # an item type no rule names: what "any other type" resolves to
+
+
+def checkout_terms(rules: list[Rule], school_id: int) -> dict:
+    """What library.checkout needs to lend a clean case in the same call: per patron category, the
+    loan days and the cap of each item type a rule names (and of any other type), the overall item
+    limit and the overdue limit, all resolved here by resolve_rule (the most specific rule wins).
+    A cap is how many of that type a patron may have (None: no limit of its own; 0: not lent to the
+    category), exactly the limits decide_checkout applies; the database only compares counts."""
+    types = sorted({r.item_type for r in rules if r.item_type is not None})
+    categories = {}
+    for cat in PATRON_CATEGORIES:
+        overall = resolve_rule(rules, school_id, cat, None)
+
+        def term(item_type: str) -> list:
+            rule = resolve_rule(rules, school_id, cat, item_type)
+            cap = 0 if rule.max_items == 0 else (rule.max_items if rule.item_type is not None else None)
+            return [rule.loan_days, cap]
+
+        categories[cat] = {"types": {t: term(t) for t in types}, "other": term(_NO_RULE_NAMES_IT),
+                           "max_items": overall.max_items, "max_overdue": overall.max_overdue}
+    return {"categories": categories, "bands": dict(_GRADE_BAND), "band_default": patron_category(None)}
+

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.integration
 
 CALLS = ("SELECT * FROM library.patron_rows('604584', NULL)",
          "SELECT library.checkout_facts('31003000000013', 1, NULL, NULL)",
+         "SELECT library.checkout('604584', NULL, NULL, NULL, '31003000000013', NULL, 255950003, current_date, now(), "
+         "'{}'::jsonb)",
          "SELECT library.lend(1, 1, NULL, 255950003, current_date, current_date + 14, now(), NULL, NULL, NULL, false, "
          "NULL, NULL)")
 LEND = ("SELECT library.lend(:i, :su, NULL, :s, current_date, current_date + 14, now(), CAST(:r AS uuid), :reissue, "

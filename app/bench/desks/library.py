@@ -1,7 +1,9 @@
-"""`bench checkout`: the library desk's scan-to-committed checkout (card scan, the checkout with
-every rule checked, commit) as the librarian signed in with their own login (row-level security
-on), p50 next to a committed single-row insert by the same login in the same run (goal <= 3x);
-and the MARC import's records per second next to a raw COPY of the same rows (goal >= 0.25x).
+"""`bench checkout`: the library desk's scan-to-committed checkout (a student's card and a copy
+scanned, as at the self-check kiosk and over SIP2: the patron found, every rule checked, the loan
+committed) as the librarian signed in with their own login (row-level security on), p50 next to a
+committed single-row insert by the same login in the same run (goal <= 3x); and the MARC import's
+records per second next to a raw COPY of the same rows (goal >= 0.25x; medians of three rounds).
+goal_met follows the lead's baselines (session 6): the durable insert, the COPY into the catalogue.
 
 Two single-row inserts are timed, interleaved with the checkouts: into an ordinary table (the
 baseline of the ratio: its commit waits for the write-ahead log to reach the disk, as a
@@ -14,6 +16,7 @@ What the bench lends is returned and what it imports is rolled back: the distric
 from __future__ import annotations
 
 import random
+import statistics
 import time
 
 from sqlalchemy import Engine, text
@@ -21,6 +24,7 @@ from sqlalchemy import Engine, text
 from app.bench.registry import Bench
 
 LIBRARIAN = "demo_librarian"
+MARC_ROUNDS = 3
 
 
 def _sign_in_librarian(conn, school: int) -> None:
@@ -42,7 +46,7 @@ def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc
     from app.services.library import circulation as circ
     from app.services.library.marc_import import import_marc, parse_marc
     from app.services.library.marc_samples import make_record, sample_titles, to_binary
-    from app.services.library.patrons import desk_school, patron_by_card
+    from app.services.library.patrons import desk_school
 
     rng = random.Random(11)
     with owner.begin() as conn:
@@ -76,8 +80,7 @@ def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc
                 card = cards[i % len(cards)]
                 t = time.perf_counter()
                 with conn.begin():
-                    patron = patron_by_card(conn, card)
-                    r = circ.check_out(conn, desk, patron, code, request_id=circ.new_request_id(), kiosk=True)
+                    _, r = circ.check_out_card(conn, desk, card, code, request_id=circ.new_request_id(), kiosk=True)
                 elapsed = time.perf_counter() - t
                 if r.done:
                     lent.append(code)
@@ -90,39 +93,47 @@ def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc
             with conn.begin():
                 for code in lent:
                     circ.check_in(conn, desk, code)
-            # MARC import: parse + load as the librarian, rolled back; then a raw COPY of the same rows
+            # MARC import: parse + load as the librarian, rolled back, next to a raw COPY of the same rows;
+            # three rounds, interleaved, medians (one import of a few thousand records is one sample)
             titles = sample_titles(rng, marc_records, [(school, 9001)], start=900_000)
             data = to_binary([make_record(t) for t in titles])
-            tx = conn.begin()
-            t = time.perf_counter()
-            report = import_marc(conn, data, school, "codabar14")
-            import_s = time.perf_counter() - t
-            tx.rollback()
-        good, _ = parse_marc(data, "codabar14")
-        copy_s = _raw_copy(owner, good, school, into_catalogue=True)
-        bare_s = _raw_copy(owner, good, school, into_catalogue=False)
+            good, _ = parse_marc(data, "codabar14")
+            import_s, copy_s, bare_s = [], [], []
+            for _ in range(MARC_ROUNDS):
+                tx = conn.begin()
+                t = time.perf_counter()
+                report = import_marc(conn, data, school, "codabar14")
+                import_s.append(time.perf_counter() - t)
+                tx.rollback()
+                copy_s.append(_raw_copy(owner, good, school, into_catalogue=True))
+                bare_s.append(_raw_copy(owner, good, school, into_catalogue=False))
     finally:
         lib.dispose()
         with owner.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS public.bench_checkout_row"))
     scan, base, temp = summary_ms(scan_t), summary_ms(base_t), summary_ms(temp_t)
-    import_rate = report.records_loaded / import_s if import_s else 0
-    copy_rate = len(good) / copy_s if copy_s else 0
-    bare_rate = len(good) / bare_s if bare_s else 0
+    ratio = round(scan["p50_ms"] / base["p50_ms"], 2) if base["p50_ms"] else None
+    import_rate = report.records_loaded / statistics.median(import_s)
+    copy_rate = len(good) / statistics.median(copy_s)
+    bare_rate = len(good) / statistics.median(bare_s)
+    marc_ratio = round(import_rate / copy_rate, 3) if copy_rate else None
     return {"name": "checkout", "login": LIBRARIAN, "row_level_security": rls, "catalogue_copies": items,
             "checkouts_committed": len(lent), "scan_to_committed_checkout": scan,
             "baseline": "committed single-row insert into an ordinary table, same login, same run",
             "single_row_insert": base,
-            "ratio_p50": round(scan["p50_ms"] / base["p50_ms"], 2) if base["p50_ms"] else None,
+            "ratio_p50": ratio,
             "single_row_insert_temp_table": temp,
             "ratio_p50_vs_temp_table": round(scan["p50_ms"] / temp["p50_ms"], 2) if temp["p50_ms"] else None,
             "goal": "checkout p50 <= 3x the single-row insert; MARC import >= 0.25x raw COPY",
+            # the lead's baselines (session 6): a durable committed insert; a COPY into the catalogue itself
+            "goal_met": {"checkout": ratio is not None and ratio <= 3,
+                         "marc_import": marc_ratio is not None and marc_ratio >= 0.25},
             "marc_import": {"records": report.records_loaded, "copies": report.copies_added,
-                            "records_per_s": round(import_rate, 1),
+                            "records_per_s": round(import_rate, 1), "rounds": MARC_ROUNDS,
                             "raw_copy_records_per_s": round(copy_rate, 1),
                             "baseline": "COPY of the same rows into library.resources and library.items (keys, "
                                         "indexes, audit and copy-count triggers on), same run, rolled back",
-                            "ratio": round(import_rate / copy_rate, 3) if copy_rate else None,
+                            "ratio": marc_ratio,
                             "raw_copy_unindexed_records_per_s": round(bare_rate, 1),
                             "ratio_vs_unindexed": round(import_rate / bare_rate, 3) if bare_rate else None},
             "better": "lower"}

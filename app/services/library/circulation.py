@@ -8,6 +8,7 @@ the desk's cached snapshot (offline.py), so both apply the same policy.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -15,15 +16,18 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.library_rules import Decision, LoanSituation, Problem, Rule, decide_checkout, decide_renewal
+from app.domain.library_rules import (Decision, LoanSituation, NoDefaultRule, Problem, Rule, checkout_terms,
+                                      decide_checkout, decide_renewal)
 from app.errors import UserError
-from app.services.library.patrons import DeskSchool, Patron, _patron_clause
+from app.services.library.patrons import DeskSchool, Patron, _patron_clause, _student_patron, patron_by_card
 from app.services.request_ids import canonical_request_id, lock_request
 
 
 _RULES = ("SELECT rule_id, school_id, patron_category, item_type, loan_days, max_items, max_renewals, holds_allowed, "
           "max_overdue, fine_per_day, library.rules_stamp() FROM library.loan_rules ORDER BY rule_id")
 _rules_by_stamp: dict[str, list[Rule]] = {}
+_terms_by_stamp: dict[tuple[str, int], str | None] = {}
+_latest: dict[str, str | None] = {"stamp": None}
 
 
 def load_rules(conn: Connection) -> list[Rule]:
@@ -32,20 +36,41 @@ def load_rules(conn: Connection) -> list[Rule]:
 
 def _rules_read(conn: Connection) -> tuple[str | None, list[Rule]]:
     rows = conn.execute(text(_RULES)).all()
-    return (rows[0][10] if rows else None), [Rule(*r[:9], float(r[9])) for r in rows]
+    stamp, rules = (rows[0][10] if rows else None), [Rule(*r[:9], float(r[9])) for r in rows]
+    if stamp is not None:
+        if len(_rules_by_stamp) > 8:
+            _rules_by_stamp.clear()
+            _terms_by_stamp.clear()
+        _rules_by_stamp[stamp] = rules
+        _latest["stamp"] = stamp
+    return stamp, rules
 
 
 def rules_stamped(conn: Connection, stamp: str | None) -> list[Rule]:
     """The rules matrix, kept between checkouts: read again only when its stamp (a digest of every
     row, which library.checkout_facts returns) differs from the one kept."""
     if stamp is not None and stamp in _rules_by_stamp:
+        _latest["stamp"] = stamp
         return _rules_by_stamp[stamp]
-    got, rules = _rules_read(conn)
-    if got is not None:
-        if len(_rules_by_stamp) > 8:
-            _rules_by_stamp.clear()
-        _rules_by_stamp[got] = rules
-    return rules
+    return _rules_read(conn)[1]
+
+
+def _checkout_terms(conn: Connection, school_id: int) -> str | None:
+    """The terms library.checkout lends a clean case by (checkout_terms of the kept rules, as JSON
+    with the rules' stamp: the database lends nothing by them once the matrix has changed)."""
+    stamp = _latest["stamp"]
+    if stamp is None or stamp not in _rules_by_stamp:
+        stamp = _rules_read(conn)[0]
+        if stamp is None:
+            return None
+    key = (stamp, school_id)
+    if key not in _terms_by_stamp:
+        try:
+            terms = checkout_terms(_rules_by_stamp[stamp], school_id)
+        except NoDefaultRule:
+            terms = None  # the desk's own decision says so, in words
+        _terms_by_stamp[key] = json.dumps({**terms, "stamp": stamp}) if terms else None
+    return _terms_by_stamp[key]
 
 
 @dataclass(frozen=True)
@@ -126,11 +151,17 @@ class CheckoutFacts:
 
 
 _FACTS = text("SELECT library.checkout_facts(:b, :su, :tu, CAST(:r AS uuid))")
+_CHECKOUT = text("SELECT library.checkout(:c, :su, :tu, :cat, :b, CAST(:r AS uuid), :s, :d, :at, CAST(:t AS jsonb))")
+_PATRON_KEYS = ("studentusi", "studentuniqueid", "first", "lastsurname", "grade", "school", "withdrawn", "homeroom")
 
 
 def checkout_facts(conn: Connection, patron: Patron, barcode: str, request_id: str | None) -> CheckoutFacts:
     f = conn.execute(_FACTS, {"b": barcode.strip(), "su": patron.student_usi, "tu": patron.staff_usi,
                               "r": request_id}).scalar_one()
+    return _facts_of(f, barcode)
+
+
+def _facts_of(f: dict, barcode: str) -> CheckoutFacts:
     if "prior" in f:
         return CheckoutFacts(None, prior=f["prior"])
     if f["item"] is None:
@@ -186,10 +217,41 @@ def _unresolved(decision: Decision, override: Override | None, kiosk: bool) -> t
 def check_out(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, *, request_id: str | None = None,
               override: Override | None = None, kiosk: bool = False, at: datetime | None = None) -> CheckoutResult:
     """Lend a copy; returns the blocks and warnings still to decide instead of lending, if any.
-    Two round trips: library.checkout_facts reads (and locks), app.domain.library_rules decides,
-    library.lend writes."""
+    One round trip when nothing is in the way (library.checkout reads, finds the case clean by
+    the terms the rules give and lends); otherwise app.domain.library_rules decides on the facts it
+    read and library.lend writes."""
     rid = canonical_request_id(request_id)
-    facts = checkout_facts(conn, patron, barcode, rid)
+    at = at or datetime.now(timezone.utc)
+    f = _checkout_call(conn, desk, None, patron, barcode, rid, at)
+    return _finish(conn, desk, patron, f, barcode, rid, override, kiosk, at)
+
+
+def check_out_card(conn: Connection, desk: DeskSchool, card: str, barcode: str, *, request_id: str | None = None,
+                   kiosk: bool = False, at: datetime | None = None) -> tuple[Patron | None, CheckoutResult | None]:
+    """A card and a copy scanned together (self-check, SIP2 checkout): the patron (None when no
+    patron has that card) and the checkout, in one round trip for a student's clean case."""
+    rid = canonical_request_id(request_id)
+    at = at or datetime.now(timezone.utc)
+    f = _checkout_call(conn, desk, card.strip(), None, barcode, rid, at) if card.strip() else {"patron": None}
+    if f.get("patron") is None:  # a staff card, or no patron the caller may see
+        patron = patron_by_card(conn, card)
+        if patron is None:
+            return None, None
+        return patron, check_out(conn, desk, patron, barcode, request_id=rid, kiosk=kiosk, at=at)
+    patron = _student_patron(tuple(f["patron"][k] for k in _PATRON_KEYS))
+    return patron, _finish(conn, desk, patron, f, barcode, rid, None, kiosk, at)
+
+
+def _checkout_call(conn, desk: DeskSchool, card: str | None, patron: Patron | None, barcode: str, rid, at) -> dict:
+    return conn.execute(_CHECKOUT, {
+        "c": card, "su": patron.student_usi if patron else None, "tu": patron.staff_usi if patron else None,
+        "cat": patron.category if patron else None, "b": barcode.strip(), "r": rid, "s": desk.school_id,
+        "d": at.astimezone().date(), "at": at, "t": _checkout_terms(conn, desk.school_id)}).scalar_one()
+
+
+def _finish(conn, desk: DeskSchool, patron: Patron, f: dict, barcode: str, rid, override: Override | None,
+            kiosk: bool, at: datetime) -> CheckoutResult:
+    facts = _facts_of(f, barcode)
     if facts.prior is not None:
         prior = facts.prior
         return CheckoutResult(True, prior["title"], prior["barcode"], date.fromisoformat(prior["due"]),
@@ -198,10 +260,16 @@ def check_out(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, 
     if item.school_id != desk.school_id:
         problem = Problem("other_school", "This copy belongs to another school: check it in to send it home.", True)
         return CheckoutResult(False, item.title, item.barcode, None, blocks=(problem,))
-    at = at or datetime.now(timezone.utc)
     today = at.astimezone().date()
     sit, ids = situation(conn, desk, patron, facts, today)
     decision = decide_checkout(sit)
+    lent = f.get("lent")
+    if lent is not None:  # lent in the same call: the rules must agree, or nothing is lent
+        due = date.fromisoformat(lent["due"])
+        if not decision.ok or decision.due != due:
+            raise RuntimeError(f"library.checkout lent copy {item.barcode} due {due}, but the rules say "
+                               f"{decision.blocks + decision.warnings} due {decision.due}: the loan is rolled back")
+        return CheckoutResult(True, item.title, item.barcode, due, checkout_id=lent["checkout_id"])
     blocks, warnings = _unresolved(decision, override, kiosk)
     if blocks or warnings:
         return CheckoutResult(False, item.title, item.barcode, decision.due, blocks, warnings)

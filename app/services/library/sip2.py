@@ -167,10 +167,9 @@ class Sip2Session:
     def _checkout(self, conn, m: str) -> str:
         f = fields(m, 40)
         desk = desk_school(conn)
-        p = self._patron(conn, f.get("AA", ""))
+        p, r = circ.check_out_card(conn, desk, f.get("AA", ""), f.get("AB", ""), kiosk=True)
         if p is None:
             return f"120NUN{sip_date()}AO{f.get('AO', '')}|AA{f.get('AA', '')}|AB{f.get('AB', '')}|AJ|AH|AFPatron not found.|"
-        r = circ.check_out(conn, desk, p, f.get("AB", ""), kiosk=True)
         if r.done:
             return (f"121NUY{sip_date()}AO{f.get('AO', '')}|AA{p.card}|AB{r.barcode}|AJ{r.title}|"
                     f"AH{r.due:%Y%m%d}    235959|")

@@ -1,0 +1,189 @@
+"""A clean checkout is lent in one call (migration 0035): the database compares the patron's counts
+with the terms app.domain.library_rules.checkout_terms resolved from the rules matrix. These tests
+hold the two to the same answer: the database lends only what decide_checkout (the Python decision,
+which the offline desk runs too) allows, with the same due date, and lends whatever clean case it
+allows; the desk refuses a lend the rules would not have made; a checkout the rules stop goes the
+long way and lends nothing; and nobody but the owner may call the internal parts."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+
+from app.domain.library_rules import NOT_LOANABLE, PATRON_CATEGORIES, LoanSituation, Rule, checkout_terms, \
+    decide_checkout
+from app.services.library import circulation as circ
+from app.services.library.patrons import desk_school, student_patron
+from tests.integration.test_library_circulation import RHS, copies, students
+from tests.integration.test_library_security import rms_librarian  # noqa: F401
+from tests.integration.test_security import denied, run
+
+pytestmark = pytest.mark.integration
+TYPES = ("book", "magazine", "device", "textbook")
+CLEAN = text("SELECT library.checkout_clean(CAST(:cat AS jsonb), :t, :st, CAST(:loans AS jsonb), :d)")
+
+
+def random_rules(rng: random.Random) -> list[Rule]:
+    rules = [Rule(1, None, None, None, rng.choice((7, 14, 21)), rng.choice((0, 1, 3, 5)), 1, True, rng.choice((0, 1, 2)))]
+    for n in range(2, rng.randint(2, 9)):
+        rules.append(Rule(n, rng.choice((None, RHS, 255950002)), rng.choice((None,) + PATRON_CATEGORIES),
+                          rng.choice((None,) + TYPES), rng.choice((1, 3, 7, 14, 28)), rng.choice((0, 1, 2, 4, 6)),
+                          rng.choice((0, 1, 2)), True, rng.choice((0, 1, 3))))
+    return rules
+
+
+def test_the_database_lends_exactly_the_clean_cases_the_rules_allow_with_the_same_due_date(demo_engine):
+    rng = random.Random(2026)
+    today = date(2026, 12, 3)
+    checked = lent = 0
+    with demo_engine.connect() as c:
+        for _ in range(60):
+            rules = random_rules(rng)
+            terms = checkout_terms(rules, RHS)
+            for _ in range(12):
+                cat = rng.choice(PATRON_CATEGORIES)
+                item_type = rng.choice(TYPES + ("map",))  # "map": a type no rule names
+                status = rng.choice(("available",) * 4 + ("on_hold_shelf", "in_transit") + tuple(NOT_LOANABLE))
+                loans = [(rng.choice(TYPES), today + timedelta(days=rng.randint(-5, 10))) for _ in range(rng.randint(0, 6))]
+                by_type: dict[str, int] = {}
+                for t, _ in loans:
+                    by_type[t] = by_type.get(t, 0) + 1
+                d = decide_checkout(LoanSituation(today, RHS, cat, item_type, status, by_type,
+                                                  sum(due < today for _, due in loans), rules=rules))
+                days = c.execute(CLEAN, {"cat": json.dumps(terms["categories"][cat]), "t": item_type, "st": status,
+                                         "loans": json.dumps([[t, due.isoformat()] for t, due in loans]),
+                                         "d": today}).scalar()
+                checked += 1
+                if days is not None:
+                    lent += 1
+                    assert d.ok and d.due == today + timedelta(days=days), (rules, cat, item_type, status, loans, d)
+                else:
+                    # the database declines what the rules stop, and the cases it leaves to the desk
+                    # on purpose: a copy on the hold shelf or in transit (someone may be waiting)
+                    assert not d.ok or status != "available", (rules, cat, item_type, status, loans, d)
+    assert checked == 720 and 50 < lent < checked  # both answers were exercised
+
+
+@pytest.fixture
+def lib(login_engine):
+    with login_engine("demo_librarian").connect() as c:
+        tx = c.begin()
+        yield c
+        tx.rollback()
+
+
+def clean_copies(demo_engine, n: int) -> list[str]:
+    """Copies nobody has on hold, at any school (what the librarian sees, and what they do not)."""
+    with demo_engine.connect() as c:
+        return c.execute(text(
+            "SELECT DISTINCT ON (i.resource_id) i.barcode FROM library.items i WHERE i.school_id = :s "
+            "AND i.status = 'available' AND i.item_type = 'book' AND NOT EXISTS (SELECT 1 FROM library.holds h "
+            "WHERE h.resource_id = i.resource_id AND h.status IN ('waiting', 'ready')) ORDER BY i.resource_id, i.item_id "
+            "LIMIT :n"), {"s": RHS, "n": n}).scalars().all()
+
+
+def statements(conn):
+    seen: list[str] = []
+
+    def count(*args):
+        seen.append(args[2])
+    event.listen(conn, "before_cursor_execute", count)
+    return seen
+
+
+def test_a_clean_checkout_is_one_round_trip_and_a_blocked_one_lends_nothing(lib, demo_engine):
+    desk = desk_school(lib)
+    p = students(lib, 1)[0]
+    old = datetime.now(timezone.utc) - timedelta(days=40)
+    c1, c2, c3 = clean_copies(demo_engine, 3)
+    assert circ.check_out(lib, desk, p, c1, at=old).done  # (the desk has read the rules matrix once)
+    seen = statements(lib)
+    assert circ.check_out(lib, desk, p, c2, at=old, request_id=circ.new_request_id()).done
+    assert len(seen) == 1 and "library.checkout(" in seen[0]
+    blocked = circ.check_out(lib, desk, p, c3)  # two overdue now
+    assert [b.code for b in blocked.blocks] == ["too_many_overdue"] and not blocked.done
+    assert lib.execute(text("SELECT status FROM library.items WHERE barcode = :b"), {"b": c3}).scalar() == "available"
+
+
+def test_a_card_and_a_copy_scanned_together_lend_to_the_cards_student(lib):
+    desk = desk_school(lib)
+    p = students(lib, 1)[0]
+    code = copies(lib, 1)[0]
+    patron, r = circ.check_out_card(lib, desk, f"  {p.card} ", code, request_id=circ.new_request_id(), kiosk=True)
+    assert patron == p and r.done
+    assert lib.execute(text("SELECT c.student_usi FROM library.checkouts c JOIN library.items i USING (item_id) "
+                            "WHERE i.barcode = :b AND c.return_date IS NULL"), {"b": code}).scalar() == p.student_usi
+    assert circ.check_out_card(lib, desk, "no-such-card", code) == (None, None)
+
+
+def test_the_desk_refuses_a_one_call_loan_the_rules_would_not_make(lib, demo_engine, monkeypatch):
+    """Terms that disagree with the rules (here: 99 loan days) lend in the database, but the desk
+    checks every such loan with decide_checkout and the transaction is abandoned."""
+    desk = desk_school(lib)
+    p = students(lib, 1)[0]
+    code = clean_copies(demo_engine, 1)[0]
+    real = circ._checkout_terms(lib, desk.school_id)
+    forged = json.loads(real)
+    for cat in forged["categories"].values():
+        cat["other"][0] = 99
+        for t in cat["types"].values():
+            t[0] = 99
+    monkeypatch.setattr(circ, "_checkout_terms", lambda conn, school: json.dumps(forged))
+    sp = lib.begin_nested()
+    with pytest.raises(RuntimeError, match="rolled back"):
+        circ.check_out(lib, desk, p, code)
+    sp.rollback()
+    assert lib.execute(text("SELECT status FROM library.items WHERE barcode = :b"), {"b": code}).scalar() == "available"
+
+
+def test_stale_terms_lend_nothing_in_the_database(lib, monkeypatch):
+    """Terms made from an older rules matrix (another stamp): the database only reads, the desk decides."""
+    desk = desk_school(lib)
+    p = student_patron(lib, students(lib, 1)[0].student_usi)
+    code = copies(lib, 1)[0]
+    stale = {**json.loads(circ._checkout_terms(lib, desk.school_id)), "stamp": "an older matrix"}
+    f = lib.execute(circ._CHECKOUT, {"c": None, "su": p.student_usi, "tu": None, "cat": p.category, "b": code,
+                                     "r": None, "s": desk.school_id, "d": date.today(), "at": datetime.now(timezone.utc),
+                                     "t": json.dumps(stale)}).scalar_one()
+    assert "lent" not in f and f["locked"] is True
+    assert lib.execute(text("SELECT status FROM library.items WHERE barcode = :b"), {"b": code}).scalar() == "available"
+
+
+INTERNAL = ("SELECT * FROM library.patron_rows_of(ARRAY[1])",
+            "SELECT library.checkout_clean('{}'::jsonb, 'book', 'available', '[]'::jsonb, current_date)",
+            "SELECT library.lend_rows(true, NULL, 1, 1, 1, NULL, 255950003, current_date, current_date, now(), NULL, "
+            "NULL, false, NULL, NULL)",
+            "SELECT library.checkout_read(true, NULL, '604584', NULL, NULL, NULL, '31003000000013', NULL, 255950003, "
+            "current_date, now(), NULL)")
+
+
+@pytest.mark.parametrize("login", ("demo_librarian", "demo_admin", "demo_nurse", "demo_cashier"))
+def test_nobody_calls_the_internal_parts_directly(login_engine, login):
+    """They skip the caller's checks (their callers make them): as an administrator (all schools) a
+    curious librarian could otherwise lend anywhere."""
+    for sql in INTERNAL:
+        assert denied(login_engine(login), sql), (login, sql)
+
+
+def test_another_schools_librarian_gets_no_patron_and_no_loan_by_card(rms_librarian, login_engine):
+    """The middle school's librarian scans a high-school-only student's card, or names the high
+    school's desk: nothing is read about the student and nothing is lent."""
+    with login_engine("demo_librarian").connect() as c:
+        rhs_kid = c.execute(text(
+            "SELECT s.studentuniqueid FROM edfi.student s JOIN compliance.student_scope sc USING (studentusi) "
+            "WHERE sc.schoolid = :h AND NOT EXISTS (SELECT 1 FROM compliance.student_scope x "
+            "WHERE x.studentusi = s.studentusi AND x.schoolid <> :h) ORDER BY 1 LIMIT 1"), {"h": RHS}).scalar()
+        code = copies(c, 1)[0]
+        terms = circ._checkout_terms(c, RHS)
+    call = ("SELECT library.checkout(:c, NULL, NULL, NULL, :b, CAST(:r AS uuid), :s, current_date, now(), "
+            "CAST(:t AS jsonb))")
+    f = run(rms_librarian, call, c=rhs_kid, b=code, r=str(uuid.uuid4()), s=255950002, t=terms)[0][0]
+    assert f == {"patron": None}
+    with pytest.raises(DBAPIError, match="do not work at school"):
+        run(rms_librarian, call, c=rhs_kid, b=code, r=str(uuid.uuid4()), s=RHS, t=terms)
