@@ -1,4 +1,4 @@
-"""A clean checkout is lent in one call (migration 0035): the database compares the patron's counts
+"""A clean checkout is lent in one call (migration 0036): the database compares the patron's counts
 with the terms app.domain.library_rules.checkout_terms resolved from the rules matrix. These tests
 hold the two to the same answer: the database lends only what decide_checkout (the Python decision,
 which the offline desk runs too) allows, with the same due date, and lends whatever clean case it

@@ -26,8 +26,8 @@ decision needed two round trips (read the facts, then lend). Now:
 - The shared parts are internal functions nobody may call directly (owner only):
   library.patron_rows_of, library.checkout_read, library.lend_rows.
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-03
 """
 import importlib.util
@@ -35,8 +35,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0035"
-down_revision = "0034"
+revision = "0036"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
