@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +50,9 @@ CREATE INDEX IF NOT EXISTS ix_journal_subject ON journal_entries (subject, state
 """
 
 
+_APPEND = ("INSERT INTO journal_entries (seq, entry_id, kind, payload, payload_sha256, subject, created_at) "
+           "SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ?, ? FROM journal_entries WHERE true "
+           "ON CONFLICT (entry_id) DO NOTHING RETURNING seq")
 _SET_META = "INSERT INTO journal_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 
 
@@ -80,6 +83,8 @@ class JournalEntry:
     last_error: str | None = None
     applied_at: datetime | None = None
     result: dict | None = None
+    # the payload's canonical text as journaled (what its SHA-256 is of), sent as is
+    payload_text: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -234,22 +239,21 @@ class Journal:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            old = conn.execute("SELECT * FROM journal_entries WHERE entry_id = ?", (eid,)).fetchone()
-            if old is not None:
+            # the next sequence number and the row in one statement; an id already there writes nothing
+            row = conn.execute(_APPEND, (eid, kind, text, sha, subject, at)).fetchone()
+            if row is None:
+                old = conn.execute("SELECT * FROM journal_entries WHERE entry_id = ?", (eid,)).fetchone()
                 conn.execute("ROLLBACK")
                 if old[4] != sha:
                     raise JournalConflict(f"entry {eid} is already in the journal with another content")
                 return self._entry(old)
-            seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM journal_entries").fetchone()[0]
-            conn.execute("INSERT INTO journal_entries (seq, entry_id, kind, payload, payload_sha256, subject, "
-                         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", (seq, eid, kind, text, sha, subject, at))
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return JournalEntry(uuid.UUID(eid), self.terminal_id, seq, kind, json.loads(text), sha, subject,
-                            _ts(at), PENDING)
+        return JournalEntry(uuid.UUID(eid), self.terminal_id, row[0], kind, json.loads(text), sha, subject,
+                            _ts(at), PENDING, payload_text=text)
 
     def mark_applied(self, entry_id: uuid.UUID, result: dict | None = None) -> None:
         conn = self._conn(relaxed=True)
@@ -305,7 +309,7 @@ class Journal:
         (seq, eid, kind, payload, sha, subject, created, state, attempts, error, applied, result) = row
         return JournalEntry(uuid.UUID(eid), self.terminal_id, seq, kind, json.loads(payload), sha, subject,
                             _ts(created), state, attempts, error, _ts(applied),
-                            json.loads(result) if result else None)
+                            json.loads(result) if result else None, payload)
 
     def _select(self, where: str, params: tuple, limit: int | None = None) -> list[JournalEntry]:
         sql = f"SELECT * FROM journal_entries WHERE {where} ORDER BY seq"

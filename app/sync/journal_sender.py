@@ -159,7 +159,7 @@ class JournalSender:
                     outcomes = self._send_function(conn, fn, run) if fn else [self._send_one(conn, run[0])]
                     for outcome in outcomes:
                         tally["held" if outcome == "conflict" else outcome] += 1
-                self._autocommit(conn, False)
+                keep = threading.current_thread() is self._thread or self.hold_connection
             except Exception as exc:  # noqa: BLE001 - classified below
                 self._release(broken=True)
                 if not is_transient(exc):
@@ -169,9 +169,10 @@ class JournalSender:
                             self.journal.terminal_id, error, self.journal.pending_count())
                 self._dispose_quietly()
             else:
-                # the background thread keeps its connection while the line is busy; anyone else gives it
-                # back, unless the sender holds one for its terminal
-                if threading.current_thread() is not self._thread and not self.hold_connection:
+                # the background thread keeps its connection while the line is busy (still in autocommit after
+                # a function run: the next one needs no switch; a Python applier switches it off itself);
+                # anyone else gives it back, unless the sender holds one for its terminal
+                if not keep:
                     self._release()
         else:
             self._release()
@@ -205,6 +206,11 @@ class JournalSender:
         if conn is None:
             return
         try:
+            if not broken and self._autocommit_on:
+                try:
+                    self._autocommit(conn, False)  # back to the pool out of autocommit
+                except Exception:  # noqa: BLE001
+                    broken = True
             if broken or self._autocommit_on:
                 conn.invalidate()  # never back to the pool in autocommit or half-broken
             conn.close()
@@ -230,7 +236,7 @@ class JournalSender:
         driver itself (prepared after a few runs). If PostgreSQL refuses one of them, nothing of the
         statement stays and each entry is sent alone, so only the refused one is held."""
         entries = "[" + ",".join(f'{{"id":"{e.entry_id}","seq":{int(e.seq)},"sha":"{e.payload_sha256}","payload":'
-                                 f"{canonical_json(e.payload)}}}" for e in run) + "]"
+                                 f"{e.payload_text or canonical_json(e.payload)}}}" for e in run) + "]"
         try:
             self._autocommit(conn, True)
             rows = conn.connection.driver_connection.execute(

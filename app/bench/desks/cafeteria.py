@@ -19,12 +19,14 @@ Sales are appended to the bench district's ledger, which is append-only: they st
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import tempfile
 import threading
 import time
 import uuid
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -62,10 +64,10 @@ def _sell(reg, kid: dict, lunch: int) -> None:
     reg.record_sale(SaleDraft(str(uuid.uuid4()), kid["usi"], "lunch", (lunch,), tenders, confirm_repeat=True))
 
 
-def _open(cashier, tmp: Path, terminal: str):
+def _open(cashier, tmp: Path, terminal: str, clock=None):
     from app.services.cafeteria.register import Register
 
-    reg = Register.open(cashier, tmp, terminal)
+    reg = Register.open(cashier, tmp, terminal, **({"clock": clock} if clock else {}))
     reg.open_till("100.00", str(uuid.uuid4()))
     reg.sender.send_pending()
     return reg
@@ -118,24 +120,31 @@ def _clients(make_engine, terminals: int, per_client: int, table: str | None) ->
     return terminals * per_client / seconds
 
 
-def _lunch_line(make_engine, tmp: Path, kids: list[dict], lunch: int, terminals: int, per_terminal: int) -> float:
+def _lunch_line(make_engine, tmp: Path, kids: list[dict], lunch: int, terminals: int, per_terminal: int,
+                clock=None) -> float:
     """Sales per second of `terminals` registers ringing at once, each with its own connection and its own
-    background sender, as in the lunch line: the clock stops when every sale is committed in the ledger."""
-    regs = [_open(make_engine(), tmp, f"BENCH-T{i:02d}") for i in range(terminals)]
+    background sender, as in the lunch line: the clock stops when every sale is committed in the ledger.
+    Each terminal has rung up one sale before (a terminal in the line has been selling since breakfast:
+    its connection's plans are made), and each student of the line buys one lunch."""
+    regs = [_open(make_engine(), tmp, f"BENCH-T{i:02d}", clock) for i in range(terminals)]
     errors: list[Exception] = []
     ready = threading.Barrier(terminals + 1)
+    line = per_terminal + 1
 
     def terminal(i: int) -> None:
         r = regs[i]
-        ready.wait()
         try:
-            for n in range(per_terminal):
-                _sell(r, kids[(i * per_terminal + n) * 31 % len(kids)], lunch)
+            _sell(r, kids[(i * line) % len(kids)], lunch)
+            r.sender.send_pending()
+            r.sender.start()
+        finally:
+            ready.wait()
+        try:
+            for n in range(1, line):
+                _sell(r, kids[(i * line + n) % len(kids)], lunch)
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
-    for r in regs:
-        r.sender.start()
     threads = [threading.Thread(target=terminal, args=(i,)) for i in range(terminals)]
     for th in threads:
         th.start()
@@ -145,7 +154,7 @@ def _lunch_line(make_engine, tmp: Path, kids: list[dict], lunch: int, terminals:
         th.join()
     deadline = time.monotonic() + 300
     while any(r.journal.pending_count() for r in regs) and time.monotonic() < deadline:
-        time.sleep(0.01)
+        time.sleep(0.002)
     seconds = time.perf_counter() - t
     left = sum(r.journal.pending_count() + r.journal.held_count() for r in regs)
     for r in regs:
@@ -161,6 +170,29 @@ def _lunch_line(make_engine, tmp: Path, kids: list[dict], lunch: int, terminals:
     return terminals * per_terminal / seconds
 
 
+def _day_clock(day: date | None):
+    """The registers' clock: now, on `day` (None: today)."""
+    if day is None:
+        return None
+
+    def clock() -> datetime:
+        return datetime.now().astimezone().replace(year=day.year, month=day.month, day=day.day)
+    return clock
+
+
+def _lunch_day(reg, bench, needed: int) -> date | None:
+    """The day the bench's lunch line sells on: today while enough students have not had lunch today (each
+    student of a lunch line buys one, the first of the day, so every run measures the same sale), else the
+    day after the last day any sale was rung on (read as the owner: a cashier sees only today's), on which
+    nobody has eaten. The bench district is the bench's own: its ledger keeps every day the benches sold on."""
+    if sum(1 for k in _kids(reg) if "lunch" not in k["meals_today"]) >= needed:
+        return None
+    with bench.connect() as c:
+        last = c.execute(text("SELECT max(service_date) FROM cafeteria.sales WHERE school_id = :s"),
+                         {"s": reg.snapshot.school_id}).scalar()
+    return max(last or date.today(), date.today()) + timedelta(days=1)
+
+
 def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int = 40) -> dict:
     from app.bench.bench_logins import login_engine, rls_active
     from app.bench.benches import open_bench_database
@@ -170,6 +202,7 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
     from app.services.cafeteria import apply  # noqa: F401 - the journal kinds
 
     bench = open_bench_database(engine)
+    load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="so-bench-pos-"))
     try:
         if CASHIER not in create_demo_logins(bench):
@@ -182,13 +215,21 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
         with cashier.connect() as c:
             rls = rls_active(c)
         reg = _open(cashier, tmp, "BENCH-1")
-        kids = _kids(reg)
-        lunch = next(i.item_id for i in reg.snapshot.items.values() if i.category == "meal"
-                     and i.meal_service == "lunch" and not i.allergens)
-        if len(kids) < 20:
+        if len(_kids(reg)) < 20:
             raise UserError("The bench district's cafeteria has too few students; run school-office-admin bench seed.")
         # a small district (the tests' 300 students) gets a shorter run with the same shape
-        sales, per_terminal = min(sales, 3 * len(kids)), min(per_terminal, max(5, len(kids) // 4))
+        sales = min(sales, 3 * len(_kids(reg)))
+        per_terminal = min(per_terminal, max(5, len(_kids(reg)) // 4))
+        day = _lunch_day(reg, bench, 5 + sales + terminals * (per_terminal + 1))
+        if day is not None:  # a fresh day: the register opens on it
+            reg.sender.stop()
+            reg.journal.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+            reg = _open(cashier, tmp, "BENCH-1", _day_clock(day))
+        fresh = [k for k in _kids(reg) if "lunch" not in k["meals_today"]]
+        kids = fresh if len(fresh) >= 20 else _kids(reg)  # a small district's run repeats students
+        lunch = next(i.item_id for i in reg.snapshot.items.values() if i.category == "meal"
+                     and i.meal_service == "lunch" and not i.allergens)
         # -- one sale end to end, next to single-row insert transactions, interleaved ------------------
         def one_sale(kid: dict) -> None:
             reg.identify(kid["uid"])
@@ -205,7 +246,7 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
                 _insert_row(c, BASELINE_TABLE)
                 _insert_row(c, "bench_pos_row")
             for n in range(sales):
-                kid = kids[(n * 7919) % len(kids)]
+                kid = kids[(5 + n) % len(kids)]
                 ends.append(_timed(lambda: one_sale(kid)))
                 inserts.append(_timed(lambda: _insert_row(c, BASELINE_TABLE)))
                 temp_inserts.append(_timed(lambda: _insert_row(c, "bench_pos_row")))
@@ -228,7 +269,8 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
         def make_engine():
             return login_engine(bench, CASHIER)
 
-        pos_rate = _lunch_line(make_engine, tmp, kids, lunch, terminals, per_terminal)
+        pos_rate = _lunch_line(make_engine, tmp, kids[5 + sales:] if len(kids) > 5 + sales + terminals else kids,
+                               lunch, terminals, per_terminal, _day_clock(day))
         base_rate = _clients(make_engine, terminals, per_terminal, BASELINE_TABLE)
         temp_rate = _clients(make_engine, terminals, per_terminal, None)
     finally:
@@ -242,6 +284,8 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
     jw, bw = summary_ms(writes), summary_ms(bare)
     return {
         "name": "pos", "login": CASHIER, "rls": rls,
+        "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]},
+        "sold_on": (day or date.today()).isoformat(), "students_first_lunch": kids is fresh,
         "sale_end_to_end": {**end, "p99_ms": _p99(ends)},
         "baseline": f"a single-row INSERT transaction as {CASHIER} into a table, committed (fsync) like the sale; "
                     "same run, interleaved with the sales",

@@ -172,12 +172,13 @@ class Register:
 
     def _card(self, s: dict) -> StudentCard:
         display = self.snapshot.content["balance_display"]
-        balance = self.balance_of(s) if display == "always" else None
-        pending = self.journal.pending_entries(kind=A.SALE_KIND, subject=f"student:{s['usi']}")
+        history = self._history(s["usi"])
+        balance = self.balance_of(s, history) if display == "always" else None
+        pending = sum(1 for e in history if e.state == "pending")
         return StudentCard(s["usi"], s["uid"], f"{s['first']} {s['last']}", grade_label(s.get("grade")), None,
                            s.get("photo_url"), balance,
                            tuple(AlertDTO(a.kind, a.label, a.tags) for a in self.snapshot.alerts(s)),
-                           len(pending), s.get("visiting_school"), self._seconds_since_last_sale(s["usi"]))
+                           pending, s.get("visiting_school"), self._seconds_since_last_sale(s["usi"], history))
 
     def identify(self, code: str, how: str = "scan") -> StudentCard:
         typed = (code or "").strip()
@@ -245,19 +246,21 @@ class Register:
         return [self._hit(s) for s in sorted(kids, key=lambda s: (s["last"], s["first"]))]
 
     # -- balances from the snapshot and this terminal's own journal -------------------------------
-    def _own_entries_since_snapshot(self, usi: int):
-        taken = self.snapshot.taken_at
-        for e in self.journal.pending_entries(kind=A.SALE_KIND, subject=f"student:{usi}"):
-            yield e
-        for e in self.journal.entries_for(f"student:{usi}", kind=A.SALE_KIND, state="applied"):
-            if e.applied_at is not None and e.applied_at >= taken:
-                yield e
+    # Each step of a sale reads the student's entries in this terminal's journal once (`_history`, one
+    # indexed SQLite query) and derives from them the balance, the meal already had and the last sale.
+    def _history(self, usi: int) -> list:
+        """This terminal's sales and deposits for the student, oldest first, any state."""
+        return self.journal.entries_for(f"student:{usi}", kind=A.SALE_KIND)
 
-    def balance_of(self, s: dict) -> Decimal:
-        """Last-known balance minus this terminal's charges the snapshot does not include yet."""
-        base = Decimal(s.get("balance") or "0.00")
-        return base + sum((Decimal(e.payload.get("account_amount", "0")) for e in self._own_entries_since_snapshot(
-            s["usi"])), Decimal("0.00"))
+    def balance_of(self, s: dict, history: list | None = None) -> Decimal:
+        """Last-known balance minus this terminal's charges the snapshot does not include yet (pending, or
+        applied after the snapshot was taken)."""
+        taken = self.snapshot.taken_at
+        entries = self._history(s["usi"]) if history is None else history
+        return Decimal(s.get("balance") or "0.00") + sum(
+            (Decimal(e.payload.get("account_amount", "0")) for e in entries
+             if e.state == "pending" or (e.state == "applied" and e.applied_at is not None and e.applied_at >= taken)),
+            Decimal("0.00"))
 
     def balance(self, student_usi: int) -> Decimal:
         s = self._find(student_usi)
@@ -265,25 +268,25 @@ class Register:
             raise UserError("Scan the student's card first.")
         return self.balance_of(s)
 
-    def _had_reimbursable(self, s: dict, service: str, day) -> bool:
+    def _had_reimbursable(self, s: dict, service: str, day, history: list | None = None) -> bool:
         if service in s.get("meals_today", ()) and self.snapshot.content["service_date"] == day.isoformat():
             return True
-        for e in self.journal.entries_for(f"student:{s['usi']}", kind=A.SALE_KIND):
+        for e in self._history(s["usi"]) if history is None else history:
             p = e.payload
             if p.get("service_date") == day.isoformat() and p.get("meal_service") == service and e.state != "held" \
                     and any(ln["entry_kind"] == "meal" for ln in p.get("lines", ())):
                 return True
         return False
 
-    def _seconds_since_last_sale(self, usi: int) -> int | None:
-        last = self.journal.entries_for(f"student:{usi}", kind=A.SALE_KIND, newest_first=True, limit=1)
-        if not last:
+    def _seconds_since_last_sale(self, usi: int, history: list | None = None) -> int | None:
+        entries = self._history(usi) if history is None else history
+        if not entries:
             return None
-        seconds = (datetime.now(timezone.utc) - last[0].created_at).total_seconds()
+        seconds = (datetime.now(timezone.utc) - entries[-1].created_at).total_seconds()
         return int(seconds) if seconds < DUPLICATE_SCAN_SECONDS else None
 
     # -- pricing and selling ---------------------------------------------------------------------
-    def _price(self, s: dict | None, service: str, item_ids, adult: bool):
+    def _price(self, s: dict | None, service: str, item_ids, adult: bool, history: list | None = None):
         if service not in R.SERVICES:
             raise UserError(f"'{service}' is not a meal service; choose breakfast, lunch or snack.")
         items = []
@@ -299,7 +302,7 @@ class Register:
                               grade=s.get("grade") if s else None,
                               eligibility=s.get("eligibility", "paid") if s else "paid", adult=adult or s is None,
                               cep=bool(self.snapshot.content["cep"]) and not adult,
-                              had_reimbursable=bool(s) and self._had_reimbursable(s, service, day),
+                              had_reimbursable=bool(s) and self._had_reimbursable(s, service, day, history),
                               alternate_item_id=self.snapshot.content.get("alternate_item_id"))
         alerts: list[R.Alert] = []
         if s is not None:
@@ -310,11 +313,12 @@ class Register:
 
     def quote(self, student_usi: int | None, service: str, item_ids, *, adult: bool = False) -> Quote:
         s = self._find(student_usi) if student_usi is not None else None
-        _, lines, alerts = self._price(s, service, item_ids, adult)
+        history = self._history(s["usi"]) if s is not None else None
+        _, lines, alerts = self._price(s, service, item_ids, adult, history)
         total = sum((ln.price for ln in lines), Decimal("0.00"))
         decision = R.ChargeDecision(True)
         if s is not None:
-            decision = R.decide_charge(self.balance_of(s), lines, total, self.snapshot.limits(s))
+            decision = R.decide_charge(self.balance_of(s, history), lines, total, self.snapshot.limits(s))
         return Quote(tuple(QuoteLine(ln.item_id, ln.name, ln.price, ln.entry_kind == "meal") for ln in lines), total,
                      tuple(AlertDTO(a.kind, a.label, a.tags) for a in alerts), decision.needs_override,
                      self.snapshot.content.get("alternate_item_id") if decision.needs_override else None,
@@ -325,26 +329,28 @@ class Register:
             done = self._already(draft.sale_id)
             if done is not None:
                 return done
-            s = None
+            s = history = None
             if not draft.adult:
                 s = self._find(draft.student_usi) if draft.student_usi is not None else None
                 if s is None:
                     raise UserError("Scan the student's card first, or ring the sale up for an adult.")
                 if s.get("withdrawn"):
                     raise UserError(f"{s['first']} {s['last']} has withdrawn; serve them as a visitor with cash.")
-                ago = self._seconds_since_last_sale(s["usi"])
+                history = self._history(s["usi"])
+                ago = self._seconds_since_last_sale(s["usi"], history)
                 if ago is not None and not draft.confirm_repeat:
                     raise RepeatScan(f"{s['first']} {s['last']}", ago)
-            items, lines, alerts = self._price(s, draft.service, draft.item_ids, draft.adult)
+            items, lines, alerts = self._price(s, draft.service, draft.item_ids, draft.adult, history)
             missing = tuple(AlertDTO(a.kind, a.label, a.tags) for a in alerts if a.label not in draft.acknowledged)
             if missing:
                 raise AlertNotAcknowledged(missing)
             total = sum((ln.price for ln in lines), Decimal("0.00"))
             tenders = draft.tenders or ((_Tender("account", total),) if s is not None else ())
             t = R.settle_tenders(total, tenders, has_account=s is not None)
-            if (t.cash or t.check) and self.journal.noted("till_id") is None:
+            till_id = self.journal.noted("till_id")
+            if (t.cash or t.check) and till_id is None:
                 raise UserError("Open the till before taking cash or checks.")
-            balance = self.balance_of(s) if s is not None else None
+            balance = self.balance_of(s, history) if s is not None else None
             overridden = bool(draft.override_by and (draft.override_reason or "").strip())
             if s is not None:
                 decision = R.decide_charge(balance, lines, t.account, self.snapshot.limits(s), overridden=overridden)
@@ -356,7 +362,7 @@ class Register:
             payload = self._payload(draft.sale_id, "sale", s, draft.service, total, t, balance, draft.adult, [
                 {"line_no": ln.line_no, "entry_kind": ln.entry_kind, "item_id": ln.item_id, "price": str(ln.price),
                  "amount": str(amt), "eligibility": "adult" if s is None else s.get("eligibility")}
-                for ln, amt in zip(lines, amounts, strict=True)] if s is not None else [])
+                for ln, amt in zip(lines, amounts, strict=True)] if s is not None else [], till_id)
             payload.update(alert_acknowledged=bool(alerts), override_by=draft.override_by if overridden else None,
                            reason=(draft.override_reason or "").strip() or None if overridden else None)
             entry = self._append(payload, s)
@@ -377,13 +383,13 @@ class Register:
         return SaleResult(str(e.entry_id), Decimal(p["total"]), Decimal(p.get("change_given", "0")), None,
                           self.journal.pending_count())
 
-    def _payload(self, sale_id, kind, s, service, total, t, balance, adult, lines) -> dict:
+    def _payload(self, sale_id, kind, s, service, total, t, balance, adult, lines, till_id: str | None = None) -> dict:
         now = self.clock()
         return {
             "sale_uuid": str(uuid.UUID(str(sale_id))), "kind": kind, "school_id": self.snapshot.school_id,
             "service_date": now.date().isoformat(), "meal_service": service,
             "student_usi": s["usi"] if s is not None else None, "customer": "adult" if adult or s is None else "student",
-            "till_id": self.journal.noted("till_id"), "total": str(total), "account_amount": str(-t.account),
+            "till_id": till_id, "total": str(total), "account_amount": str(-t.account),
             "cash_amount": str(t.cash), "cash_tendered": str(t.cash_tendered), "change_given": str(t.change),
             "check_amount": str(t.check), "check_number": t.check_number, "snapshot_version": self.snapshot.version,
             "decided_balance": str(balance) if balance is not None else None, "offline": self.offline,
@@ -418,7 +424,7 @@ class Register:
             balance = self.balance_of(s)
             payload = self._payload(draft.deposit_id, "deposit", s, None, amount, t, balance, False, [
                 {"line_no": 1, "entry_kind": "deposit", "item_id": None, "price": None, "amount": str(amount),
-                 "eligibility": None}])
+                 "eligibility": None}], self.journal.noted("till_id"))
             payload["account_amount"] = str(amount)
             self._append(payload, s)
             return self._shown(balance + amount)
