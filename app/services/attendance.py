@@ -8,6 +8,7 @@ Re-saving a day is a late change: the audit triggers record the old and new mark
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -131,8 +132,7 @@ school_day AS (
     SELECT EXISTS (SELECT 1 FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d
                    ON d.descriptorid = e.calendareventdescriptorid WHERE e.schoolid = :sid AND e.schoolyear = :sy
                    AND e.date = :day AND d.codevalue = 'Instructional day') AS ok),
-marks AS (SELECT * FROM unnest(CAST(:usis AS int[]), CAST(:mcodes AS text[]), CAST(:marrivals AS time[]))
-             AS m(u, code, arrival)),
+marks AS (SELECT * FROM json_to_recordset(CAST(:marks AS json)) AS m(u int, code text, arrival time)),
 absent_ids AS (SELECT array_agg(descriptorid) AS ids FROM cats WHERE codevalue = ANY(CAST(:absences AS text[]))),
 base AS (
     SELECT a.studentusi, s.studentuniqueid, s.firstname || ' ' || s.lastsurname AS name,
@@ -194,7 +194,7 @@ enrolled AS (
                           WHERE b.changes AND o.studentusi = b.studentusi AND o.eventdate = :day AND o.schoolid = :sid
                             AND NOT (o.localcoursecode = :lcc AND o.sectionidentifier = :sec
                                      AND o.sessionname = :sess AND o.schoolyear = :sy)) oth ON true)
-SELECT (SELECT m FROM codes) AS codes, (SELECT title FROM sec) AS title, (SELECT ok FROM school_day) AS school_day,
+SELECT (SELECT m FROM codes)::text AS codes, (SELECT title FROM sec) AS title, (SELECT ok FROM school_day) AS school_day,
        (SELECT begindate FROM term) AS term_begins, (SELECT enddate FROM term) AS term_ends, enrolled.*
   FROM (SELECT 1) AS one LEFT JOIN enrolled ON true"""
 
@@ -206,12 +206,12 @@ _WRITE_PARTS = {
     "upd": f"""upd AS (UPDATE edfi.studentsectionattendanceevent e
            SET attendanceeventcategorydescriptorid = m.c, arrivaltime = m.a,
                lastmodifieddate = now() AT TIME ZONE 'utc'
-          FROM unnest(CAST(:ucats AS int[]), CAST(:uusis AS int[]), CAST(:uarrivals AS time[])) AS m(c, u, a)
+          FROM json_to_recordset(CAST(:rows AS json) -> 'upd') AS m(c int, u int, a time)
          WHERE e.studentusi = m.u AND e.eventdate = :day AND e.{_SECTION.replace(' AND ', ' AND e.')} RETURNING 1)""",
     "ins": """ins AS (INSERT INTO edfi.studentsectionattendanceevent AS e (attendanceeventcategorydescriptorid, eventdate,
                localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi, arrivaltime)
         SELECT m.c, :day, :lcc, :sid, :sy, :sec, :sess, m.u, m.a
-          FROM unnest(CAST(:icats AS int[]), CAST(:iusis AS int[]), CAST(:iarrivals AS time[])) AS m(c, u, a)
+          FROM json_to_recordset(CAST(:rows AS json) -> 'ins') AS m(c int, u int, a time)
         ON CONFLICT ON CONSTRAINT pk_studentsectionattendanceevent DO UPDATE
            SET arrivaltime = excluded.arrivaltime, lastmodifieddate = now() AT TIME ZONE 'utc'
          WHERE e.arrivaltime IS DISTINCT FROM excluded.arrivaltime
@@ -219,7 +219,7 @@ _WRITE_PARTS = {
     "dupd": """dupd AS (UPDATE edfi.studentschoolattendanceevent e
             SET attendanceeventcategorydescriptorid = d.c, eventduration = d.dur,
                 lastmodifieddate = now() AT TIME ZONE 'utc'
-           FROM unnest(CAST(:ducats AS int[]), CAST(:duusis AS int[]), CAST(:dudurations AS numeric[])) AS d(c, u, dur)
+           FROM json_to_recordset(CAST(:rows AS json) -> 'dupd') AS d(c int, u int, dur numeric)
           WHERE e.studentusi = d.u AND e.eventdate = :day AND e.schoolid = :sid AND e.schoolyear = :sy
             AND e.attendanceeventreason IS NULL
          RETURNING 1)""",
@@ -227,13 +227,13 @@ _WRITE_PARTS = {
     "dins": """dins AS (INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate,
                 schoolid, schoolyear, sessionname, studentusi, eventduration)
          SELECT d.c, :day, :sid, :sy, :sess, d.u, d.dur
-           FROM unnest(CAST(:dicats AS int[]), CAST(:diusis AS int[]), CAST(:didurations AS numeric[])) AS d(c, u, dur)
+           FROM json_to_recordset(CAST(:rows AS json) -> 'dins') AS d(c int, u int, dur numeric)
           WHERE NOT EXISTS (SELECT 1 FROM edfi.studentschoolattendanceevent x WHERE x.studentusi = d.u
                                AND x.eventdate = :day AND x.schoolid = :sid AND x.schoolyear = :sy)
          ON CONFLICT ON CONSTRAINT pk_studentschoolattendanceevent DO NOTHING
          RETURNING 1)""",
     "outbox": """outbox AS (INSERT INTO sync.dynamo_outbox (target_table, item)
-           SELECT o.t, o.i FROM unnest(CAST(:targets AS text[]), CAST(:items AS jsonb[])) AS o(t, i) RETURNING 1)""",
+           SELECT o.t, o.i FROM json_to_recordset(CAST(:rows AS json) -> 'outbox') AS o(t text, i jsonb) RETURNING 1)""",
 }
 _SAVE_CHECK_SQL = text(_SAVE_CHECK)
 _WRITES: dict[frozenset, object] = {}
@@ -297,18 +297,39 @@ def _lock_then_check(conn: Connection, lock_params: dict, check_params: dict) ->
     if not hasattr(raw, "pipeline"):  # not psycopg: two round trips
         conn.execute(_LOCK_SQL, lock_params)
         return conn.execute(_SAVE_CHECK_SQL, check_params).mappings().all()
-    import psycopg
     from psycopg.rows import dict_row
-    from sqlalchemy.exc import DBAPIError
 
     lock, check = (_compiled(conn, stmt) for stmt in (_LOCK_SQL, _SAVE_CHECK_SQL))
-    try:
+    with _as_sqlalchemy_error(check.string, check_params):
         with raw.pipeline(), raw.cursor() as lock_cur, raw.cursor(row_factory=dict_row) as check_cur:
             lock_cur.execute(lock.string, lock.construct_params(lock_params))
             check_cur.execute(check.string, check.construct_params(check_params))
             return check_cur.fetchall()
-    except psycopg.Error as exc:  # what the caller would get from conn.execute (a timeout, a lost server)
-        raise DBAPIError.instance(check.string, check_params, exc, psycopg.Error, hide_parameters=True) from exc
+
+
+@contextmanager
+def _as_sqlalchemy_error(sql: str, params: dict):
+    """A driver error as the caller would get it from conn.execute (a timeout, a lost server, a
+    refused row), parameters hidden like every engine's."""
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error, hide_parameters=True) from exc
+
+
+def _write(conn: Connection, stmt, params: dict) -> None:
+    """The write statement straight through the driver (SQLAlchemy's per-call processing of the
+    statement and its parameters cost as much as a tenth of the save)."""
+    raw = conn.connection.driver_connection
+    if not hasattr(raw, "pipeline"):  # not psycopg
+        conn.execute(stmt, params)
+        return
+    sql = _compiled(conn, stmt)
+    with _as_sqlalchemy_error(sql.string, params), raw.cursor() as cur:
+        cur.execute(sql.string, sql.construct_params(params))
 
 
 def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, Mark], *,
@@ -330,12 +351,14 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
     if day > today:
         raise UserError(f"Attendance for {day:%A, %B %d} cannot be taken before the day comes; pick today or an "
                         "earlier school day.")
-    usis = list(marks)
+    # The roster goes as one JSON parameter (and the students as an array literal): the driver's
+    # per-element adaptation of parallel arrays cost more than the server's reading of them.
+    usis = "{" + ",".join(str(int(u)) for u in marks) + "}"
     rows = _lock_then_check(conn, {"usis": usis, "dayno": day.toordinal()},
-                            {**key.params(), "day": day, "usis": usis, "absences": list(ABSENCES),
-                             "mcodes": [marks[u].code for u in usis], "marrivals": [marks[u].arrival for u in usis]})
+                            {**key.params(), "day": day, "absences": list(ABSENCES), "marks": json.dumps(
+                                [{"u": u, "code": m.code, "arrival": _clock(m.arrival)} for u, m in marks.items()])})
     head = rows[0]
-    codes, title = head["codes"] or {}, head["title"]
+    codes, title = json.loads(head["codes"] or "{}"), head["title"]
     if title is None:
         raise UserError(f"There is no section {key.section_identifier} in {key.session_name}; pick it from the list.")
     begins, ends = head["term_begins"], head["term_ends"]
@@ -399,20 +422,18 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
     def duration(u: int) -> float:
         return 1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0
 
-    params = {**key.params(), "day": day,
-              "ucats": [codes[marks[u].code] for u in updated], "uusis": updated,
-              "uarrivals": [marks[u].arrival for u in updated],
-              "icats": [codes[marks[u].code] for u in inserted], "iusis": inserted,
-              "iarrivals": [marks[u].arrival for u in inserted],
-              "ducats": [codes[daily[u]] for u in redone], "duusis": redone,
-              "dudurations": [duration(u) for u in redone],
-              "dicats": [codes[daily[u]] for u in first], "diusis": first,
-              "didurations": [duration(u) for u in first],
-              "targets": [t for t, _ in items], "items": [item_json(i) for _, i in items]}
-    parts = frozenset(name for name, rows_ in (("upd", updated), ("ins", inserted), ("dupd", redone),
-                                               ("dins", first), ("outbox", items)) if rows_)
-    conn.execute(_write_sql(parts), params)
+    payload = {"upd": [{"c": codes[marks[u].code], "u": u, "a": _clock(marks[u].arrival)} for u in updated],
+            "ins": [{"c": codes[marks[u].code], "u": u, "a": _clock(marks[u].arrival)} for u in inserted],
+            "dupd": [{"c": codes[daily[u]], "u": u, "dur": duration(u)} for u in redone],
+            "dins": [{"c": codes[daily[u]], "u": u, "dur": duration(u)} for u in first],
+            "outbox": [{"t": t, "i": i} for t, i in items]}
+    parts = frozenset(name for name, part in payload.items() if part)
+    _write(conn, _write_sql(parts), {**key.params(), "day": day, "rows": item_json(payload)})
     return SaveResult(len(marks), len(changed), daily)
+
+
+def _clock(t: time | None) -> str | None:
+    return None if t is None else t.isoformat()
 
 
 def _absence_notifications(day: date, daily: dict[int, str], enrolled: dict, now: datetime) -> list:
