@@ -14,14 +14,14 @@
   35-student roster save (tests/integration/test_attendance_integrity.py shows the bad rows are
   still refused).
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0035"
-down_revision = "0034"
+revision = "0036"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
