@@ -1,4 +1,4 @@
-"""A daily attendance status always names a school and a term that exist. Migration 0036 dropped the
+"""A daily attendance status always names a school and a term that exist. Migration 0037 dropped the
 separate schoolid -> school key because the session key implies it; these rows are still refused."""
 
 from __future__ import annotations

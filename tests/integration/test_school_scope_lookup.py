@@ -89,7 +89,7 @@ def test_the_schools_come_from_school_links_and_current_assignments_only(login_e
 
 def test_the_assignment_look_up_is_an_index_scan_at_district_size(demo_engine):
     """5,000 assignments (a 100,000-student district has about 4,700 staff): finding one staff
-    member's assignments reads the staffusi index, not the table (543 us a call before 0036)."""
+    member's assignments reads the staffusi index, not the table (543 us a call before 0037)."""
     with demo_engine.connect() as c:
         tx = c.begin()
         try:

@@ -471,7 +471,7 @@ Index("ix_student_uniqueid_key", _name_key(student.c.studentuniqueid).label("key
       postgresql_ops={"key_studentuniqueid": "text_pattern_ops"})
 Index("ix_student_birthdate", student.c.birthdate)
 Index("idx_ssa_student", studentschoolassociation.c.studentusi)
-# compliance.my_school_ids() finds the signed-in staff member's assignments by staffusi (migration 0036)
+# compliance.my_school_ids() finds the signed-in staff member's assignments by staffusi (migration 0037)
 Index("ix_staffedorgassignment_staffusi", staffeducationorganizationassignmentassociation.c.staffusi)
 Index("idx_ssa_school", studentschoolassociation.c.schoolid)
 Index("idx_ssa_active", studentschoolassociation.c.schoolid, studentschoolassociation.c.schoolyear,

@@ -23,7 +23,7 @@ studentschoolattendanceevent = table(
     C("eventduration", "DECIMAL(3, 2)", comment="Portion of day"),
     C("schoolattendanceduration", "INT", comment="Minutes attended"),
     FK(("attendanceeventcategorydescriptorid",), "edfi.attendanceeventcategorydescriptor", ("attendanceeventcategorydescriptorid",)),
-    # no schoolid -> school key of its own: the session's key implies it (migration 0036)
+    # no schoolid -> school key of its own: the session's key implies it (migration 0037)
     FK(("schoolid", "schoolyear", "sessionname",), "edfi.session", ("schoolid", "schoolyear", "sessionname",)),
     FK(("studentusi",), "edfi.student", ("studentusi",)),
     FK(("educationalenvironmentdescriptorid",), "edfi.educationalenvironmentdescriptor", ("educationalenvironmentdescriptorid",)),

@@ -14,14 +14,14 @@
   35-student roster save (tests/integration/test_attendance_integrity.py shows the bad rows are
   still refused).
 
-Revision ID: 0036
-Revises: 0035
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0036"
-down_revision = "0035"
+revision = "0037"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
