@@ -339,11 +339,34 @@ def test_a_failed_screen_in_the_grid_opens_a_referral_closed_only_with_a_follow_
                                        today=DEMO_AS_OF)
 
 
-def test_which_grades_are_screened_is_data(conn):
-    screenings.set_screened_grades(conn, "hearing", ["Fourth grade"])
-    assert screenings.screened_grades(conn, "hearing") == ["Fourth grade"]
-    with pytest.raises(UserError, match="not a grade level"):
-        screenings.set_screened_grades(conn, "hearing", ["Grade 4"])
+def test_which_grades_are_screened_is_data_per_school_and_the_grid_follows_it(conn, login_engine):
+    before = screenings.screened_grades(conn, RES, "hearing")
+    assert before and "Fourth grade" not in before
+    assert screenings.set_screened_grades(conn, RES, "hearing", ["Fourth grade"]) == (1, len(before))
+    assert screenings.screened_grades(conn, RES, "hearing") == ["Fourth grade"]
+    assert screenings.set_screened_grades(conn, RES, "hearing", ["Fourth grade"]) == (0, 0)  # a repeat changes nothing
+    classes = screenings.classes_to_screen(conn, RES, "hearing", DEMO_AS_OF)
+    assert classes
+    grid = screenings.screening_grid(conn, classes[0].key, "hearing", DEMO_AS_OF)
+    assert grid and {r.grade for r in grid} == {"Fourth grade"}  # the grid lists only the grades screened
+    for bad, match in ((["Grade 4"], "not a grade level"),):
+        refused(conn, screenings.set_screened_grades, RES, "hearing", bad, match=match)
+    rhs = conn.execute(text("SELECT schoolid FROM edfi.school WHERE schoolid <> :s ORDER BY 1 LIMIT 1"),
+                       {"s": RES}).scalar()
+    refused(conn, screenings.set_screened_grades, rhs, "hearing", ["Fourth grade"], match="only of a school you serve")
+    refused(conn, screenings.set_screened_grades, RES, "eyes", ["Fourth grade"], match="not a screening")
+    # with psql, another school's schedule is neither read nor written by this nurse (row-level security)
+    assert conn.execute(text("SELECT count(*) FROM health.screening_schedule WHERE school_id = :s"),
+                        {"s": rhs}).scalar() == 0
+    with pytest.raises(DBAPIError, match="row-level security"):
+        with conn.begin_nested():
+            conn.execute(text("INSERT INTO health.screening_schedule (school_id, screening_type, grade_level) "
+                              "VALUES (:s, 'hearing', 'Fourth grade')"), {"s": rhs})
+    # the administrator sets any school's
+    with login_engine("demo_admin").connect() as admin:
+        assert screenings.set_screened_grades(admin, rhs, "scoliosis", ["Fourth grade"])[0] == 1
+        assert screenings.screened_grades(admin, rhs, "scoliosis") == ["Fourth grade"]
+        admin.rollback()
 
 
 # -- immunization records ------------------------------------------------------------------------------------

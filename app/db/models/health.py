@@ -173,8 +173,10 @@ screening_schedule = table(
     C("screening_type", "VARCHAR(20)", nn=True, comment="vision, hearing, scoliosis, bmi"),
     C("grade_level", "VARCHAR(60)", nn=True, comment="Grade level code value (Ed-Fi GradeLevelDescriptor)"),
     C("sex", "VARCHAR(10)", comment="Only this sex (scoliosis in some states); NULL for all"),
+    C("school_id", "BIGINT", nn=True, comment="School whose nurse screens these grades"),
+    FK(("school_id",), "edfi.school", ("schoolid",)),
     CK("screening_type IN ('vision', 'hearing', 'scoliosis', 'bmi')", "screening_type_known"),
-    pk=("screening_type", "grade_level"),
+    pk=("school_id", "screening_type", "grade_level"),
 )
 
 screenings = table(

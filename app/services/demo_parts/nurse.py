@@ -234,8 +234,9 @@ def _screenings(ctx, nurses, days) -> None:
     rng, c, conn = ctx.rng, ctx.copier, ctx.copier.conn
     from app.services.demo_seed import GRADES
 
-    c.copy("health.screening_schedule", ("screening_type", "grade_level"),
-           [(t, g) for t, grades in SCREENED.items() for g in grades])
+    schools = sorted({s.school.school_id for s in ctx.students})
+    c.copy("health.screening_schedule", ("school_id", "screening_type", "grade_level"),
+           [(school, t, g) for school in schools for t, grades in SCREENED.items() for g in grades])
     rows = []
     for s in ctx.students:
         nurse = nurses.get(s.school.school_id)

@@ -21,23 +21,49 @@ REASONS = {"vision": "Vision screening: did not pass; please have the student's 
            "bmi": "Height and weight: BMI outside the healthy range; please discuss it with your physician."}
 
 
-def screened_grades(conn: Connection, screening_type: str) -> list[str]:
-    return list(conn.execute(text("SELECT grade_level FROM health.screening_schedule WHERE screening_type = :t "
-                                  "ORDER BY grade_level"), {"t": screening_type}).scalars())
+def schedule_schools(conn: Connection) -> list[tuple[int, str]]:
+    """The schools whose screening schedule the signed-in user sets: a nurse's own, an administrator's all."""
+    return [tuple(r) for r in conn.execute(text(
+        "SELECT s.schoolid, e.nameofinstitution FROM edfi.school s JOIN edfi.educationorganization e "
+        "ON e.educationorganizationid = s.schoolid WHERE s.schoolid = ANY (compliance.my_school_ids()) "
+        "OR pg_has_role(session_user, 'so_admin', 'MEMBER') ORDER BY 2"))]
 
 
-def set_screened_grades(conn: Connection, screening_type: str, grades: list[str]) -> None:
+def grade_levels(conn: Connection) -> list[str]:
+    """The grade levels (Ed-Fi GradeLevelDescriptor), in the descriptor list's order."""
+    return list(conn.execute(text("SELECT d.codevalue FROM edfi.descriptor d JOIN edfi.gradeleveldescriptor g "
+                                  "ON g.gradeleveldescriptorid = d.descriptorid ORDER BY d.descriptorid")).scalars())
+
+
+def screened_grades(conn: Connection, school_id: int, screening_type: str) -> list[str]:
+    return list(conn.execute(text(
+        "SELECT x.grade_level FROM health.screening_schedule x JOIN edfi.descriptor d ON d.codevalue = x.grade_level "
+        "JOIN edfi.gradeleveldescriptor g ON g.gradeleveldescriptorid = d.descriptorid "
+        "WHERE x.school_id = :s AND x.screening_type = :t ORDER BY d.descriptorid"),
+        {"s": school_id, "t": screening_type}).scalars())
+
+
+def set_screened_grades(conn: Connection, school_id: int, screening_type: str, grades: list[str]) -> tuple[int, int]:
+    """The grades a school screens for one screening; returns (added, removed). Saving the same choice
+    again changes nothing (only the difference is written, under a lock per school and screening)."""
     if screening_type not in SCREENING_TYPES:
         raise UserError(f"\"{screening_type}\" is not a screening; pick vision, hearing, scoliosis or BMI.")
-    known = set(conn.execute(text("SELECT d.codevalue FROM edfi.descriptor d JOIN edfi.gradeleveldescriptor g "
-                                  "ON g.gradeleveldescriptorid = d.descriptorid")).scalars())
+    if school_id not in {s for s, _n in schedule_schools(conn)}:
+        raise UserError("You set the screening schedule only of a school you serve; pick one of your schools.")
+    known = set(grade_levels(conn))
     bad = [g for g in grades if g not in known]
     if bad:
         raise UserError(f"{', '.join(bad)} is not a grade level; pick grades from the list.")
-    conn.execute(text("DELETE FROM health.screening_schedule WHERE screening_type = :t"), {"t": screening_type})
-    if grades:
-        conn.execute(text("INSERT INTO health.screening_schedule (screening_type, grade_level) "
-                          "SELECT :t, unnest(CAST(:g AS text[]))"), {"t": screening_type, "g": grades})
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('screening_schedule ' || :s || ' ' || :t, 0))"),
+                 {"s": str(school_id), "t": screening_type})
+    removed = conn.execute(text(
+        "DELETE FROM health.screening_schedule WHERE school_id = :s AND screening_type = :t "
+        "AND NOT grade_level = ANY (CAST(:g AS text[]))"), {"s": school_id, "t": screening_type, "g": grades}).rowcount
+    added = conn.execute(text(
+        "INSERT INTO health.screening_schedule (school_id, screening_type, grade_level) "
+        "SELECT :s, :t, unnest(CAST(:g AS text[])) ON CONFLICT DO NOTHING"),
+        {"s": school_id, "t": screening_type, "g": sorted(set(grades))}).rowcount
+    return added, removed
 
 
 @dataclass(frozen=True)
@@ -74,7 +100,7 @@ def classes_to_screen(conn: Connection, school_id: int, screening_type: str, day
            AND (a.exitwithdrawdate IS NULL OR a.exitwithdrawdate >= :d)
           JOIN edfi.descriptor g ON g.descriptorid = a.entrygradeleveldescriptorid
          WHERE s.schoolid = :s AND g.codevalue IN (SELECT grade_level FROM health.screening_schedule
-                                                    WHERE screening_type = :t)
+                                                    WHERE screening_type = :t AND school_id = :s)
          GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 6"""), {"s": school_id, "t": screening_type, "d": day})
     return [ClassChoice(tuple(r[:5]), r[5], r[6]) for r in rows]
 
@@ -96,7 +122,8 @@ def screening_grid(conn: Connection, section_key: tuple, screening_type: str, da
                               ORDER BY k.screened_on DESC, k.screening_id DESC LIMIT 1) r ON true
          WHERE x.localcoursecode = :lcc AND x.schoolid = :sid AND x.schoolyear = :sy AND x.sectionidentifier = :sec
            AND x.sessionname = :sess AND x.begindate <= :d AND (x.enddate IS NULL OR x.enddate >= :d)
-           AND g.codevalue IN (SELECT grade_level FROM health.screening_schedule WHERE screening_type = :t)
+           AND g.codevalue IN (SELECT grade_level FROM health.screening_schedule WHERE screening_type = :t
+                                AND school_id = x.schoolid)
          ORDER BY 3"""), {"lcc": lcc, "sid": sid, "sy": sy, "sec": sec, "sess": sess, "t": screening_type, "d": day,
                           "year_start": _school_year_start(day)})
     return logged(conn, [GridRow(*r) for r in rows], SCREENING_GRID)

@@ -23,6 +23,7 @@ from app.services.student_search import search_students
 from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
 from ui.screens.nurse.delegations_tab import DelegationsTab
+from ui.screens.nurse.schedule_tab import ScheduleTab
 from ui.screens.nurse.entry_forms import EntryForms
 from ui.screens.nurse.kiosk import SignInKiosk
 from ui.screens.nurse.lists_tab import ListsTab
@@ -62,13 +63,14 @@ class NursePage(TabbedDesk):
         self.screening = ScreeningTab(ctx, self.school_id)
         self.lists = ListsTab(ctx, self.school_id)
         self.delegations = DelegationsTab(ctx, self.school_id)
+        self.schedule = ScheduleTab(ctx)
         self.entries = EntryForms(ctx, self.record.current_student, self.record_changed)
         self.immunizations = immunizations_tab(ctx)
         self.bus_needs = IepTransportTab(ctx)  # issue 13: the IEP's transport, which the bus desk reads
         self.record.opened_student.connect(self._student_opened)
         tabs = [(self._visits_tab(), "&Visits"), (self._meds_tab(), "&Medications"), (self.record, "Stu&dent"),
                 (self.entries, "Add to &record"), (self.screening, "Scree&nings"), (self.lists, "&Lists"),
-                (self.delegations, "Staff &who give medication")]
+                (self.delegations, "Staff &who give medication"), (self.schedule, "Screening sc&hedule")]
         if self.immunizations is not None:  # scrolled: the desk still fits beside the desk list at 1280x720
             tabs.append((scrolled(self.immunizations, "Immunization compliance"), "&Immunizations"))
         tabs.append((self.bus_needs, "IEP &bus needs"))
@@ -146,6 +148,8 @@ class NursePage(TabbedDesk):
             self.lists.refresh()
         elif self.tabs.widget(i) is self.delegations:
             self.delegations.refresh()
+        elif self.tabs.widget(i) is self.schedule:
+            self.schedule.refresh()
 
     # -- visits ---------------------------------------------------------------------------------------
     def _visits_tab(self) -> QWidget:
@@ -205,7 +209,7 @@ class NursePage(TabbedDesk):
         parts = []
         if self.visit_student is not None and (self.treatment.text().strip() or self.assessment.text().strip()):
             parts.append(f"A visit for {self.visit_student[1]} not saved")
-        for other in (self.screening.unsaved_work(), self.bus_needs.unsaved_work()):
+        for other in (self.screening.unsaved_work(), self.schedule.unsaved_work(), self.bus_needs.unsaved_work()):
             if other:
                 parts.append(other)
         return "; ".join(parts) or None
@@ -216,6 +220,8 @@ class NursePage(TabbedDesk):
             ok = await self._save_visit() is not None
         if ok and self.screening.unsaved_work():
             ok = await self.screening.save_now()
+        if ok and self.schedule.unsaved_work():
+            ok = await self.schedule.save_now()
         if ok and self.bus_needs.unsaved_work():
             ok = await self.bus_needs.save_now()
         return ok
@@ -223,6 +229,7 @@ class NursePage(TabbedDesk):
     def discard_unsaved(self) -> None:
         self.clear_visit()
         self.screening.model.set_grid(self.screening.kind_code(), [])
+        self.schedule.undo()
         self.bus_needs.discard()
 
     @asyncSlot()
