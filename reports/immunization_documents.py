@@ -61,6 +61,7 @@ class NonComplianceLetter:
     items: tuple[LetterItem, ...]
     deadline: date | None           # provisional deadline, if any
     excluded: bool                  # the deadline has passed: the student may not attend until caught up
+    student_usi: int | None = None  # whose letter (its printing is logged as a view of the record)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ExclusionRow:
     grade: str
     deadline: date
     missing: str
+    student_usi: int | None = None  # who is listed (its printing is logged as a view of the record)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@ are not asserted: speed lives in the bench).
 
 This test seeds a SMALL district (300 students) so the suite stays well under its time budget: it
 proves the bench's mechanics (signed in as demo_nurse with row-level security on, 300 active orders
-topped up at the largest school, a same-run primary-key baseline, the district left as found), not
-its figures. The figures come from the bench run on district-sized data (`bench seed --students
-100000`, whose largest school has about 2,000 students), recorded in the nurse's status file."""
+topped up at the school nearest 2,000 students, here the largest, a same-run primary-key baseline,
+the district left as found), not its figures. The figures come from the bench run on district-sized
+data (a 10,000-student district, which has a school of about 2,000), recorded in the README."""
 
 import json
 

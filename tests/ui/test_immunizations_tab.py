@@ -88,3 +88,52 @@ def test_the_nurse_desk_has_the_immunizations_tab(qtbot, demo_engine, run_until,
             page.grab().save(os.path.join(os.environ["SO_SCREENSHOT_DIR"], "nurse_immunizations.png"))
     finally:
         eng.dispose()
+
+
+def test_each_student_on_printed_letters_and_the_exclusion_list_is_in_the_view_log(tab, login_engine, demo_engine,
+                                                                                   run_async):
+    """Printing the letters and the exclusion list logs a view of each student printed, with the
+    printout's reason, as the survey does (issue 11: every view of a health record is logged)."""
+    from sqlalchemy import text
+
+    from app.services.immunizations import compliance
+    from app.services.nurse.common import IMMUNIZATION_EXCLUSIONS_PRINTED, IMMUNIZATION_LETTERS_PRINTED
+
+    nurse = login_engine("demo_nurse")
+    with nurse.begin() as c:  # a student short of MMR whose provisional enrollment ended five days ago
+        usi = c.execute(text("SELECT student_usi FROM health.immunization_statuses WHERE school_id = 255950001 AND "
+                             "status = 'not_compliant' ORDER BY 1 LIMIT 1")).scalar()
+        group = c.execute(text("SELECT requirement FROM health.immunization_statuses WHERE student_usi = :u AND "
+                               "status = 'not_compliant' ORDER BY 1 LIMIT 1"), {"u": usi}).scalar()
+        pid = c.execute(text(
+            "INSERT INTO health.provisional_enrollments (student_usi, school_id, vaccine_groups, starts_on, deadline) "
+            "VALUES (:u, 255950001, ARRAY[:g], :a, :b) RETURNING provisional_id"),
+            {"u": usi, "g": group, "a": DEMO_AS_OF.replace(day=1), "b": DEMO_AS_OF.replace(day=15)}).scalar()
+        compliance.refresh_students(c, [usi], DEMO_AS_OF)
+    admin = login_engine("demo_admin")
+    with admin.connect() as a:
+        since = a.execute(text("SELECT localtimestamp")).scalar()
+
+    def seen(reason: str) -> set[int]:  # read from the audit trail, as the administrator
+        with admin.connect() as a:
+            return set(a.execute(text(
+                "SELECT (record_id::jsonb ->> 'studentusi')::int FROM compliance.audit_logs WHERE operation = 'VIEW' "
+                "AND user_id = 'demo_nurse' AND justification = :j AND 'health' = ANY(data_categories) "
+                "AND timestamp >= :t"), {"j": reason, "t": since}).scalars())
+    try:
+        assert run_async(tab.load_lists()) and tab.school_id() == 255950001
+        assert tab._printout("exclusions").build()[:4] == b"%PDF"
+        assert seen(IMMUNIZATION_EXCLUSIONS_PRINTED) == {usi}
+        from app.services.immunizations import reports as imm_reports
+
+        with nurse.connect() as c:
+            lettered = {x.student_usi for x in imm_reports.letters(c, 255950001, DEMO_AS_OF)}
+            c.rollback()
+        assert usi in lettered and len(lettered) > 1
+        assert tab._printout("letters").build()[:4] == b"%PDF"
+        assert seen(IMMUNIZATION_LETTERS_PRINTED) == lettered
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("DELETE FROM health.provisional_enrollments WHERE provisional_id = :p"), {"p": pid})
+        with nurse.begin() as c:
+            compliance.refresh_students(c, [usi], DEMO_AS_OF)

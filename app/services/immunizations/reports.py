@@ -105,7 +105,7 @@ def exclusion_list(conn: Connection, school_id: int, day: date) -> ExclusionList
                 and r.provisional_deadline < day]
         if late:
             rows.append(ExclusionRow(statuses[0].name, grade_label(statuses[0].grade),
-                                     min(r.provisional_deadline for r in late), _missing(statuses)))
+                                     min(r.provisional_deadline for r in late), _missing(statuses), usi))
     return ExclusionList(district, school, day, tuple(rows))
 
 
@@ -136,5 +136,5 @@ def letters(conn: Connection, school_id: int | None, day: date, *, nurse: str = 
         items = tuple(LetterItem(r.requirement, descriptions.get(r.requirement, ""), STATUS_LABELS[r.status],
                                  r.reason, r.next_due) for r in short)
         out.append(NonComplianceLetter(district, school, nurse, day, rows[0].name, grade_label(rows[0].grade), items,
-                                       deadline, bool(deadline and deadline < day)))
+                                       deadline, bool(deadline and deadline < day), usi))
     return out

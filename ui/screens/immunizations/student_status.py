@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.services.immunizations import compliance as C
-from app.services.nurse.common import IMMUNIZATION_STATUS
+from app.services.nurse.common import IMMUNIZATION_LETTER_PRINTED, IMMUNIZATION_STATUS, logged
 from app.services.record_views import log_views
 from ui.ops import OpFailed, run_op, spawn
 from ui.printing import Printing, Printout
@@ -118,7 +118,7 @@ class StudentImmunizationStatus(QWidget):
             from reports import immunization_letter
 
             with engine().begin() as c:
-                found = letters(c, None, day, nurse=nurse, student_usis=[usi])
+                found = logged(c, letters(c, None, day, nurse=nurse, student_usis=[usi]), IMMUNIZATION_LETTER_PRINTED)
             if not found:
                 from app.errors import UserError
                 raise UserError("This student meets every requirement; there is no letter to print.")

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBox
 from qasync import asyncSlot
 
 from app.services.immunizations import reports as imm_reports
-from app.services.nurse.common import IMMUNIZATION_LIST, IMMUNIZATION_SURVEY_PRINTED, logged
+from app.services.nurse.common import (IMMUNIZATION_EXCLUSIONS_PRINTED, IMMUNIZATION_LETTERS_PRINTED,
+                                       IMMUNIZATION_LIST, IMMUNIZATION_SURVEY_PRINTED, logged)
 from ui.ops import OpFailed, run_op
 from ui.printing import Printing, Printout
 from ui.screens.desk_context import DeskContext
@@ -147,9 +148,11 @@ class ImmunizationsTab(QWidget):
             with engine().begin() as c:
                 if what == "survey":
                     return immunization_survey.build(_survey(c, school, day, IMMUNIZATION_SURVEY_PRINTED), today=day)
-                if what == "exclusions":
-                    return immunization_exclusions.build(imm_reports.exclusion_list(c, school, day), today=day)
-                found = imm_reports.letters(c, school, day, nurse=nurse)
+                if what == "exclusions":  # each student listed: a view entry with the printout's reason
+                    listed = imm_reports.exclusion_list(c, school, day)
+                    logged(c, list(listed.rows), IMMUNIZATION_EXCLUSIONS_PRINTED)
+                    return immunization_exclusions.build(listed, today=day)
+                found = logged(c, imm_reports.letters(c, school, day, nurse=nurse), IMMUNIZATION_LETTERS_PRINTED)
             if not found:
                 raise UserError("Every student meets the requirements or is in progress; there are no letters.")
             return immunization_letter.build(found, today=day)
