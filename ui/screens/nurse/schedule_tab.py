@@ -1,5 +1,5 @@
 """Which grades are screened: per school and screening, the grades the mass-screening grid lists
-(health.screening_schedule, migration 0036). A nurse sets her schools', an administrator any school's.
+(health.screening_schedule, migration 0038). A nurse sets her schools', an administrator any school's.
 Ticks are kept until saved: switching school or screening with unsaved ticks is refused with a
 sentence (save or undo first), and the desk's unsaved-work guard asks before leaving."""
 

@@ -6,15 +6,15 @@ rows become each school's rows.
 Row-level security: a nurse reads and changes the schedule of the schools she serves; the
 administrator every school's. Audited.
 
-Revision ID: 0036
-Revises: 0035
+Revision ID: 0038
+Revises: 0037
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0036"
-down_revision = "0035"
+revision = "0038"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
