@@ -116,8 +116,10 @@ def test_overdue_lists_by_homeroom_counts_only_slips_and_clearance(lib):
     assert mine[0].barcode in slips and p.name in slips
     clear = lists.clearance_lines(lib, desk)
     assert p.card in {x.student_card for x in clear}
-    assert "End-of-year clearance" in pdf_text(build_clearance_list(desk.name, clear, grade="Twelfth grade",
-                                                                    today=date.today()))
+    cleared = pdf_text(build_clearance_list(desk.name, clear, grade="Twelfth grade", today=date.today()))
+    assert "End-of-year clearance" in cleared
+    mine = next(x for x in clear if x.student_card == p.card)  # barcode, due date and price each on one line
+    assert all(v in cleared for v in (mine.barcode, f"{mine.due:%m/%d/%Y}", f"${mine.price or 0:,.2f}"))
 
 
 def test_label_sheets_scan_back(lib):

@@ -96,6 +96,8 @@ def test_a_self_check_session(server, demo_engine):
     when = "20261120    101500"
     assert "BLY" in cl.send(f"23001{when}AORHS|AA{card}|AC|AD|")
     assert "BLN" in cl.send(f"23001{when}AORHS|AANOBODY|AC|AD|")
+    nobody = cl.send(f"11YN{when}{' ' * 18}AORHS|AANOBODY|AB{code}|AC|")
+    assert nobody.startswith("120") and "AFPatron not found.|" in nobody
     out = cl.send(f"11YN{when}{' ' * 18}AORHS|AA{card}|AB{code}|AC|")
     assert out.startswith("121") and f"AB{code}|" in out and "AH" in out
     info = cl.send(f"17{when}AORHS|AB{code}|AC|")

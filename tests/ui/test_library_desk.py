@@ -201,3 +201,52 @@ def test_an_inventory_from_the_desk(qtbot, engine_user, demo_engine, run_until, 
     assert f"{len(shelf) - 2} marked missing" in inv.message.text()
     with demo_engine.begin() as c:  # put the shelf back as it was for the other tests
         c.execute(text("UPDATE library.items SET status = 'available' WHERE barcode = ANY(:b)"), {"b": shelf})
+
+
+def test_offline_conflicts_are_reviewed_from_the_desk_with_both_sides(qtbot, engine_user, demo_engine, run_until,
+                                                                    tmp_path):
+    """A loan recorded offline that the database saw differently is on the Review tab with what the
+    desk recorded and what the database held; marking it reviewed needs a few words and signs it."""
+    import json
+    import uuid
+
+    (usi, uid, last), = fresh(demo_engine, 1, 0)[0][:1]
+    code = fresh(demo_engine, 0, 1)[1][0]
+    with demo_engine.begin() as c:
+        item = c.execute(text("SELECT item_id FROM library.items WHERE barcode = :b"), {"b": code}).scalar()
+        conflict = c.execute(text(
+            "INSERT INTO library.sync_conflicts (request_id, kind, action, student_usi, item_id, school_id, workstation, "
+            "recorded_at, offline_side, server_side) VALUES (:r, 'already_out', 'checkout', :u, :i, :s, 'T-LIB-2', "
+            "now() - interval '1 hour', CAST(:o AS jsonb), CAST(:v AS jsonb)) RETURNING conflict_id"),
+            {"r": str(uuid.uuid4()), "u": usi, "i": item, "s": RHS,
+             "o": json.dumps({"barcode": code, "patron": f"student:{usi}", "due": "2026-12-24",
+                              "workstation": "T-LIB-2"}),
+             "v": json.dumps({"problems": [{"code": "out_to_other",
+                                            "message": "This copy is still checked out to Ana Diaz."}]})}).scalar()
+    try:
+        page = make_page(qtbot, engine_user, run_until, tmp=tmp_path)
+        page.tabs.setCurrentIndex(4)
+        run_until(lambda: any(x.conflict_id == conflict for x in page.conflicts.rows))
+        rows = page.conflicts.rows
+        row = next(n for n, x in enumerate(rows) if x.conflict_id == conflict)
+        m = page.conflicts
+        assert m.cell(rows[row], m.COL_KIND) == "Copy was lent elsewhere meanwhile" and last in rows[row].patron
+        assert m.cell(rows[row], m.COL_OFFLINE) == f"checkout of {code}, due 2026-12-24, at T-LIB-2"
+        assert "Ana Diaz" in m.cell(rows[row], m.COL_SERVER)
+        out = os.environ.get("LIBRARY_REVIEW_SCREENSHOT")
+        if out:
+            page.grab().save(out)
+        page.conflicts_view.selectRow(row)
+        page.resolve_button.click()
+        run_until(lambda: page.review_message.text().startswith("Say what you did"))
+        page.resolution.setText("Called Ana; the book is back on the shelf")
+        page.conflicts_view.selectRow(row)
+        page.resolve_button.click()
+        run_until(lambda: page.review_message.text() == "Marked reviewed.")
+        assert all(x.conflict_id != conflict for x in page.conflicts.rows)
+        with demo_engine.connect() as c:
+            assert c.execute(text("SELECT resolved_by, resolution FROM library.sync_conflicts WHERE conflict_id = :k"),
+                             {"k": conflict}).one() == ("demo_librarian", "Called Ana; the book is back on the shelf")
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("DELETE FROM library.sync_conflicts WHERE conflict_id = :k"), {"k": conflict})

@@ -86,6 +86,8 @@ class ConflictsModel(DtoTableModel):
     def cell(self, x, column: int) -> str:
         server = "; ".join(p["message"] for p in x.server_side.get("problems", [])) or \
             (f"open loan {x.server_side['open_loan'].get('checkout_id')}" if "open_loan" in x.server_side else "")
-        offline = f"{x.action} {x.offline_side.get('barcode', '')} by {x.offline_side.get('patron', '')}"
+        side = x.offline_side
+        offline = f"{x.action} of {side.get('barcode', '')}" + (f", due {side['due']}" if side.get("due") else "") + \
+            (f", at {side['workstation']}" if side.get("workstation") else "")
         return [f"{x.recorded_at:%m/%d %H:%M}", self.KINDS.get(x.kind, x.kind), x.patron or "", x.title or "",
                 offline, server][column]
