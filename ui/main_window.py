@@ -625,8 +625,6 @@ class MainWindow(SessionControl, QMainWindow):
     async def check_connection(self) -> bool:
         """Ping the database off the UI thread. When it goes away the status bar says so and
         nothing typed on screen is touched; pooled connections are re-made when it returns."""
-        from sqlalchemy import text
-
         from ui.ops import get_executor
 
         if self.platform is None:
@@ -635,14 +633,10 @@ class MainWindow(SessionControl, QMainWindow):
             self.platform.engine if self._sign_in is None else None
         if engine is None:  # nobody signed in: this window holds no connection to watch
             return self.db_online
-        from app.security.session import SessionEnded
-
-        def ping():
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+        from app.security.session import SessionEnded, ping
 
         try:
-            await asyncio.get_running_loop().run_in_executor(get_executor(), ping)
+            await asyncio.get_running_loop().run_in_executor(get_executor(), ping, engine)
         except SessionEnded:
             return self.db_online  # the window has been told (session_ended) and returns to sign-in
         except Exception as exc:
