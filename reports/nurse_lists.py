@@ -1,6 +1,6 @@
 """The health office's lists on paper: the daily visit log, the monthly medication administration
-record per student (the form a nurse signs), expiring medications and authorizations, and the
-screening referrals still open. Built from app.services.nurse DTOs."""
+record per student (the form a nurse signs), expiring medications and authorizations, the
+screening referrals still open, and a class's field-trip health list. Built from app.services.nurse DTOs."""
 
 from __future__ import annotations
 
@@ -116,3 +116,28 @@ def open_referrals_list(school: str, referrals, *, district: str = "Riverbend IS
              grid(rows, [0.8, 1.4, 0.9, 2.5, 0.8, 0.8]) if referrals else _empty("No referral is open.")]
     return render(story, title="Open referrals", header=f"{district} · {school} health office · CONFIDENTIAL",
                   footer=printed_on(today or date.today()))
+
+
+def field_trip_list(school: str, klass: str, day: date, trip: str, students, *, district: str = "Riverbend ISD",
+                    today: date | None = None) -> bytes:
+    """The class's health list for a trip: every student, and for those with needs their allergies
+    (health.allergies), action plans, medications due or kept for emergencies, and what they carry."""
+    from xml.sax.saxutils import escape
+
+    st = styles()
+
+    def cell(items) -> str:
+        return "<br/>".join(escape(i) for i in items) or "—"
+    rows = [["Student", "Grade", "Allergies", "Action plans", "Medications (send with the trip)", "Carries"]] + [
+        [escape(s.name), s.grade or "", cell(s.allergies), cell(s.plans), cell(s.medications), cell(s.carries)]
+        for s in students]
+    needs = sum(1 for s in students if s.has_health_needs)
+    story = [Paragraph("Field-trip health list", st["title"]),
+             Paragraph(f"{escape(school)} · {escape(klass)} · {escape(trip)} · {day:%A, %B} {day.day}, {day:%Y} · "
+                       f"{len(students)} students, {needs} with health needs", st["body"]),
+             Paragraph("Controlled medications go out only when signed out with a witness at the health office; "
+                       "give doses only as the trip's delegated staff member.", st["small"]), Spacer(1, 6),
+             grid(rows, [1.6, 0.9, 2.0, 2.0, 2.2, 1.2]) if students else _empty("No student is in this class that day.")]
+    return render(story, title=f"Field-trip health list {day:%Y-%m-%d}",
+                  header=f"{district} · {school} health office · CONFIDENTIAL", footer=printed_on(today or day),
+                  pagesize=landscape(LETTER))

@@ -28,6 +28,7 @@ IMMUNIZATION_LETTERS_PRINTED = "Health office: printed immunization letters to f
 IMMUNIZATION_LETTER_PRINTED = "Health office: printed the student's immunization letter"
 IMMUNIZATION_EXCLUSIONS_PRINTED = "Health office: printed the immunization exclusion list"
 COUNT_LIST = "Health office: controlled-substance counts and discrepancy reports"
+FIELD_TRIP_PRINTED = "Health office: printed a class's field-trip health list"
 SCREENING_GRID = "Health office: class screening grid"
 
 

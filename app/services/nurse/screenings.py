@@ -85,8 +85,9 @@ class ClassChoice:
     students: int
 
 
-def classes_to_screen(conn: Connection, school_id: int, screening_type: str, day: date) -> list[ClassChoice]:
-    """Sections meeting on `day` whose students include a grade this screening is given to (homerooms first)."""
+def classes_to_screen(conn: Connection, school_id: int, screening_type: str | None, day: date) -> list[ClassChoice]:
+    """Sections meeting on `day` whose students include a grade this screening is given to at the school
+    (every section meeting that day when `screening_type` is None: the field-trip health list's classes)."""
     rows = conn.execute(text("""
         SELECT s.localcoursecode, s.schoolid, s.schoolyear, s.sectionidentifier, s.sessionname,
                coalesce(s.sectionname, s.sectionidentifier), count(DISTINCT x.studentusi)
@@ -99,8 +100,8 @@ def classes_to_screen(conn: Connection, school_id: int, screening_type: str, day
           JOIN edfi.studentschoolassociation a ON a.studentusi = x.studentusi AND a.schoolid = s.schoolid
            AND (a.exitwithdrawdate IS NULL OR a.exitwithdrawdate >= :d)
           JOIN edfi.descriptor g ON g.descriptorid = a.entrygradeleveldescriptorid
-         WHERE s.schoolid = :s AND g.codevalue IN (SELECT grade_level FROM health.screening_schedule
-                                                    WHERE screening_type = :t AND school_id = :s)
+         WHERE s.schoolid = :s AND (CAST(:t AS text) IS NULL OR g.codevalue IN (
+                   SELECT grade_level FROM health.screening_schedule WHERE screening_type = :t AND school_id = :s))
          GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 6"""), {"s": school_id, "t": screening_type, "d": day})
     return [ClassChoice(tuple(r[:5]), r[5], r[6]) for r in rows]
 

@@ -10,9 +10,11 @@ from qasync import asyncSlot
 from datetime import datetime
 
 from app.domain.nurse_rules import parse_schedule
+from app.domain.typed_input import parse_date
+from app.errors import UserError
 from app.services.nurse.common import (EXPIRING_PRINTED, REFERRALS_PRINTED, VISIT_LOG_PRINTED,
                                        school_name as _school_name)
-from app.services.nurse import controlled, delegations as D, medications as meds, screenings as S, visits as V
+from app.services.nurse import controlled, delegations as D, medications as meds, screenings as S, trips, visits as V
 from app.services.nurse.witness import signer
 from reports import nurse_documents, nurse_lists
 from ui.ops import OpFailed, run_op
@@ -66,6 +68,12 @@ class ListsTab(QWidget):
         self.printing.attach(self.log_b, self.log_printout, "today's visit log")
         self.printing.attach(self.expiring_b, self.expiring_printout, "the expiring list")
         self.printing.attach(self.referrals_b, self.referrals_printout, "the open referrals")
+        self.ft_class = combo("Class going on the field trip")
+        self.ft_name = line("Field trip", "where the class is going")
+        self.ft_day = line("Field trip date", "MM/DD/YYYY (today if empty)")
+        self.ft_b = QPushButton("Field-&trip health list…")
+        self.ft_b.setAccessibleName("Print the class's field-trip health list")
+        self.printing.attach(self.ft_b, self.field_trip_printout, "the field-trip health list")
 
         refs = QGroupBox("Referrals")
         rv = QVBoxLayout(refs)
@@ -94,6 +102,8 @@ class ListsTab(QWidget):
         for w in (self.log_b, self.expiring_b, self.referrals_b):
             prints.addWidget(w)
         prints.addStretch(1)
+        for w in (self.ft_class, self.ft_name, self.ft_day, self.ft_b):
+            prints.addWidget(w)
         v.addLayout(prints)
         v.addWidget(self.expiring_view, 1)
         v.addWidget(refs, 1)
@@ -110,9 +120,9 @@ class ListsTab(QWidget):
             orders = meds.school_orders(c, school, today, controlled_only=True)
             givers = [d for d in D.delegations(c, school) if d.scope in D.TRIP_SCOPES and d.in_force(today)]
             return (meds.expiring(c, school, today), S.open_referrals(c, school), controlled.discrepancies(c, school),
-                    orders, givers)
+                    orders, givers, S.classes_to_screen(c, school, None, today))
         try:
-            expiring, referrals, disc, orders, givers = await run_op(self.ctx.run_in(work))
+            expiring, referrals, disc, orders, givers, classes = await run_op(self.ctx.run_in(work))
         except OpFailed as err:
             self.message.setText(err.message)
             return False
@@ -122,6 +132,7 @@ class ListsTab(QWidget):
         fill(self.controlled, [f"{o.name}: {o.label} ({o.count_on_hand.normalize():f} on record)" for o in orders],
              data=[o.medication_id for o in orders])
         fill(self.trip_by, [""] + [d.name for d in givers], data=[None] + [d.staff_usi for d in givers])
+        fill(self.ft_class, [k.title for k in classes], self.ft_class.currentText(), data=[k.key for k in classes])
         return True
 
     @asyncSlot()
@@ -222,6 +233,21 @@ class ListsTab(QWidget):
         return Printout("health", "Open referrals", f"open-referrals-{day:%Y-%m-%d}.pdf", self._build(
             lambda c: nurse_lists.open_referrals_list(
                 _school_name(c, school), S.open_referrals(c, school, reason=REFERRALS_PRINTED), today=day)))
+
+    def field_trip_printout(self) -> Printout | None:
+        key, klass, trip = self.ft_class.currentData(), self.ft_class.currentText(), self.ft_name.text().strip()
+        school, today = self.school_id(), self.ctx.today()
+        try:
+            day = parse_date(self.ft_day.text(), "Field trip date", required=False) or today
+        except UserError as err:
+            self.message.setText(err.message)
+            return None
+        if key is None or not trip:
+            self.message.setText("Pick the class and type where the field trip goes first.")
+            return None
+        return Printout("health", f"Field-trip health list: {klass}", f"field-trip-{day:%Y-%m-%d}.pdf", self._build(
+            lambda c: nurse_lists.field_trip_list(_school_name(c, school), klass, day, trip,
+                                                  trips.trip_list(c, key, day), today=today)))
 
     def letter_printout(self) -> Printout | None:
         r = self.referrals_model.row(selected_row(self.referrals_view))
