@@ -19,9 +19,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
-from app.services.interchange.copy_text import copy_rows
 from app.domain import oneroster_ids as orid
 from app.services.interchange import oneroster_spec as S
+from app.services.interchange.oneroster_sqlcheck import create_stage, exists, stage_columns, stage_records
 from app.services.interchange.oneroster_validate import Validation
 
 log = logging.getLogger(__name__)
@@ -72,12 +72,6 @@ def _rows_12(val: Validation) -> dict[str, list[dict]]:
     return out
 
 
-def _value(v):
-    if isinstance(v, list) and v and isinstance(v[0], tuple):
-        return dict(v)  # scoreScaleValue pairs
-    return v
-
-
 def load(conn: Connection, val: Validation, *, now: datetime, package_label: str, package_digest: str) -> LoadReport:
     from app.services.interchange import oneroster_edfi
 
@@ -94,31 +88,21 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
         if name not in rows:
             continue
         spec = S.FILES_12[name]
-        mode = val.files[name].mode if name in val.files else val.files["users"].mode
-        cols = [h for h in spec.headers if h != "userIds"]
-        db_cols = [S.db_column(h) for h in cols] + ["metadata"]
+        fd = val.files.get(name)
+        mode = fd.mode if fd else val.files["users"].mode  # 1.1: roles come from users
+        db_cols = [S.db_column(h) for h in stage_columns(spec)] + ["metadata"]
         stage = f"stage_{spec.table}"
-        conn.execute(text(f"CREATE TEMP TABLE {stage} (LIKE oneroster.{spec.table} INCLUDING DEFAULTS) ON COMMIT DROP"))
-
-        def staged(recs=rows[name], cols=cols, mode=mode):
-            for r in recs:
-                vals = [_value(r.get(h)) for h in cols]
-                # dateLastModified is when this database changed the record (what a delta export
-                # since the last pull must find), not the sender's time
-                vals[2] = now
-                if mode == "bulk":
-                    vals[1] = "active"
-                meta = r.get("_meta")
-                yield (*vals, meta or None)
         started = time.perf_counter()
-        if len(rows[name]) >= BIG:
+        if not exists(conn, stage):  # read row by row (OneRoster 1.1): its records staged here
+            create_stage(conn, spec.table)
+            stage_records(conn, spec.table, spec, rows[name])
+        if (fd.count if fd else len(rows[name])) >= BIG:
             dropped += drop_foreign_keys(conn, f"oneroster.{spec.table}")
             indexes += drop_secondary_indexes(conn, f"oneroster.{spec.table}")
-        copy_rows(conn, stage, db_cols, staged())
         conn.execute(text(f"CREATE UNIQUE INDEX ON {stage} (sourced_id)"))
         conn.execute(text(f"ANALYZE {stage}"))
         copied = time.perf_counter()
-        changed[f"oneroster.{spec.table}"] = _upsert(conn, spec.table, stage, db_cols)
+        changed[f"oneroster.{spec.table}"] = _upsert(conn, spec.table, stage, db_cols, bulk=mode == "bulk", now=now)
         log.debug("%s: staged in %.2f s, upserted in %.2f s", name, copied - started, time.perf_counter() - copied)
         # fresh statistics: later references to this table (foreign keys checked again, the Ed-Fi
         # mapping) are planned for its real size, not for the empty table it was
@@ -129,7 +113,7 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
                 f"WHERE t.status = 'active' AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.sourced_id = t.sourced_id)"),
                 {"now": now}).rowcount
         if name == "users":
-            changed["oneroster.user_ids"] = _user_ids(conn, rows[name])
+            changed["oneroster.user_ids"] = _user_ids(conn)
     for ddl in indexes:
         conn.execute(text(ddl))
     restore_foreign_keys(conn, dropped)
@@ -182,20 +166,28 @@ def restore_foreign_keys(conn: Connection, dropped: list[tuple[str, str, str]]) 
         log.debug("%s %s checked again in %.2f s", table, name, time.perf_counter() - started)
 
 
-def _upsert(conn: Connection, table: str, stage: str, cols: list[str]) -> int:
+def _upsert(conn: Connection, table: str, stage: str, cols: list[str], *, bulk: bool, now: datetime) -> int:
+    """dateLastModified is when this database changed the record (what a delta export since the last
+    pull must find), not the sender's time; a bulk file's records are active."""
     data = [c for c in cols if c not in ("sourced_id", "date_last_modified")]
     sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in data + ["date_last_modified"])
     old = ", ".join(f"t.{c}" for c in data)
     new = ", ".join(f"EXCLUDED.{c}" for c in data)
+    picked = ", ".join("'active'" if c == "status" and bulk else "CAST(:now AS timestamp)" if c == "date_last_modified"
+                       else c for c in cols)
     return conn.execute(text(
-        f"INSERT INTO oneroster.{table} AS t ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {stage} "
-        f"ON CONFLICT (sourced_id) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})")).rowcount
+        f"INSERT INTO oneroster.{table} AS t ({', '.join(cols)}) SELECT {picked} FROM {stage} "
+        f"ON CONFLICT (sourced_id) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})"), {"now": now}).rowcount
 
 
-def _user_ids(conn: Connection, users: list[dict]) -> int:
+def _user_ids(conn: Connection) -> int:
+    """users.userIds ({type:id},...; a type given twice keeps its last id) into oneroster.user_ids."""
     conn.execute(text("CREATE TEMP TABLE stage_user_ids (LIKE oneroster.user_ids) ON COMMIT DROP"))
-    copy_rows(conn, "stage_user_ids", ("user_sourced_id", "type", "identifier"),
-              ((u["sourcedId"], t, i) for u in users for t, i in dict(u.get("userIds") or ()).items()))
+    conn.execute(text(
+        "INSERT INTO stage_user_ids (user_sourced_id, type, identifier) "
+        "SELECT DISTINCT ON (s.sourced_id, p.e->>0) s.sourced_id, p.e->>0, p.e->>1 "
+        "FROM stage_users s CROSS JOIN LATERAL jsonb_array_elements(s._pairs) WITH ORDINALITY p(e, i) "
+        "ORDER BY s.sourced_id, p.e->>0, p.i DESC"))
     conn.execute(text("CREATE INDEX ON stage_user_ids (user_sourced_id)"))
     conn.execute(text("ANALYZE stage_user_ids"))
     gone = conn.execute(text(
@@ -203,7 +195,7 @@ def _user_ids(conn: Connection, users: list[dict]) -> int:
         "AND NOT EXISTS (SELECT 1 FROM stage_user_ids x WHERE x.user_sourced_id = u.user_sourced_id "
         "AND x.type = u.type AND x.identifier = u.identifier)")).rowcount
     return gone + conn.execute(text(
-        "INSERT INTO oneroster.user_ids SELECT DISTINCT * FROM stage_user_ids ON CONFLICT DO NOTHING")).rowcount
+        "INSERT INTO oneroster.user_ids SELECT * FROM stage_user_ids ON CONFLICT DO NOTHING")).rowcount
 
 
 def _audit_triggers(conn: Connection, tables: list[str], *, enable: bool) -> None:

@@ -38,6 +38,8 @@ class FileData:
     mode: str  # bulk or delta
     headers: list[str] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)  # header -> typed value, "_row", "_meta"
+    col_at: dict[str, int] = field(default_factory=dict)  # header -> its (first) position in the file
+    count: int = 0  # data rows read (the records, or the rows staged in the database by the SQL checks)
 
 
 @dataclass
@@ -179,10 +181,23 @@ class Validator:
         if not rows:
             self.err(fname, None, None, "The file is empty; a declared file needs a header and data rows.")
             return
-        header = rows[0]
+        check = self._start_file(fd, rows[0], len(rows) - 1)
+        seen: dict[str, int] = {}
+        for rn, cells in enumerate(rows[1:], start=2):
+            rec = check(rn, cells, seen)
+            if rec is not None:
+                fd.records.append(rec)
+        fd.count = len(fd.records)
+        self.v.rows += fd.count
+
+    def _start_file(self, fd: FileData, header: list[str], data_rows: int):
+        """Check the header; returns the check of one data row: (row number, cells, sourcedIds seen so
+        far -> their row) -> the typed record, or None for a blank line."""
+        spec, mode = fd.spec, fd.mode
+        fname = f"{spec.name}.csv"
         fd.headers = header
-        col_at = self._header(fname, spec, header)
-        if len(rows) == 1:
+        col_at = fd.col_at = self._header(fname, spec, header)
+        if data_rows == 0:
             self.err(fname, None, None, f"The file has no data rows although the manifest declares it {mode}; "
                                         "declare it absent or send its rows.")
         # the common cases take a fast path in the row loop; everything else (and every error) goes
@@ -192,11 +207,11 @@ class Validator:
                   for h, kind, req in spec.columns]
         id_match, date_match, from_iso = ID_RE.match, DATE_RE.match, date.fromisoformat
         meta_at = [(h[9:], i) for i, h in enumerate(header) if h.startswith("metadata.")]
-        seen: dict[str, int] = {}
         width = len(header)
-        for rn, cells in enumerate(rows[1:], start=2):
+
+        def check(rn: int, cells: list[str], seen: dict[str, int]) -> dict | None:
             if len(cells) == 1 and cells[0] == "" and width > 1:
-                continue  # a blank line
+                return None  # a blank line
             if len(cells) != width:
                 if len(cells) > width and not any(cells[width:]):
                     self.warn(fname, rn, None, f"The row has {len(cells)} cells for {width} columns; "
@@ -236,13 +251,12 @@ class Validator:
                 rec["_meta"] = meta or None
             sid = rec.get("sourcedId")
             if sid:
-                if sid in seen:
-                    self.err(fname, rn, "sourcedId", f"sourcedId {_q(sid)} is already used on row {seen[sid]}.")
-                else:
-                    seen[sid] = rn
+                first = seen.setdefault(sid, rn)
+                if first != rn:
+                    self.err(fname, rn, "sourcedId", f"sourcedId {_q(sid)} is already used on row {first}.")
             self._status_rules(fname, rn, rec, mode)
-            fd.records.append(rec)
-        self.v.rows += len(fd.records)
+            return rec
+        return check
 
     def _header(self, fname: str, spec: S.FileSpec, header: list[str]) -> dict[str, int]:
         expected = list(spec.headers)
@@ -379,6 +393,40 @@ class Validator:
                 if rec.get(col) is None and col not in self._bad_cols:
                     self.err(f, r, col, f"{col} is required in a delta file.")
 
+    # -- the cross-record problems' sentences (also reported by the SQL checks, oneroster_sqlcheck)
+    def no_record(self, f: str, row: int, col: str, target: str, sid: str) -> None:
+        self.err(f, row, col, f"{target} record {_q(sid)} is in neither the package nor the database.")
+
+    def no_user(self, row: int, sid: str) -> None:
+        self.err("demographics.csv", row, "sourcedId",
+                 f"demographics are for user {_q(sid)}, who is in neither the package nor the database.")
+
+    def not_school(self, name: str, row: int, col: str, sid: str, org_type: str) -> None:
+        self.err(f"{name}.csv", row, col, f"org {_q(sid)} is a {org_type}, not a school.")
+
+    def codes_mismatch(self, name: str, row: int, subjects: int, codes: int) -> None:
+        self.err(f"{name}.csv", row, "subjectCodes",
+                 f"There are {subjects} subjects but {codes} subject codes; give one code per subject.")
+
+    def second_primary(self, row: int, user: str, org: str, first: int) -> None:
+        self.err("roles.csv", row, "roleType", f"User {_q(user)} already has a primary role at org {_q(org)} (row {first}).")
+
+    def no_primary_role(self, row: int, user: str, org: str) -> None:
+        self.err("users.csv", row, "primaryOrgSourcedId",
+                 f"User {_q(user)} has no role at org {_q(org)}; add a roles.csv row for it.")
+
+    def score_range(self, row: int, score, lo, hi) -> None:
+        self.err("results.csv", row, "score", f"Score {score} is outside its line item's range "
+                                              f"{lo if lo is not None else '…'} to {hi if hi is not None else '…'}.")
+
+    def not_enrolled(self, row: int, student: str, cls: str) -> None:
+        self.err("results.csv", row, "studentSourcedId",
+                 f"Student {_q(student)} is not enrolled in the line item's class {_q(cls)}.")
+
+    def same_identifier(self, row: int, ident: str, first: int) -> None:
+        self.err("users.csv", row, "identifier", f"identifier {_q(ident)} is also on row {first}; each person needs their own.")
+
+
     # -- references and cross-record rules
     def _db(self, entity: str) -> dict[str, str | None]:
         """sourcedId -> a type (orgs: type; others: None) of the records already in the database."""
@@ -418,14 +466,12 @@ class Validator:
                         continue
                     for sid in (v if isinstance(v, list) else (v,)):
                         if not exists(target, sid):
-                            self.err(f, rec["_row"], h, f"{target} record {_q(sid)} is in neither the package nor the "
-                                                        "database.")
+                            self.no_record(f, rec["_row"], h, target, sid)
             if name == "demographics":
                 for rec in fd.records:
                     sid = rec.get("sourcedId")
                     if sid and not exists("users", sid):
-                        self.err(f, rec["_row"], "sourcedId", f"demographics are for user {_q(sid)}, who is in neither "
-                                                              "the package nor the database.")
+                        self.no_user(rec["_row"], sid)
         self._school_refs(org_type)
         self._lists_match()
         self._roles(pkg)
@@ -440,7 +486,7 @@ class Validator:
                 sid = rec.get(col)
                 t = org_type(sid) if sid else None
                 if t is not None and t != "school":
-                    self.err(f"{name}.csv", rec["_row"], col, f"org {_q(sid)} is a {t}, not a school.")
+                    self.not_school(name, rec["_row"], col, sid, t)
 
     def _lists_match(self) -> None:
         for name in ("courses", "classes"):
@@ -448,8 +494,7 @@ class Validator:
             for rec in fd.records if fd else ():
                 a, b = rec.get("subjects"), rec.get("subjectCodes")
                 if a is not None and b is not None and len(a) != len(b):
-                    self.err(f"{name}.csv", rec["_row"], "subjectCodes",
-                             f"There are {len(a)} subjects but {len(b)} subject codes; give one code per subject.")
+                    self.codes_mismatch(name, rec["_row"], len(a), len(b))
 
     def _roles(self, pkg) -> None:
         fd = self.v.files.get("roles")
@@ -460,8 +505,7 @@ class Validator:
             pairs.add((u, o))
             if rec.get("roleType") == "primary" and rec.get("status") != "tobedeleted":
                 if (u, o) in primary:
-                    self.err("roles.csv", rec["_row"], "roleType",
-                             f"User {_q(u)} already has a primary role at org {_q(o)} (row {primary[u, o]}).")
+                    self.second_primary(rec["_row"], u, o, primary[u, o])
                 else:
                     primary[u, o] = rec["_row"]
         users = self.v.files.get("users")
@@ -477,8 +521,7 @@ class Validator:
                     "SELECT user_sourced_id, org_sourced_id FROM oneroster.roles WHERE status = 'active'")).all()
                 ) if self.conn is not None else set()
             if (rec["sourcedId"], org) not in db_pairs:
-                self.err("users.csv", rec["_row"], "primaryOrgSourcedId",
-                         f"User {_q(rec['sourcedId'])} has no role at org {_q(org)}; add a roles.csv row for it.")
+                self.no_primary_role(rec["_row"], rec["sourcedId"], org)
 
     def _results(self, pkg) -> None:
         fd = self.v.files.get("results")
@@ -502,9 +545,7 @@ class Validator:
             lo, hi, cls = li
             score = rec.get("score")
             if score is not None and ((lo is not None and score < lo) or (hi is not None and score > hi)):
-                self.err("results.csv", rec["_row"], "score",
-                         f"Score {score} is outside its line item's range {lo if lo is not None else '…'} to "
-                         f"{hi if hi is not None else '…'}.")
+                self.score_range(rec["_row"], score, lo, hi)
             stu = rec.get("studentSourcedId")
             if stu and cls and (stu, cls) not in enrolled:
                 if db_enrolled is None:
@@ -512,8 +553,7 @@ class Validator:
                         "SELECT user_sourced_id, class_sourced_id FROM oneroster.enrollments WHERE status = 'active'"
                     )).all()) if self.conn is not None else set()
                 if (stu, cls) not in db_enrolled:
-                    self.err("results.csv", rec["_row"], "studentSourcedId",
-                             f"Student {_q(stu)} is not enrolled in the line item's class {_q(cls)}.")
+                    self.not_enrolled(rec["_row"], stu, cls)
 
     def _identifiers(self) -> None:
         """Ed-Fi keeps one unique id per person: two users may not share an identifier."""
@@ -523,14 +563,18 @@ class Validator:
             ident = rec.get("identifier")
             if ident:
                 if ident in seen:
-                    self.err("users.csv", rec["_row"], "identifier",
-                             f"identifier {_q(ident)} is also on row {seen[ident]}; each person needs their own.")
+                    self.same_identifier(rec["_row"], ident, seen[ident])
                 else:
                     seen[ident] = rec["_row"]
 
 
 def validate(package: Package, conn: Connection | None) -> Validation:
-    return Validator(package, conn).run()
+    """With a database connection, a OneRoster 1.2 package is checked there (oneroster_sqlcheck: the files
+    COPYed as they are, every cell and cross-record rule in SQL); without one, here, row by row."""
+    if conn is None:
+        return Validator(package, None).run()
+    from app.services.interchange.oneroster_sqlcheck import SqlValidator
+    return SqlValidator(package, conn).run()
 
 
 def utc_now() -> datetime:

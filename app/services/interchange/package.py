@@ -58,6 +58,9 @@ class Package:
         """UTF-8, with or without a byte-order mark. UnicodeDecodeError says where it is not."""
         return self._files[name].decode("utf-8-sig")
 
+    def raw(self, name: str) -> bytes:
+        return self._files[name]
+
     def size(self) -> int:
         return sum(len(b) for b in self._files.values())
 

@@ -1,0 +1,358 @@
+"""Check a OneRoster 1.2 package in the database: each file's bytes are COPYed as they are (PostgreSQL
+parses the CSV: quoting, commas, quotes and line breaks in values) into a text table, every cell is
+checked there with one set-based predicate per file, and the rows are converted into a typed staging
+table `stage_<table>` (what oneroster_load then upserts from). The cross-record rules (references to
+the package or the database, school orgs, duplicate primary roles, result ranges, ...) are joins over
+the staging tables.
+
+The sentences stay in one place: a row the predicate does not pass (a bad cell, a duplicate sourcedId,
+a bulk/delta status rule) is read back and checked by the row-by-row code (oneroster_validate), which
+reports it exactly as it always has and gives its typed record; the joins report through the same
+Validator methods. A file PostgreSQL cannot read as CSV of its header's width (ragged rows, blank
+lines, broken quoting, not UTF-8) is read row by row as before. OneRoster 1.1 packages (small, and
+mapped to 1.2 on the way in) are read row by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import time
+
+from sqlalchemy import Connection, text
+
+from app.services.interchange import oneroster_spec as S
+from app.services.interchange.copy_text import copy_rows
+from app.services.interchange.oneroster_validate import FileData, Validator
+
+log = logging.getLogger(__name__)
+
+_ID = "[0-9A-Za-z./@_-]{1,255}"
+EXT = "ext:_%"  # an extension value: ext: and at least one character
+_GRADE = "(IT|PR|PK|TK|KG|0[1-9]|1[0-3]|PS|UG|Other)"
+_PAIR_LIST = r"\{[^{}:,]+:[^{},]*\}"  # a userIds item: {type:id}
+_SSV = r"\{[^{}:]+:[^{}]*\}"  # a scoreScaleValue item: {A:94}
+# what Python's str.strip() removes: a list item with it at either end goes the row-by-row way
+_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
+def _lit(v: str) -> str:
+    return "'" + v.replace("'", "''") + "'"
+
+
+def _ok(kind: str, c: str) -> str:
+    """A SQL condition on a non-empty cell `c` that holds only when the row-by-row check accepts the
+    value as it is (so the plain conversion below gives the same typed value); stricter is fine."""
+    if kind in ("str", "list"):
+        return "TRUE" if kind == "str" else f"{c} !~ '(^|,){_WS}|{_WS}(,|$)'"
+    if kind == "id" or kind.startswith("ref:"):
+        return f"{c} ~ '^{_ID}$'"
+    if kind.startswith("refs:"):
+        return f"{c} ~ '^{_ID}(,{_ID})*$'"
+    if kind == "status":
+        return f"{c} IN ({', '.join(map(_lit, S.STATUSES))})"
+    if kind == "date":
+        return f"({c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' AND left({c}, 4) <> '0000' AND pg_input_is_valid({c}, 'date'))"
+    if kind == "datetime":
+        return (f"({c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\\.[0-9]{{3}}Z$' "
+                f"AND left({c}, 4) <> '0000' AND pg_input_is_valid(left({c}, 10), 'date'))")
+    if kind == "year":
+        return f"{c} ~ '^[0-9]{{4}}$'"
+    if kind == "bool":
+        return f"{c} IN ('true', 'false')"
+    if kind == "int":
+        return f"{c} ~ '^[+-]?[0-9]{{1,9}}$'"
+    if kind == "dec":
+        return f"{c} ~ '^[+-]?([0-9]{{1,20}}(\\.[0-9]{{0,20}})?|\\.[0-9]{{1,20}})$'"
+    if kind.startswith("enum:"):
+        values, ext = S.ENUMS[kind[5:]]
+        return f"({c} IN ({', '.join(map(_lit, values))}){f' OR {c} LIKE {_lit(EXT)}' if ext else ''})"
+    if kind == "grades":
+        return f"{c} ~ '^{_GRADE}(,{_GRADE})*$'"
+    if kind == "userids":
+        return f"{c} ~ '^{_PAIR_LIST}(,{_PAIR_LIST})*$'"
+    if kind == "ssv":
+        return f"{c} ~ '^{_SSV}(,{_SSV})*$'"
+    raise AssertionError(kind)
+
+
+def _convert(kind: str, c: str, sql_type: str) -> str:
+    """The typed value of a cell that passed _ok (NULL when empty), as the row-by-row check gives it."""
+    v = f"NULLIF({c}, '')"
+    if kind.startswith("refs:") or kind in ("grades", "list"):
+        return f"string_to_array({v}, ',')"
+    if kind == "ssv":
+        return (f"(SELECT jsonb_object_agg(m[1], m[2]) FROM regexp_matches({c}, "
+                f"'\\{{([^{{}}:]+):([^{{}}]*)\\}}', 'g') m)")
+    if kind == "datetime":
+        return f"CAST(left({v}, 23) AS {sql_type})"
+    if sql_type.startswith(("character", "text")):
+        return v  # the column's own (assignment) cast: a value too long is refused, never cut
+    return f"CAST({v} AS {sql_type})"
+
+
+def create_stage(conn: Connection, table: str) -> str:
+    """A staging table with the columns of oneroster.<table> (no constraints: a checked file's rows land
+    there with their bad cells empty), the file's row and the userIds pairs."""
+    stage = f"stage_{table}"
+    conn.execute(text(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT * FROM oneroster.{table} WITH NO DATA"))
+    # numbers as the file wrote them (a message quotes a score as sent); the upsert casts to the table's scale
+    alter = [f"ALTER COLUMN {c} TYPE numeric" for c in conn.execute(text(
+        "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 "
+        "AND format_type(atttypid, atttypmod) LIKE 'numeric(%'"), {"t": stage}).scalars()]
+    conn.execute(text(f"ALTER TABLE {stage} {', '.join(alter + ['ADD COLUMN _row int', 'ADD COLUMN _pairs jsonb'])}"))
+    return stage
+
+
+def stage_columns(spec: S.FileSpec) -> list[str]:
+    return [h for h in spec.headers if h != "userIds"]
+
+
+def stage_records(conn: Connection, table: str, spec: S.FileSpec, records: list[dict]) -> int:
+    """Rows checked (and typed) in Python into the staging table."""
+    cols = stage_columns(spec)
+
+    def value(v):
+        return dict(v) if isinstance(v, list) and v and isinstance(v[0], tuple) else v  # scoreScaleValue pairs
+
+    rows = ([value(r.get(h)) for h in cols]
+            + [r.get("_meta") or None, r.get("_row"), json.dumps(r["userIds"]) if r.get("userIds") else None]
+            for r in records)
+    return copy_rows(conn, f"stage_{table}", [S.db_column(h) for h in cols] + ["metadata", "_row", "_pairs"], rows)
+
+
+def exists(conn: Connection, table: str) -> bool:
+    return conn.execute(text("SELECT to_regclass(:t)"), {"t": f"pg_temp.{table}"}).scalar() is not None
+
+
+class SqlValidator(Validator):
+    def _file(self, name: str, mode: str) -> None:
+        if self.v.version != "1.2":
+            return super()._file(name, mode)
+        started = time.perf_counter()
+        spec = S.FILES_12[name]
+        if not self._copied(name, spec, mode):
+            log.debug("%s.csv read row by row", name)
+            super()._file(name, mode)
+            fd = self.v.files.get(name)
+            if fd is not None:
+                create_stage(self.conn, spec.table)
+                stage_records(self.conn, spec.table, spec, fd.records)
+        log.debug("%s.csv checked in %.2f s", name, time.perf_counter() - started)
+
+    def _copied(self, name: str, spec: S.FileSpec, mode: str) -> bool:
+        """COPY the file and check it in SQL; False (and nothing left behind) when PostgreSQL cannot read
+        it as CSV of its header's width."""
+        fname = f"{name}.csv"
+        data = self.pkg.raw(fname)
+        try:
+            body = data.decode("utf-8-sig")
+            header = next(csv.reader(io.StringIO(body, newline=""), strict=True))
+        except (UnicodeDecodeError, csv.Error, StopIteration):
+            return False
+        if not header or b"\n\\." in data or len(header) > 1000:  # "\." would end a COPY early
+            return False
+        raw = f"raw_{spec.table}"
+        cols = [f"c{i}" for i in range(len(header))]
+        sp = self.conn.begin_nested()
+        try:
+            self.conn.execute(text(f"CREATE TEMP TABLE {raw} (rn int GENERATED ALWAYS AS IDENTITY, "
+                                   f"{', '.join(c + ' text' for c in cols)}) ON COMMIT DROP"))
+            pg = self.conn.connection.driver_connection
+            with pg.cursor() as cur:
+                with cur.copy(f"COPY {raw} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
+                    cp.write(data)
+                total = cur.rowcount
+            sp.commit()
+        except Exception as exc:  # noqa: BLE001 - any COPY error: the row-by-row reader says what is wrong
+            log.debug("%s: COPY refused (%s)", fname, str(exc).splitlines()[0])
+            sp.rollback()
+            return False
+        fd = FileData(spec, mode)
+        self.v.files[name] = fd
+        check = self._start_file(fd, header, total)
+        self._stage(name, spec, mode, header, fd.col_at, raw, total, check)
+        fd.count = total
+        self.v.rows += total
+        return True
+
+    def _stage(self, name, spec, mode, header, col_at, raw, total, check) -> None:
+        types = dict(self.conn.execute(text(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"),
+            {"t": f"oneroster.{spec.table}"}).all())
+        conds, values = [], []
+        for h, kind, req in spec.columns:
+            at = col_at.get(h)
+            c = f"c{at}"
+            if h in ("status", "dateLastModified"):  # the bulk/delta rules
+                if mode == "bulk":
+                    conds.append("TRUE" if at is None else f"coalesce({c}, '') = ''")
+                else:
+                    conds.append("FALSE" if at is None else f"coalesce({c}, '') <> ''")
+            if at is None:
+                if h != "userIds":
+                    values.append("NULL")
+                continue
+            ok = _ok(kind, c)
+            conds.append(f"{c} <> '' AND {ok}" if req else f"(coalesce({c}, '') = '' OR {ok})")
+            if kind == "userids":
+                continue
+            values.append(_convert(kind, c, types[S.db_column(h)]))
+        meta = [(h[9:], i) for i, h in enumerate(header) if h.startswith("metadata.")]
+        values.append("NULLIF(jsonb_strip_nulls(jsonb_build_object(" + ", ".join(
+            f"{_lit(k)}, NULLIF(c{i}, '')" for k, i in meta) + ")), '{}')" if meta else "NULL")
+        values.append("rn + 1")
+        uid_at = col_at.get("userIds")
+        values.append("NULL" if uid_at is None else
+                      f"(SELECT jsonb_agg(jsonb_build_array(m[1], m[2])) FROM regexp_matches(c{uid_at}, "
+                      f"'\\{{([^{{}}:,]+):([^{{}},]*)\\}}', 'g') m)")
+        ok = " AND ".join(f"({c})" for c in conds) or "TRUE"
+        stage = create_stage(self.conn, spec.table)
+        targets = [S.db_column(h) for h in stage_columns(spec)] + ["metadata", "_row", "_pairs"]
+        passed = self.conn.execute(text(
+            f"INSERT INTO {stage} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {raw} "
+            f"WHERE coalesce({ok}, false)")).rowcount
+        # the rows the predicate did not pass, and every row of a sourcedId used twice, are checked
+        # row by row (the sentences of oneroster_validate) and their records staged from there
+        sid_at = col_at.get("sourcedId")
+        seen: dict[str, int] = {}
+        again = f"NOT coalesce({ok}, false)" if passed < total else "FALSE"
+        if sid_at is not None:
+            seen = dict(self.conn.execute(text(
+                f"SELECT c{sid_at}, min(rn) + 1 FROM {raw} WHERE c{sid_at} ~ '^{_ID}$' "
+                f"GROUP BY 1 HAVING count(*) > 1")).all())
+            if seen:
+                again += f" OR c{sid_at} = ANY(:dups)"
+        if again == "FALSE":
+            return
+        width = len(header)
+        redo = []
+        for r in self.conn.execute(text(
+                f"SELECT rn + 1, NOT coalesce({ok}, false), {', '.join(f'c{i}' for i in range(width))} FROM {raw} "
+                f"WHERE {again} ORDER BY rn"), {"dups": list(seen)}):
+            rec = check(r[0], [c or "" for c in r[2:]], seen)
+            if r[1] and rec is not None:
+                redo.append(rec)
+        stage_records(self.conn, spec.table, spec, redo)
+
+    def _cross_records(self) -> None:
+        if self.v.version != "1.2":
+            return super()._cross_records()
+        started = time.perf_counter()
+        staged = {n: f"stage_{S.FILES_12[n].table}" for n in self.v.files
+                  if exists(self.conn, f"stage_{S.FILES_12[n].table}")}
+        for name in staged:
+            self.conn.execute(text(f"ANALYZE {staged[name]}"))
+        q = self.conn.execute
+
+        def known(entity: str, col: str) -> str:
+            """A condition: the id in `col` is a record of the package or an active one of the database."""
+            pkg = (f"EXISTS (SELECT 1 FROM {staged[entity]} p WHERE p.sourced_id = {col}) OR "
+                   if entity in staged else "")
+            return f"({pkg}EXISTS (SELECT 1 FROM oneroster.{S.FILES_12[entity].table} d " \
+                   f"WHERE d.sourced_id = {col} AND d.status = 'active'))"
+
+        for name, fd in self.v.files.items():
+            if name not in staged:
+                continue
+            for h, kind, _req in fd.spec.columns:
+                if not kind.startswith(("ref:", "refs:")):
+                    continue
+                target, col = kind.split(":", 1)[1], S.db_column(h)
+                items = f"s.{col}" if kind.startswith("refs:") else f"ARRAY[s.{col}]"
+                for row, sid in q(text(
+                        f"SELECT s._row, x.v FROM {staged[name]} s CROSS JOIN LATERAL unnest({items}) "
+                        f"WITH ORDINALITY x(v, i) WHERE x.v IS NOT NULL AND NOT {known(target, 'x.v')} "
+                        f"ORDER BY s._row, x.i")):
+                    self.no_record(f"{name}.csv", row, h, target, sid)
+            if name == "demographics":
+                for row, sid in q(text(
+                        f"SELECT s._row, s.sourced_id FROM {staged[name]} s WHERE s.sourced_id IS NOT NULL "
+                        f"AND NOT {known('users', 's.sourced_id')} ORDER BY s._row")):
+                    self.no_user(row, sid)
+        self._sql_school_refs(staged)
+        for name in ("courses", "classes"):
+            if name in staged:
+                for row, a, b in q(text(
+                        f"SELECT _row, cardinality(subjects), cardinality(subject_codes) FROM {staged[name]} "
+                        "WHERE cardinality(subjects) <> cardinality(subject_codes) ORDER BY _row")):
+                    self.codes_mismatch(name, row, a, b)
+        self._sql_roles(staged)
+        self._sql_results(staged)
+        if "users" in staged:
+            for row, ident, first in q(text(
+                    "SELECT _row, identifier, first FROM (SELECT _row, identifier, "
+                    "min(_row) OVER (PARTITION BY identifier) AS first FROM stage_users "
+                    "WHERE identifier IS NOT NULL AND identifier IN (SELECT identifier FROM stage_users "
+                    "GROUP BY 1 HAVING count(*) > 1)) x WHERE _row > first ORDER BY _row")):
+                self.same_identifier(row, ident, first)
+        log.debug("cross-record rules checked in %.2f s", time.perf_counter() - started)
+
+    def _sql_school_refs(self, staged: dict[str, str]) -> None:
+        pkg_orgs = ("(SELECT DISTINCT ON (sourced_id) sourced_id, type FROM stage_orgs "
+                    "WHERE sourced_id IS NOT NULL ORDER BY sourced_id, _row DESC)") if "orgs" in staged else None
+        for name in ("classes", "enrollments", "lineItems"):
+            if name not in staged:
+                continue
+            o = f"LEFT JOIN {pkg_orgs} o ON o.sourced_id = s.school_sourced_id " if pkg_orgs else ""
+            kind = "CASE WHEN o.sourced_id IS NOT NULL THEN o.type ELSE d.type END" if pkg_orgs else "d.type"
+            for row, sid, org_type in self.conn.execute(text(
+                    f"SELECT * FROM (SELECT s._row, s.school_sourced_id, {kind} AS t FROM {staged[name]} s {o}"
+                    f"LEFT JOIN oneroster.orgs d ON d.sourced_id = s.school_sourced_id AND d.status = 'active' "
+                    f"WHERE s.school_sourced_id IS NOT NULL) x WHERE t <> 'school' ORDER BY _row")):
+                self.not_school(name, row, "schoolSourcedId", sid, org_type)
+
+    def _sql_roles(self, staged: dict[str, str]) -> None:
+        if "roles" in staged:
+            for row, u, o, first in self.conn.execute(text(
+                    "SELECT _row, user_sourced_id, org_sourced_id, first FROM (SELECT _row, user_sourced_id, "
+                    "org_sourced_id, min(_row) OVER (PARTITION BY user_sourced_id, org_sourced_id) AS first "
+                    "FROM stage_roles WHERE role_type = 'primary' AND status IS DISTINCT FROM 'tobedeleted') x "
+                    "WHERE _row > first AND user_sourced_id IS NOT NULL AND org_sourced_id IS NOT NULL "
+                    "ORDER BY _row")):
+                self.second_primary(row, u, o, first)
+        if "users" not in staged:
+            return
+        pkg = ("NOT EXISTS (SELECT 1 FROM stage_roles r WHERE r.user_sourced_id = u.sourced_id "
+               "AND r.org_sourced_id = u.primary_org_sourced_id) AND " if "roles" in staged else "")
+        for row, user, org in self.conn.execute(text(
+                f"SELECT u._row, u.sourced_id, u.primary_org_sourced_id FROM stage_users u "
+                f"WHERE u.primary_org_sourced_id IS NOT NULL AND u.sourced_id IS NOT NULL AND {pkg}"
+                f"NOT EXISTS (SELECT 1 FROM oneroster.roles r WHERE r.user_sourced_id = u.sourced_id "
+                f"AND r.org_sourced_id = u.primary_org_sourced_id AND r.status = 'active') ORDER BY u._row")):
+            self.no_primary_role(row, user, org)
+
+    def _sql_results(self, staged: dict[str, str]) -> None:
+        if "results" not in staged:
+            return
+        li = ("(SELECT DISTINCT ON (sourced_id) sourced_id, result_value_min, result_value_max, class_sourced_id "
+              "FROM stage_line_items WHERE sourced_id IS NOT NULL ORDER BY sourced_id, _row DESC)"
+              if "lineItems" in staged else
+              "(SELECT NULL::varchar AS sourced_id, NULL::numeric AS result_value_min, "
+              "NULL::numeric AS result_value_max, NULL::varchar AS class_sourced_id LIMIT 0)")
+        enrolled = ("EXISTS (SELECT 1 FROM stage_enrollments e WHERE e.sourced_id IS NOT NULL "
+                    "AND e.user_sourced_id = x.stu AND e.class_sourced_id = x.cls "
+                    "AND e.status IS DISTINCT FROM 'tobedeleted') OR " if "enrollments" in staged else "")
+        for row, score, lo, hi, out, stu, cls, missing in self.conn.execute(text(f"""
+              SELECT * FROM (SELECT x._row, x.score, x.lo, x.hi,
+                       x.score IS NOT NULL AND (x.score < x.lo OR x.score > x.hi) IS TRUE AS out,
+                       x.stu, x.cls,
+                       x.stu IS NOT NULL AND x.cls IS NOT NULL AND NOT ({enrolled}EXISTS (
+                           SELECT 1 FROM oneroster.enrollments d WHERE d.user_sourced_id = x.stu
+                              AND d.class_sourced_id = x.cls AND d.status = 'active')) AS missing
+                  FROM (SELECT r._row, r.score, r.student_sourced_id AS stu,
+                               CASE WHEN p.sourced_id IS NOT NULL THEN p.result_value_min ELSE d.result_value_min END lo,
+                               CASE WHEN p.sourced_id IS NOT NULL THEN p.result_value_max ELSE d.result_value_max END hi,
+                               CASE WHEN p.sourced_id IS NOT NULL THEN p.class_sourced_id ELSE d.class_sourced_id END cls
+                          FROM stage_results r LEFT JOIN {li} p ON p.sourced_id = r.line_item_sourced_id
+                          LEFT JOIN oneroster.line_items d ON p.sourced_id IS NULL
+                               AND d.sourced_id = r.line_item_sourced_id
+                         WHERE p.sourced_id IS NOT NULL OR d.sourced_id IS NOT NULL) x) y
+               WHERE out OR missing ORDER BY _row""")):
+            if out:
+                self.score_range(row, score, lo, hi)
+            if missing:
+                self.not_enrolled(row, stu, cls)
