@@ -31,33 +31,61 @@ def _scratch(engine: Engine) -> Engine:
     return create_engine(engine.url.set(database=name), hide_parameters=True)
 
 
-def _raw_copy(engine: Engine, folder: Path) -> tuple[int, float]:
-    """COPY every data file as it is (server-side CSV parsing, no checks) into a table of its table's shape."""
+def _raw_tables(conn, folder: Path, *, temporary: bool) -> list[tuple[str, Path]]:
+    """A table per data file with its OneRoster table's columns and types (in the header's order; lists
+    arrive as one quoted cell, so their columns take text) and its primary key."""
     from app.services.interchange.oneroster_spec import FILES_12, db_column
 
+    made = []
+    for name, spec in FILES_12.items():
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            continue
+        typed = dict(conn.execute(text(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"),
+            {"t": f"oneroster.{spec.table}"}).all())
+        types = ", ".join("user_ids text" if h == "userIds" else
+                          f"{db_column(h)} {'text' if typed[db_column(h)].endswith('[]') else typed[db_column(h)]}"
+                          for h in spec.headers)
+        table = f"raw_{spec.table}" if temporary else f"bench_raw.{spec.table}"
+        conn.execute(text(f"CREATE {'TEMP ' if temporary else ''}TABLE {table} ({types}, PRIMARY KEY (sourced_id))"
+                          + (" ON COMMIT DROP" if temporary else "")))
+        made.append((table, path))
+    return made
+
+
+def _copy(conn, table: str, path: Path) -> int:
+    with conn.connection.driver_connection.cursor() as cur:
+        with cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
+            cp.write(path.read_bytes())
+        return cur.rowcount
+
+
+def _raw_copy(engine: Engine, folder: Path, *, temporary: bool) -> tuple[int, float]:
+    """COPY every data file as it is (server-side CSV parsing, no checks): into ordinary tables, made
+    beforehand, each file committed as the import commits (the baseline), or into temporary tables,
+    which PostgreSQL does not write to its log (for comparison). Returns the rows COPY counted and
+    the seconds the COPYs (and their commits) took."""
     rows, elapsed = 0, 0.0
+    if temporary:
+        with engine.begin() as conn:
+            for table, path in _raw_tables(conn, folder, temporary=True):
+                started = time.perf_counter()
+                rows += _copy(conn, table, path)
+                elapsed += time.perf_counter() - started
+        return rows, elapsed
     with engine.begin() as conn:
-        pg = conn.connection.driver_connection
-        for name, spec in FILES_12.items():
-            path = folder / f"{name}.csv"
-            if not path.exists():
-                continue
-            typed = dict(conn.execute(text(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"),
-                {"t": f"oneroster.{spec.table}"}).all())
-            # the header's order; lists arrive as one quoted cell, so their columns take text
-            types = ", ".join("user_ids text" if h == "userIds" else
-                              f"{db_column(h)} {'text' if typed[db_column(h)].endswith('[]') else typed[db_column(h)]}"
-                              for h in spec.headers)
-            data = path.read_bytes()
-            conn.execute(text(f"CREATE TEMP TABLE raw_{spec.table} ({types}, PRIMARY KEY (sourced_id)) "
-                              "ON COMMIT DROP"))
-            started = time.perf_counter()
-            with pg.cursor() as cur, cur.copy(f"COPY raw_{spec.table} FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
-                cp.write(data)
-            elapsed += time.perf_counter() - started
-            rows += data.count(b"\r\n") - 1
+        conn.execute(text("DROP SCHEMA IF EXISTS bench_raw CASCADE"))
+        conn.execute(text("CREATE SCHEMA bench_raw"))
+        tables = _raw_tables(conn, folder, temporary=False)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for table, path in tables:
+            rows += _copy(conn, table, path)
+    elapsed = time.perf_counter() - started
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA bench_raw CASCADE"))
     return rows, elapsed
 
 
@@ -72,7 +100,8 @@ def bench_import(platform, args) -> dict:
     try:
         counts = write_package(folder, students=students, schools=max(3, students // 2000))
         migrate(scratch)
-        raw_rows, raw_s = _raw_copy(scratch, folder)
+        raw_rows, raw_s = _raw_copy(scratch, folder, temporary=False)
+        temp_rows, temp_s = _raw_copy(scratch, folder, temporary=True)
         result = import_oneroster(scratch, folder)
         if not result.ok:
             raise UserError(f"The generated package was refused: {result.problems[0]}")
@@ -86,14 +115,22 @@ def bench_import(platform, args) -> dict:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{platform.engine.url.database}_bench_import" WITH (FORCE)'))
         admin.dispose()
+    if raw_rows != result.rows or temp_rows != result.rows:
+        raise UserError(f"The baseline COPY read {raw_rows} rows but the import {result.rows}; the figures would not "
+                        "compare the same rows.")
     rate = result.rows / result.seconds
     baseline = raw_rows / raw_s
     ratio = round(rate / baseline, 3)
     return {"name": "import", "students": students, "rows": result.rows, "files": counts,
             "seconds": round(result.seconds, 2), "rows_per_s": round(rate), "edfi_students": edfi_students,
             "rows_changed": result.changed_rows, "login": login, "rls": False,
-            "baseline": "raw COPY (FORMAT csv) of the same files into tables of the same columns and primary keys, no checks, same run",
-            "baseline_rows_per_s": round(baseline), "baseline_seconds": round(raw_s, 2), "ratio": ratio,
+            "baseline": "raw COPY (FORMAT csv, no checks) of the same files, same run, into ordinary tables with the "
+                        "OneRoster tables' columns and types (lists as text) and their primary keys, committed",
+            "baseline_rows": raw_rows, "baseline_rows_per_s": round(baseline), "baseline_seconds": round(raw_s, 2),
+            "ratio": ratio,
+            "extra_temp_table_copy": {"rows_per_s": round(temp_rows / temp_s), "seconds": round(temp_s, 2),
+                                      "ratio": round(rate / (temp_rows / temp_s), 3),
+                                      "what": "the same COPY into temporary tables (not written to the log)"},
             "better": "higher", "goal": ">= 0.25", "goal_met": ratio >= 0.25}
 
 
