@@ -176,6 +176,7 @@ class SqlValidator(Validator):
             log.debug("%s: COPY refused (%s)", fname, str(exc).splitlines()[0])
             sp.rollback()
             return False
+        log.debug("%s: %d rows COPYed", fname, total)
         fd = FileData(spec, mode)
         self.v.files[name] = fd
         check = self._start_file(fd, header, total)
@@ -221,6 +222,7 @@ class SqlValidator(Validator):
         passed = self.conn.execute(text(
             f"INSERT INTO {stage} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {raw} "
             f"WHERE coalesce({ok}, false)")).rowcount
+        log.debug("%s: %d rows passed and staged", name, passed)
         # the rows the predicate did not pass, and every row of a sourcedId used twice, are checked
         # row by row (the sentences of oneroster_validate) and their records staged from there
         sid_at = col_at.get("sourcedId")
@@ -232,6 +234,7 @@ class SqlValidator(Validator):
                 f"GROUP BY 1 HAVING count(*) > 1")).all())
             if seen:
                 again += f" OR c{sid_at} = ANY(:dups)"
+        log.debug("%s: sourcedIds used twice: %d", name, len(seen))
         if again == "FALSE":
             return
         width = len(header)
@@ -254,11 +257,12 @@ class SqlValidator(Validator):
             self.conn.execute(text(f"ANALYZE {staged[name]}"))
         q = self.conn.execute
 
-        def known(entity: str, col: str) -> str:
-            """A condition: the id in `col` is a record of the package or an active one of the database."""
-            pkg = (f"EXISTS (SELECT 1 FROM {staged[entity]} p WHERE p.sourced_id = {col}) OR "
+        def unknown(entity: str, col: str) -> str:
+            """A condition: the id in `col` is neither a record of the package nor an active one of the
+            database (two NOT EXISTS, so each is an anti-join, not a subquery per row)."""
+            pkg = (f"NOT EXISTS (SELECT 1 FROM {staged[entity]} p WHERE p.sourced_id = {col}) AND "
                    if entity in staged else "")
-            return f"({pkg}EXISTS (SELECT 1 FROM oneroster.{S.FILES_12[entity].table} d " \
+            return f"({pkg}NOT EXISTS (SELECT 1 FROM oneroster.{S.FILES_12[entity].table} d " \
                    f"WHERE d.sourced_id = {col} AND d.status = 'active'))"
 
         for name, fd in self.v.files.items():
@@ -271,13 +275,13 @@ class SqlValidator(Validator):
                 items = f"s.{col}" if kind.startswith("refs:") else f"ARRAY[s.{col}]"
                 for row, sid in q(text(
                         f"SELECT s._row, x.v FROM {staged[name]} s CROSS JOIN LATERAL unnest({items}) "
-                        f"WITH ORDINALITY x(v, i) WHERE x.v IS NOT NULL AND NOT {known(target, 'x.v')} "
+                        f"WITH ORDINALITY x(v, i) WHERE x.v IS NOT NULL AND {unknown(target, 'x.v')} "
                         f"ORDER BY s._row, x.i")):
                     self.no_record(f"{name}.csv", row, h, target, sid)
             if name == "demographics":
                 for row, sid in q(text(
                         f"SELECT s._row, s.sourced_id FROM {staged[name]} s WHERE s.sourced_id IS NOT NULL "
-                        f"AND NOT {known('users', 's.sourced_id')} ORDER BY s._row")):
+                        f"AND {unknown('users', 's.sourced_id')} ORDER BY s._row")):
                     self.no_user(row, sid)
         self._sql_school_refs(staged)
         for name in ("courses", "classes"):
@@ -339,26 +343,24 @@ class SqlValidator(Validator):
               if "lineItems" in staged else
               "(SELECT NULL::varchar AS sourced_id, NULL::numeric AS result_value_min, "
               "NULL::numeric AS result_value_max, NULL::varchar AS class_sourced_id LIMIT 0)")
-        enrolled = ("EXISTS (SELECT 1 FROM stage_enrollments e WHERE e.sourced_id IS NOT NULL "
-                    "AND e.user_sourced_id = x.stu AND e.class_sourced_id = x.cls "
-                    "AND e.status IS DISTINCT FROM 'tobedeleted') OR " if "enrollments" in staged else "")
-        for row, score, lo, hi, out, stu, cls, missing in self.conn.execute(text(f"""
-              SELECT * FROM (SELECT x._row, x.score, x.lo, x.hi,
-                       x.score IS NOT NULL AND (x.score < x.lo OR x.score > x.hi) IS TRUE AS out,
-                       x.stu, x.cls,
-                       x.stu IS NOT NULL AND x.cls IS NOT NULL AND NOT ({enrolled}EXISTS (
-                           SELECT 1 FROM oneroster.enrollments d WHERE d.user_sourced_id = x.stu
-                              AND d.class_sourced_id = x.cls AND d.status = 'active')) AS missing
-                  FROM (SELECT r._row, r.score, r.student_sourced_id AS stu,
-                               CASE WHEN p.sourced_id IS NOT NULL THEN p.result_value_min ELSE d.result_value_min END lo,
-                               CASE WHEN p.sourced_id IS NOT NULL THEN p.result_value_max ELSE d.result_value_max END hi,
-                               CASE WHEN p.sourced_id IS NOT NULL THEN p.class_sourced_id ELSE d.class_sourced_id END cls
-                          FROM stage_results r LEFT JOIN {li} p ON p.sourced_id = r.line_item_sourced_id
-                          LEFT JOIN oneroster.line_items d ON p.sourced_id IS NULL
-                               AND d.sourced_id = r.line_item_sourced_id
-                         WHERE p.sourced_id IS NOT NULL OR d.sourced_id IS NOT NULL) x) y
-               WHERE out OR missing ORDER BY _row""")):
-            if out:
-                self.score_range(row, score, lo, hi)
-            if missing:
-                self.not_enrolled(row, stu, cls)
+        unenrolled = ("NOT EXISTS (SELECT 1 FROM stage_enrollments e WHERE e.sourced_id IS NOT NULL "
+                      "AND e.user_sourced_id = x.stu AND e.class_sourced_id = x.cls "
+                      "AND e.status IS DISTINCT FROM 'tobedeleted') AND " if "enrollments" in staged else "")
+        limited = f"""
+            SELECT r._row, r.score, r.student_sourced_id AS stu,
+                   CASE WHEN p.sourced_id IS NOT NULL THEN p.result_value_min ELSE d.result_value_min END AS lo,
+                   CASE WHEN p.sourced_id IS NOT NULL THEN p.result_value_max ELSE d.result_value_max END AS hi,
+                   CASE WHEN p.sourced_id IS NOT NULL THEN p.class_sourced_id ELSE d.class_sourced_id END AS cls
+              FROM stage_results r LEFT JOIN {li} p ON p.sourced_id = r.line_item_sourced_id
+              LEFT JOIN oneroster.line_items d ON p.sourced_id IS NULL AND d.sourced_id = r.line_item_sourced_id
+             WHERE p.sourced_id IS NOT NULL OR d.sourced_id IS NOT NULL"""
+        found = [(row, 0, (score, lo, hi)) for row, score, lo, hi in self.conn.execute(text(
+            f"SELECT _row, score, lo, hi FROM ({limited}) x WHERE score IS NOT NULL "
+            f"AND (score < lo OR score > hi) IS TRUE"))]
+        # in WHERE, each NOT EXISTS is an anti-join (in a select list it would be a subquery per row)
+        found += [(row, 1, (stu, cls)) for row, stu, cls in self.conn.execute(text(
+            f"SELECT _row, stu, cls FROM ({limited}) x WHERE x.stu IS NOT NULL AND x.cls IS NOT NULL "
+            f"AND {unenrolled}NOT EXISTS (SELECT 1 FROM oneroster.enrollments d WHERE d.user_sourced_id = x.stu "
+            f"AND d.class_sourced_id = x.cls AND d.status = 'active')"))]
+        for row, what, args in sorted(found, key=lambda f: f[:2]):
+            (self.not_enrolled if what else self.score_range)(row, *args)
