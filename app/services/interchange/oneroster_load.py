@@ -99,7 +99,7 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
         if (fd.count if fd else len(rows[name])) >= BIG:
             dropped += drop_foreign_keys(conn, f"oneroster.{spec.table}")
             indexes += drop_secondary_indexes(conn, f"oneroster.{spec.table}")
-        conn.execute(text(f"CREATE UNIQUE INDEX ON {stage} (sourced_id)"))
+        conn.execute(text(f"CREATE UNIQUE INDEX IF NOT EXISTS {stage}_sid ON {stage} (sourced_id)"))
         conn.execute(text(f"ANALYZE {stage}"))
         copied = time.perf_counter()
         changed[f"oneroster.{spec.table}"] = _upsert(conn, spec.table, stage, db_cols, bulk=mode == "bulk", now=now)

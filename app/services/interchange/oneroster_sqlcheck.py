@@ -22,6 +22,7 @@ import logging
 import time
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.copy_text import copy_rows
@@ -223,29 +224,45 @@ class SqlValidator(Validator):
             f"INSERT INTO {stage} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {raw} "
             f"WHERE coalesce({ok}, false)")).rowcount
         log.debug("%s: %d rows passed and staged", name, passed)
-        # the rows the predicate did not pass, and every row of a sourcedId used twice, are checked
-        # row by row (the sentences of oneroster_validate) and their records staged from there
-        sid_at = col_at.get("sourcedId")
-        seen: dict[str, int] = {}
-        again = f"NOT coalesce({ok}, false)" if passed < total else "FALSE"
-        if sid_at is not None:
-            seen = dict(self.conn.execute(text(
-                f"SELECT c{sid_at}, min(rn) + 1 FROM {raw} WHERE {_ok('id', f'c{sid_at}')} "
-                f"GROUP BY 1 HAVING count(*) > 1")).all())
-            if seen:
-                again += f" OR c{sid_at} = ANY(:dups)"
-        log.debug("%s: sourcedIds used twice: %d", name, len(seen))
-        if again == "FALSE":
+        # the rows the predicate did not pass are checked row by row (the sentences of oneroster_validate)
+        # and their records staged from there; the staging table's unique index then finds any sourcedId
+        # used twice, and only then are those rows (and the others again) checked knowing it
+        marks = len(self.v.problems), len(self.v.warnings)
+        self._recheck(stage, spec, header, raw, ok, f"NOT coalesce({ok}, false)" if passed < total else None,
+                      check, {})
+        sp = self.conn.begin_nested()
+        try:
+            self.conn.execute(text(f"CREATE UNIQUE INDEX {stage}_sid ON {stage} (sourced_id)"))
+            sp.commit()
             return
-        width = len(header)
+        except IntegrityError:
+            sp.rollback()
+        del self.v.problems[marks[0]:], self.v.warnings[marks[1]:]
+        self.conn.execute(text(
+            f"DELETE FROM {stage} WHERE _row IN (SELECT rn + 1 FROM {raw} WHERE NOT coalesce({ok}, false))"))
+        sid = f"c{col_at['sourcedId']}"
+        seen = dict(self.conn.execute(text(
+            f"SELECT {sid}, min(rn) + 1 FROM {raw} WHERE {_ok('id', sid)} GROUP BY 1 HAVING count(*) > 1")).all())
+        log.debug("%s: sourcedIds used twice: %d", name, len(seen))
+        self._recheck(stage, spec, header, raw, ok, f"NOT coalesce({ok}, false) OR {sid} = ANY(:dups)", check, seen)
+
+    def _recheck(self, stage, spec, header, raw, ok, which, check, seen) -> None:
+        if which is None:
+            return
         redo = []
         for r in self.conn.execute(text(
-                f"SELECT rn + 1, NOT coalesce({ok}, false), {', '.join(f'c{i}' for i in range(width))} FROM {raw} "
-                f"WHERE {again} ORDER BY rn"), {"dups": list(seen)}):
+                f"SELECT rn + 1, NOT coalesce({ok}, false), {', '.join(f'c{i}' for i in range(len(header)))} "
+                f"FROM {raw} WHERE {which} ORDER BY rn"), {"dups": list(seen)}):
             rec = check(r[0], [c or "" for c in r[2:]], seen)
-            if r[1] and rec is not None:
+            if r[1] and rec is not None:  # a row that passed is staged already
                 redo.append(rec)
         stage_records(self.conn, spec.table, spec, redo)
+
+    def _q(self, statement, params=None) -> list:
+        started = time.perf_counter()
+        rows = self.conn.execute(statement, params).all()
+        log.debug("%.2f s: %s", time.perf_counter() - started, " ".join(str(statement).split())[:110])
+        return rows
 
     def _cross_records(self) -> None:
         if self.v.version != "1.2":
@@ -255,7 +272,6 @@ class SqlValidator(Validator):
                   if exists(self.conn, f"stage_{S.FILES_12[n].table}")}
         for name in staged:
             self.conn.execute(text(f"ANALYZE {staged[name]}"))
-        q = self.conn.execute
 
         def unknown(entity: str, col: str) -> str:
             """A condition: the id in `col` is neither a record of the package nor an active one of the
@@ -273,27 +289,27 @@ class SqlValidator(Validator):
                     continue
                 target, col = kind.split(":", 1)[1], S.db_column(h)
                 items = f"s.{col}" if kind.startswith("refs:") else f"ARRAY[s.{col}]"
-                for row, sid in q(text(
+                for row, sid in self._q(text(
                         f"SELECT s._row, x.v FROM {staged[name]} s CROSS JOIN LATERAL unnest({items}) "
                         f"WITH ORDINALITY x(v, i) WHERE x.v IS NOT NULL AND {unknown(target, 'x.v')} "
                         f"ORDER BY s._row, x.i")):
                     self.no_record(f"{name}.csv", row, h, target, sid)
             if name == "demographics":
-                for row, sid in q(text(
+                for row, sid in self._q(text(
                         f"SELECT s._row, s.sourced_id FROM {staged[name]} s WHERE s.sourced_id IS NOT NULL "
                         f"AND {unknown('users', 's.sourced_id')} ORDER BY s._row")):
                     self.no_user(row, sid)
         self._sql_school_refs(staged)
         for name in ("courses", "classes"):
             if name in staged:
-                for row, a, b in q(text(
+                for row, a, b in self._q(text(
                         f"SELECT _row, cardinality(subjects), cardinality(subject_codes) FROM {staged[name]} "
                         "WHERE cardinality(subjects) <> cardinality(subject_codes) ORDER BY _row")):
                     self.codes_mismatch(name, row, a, b)
         self._sql_roles(staged)
         self._sql_results(staged)
         if "users" in staged:
-            for row, ident, first in q(text(
+            for row, ident, first in self._q(text(
                     "SELECT _row, identifier, first FROM (SELECT _row, identifier, "
                     "min(_row) OVER (PARTITION BY identifier) AS first FROM stage_users "
                     "WHERE identifier IS NOT NULL AND identifier IN (SELECT identifier FROM stage_users "
@@ -309,7 +325,7 @@ class SqlValidator(Validator):
                 continue
             o = f"LEFT JOIN {pkg_orgs} o ON o.sourced_id = s.school_sourced_id " if pkg_orgs else ""
             kind = "CASE WHEN o.sourced_id IS NOT NULL THEN o.type ELSE d.type END" if pkg_orgs else "d.type"
-            for row, sid, org_type in self.conn.execute(text(
+            for row, sid, org_type in self._q(text(
                     f"SELECT * FROM (SELECT s._row, s.school_sourced_id, {kind} AS t FROM {staged[name]} s {o}"
                     f"LEFT JOIN oneroster.orgs d ON d.sourced_id = s.school_sourced_id AND d.status = 'active' "
                     f"WHERE s.school_sourced_id IS NOT NULL) x WHERE t <> 'school' ORDER BY _row")):
@@ -317,7 +333,7 @@ class SqlValidator(Validator):
 
     def _sql_roles(self, staged: dict[str, str]) -> None:
         if "roles" in staged:
-            for row, u, o, first in self.conn.execute(text(
+            for row, u, o, first in self._q(text(
                     "SELECT _row, user_sourced_id, org_sourced_id, first FROM (SELECT _row, user_sourced_id, "
                     "org_sourced_id, min(_row) OVER (PARTITION BY user_sourced_id, org_sourced_id) AS first "
                     "FROM stage_roles WHERE role_type = 'primary' AND status IS DISTINCT FROM 'tobedeleted') x "
@@ -328,7 +344,7 @@ class SqlValidator(Validator):
             return
         pkg = ("NOT EXISTS (SELECT 1 FROM stage_roles r WHERE r.user_sourced_id = u.sourced_id "
                "AND r.org_sourced_id = u.primary_org_sourced_id) AND " if "roles" in staged else "")
-        for row, user, org in self.conn.execute(text(
+        for row, user, org in self._q(text(
                 f"SELECT u._row, u.sourced_id, u.primary_org_sourced_id FROM stage_users u "
                 f"WHERE u.primary_org_sourced_id IS NOT NULL AND u.sourced_id IS NOT NULL AND {pkg}"
                 f"NOT EXISTS (SELECT 1 FROM oneroster.roles r WHERE r.user_sourced_id = u.sourced_id "
@@ -354,11 +370,11 @@ class SqlValidator(Validator):
               FROM stage_results r LEFT JOIN {li} p ON p.sourced_id = r.line_item_sourced_id
               LEFT JOIN oneroster.line_items d ON p.sourced_id IS NULL AND d.sourced_id = r.line_item_sourced_id
              WHERE p.sourced_id IS NOT NULL OR d.sourced_id IS NOT NULL"""
-        found = [(row, 0, (score, lo, hi)) for row, score, lo, hi in self.conn.execute(text(
+        found = [(row, 0, (score, lo, hi)) for row, score, lo, hi in self._q(text(
             f"SELECT _row, score, lo, hi FROM ({limited}) x WHERE score IS NOT NULL "
             f"AND (score < lo OR score > hi) IS TRUE"))]
         # in WHERE, each NOT EXISTS is an anti-join (in a select list it would be a subquery per row)
-        found += [(row, 1, (stu, cls)) for row, stu, cls in self.conn.execute(text(
+        found += [(row, 1, (stu, cls)) for row, stu, cls in self._q(text(
             f"SELECT _row, stu, cls FROM ({limited}) x WHERE x.stu IS NOT NULL AND x.cls IS NOT NULL "
             f"AND {unenrolled}NOT EXISTS (SELECT 1 FROM oneroster.enrollments d WHERE d.user_sourced_id = x.stu "
             f"AND d.class_sourced_id = x.cls AND d.status = 'active')"))]
