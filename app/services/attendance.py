@@ -300,7 +300,7 @@ def _lock_then_check(conn: Connection, lock_params: dict, check_params: dict) ->
     from psycopg.rows import dict_row
 
     lock, check = (_compiled(conn, stmt) for stmt in (_LOCK_SQL, _SAVE_CHECK_SQL))
-    with _as_sqlalchemy_error(check.string, check_params):
+    with _as_sqlalchemy_error(conn, check.string, check_params):
         with raw.pipeline(), raw.cursor() as lock_cur, raw.cursor(row_factory=dict_row) as check_cur:
             lock_cur.execute(lock.string, lock.construct_params(lock_params))
             check_cur.execute(check.string, check.construct_params(check_params))
@@ -308,16 +308,17 @@ def _lock_then_check(conn: Connection, lock_params: dict, check_params: dict) ->
 
 
 @contextmanager
-def _as_sqlalchemy_error(sql: str, params: dict):
+def _as_sqlalchemy_error(conn: Connection, sql: str, params: dict):
     """A driver error as the caller would get it from conn.execute (a timeout, a lost server, a
-    refused row), parameters hidden like every engine's."""
+    refused row): through SQLAlchemy's own handling, so the engine's handle_error listeners see it
+    (a login turned off ends the session), a lost connection is invalidated and parameters stay
+    hidden as the engine says."""
     import psycopg
-    from sqlalchemy.exc import DBAPIError
 
     try:
         yield
     except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, psycopg.Error, hide_parameters=True) from exc
+        conn._handle_dbapi_exception(exc, sql, params, None, None)
 
 
 def _write(conn: Connection, stmt, params: dict) -> None:
@@ -328,7 +329,7 @@ def _write(conn: Connection, stmt, params: dict) -> None:
         conn.execute(stmt, params)
         return
     sql = _compiled(conn, stmt)
-    with _as_sqlalchemy_error(sql.string, params), raw.cursor() as cur:
+    with _as_sqlalchemy_error(conn, sql.string, params), raw.cursor() as cur:
         cur.execute(sql.string, sql.construct_params(params))
 
 

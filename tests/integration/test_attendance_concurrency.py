@@ -141,20 +141,31 @@ def test_a_double_click_saves_once(teacher_day, demo_engine):
 def test_a_save_that_cannot_get_its_turn_fails_like_any_statement_and_saves_nothing(teacher_day, demo_engine):
     """The lock and the check go to the server together (one round trip); when the lock is not
     granted in time the caller gets SQLAlchemy's OperationalError, as from conn.execute (what the
-    desk turns into a sentence), and the connection is usable again after the rollback."""
+    desk turns into a sentence), the engine's handle_error listeners see it (the sign-in session
+    ends there when a login is turned off), and the connection is usable again after the rollback."""
+    from sqlalchemy import event
     from sqlalchemy.exc import OperationalError
 
     teacher, key, day, roster = teacher_day
     marks = present_marks(roster)
-    with teacher.connect() as holder, teacher.connect() as saver:
-        holder_tx = holder.begin()
-        holder.execute(text("SELECT pg_advisory_xact_lock(:u, :d)"),
-                       {"u": roster.lines[0].student_usi, "d": day.toordinal()})
-        tx = saver.begin()
-        saver.execute(text("SET LOCAL lock_timeout = '200ms'"))
-        with pytest.raises(OperationalError, match="lock timeout"):
-            save_roster(saver, key, day, marks, now=NOW, today=day)
-        tx.rollback()
-        holder_tx.rollback()
-        assert saver.execute(text("SELECT 1")).scalar() == 1
+    seen: list[str] = []
+
+    def listener(ctx):
+        seen.append(str(ctx.original_exception))
+    event.listen(teacher, "handle_error", listener)
+    try:
+        with teacher.connect() as holder, teacher.connect() as saver:
+            holder_tx = holder.begin()
+            holder.execute(text("SELECT pg_advisory_xact_lock(:u, :d)"),
+                           {"u": roster.lines[0].student_usi, "d": day.toordinal()})
+            tx = saver.begin()
+            saver.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                save_roster(saver, key, day, marks, now=NOW, today=day)
+            tx.rollback()
+            holder_tx.rollback()
+            assert saver.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        event.remove(teacher, "handle_error", listener)
+    assert any("lock timeout" in s for s in seen)
     assert section_marks(demo_engine, key, day) == []
