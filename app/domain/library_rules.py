@@ -152,6 +152,13 @@ def decide_renewal(rules: list[Rule], today: date, school_id: int, category: str
     return Decision(rule, today + timedelta(days=rule.loan_days), tuple(blocks), ())
 
 
+def fine_for(rules: list[Rule], school_id: int, category: str, item_type: str, days_late: int) -> float:
+    """The fine for a late return: days late x the most specific rule's fine per day (0: off, the default)."""
+    if days_late <= 0:
+        return 0.0
+    return round(days_late * resolve_rule(rules, school_id, category, item_type).fine_per_day, 2)
+
+
 _NO_RULE_NAMES_IT = "\x00"  # an item type no rule names: what "any other type" resolves to
 
 

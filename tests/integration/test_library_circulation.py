@@ -5,6 +5,7 @@ holds, transit and late returns, renewals, the holds queue, statuses, in-house u
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
@@ -258,3 +259,23 @@ def test_a_withdrawn_students_open_loans_stay_visible_to_the_librarian(lib, demo
         tx.rollback()
     assert n >= 1  # the scope row that keeps the student visible survives the withdrawal
     assert [loan.barcode for loan in patron_account(lib, p).loans] == [code]
+
+
+def test_fines_are_off_by_default_and_a_school_that_turns_them_on_charges_late_returns(lib):
+    desk = desk_school(lib)
+    p = students(lib, 1)[0]
+    a, b = copies(lib, 2)
+    month_ago = datetime.now(timezone.utc) - timedelta(days=30)
+    circ.check_out(lib, desk, p, a, at=month_ago)
+    back = circ.check_in(lib, desk, a)
+    assert back.days_late == 9 and "fine" not in " ".join(back.notes)
+    lib.execute(text("INSERT INTO library.loan_rules (school_id, patron_category, item_type, loan_days, max_items, "
+                     "max_renewals, holds_allowed, max_overdue, fine_per_day) VALUES (:s, '9-12', NULL, 21, 5, 2, true, "
+                     "1, 0.25)"), {"s": RHS})
+    circ.check_out(lib, desk, p, b, at=month_ago)
+    back = circ.check_in(lib, desk, b)
+    assert "Returned 9 day(s) late: fine $2.25." in back.notes
+    fines = dict(lib.execute(text("SELECT i.barcode, c.fine FROM library.checkouts c JOIN library.items i USING (item_id) "
+                                  "WHERE i.barcode IN (:a, :b) AND c.return_date IS NOT NULL "
+                                  "AND c.checked_out_at > now() - interval '31 days'"), {"a": a, "b": b}).all())
+    assert fines == {a: None, b: Decimal("2.25")}

@@ -151,6 +151,14 @@ def test_the_self_check_station_lends_but_never_overrides(qtbot, engine_user, de
     type_enter(qtbot, view.item_box, ref)
     run_until(lambda: "see the librarian" in view.message.text())
     assert open_loans(demo_engine, usi) == [code]
+    assert view.renew_button.isVisible()  # checkout and renew, nothing else
+    view.loans_view.selectRow(0)
+    view.renew_button.click()
+    run_until(lambda: view.message.text().startswith(("Renewed", "Not renewed")))
+    assert view.message.text().startswith("Renewed")
+    with demo_engine.connect() as c:
+        assert c.execute(text("SELECT renewal_count FROM library.checkouts k JOIN library.items i USING (item_id) "
+                              "WHERE i.barcode = :b AND k.return_date IS NULL"), {"b": code}).scalar() == 1
 
 
 def test_when_the_database_goes_away_the_desk_lends_offline_and_sends_it_once(qtbot, engine_user, demo_engine,

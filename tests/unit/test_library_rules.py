@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from app.domain.library_codes import barcode_problem, codabar14, isbn_problem, mod10_check_digit, normalize_isbn
-from app.domain.library_rules import (LoanSituation, NoDefaultRule, Rule, decide_checkout, decide_renewal,
+from app.domain.library_rules import (LoanSituation, NoDefaultRule, Rule, decide_checkout, decide_renewal, fine_for,
                                       patron_category, resolve_rule)
 
 DEFAULT = Rule(1, None, None, None, 14, 3, 2, True, 0)
@@ -96,6 +96,16 @@ def test_renewal_is_refused_when_another_patron_holds_the_title_or_renewals_are_
     assert codes(used.blocks) == ["too_many_renewals"]
     ok = decide_renewal(RULES, date(2026, 11, 20), 1, "9-12", "book", 1, False, 0)
     assert ok.blocks == () and ok.due == date(2026, 12, 11)
+
+
+def test_fines_are_off_by_default_and_follow_the_most_specific_rule():
+    assert fine_for(RULES, 77, "9-12", "dvd", 5) == 0.0  # every rule here: 0, off
+    fined = [Rule(1, None, None, None, 14, 3, 2, True, 0, 0.1)] + RULES[1:5] + \
+        [Rule(6, 77, None, "dvd", 2, 1, 0, False, 0, 0.5)] + RULES[6:]
+    assert fine_for(fined, 77, "9-12", "dvd", 5) == 2.5   # school x item type beats the rest
+    assert fine_for(fined, 77, "9-12", "dvd", 0) == 0.0   # on time
+    assert fine_for(fined, 12, "K-2", "book", 3) == 0.3   # only the default row applies
+    assert fine_for(fined, 12, "9-12", "book", 3) == 0.0  # the 9-12 row has no fine
 
 
 def test_isbn_check_digits():

@@ -87,6 +87,7 @@ checkouts = table(
     C("checkin_school_id", "BIGINT", comment="The school that checked it in"),
     C("request_id", "UUID", unique=True, comment="The desk's id of the checkout (repeat-proof, offline sync)"),
     C("renew_request_id", "UUID", comment="The desk's id of the last renewal (repeat-proof)"),
+    C("fine", "DECIMAL(8,2)", comment="Fine charged at a late check-in (where the rules set one)"),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
     FK(("resource_id",), "library.resources", ("resource_id",)),
     FK(("item_id",), "library.items", ("item_id",)),
