@@ -90,3 +90,39 @@ def test_an_it_person_scripts_the_set_up_and_bad_input_saves_nothing(demo_engine
                            "transportation.bus_routes WHERE route_number = 'Route CLI')"))
             c.execute(text("DELETE FROM transportation.bus_routes WHERE route_number = 'Route CLI'"))
             c.execute(text("DELETE FROM transportation.buses WHERE bus_number = 'CLI-21'"))
+
+
+def test_the_daily_timer_brings_edfi_in_step_with_an_iep_that_ended_without_anyone_opening_the_desk(
+        demo_engine, tmp_path):
+    unit = (ROOT / "packaging/systemd/school-office-transport-edfi.service").read_text()
+    timer = (ROOT / "packaging/systemd/school-office-transport-edfi.timer").read_text()
+    assert "OnCalendar=*-*-* 00:10:00" in timer and "Persistent=true" in timer
+    assert "Unit=school-office-transport-edfi.service" in timer and "WantedBy=timers.target" in timer
+    [exec_start] = [x for x in unit.splitlines() if x.startswith("ExecStart=")]
+    assert exec_start.endswith("school-office-admin transport sync-edfi") and "Type=oneshot" in unit
+    kind = ("SELECT d.codevalue FROM edfi.studenttransportation t JOIN edfi.descriptor d "
+            "ON d.descriptorid = t.transportationtypedescriptorid WHERE t.studentusi = :u")
+    with demo_engine.connect() as c:
+        iep, usi = c.execute(text("SELECT t.iep_id, t.student_usi FROM transportation.iep_transport t "
+                                  "JOIN specialed.iep i ON i.iep_id = t.iep_id WHERE i.exit_date IS NULL "
+                                  "ORDER BY 1 LIMIT 1")).one()
+        assert c.execute(text(kind), {"u": usi}).scalar() == "Special Needs Bus"
+        # the IEP's exit date passes: yesterday's data, today's date (no write fires a trigger)
+        c.execute(text("SET session_replication_role = replica"))
+        c.execute(text("UPDATE specialed.iep SET exit_date = current_date - 1 WHERE iep_id = :i"), {"i": iep})
+        c.execute(text("RESET session_replication_role"))
+        c.commit()
+        try:
+            assert c.execute(text(kind), {"u": usi}).scalar() == "Special Needs Bus"  # stale
+            out = admin(demo_engine, tmp_path, *exec_start.split("school-office-admin transport ")[1].split())
+            assert out.returncode == 0, out.stderr
+            assert out.stdout.strip().startswith("Ed-Fi StudentTransportation re-derived for ")
+            c.rollback()
+            assert c.execute(text(kind), {"u": usi}).scalar() == "School Bus"
+            assert c.execute(text("SELECT specialaccomodationrequirements FROM edfi.studenttransportation "
+                                  "WHERE studentusi = :u"), {"u": usi}).scalar() is None
+        finally:
+            c.rollback()
+            c.execute(text("UPDATE specialed.iep SET exit_date = NULL WHERE iep_id = :i"), {"i": iep})
+            c.commit()
+        assert c.execute(text(kind), {"u": usi}).scalar() == "Special Needs Bus"

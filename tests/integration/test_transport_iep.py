@@ -64,6 +64,7 @@ def test_the_nurse_records_bus_needs_for_her_own_schools_ieps_only(login_engine)
         try:
             mine = c.execute(text("SELECT i.iep_id, i.student_usi FROM specialed.iep i WHERE NOT EXISTS (SELECT 1 FROM "
                                   "transportation.iep_transport t WHERE t.iep_id = i.iep_id) AND i.iep_status = 'Active' "
+                                  "AND NOT EXISTS (SELECT 1 FROM transportation.rider_runs_on(i.student_usi, current_date)) "
                                   "AND i.effective_date <= current_date AND i.exit_date IS NULL ORDER BY 1 LIMIT 1")).one()
             iep_needs.record_iep_transport(c, mine[0], False, ("car seat", "harness"), True, True)
             iep_needs.record_iep_transport(c, mine[0], False, ("harness", "car seat"), True, True)  # saved twice: once
@@ -134,7 +135,7 @@ def test_a_door_to_door_rider_is_suggested_a_run_whose_bus_has_the_lift_then_the
     usi = _new_iep_rider(admin, ("lift",), door=True)
     [s] = riders.suggestions(admin, DAY, [usi])
     assert s.eligible and s.door_to_door and s.needs == "lift, door to door"
-    assert s.am_stop_id is None and s.am_stop.startswith("door to door: add a stop at the home to Route ")
+    assert s.am_stop_id is None and s.am_stop.startswith("door to door: Assign adds a stop at the home to Route ")
     assert "lift" in _bus_of(admin, s.am_run_id).equipment
     home = admin.execute(text("SELECT latitude::float, longitude::float FROM "
                               "edfi.studenteducationorganizationassociationaddress WHERE studentusi = :u LIMIT 1"),
@@ -143,6 +144,31 @@ def test_a_door_to_door_rider_is_suggested_a_run_whose_bus_has_the_lift_then_the
     routes.add_stop(admin, s.am_run_id, stop, 1, None)  # before the first stop: its time is the first's
     [s] = riders.suggestions(admin, DAY, [usi])
     assert (s.am_stop_id, s.am_stop) == (stop, f"At the Test home ({s.am_stop.split('(')[1].split(')')[0]}), door to door")
+
+
+def test_assigning_a_door_to_door_rider_puts_a_stop_at_the_home_on_the_run_and_reuses_it(admin):
+    usi = _new_iep_rider(admin, (), door=True)
+    [s] = riders.suggestions(admin, DAY, [usi])
+    assert s.door_to_door and s.am_run_id and s.am_stop_id is None
+    first = routes.run_detail(admin, s.am_run_id, DAY).stops
+    home = admin.execute(text("SELECT latitude::float, longitude::float FROM "
+                              "edfi.studenteducationorganizationassociationaddress WHERE studentusi = :u LIMIT 1"),
+                         {"u": usi}).one()
+    stops_before = admin.execute(text("SELECT count(*) FROM transportation.bus_stops")).scalar()
+    # the coordinator picks the run; whichever stop the form had, the ride boards at the door
+    plan = riders.RiderPlan(usi, riders.weekday_legs(s.am_run_id, first[-1].stop_id, None, None), DAY)
+    riders.assign_rider(admin, plan, confirm_overload=True)
+    after = routes.run_detail(admin, s.am_run_id, DAY).stops
+    [added] = [x for x in after if x.stop_id not in {y.stop_id for y in first}]
+    assert added.name.startswith("Home of ") and added.name.endswith(" family") and len(after) == len(first) + 1
+    assert (round(added.latitude, 5), round(added.longitude, 5)) == (round(home[0], 5), round(home[1], 5))
+    assert added.turn_notes == "Door to door: wait for the adult at the door"
+    assert [t.planned_time for t in after] == sorted(t.planned_time for t in after)  # times still in order
+    assert {g.stop_id for g in riders.plan_of(admin, usi, DAY).legs} == {added.stop_id}
+    # saved again (or another door-to-door plan): the same stop, no second one
+    riders.assign_rider(admin, plan, confirm_overload=True)
+    assert len(routes.run_detail(admin, s.am_run_id, DAY).stops) == len(after)
+    assert admin.execute(text("SELECT count(*) FROM transportation.bus_stops")).scalar() == stops_before + 1
 
 
 def test_suggestions_skip_buses_without_the_equipment_or_room(admin):
@@ -190,9 +216,13 @@ def test_a_temporary_change_checks_the_wheelchair_and_equipment(admin):
     no_lift = next(r for r in routes.list_runs(admin, DAY) if r.direction == "from_school" and "Elementary" in r.schools
                    and r.bus_number and "lift" not in _bus_of(admin, r.run_id).equipment)
     stop = routes.run_detail(admin, no_lift.run_id, DAY).stops[0].stop_id
-    with pytest.raises(riders.OverloadWarning) as warned:
-        riders.add_temporary_change(admin, usi, DAY, DAY, "from_school", no_lift.run_id, stop, "Grandma's")
-    assert any(w.startswith(f"The bus of {no_lift.name} has no lift") for w in warned.value.warnings)
+    # a need the bus cannot meet is refused, not a warning that "Yes" overrides (review of #13, defect 6)
+    for confirm in (False, True):
+        with pytest.raises(UserError) as refused:
+            riders.add_temporary_change(admin, usi, DAY, DAY, "from_school", no_lift.run_id, stop, "Grandma's",
+                                        confirm_overload=confirm)
+        assert not isinstance(refused.value, riders.OverloadWarning)
+        assert str(refused.value).startswith(f"The bus of {no_lift.name} has no lift")
     assert admin.execute(text("SELECT count(*) FROM transportation.temporary_changes WHERE student_usi = :u"),
                          {"u": usi}).scalar() == 0
 

@@ -132,3 +132,42 @@ def test_the_coordinator_sets_up_what_the_desk_shows(login_engine):
     e = login_engine("demo_transportation")
     assert run(e, "UPDATE transportation.settings SET speed_mph = speed_mph") == 1
     assert run(e, "UPDATE transportation.grade_bands SET eligibility_miles = eligibility_miles") == 3
+
+
+# migration 0035: the one reading of riders' needs in force, the run loads and a rider's runs
+NEEDS_FUNCTIONS = {
+    "SELECT * FROM transportation.needs_in_force(NULL, current_date)": ("demo_cashier", "demo_librarian",
+                                                                         "demo_teacher", "demo_dean", "demo_registrar"),
+    "SELECT * FROM transportation.run_loads_on(NULL, current_date)": ("demo_cashier", "demo_librarian", "demo_teacher",
+                                                                      "demo_dean", "demo_registrar"),
+    "SELECT * FROM transportation.rider_runs_on(1, current_date)": ("demo_cashier", "demo_librarian", "demo_teacher",
+                                                                    "demo_dean", "demo_registrar", "demo_front_office"),
+    "SELECT * FROM transportation.needs_on(NULL, current_date)": ("demo_transportation", "demo_front_office",
+                                                                  "demo_nurse", "demo_cashier", "demo_teacher"),
+}
+
+
+@pytest.mark.parametrize("sql,login", [(s, lg) for s, logins in NEEDS_FUNCTIONS.items() for lg in logins])
+def test_only_the_desks_that_carry_riders_read_their_needs_and_loads(login_engine, sql, login):
+    assert denied(login_engine(login), sql)
+
+
+def test_the_nurse_reads_needs_and_runs_of_her_own_schools_riders_only(login_engine, demo_engine):
+    from sqlalchemy import text
+
+    with demo_engine.connect() as c:
+        mine, other = (c.execute(text(
+            "SELECT l.student_usi FROM transportation.rider_legs l JOIN edfi.studentschoolassociation a "
+            "ON a.studentusi = l.student_usi WHERE a.schoolid " + op + " :s ORDER BY 1 LIMIT 1"), {"s": RES}).scalar()
+            for op in ("=", "<>"))
+        c.execute(text("UPDATE transportation.student_transportation SET wheelchair = true WHERE student_usi IN (:a, :b)"),
+                  {"a": mine, "b": other})
+        try:
+            nurse = login_engine("demo_nurse")
+            assert scalar(nurse, f"SELECT count(*) FROM transportation.rider_runs_on({mine}, current_date)") > 0
+            assert scalar(nurse, f"SELECT count(*) FROM transportation.rider_runs_on({other}, current_date)") == 0
+            seen = {r[0] for r in run(nurse, f"SELECT student_usi FROM transportation.needs_in_force("
+                                             f"ARRAY[{mine}, {other}], current_date)")}
+            assert seen == {mine}
+        finally:
+            c.rollback()

@@ -79,11 +79,16 @@ def test_buses_are_created_once_and_never_shrunk_under_their_riders(conn):
     assert bus not in {b.bus_id for b in routes.list_buses(conn)}
 
 
+# riders who need the lift today: the plan's own needs or the IEP's in force (never a copy on the plan)
+LIFT_NEEDED = ("JOIN transportation.needs_in_force(NULL, current_date) n ON n.student_usi = l.student_usi "
+               "WHERE 'lift' = ANY (n.equipment)")
+
+
 def test_a_bus_keeps_the_lift_its_riders_need(conn):
     run_id, bus_id = conn.execute(text(
         "SELECT l.run_id, u.bus_id FROM transportation.rider_legs l JOIN transportation.student_transportation st "
         "ON st.assignment_id = l.assignment_id JOIN transportation.runs u ON u.run_id = l.run_id "
-        "WHERE 'lift' = ANY (st.equipment_needed) AND st.end_date IS NULL LIMIT 1")).one()
+        f"{LIFT_NEEDED} AND st.end_date IS NULL LIMIT 1")).one()
     b = next(x for x in routes.list_buses(conn) if x.bus_id == bus_id)
     with pytest.raises(UserError, match=rf"need(s)? the lift, which bus {b.number} does not have; pick a bus "
                                         r"with it or move the riders? first\.$"):
@@ -97,12 +102,12 @@ def test_a_run_is_not_given_a_bus_without_the_lift_its_riders_need(conn):
         "SELECT l.run_id, u.bus_id, u.driver_name, u.aide_name FROM transportation.rider_legs l "
         "JOIN transportation.student_transportation st ON st.assignment_id = l.assignment_id "
         "JOIN transportation.runs u ON u.run_id = l.run_id "
-        "WHERE 'lift' = ANY (st.equipment_needed) AND st.is_active AND st.end_date IS NULL LIMIT 1")).one()
+        f"{LIFT_NEEDED} AND st.is_active AND st.end_date IS NULL LIMIT 1")).one()
     lifters = conn.execute(text(
         "SELECT count(DISTINCT st.student_usi) FROM transportation.rider_legs l JOIN "
-        "transportation.student_transportation st ON st.assignment_id = l.assignment_id WHERE l.run_id = :r "
-        "AND 'lift' = ANY (st.equipment_needed) AND st.is_active AND st.end_date IS NULL"), {"r": run_id}).scalar()
-    spare = setup.save_bus(conn, None, "NOLIFT-2", 90, 4, ())
+        "transportation.student_transportation st ON st.assignment_id = l.assignment_id "
+        f"{LIFT_NEEDED} AND l.run_id = :r AND st.is_active AND st.end_date IS NULL"), {"r": run_id}).scalar()
+    spare = setup.save_bus(conn, None, "NOLIFT-2", 90, 4, ("car seat", "harness"))
     who = "1 rider" if lifters == 1 else f"{lifters} riders"
     with pytest.raises(UserError, match=rf"^{who} of .* the lift, which bus NOLIFT-2 does not have; "):
         routes.save_run(conn, run_id, spare, driver or "", aide or "")

@@ -36,13 +36,23 @@ def test_the_nurse_records_an_ieps_bus_needs_from_her_desk(qtbot, signed_in, run
     tab.equipment["harness"].click()
     tab.door.click()
     assert page.unsaved_work() and "IEP bus needs of" in page.unsaved_work()
+    tab.ask_overload = lambda warnings: True  # a full run may ask; the nurse says yes
     try:
+        # the student already rides a bus without a harness: refused in one sentence, nothing saved
+        assert run_async(tab.save()) is False
+        assert tab.message.text().startswith("The bus of ") and tab.message.text().endswith(
+            "has no harness, which this rider needs; the transportation coordinator moves the rider to a bus with it "
+            "first.") and page.unsaved_work()
+        with demo_engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM transportation.iep_transport WHERE iep_id = :i"),
+                             {"i": iep}).scalar() == 0
+        tab.equipment["harness"].click()
         assert run_async(tab.save()) is True, tab.message.text()
         assert run_async(tab.save()) is True  # saved twice: still one row
         with demo_engine.connect() as c:
             assert c.execute(text("SELECT student_usi, equipment, door_to_door FROM transportation.iep_transport "
-                                  "WHERE iep_id = :i"), {"i": iep}).all() == [(usi, ["harness"], True)]
-        assert tab.model.cell(tab.model.row(0), tab.model.COL_TRANSPORT) == "harness, door to door"
+                                  "WHERE iep_id = :i"), {"i": iep}).all() == [(usi, [], True)]
+        assert tab.model.cell(tab.model.row(0), tab.model.COL_TRANSPORT) == "door to door"
         assert page.unsaved_work() is None
         page.grab().save(str(tmp_path / "nurse-iep-bus-needs.png"))
         tab.confirm = lambda title, text_: False  # No, the default, keeps the needs

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
 from app.security.session import sign_in
+from app.services.transport import riders
 from tests.conftest import DEMO_AS_OF
 from ui.screens.desk_context import DeskContext
 from ui.screens.transportation.page import build_page
@@ -127,15 +128,27 @@ def test_a_needed_students_week_is_planned_day_by_day_and_a_parents_change_saved
     fri_pm_run = week[5, "from_school"][0]
     fri_pm_run.setCurrentIndex(0)
     fri_pm_run.activated.emit(0)
-    tab.needs["car seat"].click()
+    # Saturday mornings too (a weekend program): the weekend rows show when asked for
+    assert not week[6, "to_school"][0].isVisibleTo(tab.week)
+    tab.week.weekend.click()
+    sat_am_run = week[6, "to_school"][0]
+    assert sat_am_run.isVisibleTo(tab.week)
+    sat_am_run.setCurrentIndex(sat_am_run.findData(student.am_run_id))
+    sat_am_run.activated.emit(sat_am_run.currentIndex())
+    tab.needs["harness"].click()  # the parent's own need, besides any IEP's
     assert page.unsaved_work() == f"The bus plan of {student.name}, not assigned yet"
     page.tabs.setCurrentWidget(tab)
     page.grab().save(str(tmp_path / "transportation-riders.png"))
     tab.find.setText("someone else")
     assert run_async(tab.find_student()) is False  # the week being edited is not thrown away
     assert tab.message.text() == f"Assign {student.name}'s plan first, or press Clear to drop the changes."
-    tab.confirm = lambda warnings: True  # a near-full run or a bus without a car seat may ask; the coordinator says yes
+    tab.confirm = lambda warnings: True  # a near-full run may ask; the coordinator says yes
     try:
+        # a bus without the harness is refused, even with Yes to every question (review of #13, defect 6)
+        assert run_async(tab.assign()) is False
+        assert tab.message.text().startswith("The bus of ") and "has no harness, which this rider needs; choose a " \
+            "run whose bus has it." in tab.message.text() and page.unsaved_work()
+        tab.needs["harness"].click()
         assert run_async(tab.assign()) is True, tab.message.text()
         assert tab.message.text().startswith(f"Assigned {student.name} from ") and page.unsaved_work() is None
         assert student.student_usi not in {s.student_usi for s in tab.needs_model.rows}
@@ -151,17 +164,33 @@ def test_a_needed_students_week_is_planned_day_by_day_and_a_parents_change_saved
                                    "WHERE student_usi = :u"), {"u": student.student_usi}).scalar()
             note = c.execute(text("SELECT parent_note FROM transportation.temporary_changes WHERE student_usi = :u"),
                              {"u": student.student_usi}).scalar()
-        assert len(legs) == 9 and (5, "from_school") not in {(d, w) for d, w, _r, _a in legs}
+        assert len(legs) == 10 and (5, "from_school") not in {(d, w) for d, w, _r, _a in legs}
+        assert (6, "to_school", student.am_run_id) in {(d, w, r) for d, w, r, _a in legs}
         assert [(d, w, a) for d, w, _r, a in legs if a] == [(3, "from_school", "Grandma's, 12 Elm St")]
         mon_am = next(r for d, w, r, _a in legs if (d, w) == (1, "to_school"))
         assert mon_am == (mon_am_run.itemData(other) if other is not None else student.am_run_id)
-        assert needs == ["car seat"] and note == "Family trip, back Monday"
+        assert needs == [] and note == "Family trip, back Monday"
         # found again, the plan on file fills the week
         tab.find.setText(student.student_id)
         assert run_async(tab.find_student()) is True
         assert tab.week.legs() == tuple(sorted(tab.week.legs(), key=lambda g: (g.day_of_week, g.direction != "to_school")))
         assert {(g.day_of_week, g.direction, g.alternate_address) for g in tab.week.legs() if g.alternate_address} == {
-            (3, "from_school", "Grandma's, 12 Elm St")} and tab.needs["car seat"].isChecked()
+            (3, "from_school", "Grandma's, 12 Elm St")} and not tab.needs["harness"].isChecked()
+        # the Saturday ride is shown again and kept on a re-save (never dropped as "no ride")
+        assert tab.week.weekend.isChecked() and week[6, "to_school"][0].isVisibleTo(tab.week)
+        assert (6, "to_school", student.am_run_id) in {(g.day_of_week, g.direction, g.run_id) for g in tab.week.legs()}
+        # a ride on a run no longer offered for the school shows as such, not as "(no ride)"
+        gone = next(c for c in tab.choices if c.direction == "to_school" and student.school_id not in c.school_ids)
+        legs_now = tab.week.legs()
+        tab.week.load(tuple(g if (g.day_of_week, g.direction) != (2, "to_school") else
+                            riders.Leg(2, "to_school", gone.run_id, gone.stops[0][0]) for g in legs_now))
+        tue_am = week[2, "to_school"][0]
+        assert tue_am.currentText() == f"{gone.name} (not offered for this school)"
+        assert tab.week.problems() == (f"Tuesday to school is on {gone.name}, which is not offered for this school; "
+                                       "pick another run or no ride before saving.")
+        assert (2, "to_school", gone.run_id) in {(g.day_of_week, g.direction, g.run_id) for g in tab.week.legs()}
+        tab.week.load(legs_now)
+        assert tab.week.problems() == "" and "not offered" not in tue_am.currentText()
     finally:
         with demo_engine.begin() as c:  # the shared demo district as it was
             c.execute(text("DELETE FROM transportation.temporary_changes WHERE student_usi = :u"),

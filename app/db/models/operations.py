@@ -145,8 +145,11 @@ student_transportation = table(
     C("school_id", "BIGINT", comment="School the plan takes the student to"),
     C("release_to_adult", "BOOLEAN", nn=True, default="false",
       comment="Released only to a designated adult (kindergarten always)"),
-    C("wheelchair", "BOOLEAN", nn=True, default="false", comment="Rides in a wheelchair position"),
-    C("equipment_needed", "TEXT[]", nn=True, default="'{}'::text[]", comment="lift, car seat, harness"),
+    C("wheelchair", "BOOLEAN", nn=True, default="false",
+      comment="The plan's own need (parent or coordinator), not the IEP's: read needs with "
+              "transportation.needs_in_force"),
+    C("equipment_needed", "TEXT[]", nn=True, default="'{}'::text[]",
+      comment="The plan's own needs: lift, car seat, harness (the IEP's come from transportation.needs_in_force)"),
     FK(("student_usi",), "edfi.student", ("studentusi",)),
     FK(("school_id",), "edfi.school", ("schoolid",)),
     IX("ix_student_transportation_student_usi", "student_usi"),

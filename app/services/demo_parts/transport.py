@@ -169,10 +169,9 @@ def load(ctx) -> None:
             stop_id = len(stops) + len(sped_stops) + 1
             sped_stops.append((stop_id, f"Home of {s.last} family", f"{100 + s.family % 900} {N.STREETS[s.family % 22]}",
                                home.latitude, home.longitude, True))
-            wheelchair = any(u == s.usi and i % 3 == 0 for i, (_x, u) in enumerate(sped))
+            # the wheelchair and lift are the IEP's: they count while it is in force, not copied here
             plans.append((aid, s.usi, sped_route, stop_id, stop_id, first_day, "Special needs", True, sid,
-                          rules.release_to_adult(grade, True), wheelchair,
-                          ["lift"] if wheelchair else []))
+                          rules.release_to_adult(grade, True), False, []))
             for direction, run in sped_runs.items():
                 legs += [(aid, s.usi, d, direction, run, stop_id, None) for d in range(1, 6)]
             riders.append((s.usi, sped_runs["to_school"]))

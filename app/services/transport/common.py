@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import Connection, text
 
-from app.domain.transport_rules import GradeBand, HazardZone, Point, Settings
+from app.domain.transport_rules import EQUIPMENT, GradeBand, HazardZone, Point, Settings
 
 DIRECTION_LABEL = {"to_school": "to school", "from_school": "from school", "both": "both ways"}
 
@@ -20,13 +20,18 @@ class Rules:
     hazards: tuple[HazardZone, ...]
 
 
+def load_bands(conn: Connection) -> tuple[GradeBand, ...]:
+    """The grade bands (riders per seat, eligibility distance): all a capacity check needs."""
+    return tuple(GradeBand(b, label, frozenset(grades), per_seat, float(miles)) for b, label, grades, per_seat, miles in
+                 conn.execute(text("SELECT band, label, grade_levels, riders_per_seat, eligibility_miles "
+                                   "FROM transportation.grade_bands ORDER BY sort_order")))
+
+
 def load_rules(conn: Connection) -> Rules:
     s = conn.execute(text("SELECT distance_factor, walking_limit_miles, speed_mph, stop_seconds, load_seconds_per_rider "
                           "FROM transportation.settings")).first()
     settings = Settings(float(s[0]), float(s[1]), float(s[2]), int(s[3]), int(s[4])) if s else Settings()
-    bands = tuple(GradeBand(b, label, frozenset(grades), per_seat, float(miles)) for b, label, grades, per_seat, miles in
-                  conn.execute(text("SELECT band, label, grade_levels, riders_per_seat, eligibility_miles "
-                                    "FROM transportation.grade_bands ORDER BY sort_order")))
+    bands = load_bands(conn)
     hazards = tuple(HazardZone(n, Point(float(la), float(lo)), float(r), sid) for n, la, lo, r, sid in
                     conn.execute(text("SELECT zone_name, latitude, longitude, radius_miles, school_id "
                                       "FROM transportation.hazard_zones ORDER BY zone_id")))
@@ -107,6 +112,11 @@ def student_facts(conn: Connection, student_usi: int, day: date) -> StudentFacts
     return StudentFacts(row[0], row[1], row[2], row[3], row[4], point(row[5], row[6]), row[7])
 
 
+def describe_needs(wheelchair: bool, equipment: tuple[str, ...], aide: bool, door_to_door: bool) -> str:
+    return ", ".join(x for x in (("wheelchair position" if wheelchair else ""), *equipment, ("aide" if aide else ""),
+                                 ("door to door" if door_to_door else "")) if x) or "special transport"
+
+
 @dataclass(frozen=True)
 class IepNeeds:
     """What an IEP in force requires of the ride (transportation.iep_transport_in_force, migration 0028)."""
@@ -116,9 +126,7 @@ class IepNeeds:
     equipment: tuple[str, ...]
 
     def describe(self) -> str:
-        return ", ".join(x for x in (("wheelchair position" if self.wheelchair else ""), *self.equipment,
-                                     ("aide" if self.aide_required else ""),
-                                     ("door to door" if self.door_to_door else "")) if x) or "special transport"
+        return describe_needs(self.wheelchair, self.equipment, self.aide_required, self.door_to_door)
 
 
 def iep_needs(conn: Connection, student_usis: list[int] | None, day: date) -> dict[int, IepNeeds]:
@@ -127,3 +135,30 @@ def iep_needs(conn: Connection, student_usis: list[int] | None, day: date) -> di
     return {r[0]: IepNeeds(bool(r[1]), bool(r[2]), bool(r[3]), tuple(r[4] or ())) for r in conn.execute(text(
         "SELECT student_usi, wheelchair, aide_required, door_to_door, equipment "
         "FROM transportation.iep_transport_in_force(:u, :d)"), {"u": student_usis, "d": day})}
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a rider needs on a day: their plan's own needs and their IEP's in force then."""
+    wheelchair: bool
+    equipment: tuple[str, ...]
+    aide_required: bool = False
+    door_to_door: bool = False
+    iep: bool = False  # an IEP in force requires special transport
+
+    def describe(self) -> str:
+        return describe_needs(self.wheelchair, self.equipment, self.aide_required, self.door_to_door)
+
+
+NO_NEEDS = Needs(False, ())
+
+
+def needs_in_force(conn: Connection, student_usis: list[int] | None, day: date) -> dict[int, Needs]:
+    """The one reading of riders' needs (transportation.needs_in_force, migration 0035): the plan in
+    force's own needs plus an Active IEP's within its dates, for the students of the caller's
+    schools (None: all of them); students with no needs are left out. The front office gets the
+    plans' own needs only."""
+    return {r[0]: Needs(bool(r[1]), tuple(e for e in EQUIPMENT if e in (r[2] or ())), bool(r[3]), bool(r[4]),
+                        bool(r[5])) for r in conn.execute(text(
+        "SELECT student_usi, wheelchair, equipment, aide_required, door_to_door, iep "
+        "FROM transportation.needs_in_force(:u, :d)"), {"u": student_usis, "d": day})}

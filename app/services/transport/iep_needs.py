@@ -13,6 +13,8 @@ from sqlalchemy import Connection, text
 
 from app.domain.transport_rules import EQUIPMENT
 from app.errors import UserError
+from app.services.transport.common import needs_in_force
+from app.services.transport.fit import check_rider_needs
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,17 @@ def ieps_of(conn: Connection, student_usi: int, day: date) -> list[IepTransportR
 
 
 def record_iep_transport(conn: Connection, iep_id: int, wheelchair: bool, equipment: tuple[str, ...],
-                         aide_required: bool, door_to_door: bool) -> None:
-    """The transport the IEP requires; saving again replaces it (the same answer twice changes nothing)."""
+                         aide_required: bool, door_to_door: bool, *, confirm_overload: bool = False) -> None:
+    """The transport the IEP requires; saving again replaces it (the same answer twice changes nothing).
+    The runs the student rides must carry the needs in force after the save, as for a plan: a bus
+    without the lift or wheelchair position is refused, an overload is asked about (OverloadWarning
+    unless confirm_overload); nothing is saved then."""
     unknown = [e for e in equipment if e not in EQUIPMENT]
     if unknown:
         raise UserError(f"Equipment \"{unknown[0]}\" is not known; choose from {', '.join(EQUIPMENT)}.")
     if not conn.execute(text("SELECT 1 FROM specialed.iep WHERE iep_id = :i"), {"i": iep_id}).first():
         raise UserError("That IEP is not on file or not one of your schools'; look the student up again.")
+    step = conn.begin_nested()
     conn.execute(text(
         "INSERT INTO transportation.iep_transport (iep_id, student_usi, wheelchair, equipment, aide_required, "
         "door_to_door) SELECT i.iep_id, i.student_usi, :w, CAST(:e AS text[]), :a, :d FROM specialed.iep i "
@@ -64,6 +70,26 @@ def record_iep_transport(conn: Connection, iep_id: int, wheelchair: bool, equipm
         "equipment = EXCLUDED.equipment, aide_required = EXCLUDED.aide_required, door_to_door = EXCLUDED.door_to_door"),
         {"i": iep_id, "w": wheelchair, "e": [e for e in EQUIPMENT if e in equipment], "a": aide_required,
          "d": door_to_door})
+    try:
+        _check_the_rides(conn, iep_id, confirm_overload)
+    except UserError:
+        step.rollback()
+        raise
+    step.commit()
+
+
+def _check_the_rides(conn: Connection, iep_id: int, confirm_overload: bool) -> None:
+    """From the day the IEP is in force (today at the earliest), the student's runs against the needs
+    in force then (the IEP's just saved and the plan's own)."""
+    row = conn.execute(text(
+        "SELECT student_usi, greatest(current_date, effective_date) FROM specialed.iep WHERE iep_id = :i "
+        "AND iep_status = 'Active' AND (exit_date IS NULL OR exit_date >= greatest(current_date, effective_date))"),
+        {"i": iep_id}).first()
+    if row is None:
+        return  # not in force today or later: nothing rides on it
+    needs = needs_in_force(conn, [row[0]], row[1]).get(row[0])
+    if needs is not None and (needs.wheelchair or needs.equipment):
+        check_rider_needs(conn, row[0], row[1], needs.wheelchair, needs.equipment, confirm_overload=confirm_overload)
 
 
 def remove_iep_transport(conn: Connection, iep_id: int) -> None:

@@ -97,7 +97,8 @@ WITH tc AS (
 SELECT x.student_usi, s.studentuniqueid, s.lastsurname || ', ' || coalesce(s.preferredfirstname, s.firstname),
        e.grade, eo.nameofinstitution, x.stop_id, bs.stop_name, rs.stop_sequence, rs.planned_time,
        coalesce(p.release_to_adult, false) OR EXISTS (SELECT 1 FROM transportation.student_transportation f
-                                                      WHERE f.student_usi = x.student_usi AND f.release_to_adult), coalesce(p.wheelchair, false), coalesce(p.equipment_needed, '{{}}'),
+                                                      WHERE f.student_usi = x.student_usi AND f.release_to_adult),
+       coalesce(n.wheelchair, false), coalesce(n.equipment, '{{}}'),
        x.alternate_address, x.note,
        concat_ws('; ', CASE WHEN f.severe_allergy THEN 'Severe allergy: ' || f.allergens
                             WHEN f.allergens IS NOT NULL THEN 'Allergy: ' || f.allergens END,
@@ -107,7 +108,9 @@ SELECT x.student_usi, s.studentuniqueid, s.lastsurname || ', ' || coalesce(s.pre
   JOIN edfi.student s ON s.studentusi = x.student_usi
   {enrollment_of("x.student_usi")}
   LEFT JOIN edfi.educationorganization eo ON eo.educationorganizationid = e.schoolid
-  LEFT JOIN LATERAL (SELECT st.release_to_adult, st.wheelchair, st.equipment_needed
+  LEFT JOIN transportation.needs_in_force((SELECT array_agg(student_usi) FROM riders), :day) n
+    ON n.student_usi = x.student_usi
+  LEFT JOIN LATERAL (SELECT st.release_to_adult
                        FROM transportation.student_transportation st
                       WHERE st.student_usi = x.student_usi AND st.is_active AND st.effective_date <= :day
                         AND (st.end_date IS NULL OR st.end_date >= :day)

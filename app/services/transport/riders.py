@@ -2,15 +2,16 @@
 some days), temporary changes for a date range (a parent's note), eligibility and a suggested
 stop, the students who need an assignment, and the "which bus?" answer for a parent's call.
 
-A plan that would overload a run (seats by the riders' grades, wheelchair positions) or put a
-rider on a bus without the equipment they need is refused with `OverloadWarning` unless the
-coordinator confirms it: never a silent overload. Runs are locked while their load is checked,
-so two coordinators cannot both fill the last seat.
+A plan that would overfill a run's seats (by the riders' grades) raises `OverloadWarning` unless the
+coordinator confirms it: never a silent overload. A rider whose wheelchair, lift, car seat or
+harness the bus cannot carry is refused outright (fit.check_fit). The plan stores only its own
+needs; the IEP's count while the IEP is in force (common.needs_in_force). Runs are locked while
+their load is checked, so two coordinators cannot both fill the last seat.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import Connection, text
@@ -19,20 +20,13 @@ from app.domain import transport_rules as rules
 from app.errors import UserError
 from app.services.transport.common import (
     DIRECTION_LABEL,
-    ENROLLMENT_ON,
+    NO_NEEDS,
     iep_needs,
-    load_rules,
+    needs_in_force,
     student_facts,
 )
-from app.services.transport.routes import run_loads
-
-
-class OverloadWarning(UserError):
-    """The plan would overload a run or lacks equipment: ask, then call again with confirm_overload."""
-
-    def __init__(self, warnings: list[str]) -> None:
-        super().__init__(warnings[0])
-        self.warnings = warnings
+from app.services.transport import routes
+from app.services.transport.fit import OverloadWarning, check_fit
 
 
 @dataclass(frozen=True)
@@ -114,50 +108,6 @@ def _check_leg(leg: Leg, run: _Run | None, school_id: int, school: str) -> None:
         raise UserError(f"That stop is not on {run.name}; pick one of its stops.")
 
 
-def _capacity_warnings(conn: Connection, day: date, runs: dict[int, _Run], adding: dict[tuple[int, int], int],
-                       grade: str | None, wheelchair: bool, equipment: tuple[str, ...],
-                       student_usi: int | None, others: int = 0) -> list[str]:
-    """Warnings for each (run, weekday) the plan adds a rider to, counted without the student's
-    own current plan (which the new one replaces)."""
-    bands = load_rules(conn).bands
-    out: list[str] = []
-    loads = run_loads(conn, day, None)
-    own = {(r, d): (g, c) for r, d, g, c in conn.execute(text(
-        f"SELECT l.run_id, l.day_of_week, e.grade, st.wheelchair FROM transportation.rider_legs l "
-        f"JOIN transportation.student_transportation st ON st.assignment_id = l.assignment_id "
-        f"LEFT JOIN ({ENROLLMENT_ON}) e ON e.studentusi = l.student_usi WHERE l.student_usi = :u AND st.is_active "
-        f"AND st.effective_date <= :day AND (st.end_date IS NULL OR st.end_date >= :day)"),
-        {"u": student_usi, "day": day})} if student_usi is not None else {}
-    for (run_id, dow), extra in sorted(adding.items()):
-        run = runs[run_id]
-        if run.seats is None:
-            out.append(f"{run.name} has no bus yet; give it a bus before assigning riders.")
-            continue
-        grades, chairs = loads.get(run_id, {}).get(dow, ([], 0))
-        grades = list(grades)
-        if (run_id, dow) in own:
-            g, c = own[run_id, dow]
-            if c:
-                chairs -= 1
-            elif g in grades:
-                grades.remove(g)
-        if wheelchair:
-            chairs += extra
-        else:
-            grades += [grade] * extra
-        grades += [grade] * others  # riders put on the run by other parents' notes for those days
-        warning = rules.overload_warning(run.name, rules.day_name(dow), rules.capacity(run.seats, run.positions, grades,
-                                                                                      chairs, bands))
-        if warning and warning not in out:
-            out.append(warning)
-        lacking = rules.missing_equipment(equipment, run.equipment, wheelchair, run.positions)
-        if lacking:
-            msg = f"The bus of {run.name} has no {', '.join(lacking)}, which this rider needs; choose a run whose bus has it."
-            if msg not in out:
-                out.append(msg)
-    return out
-
-
 def assign_rider(conn: Connection, plan: RiderPlan, *, confirm_overload: bool = False) -> int:
     """Save the student's plan from plan.effective_date, replacing the plan in force then.
     Returns the plan's assignment id."""
@@ -182,19 +132,22 @@ def assign_rider(conn: Connection, plan: RiderPlan, *, confirm_overload: bool = 
             raise UserError("The alternate address is longer than 500 characters; shorten it.")
     runs = _runs(conn, sorted({leg.run_id for leg in plan.legs}), lock=True)
     school = _school_name(conn, facts.school_id)
+    needs = iep_needs(conn, [plan.student_usi], plan.effective_date).get(plan.student_usi)
+    if needs and needs.door_to_door:
+        plan = _at_the_door(conn, plan, facts, runs, school)
     for leg in plan.legs:
         _check_leg(leg, runs.get(leg.run_id), facts.school_id, school)
-    needs = iep_needs(conn, [plan.student_usi], plan.effective_date).get(plan.student_usi)
-    wheelchair = plan.wheelchair or bool(needs and needs.wheelchair)
-    equipment = tuple(sorted(set(plan.equipment) | set(needs.equipment if needs else ())))
-    unknown = [e for e in equipment if e not in rules.EQUIPMENT]
+    unknown = [e for e in plan.equipment if e not in rules.EQUIPMENT]
     if unknown:
         raise UserError(f"Equipment \"{unknown[0]}\" is not known; choose from {', '.join(rules.EQUIPMENT)}.")
+    # the plan stores its own needs; the check counts the IEP's in force as well
+    wheelchair = plan.wheelchair or bool(needs and needs.wheelchair)
+    equipment = tuple(e for e in rules.EQUIPMENT if e in plan.equipment or (needs and e in needs.equipment))
     adding: dict[tuple[int, int], int] = {}
     for leg in plan.legs:
         adding[leg.run_id, leg.day_of_week] = adding.get((leg.run_id, leg.day_of_week), 0) + 1
-    warnings = _capacity_warnings(conn, plan.effective_date, runs, adding, facts.grade, wheelchair, equipment,
-                                  plan.student_usi)
+    warnings = check_fit(conn, plan.effective_date, runs, adding, facts.grade, wheelchair, equipment,
+                         plan.student_usi)
     if warnings and not confirm_overload:
         raise OverloadWarning(warnings)
     # The plan in force from the effective date is replaced: earlier plans end the day before.
@@ -215,8 +168,8 @@ def assign_rider(conn: Connection, plan: RiderPlan, *, confirm_overload: bool = 
         {"u": plan.student_usi, "route": runs[main.run_id].route_id, "am": first_am.stop_id if first_am else None,
          "pm": first_pm.stop_id if first_pm else None, "d": plan.effective_date,
          "cat": "Special needs" if needs else "Regular", "s": facts.school_id,
-         "rel": rules.release_to_adult(facts.grade, plan.release_to_adult), "wc": wheelchair,
-         "eq": list(equipment)}).scalar()
+         "rel": rules.release_to_adult(facts.grade, plan.release_to_adult), "wc": plan.wheelchair,
+         "eq": [e for e in rules.EQUIPMENT if e in plan.equipment]}).scalar()
     conn.execute(text(
         "INSERT INTO transportation.rider_legs (assignment_id, student_usi, day_of_week, direction, run_id, stop_id, "
         "alternate_address) SELECT :a, :u, d, dir, r, s, nullif(alt, '') FROM unnest(CAST(:days AS smallint[]), "
@@ -225,6 +178,25 @@ def assign_rider(conn: Connection, plan: RiderPlan, *, confirm_overload: bool = 
          "dirs": [g.direction for g in plan.legs], "runs": [g.run_id for g in plan.legs],
          "stops": [g.stop_id for g in plan.legs], "alts": [g.alternate_address.strip() for g in plan.legs]})
     return aid
+
+
+def _at_the_door(conn: Connection, plan: RiderPlan, facts, runs: dict[int, _Run], school: str) -> RiderPlan:
+    """Door-to-door service: each ride from or to the home boards at a stop at the home on its run,
+    created (or reused) there. Rides to an alternate address keep the stop chosen."""
+    if facts.home is None:
+        raise UserError(f"{facts.name}'s home has no position on file, so no stop can be made at the door; the "
+                        "front office records the address first.")
+    legs = []
+    for leg in plan.legs:
+        run = runs.get(leg.run_id)
+        if run is None or leg.alternate_address.strip():
+            legs.append(leg)
+            continue
+        _check_leg(replace(leg, stop_id=next(iter(run.stops), 0)), run, facts.school_id, school)
+        stop_id = routes.home_stop(conn, run.run_id, facts.home, facts.name.split(",")[0], facts.address)
+        run.stops.setdefault(stop_id, "home")
+        legs.append(replace(leg, stop_id=stop_id))
+    return replace(plan, legs=tuple(legs))
 
 
 @dataclass(frozen=True)
@@ -288,8 +260,8 @@ def add_temporary_change(conn: Connection, student_usi: int, start: date | None,
         days = sorted({(start + timedelta(days=i)).isoweekday() for i in range(min((end - start).days + 1, 7))})
         adding = {(run_id, d): 1 for d in days if d <= 5}
         wheelchair, equipment = rider_needs(conn, student_usi, start)
-        warnings = _capacity_warnings(conn, start, runs, adding, facts.grade, wheelchair, equipment, None,
-                                      _temporary_riders(conn, run_id, start, end))
+        warnings = check_fit(conn, start, runs, adding, facts.grade, wheelchair, equipment, None,
+                             _temporary_riders(conn, run_id, start, end))
         if warnings and not confirm_overload:
             raise OverloadWarning(warnings)
     elif stop_id is not None:
@@ -303,12 +275,9 @@ def add_temporary_change(conn: Connection, student_usi: int, start: date | None,
 
 
 def rider_needs(conn: Connection, student_usi: int, day: date) -> tuple[bool, tuple[str, ...]]:
-    """(wheelchair, equipment) the rider needs that day: their plan's and their IEP's in force."""
-    plan = plan_of(conn, student_usi, day)
-    needs = iep_needs(conn, [student_usi], day).get(student_usi)
-    wheelchair = bool(plan and plan.wheelchair) or bool(needs and needs.wheelchair)
-    have = set(plan.equipment if plan else ()) | set(needs.equipment if needs else ())
-    return wheelchair, tuple(e for e in rules.EQUIPMENT if e in have)
+    """(wheelchair, equipment) the rider needs that day: their plan's own and their IEP's in force."""
+    needs = needs_in_force(conn, [student_usi], day).get(student_usi, NO_NEEDS)
+    return needs.wheelchair, needs.equipment
 
 
 def _temporary_riders(conn: Connection, run_id: int, start: date, end: date) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from app.domain import transport_rules as rules
 from app.errors import UserError
-from app.services.transport.common import ENROLLMENT_ON, load_rules, point
+from app.services.transport.common import load_rules, point
 
 
 @dataclass(frozen=True)
@@ -89,29 +89,39 @@ def list_buses(conn: Connection) -> list[Bus]:
         "WHERE is_active ORDER BY bus_number"))]
 
 
-# Riders of each run by weekday, grade band input and wheelchair, for the plans in force on :day.
-_LOADS = f"""
-    SELECT l.run_id, l.day_of_week, e.grade, st.wheelchair, count(*)
-      FROM transportation.rider_legs l
-      JOIN transportation.student_transportation st ON st.assignment_id = l.assignment_id
-      LEFT JOIN ({ENROLLMENT_ON}) e ON e.studentusi = l.student_usi
-     WHERE st.is_active AND st.effective_date <= CAST(:day AS date)
-       AND (st.end_date IS NULL OR st.end_date >= CAST(:day AS date)) {{extra}}
-     GROUP BY 1, 2, 3, 4
-"""
+@dataclass(frozen=True)
+class LoadRow:
+    """Riders of a run on a weekday with one grade and one set of needs in force (run_loads_on, 0035)."""
+    run_id: int
+    day_of_week: int
+    grade: str | None
+    wheelchair: bool
+    equipment: tuple[str, ...]
+    riders: int
 
 
-def run_loads(conn: Connection, day: date, run_id: int | None = None) -> dict[int, dict[int, tuple[list, int]]]:
+def load_rows(conn: Connection, day: date, run_ids: list[int] | None = None,
+              except_student: int | None = None) -> list[LoadRow]:
+    """Every rider of the runs (None: all runs) on the plans in force on `day`, counted by weekday,
+    grade and the needs in force that day (the plan's own and the IEP's in force), whatever school
+    the caller works at. except_student: left out (the rider whose new plan is being checked)."""
+    return [LoadRow(r[0], r[1], r[2], bool(r[3]), tuple(r[4] or ()), r[5]) for r in conn.execute(text(
+        "SELECT run_id, day_of_week, grade, wheelchair, equipment, riders "
+        "FROM transportation.run_loads_on(:runs, :day, :x)"), {"runs": run_ids, "day": day, "x": except_student})]
+
+
+def run_loads(conn: Connection, day: date, run_id: int | list[int] | None = None,
+              except_student: int | None = None) -> dict[int, dict[int, tuple[list, int]]]:
     """run -> weekday -> (grades of seated riders, wheelchair riders)."""
-    extra = "AND l.run_id = :r" if run_id is not None else ""
+    ids = [run_id] if isinstance(run_id, int) else run_id
     out: dict[int, dict[int, tuple[list, int]]] = defaultdict(dict)
-    for run, dow, grade, chair, n in conn.execute(text(_LOADS.format(extra=extra)), {"day": day, "r": run_id}):
-        grades, chairs = out[run].get(dow, ([], 0))
-        if chair:
-            chairs += n
+    for row in load_rows(conn, day, ids, except_student):
+        grades, chairs = out[row.run_id].get(row.day_of_week, ([], 0))
+        if row.wheelchair:
+            chairs += row.riders
         else:
-            grades = grades + [grade] * n
-        out[run][dow] = (grades, chairs)
+            grades = grades + [row.grade] * row.riders
+        out[row.run_id][row.day_of_week] = (grades, chairs)
     return out
 
 
@@ -206,19 +216,31 @@ def _lock_run(conn: Connection, run_id: int) -> tuple[str, str]:
 
 
 def check_run_equipment(conn: Connection, run_id: int, name: str, bus_number: str,
-                        equipment: tuple[str, ...]) -> None:
-    """Refuses a bus without the lift/car seat/harness the run's riders in force need (one sentence)."""
-    for need, riders in conn.execute(text(
-            "SELECT e, count(DISTINCT st.student_usi) FROM transportation.rider_legs l "
-            "JOIN transportation.student_transportation st ON st.assignment_id = l.assignment_id, "
-            "unnest(st.equipment_needed) e WHERE l.run_id = :r AND st.is_active "
-            "AND (st.end_date IS NULL OR st.end_date >= current_date) GROUP BY e ORDER BY e"),
-            {"r": run_id}).all():
-        if need not in equipment:
-            who = "1 rider" if riders == 1 else f"{riders} riders"
-            verb = "needs" if riders == 1 else "need"
-            raise UserError(f"{who} of {name} {verb} the {need}, which bus {bus_number} does not have; "
-                            f"pick a bus with it or move the {'rider' if riders == 1 else 'riders'} first.")
+                        equipment: tuple[str, ...], positions: int | None = None) -> None:
+    """Refuses a bus without the lift/car seat/harness (or, given its positions, the wheelchair
+    position) the run's riders need today (one sentence)."""
+    needing: dict[str, int] = {}
+    for dow_rows in _by_day(load_rows(conn, date.today(), [run_id])).values():
+        counts: dict[str, int] = defaultdict(int)
+        for row in dow_rows:
+            for need in row.equipment + (("wheelchair position",) if row.wheelchair else ()):
+                counts[need] += row.riders
+        for need, n in counts.items():
+            needing[need] = max(needing.get(need, 0), n)
+    for need, riders in sorted(needing.items()):
+        if need in equipment or (need == "wheelchair position" and (positions is None or positions > 0)):
+            continue
+        who = "1 rider" if riders == 1 else f"{riders} riders"
+        verb = "needs" if riders == 1 else "need"
+        raise UserError(f"{who} of {name} {verb} the {need}, which bus {bus_number} does not have; "
+                        f"pick a bus with it or move the {'rider' if riders == 1 else 'riders'} first.")
+
+
+def _by_day(rows: list[LoadRow]) -> dict[int, list[LoadRow]]:
+    out: dict[int, list[LoadRow]] = defaultdict(list)
+    for row in rows:
+        out[row.day_of_week].append(row)
+    return out
 
 
 def save_run(conn: Connection, run_id: int, bus_id: int | None, driver: str, aide: str) -> None:
@@ -230,7 +252,7 @@ def save_run(conn: Connection, run_id: int, bus_id: int | None, driver: str, aid
                                 "WHERE bus_id = :b AND is_active"), {"b": bus_id}).first()
         if bus is None:
             raise UserError("That bus is not on file or out of service; pick another bus.")
-        check_run_equipment(conn, run_id, name, bus[0], tuple(bus[3]))
+        check_run_equipment(conn, run_id, name, bus[0], tuple(bus[3]), bus[2])
         bands = load_rules(conn).bands
         for dow, (grades, chairs) in run_loads(conn, date.today(), run_id).get(run_id, {}).items():
             warning = rules.overload_warning(f"{name} with bus {bus[0]}", rules.day_name(dow),
@@ -307,6 +329,36 @@ def add_stop(conn: Connection, run_id: int, stop_id: int, position: int | None, 
                       "VALUES (:r, :s, :p, :t, nullif(:n, ''))"),
                  {"r": run_id, "s": stop_id, "p": pos, "t": planned_time, "n": turn_notes.strip()})
     return pos
+
+
+def home_stop(conn: Connection, run_id: int, home: rules.Point, family: str, address: str | None) -> int:
+    """The stop at a door-to-door rider's home on the run: the run's own stop there, else a stop at the
+    home already on file (another run's), else a new one; put on the run where it adds the least
+    distance, its time estimated. Returns the stop id."""
+    stops = _stops(conn, run_id)
+    def at_home(lat, lon) -> bool:
+        p = point(lat, lon)
+        return p is not None and rules.straight_miles(home, p) <= rules.DOOR_TO_DOOR_MILES
+    on_run = next((s[0] for s in stops if at_home(s[3], s[4])), None)
+    if on_run is not None:
+        return on_run
+    pad = 0.002  # ~0.14 mi of latitude: the candidates, then the exact distance
+    stop_id = next((r[0] for r in conn.execute(text(
+        "SELECT stop_id, latitude, longitude FROM transportation.bus_stops WHERE is_active "
+        "AND latitude BETWEEN :la - :p AND :la + :p ORDER BY stop_id"), {"la": home.latitude, "p": pad})
+        if at_home(r[1], r[2])), None)
+    if stop_id is None:
+        stop_id = create_stop(conn, NewStop(f"Home of {family} family", address or "", home.latitude, home.longitude))
+    points = [point(s[3], s[4]) for s in stops]
+
+    def detour(pos: int) -> float:  # extra miles when the home is stop `pos` (1-based)
+        before = points[pos - 2] if pos > 1 else None
+        after = points[pos - 1] if pos <= len(points) else None
+        d = sum(rules.straight_miles(home, p) for p in (before, after) if p is not None)
+        return d - (rules.straight_miles(before, after) if before is not None and after is not None else 0)
+    best = min(range(1, len(stops) + 2), key=lambda pos: (detour(pos), pos)) if stops else None
+    add_stop(conn, run_id, stop_id, best, None, "Door to door: wait for the adult at the door")
+    return stop_id
 
 
 def _estimated_time(conn: Connection, existing: list[tuple], pos: int, stop) -> time:

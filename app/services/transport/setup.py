@@ -261,7 +261,7 @@ def _check_bus_fits_its_runs(conn: Connection, bus_id: int, number: str, seats: 
                                              rules.capacity(seats, positions, grades, chairs, bands))
             if warning:
                 raise UserError(warning)
-        check_run_equipment(conn, run_id, name, number, equipment)
+        check_run_equipment(conn, run_id, name, number, equipment, positions)
 
 
 def save_bus(conn: Connection, bus_id: int | None, number: str, seats: int | None, wheelchair_positions: int | None,

@@ -5,7 +5,7 @@ A suggestion is the nearest stop within the walking limit on a run that serves t
 school and can take them: its bus has the equipment they need (lift, car seat, harness; a
 wheelchair position) and room on its busiest weekday for their share of a seat. A rider whose IEP
 in force asks for door-to-door service gets the stop at their home if a run has one, otherwise the
-nearest run that can take them, to add a stop at the home. Kindergartners and riders flagged on a
+nearest run that can take them: assigning them there adds a stop at the home to the run. Kindergartners and riders flagged on a
 plan are marked release-to-a-designated-adult here too.
 """
 
@@ -19,7 +19,15 @@ from fractions import Fraction
 from sqlalchemy import Connection, text
 
 from app.domain import transport_rules as rules
-from app.services.transport.common import ENROLLMENT_ON, HOME, iep_needs, load_rules, point, school_points
+from app.services.transport.common import (
+    ENROLLMENT_ON,
+    HOME,
+    NO_NEEDS,
+    load_rules,
+    needs_in_force,
+    point,
+    school_points,
+)
 from app.services.transport.routes import run_loads
 
 
@@ -102,17 +110,11 @@ def suggestions(conn: Connection, day: date, student_usis: list[int] | None = No
         where.append("NOT EXISTS (SELECT 1 FROM transportation.student_transportation st WHERE st.student_usi = "
                      "e.studentusi AND st.is_active AND st.effective_date <= :day "
                      "AND (st.end_date IS NULL OR st.end_date >= :day) AND coalesce(st.school_id, e.schoolid) = e.schoolid)")
-    iep = iep_needs(conn, student_usis, day)
-    # what a plan records about the rider (in force that day; a release flag on any plan stays)
+    needs_of = needs_in_force(conn, student_usis, day)  # the plan's own and the IEP's in force
+    # a release flag on any plan stays
     flagged = set(conn.execute(text("SELECT DISTINCT student_usi FROM transportation.student_transportation "
                                     "WHERE release_to_adult AND (CAST(:usis AS int[]) IS NULL OR student_usi = ANY(:usis))"),
                                {"usis": student_usis}).scalars())
-    on_plan = {u: (bool(w), tuple(eq)) for u, w, eq in conn.execute(text(
-        "SELECT student_usi, bool_or(wheelchair), array_agg(DISTINCT e) FILTER (WHERE e IS NOT NULL) "
-        "FROM transportation.student_transportation LEFT JOIN LATERAL unnest(equipment_needed) e ON true "
-        "WHERE is_active AND effective_date <= :day AND (end_date IS NULL OR end_date >= :day) "
-        "AND (wheelchair OR equipment_needed <> '{}') AND (CAST(:usis AS int[]) IS NULL OR student_usi = ANY(:usis)) "
-        "GROUP BY student_usi"), {"day": day, "usis": student_usis}) if w or eq}
     out = []
     for usi, uid, name, school_id, grade, lat, lon, address in conn.execute(text(
             f"SELECT e.studentusi, s.studentuniqueid, s.lastsurname || ', ' || coalesce(s.preferredfirstname, s.firstname), "
@@ -122,12 +124,9 @@ def suggestions(conn: Connection, day: date, student_usis: list[int] | None = No
             {"day": day, "usis": student_usis}):
         school_name, school_at = schools.get(school_id, (None, None))
         home = point(lat, lon)
-        needs = iep.get(usi)
-        el = rules.eligibility(home, school_at, grade, school_id, r.settings, r.bands, r.hazards, needs is not None)
-        plan_chair, plan_eq = on_plan.get(usi, (False, ()))
-        wheelchair = plan_chair or bool(needs and needs.wheelchair)
-        equipment = tuple(e for e in rules.EQUIPMENT if e in plan_eq or (needs and e in needs.equipment))
-        door = bool(needs and needs.door_to_door)
+        needs = needs_of.get(usi, NO_NEEDS)
+        el = rules.eligibility(home, school_at, grade, school_id, r.settings, r.bands, r.hazards, needs.iep)
+        wheelchair, equipment, door = needs.wheelchair, needs.equipment, needs.door_to_door
 
         def takes(run_id: int, g=grade, w=wheelchair, eq=equipment) -> bool:
             return rules.run_takes(rooms.get(run_id), g, w, eq, r.bands)
@@ -144,7 +143,7 @@ def suggestions(conn: Connection, day: date, student_usis: list[int] | None = No
                     picks.append((found[0].run_id, found[0].stop_id, f"{found[0].name}, door to door"))
                 else:
                     names = names if names is not None else _run_names(conn)
-                    picks.append((found[0].run_id, None, f"door to door: add a stop at the home to "
+                    picks.append((found[0].run_id, None, f"door to door: Assign adds a stop at the home to "
                                                          f"{names[found[0].run_id]}"))
             else:
                 found = indexes[key].nearest(home, takes)
@@ -152,7 +151,7 @@ def suggestions(conn: Connection, day: date, student_usis: list[int] | None = No
                              else (None, None, None))
         out.append(Suggestion(usi, uid, name, school_id, school_name, grade, address, el.eligible, el.reason,
                               el.miles, *picks[0], *picks[1], rules.release_to_adult(grade, usi in flagged),
-                              wheelchair, equipment, door, needs.describe() if needs else ""))
+                              wheelchair, equipment, door, needs.describe() if needs.iep else ""))
     return out
 
 

@@ -15,7 +15,7 @@ from app.errors import UserError
 from app.services.student_search import search_students
 from app.services.transport import iep_needs
 from ui.ops import OpFailed, run_op
-from ui.screens.transportation.asking import ask_yes_no
+from ui.screens.transportation.asking import ask_yes_no, save_asking
 from ui.table_model import DtoTableModel
 from ui.widgets import form, line, selected_row, side_by_side, status, table
 
@@ -42,6 +42,10 @@ class IepTransportTab(QWidget):
         self.student: tuple[int, str] | None = None
         self.dirty = False
         self.confirm = lambda title, text_: ask_yes_no(self, title, text_, "No keeps it as it is.")
+        # replaced by tests with an immediate answer
+        self.ask_overload = lambda warnings: ask_yes_no(self, "Overload the run?", "\n\n".join(warnings),
+                                                        "Save it anyway? The run will show as overloaded until the "
+                                                        "transportation desk fixes it.")
         self.setAccessibleName("IEP bus needs")
         self.find = line("Student whose IEP bus needs to record", "student id or name; Enter finds")
         self.find_button = QPushButton("Find")
@@ -137,11 +141,9 @@ class IepTransportTab(QWidget):
             return False
         eq = tuple(e for e, b in self.equipment.items() if b.isChecked())
         w, a, d = self.wheelchair.isChecked(), self.aide.isChecked(), self.door.isChecked()
-        try:
-            await run_op(self.ctx.run_in(lambda c: iep_needs.record_iep_transport(c, r.iep_id, w, eq, a, d)),
-                         disable=(self.save_button,))
-        except OpFailed as err:
-            self.message.setText(err.message)
+        if not await save_asking(
+                self.ctx, lambda c, ok: iep_needs.record_iep_transport(c, r.iep_id, w, eq, a, d, confirm_overload=ok),
+                self.save_button, self.ask_overload, self.message.setText):
             return False
         self.dirty = False
         await self._reload()

@@ -5,8 +5,6 @@ about first (No is the default), never saved silently."""
 
 from __future__ import annotations
 
-import inspect
-
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -24,7 +22,7 @@ from app.errors import UserError
 from app.services.student_search import search_students
 from app.services.transport import riders, routes
 from ui.ops import OpFailed, run_op
-from ui.screens.transportation.asking import ask_yes_no
+from ui.screens.transportation.asking import ask_yes_no, save_asking
 from ui.screens.transportation.models import NeedsModel
 from ui.screens.transportation.week_plan import WeekPlan
 from ui.widgets import combo, fill, form, line, scrolled, selected_row, side_by_side, status, table
@@ -100,7 +98,7 @@ class RidersTab(QWidget):
         needs.addStretch(1)
         form(plan, [("Usually to school", side_by_side(self.am_run, self.am_stop, stretch_first=True)),
                     ("Usually home", side_by_side(self.pm_run, self.pm_stop, stretch_first=True)), ("Days", days),
-                    (None, self.week), ("Needs", needs), ("", self.release),
+                    (None, self.week), ("Needs besides the IEP's", needs), ("", self.release),
                     ("Starts on", side_by_side(self.from_day, self.assign_button, self.clear_button))])
         v.addWidget(plan)
         v.addWidget(self.message)
@@ -150,7 +148,7 @@ class RidersTab(QWidget):
         am, pm = self._runs_for("to_school"), self._runs_for("from_school")
         fill(self.am_run, [c.name for c in am], data=[c.run_id for c in am])
         fill(self.pm_run, [c.name for c in pm], data=[c.run_id for c in pm])
-        self.week.set_choices(am, pm)
+        self.week.set_choices(am, pm, {c.run_id: c.name for c in self.choices})
         self._fill_change_runs()
         s = self.student
         for run_box, stop_box, run_id, stop_id in ((self.am_run, self.am_stop, s and s.am_run_id, s and s.am_stop_id),
@@ -236,16 +234,17 @@ class RidersTab(QWidget):
         self.plan_on_file = plan
         self._fill_runs()
         self._show_plan()
-        self.message.setText("" if plan is None else f"Plan on file from {show_date(plan.effective_date)}; change "
-                             "any day and direction, then Assign.")
+        self.message.setText("" if plan is None else self.week.problems() or f"Plan on file from "
+                             f"{show_date(plan.effective_date)}; change any day and direction, then Assign.")
 
     def _show_plan(self) -> None:
-        """The plan on file, or a week filled from the suggested stops; the needs it carries."""
+        """The plan on file, or a week filled from the suggested stops; the needs it carries itself."""
         plan, s = self.plan_on_file, self.student
         self.release.setChecked(bool(plan and plan.release_to_adult))
-        self.wheelchair.setChecked(bool(plan and plan.wheelchair) or bool(s and s.wheelchair))
+        # the plan's own needs only: the IEP's count while it is in force, never copied into the plan
+        self.wheelchair.setChecked(bool(plan and plan.wheelchair))
         for e, box in self.needs.items():
-            box.setChecked(bool(plan and e in plan.equipment) or bool(s and e in s.equipment))
+            box.setChecked(bool(plan and e in plan.equipment))
         if plan is not None:
             self.week.load(plan.legs)
         else:
@@ -264,25 +263,11 @@ class RidersTab(QWidget):
 
     async def _save(self, make, button, done: str) -> bool:
         """Run make(confirm) in a transaction; on an overload ask, then run it again confirmed."""
-        for confirmed in (False, True):
-            try:
-                await run_op(self.ctx.run_in(lambda c: make(c, confirmed)), disable=(button,))
-            except OpFailed as err:
-                cause = err.__cause__
-                if isinstance(cause, riders.OverloadWarning) and not confirmed:
-                    go = self.confirm(cause.warnings)
-                    if inspect.isawaitable(go):
-                        go = await go
-                    if go:
-                        continue
-                    self.message.setText("Not saved: " + cause.warnings[0])
-                    return False
-                self.message.setText(err.message)
-                return False
-            self.message.setText(done)
-            self.desk.changed()
-            return True
-        return False
+        if not await save_asking(self.ctx, make, button, self.confirm, self.message.setText):
+            return False
+        self.message.setText(done)
+        self.desk.changed()
+        return True
 
     def fill_week(self) -> None:
         """The usual runs and stops on every ticked day, both ways."""
