@@ -134,7 +134,7 @@ def test_the_coordinator_sets_up_what_the_desk_shows(login_engine):
     assert run(e, "UPDATE transportation.grade_bands SET eligibility_miles = eligibility_miles") == 3
 
 
-# migration 0035: the one reading of riders' needs in force, the run loads and a rider's runs
+# migration 0037: the one reading of riders' needs in force, the run loads and a rider's runs
 NEEDS_FUNCTIONS = {
     "SELECT * FROM transportation.needs_in_force(NULL, current_date)": ("demo_cashier", "demo_librarian",
                                                                          "demo_teacher", "demo_dean", "demo_registrar"),

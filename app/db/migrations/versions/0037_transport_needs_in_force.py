@@ -14,8 +14,8 @@
 - `refresh_edfi` no longer takes the settings row FOR UPDATE when Ed-Fi was already re-derived today,
   so opening the desk does not queue behind (or block) a settings save.
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-12-03
 """
 import importlib.util
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0035"
-down_revision = "0034"
+revision = "0037"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
