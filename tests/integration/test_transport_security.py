@@ -160,8 +160,9 @@ def test_the_nurse_reads_needs_and_runs_of_her_own_schools_riders_only(login_eng
             "SELECT l.student_usi FROM transportation.rider_legs l JOIN edfi.studentschoolassociation a "
             "ON a.studentusi = l.student_usi WHERE a.schoolid " + op + " :s ORDER BY 1 LIMIT 1"), {"s": RES}).scalar()
             for op in ("=", "<>"))
-        c.execute(text("UPDATE transportation.student_transportation SET wheelchair = true WHERE student_usi IN (:a, :b)"),
-                  {"a": mine, "b": other})
+        own = "UPDATE transportation.student_transportation SET wheelchair = :w WHERE student_usi IN (:a, :b)"
+        c.execute(text(own), {"w": True, "a": mine, "b": other})  # both riders need a wheelchair position
+        c.commit()
         try:
             nurse = login_engine("demo_nurse")
             assert scalar(nurse, f"SELECT count(*) FROM transportation.rider_runs_on({mine}, current_date)") > 0
@@ -171,3 +172,5 @@ def test_the_nurse_reads_needs_and_runs_of_her_own_schools_riders_only(login_eng
             assert seen == {mine}
         finally:
             c.rollback()
+            c.execute(text(own), {"w": False, "a": mine, "b": other})
+            c.commit()

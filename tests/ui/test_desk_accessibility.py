@@ -22,6 +22,8 @@ from ui.screens.attendance.attendance_page import AttendancePage
 from ui.screens.desk_context import DeskContext
 from ui.screens.discipline.discipline_page import DisciplinePage
 from ui.screens.front_office.front_office_page import FrontOfficePage
+from ui.screens.transportation.iep_transport_tab import IepTransportTab
+from ui.screens.transportation.page import TransportationPage
 
 pytestmark = pytest.mark.ui
 CONTROLS = (QLineEdit, QComboBox, QDateEdit, QPlainTextEdit, QAbstractItemView, QAbstractButton)
@@ -38,7 +40,10 @@ def part_of_composite(w) -> bool:
     return False
 
 
-@pytest.mark.parametrize("page_class", [FrontOfficePage, AttendancePage, DisciplinePage])
+# the Transportation desk (every tab: runs, riders with the week grid, lists, set-up) and the Nurse
+# desk's "IEP bus needs" tab
+@pytest.mark.parametrize("page_class", [FrontOfficePage, AttendancePage, DisciplinePage, TransportationPage,
+                                        IepTransportTab])
 def test_every_control_is_named_and_reachable_by_keyboard(qtbot, page_class):
     page = page_class(DeskContext(engine=lambda: None))
     qtbot.addWidget(page)
