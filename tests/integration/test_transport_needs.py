@@ -141,7 +141,7 @@ def test_a_plan_putting_a_wheelchair_rider_on_a_bus_without_a_position_is_refuse
 
 def test_the_migration_takes_the_ieps_copy_off_the_plans_and_keeps_their_own(demo_engine):
     spec = importlib.util.spec_from_file_location(
-        "m0039", Path(__file__).resolve().parents[2] / "app/db/migrations/versions/0039_transport_needs_in_force.py")
+        "m0040", Path(__file__).resolve().parents[2] / "app/db/migrations/versions/0040_transport_needs_in_force.py")
     m = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m)
     with demo_engine.connect() as c:

@@ -154,7 +154,7 @@ NO_NEEDS = Needs(False, ())
 
 
 def needs_in_force(conn: Connection, student_usis: list[int] | None, day: date) -> dict[int, Needs]:
-    """The one reading of riders' needs (transportation.needs_in_force, migration 0039): the plan in
+    """The one reading of riders' needs (transportation.needs_in_force, migration 0040): the plan in
     force's own needs plus an Active IEP's within its dates, for the students of the caller's
     schools (None: all of them); students with no needs are left out. The front office gets the
     plans' own needs only."""

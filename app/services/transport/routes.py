@@ -91,7 +91,7 @@ def list_buses(conn: Connection) -> list[Bus]:
 
 @dataclass(frozen=True)
 class LoadRow:
-    """Riders of a run on a weekday with one grade and one set of needs in force (run_loads_on, 0039)."""
+    """Riders of a run on a weekday with one grade and one set of needs in force (run_loads_on, 0040)."""
     run_id: int
     day_of_week: int
     grade: str | None

@@ -14,8 +14,8 @@
 - `refresh_edfi` no longer takes the settings row FOR UPDATE when Ed-Fi was already re-derived today,
   so opening the desk does not queue behind (or block) a settings save.
 
-Revision ID: 0039
-Revises: 0038
+Revision ID: 0040
+Revises: 0039
 Create Date: 2026-12-03
 """
 import importlib.util
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0039"
-down_revision = "0038"
+revision = "0040"
+down_revision = "0039"
 branch_labels = None
 depends_on = None
 
