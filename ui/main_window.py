@@ -425,14 +425,14 @@ class MainWindow(SessionControl, QMainWindow):
 
         if self.platform is None or (self.user_engine is None and self._sign_in is not None):
             return []
-        with self._engine().connect() as conn:
+        with self._engine().begin() as conn:  # committed, not rolled back: see app.security.session.ping
             return search_students(conn, query)
 
     async def open_profile(self, student_usi: int) -> bool:
         from app.services.student_profile import load_profile
 
         def load():
-            with self._engine().connect() as conn:
+            with self._engine().begin() as conn:
                 return load_profile(conn, student_usi)
 
         try:
