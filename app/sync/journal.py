@@ -107,16 +107,22 @@ class JournalStatus:
 ApplyFn = Callable[[Any, JournalEntry], "dict | None"]
 _KINDS: dict[str, ApplyFn] = {}
 _FUNCTIONS: dict[str, str] = {}
+_BATCH_FUNCTIONS: dict[str, str] = {}
 _FUNCTION_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 
-def register_kind(kind: str, apply: ApplyFn | None = None, *, function: str | None = None) -> None:
+def register_kind(kind: str, apply: ApplyFn | None = None, *, function: str | None = None,
+                  batch_function: str | None = None) -> None:
     """Declare how entries of `kind` are applied to PostgreSQL: either `apply(conn, entry)`, called in
     the sender's transaction after it claimed the entry, or `function`, the schema-qualified name of a
     PostgreSQL function `f(entry uuid, terminal text, seq bigint, sha256 text, payload jsonb) -> jsonb`
     that claims the entry itself (sync.journal_claim) and writes its rows, returning
     {"outcome": "new"|"applied"|"conflict", ...result}. A function kind costs one round trip, and the
-    sender sends several pending entries of it in one statement (docs: /work/team/journal-api.md)."""
+    sender sends several pending entries of it in one statement (docs: /work/team/journal-api.md).
+    A kind may also name a `batch_function` that applies a run of two or more entries at once, set-based:
+    `f(terminal text, entries jsonb) -> TABLE (entry_no integer, outcome jsonb)`, `entries` being
+    `[{"id", "seq", "sha", "payload"}, ...]` in sequence order and `entry_no` an entry's 1-based place in it;
+    it must give the same outcomes as `function` would, entry by entry."""
     if not kind or "." not in kind:
         raise ValueError("a journal kind is named '<desk>.<action>', e.g. 'cafeteria.sale'")
     if (apply is None) == (function is None):
@@ -124,9 +130,17 @@ def register_kind(kind: str, apply: ApplyFn | None = None, *, function: str | No
     if function is not None:
         if not _FUNCTION_NAME.match(function):
             raise ValueError("a journal kind's PostgreSQL function is named '<schema>.<function>'")
+        if batch_function is not None and not _FUNCTION_NAME.match(batch_function):
+            raise ValueError("a journal kind's PostgreSQL function is named '<schema>.<function>'")
         _FUNCTIONS[kind] = function
         _KINDS.pop(kind, None)
+        if batch_function is not None:
+            _BATCH_FUNCTIONS[function] = batch_function
+        else:
+            _BATCH_FUNCTIONS.pop(function, None)
     else:
+        if batch_function is not None:
+            raise ValueError("only a kind applied by a PostgreSQL function has a batch function")
         _KINDS[kind] = apply
         _FUNCTIONS.pop(kind, None)
 
@@ -138,6 +152,11 @@ def applier(kind: str) -> ApplyFn | None:
 def kind_function(kind: str) -> str | None:
     """The PostgreSQL function that applies entries of `kind` in one call, if the kind has one."""
     return _FUNCTIONS.get(kind)
+
+
+def batch_function(function: str) -> str | None:
+    """The function that applies a run of entries of `function`'s kind in one call (set-based), if any."""
+    return _BATCH_FUNCTIONS.get(function)
 
 
 def registered_kinds() -> dict[str, ApplyFn]:

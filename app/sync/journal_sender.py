@@ -26,7 +26,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from app.sync.journal import (
-    Journal, JournalEntry, JournalStatus, Refused, applier, canonical_json, kind_function,
+    Journal, JournalEntry, JournalStatus, Refused, applier, canonical_json, batch_function, kind_function,
 )
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ class JournalSender:
         try:
             self._autocommit(conn, True)
             rows = conn.connection.driver_connection.execute(
-                _batch_sql(fn), {"terminal": self.journal.terminal_id, "entries": entries}).fetchall()
+                _batch_sql(fn, len(run)), {"terminal": self.journal.terminal_id, "entries": entries}).fetchall()
         except Exception as exc:  # noqa: BLE001
             if is_transient(exc):
                 for e in run:
@@ -352,8 +352,12 @@ def _runs(entries: list[JournalEntry], size: int, function_of) -> list[tuple[str
     return runs
 
 
-def _batch_sql(fn: str) -> str:
-    """One statement applying a run of entries through their kind's function, in sequence order."""
+def _batch_sql(fn: str, entries: int = 1) -> str:
+    """One statement applying a run of entries through their kind's function, in sequence order: a run of
+    several in one call of the kind's batch function if it has one, else one call per entry."""
+    batch = batch_function(fn) if entries > 1 else None
+    if batch is not None:
+        return f"SELECT b.entry_no, b.outcome FROM {batch}(%(terminal)s, CAST(%(entries)s AS jsonb)) AS b"
     sql = _BATCH_SQL.get(fn)
     if sql is None:
         sql = _BATCH_SQL[fn] = (

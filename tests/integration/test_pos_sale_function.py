@@ -217,3 +217,82 @@ def test_the_compiled_audit_writes_what_the_generic_one_writes(demo_engine):
     assert logged["t_audit_compiled"] == logged["t_audit_generic"]
     assert logged["t_audit_compiled"][0].application_user == "clerk@riverbend"
     assert fn.prosecdef and fn.proconfig == ["search_path=pg_catalog, pg_temp"] and fn[2] is False
+
+
+# -- cafeteria.apply_sale_entries (migration 0041): a terminal's pending sales applied as one set -----------
+BATCH = "SELECT entry_no, outcome FROM cafeteria.apply_sale_entries(:t, CAST(:entries AS jsonb))"
+
+
+def batch_of(*payloads, terminal="ATTACK-B", first_seq=1) -> dict:
+    return {"t": terminal, "entries": "[" + ",".join(
+        f'{{"id":"{p["sale_uuid"]}","seq":{first_seq + i},"sha":"{payload_sha256("cafeteria.sale", canonical_json(p))}",'
+        f'"payload":{canonical_json(p)}}}' for i, p in enumerate(payloads)) + "]"}
+
+
+def apply_batch(engine, *payloads, **kw) -> list:
+    with engine.begin() as c:
+        return [r.outcome for r in c.execute(text(BATCH), batch_of(*payloads, **kw))]
+
+
+def _written(demo_engine, payloads) -> int:
+    ids = [p["sale_uuid"] for p in payloads]
+    return owner_scalar(demo_engine, "SELECT (SELECT count(*) FROM sync.journal_receipts WHERE entry_id::text = ANY(:i)) "
+                                     "+ (SELECT count(*) FROM cafeteria.sales WHERE sale_uuid::text = ANY(:i))", i=ids)
+
+
+def test_only_cafeteria_staff_may_apply_a_batch(login_engine, kids):
+    for login in ("demo_teacher", "demo_front_office", "demo_nurse", "demo_librarian", "demo_dean",
+                  "demo_transportation", "demo_registrar"):
+        assert denied(login_engine(login), BATCH, **batch_of(sale(kids[6]))), login
+    assert refused(login_engine("demo_cashier"), BATCH, "which your sign-in does not serve",
+                   **batch_of(sale(kids[6]), sale(kids[7], school=RHS)))
+
+
+@pytest.mark.parametrize("forgery", ["a sale that credits the account", "a line that is a reversal",
+                                     "a deposit past the district's maximum"])
+def test_one_forged_entry_refuses_the_whole_batch_and_nothing_is_written(login_engine, demo_engine, kids, forgery):
+    good, bad = sale(kids[6]), sale(kids[7], **FORGERIES[forgery])
+    if bad["kind"] == "deposit":
+        bad["lines"][0]["price"] = None
+    before = balance(demo_engine, kids[6]), balance(demo_engine, kids[7])
+    assert refused(login_engine("demo_cashier"), BATCH, "do not add up", **batch_of(good, bad))
+    assert (balance(demo_engine, kids[6]), balance(demo_engine, kids[7])) == before
+    assert _written(demo_engine, [good, bad]) == 0
+
+
+def test_an_entry_twice_in_a_batch_or_an_entry_without_its_id_is_refused(login_engine, demo_engine, kids):
+    cashier, p = login_engine("demo_cashier"), sale(kids[6])
+    assert refused(cashier, BATCH, "appears twice", **batch_of(p, p))
+    wrong = batch_of(p)
+    wrong["entries"] = wrong["entries"].replace(f'"id":"{p["sale_uuid"]}"', f'"id":"{uuid.uuid4()}"')
+    assert refused(cashier, BATCH, "carries its own sale id", **wrong)
+    assert _written(demo_engine, [p]) == 0
+
+
+def test_a_batch_applies_each_sale_once_and_classifies_meals_as_one_at_a_time_would(login_engine, demo_engine, kids):
+    cashier, kid, other = login_engine("demo_cashier"), kids[6], kids[7]
+    noon = datetime.now(timezone.utc).replace(microsecond=0)
+    before = balance(demo_engine, kid), balance(demo_engine, other)
+    first, second = sale(kid, sold_at=noon), sale(kid, sold_at=noon + timedelta(minutes=3), entry_kind="second_meal")
+    lone = sale(other, sold_at=noon)
+    dep = sale(other, kind="deposit", entry_kind="deposit", price=None, amount="5.00", account="5.00", total="5.00",
+               cash="5.00", meal_service=None)
+    assert apply_batch(cashier, first, second, lone, dep) == [{"outcome": "new", "lines": 1}] * 4
+    assert [c.reimbursable for c in _claims(demo_engine, kid)] == [True, False]
+    assert [c.reimbursable for c in _claims(demo_engine, other)] == [True]
+    assert balance(demo_engine, kid) == before[0] - Decimal("6.20")
+    assert balance(demo_engine, other) == before[1] - Decimal("3.10") + Decimal("5.00")
+    # the terminal resends the batch (its reply was lost): acknowledged, nothing applied twice
+    assert apply_batch(cashier, first, second, lone, dep) == [{"outcome": "applied"}] * 4
+    assert balance(demo_engine, kid) == before[0] - Decimal("6.20")
+    # a late sale of another terminal, sold before both, with a new one: the late one is the reimbursable one
+    late, fresh = sale(kid, sold_at=noon - timedelta(minutes=5)), sale(kids[0])
+    assert apply_batch(cashier, late, fresh, terminal="ATTACK-C") == [{"outcome": "new", "lines": 1}] * 2
+    assert [c.reimbursable for c in _claims(demo_engine, kid)] == [True, False, False]
+    # the same id with another content in a batch: flagged, the rest of the batch applies
+    changed = {**lone, "total": "0.40", "account_amount": "-0.40",
+               "lines": [{**lone["lines"][0], "price": "0.40", "amount": "-0.40"}]}
+    assert apply_batch(cashier, changed, sale(kids[1]), terminal="ATTACK-C", first_seq=9) == [
+        {"outcome": "conflict"}, {"outcome": "new", "lines": 1}]
+    assert owner_scalar(demo_engine, "SELECT count(*) FROM cafeteria.meal_transactions WHERE sale_uuid = :u",
+                        u=lone["sale_uuid"]) == 1

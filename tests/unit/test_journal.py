@@ -91,3 +91,14 @@ def test_kill_9_in_the_middle_of_writes_loses_no_entry_that_was_confirmed(tmp_pa
         assert str(entries[seq].entry_id) == eid and entries[seq].payload["n"] == seq
     # and the journal keeps numbering after the crash
     assert j.append("test.sale", {"n": 0}).seq == max(entries) + 1
+
+
+def test_a_run_of_several_sales_goes_to_the_batch_function_one_sale_to_the_single_one():
+    from app.services.cafeteria import apply
+    from app.sync.journal import batch_function, kind_function
+    from app.sync.journal_sender import _batch_sql
+
+    fn = kind_function(apply.SALE_KIND)
+    assert (fn, batch_function(fn)) == ("cafeteria.apply_sale_entry", "cafeteria.apply_sale_entries")
+    assert "cafeteria.apply_sale_entries(%(terminal)s" in _batch_sql(fn, 3)
+    assert "CROSS JOIN LATERAL cafeteria.apply_sale_entry(" in _batch_sql(fn, 1)

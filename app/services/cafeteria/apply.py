@@ -4,9 +4,10 @@ cashier).
 A sale becomes one `cafeteria.sales` header and one ledger line per item (or per deposit); the
 ledger's trigger moves the account balance; meal lines are then classified reimbursable or second
 meal, deterministically, whatever order the terminals' sales arrive in. A terminal's sales and
-deposits are applied by one PostgreSQL function (`cafeteria.apply_sale_entry`); a manager's void,
-refund or NSF reversal by `cafeteria.apply_reversal` (app/services/cafeteria/manager.py). No login
-writes a sale or a ledger line directly (migration 0034).
+deposits are applied by PostgreSQL functions, a sale alone or a batch at a time (`cafeteria.apply_sale_entry`,
+`cafeteria.apply_sale_entries`);
+a manager's void, refund or NSF reversal by `cafeteria.apply_reversal` (app/services/cafeteria/manager.py).
+No login writes a sale or a ledger line directly (migration 0034).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from app.sync.journal import JournalEntry, register_kind
 SALE_KIND = "cafeteria.sale"
 TILL_KIND = "cafeteria.till_open"
 SALE_FUNCTION = "cafeteria.apply_sale_entry"
+SALES_FUNCTION = "cafeteria.apply_sale_entries"  # a run of two or more at once, set-based (migration 0041)
 
 _TILL = text("INSERT INTO cafeteria.tills (till_id, school_id, terminal_id, opening_cash, opened_at) "
              "VALUES (:till_id, :school_id, :terminal_id, :opening_cash, :opened_at)")
@@ -32,8 +34,9 @@ def apply_till_open(conn: Connection, entry: JournalEntry) -> dict | None:
     return None
 
 
-# A terminal's sale or deposit: one call to cafeteria.apply_sale_entry (migration 0031), which claims the
-# entry, checks the cashier's scope and the amounts, writes the header and lines and classifies the meal;
-# the sender sends several pending ones in one statement.
-register_kind(SALE_KIND, function=SALE_FUNCTION)
+# A terminal's sales and deposits: the sender sends every one pending (up to its batch size) in one statement:
+# one sale alone through cafeteria.apply_sale_entry (migration 0031), several through cafeteria.apply_sale_entries
+# (0041), which claims them, checks the cashier's scope and the amounts, writes the headers and lines with one
+# statement per table and classifies the meals.
+register_kind(SALE_KIND, function=SALE_FUNCTION, batch_function=SALES_FUNCTION)
 register_kind(TILL_KIND, apply_till_open)
