@@ -9,6 +9,7 @@ database holds the district's values (transportation.grade_bands, transportation
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from fractions import Fraction
@@ -118,7 +119,8 @@ def capacity(seats: int, wheelchair_positions: int, rider_grades: list[str | Non
              bands: tuple[GradeBand, ...] = DEFAULT_BANDS) -> Capacity:
     """Seats the riders fill: each rider takes 1/riders_per_seat of a bench (three small children or
     two high-school students to a seat); wheelchair riders use wheelchair positions, not seats."""
-    used = sum((Fraction(1, band_of(g, bands).riders_per_seat) for g in rider_grades), Fraction(0))
+    used = sum((Fraction(n, band_of(g, bands).riders_per_seat) for g, n in Counter(rider_grades).items()),
+               Fraction(0))  # by grade: a few fractions, not one per rider
     return Capacity(seats, used, len(rider_grades) + wheelchair_riders, wheelchair_positions, wheelchair_riders)
 
 

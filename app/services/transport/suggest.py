@@ -116,6 +116,7 @@ def suggestions(conn: Connection, day: date, student_usis: list[int] | None = No
                                     "WHERE release_to_adult AND (CAST(:usis AS int[]) IS NULL OR student_usi = ANY(:usis))"),
                                {"usis": student_usis}).scalars())
     out = []
+    taken: dict[tuple, bool] = {}  # (run, riders per seat, wheelchair, equipment) -> run_takes
     for usi, uid, name, school_id, grade, lat, lon, address in conn.execute(text(
             f"SELECT e.studentusi, s.studentuniqueid, s.lastsurname || ', ' || coalesce(s.preferredfirstname, s.firstname), "
             f"e.schoolid, e.grade, h.latitude, h.longitude, h.address FROM ({ENROLLMENT_ON}) e "
@@ -128,8 +129,13 @@ def suggestions(conn: Connection, day: date, student_usis: list[int] | None = No
         el = rules.eligibility(home, school_at, grade, school_id, r.settings, r.bands, r.hazards, needs.iep)
         wheelchair, equipment, door = needs.wheelchair, needs.equipment, needs.door_to_door
 
-        def takes(run_id: int, g=grade, w=wheelchair, eq=equipment) -> bool:
-            return rules.run_takes(rooms.get(run_id), g, w, eq, r.bands)
+        share = rules.band_of(grade, r.bands).riders_per_seat
+
+        def takes(run_id: int, g=grade, w=wheelchair, eq=equipment, k=share) -> bool:
+            key = (run_id, k, w, eq)  # the answer depends on the band's share, not on the student
+            if key not in taken:
+                taken[key] = rules.run_takes(rooms.get(run_id), g, w, eq, r.bands)
+            return taken[key]
         picks = []
         for direction in ("to_school", "from_school"):
             key = (school_id, direction)
