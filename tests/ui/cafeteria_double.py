@@ -159,7 +159,8 @@ class PortDouble:
 
     def set_price(self, price_id, price, second):
         self._manager_data()
-        self.price_rows = [B.PriceRow(r.price_id, r.service, r.group, price, second) for r in self.price_rows]
+        self.price_rows = [B.PriceRow(r.price_id, r.service, r.group, price, second, True) for r in self.price_rows]
+        return "site"  # a manager's change to a district price becomes the school's own
 
     def policies(self):
         self._manager_data()
@@ -167,6 +168,7 @@ class PortDouble:
 
     def save_policy(self, policy):
         self.policy_rows = [policy]
+        return "district" if not policy.site else "site"
 
     def set_student_override(self, student_usi, meal_limit, a_la_carte_limit, reason):
         self.overrides = getattr(self, "overrides", []) + [(student_usi, meal_limit, a_la_carte_limit, reason)]

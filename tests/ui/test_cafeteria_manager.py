@@ -104,12 +104,15 @@ def test_prices_limits_counts_over_limit_and_history(manager, run_async, run_unt
     view.new_price.setText("3.40")
     assert run_async(view.set_selected_price())
     assert port.price_rows[0].price == Decimal("3.40") and port.price_rows[0].second_meal_price == Decimal("4.50")
+    assert view.message.text().endswith(", at this school only.")  # whose row changed, said in the sentence
+    assert view.prices_model.cell(view.prices_model.row(0), 4) == "This school"
     view.policies.selectRow(0)
     view._policy_chosen()
     assert view.meal_limit.text() == "10.00"
     view.meal_limit.setText("15")
     assert run_async(view.save_policy())
     assert port.policy_rows[0].meal_charge_limit == Decimal("15.00")
+    assert view.message.text().startswith("The charge policy is saved for the whole district;")
     assert run_async(view.load_counts()) == 2
     assert view.counts_model.cell(view.counts_model.row(1), 2) == "210"
     printout = view._counts_printout()

@@ -220,6 +220,7 @@ class PriceRow:
     group: str  # "Grades 6-8 paid", "Adult"
     price: Decimal
     second_meal_price: Decimal
+    site: bool = False  # this school's own price (its manager's); False: the district's (an administrator's)
 
 
 # -- refusals the screens act on --------------------------------------------------------------

@@ -30,6 +30,7 @@ class ChargePolicyDTO:
     grade_to: int
     meal_charge_limit: Decimal
     a_la_carte_limit: Decimal
+    site: bool = False  # this school's own policy (its manager's); False: the district's (an administrator's)
 
 
 # -- tills ---------------------------------------------------------------------------------------
@@ -53,8 +54,14 @@ def finalize_till(engine: Engine, till_id: str) -> None:
         raise _sentence(exc) from None
 
 
+NOT_YOURS = ("You change prices, policies and menus only for the schools you serve; district-wide ones are "
+             "changed by an administrator.")
+
+
 def _sentence(exc: DBAPIError) -> UserError:
     msg = str(exc.orig).splitlines()[0]
+    if "row-level security" in msg:
+        return UserError(NOT_YOURS)
     if "permission denied" in msg:
         return UserError("Only a cafeteria manager may do this; ask your manager.")
     return UserError(msg[0].upper() + msg[1:] + ("" if msg.endswith(".") else "."))
@@ -150,13 +157,37 @@ def _band(lo: int, hi: int) -> str:
     return "All grades" if (lo, hi) == (-1, 12) else f"Grades {name.get(lo, lo)}-{name.get(hi, hi)}"
 
 
-def prices(engine: Engine) -> list[PriceRow]:
+# The school's list: its own rows, and the district's rows it has not replaced (migration 0035: a
+# manager changes only their schools' rows; the district's rows, school NULL, only an administrator).
+_PRICES = text("""
+SELECT p.price_id, p.meal_service, p.grade_from, p.grade_to, p.eligibility, p.price, p.second_meal_price,
+       p.school_id IS NOT NULL AS site
+  FROM cafeteria.meal_prices p
+ WHERE p.effective_to IS NULL AND (p.school_id = :school OR (p.school_id IS NULL AND NOT EXISTS (
+       SELECT 1 FROM cafeteria.meal_prices o WHERE o.school_id = :school AND o.effective_to IS NULL
+          AND (o.meal_service, o.grade_from, o.grade_to, o.eligibility) = (p.meal_service, p.grade_from, p.grade_to,
+                                                                          p.eligibility))))
+ ORDER BY p.meal_service, p.grade_from, p.eligibility
+""")
+_POLICIES = text("""
+SELECT p.policy_id, p.eligibility, p.grade_from, p.grade_to, p.meal_charge_limit, p.a_la_carte_limit,
+       p.school_id IS NOT NULL AS site
+  FROM cafeteria.charge_policies p
+ WHERE p.school_id = :school OR (p.school_id IS NULL AND NOT EXISTS (
+       SELECT 1 FROM cafeteria.charge_policies o WHERE o.school_id = :school
+          AND o.eligibility IS NOT DISTINCT FROM p.eligibility AND (o.grade_from, o.grade_to) = (p.grade_from,
+                                                                                                   p.grade_to)))
+ ORDER BY (p.eligibility IS NULL), p.eligibility, p.grade_from
+""")
+_IS_ADMIN = "SELECT pg_catalog.pg_has_role(session_user, 'so_admin', 'MEMBER')"
+
+
+def prices(engine: Engine, school_id: int) -> list[PriceRow]:
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT price_id, meal_service, grade_from, grade_to, eligibility, price, "
-                                 "second_meal_price FROM cafeteria.meal_prices WHERE effective_to IS NULL "
-                                 "ORDER BY meal_service, grade_from, eligibility")).all()
+        rows = conn.execute(_PRICES, {"school": school_id}).all()
     return [PriceRow(r.price_id, r.meal_service, "Adult" if r.eligibility == "adult" else
-                     f"{_band(r.grade_from, r.grade_to)} {r.eligibility}", r.price, r.second_meal_price) for r in rows]
+                     f"{_band(r.grade_from, r.grade_to)} {r.eligibility}", r.price, r.second_meal_price, r.site)
+            for r in rows]
 
 
 def _amount(value, what: str) -> Decimal:
@@ -169,32 +200,78 @@ def _amount(value, what: str) -> Decimal:
     return d
 
 
-def set_price(engine: Engine, price_id: int, price, second_meal_price) -> None:
+def _whose_row(conn, table: str, key: str, row_id: int, school_id: int) -> str | None:
+    """How a change to this row is made: "site" (the school's own row, changed in place: row-level security
+    lets only a manager of that school), "district" (a district row, in place, by an administrator), "copy"
+    (a district row changed by a manager: their school's own row in its stead); None: no such row."""
+    row = conn.execute(text(f"SELECT school_id FROM cafeteria.{table} WHERE {key} = :i"), {"i": row_id}).first()
+    if row is None:
+        return None
+    if row.school_id is not None:
+        if row.school_id != school_id:
+            raise UserError(NOT_YOURS)
+        return "site"
+    return "district" if conn.execute(text(_IS_ADMIN)).scalar() else "copy"
+
+
+def set_price(engine: Engine, school_id: int, price_id: int, price, second_meal_price) -> str:
+    """Set a price group's prices; returns "district" or "site" (whose row changed)."""
     p, s = _amount(price, "price"), _amount(second_meal_price, "second-meal price")
     try:
         with engine.begin() as conn:
-            n = conn.execute(text("UPDATE cafeteria.meal_prices SET price = :p, second_meal_price = :s "
-                                  "WHERE price_id = :i"), {"p": p, "s": s, "i": price_id}).rowcount
+            how = _whose_row(conn, "meal_prices", "price_id", price_id, school_id)
+            if how is None:
+                raise UserError("That price is no longer in the list; reload the prices.")
+            if how != "copy":
+                n = conn.execute(text("UPDATE cafeteria.meal_prices SET price = :p, second_meal_price = :s "
+                                      "WHERE price_id = :i"), {"p": p, "s": s, "i": price_id}).rowcount
+                if n != 1:
+                    raise UserError(NOT_YOURS)
+                return how
+            conn.execute(text("""
+                INSERT INTO cafeteria.meal_prices (school_id, meal_service, grade_from, grade_to, eligibility, price,
+                                                   second_meal_price, effective_from, effective_to)
+                SELECT :school, meal_service, grade_from, grade_to, eligibility, :p, :s, effective_from, effective_to
+                  FROM cafeteria.meal_prices WHERE price_id = :i
+                ON CONFLICT ((coalesce(school_id, 0)), meal_service, grade_from, grade_to, eligibility, effective_from)
+                DO UPDATE SET price = EXCLUDED.price, second_meal_price = EXCLUDED.second_meal_price"""),
+                         {"school": school_id, "p": p, "s": s, "i": price_id})
+            return "site"
     except DBAPIError as exc:
         raise _sentence(exc) from None
-    if n != 1:
-        raise UserError("That price is no longer in the list; reload the prices.")
 
 
-def charge_policies(engine: Engine) -> list[ChargePolicyDTO]:
+def charge_policies(engine: Engine, school_id: int) -> list[ChargePolicyDTO]:
     with engine.connect() as conn:
-        return [ChargePolicyDTO(*r) for r in conn.execute(text(
-            "SELECT policy_id, eligibility, grade_from, grade_to, meal_charge_limit, a_la_carte_limit "
-            "FROM cafeteria.charge_policies ORDER BY (eligibility IS NULL), eligibility, grade_from"))]
+        return [ChargePolicyDTO(*r) for r in conn.execute(_POLICIES, {"school": school_id})]
 
 
-def save_charge_policy(engine: Engine, policy) -> None:
+def save_charge_policy(engine: Engine, school_id: int, policy) -> str:
+    """Save a policy's limits; returns "district" or "site" (whose row changed)."""
     meal, alc = _amount(policy.meal_charge_limit, "meal charge limit"), _amount(policy.a_la_carte_limit,
                                                                                 "a la carte limit")
     try:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE cafeteria.charge_policies SET meal_charge_limit = :m, a_la_carte_limit = :a "
-                              "WHERE policy_id = :i"), {"m": meal, "a": alc, "i": policy.policy_id})
+            how = _whose_row(conn, "charge_policies", "policy_id", policy.policy_id, school_id)
+            if how is None:
+                raise UserError("That policy is no longer in the list; reload the prices and policy.")
+            if how != "copy":
+                n = conn.execute(text("UPDATE cafeteria.charge_policies SET meal_charge_limit = :m, "
+                                      "a_la_carte_limit = :a WHERE policy_id = :i"),
+                                 {"m": meal, "a": alc, "i": policy.policy_id}).rowcount
+                if n != 1:
+                    raise UserError(NOT_YOURS)
+                return how
+            conn.execute(text("""
+                INSERT INTO cafeteria.charge_policies (school_id, eligibility, grade_from, grade_to, meal_charge_limit,
+                                                       a_la_carte_limit, policy_text)
+                SELECT :school, eligibility, grade_from, grade_to, :m, :a, policy_text
+                  FROM cafeteria.charge_policies WHERE policy_id = :i
+                ON CONFLICT ((coalesce(school_id, 0)), (coalesce(eligibility, '')), grade_from, grade_to)
+                DO UPDATE SET meal_charge_limit = EXCLUDED.meal_charge_limit,
+                              a_la_carte_limit = EXCLUDED.a_la_carte_limit"""),
+                         {"school": school_id, "m": meal, "a": alc, "i": policy.policy_id})
+            return "site"
     except DBAPIError as exc:
         raise _sentence(exc) from None
 
@@ -216,7 +293,7 @@ def set_student_override(engine: Engine, student_usi: int, meal_limit, a_la_cart
 
 # -- after sync: sales that took an account past its limit ----------------------------------------
 _PAST = text("""
-SELECT s.sale_uuid, s.sold_at, s.student_usi, st.studentuniqueid, st.firstname || ' ' || st.lastsurname AS name,
+SELECT s.sale_uuid, s.sold_at, s.school_id, s.student_usi, st.studentuniqueid, st.firstname || ' ' || st.lastsurname AS name,
        min(t.account_balance) AS low, bool_or(t.entry_kind = 'item') AS a_la_carte, max(t.eligibility) AS eligibility,
        (SELECT d.codevalue FROM edfi.studentschoolassociation a JOIN edfi.descriptor d
           ON d.descriptorid = a.entrygradeleveldescriptorid WHERE a.studentusi = s.student_usi
@@ -229,7 +306,7 @@ SELECT s.sale_uuid, s.sold_at, s.student_usi, st.studentuniqueid, st.firstname |
  WHERE s.kind = 'sale' AND s.override_by IS NULL AND t.amount < 0 AND t.account_balance < 0
    AND (CAST(:school AS bigint) IS NULL OR s.school_id = :school) AND (CAST(:since AS date) IS NULL
         OR s.service_date >= :since)
- GROUP BY s.sale_uuid, s.sold_at, s.student_usi, st.studentuniqueid, st.firstname, st.lastsurname,
+ GROUP BY s.sale_uuid, s.sold_at, s.school_id, s.student_usi, st.studentuniqueid, st.firstname, st.lastsurname,
           o.meal_charge_limit, o.a_la_carte_limit
  ORDER BY s.sold_at DESC
 """)
@@ -242,15 +319,17 @@ def over_limit_sales(engine: Engine, school_id: int | None = None, since: date |
 
     with engine.connect() as conn:
         rows = conn.execute(_PAST, {"school": school_id, "since": since}).all()
-        policies = conn.execute(text("SELECT eligibility, grade_from, grade_to, meal_charge_limit, a_la_carte_limit "
-                                     "FROM cafeteria.charge_policies ORDER BY (eligibility IS NULL), policy_id")).all()
+        policies = conn.execute(text("SELECT school_id, eligibility, grade_from, grade_to, meal_charge_limit, "
+                                     "a_la_carte_limit FROM cafeteria.charge_policies "
+                                     "ORDER BY (school_id IS NULL), (eligibility IS NULL), policy_id")).all()
     out = []
     for r in rows:
         if r.own_meal is not None:
             meal, alc = r.own_meal, r.own_alc
         else:
             grade = GRADE_NUMBERS.get(r.grade)
-            match = next((p for p in policies if (p.eligibility is None or p.eligibility == r.eligibility)
+            match = next((p for p in policies if p.school_id in (None, r.school_id)
+                          and (p.eligibility is None or p.eligibility == r.eligibility)
                           and (grade is None or p.grade_from <= grade <= p.grade_to)), None)
             meal, alc = (match.meal_charge_limit, match.a_la_carte_limit) if match else (ZERO, ZERO)
         limit = alc if r.a_la_carte else meal

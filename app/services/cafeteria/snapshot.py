@@ -60,11 +60,15 @@ _MEALS_TODAY = text("SELECT student_usi, meal_service FROM cafeteria.meal_claims
 _ITEMS = text("SELECT item_id, code, name, category, meal_service, a_la_carte_price, allergens, diet_flags, fkey "
               "FROM cafeteria.menu_items WHERE is_active AND (school_id IS NULL OR school_id = :school) "
               "ORDER BY sort_order, name")
+# The site's own prices and policies come first, the district's after: the first group that fits wins
+# (migration 0035: a manager sets their site's rows, an administrator the district's).
 _PRICES = text("SELECT meal_service, grade_from, grade_to, eligibility, price, second_meal_price "
                "FROM cafeteria.meal_prices WHERE effective_from <= :today "
-               "AND (effective_to IS NULL OR effective_to >= :today) ORDER BY price_id")
+               "AND (effective_to IS NULL OR effective_to >= :today) AND (school_id IS NULL OR school_id = :school) "
+               "ORDER BY (school_id IS NULL), price_id")
 _POLICIES = text("SELECT eligibility, grade_from, grade_to, meal_charge_limit, a_la_carte_limit "
-                 "FROM cafeteria.charge_policies ORDER BY (eligibility IS NULL), policy_id")
+                 "FROM cafeteria.charge_policies WHERE school_id IS NULL OR school_id = :school "
+                 "ORDER BY (school_id IS NULL), (eligibility IS NULL), policy_id")
 _SITE = text("SELECT cep, balance_display, alternate_item_id FROM cafeteria.site_settings WHERE school_id = :school")
 _DISTRICT = text("SELECT low_balance_threshold, max_deposit FROM cafeteria.district_settings WHERE setting_id = 1")
 _SCHOOL = text("SELECT nameofinstitution FROM edfi.educationorganization WHERE educationorganizationid = :school")
@@ -128,7 +132,7 @@ def build_snapshot(conn: Connection, school_id: int, today: date, now: datetime 
         "prices": [[r.meal_service, r.grade_from, r.grade_to, r.eligibility, _s(r.price), _s(r.second_meal_price)]
                    for r in conn.execute(_PRICES, p)],
         "policies": [[r.eligibility, r.grade_from, r.grade_to, _s(r.meal_charge_limit), _s(r.a_la_carte_limit)]
-                     for r in conn.execute(_POLICIES)],
+                     for r in conn.execute(_POLICIES, p)],
         "services": [[r.meal_service, _s(r.starts_at), _s(r.ends_at), list(r.item_codes or ())]
                      for r in conn.execute(_SERVICES, p)],
         "cep": bool(site.cep) if site else False,

@@ -43,6 +43,8 @@ from ui.screens.cafeteria.register_dialogs import ReasonDialog
 from ui.widgets import line, selected_row, status, table
 
 FAILED = object()  # a call refused (its sentence is on the message line)
+# whose row a price or policy change wrote (a manager's change to a district row becomes the school's own)
+_WHERE = {"site": "at this school only", "district": "for the whole district"}
 
 
 def _page(*widgets) -> QWidget:
@@ -460,13 +462,14 @@ class ManagerView(QWidget):
         except UserError as err:
             self.message.setText(err.message)
             return False
-        if await self._call(self.port().set_price, row.price_id, price, second,
-                            disable=(self.set_price_button,)) is FAILED:
+        whose = await self._call(self.port().set_price, row.price_id, price, second, disable=(self.set_price_button,))
+        if whose is FAILED:
             return False
         self.new_price.clear()
         self.new_second.clear()
         await self.load_prices()
-        self.message.setText(f"{row.group} ({row.service}) now costs {money(price)}, a second meal {money(second)}.")
+        self.message.setText(f"{row.group} ({row.service}) now costs {money(price)}, a second meal {money(second)}, "
+                             f"{_WHERE[whose]}.")
         return True
 
     async def save_policy(self) -> bool:
@@ -481,8 +484,10 @@ class ManagerView(QWidget):
             self.message.setText(err.message)
             return False
         policy = replace(p, meal_charge_limit=meal, a_la_carte_limit=ala)
-        if await self._call(self.port().save_policy, policy, disable=(self.save_policy_button,)) is FAILED:
+        whose = await self._call(self.port().save_policy, policy, disable=(self.save_policy_button,))
+        if whose is FAILED:
             return False
         await self.load_prices()
-        self.message.setText("The charge policy is saved; registers use it from their next snapshot.")
+        self.message.setText(f"The charge policy is saved {_WHERE[whose]}; registers use it from their next "
+                             "snapshot.")
         return True

@@ -129,17 +129,18 @@ class MealCountsModel(DtoTableModel):
 
 
 class PricesModel(DtoTableModel):
-    HEADERS = ("Meal service", "Price group", "Meal", "Second meal")
+    HEADERS = ("Meal service", "Price group", "Meal", "Second meal", "Set by")
 
     def cell(self, r, column: int) -> str:
-        return [r.service, r.group, money(r.price), money(r.second_meal_price)][column]
+        return [r.service, r.group, money(r.price), money(r.second_meal_price),
+                "This school" if r.site else "District"][column]
 
 
 class PoliciesModel(DtoTableModel):
     """The manager's view of the charge policies (eligibility shows here, never at the register)."""
-    HEADERS = ("Who", "Grades", "Meals down to", "A la carte down to")
+    HEADERS = ("Who", "Grades", "Meals down to", "A la carte down to", "Set by")
 
     def cell(self, r, column: int) -> str:
         grades = f"{r.grade_from}–{r.grade_to}".replace("-1", "PK").replace("0–", "K–")
         return [(r.eligibility or "everyone").capitalize(), grades, money(-r.meal_charge_limit),
-                money(-r.a_la_carte_limit)][column]
+                money(-r.a_la_carte_limit), "This school" if r.site else "District"][column]

@@ -156,22 +156,22 @@ class ServicePort:
     def prices(self):
         from app.services.cafeteria import manager
 
-        return manager.prices(self.ctx.engine())
+        return manager.prices(self.ctx.engine(), self._school())
 
-    def set_price(self, price_id: int, price: Decimal, second_meal_price: Decimal) -> None:
+    def set_price(self, price_id: int, price: Decimal, second_meal_price: Decimal) -> str:
         from app.services.cafeteria import manager
 
-        manager.set_price(self.ctx.engine(), price_id, price, second_meal_price)
+        return manager.set_price(self.ctx.engine(), self._school(), price_id, price, second_meal_price)
 
     def policies(self):
         from app.services.cafeteria import manager
 
-        return manager.charge_policies(self.ctx.engine())
+        return manager.charge_policies(self.ctx.engine(), self._school())
 
-    def save_policy(self, policy) -> None:
+    def save_policy(self, policy) -> str:
         from app.services.cafeteria import manager
 
-        manager.save_charge_policy(self.ctx.engine(), policy)
+        return manager.save_charge_policy(self.ctx.engine(), self._school(), policy)
 
     def set_student_override(self, student_usi: int, meal_limit: Decimal, a_la_carte_limit: Decimal,
                              reason: str) -> None:
