@@ -1,4 +1,4 @@
-"""Every till write goes through a checked function (migrations 0020, 0035), attacked the way a curious
+"""Every till write goes through a checked function (migrations 0020, 0036), attacked the way a curious
 cashier with psql would: nobody INSERTs or UPDATEs a till; `cafeteria.open_till` opens a till only for
 the caller, at a school the caller serves, on a terminal with no other open till, with a sane starting
 cash and opening time, once per till id; a cashier counts (closes) only her own till; only a manager of

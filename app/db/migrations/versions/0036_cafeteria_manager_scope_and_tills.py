@@ -22,15 +22,15 @@ balance threshold, largest deposit, attendance factor) and meal plan definitions
   (the blind count) and finalizing were already functions (0020); a sale or deposit may name only a
   till of its own cashier at its own school (a trigger), so nobody rings cash into another's drawer.
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0035"
-down_revision = "0034"
+revision = "0036"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
@@ -154,7 +154,7 @@ DECLARE
 BEGIN
     SELECT pg_catalog.pg_get_functiondef('cafeteria.rederive_meals(integer, date, text)'::regprocedure) INTO src;
     IF pg_catalog.strpos(src, old_where) = 0 OR pg_catalog.strpos(src, old_order) = 0 THEN
-        RAISE EXCEPTION 'cafeteria.rederive_meals changed: update migration 0035''s price look-up';
+        RAISE EXCEPTION 'cafeteria.rederive_meals changed: update migration 0036''s price look-up';
     END IF;
     src := replace(src, old_where, 'WHERE (mp.school_id IS NULL OR mp.school_id = r.school_id) '
                                    'AND mp.meal_service = p_service AND mp.eligibility = coalesce(r.eligibility, ''paid'')');
@@ -180,4 +180,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0035 narrows who writes what; restore a backup instead of widening it again")
+    raise NotImplementedError("0036 narrows who writes what; restore a backup instead of widening it again")
