@@ -16,11 +16,12 @@ balance threshold, largest deposit, attendance factor) and meal plan definitions
   (it was every desk's refused entry, any school).
 - Tills: a cashier no longer INSERTs `cafeteria.tills`. `cafeteria.open_till()` (pinned SECURITY
   DEFINER) opens a till for the caller only (the cashier is always session_user), at a school the
-  caller serves, on a terminal that has no other open till, with starting cash between $0.00 and $1000.00 (the
-  register's own limit), opened no later than now and no earlier than a week ago (a terminal may
-  open offline and sync later); the same till id again is acknowledged once, never rewritten. Closing
-  (the blind count) and finalizing were already functions (0020); a sale or deposit may name only a
-  till of its own cashier at its own school (a trigger), so nobody rings cash into another's drawer.
+  caller serves, on a terminal that has no other open till, with starting cash between $0.00 and
+  $1000.00 (the register's own limit), at the terminal's time (it may open offline and sync later)
+  but never in the future (the time only labels the till; the count is checked against its sales);
+  the same till id again is acknowledged once, never rewritten. Closing (the blind count) and
+  finalizing were already functions (0020); a sale or deposit may name only a till of its own
+  cashier at its own school (a trigger), so nobody rings cash into another's drawer.
 
 Revision ID: 0036
 Revises: 0035
@@ -98,9 +99,8 @@ BEGIN
     IF p_opening < 0 OR p_opening > 1000 OR p_opening <> round(p_opening, 2) THEN
         RAISE EXCEPTION 'the starting cash must be between $0.00 and $1000.00' USING ERRCODE = '22023';
     END IF;
-    IF p_opened_at > pg_catalog.now() + interval '5 minutes' OR p_opened_at < pg_catalog.now() - interval '7 days' THEN
-        RAISE EXCEPTION 'a till''s opening time is not in the future nor more than a week ago'
-            USING ERRCODE = '22023';
+    IF p_opened_at > pg_catalog.now() + interval '5 minutes' THEN
+        RAISE EXCEPTION 'a till''s opening time cannot be in the future' USING ERRCODE = '22023';
     END IF;
     -- one till open at a time per terminal (and the same till id applies once)
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cafeteria.till:' || p_terminal));
