@@ -16,22 +16,25 @@ balance threshold, largest deposit, attendance factor) and meal plan definitions
   (it was every desk's refused entry, any school).
 - Tills: a cashier no longer INSERTs `cafeteria.tills`. `cafeteria.open_till()` (pinned SECURITY
   DEFINER) opens a till for the caller only (the cashier is always session_user), at a school the
-  caller serves, on a terminal that has no other open till, with starting cash between $0.00 and
+  caller serves, with starting cash between $0.00 and
   $1000.00 (the register's own limit), at the terminal's time (it may open offline and sync later)
   but never in the future (the time only labels the till; the count is checked against its sales);
   the same till id again is acknowledged once, never rewritten. Closing (the blind count) and
   finalizing were already functions (0020); a sale or deposit may name only a till of its own
-  cashier at its own school (a trigger), so nobody rings cash into another's drawer.
+  cashier at its own school (a trigger), so nobody rings cash into another's drawer. (Which terminal
+  a till names is the cashier's word: a till on someone else's terminal is still hers alone, and no
+  sale of theirs can reach it; refusing a second open till per terminal would lock a terminal whose
+  journal was lost with its till open.)
 
-Revision ID: 0036
-Revises: 0035
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0036"
-down_revision = "0035"
+revision = "0037"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
@@ -90,7 +93,7 @@ BEGIN
     IF p_till IS NULL OR p_school IS NULL OR p_opening IS NULL OR p_opened_at IS NULL THEN
         RAISE EXCEPTION 'a till needs its id, school, starting cash and opening time' USING ERRCODE = '22023';
     END IF;
-    IF p_terminal IS NULL OR p_terminal !~ '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$' THEN
+    IF p_terminal IS NULL OR p_terminal !~ '^[^[:space:][:cntrl:]]{1,64}$' THEN
         RAISE EXCEPTION 'the terminal name is not valid' USING ERRCODE = '22023';
     END IF;
     IF NOT (p_school = ANY (compliance.my_school_ids())) THEN
@@ -102,19 +105,14 @@ BEGIN
     IF p_opened_at > pg_catalog.now() + interval '5 minutes' THEN
         RAISE EXCEPTION 'a till''s opening time cannot be in the future' USING ERRCODE = '22023';
     END IF;
-    -- one till open at a time per terminal (and the same till id applies once)
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cafeteria.till:' || p_terminal));
-    SELECT * INTO t FROM cafeteria.tills x WHERE x.till_id = p_till;
+    -- the same till id applies once (a resend); another till under that id is refused
+    SELECT * INTO t FROM cafeteria.tills x WHERE x.till_id = p_till FOR UPDATE;
     IF FOUND THEN
         IF t.cashier = session_user::text AND t.school_id = p_school AND t.terminal_id = p_terminal
            AND t.opening_cash = p_opening THEN
             RETURN 'applied';
         END IF;
         RAISE EXCEPTION 'this till id is already used by another till' USING ERRCODE = '23505';
-    END IF;
-    IF EXISTS (SELECT 1 FROM cafeteria.tills x WHERE x.terminal_id = p_terminal AND x.closed_at IS NULL) THEN
-        RAISE EXCEPTION 'terminal % already has an open till: it is counted and closed first', p_terminal
-            USING ERRCODE = '23505';
     END IF;
     INSERT INTO cafeteria.tills (till_id, school_id, terminal_id, cashier, opened_at, opening_cash)
     VALUES (p_till, p_school, p_terminal, session_user, p_opened_at, p_opening);
@@ -154,7 +152,7 @@ DECLARE
 BEGIN
     SELECT pg_catalog.pg_get_functiondef('cafeteria.rederive_meals(integer, date, text)'::regprocedure) INTO src;
     IF pg_catalog.strpos(src, old_where) = 0 OR pg_catalog.strpos(src, old_order) = 0 THEN
-        RAISE EXCEPTION 'cafeteria.rederive_meals changed: update migration 0036''s price look-up';
+        RAISE EXCEPTION 'cafeteria.rederive_meals changed: update migration 0037''s price look-up';
     END IF;
     src := replace(src, old_where, 'WHERE (mp.school_id IS NULL OR mp.school_id = r.school_id) '
                                    'AND mp.meal_service = p_service AND mp.eligibility = coalesce(r.eligibility, ''paid'')');
@@ -180,4 +178,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0036 narrows who writes what; restore a backup instead of widening it again")
+    raise NotImplementedError("0037 narrows who writes what; restore a backup instead of widening it again")
