@@ -16,7 +16,7 @@ balance threshold, largest deposit, attendance factor) and meal plan definitions
   (it was every desk's refused entry, any school).
 - Tills: a cashier no longer INSERTs `cafeteria.tills`. `cafeteria.open_till()` (pinned SECURITY
   DEFINER) opens a till for the caller only (the cashier is always session_user), at a school the
-  caller serves, with starting cash between $0.00 and
+  caller serves (an administrator: any school, as for a sale), with starting cash between $0.00 and
   $1000.00 (the register's own limit), at the terminal's time (it may open offline and sync later)
   but never in the future (the time only labels the till; the count is checked against its sales);
   the same till id again is acknowledged once, never rewritten. Closing (the blind count) and
@@ -87,8 +87,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     t cafeteria.tills%ROWTYPE;
 BEGIN
-    IF NOT pg_catalog.pg_has_role(session_user, 'so_cashier', 'MEMBER') THEN
-        RAISE EXCEPTION 'only a cashier opens a till' USING ERRCODE = '42501';
+    IF NOT (pg_catalog.pg_has_role(session_user, 'so_cashier', 'MEMBER')
+            OR pg_catalog.pg_has_role(session_user, 'so_admin', 'MEMBER')) THEN
+        RAISE EXCEPTION 'only cafeteria staff open a till' USING ERRCODE = '42501';
     END IF;
     IF p_till IS NULL OR p_school IS NULL OR p_opening IS NULL OR p_opened_at IS NULL THEN
         RAISE EXCEPTION 'a till needs its id, school, starting cash and opening time' USING ERRCODE = '22023';
@@ -96,7 +97,8 @@ BEGIN
     IF p_terminal IS NULL OR p_terminal !~ '^[^[:space:][:cntrl:]]{1,64}$' THEN
         RAISE EXCEPTION 'the terminal name is not valid' USING ERRCODE = '22023';
     END IF;
-    IF NOT (p_school = ANY (compliance.my_school_ids())) THEN
+    IF NOT (p_school = ANY (compliance.my_school_ids())
+            OR pg_catalog.pg_has_role(session_user, 'so_admin', 'MEMBER')) THEN
         RAISE EXCEPTION 'you open a till only at a school you serve' USING ERRCODE = '42501';
     END IF;
     IF p_opening < 0 OR p_opening > 1000 OR p_opening <> round(p_opening, 2) THEN
@@ -138,7 +140,7 @@ CREATE TRIGGER own_till BEFORE INSERT ON cafeteria.sales
 
 REVOKE ALL ON FUNCTION cafeteria.open_till(uuid, bigint, text, numeric, timestamptz),
     cafeteria.check_sale_till() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cafeteria.open_till(uuid, bigint, text, numeric, timestamptz) TO so_cashier;
+GRANT EXECUTE ON FUNCTION cafeteria.open_till(uuid, bigint, text, numeric, timestamptz) TO so_cashier, so_admin;
 """
 
 # The server's re-billing of a re-classified meal (rederive_meals, 0024) prices it at the site's own
