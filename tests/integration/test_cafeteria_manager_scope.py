@@ -1,4 +1,4 @@
-"""Migration 0041, attacked the way a curious cafeteria manager of another school, or a cashier, with psql
+"""Migration 0042, attacked the way a curious cafeteria manager of another school, or a cashier, with psql
 would: prices and charge policies belong to a school (a manager changes only the rows of the schools they
 serve) or to the district (school NULL: administrators only); district settings and meal plans are the
 administrators'; a site's alternate meal is one of its own items; journal flags show a manager only their

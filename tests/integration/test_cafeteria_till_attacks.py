@@ -1,4 +1,4 @@
-"""Every till write goes through a checked function (migrations 0020, 0041), attacked the way a curious
+"""Every till write goes through a checked function (migrations 0020, 0042), attacked the way a curious
 cashier with psql would: nobody INSERTs or UPDATEs a till; `cafeteria.open_till` opens a till only for
 the caller, at a school the caller serves, with a sane starting cash and opening time, once per till id; a cashier counts (closes) only her own till; only a manager of
 the till's school, not its cashier, finalizes it; a sale goes only into its own cashier's till."""

@@ -21,9 +21,9 @@ from app.sync.journal import JournalEntry, register_kind
 SALE_KIND = "cafeteria.sale"
 TILL_KIND = "cafeteria.till_open"
 SALE_FUNCTION = "cafeteria.apply_sale_entry"
-SALES_FUNCTION = "cafeteria.apply_sale_entries"  # a run of two or more at once, set-based (migration 0041)
+SALES_FUNCTION = "cafeteria.apply_sale_entries"  # a run of two or more at once, set-based (migration 0042)
 
-# A till opens through the checked function (migration 0041): the cashier is the signed-in login, the
+# A till opens through the checked function (migration 0042): the cashier is the signed-in login, the
 # school one she serves, the terminal free of another open till; nobody INSERTs a till directly.
 _TILL = text("SELECT cafeteria.open_till(CAST(:till_id AS uuid), :school_id, :terminal_id, "
              "CAST(:opening_cash AS numeric), :opened_at)")

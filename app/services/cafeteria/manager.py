@@ -157,7 +157,7 @@ def _band(lo: int, hi: int) -> str:
     return "All grades" if (lo, hi) == (-1, 12) else f"Grades {name.get(lo, lo)}-{name.get(hi, hi)}"
 
 
-# The school's list: its own rows, and the district's rows it has not replaced (migration 0041: a
+# The school's list: its own rows, and the district's rows it has not replaced (migration 0042: a
 # manager changes only their schools' rows; the district's rows, school NULL, only an administrator).
 _PRICES = text("""
 SELECT p.price_id, p.meal_service, p.grade_from, p.grade_to, p.eligibility, p.price, p.second_meal_price,

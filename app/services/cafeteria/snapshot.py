@@ -61,7 +61,7 @@ _ITEMS = text("SELECT item_id, code, name, category, meal_service, a_la_carte_pr
               "FROM cafeteria.menu_items WHERE is_active AND (school_id IS NULL OR school_id = :school) "
               "ORDER BY sort_order, name")
 # The site's own prices and policies come first, the district's after: the first group that fits wins
-# (migration 0041: a manager sets their site's rows, an administrator the district's).
+# (migration 0042: a manager sets their site's rows, an administrator the district's).
 _PRICES = text("SELECT meal_service, grade_from, grade_to, eligibility, price, second_meal_price "
                "FROM cafeteria.meal_prices WHERE effective_from <= :today "
                "AND (effective_to IS NULL OR effective_to >= :today) AND (school_id IS NULL OR school_id = :school) "

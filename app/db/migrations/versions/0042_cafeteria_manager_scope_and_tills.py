@@ -26,15 +26,15 @@ balance threshold, largest deposit, attendance factor) and meal plan definitions
   sale of theirs can reach it; refusing a second open till per terminal would lock a terminal whose
   journal was lost with its till open.)
 
-Revision ID: 0041
-Revises: 0040
+Revision ID: 0042
+Revises: 0041
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0041"
-down_revision = "0040"
+revision = "0042"
+down_revision = "0041"
 branch_labels = None
 depends_on = None
 
@@ -154,7 +154,7 @@ DECLARE
 BEGIN
     SELECT pg_catalog.pg_get_functiondef('cafeteria.rederive_meals(integer, date, text)'::regprocedure) INTO src;
     IF pg_catalog.strpos(src, old_where) = 0 OR pg_catalog.strpos(src, old_order) = 0 THEN
-        RAISE EXCEPTION 'cafeteria.rederive_meals changed: update migration 0041''s price look-up';
+        RAISE EXCEPTION 'cafeteria.rederive_meals changed: update migration 0042''s price look-up';
     END IF;
     src := replace(src, old_where, 'WHERE (mp.school_id IS NULL OR mp.school_id = r.school_id) '
                                    'AND mp.meal_service = p_service AND mp.eligibility = coalesce(r.eligibility, ''paid'')');
@@ -180,4 +180,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0041 narrows who writes what; restore a backup instead of widening it again")
+    raise NotImplementedError("0042 narrows who writes what; restore a backup instead of widening it again")
