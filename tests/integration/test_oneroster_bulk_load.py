@@ -40,9 +40,13 @@ ROWS = {  # what the Ed-Fi side holds, by natural keys (no generated ids or time
 }
 
 
+ONEROSTER = ("oneroster.users", "oneroster.roles", "oneroster.enrollments", "oneroster.demographics",
+             "oneroster.results")
+
+
 def snapshot(eng):
     with eng.connect() as c:
-        shape = c.execute(text(SHAPE), {"t": "{" + ",".join(oneroster_edfi.BULK_TABLES) + "}"}).all()
+        shape = c.execute(text(SHAPE), {"t": "{" + ",".join(oneroster_edfi.BULK_TABLES + ONEROSTER) + "}"}).all()
         data = {k: sorted(c.execute(text(q)).all()) for k, q in ROWS.items()}
     return shape, data
 
@@ -62,18 +66,20 @@ def test_the_bulk_path_writes_what_the_row_path_writes_and_restores_every_key(ne
     assert import_oneroster(ordinary, package, now=WHEN).ok
 
     monkeypatch.setattr(oneroster_edfi, "BULK_STUDENTS", 10)
+    monkeypatch.setattr(oneroster_load, "BIG", 50)  # the OneRoster files of 50+ rows too
     dropped = []
     drop = oneroster_load.drop_foreign_keys
 
     def spy(conn, table):
         found = drop(conn, table)
-        dropped.extend(name for _, name, _ in found)
+        dropped.extend(f"{t}:{name}" for t, name, _ in found)
         return found
 
     monkeypatch.setattr(oneroster_load, "drop_foreign_keys", spy)
     result = import_oneroster(bulk, package, now=WHEN)
     assert result.ok, [str(p) for p in result.problems]
-    assert any(name.startswith("fk_studentsectionassociation_") for name in dropped)  # it took the path
+    assert any(name.startswith("edfi.studentsectionassociation:fk_") for name in dropped)  # it took the path
+    assert any(name.startswith("oneroster.enrollments:") for name in dropped)
 
     shape, data = snapshot(bulk)
     assert shape == empty_shape  # every foreign key and index is back, with its name and definition

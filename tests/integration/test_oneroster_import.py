@@ -123,3 +123,27 @@ def test_invalid_samples_are_refused_with_every_defect_and_nothing_written(db, s
         assert any(p.file == file and p.row == row and p.column == column and words in p.message
                    for p in r.problems), (file, row, column, words, [str(p) for p in r.problems])
     assert counts(db) == before
+
+
+def test_a_bulk_file_marks_what_it_no_longer_lists_tobedeleted_and_ends_the_edfi_link(db, tmp_path):
+    import csv
+
+    from app.services.interchange.oneroster_sample import write_package
+
+    write_package(tmp_path, students=30, schools=3)
+    assert import_oneroster(db, tmp_path).ok
+    path = tmp_path / "enrollments.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    dropped = [r for r in rows if r[5] == "stu-0"][-1]  # its last class (no result names it)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(r for r in rows if r is not dropped)
+    r = import_oneroster(db, tmp_path)
+    assert r.ok, [str(p) for p in r.problems]
+    assert r.changed["oneroster.enrollments"] == 1
+    assert scalar(db, "SELECT status FROM oneroster.enrollments WHERE sourced_id = :s", s=dropped[0]) == "tobedeleted"
+    assert scalar(db, "SELECT count(*) FROM oneroster.enrollments WHERE status = 'tobedeleted'") == 1
+    assert scalar(db, "SELECT count(*) FROM edfi.studentsectionassociation a JOIN edfi.student s USING (studentusi) "
+                      "WHERE s.studentuniqueid = 'S0000000' AND a.sectionidentifier = :c AND a.enddate IS NOT NULL",
+                  c=dropped[3]) == 1
+    assert import_oneroster(db, tmp_path).changed_rows == 0  # and once is enough

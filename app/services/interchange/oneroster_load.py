@@ -97,21 +97,24 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
             create_stage(conn, spec.table)
             stage_records(conn, spec.table, spec, rows[name])
             conn.execute(text(f"ANALYZE {stage}"))  # (the SQL checks analyzed theirs)
-        if (fd.count if fd else len(rows[name])) >= BIG:
+        if (fd.count if fd else len(rows[name])) >= BIG and not conn.execute(text(
+                f"SELECT EXISTS (SELECT 1 FROM oneroster.{spec.table})")).scalar():  # a first load only
             dropped += drop_foreign_keys(conn, f"oneroster.{spec.table}")
             indexes += drop_secondary_indexes(conn, f"oneroster.{spec.table}")
         conn.execute(text(f"CREATE UNIQUE INDEX IF NOT EXISTS {stage}_sid ON {stage} (sourced_id)"))
         copied = time.perf_counter()
-        changed[f"oneroster.{spec.table}"] = _upsert(conn, spec.table, stage, db_cols, bulk=mode == "bulk", now=now)
+        gone = 0
+        if mode == "bulk":  # before the upsert: on a first load there is nothing to look through
+            gone = conn.execute(text(
+                f"UPDATE oneroster.{spec.table} t SET status = 'tobedeleted', date_last_modified = :now "
+                f"WHERE t.status = 'active' AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.sourced_id = t.sourced_id)"),
+                {"now": now}).rowcount
+        changed[f"oneroster.{spec.table}"] = gone + _upsert(conn, spec.table, stage, db_cols, bulk=mode == "bulk",
+                                                            now=now)
         log.debug("%s: staged in %.2f s, upserted in %.2f s", name, copied - started, time.perf_counter() - copied)
         # fresh statistics: later references to this table (foreign keys checked again, the Ed-Fi
         # mapping) are planned for its real size, not for the empty table it was
         conn.execute(text(f"ANALYZE oneroster.{spec.table}"))
-        if mode == "bulk":
-            changed[f"oneroster.{spec.table}"] += conn.execute(text(
-                f"UPDATE oneroster.{spec.table} t SET status = 'tobedeleted', date_last_modified = :now "
-                f"WHERE t.status = 'active' AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.sourced_id = t.sourced_id)"),
-                {"now": now}).rowcount
         if name == "users":
             changed["oneroster.user_ids"] = _user_ids(conn)
     for ddl in indexes:
@@ -134,8 +137,9 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
     return LoadReport(changed, val.rows)
 
 
-# A file this large loads with its table's foreign keys and secondary indexes dropped and made again
-# afterwards in the same transaction: PostgreSQL then checks every reference in one pass and builds
+# A file this large, loaded into its empty table (a first load; never a re-import or a delta), loads
+# with the table's foreign keys and secondary indexes dropped and made again afterwards in the same
+# transaction: PostgreSQL then checks every reference in one pass and builds
 # each index with one sort instead of one look-up and one insertion per row.
 BIG = 20_000
 
