@@ -151,3 +151,12 @@ def test_only_staff_roles_sign_and_the_administrator_reads_the_tokens(login_engi
     assert run(login_engine("demo_admin"), "SELECT count(*) FROM health.witness_tokens")[0][0] >= 0
     for login in ("demo_teacher", "demo_cashier", "demo_front_office"):
         assert denied(login_engine(login), "SELECT * FROM health.witness_tokens"), login
+
+
+def test_a_new_orders_receipt_token_is_not_cited_for_an_existing_orders_supply(login_engine):
+    nurse = login_engine("demo_nurse")
+    with nurse.connect() as c, c.begin():
+        o = _order(c)  # an order with counts already
+        token = token_for(c, "received", 5, None, student_usi=o.student_usi, school_id=o.school_id)
+        _refused(c, "supply of a new order", _count, c, o, "received", 5, token)
+        c.rollback()

@@ -69,6 +69,7 @@ class ListsTab(QWidget):
         self.printing.attach(self.expiring_b, self.expiring_printout, "the expiring list")
         self.printing.attach(self.referrals_b, self.referrals_printout, "the open referrals")
         self.ft_class = combo("Class going on the field trip")
+        self.ft_class.setSizeAdjustPolicy(self.ft_class.SizeAdjustPolicy.AdjustToContents)
         self.ft_name = line("Field trip", "where the class is going")
         self.ft_day = line("Field trip date", "MM/DD/YYYY (today if empty)")
         self.ft_b = QPushButton("Field-&trip health list…")
