@@ -3,8 +3,8 @@ witness cannot see the unsaved order, so the token names the student, the school
 quantity, not the order) may be cited only by the first count entry of an order, never for a receipt
 into an order that already has counts. Otherwise as migration 0035's health.check_count_signer.
 
-Revision ID: 0042
-Revises: 0041
+Revision ID: 0043
+Revises: 0042
 Create Date: 2026-12-03
 """
 import re
@@ -12,8 +12,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0042"
-down_revision = "0041"
+revision = "0043"
+down_revision = "0042"
 branch_labels = None
 depends_on = None
 
