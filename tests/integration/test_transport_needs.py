@@ -177,3 +177,38 @@ def test_opening_the_desk_after_the_days_sync_takes_no_lock_on_the_settings(demo
             assert setup.refresh_edfi(desk) == 0  # no wait: it was done today
             desk.rollback()
         owner.rollback()
+
+
+def test_the_nurse_saving_bus_needs_that_overfill_the_seats_is_asked_first(login_engine, demo_engine):
+    with login_engine("demo_nurse").connect() as c:
+        iep, usi, run_id = c.execute(text(
+            "SELECT i.iep_id, i.student_usi, r.run_id FROM specialed.iep i "
+            "CROSS JOIN LATERAL transportation.rider_runs_on(i.student_usi, current_date) r "
+            "WHERE i.iep_status = 'Active' AND i.effective_date <= current_date AND i.exit_date IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM transportation.iep_transport t WHERE t.iep_id = i.iep_id) "
+            "ORDER BY 1, r.run_id LIMIT 1")).one()
+    with demo_engine.connect() as owner:  # that run's bus: a lift, but one bench seat (restored below)
+        bus_id, seats, equipment = owner.execute(text(
+            "SELECT b.bus_id, b.seats, b.equipment FROM transportation.runs u JOIN transportation.buses b "
+            "ON b.bus_id = u.bus_id WHERE u.run_id = :r"), {"r": run_id}).one()
+        owner.execute(text("UPDATE transportation.buses SET seats = 1, equipment = '{lift}' WHERE bus_id = :b"),
+                      {"b": bus_id})
+        owner.commit()
+        try:
+            with login_engine("demo_nurse").connect() as c:
+                tx = c.begin()
+                try:
+                    with pytest.raises(riders.OverloadWarning) as asked:
+                        iep_needs.record_iep_transport(c, iep, False, ("lift",), False, False)
+                    assert "would be overloaded" in asked.value.warnings[0]
+                    assert c.execute(text("SELECT count(*) FROM transportation.iep_transport WHERE iep_id = :i"),
+                                     {"i": iep}).scalar() == 0  # nothing saved until she says yes
+                    iep_needs.record_iep_transport(c, iep, False, ("lift",), False, False, confirm_overload=True)
+                    assert c.execute(text("SELECT equipment FROM transportation.iep_transport WHERE iep_id = :i"),
+                                     {"i": iep}).scalar() == ["lift"]
+                finally:
+                    tx.rollback()
+        finally:
+            owner.execute(text("UPDATE transportation.buses SET seats = :s, equipment = CAST(:e AS text[]) "
+                               "WHERE bus_id = :b"), {"s": seats, "e": list(equipment), "b": bus_id})
+            owner.commit()
