@@ -8,7 +8,7 @@ from datetime import date
 from itertools import groupby
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, HRFlowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from reports.base import RULE, printed_on, render, styles
 from reports.transport_lists import _table
@@ -54,8 +54,7 @@ def build_overdue_slips(school: str, lines, *, today: date) -> bytes:
             Paragraph(f"<b>{name}</b> ({card}) · {group[0].homeroom}", st["heading"]),
             Paragraph(f"These library items are overdue. Please bring them back to the {school} library, or tell "
                       "the librarian if one is lost.", st["body"]), t, Spacer(1, 6),
-            Paragraph("- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -",
-                      st["small"])]))
+            HRFlowable(width="100%", thickness=0.5, color=RULE, dash=(3, 3), spaceBefore=2, spaceAfter=8)]))  # cut here
     if not story:
         story = [Paragraph("No items are overdue.", st["body"])]
     return render(story, title="Overdue slips", header=f"{school} · Library", footer=printed_on(today))

@@ -126,8 +126,9 @@ def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc
             "ratio_p50_vs_temp_table": round(scan["p50_ms"] / temp["p50_ms"], 2) if temp["p50_ms"] else None,
             "goal": "checkout p50 <= 3x the single-row insert; MARC import >= 0.25x raw COPY",
             # the lead's baselines (session 6): a durable committed insert; a COPY into the catalogue itself
-            "goal_met": {"checkout": ratio is not None and ratio <= 3,
-                         "marc_import": marc_ratio is not None and marc_ratio >= 0.25},
+            "goal_met": bool(ratio is not None and ratio <= 3 and marc_ratio is not None and marc_ratio >= 0.25),
+            "goal_met_by_figure": {"checkout": ratio is not None and ratio <= 3,
+                                   "marc_import": marc_ratio is not None and marc_ratio >= 0.25},
             "marc_import": {"records": report.records_loaded, "copies": report.copies_added,
                             "records_per_s": round(import_rate, 1), "rounds": MARC_ROUNDS,
                             "raw_copy_records_per_s": round(copy_rate, 1),
