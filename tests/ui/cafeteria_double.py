@@ -12,6 +12,12 @@ from app.domain.pos_entry import count_total
 from app.errors import UserError
 from ui.screens.cafeteria import backend as B
 
+def _day(service, runs):
+    from app.services.cafeteria.menus import ServiceDay
+
+    return ServiceDay(service, runs, None, None, ())
+
+
 def item(item_id, name, services, reimbursable, tags=()):
     return B.MenuItem(item_id, f"C{item_id}", name, services, reimbursable, None, tags)
 
@@ -169,6 +175,20 @@ class PortDouble:
     def save_policy(self, policy):
         self.policy_rows = [policy]
         return "district" if not policy.site else "site"
+
+    # -- the site's meal services (the week copy's screen test) --
+    def menu_items(self):
+        return []
+
+    def meal_services(self, day):
+        return [_day(k, k != "snack") for k in ("breakfast", "lunch", "snack")]
+
+    def copy_meal_week(self, from_day, to_day):
+        self.copied = getattr(self, "copied", []) + [(from_day, to_day)]
+        if len(self.copied) > 1:
+            raise UserError(f"The week of {to_day:%m/%d/%Y} already has 10 meal services planned, so nothing was "
+                            "copied; change that week a day at a time, or take its services off first.")
+        return 10
 
     def set_student_override(self, student_usi, meal_limit, a_la_carte_limit, reason):
         self.overrides = getattr(self, "overrides", []) + [(student_usi, meal_limit, a_la_carte_limit, reason)]

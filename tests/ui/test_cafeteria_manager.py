@@ -131,3 +131,41 @@ def test_prices_limits_counts_over_limit_and_history(manager, run_async, run_unt
     assert run_async(view.set_student_limits())
     assert port.overrides == [(102, Decimal("20.00"), Decimal("0.00"), "Family on a payment plan")]
     assert view.message.text() == "This student's meals may now charge down to -$20.00, a la carte down to $0.00."
+
+
+def test_copy_this_week_to_the_next_asks_first_and_says_what_it_did(manager, run_async, run_until):
+    from datetime import date
+
+    view, port = manager
+    services = view.meal_services
+    view.tabs.setCurrentWidget(services)
+    run_until(lambda: services.shown_day is not None)
+    services.day.setText("12/02/2026")  # a Wednesday: its week starts Monday 11/30
+    QTest.keyClick(services.day, Qt.Key.Key_Return)
+    run_until(lambda: services.summary.text().startswith("12/02/2026"))
+    assert services.copy_button.text() == "Cop&y this week to the next" and not services.copy_button.autoDefault()
+    # a stray Enter on the question copies nothing: Cancel is the default
+    task = P.spawn(services.copy_week())
+    run_until(lambda: services.dialog is not None)
+    assert "week of 11/30/2026" in services.dialog.text() and "week of 12/07/2026" in services.dialog.text()
+    QTest.keyClick(services.dialog, Qt.Key.Key_Return)
+    run_until(task.done)
+    assert getattr(port, "copied", []) == []
+    # Copy: one call for the whole week; the form shows the week copied to
+    task = P.spawn(services.copy_week())
+    run_until(lambda: services.dialog is not None)
+    copy = next(b for b in services.dialog.buttons() if b.text() == "Copy")
+    copy.setFocus()
+    QTest.keyClick(copy, Qt.Key.Key_Space)
+    run_until(task.done)
+    assert port.copied == [(date(2026, 11, 30), date(2026, 12, 7))]
+    assert view.message.text() == "10 meal services of the week of 11/30/2026 copied to the week of 12/07/2026."
+    assert services.day.text() == "12/07/2026"
+    # again, onto a week already planned: the back end's one sentence, nothing else
+    services.day.setText("12/02/2026")
+    task = P.spawn(services.copy_week())
+    run_until(lambda: services.dialog is not None)
+    copy = next(b for b in services.dialog.buttons() if b.text() == "Copy")
+    QTest.keyClick(copy, Qt.Key.Key_Space)
+    run_until(task.done)
+    assert view.message.text().startswith("The week of 12/07/2026 already has 10 meal services planned, so nothing")

@@ -11,7 +11,7 @@ Each save is one transaction; saving the same form twice changes nothing more.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Connection, Engine, text
@@ -21,12 +21,13 @@ from app.domain.cafeteria_menus import (
     BALANCE_DISPLAYS, MenuItemDraft, clean_item, key_taken_by, service_hours,
 )
 from app.domain.cafeteria_rules import SERVICE_NAMES, SERVICES
+from app.domain.typed_input import show_date
 from app.errors import UserError
 from app.services.cafeteria.manager import _sentence
 
 __all__ = ["MenuItemDraft", "MenuItemRow", "ServiceDay", "SiteSettings", "menu_items", "save_menu_item",
-           "retire_menu_item", "set_item_price", "meal_services", "save_meal_service", "site_settings",
-           "save_site_settings"]
+           "retire_menu_item", "set_item_price", "meal_services", "save_meal_service", "copy_meal_week",
+           "monday_of", "site_settings", "save_site_settings"]
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,42 @@ def save_meal_service(engine: Engine, school_id: int, day: date, service: str, r
             raise UserError("Only a cafeteria manager of this school may change its meal services.")
 
     _write(engine, school_id, work)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def copy_meal_week(engine: Engine, school_id: int, from_day: date, to_day: date, today: date | None = None) -> int:
+    """Plan a week from another: every meal service of the week of `from_day` (which run, their hours, the
+    items they offer) onto the same weekdays of the week of `to_day`, in one transaction. It never merges:
+    when the target week already has a meal service nothing is copied (the manager changes that week a
+    day at a time, or takes its services off first). Returns how many meal services were copied."""
+    src, dst = monday_of(from_day), monday_of(to_day)
+    if src == dst:
+        raise UserError("A week cannot be copied onto itself; choose the week to copy to.")
+    if dst + timedelta(days=6) < (today or date.today()):
+        raise UserError(f"The week of {show_date(dst)} is over; copy to this week or a later one.")
+
+    def work(conn: Connection) -> int:
+        p = {"s": school_id, "a": src, "b": dst, "shift": (dst - src).days}
+        taken = conn.execute(text("SELECT count(*) FROM cafeteria.meal_services WHERE school_id = :s "
+                                  "AND service_date BETWEEN :b AND CAST(:b AS date) + 6"), p).scalar()
+        if taken:
+            raise UserError(f"The week of {show_date(dst)} already has {taken} meal service"
+                            f"{'s' if taken != 1 else ''} planned, so nothing was copied; change that week a day "
+                            "at a time, or take its services off first.")
+        n = conn.execute(text(
+            "INSERT INTO cafeteria.meal_services (school_id, service_date, meal_service, starts_at, ends_at, "
+            "item_codes) SELECT school_id, service_date + CAST(:shift AS integer), meal_service, starts_at, ends_at, "
+            "item_codes FROM cafeteria.meal_services WHERE school_id = :s "
+            "AND service_date BETWEEN :a AND CAST(:a AS date) + 6"), p).rowcount
+        if not n:
+            raise UserError(f"The week of {show_date(src)} has no meal services to copy; plan it first or "
+                            "choose another week.")
+        return n
+
+    return _write(engine, school_id, work)
 
 
 # -- the site's settings -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ with their next snapshot.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -310,6 +310,7 @@ class MealServicesTab(_Section):
             w.setMaximumWidth(120)
         self.items = checklist("Items this service offers (Space ticks)", [])
         self.save_button = _button("&Save meal service", "Save this meal service")
+        self.copy_button = _button("Cop&y this week to the next", "Copy this week's meal services to the next week")
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.days: list = []  # ServiceDay rows of the day shown
@@ -331,7 +332,9 @@ class MealServicesTab(_Section):
         row = QHBoxLayout()
         row.addWidget(self.save_button)
         row.addStretch(1)
+        row.addWidget(self.copy_button)
         v.addLayout(row)
+        self.copy_button.clicked.connect(lambda: spawn(self.copy_week()))
         self.day.returnPressed.connect(lambda: spawn(self.load()))
         self.show_button.clicked.connect(lambda: spawn(self.load()))
         self.service.currentIndexChanged.connect(self._service_chosen)
@@ -418,6 +421,39 @@ class MealServicesTab(_Section):
 
     def discard_unsaved(self) -> None:
         self.show_service()
+
+    async def copy_week(self) -> bool:
+        """Plan next week from the week of the day shown: one confirmation (Cancel is the default), one
+        transaction; refused with one sentence when next week already has meal services (never merged)."""
+        day = self._parse_day()
+        if day is None or not self.may_move_on():
+            return False
+        src = day - timedelta(days=day.weekday())
+        dst = src + timedelta(days=7)
+        box = QMessageBox(QMessageBox.Icon.Question, "Copy a week of meal services",
+                          f"Copy every meal service of the week of {show_date(src)} (which run, their hours and "
+                          f"items) to the week of {show_date(dst)}? Nothing is copied if that week already has "
+                          "meal services.", parent=self)
+        box.setAccessibleName("Copy a week of meal services")
+        yes = box.addButton("Copy", QMessageBox.ButtonRole.AcceptRole)
+        no = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        self.dialog = box
+        try:
+            answer = await run_message_box(box)
+        finally:
+            self.dialog = None
+        if answer is not yes:
+            return False
+        n = await self._call(self.port().copy_meal_week, src, dst, disable=(self.copy_button,))
+        if n is FAILED:
+            return False
+        self.day.setText(show_date(dst))
+        await self.load()
+        self.say(f"{n} meal service{'s' if n != 1 else ''} of the week of {show_date(src)} copied to the week of "
+                 f"{show_date(dst)}.")
+        return True
 
 
 # -- the site's settings ----------------------------------------------------------------------------------

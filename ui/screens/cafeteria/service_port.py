@@ -235,6 +235,11 @@ class ServicePort:
 
         menus.save_meal_service(self.ctx.engine(), self._school(), day, service, runs, starts, ends, item_codes)
 
+    def copy_meal_week(self, from_day: date, to_day: date) -> int:
+        from app.services.cafeteria import menus
+
+        return menus.copy_meal_week(self.ctx.engine(), self._school(), from_day, to_day)
+
     def site_settings(self):
         from app.services.cafeteria import menus
 
