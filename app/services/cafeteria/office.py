@@ -204,7 +204,8 @@ def student_history(engine: Engine, student_usi: int, limit: int = 200) -> Stude
             raise UserError("That student has no meal account you may see; check the student and your schools.")
         rows = conn.execute(text("""
             SELECT coalesce(x.sold_at, t.transaction_date + t.transaction_time) AS at,
-                   coalesce(i.name, t.meal_type, t.entry_kind) AS what, t.entry_kind, t.amount, t.price,
+                   coalesce(i.name, CASE t.entry_kind WHEN 'deposit' THEN 'Deposit' WHEN 'item' THEN 'A la carte item'
+                            END, t.meal_type, t.entry_kind) AS what, t.entry_kind, t.amount, t.price,
                    t.account_balance
               FROM cafeteria.meal_transactions t
               LEFT JOIN cafeteria.sales x ON x.sale_uuid = t.sale_uuid
@@ -223,4 +224,4 @@ def _describe(r) -> str:
         return f"{r.what} (second meal)"
     if kind == "adjustment":  # the server re-classified a meal when a late sale arrived
         return f"Re-priced ({'second meal' if (r.price or 0) > 0 else 'reimbursable meal'}): {r.what}"
-    return r.what or "Deposit"
+    return r.what or ("Deposit" if kind == "deposit" else "Sale")
