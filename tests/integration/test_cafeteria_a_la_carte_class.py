@@ -1,4 +1,4 @@
-"""An a la carte line is 'A la carte', never 'Deposit' (migration 0043): sold outside a meal service or
+"""An a la carte line is 'A la carte', never 'Deposit' (migration 0044): sold outside a meal service or
 during one, and its void; and an a la carte sale is not a deposit (nor a meal) in any report: the day's
 meal counts, the month's claim, a student's history, the manager's sales list."""
 

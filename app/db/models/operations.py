@@ -288,7 +288,7 @@ meal_transactions = table(
     FK(("reverses_transaction_id",), "cafeteria.meal_transactions", ("transaction_id",)),
     FK(("sale_uuid",), "cafeteria.sales", ("sale_uuid",)),
     UQ("sale_uuid", "line_no"),
-    # migration 0043: an a la carte line (and its reversal) is 'A la carte', a deposit line 'Deposit'
+    # migration 0044: an a la carte line (and its reversal) is 'A la carte', a deposit line 'Deposit'
     CK("entry_kind IS DISTINCT FROM 'item' OR meal_type = 'A la carte'", "item_is_a_la_carte"),
     CK("entry_kind IS DISTINCT FROM 'deposit' OR meal_type = 'Deposit'", "deposit_is_a_deposit"),
     IX("ix_meal_transactions_student_date", "student_usi", "transaction_date"),

@@ -13,14 +13,14 @@ it reversed, so a reader of the ledger's classification took a la carte sales fo
   (never an amount, balance or link), with the append-only trigger paused inside this migration's
   transaction; the statement-level audit trigger records the UPDATE.
 
-Revision ID: 0043
-Revises: 0042
+Revision ID: 0044
+Revises: 0043
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0043"
-down_revision = "0042"
+revision = "0044"
+down_revision = "0043"
 branch_labels = None
 depends_on = None
 
@@ -71,4 +71,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0043 relabels ledger lines (append-only); restore a backup instead")
+    raise NotImplementedError("0044 relabels ledger lines (append-only); restore a backup instead")
