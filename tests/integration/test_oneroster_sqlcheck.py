@@ -121,7 +121,9 @@ def defects_package(folder):
         ["e1", "", "", "k1", "sch", "s1", "student", "TRUE", "", ""],
         ["e2", "", "", "k1", "sch", "nobody", "student", "false", "", ""],
         ["e3", "", "", "k2", "dep", "t1x", "teacher", "true", "2026-08-17", ""]])
-    write(folder, "categories.csv", [["cat", "", "", "Homework", "+3"], ["cat2", "", "", "Tests", "x"]])
+    # a quote inside an unquoted value: read as it is (PostgreSQL's COPY would take it as quoting)
+    write(folder, "categories.csv", [], raw=b'sourcedId,status,dateLastModified,title,weight\r\n'
+                                            b'cat,,,Home "work",+3\r\ncat2,,,Tests,x\r\n')
     write(folder, "lineItems.csv", [
         ["li1", "", "", "Essay, part 1", "", "2026-09-01", "2026-09-08", "k1", "cat", "t1", "0", "100.5", "sch"],
         ["li2", "", "", "Quiz", "", "2026-09-01", "2026-09-08", "k2", "cat", "t1", "1,5", "10", "sch"]])
@@ -179,6 +181,8 @@ def test_sql_checks_report_exactly_what_the_row_by_row_checks_report(db, tmp_pat
     users = {r[0]: r for r in sql[3]["users"]}
     assert users["s1"][-1] == [["LDAP", "1"], ["SIS", "2"]]
     assert sql[3]["classes"][0][-3] == ["1", "2"] or ["1", "2"] in sql[3]["classes"][0]
+    assert sql[3]["categories"][0][3] == 'Home "work"'
+
 
 
 @pytest.mark.reference

@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import logging
+import re
 import time
 
 from sqlalchemy import Connection, text
@@ -37,6 +38,12 @@ _PAIR_LIST = r"\{[^{}:,]+:[^{},]*\}"  # a userIds item: {type:id}
 _SSV = r"\{[^{}:]+:[^{}]*\}"  # a scoreScaleValue item: {A:94}
 # what Python's str.strip() removes: a list item with it at either end goes the row-by-row way
 _WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
+# a quote inside an unquoted value (Good "work") or after a closing one ("a"b): Python's reader keeps
+# the first as it is and refuses the second, PostgreSQL's COPY would take both as quoting; such a file
+# is read row by row (a quote neither doubled nor at a value's edge; a literal first, so it is fast)
+STRAY_QUOTE = re.compile(rb'"(?![,\r\n"])(?<=[^,\n"]")')
 
 
 def _lit(v: str) -> str:
@@ -161,6 +168,8 @@ class SqlValidator(Validator):
             return False
         if not header or b"\n\\." in data or len(header) > 1000:  # "\." would end a COPY early
             return False
+        if b'"' in data and STRAY_QUOTE.search(data):
+            return False  # PostgreSQL would read it otherwise than RFC 4180's (and Python's) reading
         raw = f"raw_{spec.table}"
         cols = [f"c{i}" for i in range(len(header))]
         sp = self.conn.begin_nested()
