@@ -174,3 +174,29 @@ def test_the_nurse_reads_needs_and_runs_of_her_own_schools_riders_only(login_eng
             c.rollback()
             c.execute(text(own), {"w": False, "a": mine, "b": other})
             c.commit()
+
+
+def test_run_loads_tell_nobody_of_a_rider_outside_their_schools_or_of_an_iep_they_may_not_read(login_engine,
+                                                                                               demo_engine):
+    """Security review of session 6, HIGH 1: leaving one student out of the loads (p_except) and comparing
+    gave away another school's rider's runs, grade and IEP needs."""
+    from sqlalchemy import text
+
+    with demo_engine.connect() as c:
+        other = c.execute(text(
+            "SELECT l.student_usi FROM transportation.rider_legs l JOIN transportation.iep_transport t "
+            "ON t.student_usi = l.student_usi WHERE NOT EXISTS (SELECT 1 FROM edfi.studentschoolassociation a "
+            "WHERE a.studentusi = l.student_usi AND a.schoolid = :s) ORDER BY 1 LIMIT 1"), {"s": RES}).scalar()
+        mine = c.execute(text("SELECT l.student_usi FROM transportation.rider_legs l JOIN "
+                              "edfi.studentschoolassociation a ON a.studentusi = l.student_usi "
+                              "WHERE a.schoolid = :s ORDER BY 1 LIMIT 1"), {"s": RES}).scalar()
+    assert other is not None
+    for login in ("demo_front_office", "demo_nurse"):  # both work at the Elementary school only
+        e = login_engine(login)
+        assert denied(e, f"SELECT * FROM transportation.run_loads_on(NULL, current_date, {other})"), login
+        assert scalar(e, f"SELECT count(*) FROM transportation.run_loads_on(NULL, current_date, {mine})") > 0
+    # the front office, which may not read IEPs, gets loads without the needs only an IEP gives
+    iep_only = ("SELECT coalesce(sum(riders), 0) FROM transportation.run_loads_on(NULL, current_date) "
+                "WHERE equipment <> '{}' OR wheelchair")
+    assert scalar(login_engine("demo_admin"), iep_only) > 0
+    assert scalar(login_engine("demo_front_office"), iep_only) == 0
