@@ -7,8 +7,8 @@ front office and to nurses of other schools. Now:
   another school's student is refused (42501);
 - callers who may not read IEPs (the front office) get loads counted with the plans' own needs only.
 
-Revision ID: 0044
-Revises: 0043
+Revision ID: 0045
+Revises: 0044
 Create Date: 2026-12-03
 """
 import importlib.util
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0044"
-down_revision = "0043"
+revision = "0045"
+down_revision = "0044"
 branch_labels = None
 depends_on = None
 
