@@ -94,6 +94,7 @@ checkouts = table(
     FK(("staff_usi",), "edfi.staff", ("staffusi",)),
     FK(("school_id",), "edfi.school", ("schoolid",)),
     CK("(student_usi IS NULL) <> (staff_usi IS NULL)", "one_borrower"),
+    CK("fine IS NULL OR (fine >= 0 AND return_date IS NOT NULL)", "fine"),
     pk=("checkout_id",),
 )
 # One open loan per copy: a second desk lending the same copy fails here, not silently.

@@ -17,10 +17,9 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.library_rules import (Decision, LoanSituation, NoDefaultRule, Problem, Rule, checkout_terms,
-                                      decide_checkout, decide_renewal, fine_for)
+                                      decide_checkout, decide_renewal)
 from app.errors import UserError
-from app.services.library.patrons import (DeskSchool, Patron, _patron_clause, _student_patron, patron_by_card,
-                                         student_patron)
+from app.services.library.patrons import DeskSchool, Patron, _patron_clause, _student_patron, patron_by_card
 from app.services.request_ids import canonical_request_id, lock_request
 
 
@@ -310,18 +309,12 @@ def _record_overrides(conn, desk, patron, item_id, action, blocks, override: Ove
                  "c": b.code, "why": override.reason.strip()})
 
 
-def _charge_fine(conn, desk: DeskSchool, loan, item: ItemRow, late: int) -> float:
-    """The fine for a late return, recorded on the loan, where the rules set one (off by default)."""
+def _charge_fine(conn, loan, late: int) -> float:
+    """The fine for a late return where the rules set one (off by default): charged by the database
+    (library.charge_fine, migration 0045), which alone may write it."""
     if not late:
         return 0.0
-    rules = load_rules(conn)
-    if not any(r.fine_per_day for r in rules):
-        return 0.0
-    category = student_patron(conn, loan[1]).category if loan[1] is not None else "staff"
-    fine = fine_for(rules, desk.school_id, category, item.item_type, late)
-    if fine:
-        conn.execute(text("UPDATE library.checkouts SET fine = :f WHERE checkout_id = :c"), {"f": fine, "c": loan[0]})
-    return fine
+    return float(conn.execute(text("SELECT library.charge_fine(:c)"), {"c": loan[0]}).scalar() or 0)
 
 
 def _close_loan(conn, checkout_id: int, school_id: int, at: datetime, today: date, note: str = "Returned") -> int:
@@ -388,7 +381,7 @@ def check_in(conn: Connection, desk: DeskSchool, barcode: str, *, request_id: st
     if loan is not None:
         borrower = _name_of_loan_holder(conn, loan[1], loan[2])
         late = _close_loan(conn, loan[0], desk.school_id, at, today)
-        fine = _charge_fine(conn, desk, loan, item, late)
+        fine = _charge_fine(conn, loan, late)
         if fine:
             notes.append(f"Returned {late} day(s) late: fine ${fine:,.2f}.")
         elif late:
