@@ -311,7 +311,7 @@ def _record_overrides(conn, desk, patron, item_id, action, blocks, override: Ove
 
 def _charge_fine(conn, loan, late: int) -> float:
     """The fine for a late return where the rules set one (off by default): charged by the database
-    (library.charge_fine, migration 0045), which alone may write it."""
+    (library.charge_fine, migration 0046), which alone may write it."""
     if not late:
         return 0.0
     return float(conn.execute(text("SELECT library.charge_fine(:c)"), {"c": loan[0]}).scalar() or 0)

@@ -13,8 +13,8 @@ any amount, negative too, on an open loan, or waive a fine another school charge
 tests/integration/test_library_fines.py tries the reviewer's UPDATEs and holds rule_for and
 patron_category to the Python ones on generated cases.
 
-Revision ID: 0045
-Revises: 0044
+Revision ID: 0046
+Revises: 0045
 Create Date: 2026-12-03
 """
 import importlib.util
@@ -28,8 +28,8 @@ _m0026 = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_m0026)
 CALLER = _m0026.CALLER
 
-revision = "0045"
-down_revision = "0044"
+revision = "0046"
+down_revision = "0045"
 branch_labels = None
 depends_on = None
 
