@@ -153,10 +153,37 @@ def test_only_staff_roles_sign_and_the_administrator_reads_the_tokens(login_engi
         assert denied(login_engine(login), "SELECT * FROM health.witness_tokens"), login
 
 
-def test_a_new_orders_receipt_token_is_not_cited_for_an_existing_orders_supply(login_engine):
+NEW_ORDER = ("INSERT INTO health.medications (student_usi, medication_name, strength, start_date, school_id, "
+             "is_controlled, dose_amount, dose_unit, created_at) VALUES (:u, :n, :st, current_date, :s, true, 1, "
+             "'tablet', now() - interval '3 days') RETURNING medication_id, student_usi, school_id, count_on_hand")
+
+
+def test_a_new_orders_receipt_token_is_cited_only_for_that_order_as_the_witness_saw_it(login_engine):
+    """Review of session 6, LOW 1: the token of a new order's supply names the drug the witness was shown,
+    and only the order written in the same transaction, with no counts yet, may cite it."""
     nurse = login_engine("demo_nurse")
     with nurse.connect() as c, c.begin():
         o = _order(c)  # an order with counts already
-        token = token_for(c, "received", 5, None, student_usi=o.student_usi, school_id=o.school_id)
+        new = {"student_usi": o.student_usi, "school_id": o.school_id}
+        token = token_for(c, "received", 5, None, medication_label="Lorazepam 0.5 mg", **new)
         _refused(c, "supply of a new order", _count, c, o, "received", 5, token)
+        # a different drug written now is not what the witness saw
+        other = c.execute(text(NEW_ORDER), {"u": o.student_usi, "s": o.school_id, "n": "Oxycodone", "st": "5 mg"}).one()
+        _refused(c, "supply of a new order", _count, c, other, "received", 5, token)
+        # an order of the student with no counts, written before this transaction, is not the new order
+        old = c.execute(text(
+            "SELECT medication_id, student_usi, school_id, count_on_hand FROM health.medications m WHERE school_id = :s "
+            "AND NOT EXISTS (SELECT 1 FROM health.controlled_counts k WHERE k.medication_id = m.medication_id) "
+            "AND medication_id <> :n ORDER BY medication_id LIMIT 1"), {"s": o.school_id, "n": other.medication_id}).one()
+        label = c.execute(text("SELECT concat_ws(' ', medication_name, nullif(strength, '')) FROM health.medications "
+                               "WHERE medication_id = :m"), {"m": old.medication_id}).scalar()
+        stale = token_for(c, "received", 5, None, medication_label=label, student_usi=old.student_usi,
+                          school_id=old.school_id)
+        _refused(c, "supply of a new order", _count, c, old, "received", 5, stale)
+        # the order the witness saw, written in this transaction (its forged creation time is the server's)
+        right = c.execute(text(NEW_ORDER), {"u": o.student_usi, "s": o.school_id, "n": "Lorazepam", "st": "0.5 mg"}).one()
+        assert _count(c, right, "received", 5, token).witness_staff_usi is not None
         c.rollback()
+    with login_engine(WITNESS).connect() as c:  # a new-order token names the medication
+        with pytest.raises(DBAPIError, match="a witness signs for one order"):
+            c.execute(text("SELECT health.sign_witness('received', 5, 'demo_nurse', NULL, 93, :s, NULL)"), {"s": RES})

@@ -301,6 +301,7 @@ witness_tokens = table(
     C("expires_at", "TIMESTAMPTZ", nn=True),
     C("used_by_count_id", "BIGINT", comment="The count entry that cited it"),
     C("used_at", "TIMESTAMPTZ"),
+    C("medication_label", "TEXT", comment="The medication the witness saw (name and strength)"),
     FK(("witness_staff_usi",), "edfi.staff", ("staffusi",)),
     pk=("token",),
 )

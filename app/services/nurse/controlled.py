@@ -44,7 +44,7 @@ def _write(conn: Connection, o: Order, kind: str, quantity: Decimal, expected: D
     supply counted in with a new order: for the student, as the witness cannot see the unsaved order).
     The database checks the token and the entry against the count on record and sets the order's count."""
     w = witness(kind=kind, quantity=quantity, medication_id=None if new_order else o.medication_id,
-                student_usi=o.student_usi, school_id=o.school_id)
+                student_usi=o.student_usi, school_id=o.school_id, medication_label=o.label if new_order else None)
     return conn.execute(text(
         "INSERT INTO health.controlled_counts (medication_id, student_usi, school_id, kind, quantity, expected, "
         "on_hand_after, counted_by, witness, witness_token, note, counted_at) VALUES (:m, :u, :s, :k, :q, :e, :a, "

@@ -36,8 +36,9 @@ _REFUSALS = {
 
 
 def sign(url: URL, login: str, password: str, *, kind: str, quantity: Decimal, medication_id: int | None = None,
-         student_usi: int | None = None, school_id: int | None = None) -> Witness:
-    """The witness signs the count from their own session; `url` is the counting nurse's (for_login)."""
+         student_usi: int | None = None, school_id: int | None = None, medication_label: str | None = None) -> Witness:
+    """The witness signs the count from their own session; `url` is the counting nurse's (for_login). For
+    the supply of a new order (no medication_id yet) the token names the medication the witness was shown."""
     from app.security.session import connect_once
 
     who = (login or "").strip().lower()
@@ -47,9 +48,9 @@ def sign(url: URL, login: str, password: str, *, kind: str, quantity: Decimal, m
         raise UserError("The second signer must be someone other than you; they sign in with their own name.")
     try:
         with connect_once(url, who, password, where="witness of a controlled-substance count") as (conn, _):
-            token = conn.execute(text("SELECT health.sign_witness(:k, :q, :f, :m, :u, :s)"), {
+            token = conn.execute(text("SELECT health.sign_witness(:k, :q, :f, :m, :u, :s, :label)"), {
                 "k": kind, "q": quantity, "f": url.username, "m": medication_id, "u": student_usi,
-                "s": school_id}).scalar()
+                "s": school_id, "label": medication_label}).scalar()
             name = conn.execute(text("SELECT firstname || ' ' || lastsurname FROM edfi.staff "
                                      "WHERE staffusi = compliance.my_staff_usi()")).scalar()
     except DBAPIError as exc:
