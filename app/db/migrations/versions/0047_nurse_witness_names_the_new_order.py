@@ -15,8 +15,8 @@ order never counted in). Now:
   and strength are what the witness saw. Every binding is compared with IS DISTINCT FROM, so a NULL
   never passes silently.
 
-Revision ID: 0046
-Revises: 0045
+Revision ID: 0047
+Revises: 0046
 Create Date: 2026-12-03
 """
 import re
@@ -25,8 +25,8 @@ from pathlib import Path
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0046"
-down_revision = "0045"
+revision = "0047"
+down_revision = "0046"
 branch_labels = None
 depends_on = None
 
