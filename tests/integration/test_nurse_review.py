@@ -7,7 +7,7 @@ accommodations that concern health, a dose without consent."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pypdfium2
