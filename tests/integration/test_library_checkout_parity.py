@@ -1,5 +1,6 @@
-"""A clean checkout is lent in one call (migration 0036): the database compares the patron's counts
-with the terms app.domain.library_rules.checkout_terms resolved from the rules matrix. These tests
+"""A clean checkout is lent in one call (migrations 0036, 0047): the database compares the patron's
+counts with the limits of the rules it resolves itself (library.rule_for, held to resolve_rule in
+test_library_fines.py), which app.domain.library_rules.checkout_terms states in Python. These tests
 hold the two to the same answer: the database lends only what decide_checkout (the Python decision,
 which the offline desk runs too) allows, with the same due date, and lends whatever clean case it
 allows; the desk refuses a lend the rules would not have made; a checkout the rules stop goes the
@@ -7,6 +8,7 @@ long way and lends nothing; and nobody but the owner may call the internal parts
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import uuid
@@ -19,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from app.domain.library_rules import NOT_LOANABLE, PATRON_CATEGORIES, LoanSituation, Rule, checkout_terms, \
     decide_checkout
 from app.services.library import circulation as circ
-from app.services.library.patrons import desk_school, student_patron
+from app.services.library.patrons import desk_school
 from tests.integration.test_library_circulation import RHS, copies, students
 from tests.integration.test_library_security import rms_librarian  # noqa: F401
 from tests.integration.test_security import denied, run
@@ -123,18 +125,13 @@ def test_a_card_and_a_copy_scanned_together_lend_to_the_cards_student(lib):
 
 
 def test_the_desk_refuses_a_one_call_loan_the_rules_would_not_make(lib, demo_engine, monkeypatch):
-    """Terms that disagree with the rules (here: 99 loan days) lend in the database, but the desk
-    checks every such loan with decide_checkout and the transaction is abandoned."""
+    """Should the database's clean case and decide_checkout ever disagree (here the desk's rules say
+    one day more), the desk checks every one-call loan and the transaction is abandoned."""
     desk = desk_school(lib)
     p = students(lib, 1)[0]
     code = clean_copies(demo_engine, 1)[0]
-    real = circ._checkout_terms(lib, desk.school_id)
-    forged = json.loads(real)
-    for cat in forged["categories"].values():
-        cat["other"][0] = 99
-        for t in cat["types"].values():
-            t[0] = 99
-    monkeypatch.setattr(circ, "_checkout_terms", lambda conn, school: json.dumps(forged))
+    real = circ.decide_checkout
+    monkeypatch.setattr(circ, "decide_checkout", lambda s: dataclasses.replace(real(s), due=real(s).due + timedelta(1)))
     sp = lib.begin_nested()
     with pytest.raises(RuntimeError, match="rolled back"):
         circ.check_out(lib, desk, p, code)
@@ -142,17 +139,20 @@ def test_the_desk_refuses_a_one_call_loan_the_rules_would_not_make(lib, demo_eng
     assert lib.execute(text("SELECT status FROM library.items WHERE barcode = :b"), {"b": code}).scalar() == "available"
 
 
-def test_stale_terms_lend_nothing_in_the_database(lib, monkeypatch):
-    """Terms made from an older rules matrix (another stamp): the database only reads, the desk decides."""
+def test_terms_a_caller_sends_do_not_change_what_the_database_lends(lib, demo_engine):
+    """Review of session 6, LOW 2: a librarian with psql sends terms of their own (ten years, no
+    limits, a made-up category): the database lends by the rules matrix as it reads it (21 days for
+    a high-school student), or not at all."""
     desk = desk_school(lib)
-    p = student_patron(lib, students(lib, 1)[0].student_usi)
-    code = copies(lib, 1)[0]
-    stale = {**json.loads(circ._checkout_terms(lib, desk.school_id)), "stamp": "an older matrix"}
-    f = lib.execute(circ._CHECKOUT, {"c": None, "su": p.student_usi, "tu": None, "cat": p.category, "b": code,
-                                     "r": None, "s": desk.school_id, "d": date.today(), "at": datetime.now(timezone.utc),
-                                     "t": json.dumps(stale)}).scalar_one()
-    assert "lent" not in f and f["locked"] is True
-    assert lib.execute(text("SELECT status FROM library.items WHERE barcode = :b"), {"b": code}).scalar() == "available"
+    p = students(lib, 1)[0]
+    code = clean_copies(demo_engine, 1)[0]
+    stamp = lib.execute(text("SELECT library.rules_stamp()")).scalar()
+    forged = {"stamp": stamp, "categories": {"x": {"types": {}, "other": [3650, None], "max_items": 999,
+                                                   "max_overdue": 999}}}
+    f = lib.execute(circ._CHECKOUT, {"c": None, "su": p.student_usi, "tu": None, "cat": "x", "b": code, "r": None,
+                                     "s": desk.school_id, "d": date.today(), "at": datetime.now(timezone.utc),
+                                     "t": json.dumps(forged)}).scalar_one()
+    assert f["lent"]["due"] == (date.today() + timedelta(days=21)).isoformat()
 
 
 INTERNAL = ("SELECT * FROM library.patron_rows_of(ARRAY[1])",
@@ -180,7 +180,7 @@ def test_another_schools_librarian_gets_no_patron_and_no_loan_by_card(rms_librar
             "WHERE sc.schoolid = :h AND NOT EXISTS (SELECT 1 FROM compliance.student_scope x "
             "WHERE x.studentusi = s.studentusi AND x.schoolid <> :h) ORDER BY 1 LIMIT 1"), {"h": RHS}).scalar()
         code = copies(c, 1)[0]
-        terms = circ._checkout_terms(c, RHS)
+        terms = "{}"
     call = ("SELECT library.checkout(:c, NULL, NULL, NULL, :b, CAST(:r AS uuid), :s, current_date, now(), "
             "CAST(:t AS jsonb))")
     f = run(rms_librarian, call, c=rhs_kid, b=code, r=str(uuid.uuid4()), s=255950002, t=terms)[0][0]

@@ -8,7 +8,6 @@ the desk's cached snapshot (offline.py), so both apply the same policy.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -16,8 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.library_rules import (Decision, LoanSituation, NoDefaultRule, Problem, Rule, checkout_terms,
-                                      decide_checkout, decide_renewal)
+from app.domain.library_rules import Decision, LoanSituation, Problem, Rule, decide_checkout, decide_renewal
 from app.errors import UserError
 from app.services.library.patrons import DeskSchool, Patron, _patron_clause, _student_patron, patron_by_card
 from app.services.request_ids import canonical_request_id, lock_request
@@ -26,8 +24,6 @@ from app.services.request_ids import canonical_request_id, lock_request
 _RULES = ("SELECT rule_id, school_id, patron_category, item_type, loan_days, max_items, max_renewals, holds_allowed, "
           "max_overdue, fine_per_day, library.rules_stamp() FROM library.loan_rules ORDER BY rule_id")
 _rules_by_stamp: dict[str, list[Rule]] = {}
-_terms_by_stamp: dict[tuple[str, int], str | None] = {}
-_latest: dict[str, str | None] = {"stamp": None}
 
 
 def load_rules(conn: Connection) -> list[Rule]:
@@ -40,9 +36,7 @@ def _rules_read(conn: Connection) -> tuple[str | None, list[Rule]]:
     if stamp is not None:
         if len(_rules_by_stamp) > 8:
             _rules_by_stamp.clear()
-            _terms_by_stamp.clear()
         _rules_by_stamp[stamp] = rules
-        _latest["stamp"] = stamp
     return stamp, rules
 
 
@@ -50,27 +44,8 @@ def rules_stamped(conn: Connection, stamp: str | None) -> list[Rule]:
     """The rules matrix, kept between checkouts: read again only when its stamp (a digest of every
     row, which library.checkout_facts returns) differs from the one kept."""
     if stamp is not None and stamp in _rules_by_stamp:
-        _latest["stamp"] = stamp
         return _rules_by_stamp[stamp]
     return _rules_read(conn)[1]
-
-
-def _checkout_terms(conn: Connection, school_id: int) -> str | None:
-    """The terms library.checkout lends a clean case by (checkout_terms of the kept rules, as JSON
-    with the rules' stamp: the database lends nothing by them once the matrix has changed)."""
-    stamp = _latest["stamp"]
-    if stamp is None or stamp not in _rules_by_stamp:
-        stamp = _rules_read(conn)[0]
-        if stamp is None:
-            return None
-    key = (stamp, school_id)
-    if key not in _terms_by_stamp:
-        try:
-            terms = checkout_terms(_rules_by_stamp[stamp], school_id)
-        except NoDefaultRule:
-            terms = None  # the desk's own decision says so, in words
-        _terms_by_stamp[key] = json.dumps({**terms, "stamp": stamp}) if terms else None
-    return _terms_by_stamp[key]
 
 
 @dataclass(frozen=True)
@@ -152,6 +127,7 @@ class CheckoutFacts:
 
 _FACTS = text("SELECT library.checkout_facts(:b, :su, :tu, CAST(:r AS uuid))")
 _CHECKOUT = text("SELECT library.checkout(:c, :su, :tu, :cat, :b, CAST(:r AS uuid), :s, :d, :at, CAST(:t AS jsonb))")
+_LEND_IF_CLEAN = "{}"  # library.checkout lends a clean case by the rules as the database reads them (0047)
 _PATRON_KEYS = ("studentusi", "studentuniqueid", "first", "lastsurname", "grade", "school", "withdrawn", "homeroom")
 
 
@@ -218,7 +194,7 @@ def check_out(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, 
               override: Override | None = None, kiosk: bool = False, at: datetime | None = None) -> CheckoutResult:
     """Lend a copy; returns the blocks and warnings still to decide instead of lending, if any.
     One round trip when nothing is in the way (library.checkout reads, finds the case clean by
-    the terms the rules give and lends); otherwise app.domain.library_rules decides on the facts it
+    the rules matrix and lends, and decide_checkout must agree); otherwise app.domain.library_rules decides on the facts it
     read and library.lend writes."""
     rid = canonical_request_id(request_id)
     at = at or datetime.now(timezone.utc)
@@ -246,7 +222,7 @@ def _checkout_call(conn, desk: DeskSchool, card: str | None, patron: Patron | No
     return conn.execute(_CHECKOUT, {
         "c": card, "su": patron.student_usi if patron else None, "tu": patron.staff_usi if patron else None,
         "cat": patron.category if patron else None, "b": barcode.strip(), "r": rid, "s": desk.school_id,
-        "d": at.astimezone().date(), "at": at, "t": _checkout_terms(conn, desk.school_id)}).scalar_one()
+        "d": at.astimezone().date(), "at": at, "t": _LEND_IF_CLEAN}).scalar_one()
 
 
 def _finish(conn, desk: DeskSchool, patron: Patron, f: dict, barcode: str, rid, override: Override | None,
