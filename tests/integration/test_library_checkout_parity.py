@@ -1,4 +1,4 @@
-"""A clean checkout is lent in one call (migrations 0036, 0047): the database compares the patron's
+"""A clean checkout is lent in one call (migrations 0036, 0048): the database compares the patron's
 counts with the limits of the rules it resolves itself (library.rule_for, held to resolve_rule in
 test_library_fines.py), which app.domain.library_rules.checkout_terms states in Python. These tests
 hold the two to the same answer: the database lends only what decide_checkout (the Python decision,

@@ -127,7 +127,7 @@ class CheckoutFacts:
 
 _FACTS = text("SELECT library.checkout_facts(:b, :su, :tu, CAST(:r AS uuid))")
 _CHECKOUT = text("SELECT library.checkout(:c, :su, :tu, :cat, :b, CAST(:r AS uuid), :s, :d, :at, CAST(:t AS jsonb))")
-_LEND_IF_CLEAN = "{}"  # library.checkout lends a clean case by the rules as the database reads them (0047)
+_LEND_IF_CLEAN = "{}"  # library.checkout lends a clean case by the rules as the database reads them (0048)
 _PATRON_KEYS = ("studentusi", "studentuniqueid", "first", "lastsurname", "grade", "school", "withdrawn", "homeroom")
 
 

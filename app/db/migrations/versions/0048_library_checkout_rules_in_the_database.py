@@ -8,8 +8,8 @@ the copy's type and the patron's overall rule (library.rule_for, in resolve_rule
 library.checkout_clean compares the counts with those. p_terms only says "lend it if it is clean".
 library.rule_for is plpgsql now so that its plan is kept between calls.
 
-Revision ID: 0047
-Revises: 0046
+Revision ID: 0048
+Revises: 0047
 Create Date: 2026-12-03
 """
 import importlib.util
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0047"
-down_revision = "0046"
+revision = "0048"
+down_revision = "0047"
 branch_labels = None
 depends_on = None
 
