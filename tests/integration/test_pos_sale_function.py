@@ -296,3 +296,37 @@ def test_a_batch_applies_each_sale_once_and_classifies_meals_as_one_at_a_time_wo
         {"outcome": "conflict"}, {"outcome": "new", "lines": 1}]
     assert owner_scalar(demo_engine, "SELECT count(*) FROM cafeteria.meal_transactions WHERE sale_uuid = :u",
                         u=lone["sale_uuid"]) == 1
+
+
+# -- review of session 6 (cafperf MEDIUM 1 and 3), migration 0048 -------------------------------------------
+def test_the_ledger_names_the_login_that_applied_the_sale_never_the_payloads_cashier(login_engine, demo_engine, kids):
+    cashier = login_engine("demo_cashier")
+    alone, in_batch, other = (sale(kids[2], cashier="somebody_else"), sale(kids[3], cashier="somebody_else"),
+                              sale(kids[4], cashier="somebody_else"))
+    apply(cashier, alone)
+    apply_batch(cashier, in_batch, other, terminal="ATTACK-D")
+    for p in (alone, in_batch, other):
+        assert owner_scalar(demo_engine, "SELECT string_agg(DISTINCT cashier_id, ',') FROM cafeteria.meal_transactions "
+                                         "WHERE sale_uuid = :u", u=p["sale_uuid"]) == "demo_cashier"
+
+
+def test_a_meal_is_claimed_at_the_students_own_eligibility_not_the_lines(login_engine, demo_engine):
+    mine = students_at(demo_engine, "demo_cashier")
+    with demo_engine.connect() as c:
+        paid = c.execute(text("SELECT p.student_usi FROM cafeteria.student_meal_plans p WHERE p.is_active "
+                              "AND lower(coalesce(p.free_reduced_status, 'paid')) NOT IN ('free', 'reduced') "
+                              "AND p.student_usi = ANY(:s) AND NOT EXISTS (SELECT 1 FROM cafeteria.meal_transactions t "
+                              "WHERE t.student_usi = p.student_usi AND t.transaction_date = current_date) "
+                              "ORDER BY p.student_usi LIMIT 3"), {"s": sorted(mine)}).scalars().all()
+    assert len(paid) == 3
+    cashier = login_engine("demo_cashier")
+    free_looking = [sale(s, price="0.00", amount="0.00", total="0.00", account="0.00") for s in paid]
+    for p in free_looking:
+        p["lines"][0]["eligibility"] = "free"
+    apply(cashier, free_looking[0])
+    apply_batch(cashier, *free_looking[1:], terminal="ATTACK-E")
+    for p in free_looking:
+        claim = owner_scalar(demo_engine, "SELECT c.eligibility || ':' || c.reimbursable FROM cafeteria.meal_claims c "
+                                          "JOIN cafeteria.meal_transactions t ON t.transaction_id = c.transaction_id "
+                                          "WHERE t.sale_uuid = :u", u=p["sale_uuid"])
+        assert claim == "paid:true", p["student_usi"]
