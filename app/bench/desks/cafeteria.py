@@ -70,11 +70,16 @@ def _sell(reg, kid: dict, lunch: int) -> None:
 
 
 def _open(cashier, tmp: Path, terminal: str, clock=None):
-    from app.services.cafeteria.register import Register
+    from app.services.cafeteria.register import Register, local_now
 
     reg = Register.open(cashier, tmp, terminal, **({"clock": clock} if clock else {}))
+    reg.clock = local_now  # the till opens now (the database refuses a till opened in the future) ...
     reg.open_till("100.00", str(uuid.uuid4()))
-    reg.sender.send_pending()
+    reg.clock = clock or local_now  # ... and the line sells on the bench's day
+    if reg.sender.send_pending().held:
+        from app.errors import UserError
+
+        raise UserError("The bench register's till could not be opened; see the log.")
     return reg
 
 
