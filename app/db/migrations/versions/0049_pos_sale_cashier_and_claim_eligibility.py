@@ -12,16 +12,16 @@ student's own eligibility (security review of session 6, cafperf MEDIUM 1 and 3)
 
 Both functions are re-created from their migrations' text with exactly these two changes.
 
-Revision ID: 0048
-Revises: 0047
+Revision ID: 0049
+Revises: 0048
 Create Date: 2026-12-03
 """
 import importlib
 
 from alembic import op
 
-revision = "0048"
-down_revision = "0047"
+revision = "0049"
+down_revision = "0048"
 branch_labels = None
 depends_on = None
 
@@ -33,7 +33,7 @@ STUDENT_ELIGIBILITY = (
 
 def _replace(sql: str, old: str, new: str) -> str:
     if sql.count(old) != 1:
-        raise RuntimeError(f"migration 0048 expected one {old!r} in the function's text")
+        raise RuntimeError(f"migration 0049 expected one {old!r} in the function's text")
     return sql.replace(old, new)
 
 
