@@ -409,22 +409,25 @@ class Validator:
                  f"There are {subjects} subjects but {codes} subject codes; give one code per subject.")
 
     def second_primary(self, row: int, user: str, org: str, first: int) -> None:
-        self.err("roles.csv", row, "roleType", f"User {_q(user)} already has a primary role at org {_q(org)} (row {first}).")
+        self.err("roles.csv", row, "roleType",
+                 f"User {_q(user)} already has a primary role at org {_q(org)} (row {first}).")
 
     def no_primary_role(self, row: int, user: str, org: str) -> None:
         self.err("users.csv", row, "primaryOrgSourcedId",
                  f"User {_q(user)} has no role at org {_q(org)}; add a roles.csv row for it.")
 
     def score_range(self, row: int, score, lo, hi) -> None:
-        self.err("results.csv", row, "score", f"Score {score} is outside its line item's range "
-                                              f"{lo if lo is not None else '…'} to {hi if hi is not None else '…'}.")
+        self.err("results.csv", row, "score",
+                 f"Score {score} is outside its line item's range {lo if lo is not None else '…'} to "
+                 f"{hi if hi is not None else '…'}.")
 
     def not_enrolled(self, row: int, student: str, cls: str) -> None:
         self.err("results.csv", row, "studentSourcedId",
                  f"Student {_q(student)} is not enrolled in the line item's class {_q(cls)}.")
 
     def same_identifier(self, row: int, ident: str, first: int) -> None:
-        self.err("users.csv", row, "identifier", f"identifier {_q(ident)} is also on row {first}; each person needs their own.")
+        self.err("users.csv", row, "identifier",
+                 f"identifier {_q(ident)} is also on row {first}; each person needs their own.")
 
 
     # -- references and cross-record rules
