@@ -4,10 +4,13 @@ session, and it must stay an index look-up at district size (every school-scoped
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from tests.integration.test_security import run
 from tests.integration.test_security_attacks import RES, RHS, RMS, foreign_student, owner_scalar
 
 pytestmark = pytest.mark.integration
@@ -106,3 +109,92 @@ def test_the_assignment_look_up_is_an_index_scan_at_district_size(demo_engine):
         finally:
             tx.rollback()
     assert "ix_staffedorgassignment_staffusi" in plan, plan
+
+
+# -- review of session 6: only the schools the login serves today --------------------------------
+ASSIGN = text(
+    "INSERT INTO edfi.staffeducationorganizationassignmentassociation (begindate, educationorganizationid, "
+    "staffclassificationdescriptorid, staffusi, enddate) SELECT CAST(:begins AS date), :org, "
+    "staffclassificationdescriptorid, :me, CAST(:ends AS date) "
+    "FROM edfi.staffeducationorganizationassignmentassociation LIMIT 1")
+
+
+def _nurse(demo_engine) -> tuple[int, set[int], int]:
+    me = owner_scalar(demo_engine, "SELECT staffusi FROM edfi.staff WHERE loginid = 'demo_nurse'")
+    with demo_engine.connect() as c:
+        mine = set(c.execute(text("SELECT schoolid FROM edfi.staffschoolassociation WHERE staffusi = :me"),
+                             {"me": me}).scalars())
+    return me, mine, next(s for s in (RHS, RMS, RES) if s not in mine)
+
+
+def _schools_as(engine, zone: str | None = None) -> set[int]:
+    with engine.connect() as c:
+        if zone:
+            c.execute(text("SELECT set_config('TimeZone', :z, false)"), {"z": zone})
+        try:
+            return set(c.execute(text("SELECT compliance.my_school_ids()")).scalar())
+        finally:
+            if zone:
+                c.execute(text("RESET TimeZone"))
+
+
+def test_an_assignment_that_has_not_begun_does_not_open_its_school_yet(login_engine, demo_engine):
+    nurse = login_engine("demo_nurse")
+    me, mine, other = _nurse(demo_engine)
+    visits = "SELECT count(*) FROM health.visits"
+    before = run(nurse, visits)[0][0]
+    try:
+        with demo_engine.begin() as c:
+            c.execute(ASSIGN, {"begins": date.today() + timedelta(days=60), "org": other, "me": me, "ends": None})
+        assert _schools_as(nurse) == mine
+        assert run(nurse, visits)[0][0] == before
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("DELETE FROM edfi.staffeducationorganizationassignmentassociation WHERE staffusi = :me "
+                           "AND educationorganizationid = :o AND begindate > current_date"), {"me": me, "o": other})
+
+
+def test_a_school_association_of_an_earlier_school_year_no_longer_counts(login_engine, demo_engine):
+    nurse = login_engine("demo_nurse")
+    me, mine, other = _nurse(demo_engine)
+    with demo_engine.connect() as c:
+        year = c.execute(text("SELECT max(schoolyear) FROM edfi.session WHERE begindate <= current_date")).scalar()
+    add = text("INSERT INTO edfi.staffschoolassociation (staffusi, schoolid, programassignmentdescriptorid, schoolyear) "
+               "SELECT :me, :o, programassignmentdescriptorid, :y FROM edfi.staffschoolassociation "
+               "WHERE staffusi = :me LIMIT 1")
+    try:
+        with demo_engine.begin() as c:
+            c.execute(add, {"me": me, "o": other, "y": year - 2})
+        assert _schools_as(nurse) == mine
+        with demo_engine.begin() as c:  # rolled over to next year before this one ends: still serves it
+            c.execute(text("UPDATE edfi.staffschoolassociation SET schoolyear = :y WHERE staffusi = :me "
+                           "AND schoolid = :o"), {"me": me, "o": other, "y": year + 1})
+        assert _schools_as(nurse) == mine | {other}
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("DELETE FROM edfi.staffschoolassociation WHERE staffusi = :me AND schoolid = :o"),
+                      {"me": me, "o": other})
+
+
+def test_the_callers_time_zone_does_not_move_an_assignments_dates(login_engine, demo_engine):
+    """An assignment that begins tomorrow (server's date) is not open in a zone where it is tomorrow
+    already; one that ended yesterday is not open in a zone where it is still yesterday."""
+    nurse = login_engine("demo_nurse")
+    me, mine, other = _nurse(demo_engine)
+    with demo_engine.connect() as c:
+        today = c.execute(text("SELECT current_date")).scalar()
+        ahead = c.execute(text("SELECT (now() AT TIME ZONE 'Etc/GMT-14')::date")).scalar()  # UTC+14
+        behind = c.execute(text("SELECT (now() AT TIME ZONE 'Etc/GMT+12')::date")).scalar()  # UTC-12
+    assert ahead > today or behind < today  # at any hour one of the two is another day
+    if ahead > today:
+        zone, begins, ends = "Etc/GMT-14", ahead, None
+    else:
+        zone, begins, ends = "Etc/GMT+12", today - timedelta(days=400), behind
+    try:
+        with demo_engine.begin() as c:
+            c.execute(ASSIGN, {"begins": begins, "org": other, "me": me, "ends": ends})
+        assert _schools_as(nurse, zone) == mine
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("DELETE FROM edfi.staffeducationorganizationassignmentassociation WHERE staffusi = :me "
+                           "AND educationorganizationid = :o AND begindate = :b"), {"me": me, "o": other, "b": begins})
