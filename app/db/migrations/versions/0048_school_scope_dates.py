@@ -17,14 +17,14 @@ functions that use it) came from rows that did not all hold today:
   migration time (SET TimeZone FROM CURRENT), like health.record_early_departure.
 Tests: tests/integration/test_school_scope_lookup.py.
 
-Revision ID: 0047
-Revises: 0046
+Revision ID: 0048
+Revises: 0047
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0047"
-down_revision = "0046"
+revision = "0048"
+down_revision = "0047"
 branch_labels = None
 depends_on = None
 
