@@ -17,14 +17,14 @@ functions that use it) came from rows that did not all hold today:
   migration time (SET TimeZone FROM CURRENT), like health.record_early_departure.
 Tests: tests/integration/test_school_scope_lookup.py.
 
-Revision ID: 0048
-Revises: 0047
+Revision ID: 0050
+Revises: 0049
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0048"
-down_revision = "0047"
+revision = "0050"
+down_revision = "0049"
 branch_labels = None
 depends_on = None
 
