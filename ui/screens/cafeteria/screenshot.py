@@ -86,6 +86,10 @@ async def manager_views(page, grab) -> None:
     grab("cafeteria-manager-menu")
     view.tabs.setCurrentWidget(view.meal_services)
     await view.meal_services.load()
+    for _ in range(200):  # the tab's own load (spawned when it opened) may finish after ours: wait for its summary
+        if view.meal_services.summary.text():
+            break
+        await asyncio.sleep(0.05)
     view.meal_services.service.setCurrentIndex(1)  # lunch
     grab("cafeteria-manager-services")
     view.tabs.setCurrentWidget(view.site_settings)
