@@ -18,6 +18,7 @@ from app.security.logins import create_staff_login
 from app.services.cafeteria import manager as M
 from tests.integration.test_pos_sale_function import apply as apply_sale
 from tests.integration.test_pos_sale_function import balance
+from tests.integration.test_pos_sale_function import cashier_till  # noqa: F401 (autouse: cash goes into it)
 from tests.integration.test_pos_sale_function import sale as pos_sale
 from tests.integration.test_security import denied
 from tests.integration.test_security_attacks import owner_scalar, refused, students_at

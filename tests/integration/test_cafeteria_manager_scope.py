@@ -7,6 +7,7 @@ school's own row, and the register's snapshot prices with the site's row first."
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -242,3 +243,53 @@ def test_the_not_yours_sentence_is_what_the_desk_shows_for_a_refusal_by_row_secu
         assert M._sentence(exc).message == M.NOT_YOURS
     else:
         raise AssertionError("a manager wrote a district price")
+
+
+def test_a_manager_changes_no_other_schools_students_accounts_limits_or_notices(login_engine, demo_engine,
+                                                                                 rhs_manager):
+    """The student-keyed tables a manager writes (eligibility, a student's own limits, low-balance notices)
+    are scoped by the students of the schools they serve: another school's manager changes none of them."""
+    from tests.integration.test_security_attacks import students_at
+
+    rms_only = sorted(students_at(demo_engine, "demo_cafeteria_manager") - students_at(demo_engine, "t_rhs_cafmgr"))
+    with demo_engine.connect() as c:
+        kid = c.execute(text("SELECT student_usi FROM cafeteria.student_meal_plans WHERE is_active "
+                             "AND student_usi = ANY(:k) ORDER BY 1 LIMIT 1"), {"k": rms_only}).scalar()
+    rms = login_engine("demo_cafeteria_manager")
+    eligibility = "UPDATE cafeteria.student_meal_plans SET free_reduced_status = 'Free' WHERE student_usi = :k"
+    assert run(rms, eligibility, k=kid) == 1
+    assert run(rhs_manager, eligibility, k=kid) == 0
+    override = ("INSERT INTO cafeteria.charge_overrides (student_usi, meal_charge_limit, a_la_carte_limit, reason) "
+                "VALUES (:k, 50, 50, 'test')")
+    assert run(rms, override, k=kid) == 1
+    assert refused_by_policy(rhs_manager, override, k=kid)
+    notice = "INSERT INTO cafeteria.balance_notices (student_usi, balance) VALUES (:k, -5)"
+    assert refused_by_policy(rhs_manager, notice, k=kid)
+    assert denied(login_engine("demo_cashier"), override, k=kid)
+    assert denied(login_engine("demo_cashier"), eligibility, k=kid)
+
+
+def test_a_flag_reaches_a_schools_managers_only_from_someone_who_serves_it(login_engine, demo_engine, rhs_manager):
+    """Review of session 6, LOW 2: the school of a flag is stamped by the database, not taken from the payload
+    of whoever calls sync.journal_flag; a reviewed flag keeps its reason when flagged again."""
+    flag = "SELECT sync.journal_flag(CAST(:e AS uuid), 'T-F', 1, 'cafeteria.sale', :sha, CAST(:p AS jsonb), :why)"
+    cashier = login_engine("demo_cashier")  # serves RMS only
+    forged, real = str(uuid.uuid4()), str(uuid.uuid4())
+    with cashier.begin() as c:
+        c.execute(text(flag), {"e": forged, "sha": "e" * 64, "p": f'{{"school_id": {RHS}}}', "why": "refused"})
+        c.execute(text(flag), {"e": real, "sha": "f" * 64, "p": f'{{"school_id": {RMS}}}', "why": "refused"})
+    seen = "SELECT count(*) FROM sync.journal_flags WHERE entry_id = CAST(:e AS uuid)"
+    assert scalar(rhs_manager, seen, e=forged) == 0  # not in the other school's queue
+    assert scalar(login_engine("demo_cafeteria_manager"), seen, e=forged) == 0
+    assert scalar(login_engine("demo_admin"), seen, e=forged) == 1  # the administrators' queue
+    rms = login_engine("demo_cafeteria_manager")
+    assert scalar(rms, seen, e=real) == 1
+    with rms.begin() as c:
+        c.execute(text("UPDATE sync.journal_flags SET reviewed_at = now(), reviewed_by = 'demo_cafeteria_manager', "
+                       "review_note = 'checked' WHERE entry_id = CAST(:e AS uuid)"), {"e": real})
+    with cashier.begin() as c:
+        c.execute(text(flag), {"e": real, "sha": "f" * 64, "p": f'{{"school_id": {RMS}}}', "why": "rewritten"})
+    with demo_engine.connect() as c:
+        row = c.execute(text("SELECT reason, review_note, school_id FROM sync.journal_flags "
+                             "WHERE entry_id = CAST(:e AS uuid)"), {"e": real}).one()
+    assert tuple(row) == ("refused", "checked", RMS)

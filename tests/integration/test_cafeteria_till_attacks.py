@@ -142,7 +142,7 @@ def test_a_sale_goes_only_into_its_own_cashiers_till(login_engine, demo_engine, 
     before = owner_scalar(demo_engine, "SELECT count(*) FROM cafeteria.sales WHERE till_id = CAST(:t AS uuid)", t=till)
     forged = pos_sale(kid, entry_kind="item", meal_service=None, till_id=till, account="0.00", cash="1.00",
                       amount="0.00", price="1.00", cashier="t_rms_cashier2")
-    assert refused(second_cashier, CALL, "only into its own cashier's till", **params(forged, terminal="T-FORGE"))
+    assert refused(second_cashier, CALL, "only into its own cashier's open till", **params(forged, terminal="T-FORGE"))
     assert owner_scalar(demo_engine, "SELECT count(*) FROM cafeteria.sales WHERE till_id = CAST(:t AS uuid)",
                         t=till) == before
     # her own sale into her own till goes in
@@ -152,3 +152,41 @@ def test_a_sale_goes_only_into_its_own_cashiers_till(login_engine, demo_engine, 
         assert c.execute(text(CALL), params(own, terminal="T-OWN")).scalar()["outcome"] == "new"
     assert owner_scalar(demo_engine, "SELECT count(*) FROM cafeteria.sales WHERE till_id = CAST(:t AS uuid)",
                         t=till) == before + 1
+
+
+def test_cash_and_checks_go_only_into_an_open_till(login_engine, demo_engine):
+    """Review of session 6, HIGH 1: a cash deposit with no till, or into a till already counted and closed
+    (or finalized), credited an account with money no count would expect. Refused, one at a time or in a
+    batch; nothing written, the balance unchanged."""
+    from tests.integration.test_pos_sale_function import apply_batch, balance
+
+    cashier = login_engine("demo_cashier")
+    kid = sorted(students_at(demo_engine, "demo_cashier"))[4]
+    before = balance(demo_engine, kid)
+
+    def deposit(till, **kw):
+        return pos_sale(kid, **{"kind": "deposit", "entry_kind": "deposit", "meal_service": None, "price": None,
+                                "amount": "500.00", "account": "500.00", "total": "500.00", "cash": "0.00",
+                                "till_id": till, **kw})
+
+    no_till = deposit(None, cash_amount="500.00", cash_tendered="500.00")
+    by_check = deposit(None, check_amount="500.00", check_number="77")
+    for p in (no_till, by_check):
+        assert refused(cashier, CALL, "only into an open till", **params(p, terminal="T-NOTILL"))
+    with pytest.raises(Exception, match="only into an open till"):
+        apply_batch(cashier, no_till, deposit(None, cash_amount="1.00", cash_tendered="1.00", amount="1.00",
+                                              account="1.00", total="1.00"), terminal="T-NOTILL-B")
+    till, _ = open_till(cashier, cash="0")
+    call(cashier, CLOSE, t=till, c="{}", n="")
+    closed = deposit(till, cash_amount="500.00", cash_tendered="500.00")
+    assert refused(cashier, CALL, "only into its own cashier's open till", **params(closed, terminal="T-CLOSED"))
+    call(login_engine("demo_cafeteria_manager"), FINALIZE, t=till)
+    assert refused(cashier, CALL, "only into its own cashier's open till",
+                   **params(deposit(till, cash_amount="500.00", cash_tendered="500.00"), terminal="T-FINAL"))
+    assert balance(demo_engine, kid) == before
+    assert owner_scalar(demo_engine, "SELECT count(*) FROM cafeteria.sales WHERE sale_uuid IN "
+                                     "(CAST(:a AS uuid), CAST(:b AS uuid), CAST(:c AS uuid))",
+                        a=no_till["sale_uuid"], b=by_check["sale_uuid"], c=closed["sale_uuid"]) == 0
+    # the till's count stays what it was
+    assert owner_scalar(demo_engine, "SELECT expected_total FROM cafeteria.tills WHERE till_id = CAST(:t AS uuid)",
+                        t=till) == 0
