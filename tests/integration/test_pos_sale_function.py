@@ -35,7 +35,7 @@ def kids(demo_engine):
     return rows
 
 
-TILLS: dict[str, str] = {}  # login -> an open till of theirs (cash and checks go only into one, migration 0048)
+TILLS: dict[str, str] = {}  # login -> an open till of theirs (cash and checks go only into one, migration 0049)
 
 
 @pytest.fixture(scope="module", autouse=True)
