@@ -35,7 +35,7 @@ def kids(demo_engine):
     return rows
 
 
-TILLS: dict[str, str] = {}  # login -> an open till of theirs (cash and checks go only into one, migration 0050)
+TILLS: dict[str, str] = {}  # login -> an open till of theirs (cash and checks go only into one, migration 0051)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -316,7 +316,7 @@ def test_a_batch_applies_each_sale_once_and_classifies_meals_as_one_at_a_time_wo
                         u=lone["sale_uuid"]) == 1
 
 
-# -- review of session 6 (cafperf MEDIUM 1 and 3), migration 0050 -------------------------------------------
+# -- review of session 6 (cafperf MEDIUM 1 and 3), migration 0051 -------------------------------------------
 def test_the_ledger_names_the_login_that_applied_the_sale_never_the_payloads_cashier(login_engine, demo_engine, kids):
     cashier = login_engine("demo_cashier")
     alone, in_batch, other = (sale(kids[2], cashier="somebody_else"), sale(kids[3], cashier="somebody_else"),

@@ -39,7 +39,7 @@ journal_flags = table(
     C("reviewed_by", "VARCHAR(128)"),
     C("review_note", "TEXT"),
     C("school_id", "BIGINT", comment="Whose review queue: the payload's school when the flagging login serves it "
-                                     "(stamped by the database, migration 0050); NULL: administrators only"),
+                                     "(stamped by the database, migration 0051); NULL: administrators only"),
     UQ("entry_id", "payload_sha256"),
     pk=("flag_id",),
 )

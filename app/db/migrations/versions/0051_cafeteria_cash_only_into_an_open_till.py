@@ -18,14 +18,14 @@ the payload's school only when the login that flags it serves that school (or is
 NULL otherwise (administrators' queue only); the managers' policy reads that column; and a flag
 already reviewed keeps its reason and time when the same entry is flagged again.
 
-Revision ID: 0050
-Revises: 0049
+Revision ID: 0051
+Revises: 0050
 Create Date: 2026-12-03
 """
 from alembic import op
 
-revision = "0050"
-down_revision = "0049"
+revision = "0051"
+down_revision = "0050"
 branch_labels = None
 depends_on = None
 
@@ -53,7 +53,7 @@ REVOKE ALL ON FUNCTION cafeteria.check_sale_till() FROM PUBLIC;
 
 ALTER TABLE sync.journal_flags ADD COLUMN school_id bigint;
 COMMENT ON COLUMN sync.journal_flags.school_id IS 'Whose review queue: the payload''s school when the flagging '
-    'login serves it (stamped by the database, migration 0050); NULL: administrators only';
+    'login serves it (stamped by the database, migration 0051); NULL: administrators only';
 CREATE FUNCTION sync.stamp_flag() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -91,4 +91,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0050 closes a hole in the till's count; restore a backup instead of reopening it")
+    raise NotImplementedError("0051 closes a hole in the till's count; restore a backup instead of reopening it")
