@@ -316,7 +316,7 @@ def test_a_batch_applies_each_sale_once_and_classifies_meals_as_one_at_a_time_wo
                         u=lone["sale_uuid"]) == 1
 
 
-# -- review of session 6 (cafperf MEDIUM 1 and 3), migration 0051 -------------------------------------------
+# -- review of session 6 (cafperf MEDIUM 1 and 3), migration 0049 -------------------------------------------
 def test_the_ledger_names_the_login_that_applied_the_sale_never_the_payloads_cashier(login_engine, demo_engine, kids):
     cashier = login_engine("demo_cashier")
     alone, in_batch, other = (sale(kids[2], cashier="somebody_else"), sale(kids[3], cashier="somebody_else"),
@@ -348,3 +348,25 @@ def test_a_meal_is_claimed_at_the_students_own_eligibility_not_the_lines(login_e
                                           "JOIN cafeteria.meal_transactions t ON t.transaction_id = c.transaction_id "
                                           "WHERE t.sale_uuid = :u", u=p["sale_uuid"])
         assert claim == "paid:true", p["student_usi"]
+
+
+# -- review of session 6 (cafperf MEDIUM 2): the till check (migration 0051) holds for a batch too ----------
+def test_cash_in_a_batch_goes_only_into_an_open_till(login_engine, demo_engine, kids):
+    cashier = login_engine("demo_cashier")
+
+    def cash_deposit(till):
+        p = sale(kids[5], kind="deposit", entry_kind="deposit", price=None, amount="50.00", account="50.00",
+                 total="50.00", cash="50.00", meal_service=None, till_id=till)
+        p["lines"][0]["price"] = None
+        return p
+
+    closed = str(uuid.uuid4())
+    with cashier.begin() as c:
+        c.execute(text("SELECT cafeteria.open_till(CAST(:t AS uuid), :s, 'TEST-CLOSED', 0, now())"), {"t": closed, "s": RMS})
+        c.execute(text("SELECT * FROM cafeteria.close_till(CAST(:t AS uuid), CAST('{}' AS jsonb), NULL)"), {"t": closed})
+    before = balance(demo_engine, kids[5])
+    for till in (None, closed):
+        good, bad = sale(kids[6]), cash_deposit(till)
+        assert refused(cashier, BATCH, "open till", **batch_of(good, bad)), till
+        assert _written(demo_engine, [good, bad]) == 0
+    assert balance(demo_engine, kids[5]) == before
