@@ -44,3 +44,19 @@ async def run_message_box(box: QMessageBox) -> QAbstractButton | None:
     """Show a question and return the button that answered it (None: closed another way)."""
     await run_dialog(box)
     return box.clickedButton()
+
+
+async def confirm(owner, title: str, text: str, yes: str) -> bool:
+    """Ask `text` with a `yes` button and Cancel (the default and Escape: a stray Enter changes
+    nothing). `owner.dialog` holds the box while it is open, where tests answer it. True: yes."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=owner)
+    box.setAccessibleName(title)
+    go = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    owner.dialog = box
+    try:
+        return await run_message_box(box) is go
+    finally:
+        owner.dialog = None

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,7 +30,7 @@ from app.domain.cafeteria_rules import SERVICE_NAMES, SERVICES
 from app.domain.pos_entry import money
 from app.domain.typed_input import parse_date, show_date
 from app.errors import UserError
-from ui.dialogs import run_message_box
+from ui.dialogs import confirm
 from ui.ops import OpFailed, run_op, spawn
 from ui.screens.cafeteria import backend as B
 from ui.table_model import DtoTableModel
@@ -269,20 +268,9 @@ class MenuItemsTab(_Section):
         if row is None or not row.is_active:
             self.say("Choose an item on sale in the list first.")
             return False
-        box = QMessageBox(QMessageBox.Icon.Question, "Take off the menu",
-                          f"Take {row.name} off the menu? The registers stop offering it; past sales keep its "
-                          "name.", parent=self)
-        box.setAccessibleName("Take off the menu")
-        yes = box.addButton("Take it off", QMessageBox.ButtonRole.AcceptRole)
-        no = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(no)
-        box.setEscapeButton(no)
-        self.dialog = box
-        try:
-            answer = await run_message_box(box)
-        finally:
-            self.dialog = None
-        if answer is not yes:
+        if not await confirm(self, "Take off the menu",
+                             f"Take {row.name} off the menu? The registers stop offering it; past sales keep its "
+                             "name.", "Take it off"):
             return False
         if await self._call(self.port().retire_menu_item, row.item_id, disable=(self.retire_button,)) is FAILED:
             return False
@@ -430,21 +418,10 @@ class MealServicesTab(_Section):
             return False
         src = day - timedelta(days=day.weekday())
         dst = src + timedelta(days=7)
-        box = QMessageBox(QMessageBox.Icon.Question, "Copy a week of meal services",
-                          f"Copy every meal service of the week of {show_date(src)} (which run, their hours and "
-                          f"items) to the week of {show_date(dst)}? Nothing is copied if that week already has "
-                          "meal services.", parent=self)
-        box.setAccessibleName("Copy a week of meal services")
-        yes = box.addButton("Copy", QMessageBox.ButtonRole.AcceptRole)
-        no = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(no)
-        box.setEscapeButton(no)
-        self.dialog = box
-        try:
-            answer = await run_message_box(box)
-        finally:
-            self.dialog = None
-        if answer is not yes:
+        if not await confirm(self, "Copy a week of meal services",
+                             f"Copy every meal service of the week of {show_date(src)} (which run, their hours and "
+                             f"items) to the week of {show_date(dst)}? Nothing is copied if that week already has "
+                             "meal services.", "Copy"):
             return False
         n = await self._call(self.port().copy_meal_week, src, dst, disable=(self.copy_button,))
         if n is FAILED:

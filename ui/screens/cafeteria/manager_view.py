@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from app.domain.pos_entry import MAX_DEPOSIT, money, parse_amount
 from app.domain.typed_input import parse_date, show_date
 from app.errors import UserError
-from ui.dialogs import run_dialog, run_message_box
+from ui.dialogs import confirm, run_dialog
 from ui.ops import OpFailed, run_op, spawn
 from ui.printing import Printing, Printout
 from ui.screens.cafeteria import backend as B
@@ -257,20 +256,9 @@ class ManagerView(QWidget):
         if till is None or till.status != "counted":
             self.message.setText("Choose a till that has been counted and closed.")
             return False
-        box = QMessageBox(QMessageBox.Icon.Question, "Finalize till",
-                          f"Finalize {till.cashier}'s till ({till.terminal}): counted "
-                          f"{money(till.counted)}, expected {money(till.expected)}?", parent=self)
-        box.setAccessibleName("Finalize till")
-        yes = box.addButton("Finalize", QMessageBox.ButtonRole.AcceptRole)
-        no = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(no)
-        box.setEscapeButton(no)
-        self.dialog = box
-        try:
-            answer = await run_message_box(box)
-        finally:
-            self.dialog = None
-        if answer is not yes:
+        if not await confirm(self, "Finalize till",
+                             f"Finalize {till.cashier}'s till ({till.terminal}): counted "
+                             f"{money(till.counted)}, expected {money(till.expected)}?", "Finalize"):
             return False
         if await self._call(self.port().finalize_till, till.till_id) is FAILED:
             return False
