@@ -4,9 +4,10 @@ must not read or change a table is refused by the database itself (issue 11)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from tests.integration.nurse_witness import staff_login
 from tests.integration.test_security import denied, run, scalar
 from tests.integration.test_security_attacks import refused, students_at
 
@@ -55,19 +56,8 @@ def other_nurse(login_engine, demo_engine):
         staff = c.execute(text(
             "SELECT a.staffusi FROM edfi.staffeducationorganizationassignmentassociation a WHERE "
             "a.educationorganizationid = :s AND a.positiontitle = 'Nurse' LIMIT 1"), {"s": RHS}).scalar()
-        old = c.execute(text("SELECT loginid FROM edfi.staff WHERE staffusi = :s"), {"s": staff}).scalar()
-        c.execute(text("DROP ROLE IF EXISTS t_nurse_rhs"))
-        c.execute(text("SELECT compliance.create_staff_login('t_nurse_rhs', 'rhs-nurse-password-1', :s, "
-                       "ARRAY['so_nurse'])"), {"s": staff})
-        c.commit()
-    eng = create_engine(demo_engine.url.set(username="t_nurse_rhs", password="rhs-nurse-password-1"))
-    yield eng
-    eng.dispose()
-    with demo_engine.connect() as c:
-        c.execute(text("UPDATE edfi.staff SET loginid = :o WHERE loginid = 't_nurse_rhs'"), {"o": old})
-        c.execute(text("DELETE FROM compliance.staff_logins WHERE login = 't_nurse_rhs'"))
-        c.execute(text("DROP ROLE IF EXISTS t_nurse_rhs"))
-        c.commit()
+    with staff_login(demo_engine, "t_nurse_rhs", "rhs-nurse-password-1", staff) as eng:
+        yield eng
 
 
 def test_a_nurse_of_another_school_reads_nothing_of_the_elementary_schools_students(other_nurse, demo_engine):

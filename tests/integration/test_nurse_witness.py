@@ -7,10 +7,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.integration.nurse_witness import WITNESS, token_for
+from tests.integration.nurse_witness import WITNESS, staff_login, token_for
 from tests.integration.test_security import denied, run
 from tests.integration.test_security_attacks import refused
 
@@ -52,19 +52,8 @@ def second_nurse(login_engine, demo_engine):
             "SELECT w.staffusi FROM edfi.staffschoolassociation w JOIN edfi.staff st ON st.staffusi = w.staffusi "
             "WHERE w.schoolid = :s AND (st.loginid IS NULL OR st.loginid NOT LIKE 'demo%') "
             "ORDER BY w.staffusi LIMIT 1"), {"s": RES}).scalar()
-        old = c.execute(text("SELECT loginid FROM edfi.staff WHERE staffusi = :s"), {"s": staff}).scalar()
-        c.execute(text("DROP ROLE IF EXISTS t_nurse_res2"))
-        c.execute(text("SELECT compliance.create_staff_login('t_nurse_res2', 'res-nurse-password-2', :s, "
-                       "ARRAY['so_nurse'])"), {"s": staff})
-        c.commit()
-    eng = create_engine(demo_engine.url.set(username="t_nurse_res2", password="res-nurse-password-2"))
-    yield eng
-    eng.dispose()
-    with demo_engine.connect() as c:
-        c.execute(text("UPDATE edfi.staff SET loginid = :o WHERE loginid = 't_nurse_res2'"), {"o": old})
-        c.execute(text("DELETE FROM compliance.staff_logins WHERE login = 't_nurse_res2'"))
-        c.execute(text("DROP ROLE IF EXISTS t_nurse_res2"))
-        c.commit()
+    with staff_login(demo_engine, "t_nurse_res2", "res-nurse-password-2", staff) as eng:
+        yield eng
 
 
 def test_a_nurse_alone_cannot_forge_a_witness(login_engine):
