@@ -3,6 +3,7 @@ on its own connection: both succeed, one mark per student, and the audit trail t
 
 from __future__ import annotations
 
+import json
 import threading
 import time as clock
 from datetime import date, datetime, timezone
@@ -12,6 +13,7 @@ from sqlalchemy import text
 
 from app.services.attendance import Mark, load_roster, present_marks, save_roster
 from app.services.attendance_office import sections_for_day
+from app.services.audit_trail import AuditFilter, list_audit
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
@@ -99,10 +101,12 @@ def test_two_teachers_saving_one_roster_at_once_both_succeed(teacher_day, demo_e
     # one mark per student, the last save's
     assert section_marks(demo_engine, key, day) == sorted((u, m.code) for u, m in marks_b.items())
     with demo_engine.connect() as c:
-        ops = c.execute(text(
-            "SELECT operation, coalesce(new_values, old_values)->>'studentusi' FROM compliance.audit_logs "
-            "WHERE table_name = 'edfi.studentsectionattendanceevent' AND new_values->>'eventdate' = :d "
-            "AND new_values->>'sectionidentifier' = :s"), {"d": day.isoformat(), "s": key.section_identifier}).all()
+        # as the administrator's audit trail lists it: one line per changed row
+        trail = list_audit(c, AuditFilter(user="demo_teacher", table_name="edfi.studentsectionattendanceevent",
+                                          date_from=date.today()), limit=5000)
+        records = [(e.operation, json.loads(e.record_id)) for e in trail]
+        ops = [(op, r["studentusi"]) for op, r in records
+               if r["eventdate"] == day.isoformat() and r["sectionidentifier"] == key.section_identifier]
         daily = dict(c.execute(text(
             "SELECT e.studentusi, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
             "ON d.descriptorid = e.attendanceeventcategorydescriptorid "
