@@ -35,15 +35,26 @@ class PeriodMark:
 def daily_status(marks: list[PeriodMark], rule: RollupRule = RollupRule()) -> str:
     if not marks:
         raise ValueError("no period marks to roll up")
-    missed = [m for m in marks if m.code in ABSENCES]
-    missed_minutes = sum(m.minutes for m in missed)
-    scheduled = sum(m.minutes for m in marks)
+    # one pass (a roster save rolls up every student's day)
+    missed_minutes = scheduled = 0
+    missed = tardy = early = False
+    excused_only = True
+    for m in marks:
+        scheduled += m.minutes
+        if m.code in ABSENCES:
+            missed = True
+            missed_minutes += m.minutes
+            excused_only = excused_only and m.code == EXCUSED
+        elif m.code == TARDY:
+            tardy = True
+        elif m.code == EARLY_DEPARTURE:
+            early = True
     if missed_minutes >= min(rule.absent_minutes, scheduled):
-        return EXCUSED if all(m.code == EXCUSED for m in missed) else UNEXCUSED
+        return EXCUSED if excused_only else UNEXCUSED
     if missed_minutes >= rule.half_day_minutes:
         return PARTIAL
-    if any(m.code == TARDY for m in marks):
+    if tardy:
         return TARDY
-    if any(m.code == EARLY_DEPARTURE for m in marks) or missed:
+    if early or missed:
         return PARTIAL if missed else EARLY_DEPARTURE
     return PRESENT
