@@ -18,7 +18,7 @@ SELECT n.nspname || '.' || c.relname AS name, c.oid, c.relrowsecurity,
        EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                AND a.attname = ANY (CAST(:keys AS text[]))) AS keyed,
        (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
-       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit_upd') AS audited,
+       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname IN ('audit_upd', 'audit_row')) AS audited,
        ARRAY(SELECT DISTINCT r.rolname::text FROM (
                  SELECT (aclexplode(c.relacl)).grantee
                  UNION ALL

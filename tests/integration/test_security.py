@@ -202,7 +202,7 @@ def audited_tables(engine) -> list[tuple[str, list[str]]]:
             "array_agg(a.attname ORDER BY array_position(i.indkey::int2[], a.attnum)) "
             "FROM pg_trigger tg JOIN pg_index i ON i.indrelid = tg.tgrelid AND i.indisprimary "
             "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-            "WHERE tg.tgname = 'audit_upd' GROUP BY 1 ORDER BY 1")).all()]
+            "WHERE tg.tgname IN ('audit_upd', 'audit_row') GROUP BY 1 ORDER BY 1")).all()]
 
 
 def test_every_table_holding_student_data_is_audited(demo_engine):
