@@ -1,7 +1,10 @@
-"""compliance.attach_row_audit (migration 0052): a FOR EACH ROW audit trigger that writes exactly the
-audit rows the statement-level one (compliance.attach_audit / attach_compiled_audit) writes: same
-user, app user, workstation, table, record key, operation, old and new values; a changed key as two
-unpaired rows; nothing for a statement that changes nothing. Pinned, owner only."""
+"""compliance.attach_row_audit (migration 0053): a FOR EACH ROW audit trigger that writes, for a
+statement changing one row, exactly the audit rows the statement-level ones (compliance.attach_audit,
+attach_compiled_audit) write: same user, app user, workstation, table, record key, operation, old
+and new values; a changed key as two unpaired rows; nothing for a statement that changes nothing.
+A statement changing several rows gets one entry per row, as attach_compiled_audit writes (the generic
+trigger writes one entry for the whole statement since migration 0052; the audit trail expands it
+into the same lines). Pinned, owner only."""
 
 from __future__ import annotations
 
@@ -24,16 +27,21 @@ def _signed(c) -> int:
     return c.execute(text("SELECT coalesce(max(id), 0) FROM compliance.audit_logs")).scalar_one()
 
 
-def _ops(c, t: str) -> list:
-    """One run of the statements both triggers must audit alike; returns what was logged."""
+def _ops(c, t: str, several: bool) -> list:
+    """One run of the statements the triggers must audit alike (one row each, or also several rows
+    a statement); returns what was logged."""
     mark = _signed(c)
     c.execute(text(f"INSERT INTO {t} (k, v, qty) VALUES (1, 'a', 10)"))
-    c.execute(text(f"INSERT INTO {t} (k, v, qty) VALUES (2, 'b', NULL), (4, 'd', 12)"))
+    c.execute(text(f"INSERT INTO {t} (k, v, qty) VALUES (2, 'b', NULL)"))
+    c.execute(text(f"INSERT INTO {t} (k, v, qty) VALUES (4, 'd', 12)"))
     c.execute(text(f"UPDATE {t} SET v = 'c' WHERE k = 1"))
     c.execute(text(f"UPDATE {t} SET k = 3 WHERE k = 2"))  # a key that changes
     c.execute(text(f"UPDATE {t} SET v = 'x' WHERE k = 99"))  # no row: no entry
-    c.execute(text(f"UPDATE {t} SET qty = qty + 1 WHERE k IN (1, 4)"))  # two rows
     c.execute(text(f"DELETE FROM {t} WHERE k = 1"))
+    if several:
+        c.execute(text(f"INSERT INTO {t} (k, v, qty) VALUES (5, 'e', 1), (6, 'f', 2)"))
+        c.execute(text(f"UPDATE {t} SET qty = qty + 1 WHERE k IN (4, 5)"))
+        c.execute(text(f"DELETE FROM {t} WHERE k IN (5, 6)"))
     return [tuple(r)[:4] + (r.table_name.split(".")[1][:-2],) + tuple(r)[5:]
             for r in c.execute(text(LOGGED), {"mark": mark})]
 
@@ -50,15 +58,25 @@ def test_the_row_trigger_writes_exactly_the_rows_the_statement_trigger_writes(de
                 extra = ", id serial" if with_id else ""
                 c.execute(text(f"CREATE TABLE public.{t} (k integer PRIMARY KEY, v text, qty integer{extra})"))
                 c.execute(text(f"SELECT compliance.{attach}('public.{t}')"))
-                logged[attach] = _ops(c, f"public.{t}")
+                logged[attach] = _ops(c, f"public.{t}", several=False)
+                c.execute(text(f"DROP TABLE public.{t}"))
+                c.execute(text(f"CREATE TABLE public.{t} (k integer PRIMARY KEY, v text, qty integer{extra})"))
+                c.execute(text(f"SELECT compliance.{attach}('public.{t}')"))
+                logged[attach, "several"] = _ops(c, f"public.{t}", several=True)
             trig = c.execute(text("SELECT tgname, tgtype FROM pg_trigger WHERE tgrelid = 'public.t_audit_rw'::regclass "
                                   "AND NOT tgisinternal")).all()
         finally:
             tx.rollback()
     assert logged["attach_row_audit"] == logged["attach_audit"] == logged["attach_compiled_audit"]
     ops = [r[6] for r in logged["attach_row_audit"]]
-    # 3 inserted, 1 updated, the changed key as 1 (paired by id) or 2 (unpaired), 2 updated, 1 deleted
-    assert ops == ["INSERT"] * 3 + ["UPDATE"] * (4 if with_id else 5) + ["DELETE"]
+    # 3 inserted, 1 updated, the changed key as 1 (paired by id) or 2 (unpaired), 1 deleted
+    assert ops == ["INSERT"] * 3 + ["UPDATE"] * (2 if with_id else 3) + ["DELETE"]
+    # several rows a statement: an entry per row, as the compiled statement trigger writes them
+    several = logged["attach_row_audit", "several"]
+    assert several == logged["attach_compiled_audit", "several"]
+    assert [(r[5], r[6]) for r in several[len(ops):]] == [
+        ('{"k": 5}', "INSERT"), ('{"k": 6}', "INSERT"), ('{"k": 4}', "UPDATE"), ('{"k": 5}', "UPDATE"),
+        ('{"k": 5}', "DELETE"), ('{"k": 6}', "DELETE")]
     first = logged["attach_row_audit"][0]
     assert first[:4] == (first[0], "librarian@riverbend", "LIB-2", "S-42") and first[5] == '{"k": 1}'
     assert first[8] == {"k": 1, "v": "a", "qty": 10, **({"id": 1} if with_id else {})}

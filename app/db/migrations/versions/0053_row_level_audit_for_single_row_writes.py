@@ -10,11 +10,13 @@ row audit 105-117 us: the audit's own cost falls from ~115 to ~93 us a pair (abo
 what remains is the audit_logs INSERT itself: a partitioned table with three indexes).
 
 - `compliance.attach_row_audit(tbl)`: generates `compliance.audit_row_<schema>__<table>()` (SECURITY
-  DEFINER, search_path pinned, EXECUTE revoked from PUBLIC) writing, for each changed row, exactly the
-  audit rows compliance.audit_statement writes for it (same columns, same values: database user, app
-  user, workstation, session, table, the primary key as record_id, operation, old and new values, user
-  agent, the schema as data category; an UPDATE that changes the key is two unpaired rows, as the
-  statement trigger's FULL JOIN leaves them), and attaches it as one AFTER INSERT OR UPDATE OR DELETE
+  DEFINER, search_path pinned, EXECUTE revoked from PUBLIC) writing, for a statement that changes one
+  row, exactly the audit rows compliance.audit_statement writes (same columns, same values: database
+  user, app user, workstation, session, table, the primary key as record_id, operation, old and new
+  values, user agent, the schema as data category; an UPDATE that changes the key is two unpaired rows,
+  as the statement trigger's FULL JOIN leaves them); a statement changing several rows gets one entry
+  per row, as attach_compiled_audit writes (audit_statement writes one entry a statement since 0052,
+  which the audit trail expands into the same lines). It attaches it as one AFTER INSERT OR UPDATE OR DELETE
   FOR EACH ROW trigger `audit_row` in place of audit_ins/audit_upd/audit_del. Owner only (REVOKE'd from
   PUBLIC; it refuses a caller who is not the table's owner). compliance.attach_audit or
   attach_compiled_audit put the statement triggers back (both drop audit_row).
@@ -22,14 +24,14 @@ what remains is the audit_logs INSERT itself: a partitioned table with three ind
   one copy. Multi-row statements on these tables (a MARC import's copies, an inventory's missing marks)
   pay one small trigger call per row instead.
 
-Revision ID: 0052
-Revises: 0051
+Revision ID: 0053
+Revises: 0052
 Create Date: 2026-12-04
 """
 from alembic import op
 
-revision = "0052"
-down_revision = "0051"
+revision = "0053"
+down_revision = "0052"
 branch_labels = None
 depends_on = None
 
