@@ -121,83 +121,16 @@ def load_roster(conn: Connection, key: SectionKey, day: date) -> Roster:
     return Roster(key, title, day, lines, tuple(attendance_codes(conn)))
 
 
-_SAVE_CHECK = f"""
-WITH cats AS MATERIALIZED (
-    SELECT d.codevalue, d.descriptorid FROM edfi.descriptor d
-    JOIN edfi.attendanceeventcategorydescriptor a ON a.attendanceeventcategorydescriptorid = d.descriptorid),
-codes AS (SELECT json_object_agg(codevalue, descriptorid) AS m FROM cats),
-sec AS (SELECT coalesce(sectionname, sectionidentifier) AS title FROM edfi.section WHERE {_SECTION}),
-term AS (SELECT begindate, enddate FROM edfi.session
-          WHERE schoolid = :sid AND schoolyear = :sy AND sessionname = :sess),
-school_day AS (
-    SELECT EXISTS (SELECT 1 FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d
-                   ON d.descriptorid = e.calendareventdescriptorid WHERE e.schoolid = :sid AND e.schoolyear = :sy
-                   AND e.date = :day AND d.codevalue = 'Instructional day') AS ok),
-marks AS (SELECT * FROM json_to_recordset(CAST(:marks AS json)) AS m(u int, code text, arrival time)),
-absent_ids AS (SELECT array_agg(descriptorid) AS ids FROM cats WHERE codevalue = ANY(CAST(:absences AS text[]))),
-base AS (
-    SELECT a.studentusi, s.studentuniqueid, s.firstname || ' ' || s.lastsurname AS name,
-           sv.cat AS saved_code, sv.arrival AS saved_arrival,
-           (sv.cat, sv.arrival) IS DISTINCT FROM (nd.descriptorid, m.arrival) AS changes,
-           m.code = ANY(CAST(:absences AS text[])) AS absent_here,
-           dy.office_code, coalesce(dy.daily_saved, false) AS daily_saved
-      FROM marks m
-      JOIN edfi.studentsectionassociation a ON a.studentusi = m.u
-      JOIN edfi.student s ON s.studentusi = a.studentusi
-      LEFT JOIN cats nd ON nd.codevalue = m.code
-      LEFT JOIN LATERAL (SELECT ev.attendanceeventcategorydescriptorid AS cat, ev.arrivaltime AS arrival
-                           FROM edfi.studentsectionattendanceevent ev
-                          WHERE ev.studentusi = a.studentusi AND ev.eventdate = :day
-                            AND ev.{_SECTION.replace(' AND ', ' AND ev.')} LIMIT 1) sv ON true
-      -- the day's status: the office's (one with a reason) and whether a roll-up is saved already
-      LEFT JOIN LATERAL (SELECT (array_agg(x.attendanceeventcategorydescriptorid)
-                                   FILTER (WHERE x.attendanceeventreason IS NOT NULL))[1] AS office_code,
-                                bool_or(x.attendanceeventreason IS NULL) AS daily_saved
-                           FROM edfi.studentschoolattendanceevent x
-                          WHERE x.studentusi = a.studentusi AND x.eventdate = :day AND x.schoolid = :sid
-                            AND x.schoolyear = :sy) dy ON true
-     WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day
-       AND (a.enddate IS NULL OR a.enddate >= :day)),
-enrolled AS (
-    -- Only for a student whose mark changes: the marks of their other classes at this school that
-    -- day; when any mark of the day is an absence, every class they have with its minutes (the
-    -- roll-up counts missed minutes only then), and whom to notify when this mark is an absence.
-    SELECT b.studentusi, b.studentuniqueid, b.name, b.saved_code, b.saved_arrival, b.changes, b.office_code,
-           b.daily_saved,
-           oth.cats AS others,
-           CASE WHEN b.changes AND (b.absent_here OR oth.cats && (SELECT ids FROM absent_ids)) THEN
-           (SELECT json_agg(json_build_array(
-                       x.localcoursecode = :lcc AND x.sectionidentifier = :sec AND x.sessionname = :sess
-                         AND x.schoolyear = :sy,
-                       ev.attendanceeventcategorydescriptorid, ev.arrivaltime,
-                       coalesce((SELECT extract(epoch FROM (mt.endtime - mt.starttime)) / 60
-                                 FROM edfi.sectionclassperiod p JOIN edfi.classperiodmeetingtime mt
-                                   ON mt.classperiodname = p.classperiodname AND mt.schoolid = p.schoolid
-                                 WHERE p.localcoursecode = x.localcoursecode AND p.schoolid = x.schoolid
-                                   AND p.schoolyear = x.schoolyear AND p.sectionidentifier = x.sectionidentifier
-                                   AND p.sessionname = x.sessionname LIMIT 1), 50)))
-              FROM edfi.studentsectionassociation x
-              JOIN edfi.session ses ON ses.schoolid = x.schoolid AND ses.schoolyear = x.schoolyear
-               AND ses.sessionname = x.sessionname AND :day BETWEEN ses.begindate AND ses.enddate
-              LEFT JOIN edfi.studentsectionattendanceevent ev
-                     ON ev.studentusi = x.studentusi AND ev.eventdate = :day AND ev.localcoursecode = x.localcoursecode
-                    AND ev.schoolid = x.schoolid AND ev.schoolyear = x.schoolyear
-                    AND ev.sectionidentifier = x.sectionidentifier AND ev.sessionname = x.sessionname
-             WHERE x.studentusi = b.studentusi AND x.schoolid = :sid AND x.begindate <= :day
-               AND (x.enddate IS NULL OR x.enddate >= :day)) END AS periods,
-           CASE WHEN b.changes AND b.absent_here THEN
-           (SELECT c.contactuniqueid FROM edfi.studentcontactassociation ca
-              JOIN edfi.contact c ON c.contactusi = ca.contactusi WHERE ca.studentusi = b.studentusi
-             ORDER BY ca.primarycontactstatus DESC NULLS LAST, ca.contactpriority NULLS LAST LIMIT 1) END AS contact
-      FROM base b
-      LEFT JOIN LATERAL (SELECT array_agg(o.attendanceeventcategorydescriptorid) AS cats
-                           FROM edfi.studentsectionattendanceevent o
-                          WHERE b.changes AND o.studentusi = b.studentusi AND o.eventdate = :day AND o.schoolid = :sid
-                            AND NOT (o.localcoursecode = :lcc AND o.sectionidentifier = :sec
-                                     AND o.sessionname = :sess AND o.schoolyear = :sy)) oth ON true)
-SELECT (SELECT m FROM codes)::text AS codes, (SELECT title FROM sec) AS title, (SELECT ok FROM school_day) AS school_day,
-       (SELECT begindate FROM term) AS term_begins, (SELECT enddate FROM term) AS term_ends, enrolled.*
-  FROM (SELECT 1) AS one LEFT JOIN enrolled ON true"""
+# The lock of the students' day and the check (everything the checks and the daily roll-up read)
+# are one call of edfi.attendance_roster_check (migration 0053, runs as the caller: row-level
+# security applies). Saves that touch the same students on the same day take turns (two teachers
+# on one roster, a double click, two periods of one student): the function takes the locks in
+# student order, then reads with a new snapshot, so a save sees what the one before it committed,
+# writes only real changes, the audit trail reads as two honest edits and the daily roll-up counts
+# both periods. It also keeps this save's write statement on one generic plan (see _planned_once).
+_CHECK_SQL = text(
+    "SELECT * FROM edfi.attendance_roster_check(:lcc, CAST(:sid AS bigint), CAST(:sy AS smallint), :sec, :sess, "
+    "CAST(:day AS date), CAST(:marks AS json), CAST(:absences AS text[]), CAST(:usis AS int[]))")
 
 # One statement writes the changed marks (update a saved mark, insert a new one: no deletes, so
 # a teacher's sign-in needs no DELETE privilege), the daily statuses and the outbox records. It is
@@ -236,7 +169,6 @@ _WRITE_PARTS = {
     "outbox": """outbox AS (INSERT INTO sync.dynamo_outbox (target_table, item)
            SELECT o.t, o.i FROM json_to_recordset(CAST(:rows AS json) -> 'outbox') AS o(t text, i jsonb) RETURNING 1)""",
 }
-_SAVE_CHECK_SQL = text(_SAVE_CHECK)
 _WRITES: dict[frozenset, object] = {}
 
 
@@ -247,16 +179,6 @@ def _write_sql(parts: frozenset):
         ctes = ",\n".join(body for name, body in _WRITE_PARTS.items() if name in parts)
         sql = _WRITES[parts] = text(f"WITH {ctes}\nSELECT 1")
     return sql
-
-
-# Saves that touch the same students on the same day take turns (two teachers on one roster, a
-# double click, two periods of one student): each then reads what the other committed, so it
-# writes only real changes, the audit trail reads as two honest edits and the daily roll-up
-# counts both periods. Locks are taken in student order, so two saves never wait on each other.
-_LOCK_SQL = text("SELECT count(pg_advisory_xact_lock(u, :dayno)), "
-                 # this save's two big statements keep one plan per connection (see _planned_once)
-                 "min(set_config('plan_cache_mode', 'force_generic_plan', true)) FROM "
-                 "(SELECT DISTINCT u FROM unnest(CAST(:usis AS int[])) AS u ORDER BY u) AS ordered")
 
 
 @contextmanager
@@ -307,22 +229,17 @@ def _run(conn: Connection, cursor, stmt, params: dict) -> None:
     cursor.execute(sql, [params[n] for n in names])
 
 
-def _lock_then_check(conn: Connection, lock_params: dict, check_params: dict) -> list:
-    """The lock on the students' day, then the check, in one round trip (with the BEGIN before
-    them): psycopg's pipeline sends both at once and the server still runs the check after the
-    lock is granted, so the check reads what a save that held the lock committed."""
+def _lock_then_check(conn: Connection, params: dict) -> list:
+    """The students' day locked, then the check's rows, in one call (straight through the driver)."""
     raw = conn.connection.driver_connection
-    if not hasattr(raw, "pipeline"):  # not psycopg: two round trips
-        conn.execute(_LOCK_SQL, lock_params)
-        return conn.execute(_SAVE_CHECK_SQL, check_params).mappings().all()
+    if not hasattr(raw, "pipeline"):  # not psycopg
+        return conn.execute(_CHECK_SQL, params).mappings().all()
     from psycopg import RawCursor
     from psycopg.rows import dict_row
 
-    with _as_sqlalchemy_error(conn, _SAVE_CHECK, check_params):
-        with raw.pipeline(), RawCursor(raw) as lock_cur, RawCursor(raw, row_factory=dict_row) as check_cur:
-            _run(conn, lock_cur, _LOCK_SQL, lock_params)
-            _run(conn, check_cur, _SAVE_CHECK_SQL, check_params)
-            return check_cur.fetchall()
+    with _as_sqlalchemy_error(conn, _CHECK_SQL.text, params), RawCursor(raw, row_factory=dict_row) as cur:
+        _run(conn, cur, _CHECK_SQL, params)
+        return cur.fetchall()
 
 
 @contextmanager
@@ -357,8 +274,8 @@ def save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, M
                 rule: RollupRule = RollupRule()) -> SaveResult:
     """Save every mark of the roster in the caller's transaction; nothing is saved if any is wrong.
 
-    Three round trips: one waits for any other save of these students' day, one reads everything
-    the checks and the roll-up need, one writes. A daily status the office recorded (a suspension)
+    Two round trips: one waits for any other save of these students' day and then reads everything
+    the checks and the roll-up need (edfi.attendance_roster_check), one writes. A daily status the office recorded (a suspension)
     stays as the office wrote it; the section's own mark is saved."""
     with _planned_once(conn):
         return _save_roster(conn, key, day, marks, actor=actor, now=now, today=today, rule=rule)
@@ -374,9 +291,9 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
     # The roster goes as one JSON parameter (and the students as an array literal): the driver's
     # per-element adaptation of parallel arrays cost more than the server's reading of them.
     usis = "{" + ",".join(str(int(u)) for u in marks) + "}"
-    rows = _lock_then_check(conn, {"usis": usis, "dayno": day.toordinal()},
-                            {**key.params(), "day": day, "absences": list(ABSENCES), "marks": json.dumps(
-                                [{"u": u, "code": m.code, "arrival": _clock(m.arrival)} for u, m in marks.items()])})
+    marks_json = json.dumps([{"u": u, "code": m.code, "arrival": _clock(m.arrival)} for u, m in marks.items()])
+    rows = _lock_then_check(conn, {**key.params(), "day": day, "absences": list(ABSENCES), "usis": usis,
+                                   "marks": marks_json})
     head = rows[0]
     codes, title = json.loads(head["codes"] or "{}"), head["title"]
     if title is None:

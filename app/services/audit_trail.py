@@ -65,14 +65,16 @@ _LINES = """
 SELECT a.id, a."timestamp", a.user_id, a.application_user, a.workstation, a.table_name,
        coalesce(l.record, a.record_id) AS record_id, a.operation, a.justification, l.old_values, l.new_values
   FROM {entries} a
- CROSS JOIN LATERAL (SELECT coalesce(coalesce(a.new_values, a.old_values) ?& ARRAY['key', 'rows'], false) AS grouped) AS g
+ CROSS JOIN LATERAL (SELECT coalesce(coalesce(a.new_values, a.old_values) ?& ARRAY['key', 'rows'], false)
+                            AS grouped) AS g
  CROSS JOIN LATERAL (
        SELECT NULL::text AS record, a.old_values, a.new_values, 0::bigint AS line WHERE NOT g.grouped
        UNION ALL
        -- each image array read once (ROWS FROM pairs old and new row i; a missing side is NULL)
        SELECT (SELECT jsonb_object_agg(k, coalesce(r.n -> k, r.o -> k)) FROM unnest(keys.k) AS k)::text,
               nullif(r.o, 'null'), nullif(r.n, 'null'), r.i
-         FROM (SELECT ARRAY(SELECT jsonb_array_elements_text(coalesce(a.new_values, a.old_values) -> 'key')) AS k) AS keys,
+         FROM (SELECT ARRAY(SELECT jsonb_array_elements_text(coalesce(a.new_values, a.old_values) -> 'key'))
+                      AS k) AS keys,
               ROWS FROM (jsonb_array_elements(a.old_values -> 'rows'), jsonb_array_elements(a.new_values -> 'rows'))
                    WITH ORDINALITY AS r(o, n, i)
         WHERE g.grouped) AS l"""

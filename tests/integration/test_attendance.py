@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timezone
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
 from app.errors import UserError
 from app.services.attendance import Mark, SectionKey, load_roster, present_marks, save_roster
+from app.services.attendance_office import sections_for_day
 from tests.conftest import DEMO_AS_OF, rolled_back
 
 pytestmark = pytest.mark.integration
@@ -256,3 +259,28 @@ def test_a_students_term_calendar_as_the_clerk(login_engine, demo_engine):
     assert all(d.status is None for d in cal.days if d.day >= DEMO_AS_OF)
     assert sum(cal.counts().values()) == len([k for k in recorded if cal.begins <= k <= cal.ends])
     assert spring.session_name.endswith("Spring Semester") and all(d.status is None for d in spring.days)
+
+
+def test_the_roster_check_reads_only_what_its_caller_may_read(login_engine, demo_engine):
+    """edfi.attendance_roster_check (migration 0053) runs as its caller: a cashier may not call it, and
+    a teacher naming a student outside their classes gets no row for them (row-level security)."""
+    teacher, day = login_engine("demo_teacher"), date(2026, 11, 19)
+    with demo_engine.connect() as c:
+        outsider = c.execute(text(
+            "SELECT s.studentusi FROM edfi.student s WHERE NOT EXISTS (SELECT 1 FROM compliance.teacher_scope ts "
+            "JOIN edfi.staff st ON st.staffusi = ts.staffusi WHERE st.loginid = 'demo_teacher' "
+            "AND ts.studentusi = s.studentusi) ORDER BY 1 LIMIT 1")).scalar()
+    with teacher.connect() as c:
+        key = sections_for_day(c, day, mine_only=True)[0].key
+        mine = load_roster(c, key, day).lines[0].student_usi
+    call = ("SELECT studentusi FROM edfi.attendance_roster_check(:lcc, CAST(:sid AS bigint), CAST(:sy AS smallint), "
+            ":sec, :sess, :day, CAST(:marks AS json), ARRAY['Excused Absence'], CAST(:usis AS int[]))")
+    params = {**key.params(), "day": day, "usis": [mine, outsider],
+              "marks": json.dumps([{"u": u, "code": "In Attendance"} for u in (mine, outsider)])}
+    with teacher.begin() as c:
+        seen = c.execute(text(call), params).scalars().all()
+    assert seen == [mine]
+    cashier = login_engine("demo_cashier")
+    with pytest.raises(ProgrammingError, match="permission denied for function attendance_roster_check"):
+        with cashier.begin() as c:
+            c.execute(text(call), params)
