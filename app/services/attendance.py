@@ -122,7 +122,7 @@ def load_roster(conn: Connection, key: SectionKey, day: date) -> Roster:
 
 
 # The lock of the students' day and the check (everything the checks and the daily roll-up read)
-# are one call of edfi.attendance_roster_check (migration 0053, runs as the caller: row-level
+# are one call of edfi.attendance_roster_check (migration 0054, runs as the caller: row-level
 # security applies). Saves that touch the same students on the same day take turns (two teachers
 # on one roster, a double click, two periods of one student): the function takes the locks in
 # student order, then reads with a new snapshot, so a save sees what the one before it committed,

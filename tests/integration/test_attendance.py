@@ -262,7 +262,7 @@ def test_a_students_term_calendar_as_the_clerk(login_engine, demo_engine):
 
 
 def test_the_roster_check_reads_only_what_its_caller_may_read(login_engine, demo_engine):
-    """edfi.attendance_roster_check (migration 0053) runs as its caller: a cashier may not call it, and
+    """edfi.attendance_roster_check (migration 0054) runs as its caller: a cashier may not call it, and
     a teacher naming a student outside their classes gets no row for them (row-level security)."""
     teacher, day = login_engine("demo_teacher"), date(2026, 11, 19)
     with demo_engine.connect() as c:

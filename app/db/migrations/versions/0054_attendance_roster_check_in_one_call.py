@@ -11,14 +11,14 @@ plpgsql keeps the check's plan for the session, whatever the driver does with it
 It runs as the CALLER (SECURITY INVOKER): row-level security decides what it reads, exactly as for
 the statements it replaces; it writes nothing. Granted to the roles that may take attendance.
 
-Revision ID: 0053
-Revises: 0052
+Revision ID: 0054
+Revises: 0053
 Create Date: 2026-12-04
 """
 from alembic import op
 
-revision = "0053"
-down_revision = "0052"
+revision = "0054"
+down_revision = "0053"
 branch_labels = None
 depends_on = None
 
