@@ -57,6 +57,7 @@ class Register:
         self.offline = offline
         self.sender = JournalSender(journal, engine, hold_connection=True)  # one connection per terminal
         self._visiting: dict[int, dict] = {}
+        self._history_kept: tuple | None = None  # (student, journal generation, their entries)
         self._lock = threading.RLock()
         self._refresher: threading.Thread | None = None
         self._stop = threading.Event()
@@ -248,9 +249,17 @@ class Register:
     # -- balances from the snapshot and this terminal's own journal -------------------------------
     # Each step of a sale reads the student's entries in this terminal's journal once (`_history`, one
     # indexed SQLite query) and derives from them the balance, the meal already had and the last sale.
-    def _history(self, usi: int) -> list:
-        """This terminal's sales and deposits for the student, oldest first, any state."""
-        return self.journal.entries_for(f"student:{usi}", kind=A.SALE_KIND)
+    def _history(self, usi: int) -> tuple:
+        """This terminal's sales and deposits for the student, oldest first, any state. The scan, the ticket and
+        the sale of one student read it once: it is kept until the journal is written again (a sale, a deposit,
+        the sender marking one applied)."""
+        generation = self.journal.generation  # read before the entries: a write meanwhile makes the next call re-read
+        kept = self._history_kept
+        if kept is not None and kept[0] == usi and kept[1] == generation:
+            return kept[2]
+        found = tuple(self.journal.entries_for(f"student:{usi}", kind=A.SALE_KIND))
+        self._history_kept = (usi, generation, found)
+        return found
 
     def balance_of(self, s: dict, history: list | None = None) -> Decimal:
         """Last-known balance minus this terminal's charges the snapshot does not include yet (pending, or
@@ -326,17 +335,19 @@ class Register:
 
     def record_sale(self, draft: SaleDraft) -> SaleResult:
         with self._lock:
-            done = self._already(draft.sale_id)
+            s = history = None
+            if not draft.adult and draft.student_usi is not None:
+                s = self._find(draft.student_usi)
+            if s is not None:  # the sale rung up already (a repeated submit) is among the student's entries
+                history = self._history(s["usi"])
+            done = self._already(draft.sale_id, history)
             if done is not None:
                 return done
-            s = history = None
             if not draft.adult:
-                s = self._find(draft.student_usi) if draft.student_usi is not None else None
                 if s is None:
                     raise UserError("Scan the student's card first, or ring the sale up for an adult.")
                 if s.get("withdrawn"):
                     raise UserError(f"{s['first']} {s['last']} has withdrawn; serve them as a visitor with cash.")
-                history = self._history(s["usi"])
                 ago = self._seconds_since_last_sale(s["usi"], history)
                 if ago is not None and not draft.confirm_repeat:
                     raise RepeatScan(f"{s['first']} {s['last']}", ago)
@@ -372,11 +383,16 @@ class Register:
     def _shown(self, balance: Decimal | None) -> Decimal | None:
         return balance if self.snapshot.content["balance_display"] != "never" else None
 
-    def _already(self, sale_id: str) -> SaleResult | None:
+    def _already(self, sale_id: str, history: tuple | None = None) -> SaleResult | None:
+        """The result of a sale already journaled with this id; `history`, the student's entries, when read."""
         try:
-            e = self.journal.entry(uuid.UUID(str(sale_id)))
+            sale = uuid.UUID(str(sale_id))
         except ValueError:
             raise UserError("The ticket's id is not valid; start the ticket again.") from None
+        if history is not None:
+            e = next((h for h in history if h.entry_id == sale), None)
+        else:
+            e = self.journal.entry(sale)
         if e is None:
             return None
         p = e.payload
