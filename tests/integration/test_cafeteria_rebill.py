@@ -34,12 +34,13 @@ def ledger(demo_engine, usi):
 
 
 def adjustments(demo_engine, usi):
+    """The student's adjusting entries of the demo day (other tests re-bill on other days)."""
     return owner(demo_engine, """
         SELECT s.reverses_sale_uuid::text, t.price, t.amount, t.reverses_transaction_id = o.transaction_id
           FROM cafeteria.sales s JOIN cafeteria.meal_transactions t ON t.sale_uuid = s.sale_uuid
           JOIN cafeteria.meal_transactions o ON o.sale_uuid = s.reverses_sale_uuid AND o.line_no = 1
-         WHERE s.kind = 'adjustment' AND s.student_usi = :s AND t.entry_kind = 'adjustment'
-         ORDER BY s.received_at, t.transaction_id""", s=usi)
+         WHERE s.kind = 'adjustment' AND s.student_usi = :s AND t.entry_kind = 'adjustment' AND s.service_date = :d
+         ORDER BY s.received_at, t.transaction_id""", s=usi, d=DEMO_AS_OF)
 
 
 def rederive_again(engine, usi, times=3):

@@ -27,10 +27,12 @@ CALL = "SELECT cafeteria.apply_sale_entry(CAST(:id AS uuid), :t, :seq, :sha, CAS
 
 @pytest.fixture(scope="module")
 def kids(demo_engine):
-    """Students of the cashier's school with an active meal account, none of them with a meal today."""
+    """Paid students of the cashier's school (a middle school: lunch $3.10, a second one $4.25) with an active meal
+    account, none of them with a meal today: the sales below are priced as the register prices theirs."""
     mine = students_at(demo_engine, "demo_cashier")
     with demo_engine.connect() as c:
         rows = c.execute(text("SELECT p.student_usi FROM cafeteria.student_meal_plans p WHERE p.is_active "
+                              "AND lower(coalesce(p.free_reduced_status, 'paid')) NOT IN ('free', 'reduced') "
                               "AND p.student_usi = ANY(:s) AND NOT EXISTS (SELECT 1 FROM cafeteria.meal_transactions t "
                               "WHERE t.student_usi = p.student_usi AND t.transaction_date = current_date) "
                               "ORDER BY p.student_usi DESC LIMIT 8"), {"s": sorted(mine)}).scalars().all()
@@ -301,18 +303,19 @@ def test_a_batch_applies_each_sale_once_and_classifies_meals_as_one_at_a_time_wo
     cashier, kid, other = login_engine("demo_cashier"), kids[6], kids[7]
     noon = datetime.now(timezone.utc).replace(microsecond=0)
     before = balance(demo_engine, kid), balance(demo_engine, other)
-    first, second = sale(kid, sold_at=noon), sale(kid, sold_at=noon + timedelta(minutes=3), entry_kind="second_meal")
+    first = sale(kid, sold_at=noon)
+    second = sale(kid, sold_at=noon + timedelta(minutes=3), entry_kind="second_meal", price="4.25", amount="-4.25")
     lone = sale(other, sold_at=noon)
     dep = sale(other, kind="deposit", entry_kind="deposit", price=None, amount="5.00", account="5.00", total="5.00",
                cash="5.00", meal_service=None)
     assert apply_batch(cashier, first, second, lone, dep) == [{"outcome": "new", "lines": 1}] * 4
     assert [c.reimbursable for c in _claims(demo_engine, kid)] == [True, False]
     assert [c.reimbursable for c in _claims(demo_engine, other)] == [True]
-    assert balance(demo_engine, kid) == before[0] - Decimal("6.20")
+    assert balance(demo_engine, kid) == before[0] - Decimal("7.35")
     assert balance(demo_engine, other) == before[1] - Decimal("3.10") + Decimal("5.00")
     # the terminal resends the batch (its reply was lost): acknowledged, nothing applied twice
     assert apply_batch(cashier, first, second, lone, dep) == [{"outcome": "applied"}] * 4
-    assert balance(demo_engine, kid) == before[0] - Decimal("6.20")
+    assert balance(demo_engine, kid) == before[0] - Decimal("7.35")
     # a late sale of another terminal, sold before both, with a new one: the late one is the reimbursable one
     late, fresh = sale(kid, sold_at=noon - timedelta(minutes=5)), sale(kids[0])
     assert apply_batch(cashier, late, fresh, terminal="ATTACK-C") == [{"outcome": "new", "lines": 1}] * 2

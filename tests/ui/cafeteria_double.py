@@ -5,7 +5,7 @@ tests/integration; tests/ui/test_cafeteria_services.py drives the screens over t
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from app.domain.pos_entry import count_total
@@ -206,6 +206,10 @@ class PortDouble:
     def over_limit(self):
         return [B.OverLimitRow("Theo Marsh", "604102", Decimal("-12.75"), Decimal("10.00"), "s-9",
                                datetime(2026, 12, 3, 12, 5, tzinfo=timezone.utc))]
+
+    def price_flags(self):
+        return [B.PriceFlagRow("Theo Marsh", "604102", date(2026, 12, 3), "lunch", "free", "paid", Decimal("0.00"),
+                               Decimal("3.10"), "s-10", datetime(2026, 12, 3, 12, 6, tzinfo=timezone.utc))]
 
     def student_history(self, student_usi):
         hit = B.StudentHit(102, "604102", "Theo Marsh", "8")

@@ -120,6 +120,12 @@ def test_prices_limits_counts_over_limit_and_history(manager, run_async, run_unt
     claim = view._claim_printout()
     assert claim.file_name.startswith("meal-claim-") and claim.build().startswith(b"%PDF-1.4 claim ")
     assert run_async(view.load_over_limit()) == 1
+    view.tabs.setCurrentIndex(9)  # meals sold at another price or eligibility than the student's own
+    run_until(lambda: view.flags_model.rowCount() == 1)
+    assert view.tabs.tabText(9) == "Prices to check"
+    row = view.flags_model.row(0)
+    assert [view.flags_model.cell(row, c) for c in range(9)] == [
+        "2026-12-03", "Lunch", "Theo Marsh", "604102", "Free", "Paid", "$0.00", "$3.10", "s-10"]
     view.account_find.setText("604102")
     assert run_async(view.load_history()) == 1
     assert view.account_title.text() == "Theo Marsh (604102): balance -$3.25"

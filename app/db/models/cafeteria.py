@@ -220,3 +220,23 @@ balance_notices = table(
     FK(("student_usi",), "edfi.student", ("studentusi",)),
     pk=("student_usi",),
 )
+
+price_flags = table(
+    "cafeteria", "price_flags",
+    "A reimbursable-meal line whose eligibility or price was not the student's own (a stale offline snapshot, or a "
+    "forged sale): claimed and billed at the student's own, listed here for the cafeteria manager",
+    C("transaction_id", "BIGINT", comment="The meal line"),
+    C("sale_uuid", "UUID", nn=True, comment="Its sale"),
+    C("school_id", "BIGINT", nn=True),
+    C("student_usi", "INTEGER", nn=True),
+    C("service_date", "DATE", nn=True),
+    C("meal_service", "VARCHAR(10)", nn=True),
+    C("line_eligibility", "VARCHAR(10)", comment="What the sale's line said"),
+    C("student_eligibility", "VARCHAR(10)", nn=True, comment="The student's own, from their meal account"),
+    C("line_price", "DECIMAL(10,2)", comment="The price the line carried"),
+    C("due_price", "DECIMAL(10,2)", comment="What the meal is billed: its price at the student's own eligibility"),
+    C("flagged_at", "TIMESTAMPTZ", nn=True, default="now()"),
+    FK(("transaction_id",), "cafeteria.meal_transactions", ("transaction_id",)),
+    IX("ix_price_flags_school_day", "school_id", "service_date"),
+    pk=("transaction_id",),
+)

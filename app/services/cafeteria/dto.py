@@ -203,6 +203,22 @@ class OverLimitRow:
 
 
 @dataclass(frozen=True)
+class PriceFlagRow:
+    """A meal line sold at another eligibility or price than the student's own (migration 0052): claimed and
+    billed at the student's own by the server, listed for the manager."""
+    student_name: str
+    student_unique_id: str
+    service_date: date
+    meal_service: str
+    line_eligibility: str | None
+    student_eligibility: str
+    line_price: Decimal | None
+    due_price: Decimal | None
+    sale_id: str
+    flagged_at: datetime
+
+
+@dataclass(frozen=True)
 class MealCountRow:
     school_id: int
     school_name: str

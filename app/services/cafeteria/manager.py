@@ -1,6 +1,7 @@
 """The cafeteria manager's actions, online, as the signed-in manager: tills, voids, refunds and NSF
 check reversals (new sales pointing at the original, never a change to it), prices, charge policies,
-a student's own limits, and the list of sales that took an account past its limit after sync.
+a student's own limits, the list of sales that took an account past its limit after sync, and the meals
+sold at another eligibility or price than the student's own (claimed and billed at the student's own).
 
 Each action is one transaction; a reversal carries the form's request id as its sale UUID, so a
 repeated submit finds the reversal it made instead of making another.
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.errors import UserError
-from app.services.cafeteria.dto import OverLimitRow, PriceRow, SaleRow, TillRow
+from app.services.cafeteria.dto import OverLimitRow, PriceFlagRow, PriceRow, SaleRow, TillRow
 
 ZERO = Decimal("0.00")
 
@@ -336,3 +337,25 @@ def over_limit_sales(engine: Engine, school_id: int | None = None, since: date |
         if r.low < -limit:
             out.append(OverLimitRow(r.name, r.studentuniqueid, r.low, -limit, str(r.sale_uuid), r.sold_at))
     return out
+
+
+# -- meals sold at another eligibility or price than the student's own ----------------------------------
+_FLAGS = text("""
+SELECT st.firstname || ' ' || st.lastsurname AS name, st.studentuniqueid, f.service_date, f.meal_service,
+       f.line_eligibility, f.student_eligibility, f.line_price, f.due_price, f.sale_uuid, f.flagged_at
+  FROM cafeteria.price_flags f JOIN edfi.student st ON st.studentusi = f.student_usi
+ WHERE (CAST(:school AS bigint) IS NULL OR f.school_id = :school)
+ ORDER BY f.flagged_at DESC, f.transaction_id DESC
+ LIMIT 500
+""")
+
+
+def price_flags(engine: Engine, school_id: int | None = None) -> list[PriceFlagRow]:
+    """Meal lines whose eligibility or price was not the student's own (a register's stale snapshot, or a sale
+    written by hand): the server claimed and billed them at the student's own; the manager follows up.
+    Row-level security shows a manager their own schools' only."""
+    with engine.connect() as conn:
+        rows = conn.execute(_FLAGS, {"school": school_id}).all()
+    return [PriceFlagRow(r.name, r.studentuniqueid, r.service_date, r.meal_service, r.line_eligibility,
+                         r.student_eligibility, r.line_price, r.due_price, str(r.sale_uuid), r.flagged_at)
+            for r in rows]

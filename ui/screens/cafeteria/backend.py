@@ -25,6 +25,7 @@ from app.services.cafeteria.dto import (  # re-exported for the screens and thei
     NoteRequired,
     OverLimit,
     OverLimitRow,
+    PriceFlagRow,
     PriceRow,
     Quote,
     QuoteLine,
@@ -43,7 +44,7 @@ from app.services.cafeteria.manager import ChargePolicyDTO as ChargePolicy
 from app.services.cafeteria.menus import MenuItemDraft, MenuItemRow, ServiceDay, SiteSettings
 
 __all__ = ["Alert", "DepositDraft", "HistoryRow", "Homeroom", "MealCountRow", "MealService", "MenuItem", "NoteRequired",
-           "OverLimit", "OverLimitRow", "PriceRow", "Quote", "QuoteLine", "RegisterSetup", "RepeatScan", "SaleDraft",
+           "OverLimit", "OverLimitRow", "PriceFlagRow", "PriceRow", "Quote", "QuoteLine", "RegisterSetup", "RepeatScan", "SaleDraft",
            "SaleResult", "SaleRow", "StudentCard", "StudentHistory", "StudentHit", "TillClose", "TillRow",
            "ChargePolicy", "MenuItemDraft", "MenuItemRow", "ServiceDay", "SiteSettings", "JournalStatus", "MealCounts", "CafeteriaPort", "conflicts"]
 
@@ -98,6 +99,7 @@ class CafeteriaPort(Protocol):
     def meal_counts_pdf(self, day: date) -> bytes: ...
     def monthly_claim_pdf(self, month: date) -> bytes: ...
     def over_limit(self) -> list[OverLimitRow]: ...
+    def price_flags(self) -> list[PriceFlagRow]: ...
     def student_history(self, student_usi: int) -> StudentHistory: ...
     # -- the site's menus (manager) --
     def menu_items(self) -> list[MenuItemRow]: ...

@@ -32,6 +32,7 @@ from ui.screens.cafeteria.models import (
     HistoryModel,
     MealCountsModel,
     OverLimitModel,
+    PriceFlagsModel,
     PoliciesModel,
     PricesModel,
     SalesModel,
@@ -89,6 +90,7 @@ class ManagerView(QWidget):
         self.tabs.addTab(self.menu_items, "Menu items")
         self.tabs.addTab(self.meal_services, "Meal services")
         self.tabs.addTab(self.site_settings, "Site settings")
+        self.tabs.addTab(self._flags_tab(), "Prices to check")
         self._current_tab = 0
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
@@ -111,7 +113,7 @@ class ManagerView(QWidget):
             return
         self._current_tab = index
         loaders = {1: self.load_tills, 3: self.load_over_limit, 5: self.load_prices, 6: self.menu_items.load,
-                   7: self.meal_services.load, 8: self.site_settings.load}
+                   7: self.meal_services.load, 8: self.site_settings.load, 9: self.load_price_flags}
         if index in loaders:
             spawn(loaders[index]())
 
@@ -331,6 +333,23 @@ class ManagerView(QWidget):
         if rows is FAILED:
             return 0
         self.over_model.set_rows(rows)
+        return len(rows)
+
+    # -- meals sold at another eligibility or price than the student's own ---------------------------------
+    def _flags_tab(self) -> QWidget:
+        self.flags_model = PriceFlagsModel(self)
+        self.flags = table("Meals sold at another price or eligibility", self.flags_model)
+        note = QLabel("Meals whose sale carried another eligibility or price than the student's own (a register "
+                      "working from an old roster, or a sale written by hand). The school's database claimed and "
+                      "billed them at the student's own; check with the cashier.")
+        note.setWordWrap(True)
+        return _page(note, self.flags)
+
+    async def load_price_flags(self) -> int:
+        rows = await self._call(self.port().price_flags)
+        if rows is FAILED:
+            return 0
+        self.flags_model.set_rows(rows)
         return len(rows)
 
     # -- one student's account ----------------------------------------------------------------------------

@@ -121,6 +121,18 @@ class OverLimitModel(DtoTableModel):
                 _when(r.when)][column]
 
 
+class PriceFlagsModel(DtoTableModel):
+    """Meals sold at another eligibility or price than the student's own (the manager's view: eligibility shows
+    here, never at the register)."""
+    HEADERS = ("Day", "Meal", "Student", "Student id", "Sold as", "Student's own", "Sold at", "Billed at", "Sale")
+
+    def cell(self, r: B.PriceFlagRow, column: int) -> str:
+        return [r.service_date.isoformat(), r.meal_service.capitalize(), r.student_name, r.student_unique_id,
+                (r.line_eligibility or "none").capitalize(), r.student_eligibility.capitalize(),
+                "" if r.line_price is None else money(r.line_price), "" if r.due_price is None else money(r.due_price),
+                r.sale_id[:8]][column]
+
+
 class MealCountsModel(DtoTableModel):
     HEADERS = ("Meal service", "Category", "Reimbursable", "Not reimbursable")
 

@@ -201,6 +201,11 @@ class ServicePort:
 
         return manager.over_limit_sales(self.ctx.engine(), school_id=self._school())
 
+    def price_flags(self):
+        from app.services.cafeteria import manager
+
+        return manager.price_flags(self.ctx.engine(), school_id=self._school())
+
     def student_history(self, student_usi: int):
         from app.services.cafeteria import office
 
