@@ -1,4 +1,4 @@
-"""Meals are claimed and billed at the student's own eligibility and price (migration 0052; security review of
+"""Meals are claimed and billed at the student's own eligibility and price (migration 0055; security review of
 session 6, cafperf MEDIUM 3). A cashier with psql who writes a sale whose meal line says "free" for a paid
 student, or carries another price, changes neither the claim's category (what the district claims from the
 federal program) nor what the student's account is billed: the server claims and bills the meal at the

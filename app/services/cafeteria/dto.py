@@ -204,7 +204,7 @@ class OverLimitRow:
 
 @dataclass(frozen=True)
 class PriceFlagRow:
-    """A meal line sold at another eligibility or price than the student's own (migration 0052): claimed and
+    """A meal line sold at another eligibility or price than the student's own (migration 0055): claimed and
     billed at the student's own by the server, listed for the manager."""
     student_name: str
     student_unique_id: str

@@ -24,8 +24,8 @@ claim them at the federal free rate. Now:
   claims the meal at once only when its line is what the student's own eligibility gives; any other goes
   through `rederive_meals`.
 
-Revision ID: 0052
-Revises: 0051
+Revision ID: 0055
+Revises: 0054
 Create Date: 2026-12-04
 """
 import importlib
@@ -34,8 +34,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0052"
-down_revision = "0051"
+revision = "0055"
+down_revision = "0054"
 branch_labels = None
 depends_on = None
 
@@ -163,7 +163,7 @@ BEGIN
     END IF;
     -- one derivation at a time per student and service
     PERFORM pg_catalog.pg_advisory_xact_lock(p_student, pg_catalog.hashtext(p_date::text || p_service));
-    -- the student's own eligibility, never the one a sale's line carries (migration 0052)
+    -- the student's own eligibility, never the one a sale's line carries (migration 0055)
     v_elig := cafeteria.student_meal_eligibility(p_student);
     WITH lines AS (
         SELECT t.transaction_id, t.school_id,
