@@ -132,3 +132,28 @@ def test_a_single_row_statement_keeps_its_own_entry(demo_engine):
         tx.rollback()
     assert entry[0] == "UPDATE" and entry[3] == "08:07:00" and entry[4] == str(row.studentusi)
     assert json.loads(entry[1])["studentusi"] == row.studentusi
+
+
+def test_a_bulk_statement_is_audited_in_entries_of_at_most_1000_rows(demo_engine):
+    """An audited bulk load (an Ed-Fi import COPYs a district) must not build one giant entry: past 255 MB
+    PostgreSQL refuses the value and the load would fail (migration 0055). The trail still lists every row."""
+    with demo_engine.connect() as c:
+        tx = c.begin()
+        try:
+            c.execute(text("CREATE TABLE public.t_audit_bulk (k integer PRIMARY KEY, v text)"))
+            c.execute(text("SELECT compliance.attach_audit('public.t_audit_bulk')"))
+            c.execute(text("INSERT INTO public.t_audit_bulk SELECT g, 'a' FROM generate_series(1, 2500) AS g"))
+            c.execute(text("UPDATE public.t_audit_bulk SET v = 'b' WHERE k <= 1200"))
+            sizes = c.execute(text(
+                "SELECT operation, jsonb_array_length(coalesce(new_values, old_values)->'rows') FROM compliance.audit_logs "
+                "WHERE table_name = 'public.t_audit_bulk' ORDER BY id")).all()
+            trail = list(csv.DictReader(io.StringIO(export_csv(c, AuditFilter(table_name="public.t_audit_bulk")).decode())))
+        finally:
+            tx.rollback()
+    assert sizes == [("INSERT", 1000), ("INSERT", 1000), ("INSERT", 500), ("UPDATE", 1000), ("UPDATE", 200)]
+    inserted = sorted(json.loads(r["record"])["k"] for r in trail if r["operation"] == "INSERT")
+    assert inserted == list(range(1, 2501))
+    updates = [r for r in trail if r["operation"] == "UPDATE"]
+    assert len(updates) == 1200 and all(json.loads(r["old_values"])["v"] == "a" and json.loads(r["new_values"])["v"] == "b"
+                                        and json.loads(r["old_values"])["k"] == json.loads(r["new_values"])["k"]
+                                        for r in updates)
