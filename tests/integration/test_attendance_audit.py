@@ -136,7 +136,7 @@ def test_a_single_row_statement_keeps_its_own_entry(demo_engine):
 
 def test_a_bulk_statement_is_audited_in_entries_of_at_most_1000_rows(demo_engine):
     """An audited bulk load (an Ed-Fi import COPYs a district) must not build one giant entry: past 255 MB
-    PostgreSQL refuses the value and the load would fail (migration 0055). The trail still lists every row."""
+    PostgreSQL refuses the value and the load would fail (migration 0056). The trail still lists every row."""
     with demo_engine.connect() as c:
         tx = c.begin()
         try:

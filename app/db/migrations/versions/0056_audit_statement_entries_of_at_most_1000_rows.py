@@ -7,8 +7,8 @@ import would fail. Now the statement writes one entry per 1,000 rows (same shape
 "rows": [...]}, aligned for an update), in one INSERT ... SELECT. A roster save (35 rows) still
 writes one entry per table; single-row statements are unchanged.
 
-Revision ID: 0055
-Revises: 0054
+Revision ID: 0056
+Revises: 0055
 Create Date: 2026-12-04
 """
 import importlib.util
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0055"
-down_revision = "0054"
+revision = "0056"
+down_revision = "0055"
 branch_labels = None
 depends_on = None
 
