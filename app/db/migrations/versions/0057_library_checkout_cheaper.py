@@ -16,8 +16,8 @@ and checkout_read looked twice at the copy's open loan and twice at the title's 
   keeping the list the caller may see and whether there are any at all: what the two extra EXISTS
   looks found, from the same rows.
 
-Revision ID: 0056
-Revises: 0055
+Revision ID: 0057
+Revises: 0056
 Create Date: 2026-12-04
 """
 import importlib.util
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0056"
-down_revision = "0055"
+revision = "0057"
+down_revision = "0056"
 branch_labels = None
 depends_on = None
 
