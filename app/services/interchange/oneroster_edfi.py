@@ -19,12 +19,14 @@ the sourcedId, else its md5. Associations whose dates the package does not give 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import datetime
 
 from sqlalchemy import Connection, text
 
 from app.domain.oneroster_ids import GRADE_CODES
+from app.services.interchange import oneroster_edfi_bulk as B
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,17 @@ def _d(type_name: str, code_sql: str) -> str:
     """A descriptor id by type and code value (the Ed-Fi namespace first), from tmp_desc."""
     return (f"(SELECT dd.descriptorid FROM tmp_desc dd WHERE dd.discriminator = 'edfi.{type_name}' "
             f"AND dd.codevalue = {code_sql})")
+
+
+def _case(type_name: str, value_sql: str, names: dict, otherwise: str | None = None) -> str:
+    """A descriptor id by the OneRoster value's name for it: each id looked up once per statement."""
+    whens = " ".join(f"WHEN {'true' if k == 'true' else _lit(k)} THEN {_d(type_name, _lit(v))}" for k, v in names.items())
+    rest = f" ELSE {_d(type_name, _lit(otherwise))}" if otherwise else ""
+    return f"CASE {value_sql} {whens}{rest} END"
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _values(pairs: dict) -> str:
@@ -86,33 +99,57 @@ WITH kinds AS (
     SELECT e.user_sourced_id, CASE WHEN e.role = 'student' THEN 1 ELSE 2 END
       FROM oneroster.enrollments e WHERE e.status = 'active'
 )
-SELECT u.sourced_id, min(k.k) AS kind,
-       CASE WHEN u.identifier <> '' AND length(u.identifier) <= 32 THEN u.identifier
-            WHEN length(u.sourced_id) <= 32 THEN u.sourced_id ELSE md5(u.sourced_id) END AS unique_id
-  FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
- WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users)
- GROUP BY u.sourced_id;
+SELECT x.*, x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
+  FROM (SELECT u.sourced_id, min(k.k) AS kind,
+               CASE WHEN u.identifier <> '' AND length(u.identifier) <= 32 THEN u.identifier
+                    WHEN length(u.sourced_id) <= 32 THEN u.sourced_id ELSE md5(u.sourced_id) END AS unique_id
+          FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
+         WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users)
+         GROUP BY u.sourced_id) x;
 CREATE UNIQUE INDEX ON tmp_person (sourced_id);
 ANALYZE tmp_person;
 CREATE TEMP TABLE tmp_class ON COMMIT DROP AS
-SELECT c.sourced_id, c.title, c.status, s.edorg_id AS schoolid, t.title AS sessionname, t.start_date, t.end_date,
-       t.type AS term_type, COALESCE(NULLIF(t.school_year, '')::int, extract(year FROM t.end_date)::int) AS schoolyear,
-       left(COALESCE(NULLIF(co.course_code, ''), co.sourced_id), 60) AS coursecode, co.title AS course_title,
-       COALESCE(corg.edorg_id, s.edorg_id) AS course_edorg
-  FROM oneroster.classes c
-  JOIN tmp_org s ON s.sourced_id = c.school_sourced_id AND s.type = 'school'
-  JOIN oneroster.academic_sessions t ON t.sourced_id = c.term_sourced_ids[1]
-  JOIN oneroster.courses co ON co.sourced_id = c.course_sourced_id
-  LEFT JOIN tmp_org corg ON corg.sourced_id = co.org_sourced_id;
+SELECT x.*, row_number() OVER (ORDER BY x.start_date, x.coursecode, x.schoolid, x.schoolyear, x.sourced_id,
+                                       left(x.sessionname, 60))
+       AS ord  -- a section's place in the section links' key order (see the student section links)
+  FROM (SELECT c.sourced_id, c.title, c.status, s.edorg_id AS schoolid, t.title AS sessionname, t.start_date,
+               t.end_date, t.type AS term_type,
+               COALESCE(NULLIF(t.school_year, '')::int, extract(year FROM t.end_date)::int) AS schoolyear,
+               left(COALESCE(NULLIF(co.course_code, ''), co.sourced_id), 60) AS coursecode, co.title AS course_title,
+               COALESCE(corg.edorg_id, s.edorg_id) AS course_edorg
+          FROM oneroster.classes c
+          JOIN tmp_org s ON s.sourced_id = c.school_sourced_id AND s.type = 'school'
+          JOIN oneroster.academic_sessions t ON t.sourced_id = c.term_sourced_ids[1]
+          JOIN oneroster.courses co ON co.sourced_id = c.course_sourced_id
+          LEFT JOIN tmp_org corg ON corg.sourced_id = co.org_sourced_id) x;
 CREATE UNIQUE INDEX ON tmp_class (sourced_id);
 ANALYZE tmp_class;
 CREATE TEMP TABLE tmp_first ON COMMIT DROP AS
 SELECT e.user_sourced_id, c.schoolid, min(COALESCE(e.begin_date, c.start_date)) AS first_day
   FROM oneroster.enrollments e JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
- WHERE e.user_sourced_id IN (SELECT sourced_id FROM tmp_person) GROUP BY 1, 2;
+ WHERE e.user_sourced_id IN (SELECT sourced_id FROM tmp_person)
+   -- only the people it is looked up for: a role without a begin date, or enrollments without an active role
+   AND (e.user_sourced_id IN (SELECT user_sourced_id FROM oneroster.roles WHERE begin_date IS NULL)
+        OR NOT EXISTS (SELECT 1 FROM oneroster.roles r WHERE r.user_sourced_id = e.user_sourced_id
+                          AND r.status = 'active'))
+ GROUP BY 1, 2;
 CREATE UNIQUE INDEX ON tmp_first (user_sourced_id, schoolid);
 ANALYZE tmp_first;
 """
+
+# A new row's Ed-Fi resource id: version 4 (random) UUIDs, from one strong random seed per statement and
+# the backend's generator. The column default, gen_random_uuid(), reads the operating system's random
+# source once per row (this PostgreSQL has no OpenSSL), three times the CPU and more in system calls.
+NEW_ID = ("CAST(overlay(overlay(md5((SELECT gen_random_uuid()::text) || random() || ':' || random()) "
+          "placing '4' from 13) placing '8' from 17) AS uuid)")
+
+RACE_ROWS = f"""
+SELECT sea.educationorganizationid, sea.studentusi, r.descriptorid AS racedescriptorid
+  FROM tmp_student st JOIN edfi.studenteducationorganizationassociation sea ON sea.studentusi = st.studentusi
+  JOIN oneroster.demographics d ON d.sourced_id = st.sourced_id
+  CROSS JOIN LATERAL (VALUES {', '.join(f"(d.{col}, {_d('RaceDescriptor', _lit(name))})" for col, name in RACES.items())}
+       ) r(flag, descriptorid)
+ WHERE r.flag /*new st*/"""
 
 STEPS: list[tuple[str, str]] = [
     ("edfi.educationorganization", """
@@ -163,19 +200,19 @@ SELECT DISTINCT ON (coursecode, schoolid, schoolyear, left(sessionname, 60)) cou
        left(sessionname, 60), coursecode, course_edorg, left(course_title, 60)
   FROM tmp_class ORDER BY coursecode, schoolid, schoolyear, left(sessionname, 60), sourced_id
 ON CONFLICT (localcoursecode, schoolid, schoolyear, sessionname) DO NOTHING"""),
-    ("edfi.section", """
-INSERT INTO edfi.section AS t (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, sectionname)
-SELECT coursecode, schoolid, schoolyear, sourced_id, left(sessionname, 60), left(title, 100) FROM tmp_class
+    ("edfi.section", f"""
+INSERT INTO edfi.section AS t (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, sectionname, id)
+SELECT coursecode, schoolid, schoolyear, sourced_id, left(sessionname, 60), left(title, 100), {NEW_ID} FROM tmp_class
 ON CONFLICT (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname)
 DO UPDATE SET sectionname = EXCLUDED.sectionname WHERE t.sectionname IS DISTINCT FROM EXCLUDED.sectionname"""),
-    ("edfi.student", """
+    ("edfi.student", f"""
 INSERT INTO edfi.student AS t (studentuniqueid, firstname, middlename, lastsurname, birthdate, birthcity,
-                               preferredfirstname, preferredlastsurname)
+                               preferredfirstname, preferredlastsurname, id)
 SELECT p.unique_id, left(u.given_name, 75), left(u.middle_name, 75), left(u.family_name, 75), d.birth_date,
-       left(d.city_of_birth, 30), left(u.preferred_given_name, 75), left(u.preferred_family_name, 75)
+       left(d.city_of_birth, 30), left(u.preferred_given_name, 75), left(u.preferred_family_name, 75), {NEW_ID}
   FROM tmp_person p JOIN oneroster.users u ON u.sourced_id = p.sourced_id
   JOIN oneroster.demographics d ON d.sourced_id = p.sourced_id AND d.birth_date IS NOT NULL
- WHERE p.kind = 1
+ WHERE p.kind = 1 /*new p*/
 ON CONFLICT (studentuniqueid) DO UPDATE SET firstname = EXCLUDED.firstname, middlename = EXCLUDED.middlename,
        lastsurname = EXCLUDED.lastsurname, birthdate = EXCLUDED.birthdate, birthcity = EXCLUDED.birthcity,
        preferredfirstname = EXCLUDED.preferredfirstname, preferredlastsurname = EXCLUDED.preferredlastsurname
@@ -184,25 +221,25 @@ ON CONFLICT (studentuniqueid) DO UPDATE SET firstname = EXCLUDED.firstname, midd
         EXCLUDED.birthdate, EXCLUDED.birthcity, EXCLUDED.preferredfirstname, EXCLUDED.preferredlastsurname)"""),
     ("", """
 CREATE TEMP TABLE tmp_student ON COMMIT DROP AS
-SELECT p.sourced_id, s.studentusi FROM tmp_person p JOIN edfi.student s ON s.studentuniqueid = p.unique_id
- WHERE p.kind = 1;
+SELECT p.sourced_id, s.studentusi, p.is_new FROM tmp_person p
+  JOIN edfi.student s ON s.studentuniqueid = p.unique_id WHERE p.kind = 1;
 CREATE UNIQUE INDEX ON tmp_student (sourced_id);
 ANALYZE tmp_student"""),
-    ("edfi.studentschoolassociation", """
+    ("edfi.studentschoolassociation", f"""
 INSERT INTO edfi.studentschoolassociation (entrydate, schoolid, studentusi, entrygradeleveldescriptorid,
-                                           exitwithdrawdate, schoolyear)
+                                           exitwithdrawdate, schoolyear, id)
 SELECT DISTINCT ON (st.studentusi, o.edorg_id)
        COALESCE(r.begin_date, (SELECT f.first_day FROM tmp_first f WHERE f.user_sourced_id = r.user_sourced_id
                                   AND f.schoolid = o.edorg_id), :today),
        o.edorg_id, st.studentusi,
-       COALESCE((SELECT g.descriptorid FROM tmp_grade g WHERE g.code = u.grades[1]),
-                (SELECT g.descriptorid FROM tmp_grade g WHERE g.code = 'UG')),
+       COALESCE(g.descriptorid, (SELECT g.descriptorid FROM tmp_grade g WHERE g.code = 'UG')),
        CASE WHEN r.status = 'tobedeleted' THEN COALESCE(r.end_date, r.date_last_modified::date) ELSE r.end_date END,
-       NULL::smallint
+       NULL::smallint, {NEW_ID}
   FROM oneroster.roles r
   JOIN tmp_student st ON st.sourced_id = r.user_sourced_id
   JOIN oneroster.users u ON u.sourced_id = r.user_sourced_id
   JOIN tmp_org o ON o.sourced_id = r.org_sourced_id AND o.type = 'school'
+  LEFT JOIN tmp_grade g ON g.code = u.grades[1]
  WHERE r.role = 'student'
    AND NOT EXISTS (SELECT 1 FROM edfi.studentschoolassociation a WHERE a.studentusi = st.studentusi
                       AND a.schoolid = o.edorg_id)
@@ -213,53 +250,53 @@ UPDATE edfi.studentschoolassociation a
   FROM (SELECT DISTINCT ON (st.studentusi, o.edorg_id) st.studentusi, o.edorg_id AS schoolid,
                CASE WHEN r.status = 'tobedeleted' THEN COALESCE(r.end_date, r.date_last_modified::date)
                     ELSE r.end_date END AS exit_date,
-               COALESCE((SELECT g.descriptorid FROM tmp_grade g WHERE g.code = u.grades[1]),
-                        (SELECT g.descriptorid FROM tmp_grade g WHERE g.code = 'UG')) AS grade
+               COALESCE(g.descriptorid, (SELECT g.descriptorid FROM tmp_grade g WHERE g.code = 'UG')) AS grade
           FROM oneroster.roles r JOIN tmp_student st ON st.sourced_id = r.user_sourced_id
           JOIN oneroster.users u ON u.sourced_id = r.user_sourced_id
           JOIN tmp_org o ON o.sourced_id = r.org_sourced_id AND o.type = 'school'
-         WHERE r.role = 'student' ORDER BY st.studentusi, o.edorg_id, r.role_type) x
+          LEFT JOIN tmp_grade g ON g.code = u.grades[1]
+         WHERE r.role = 'student' /*old st*/ ORDER BY st.studentusi, o.edorg_id, r.role_type) x
  WHERE a.studentusi = x.studentusi AND a.schoolid = x.schoolid
    AND NOT EXISTS (SELECT 1 FROM edfi.studentschoolassociation b WHERE b.studentusi = a.studentusi
                       AND b.schoolid = a.schoolid AND b.entrydate > a.entrydate)
    AND (a.exitwithdrawdate, a.entrygradeleveldescriptorid) IS DISTINCT FROM (x.exit_date, x.grade)"""),
     ("edfi.studenteducationorganizationassociation", f"""
 INSERT INTO edfi.studenteducationorganizationassociation AS t (educationorganizationid, studentusi,
-       sexdescriptorid, hispaniclatinoethnicity)
+       sexdescriptorid, hispaniclatinoethnicity, id)
 SELECT DISTINCT ON (a.schoolid, st.studentusi) a.schoolid, st.studentusi,
-       {_d('SexDescriptor', f"(SELECT m.name FROM (VALUES {_values(SEX)}) m(k, name) WHERE m.k = d.sex)")},
-       d.hispanic_or_latino_ethnicity
+       {_case('SexDescriptor', 'd.sex', SEX)},
+       d.hispanic_or_latino_ethnicity, {NEW_ID}
   FROM tmp_student st JOIN edfi.studentschoolassociation a ON a.studentusi = st.studentusi
   JOIN oneroster.demographics d ON d.sourced_id = st.sourced_id
+ WHERE true /*new st*/
 ON CONFLICT (educationorganizationid, studentusi) DO UPDATE SET sexdescriptorid = EXCLUDED.sexdescriptorid,
        hispaniclatinoethnicity = EXCLUDED.hispaniclatinoethnicity
  WHERE (t.sexdescriptorid, t.hispaniclatinoethnicity) IS DISTINCT FROM
        (EXCLUDED.sexdescriptorid, EXCLUDED.hispaniclatinoethnicity)"""),
     ("edfi.studenteducationorganizationassociationrace", f"""
-CREATE TEMP TABLE tmp_race ON COMMIT DROP AS
-SELECT sea.educationorganizationid, sea.studentusi, {_d('RaceDescriptor', 'r.name')} AS racedescriptorid
-  FROM tmp_student st JOIN edfi.studenteducationorganizationassociation sea ON sea.studentusi = st.studentusi
-  JOIN oneroster.demographics d ON d.sourced_id = st.sourced_id
-  CROSS JOIN LATERAL (VALUES {', '.join(f"(d.{col}, '{name}')" for col, name in RACES.items())}
-       ) r(flag, name)
- WHERE r.flag;
+CREATE TEMP TABLE tmp_race ON COMMIT DROP AS {RACE_ROWS};
 ANALYZE tmp_race;
 DELETE FROM edfi.studenteducationorganizationassociationrace x USING tmp_student st
  WHERE x.studentusi = st.studentusi AND NOT EXISTS (SELECT 1 FROM tmp_race r WHERE r.studentusi = x.studentusi
    AND r.educationorganizationid = x.educationorganizationid AND r.racedescriptorid = x.racedescriptorid);
 INSERT INTO edfi.studenteducationorganizationassociationrace (educationorganizationid, studentusi, racedescriptorid)
 SELECT * FROM tmp_race ON CONFLICT DO NOTHING"""),
-    ("edfi.studentsectionassociation", """
+    ("edfi.studentsectionassociation", f"""
 INSERT INTO edfi.studentsectionassociation AS t (begindate, localcoursecode, schoolid, schoolyear, sectionidentifier,
-       sessionname, studentusi, enddate)
-SELECT DISTINCT ON (st.studentusi, c.sourced_id, COALESCE(e.begin_date, c.start_date)) COALESCE(e.begin_date, c.start_date), c.coursecode, c.schoolid,
+       sessionname, studentusi, enddate, id)
+SELECT DISTINCT ON (c.ord * 2147483648 + st.studentusi, COALESCE(e.begin_date, c.start_date))
+       COALESCE(e.begin_date, c.start_date), c.coursecode, c.schoolid,
        c.schoolyear, c.sourced_id, left(c.sessionname, 60), st.studentusi,
-       CASE WHEN e.status = 'tobedeleted' THEN COALESCE(e.end_date, e.date_last_modified::date) ELSE e.end_date END
+       CASE WHEN e.status = 'tobedeleted' THEN COALESCE(e.end_date, e.date_last_modified::date) ELSE e.end_date END,
+       {NEW_ID}
   FROM oneroster.enrollments e JOIN tmp_student st ON st.sourced_id = e.user_sourced_id
   JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
- WHERE e.role = 'student' AND (e.status = 'active' OR EXISTS (SELECT 1 FROM edfi.studentsectionassociation x
-       WHERE x.studentusi = st.studentusi AND x.sectionidentifier = c.sourced_id))
- ORDER BY st.studentusi, c.sourced_id, COALESCE(e.begin_date, c.start_date), e.status
+ WHERE e.role = 'student' /*new st*/ AND (e.status = 'active' OR EXISTS (SELECT 1 FROM
+       edfi.studentsectionassociation x WHERE x.studentusi = st.studentusi AND x.sectionidentifier = c.sourced_id))
+ -- in the key's order (one integer, the section's place and the student, stands for the key's columns:
+ -- it sorts cheaply), so a first load's primary key and section index are built from rows in order
+ -- (when the enrollments begin with their class, as they mostly do)
+ ORDER BY c.ord * 2147483648 + st.studentusi, COALESCE(e.begin_date, c.start_date), e.status
 ON CONFLICT (begindate, localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi)
 DO UPDATE SET enddate = EXCLUDED.enddate WHERE t.enddate IS DISTINCT FROM EXCLUDED.enddate"""),
     ("edfi.staff", """
@@ -312,11 +349,12 @@ SELECT DISTINCT ON (x.staffusi, x.edorg_id, k.descriptorid)
  ORDER BY x.staffusi, x.edorg_id, k.descriptorid, x.begin_date"""),
     ("edfi.staffsectionassociation", f"""
 INSERT INTO edfi.staffsectionassociation AS t (begindate, localcoursecode, schoolid, schoolyear, sectionidentifier,
-       sessionname, staffusi, classroompositiondescriptorid, enddate)
+       sessionname, staffusi, classroompositiondescriptorid, enddate, id)
 SELECT DISTINCT ON (sf.staffusi, c.sourced_id, COALESCE(e.begin_date, c.start_date)) COALESCE(e.begin_date, c.start_date), c.coursecode, c.schoolid,
        c.schoolyear, c.sourced_id, left(c.sessionname, 60), sf.staffusi,
-       {_d('ClassroomPositionDescriptor', "CASE WHEN e.primary_enrollment THEN 'Teacher of Record' ELSE 'Assistant Teacher' END")},
-       CASE WHEN e.status = 'tobedeleted' THEN COALESCE(e.end_date, e.date_last_modified::date) ELSE e.end_date END
+       {_case('ClassroomPositionDescriptor', 'e.primary_enrollment', {'true': 'Teacher of Record'}, 'Assistant Teacher')},
+       CASE WHEN e.status = 'tobedeleted' THEN COALESCE(e.end_date, e.date_last_modified::date) ELSE e.end_date END,
+       {NEW_ID}
   FROM oneroster.enrollments e JOIN tmp_staff sf ON sf.sourced_id = e.user_sourced_id
   JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
  WHERE e.role IN ('teacher', 'administrator', 'proctor')
@@ -341,10 +379,10 @@ SELECT DISTINCT ON (r.user_sourced_id) r.user_sourced_id, r.role FROM oneroster.
 CREATE UNIQUE INDEX ON tmp_contact_role (user_sourced_id);
 ANALYZE tmp_contact_role"""),
     ("edfi.studentcontactassociation", f"""
-INSERT INTO edfi.studentcontactassociation AS t (contactusi, studentusi, relationdescriptorid, legalguardian)
+INSERT INTO edfi.studentcontactassociation AS t (contactusi, studentusi, relationdescriptorid, legalguardian, id)
 SELECT DISTINCT ON (c.contactusi, s.studentusi) c.contactusi, s.studentusi,
-       {_d('RelationDescriptor', f"(SELECT m.name FROM (VALUES {_values(RELATION)}) m(k, name) WHERE m.k = r.role)")},
-       r.role = 'guardian'
+       {_case('RelationDescriptor', 'r.role', RELATION)},
+       r.role = 'guardian', {NEW_ID}
   FROM (SELECT u.sourced_id AS stu, unnest(u.agent_sourced_ids) AS con FROM oneroster.users u
           JOIN tmp_person p ON p.sourced_id = u.sourced_id AND p.kind = 1
         UNION
@@ -380,46 +418,73 @@ def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str
     log.debug("people touched: %s", conn.execute(text("SELECT count(*) FROM tmp_touched_users")).scalar())
     # the OneRoster tables this import loaded were analyzed as they were loaded (oneroster_load)
     conn.execute(text("ANALYZE tmp_touched_users"))
-    from app.services.interchange import oneroster_load as L
-
     changed: dict[str, int] = {}
-    dropped: list[tuple[str, str, str]] = []
-    indexes: list[str] = []
-    big: bool | None = None
+    first: B.FirstLoad | None = None
+    decided = False
     for table, sql in [("", PREP)] + STEPS:
-        if table in BULK_TABLES and big is None:
-            big = _big(conn)
-            for t in BULK_TABLES if big else ():
-                dropped += L.drop_foreign_keys(conn, t)
-                indexes += L.drop_secondary_indexes(conn, t)
-        for stmt in sql.split(";\n"):
-            if stmt.strip():
+        if table and not decided:  # (PREP made tmp_person)
+            decided = True
+            first = _first_load(conn)
+            if first:
+                first.start()
+        for part, body in _variants(table, sql, first):
+            if first and first.rebuild and table in B.KEYED_TABLES and part in ("all", "new"):
+                first.drop_keys(table)  # (after the existing students' upserts, which need the keys)
+            for stmt in body.split(";\n"):
+                if not stmt.strip():
+                    continue
+                dml = stmt.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE")
+                if first and dml and table in B.CAPTURE and not (part == "new" and table in SPLIT_UNCAPTURED):
+                    stmt = first.capture(table, stmt)
                 started = time.perf_counter()
                 n = conn.execute(text(stmt), {"today": now.date()}).rowcount
                 log.debug("%s: %d rows in %.2f s", stmt.strip().split("\n")[0][:60], n, time.perf_counter() - started)
                 if table and not stmt.lstrip().upper().startswith("CREATE"):
                     changed[table] = changed.get(table, 0) + max(n, 0)
                     if n >= 1000:
-                        # statistics for the table's real size: the next statements (and the
-                        # scope triggers) join it, and would otherwise plan for an empty table
+                        # statistics for the table's real size: the next statements join it, and
+                        # would otherwise plan for an empty table
                         conn.execute(text(f"ANALYZE {table}"))
-    for ddl in indexes:  # one sorted build each instead of an insertion per row
-        conn.execute(text(ddl))
-    L.restore_foreign_keys(conn, dropped)
+    if first:
+        first.finish(new_students="SELECT studentusi FROM tmp_student WHERE is_new")
     return changed
 
 
-# The student tables a large package fills by the hundred thousand: on a first load their foreign
-# keys and secondary indexes are dropped and made again at the end, in the same transaction, so
-# PostgreSQL checks every reference with one join and builds each index with one sort instead of
-# one look-up and one insertion per row. (The tables are locked until the import commits.)
-BULK_TABLES = ("edfi.student", "edfi.studentschoolassociation", "edfi.studenteducationorganizationassociation",
-               "edfi.studenteducationorganizationassociationrace", "edfi.studentsectionassociation")
+# Tables whose rows for the students new to the district are inserted apart on the first-load path
+# (no existing row can collide with them: the upsert's conflict clause goes); the statement's
+# `/*new alias*/` marks where the rows are told apart. Each step's rows for students already in the
+# district are upserted first, as on the ordinary path.
+NEW_ROWS = {"edfi.studenteducationorganizationassociationrace":
+            "INSERT INTO edfi.studenteducationorganizationassociationrace (educationorganizationid, studentusi, "
+            f"racedescriptorid) {RACE_ROWS}"}
+SPLIT_UNCAPTURED = {"edfi.studentsectionassociation"}  # its new rows: every row of a new student
+BULK_TABLES = B.BULK_TABLES  # (the first-load path's tables)
 BULK_STUDENTS = 5_000
+_MARK = re.compile(r"/\*new (\w+)\*/")
+_OLD = re.compile(r"/\*old (\w+)\*/")  # on the first-load path, a new student's rows were just written as wanted
 
 
-def _big(conn: Connection) -> bool:
-    """Many students new to Ed-Fi (a first load): a re-import or a nightly delta keeps the keys."""
-    return conn.execute(text(
-        "SELECT count(*) FROM tmp_person p WHERE p.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s "
-        "WHERE s.studentuniqueid = p.unique_id)")).scalar_one() >= BULK_STUDENTS
+def _variants(table: str, sql: str, first: B.FirstLoad | None) -> list[tuple[str, str]]:
+    """The step's statements as run: on the first-load path, a step marked `/*new alias*/` runs for the
+    students already in the district (with its conflict clause) and then for the new ones (without),
+    and one marked `/*old alias*/` only for the students already in the district."""
+    sql = _OLD.sub(lambda m: f"AND NOT {m.group(1)}.is_new" if first else "", sql)
+    mark = _MARK.search(sql)
+    if not mark:
+        return [("all", sql)]
+    if not first:
+        return [("all", _MARK.sub("", sql))]
+    alias = mark.group(1)
+    new = _MARK.sub(f"AND {alias}.is_new", NEW_ROWS.get(table, sql)).split("\nON CONFLICT")[0]
+    return [("old", _MARK.sub(f"AND NOT {alias}.is_new", sql)), ("new", new)]
+
+
+def _first_load(conn: Connection) -> B.FirstLoad | None:
+    """Many students new to Ed-Fi (a first load) take the bulk path; a re-import or a nightly delta
+    does not. Their keys go too when the load at least doubles the district's students."""
+    new, old = conn.execute(text(
+        "SELECT count(*) FILTER (WHERE p.is_new), (SELECT count(*) FROM edfi.student) FROM tmp_person p")).one()
+    if new < BULK_STUDENTS:
+        return None
+    log.debug("first load: %d new students, %d in the district", new, old)
+    return B.FirstLoad(conn, rebuild=new >= old)

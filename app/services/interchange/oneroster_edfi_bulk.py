@@ -1,0 +1,173 @@
+"""The Ed-Fi mapping's first-load path: many students new to the district (app.services.interchange.
+oneroster_edfi decides; a re-import or a nightly delta never takes it).
+
+In the import's one transaction (the importer is the schema owner; every statement here is undone
+with it on any error, the disabled triggers included):
+
+- The student tables' foreign keys and secondary indexes are dropped and made again at the end
+  (one join per key, one sort per index). When the load at least doubles the district's students,
+  their primary keys and unique indexes go too (and the foreign keys that point at them, e.g.
+  edfi.grade's): the new students' rows, which no existing row can collide with, are inserted
+  plainly after the existing students' rows were upserted with the keys in place.
+- The triggers that keep the security scope tables (compliance.student_keys from edfi.student,
+  compliance.student_scope from the school associations, compliance.teacher_scope from both section
+  links) are disabled for the load; the rows the load inserted or updated are kept (RETURNING into
+  temporary tables, or known: every row of a student new to the district) and `finish` does the
+  triggers' work on them in one statement per scope table. The result is the same rows the triggers
+  would have written (tests/integration/test_oneroster_first_load.py compares the two paths).
+  A scope table that was empty is filled without its keys, which are made after; its foreign keys
+  are checked again at the end in any case.
+
+The tables whose keys are dropped stay locked until the import commits (a first load; the ordinary
+path takes none of these locks beyond the audit triggers' suspension).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from sqlalchemy import Connection, text
+
+from app.services.interchange import oneroster_load as L
+
+log = logging.getLogger(__name__)
+
+# The student tables a large package fills by the hundred thousand.
+BULK_TABLES = ("edfi.student", "edfi.studentschoolassociation", "edfi.studenteducationorganizationassociation",
+               "edfi.studenteducationorganizationassociationrace", "edfi.studentsectionassociation")
+# ... of which these lose their primary keys too when the load at least doubles the students (edfi.student
+# keeps its key: sixty tables point at it, and its serial key is only ever appended to).
+KEYED_TABLES = BULK_TABLES[1:]
+# ... and tables with a row per section whose foreign keys are checked once at the end too
+SECTION_TABLES = ("edfi.section", "edfi.staffsectionassociation")
+
+# scope-keeping triggers replaced by `finish` (their *_del siblings stay: the mapping deletes no such rows)
+SCOPE_TRIGGERS = {
+    "edfi.student": ("keep_keys_ins", "keep_keys_upd"),
+    "edfi.studentschoolassociation": ("keep_scope_ins", "keep_scope_upd"),
+    "edfi.studentsectionassociation": ("keep_teacher_scope_ins", "keep_teacher_scope_upd"),
+    "edfi.staffsectionassociation": ("keep_teacher_scope_ins", "keep_teacher_scope_upd"),
+}
+SCOPE_TABLES = ("compliance.student_keys", "compliance.student_scope", "compliance.teacher_scope")
+SECTION = "localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname"
+# what the load keeps of the rows a statement on the table wrote (the triggers' transition tables)
+CAPTURE = {
+    "edfi.student": ("tmp_new_student_keys", "studentusi, studentuniqueid"),
+    "edfi.studentschoolassociation": ("tmp_new_student_scope", "studentusi, schoolid"),
+    "edfi.studentsectionassociation": ("tmp_new_student_sections", f"{SECTION}, studentusi"),
+    "edfi.staffsectionassociation": ("tmp_new_staff_sections", f"{SECTION}, staffusi"),
+}
+LINK = " AND ".join(f"x.{c} = t.{c}" for c in SECTION.split(", "))
+
+
+class FirstLoad:
+    """The bulk path's state: what was dropped (to be made again) and which scope tables were empty."""
+
+    def __init__(self, conn: Connection, *, rebuild: bool):
+        self.conn = conn
+        self.rebuild = rebuild
+        self.keys: list[tuple[str, str, str]] = []  # (table, constraint or index name, DDL)
+        self.indexes: list[str] = []
+        self.fks: list[tuple[str, str, str]] = []
+        self.empty: set[str] = set()
+        self.keyless: set[str] = set()
+
+    def start(self) -> None:
+        c = self.conn
+        c.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        for table, triggers in SCOPE_TRIGGERS.items():
+            for trig in triggers:
+                c.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trig}"))
+        for table, (tmp, cols) in CAPTURE.items():
+            c.execute(text(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {table} LIMIT 0"))
+        for table in BULK_TABLES + SECTION_TABLES:
+            self.fks += L.drop_foreign_keys(c, table)
+            self.indexes += L.drop_secondary_indexes(c, table)
+        for table in SCOPE_TABLES:
+            self.fks += L.drop_foreign_keys(c, table)
+            if not c.execute(text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar():
+                self.empty.add(table)
+                self.drop_keys(table)
+
+    def capture(self, table: str, stmt: str) -> str:
+        """The statement, keeping the rows it inserted or updated for `finish`."""
+        tmp, cols = CAPTURE[table]
+        target = re.match(r"\s*UPDATE\s+\S+\s+(\w+)", stmt)  # an UPDATE's FROM list may name the same columns
+        if target:
+            cols = ", ".join(f"{target.group(1)}.{col}" for col in cols.split(", "))
+        return f"WITH w AS ({stmt}\nRETURNING {cols})\nINSERT INTO {tmp} SELECT * FROM w"
+
+    def drop_keys(self, table: str) -> None:
+        """Drop the table's primary key, unique constraints and indexes (and the foreign keys that
+        point at them); `finish` makes them again."""
+        if table in self.keyless:
+            return
+        self.keyless.add(table)
+        c = self.conn
+        self.fks += drop_inbound_foreign_keys(c, table)
+        for name, ddl in c.execute(text(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
+                "AND contype IN ('p', 'u') ORDER BY contype, conname"), {"t": table}).all():
+            c.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+            self.keys.append((table, name, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl}'))
+        for name, ddl in c.execute(text(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "WHERE i.indrelid = CAST(:t AS regclass) AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)"),
+                {"t": table}).all():
+            c.execute(text(f"DROP INDEX {name}"))
+            self.keys.append((table, name, ddl))
+
+    def finish(self, *, new_students: str) -> dict[str, int]:
+        """The scope tables' rows for what the load wrote, then every key, index and foreign key made
+        again and the triggers enabled. `new_students` selects the studentusi of the students new to
+        the district (every section row of theirs was written by this load)."""
+        c = self.conn
+        counts = {}
+        for table, sql in (
+                ("compliance.student_keys", "INSERT INTO compliance.student_keys (sourced_id, studentusi) "
+                 "SELECT md5('STU-' || studentuniqueid), studentusi FROM tmp_new_student_keys",
+                 ),
+                ("compliance.student_scope", "INSERT INTO compliance.student_scope (studentusi, schoolid) "
+                 "SELECT DISTINCT studentusi, schoolid FROM tmp_new_student_scope"),
+                ("compliance.teacher_scope", f"""
+INSERT INTO compliance.teacher_scope (staffusi, studentusi)
+SELECT DISTINCT t.staffusi, x.studentusi
+  FROM edfi.studentsectionassociation x JOIN edfi.staffsectionassociation t ON {LINK}
+ WHERE x.studentusi IN ({new_students})
+    OR ({', '.join(f'x.{col}' for col in CAPTURE['edfi.studentsectionassociation'][1].split(', '))})
+       IN (SELECT * FROM tmp_new_student_sections)
+    OR ({', '.join(f't.{col}' for col in CAPTURE['edfi.staffsectionassociation'][1].split(', '))})
+       IN (SELECT * FROM tmp_new_staff_sections)""")):
+            if table not in self.empty:
+                sql += (" ON CONFLICT (sourced_id) DO UPDATE SET studentusi = EXCLUDED.studentusi"
+                        if table == "compliance.student_keys" else " ON CONFLICT DO NOTHING")
+            started = time.perf_counter()
+            counts[table] = c.execute(text(sql)).rowcount
+            log.debug("%s: %d rows in %.2f s", table, counts[table], time.perf_counter() - started)
+        for _, _, ddl in self.keys:  # keys first: the foreign keys point at them
+            _timed(c, ddl)
+        for ddl in self.indexes:
+            _timed(c, ddl)
+        L.restore_foreign_keys(c, self.fks)
+        for table, triggers in SCOPE_TRIGGERS.items():
+            for trig in triggers:
+                c.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {trig}"))
+        return counts
+
+
+def drop_inbound_foreign_keys(conn: Connection, table: str) -> list[tuple[str, str, str]]:
+    fks = conn.execute(text(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE confrelid = CAST(:t AS regclass) AND contype = 'f' AND conrelid <> confrelid"), {"t": table}).all()
+    for child, name, _ in fks:
+        conn.execute(text(f'ALTER TABLE {child} DROP CONSTRAINT "{name}"'))
+    return [tuple(f) for f in fks]
+
+
+def _timed(conn: Connection, ddl: str) -> None:
+    started = time.perf_counter()
+    conn.execute(text(ddl))
+    log.debug("%s in %.2f s", ddl[:90], time.perf_counter() - started)
