@@ -196,20 +196,37 @@ def test_the_first_meal_is_reimbursable_a_second_is_not_and_a_late_earlier_sale_
     assert len(_claims(demo_engine, kid)) == 3
 
 
-def test_a_sale_leaves_its_audit_rows(login_engine, demo_engine, kids):
-    p = sale(kids[5])
-    apply(login_engine("demo_cashier"), p)
+def _audited(demo_engine, p: dict) -> set:
+    """The sale's audit entries: (table, operation, the row's key) for its header, ledger line, claim and balance."""
     with demo_engine.connect() as c:
         rows = c.execute(text(
-            "SELECT table_name, operation, user_id, record_id, new_values FROM compliance.audit_logs "
+            "SELECT table_name, operation, record_id FROM compliance.audit_logs "
             "WHERE \"timestamp\" > now() - interval '1 hour' AND user_id = 'demo_cashier' AND ("
             "(table_name = 'cafeteria.sales' AND record_id = :r) OR new_values->>'sale_uuid' = :u "
             "OR (table_name = 'cafeteria.student_meal_plans' AND new_values->>'student_usi' = :s) "
             "OR (table_name = 'cafeteria.meal_claims' AND new_values->>'student_usi' = :s))"),
-            {"r": f'{{"sale_uuid": "{p["sale_uuid"]}"}}', "u": p["sale_uuid"], "s": str(kids[5])}).all()
-    seen = {(r.table_name, r.operation) for r in rows}
-    assert {("cafeteria.sales", "INSERT"), ("cafeteria.meal_transactions", "INSERT"),
-            ("cafeteria.student_meal_plans", "UPDATE"), ("cafeteria.meal_claims", "INSERT")} <= seen
+            {"r": f'{{"sale_uuid": "{p["sale_uuid"]}"}}', "u": p["sale_uuid"], "s": str(p["student_usi"])}).all()
+    return {(r.table_name, r.operation) for r in rows if r.record_id}
+
+
+SALE_AUDIT = {("cafeteria.sales", "INSERT"), ("cafeteria.meal_transactions", "INSERT"),
+              ("cafeteria.student_meal_plans", "UPDATE"), ("cafeteria.meal_claims", "INSERT")}
+
+
+def test_a_sale_leaves_its_audit_rows(login_engine, demo_engine, kids):
+    """Alone and in a batch of two (one statement writing two rows a table): each sale's own rows are audited,
+    each entry naming its row (the sale tables' row-level audit, migration 0056)."""
+    p = sale(kids[5])
+    apply(login_engine("demo_cashier"), p)
+    assert SALE_AUDIT <= _audited(demo_engine, p)
+    one, two = sale(kids[0]), sale(kids[1])
+    apply_batch(login_engine("demo_cashier"), one, two, terminal="ATTACK-AUDIT")
+    assert SALE_AUDIT <= _audited(demo_engine, one) and SALE_AUDIT <= _audited(demo_engine, two)
+    with demo_engine.connect() as c:
+        triggers = c.execute(text("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'audit_row' "
+                                  "AND tgrelid::regclass::text LIKE 'cafeteria.%' ORDER BY 1")).scalars().all()
+    assert triggers == ["cafeteria.meal_claims", "cafeteria.meal_transactions", "cafeteria.sales",
+                        "cafeteria.student_meal_plans"]
 
 
 def test_the_compiled_audit_writes_what_the_generic_one_writes(demo_engine):
