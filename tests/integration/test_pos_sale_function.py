@@ -215,7 +215,7 @@ SALE_AUDIT = {("cafeteria.sales", "INSERT"), ("cafeteria.meal_transactions", "IN
 
 def test_a_sale_leaves_its_audit_rows(login_engine, demo_engine, kids):
     """Alone and in a batch of two (one statement writing two rows a table): each sale's own rows are audited,
-    each entry naming its row (the sale tables' row-level audit, migration 0056)."""
+    each entry naming its row (the sale tables' row-level audit, migration 0058)."""
     p = sale(kids[5])
     apply(login_engine("demo_cashier"), p)
     assert SALE_AUDIT <= _audited(demo_engine, p)

@@ -11,14 +11,14 @@ Measured on the 25,000-student bench district (the sender's backend CPU per sale
 alternating, load 5-6): a lone sale 1.33-1.43 ms with the statement audit, 1.20 ms with the row audit;
 a run of eight sales in one batch 0.67-0.73 ms a sale either way.
 
-Revision ID: 0056
-Revises: 0055
+Revision ID: 0058
+Revises: 0057
 Create Date: 2026-12-04
 """
 from alembic import op
 
-revision = "0056"
-down_revision = "0055"
+revision = "0058"
+down_revision = "0057"
 branch_labels = None
 depends_on = None
 
