@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.domain.library_rules import Decision, LoanSituation, Problem, Rule, decide_checkout, decide_renewal
 from app.errors import UserError
@@ -257,9 +257,10 @@ _LEND = text("SELECT library.lend(:i, :su, :tu, :s, :d, :due, :at, CAST(:rid AS 
 
 
 def _lend(conn, desk, patron, item, decision, ids, rid, override, at, today, due: date | None = None) -> CheckoutResult:
-    """One round trip (library.lend): close the copy's previous loan when it is reissued, insert the
-    loan, mark the copy out, fill or release holds, record the overridden blocks."""
-    due = due or decision.due
+    """library.lend: close the copy's previous loan when it is reissued, insert the loan, mark the
+    copy out, fill or release holds, record the overridden blocks. The database sets the due date
+    from the rules and lends only past the blocks the rules raise, each overridden with a reason
+    (migration 0058): `due` (what an offline desk told the patron) is sent but not used."""
     overridden = [b.code for b in decision.blocks if override and b.code in override.codes]
     try:
         checkout_id = conn.execute(_LEND, {
@@ -272,6 +273,12 @@ def _lend(conn, desk, patron, item, decision, ids, rid, override, at, today, due
         if "ux_checkouts_open_item" in str(exc.orig):
             raise UserError("This copy is still on loan to a patron of another school: check it in first.") from None
         raise
+    except DBAPIError as exc:  # the database's rules disagree with the desk's (changed meanwhile)
+        if getattr(exc.orig, "sqlstate", None) in ("42501", "22023"):
+            msg = exc.orig.diag.message_primary or "the loan was refused"
+            raise UserError(f"{msg[0].upper()}{msg[1:]}: nothing was lent; scan the copy again.") from None
+        raise
+    due = conn.execute(text("SELECT due_date FROM library.checkouts WHERE checkout_id = :c"), {"c": checkout_id}).scalar()
     return CheckoutResult(True, item.title, item.barcode, due, checkout_id=checkout_id)
 
 
