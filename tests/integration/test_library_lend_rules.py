@@ -1,4 +1,4 @@
-"""library.lend decides by the rules (migration 0058), and only the lending school's librarians change
+"""library.lend decides by the rules (migration 0059), and only the lending school's librarians change
 its loans. Attacked the way a librarian with psql would: a forged due date is not used, an override of
 a block the rules do not raise is refused, a lend past a real block without an override (or without
 a reason) is refused, a loan dated next month is refused; a librarian of another school who shares the

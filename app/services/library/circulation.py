@@ -260,7 +260,7 @@ def _lend(conn, desk, patron, item, decision, ids, rid, override, at, today, due
     """library.lend: close the copy's previous loan when it is reissued, insert the loan, mark the
     copy out, fill or release holds, record the overridden blocks. The database sets the due date
     from the rules and lends only past the blocks the rules raise, each overridden with a reason
-    (migration 0058): `due` (what an offline desk told the patron) is sent but not used."""
+    (migration 0059): `due` (what an offline desk told the patron) is sent but not used."""
     overridden = [b.code for b in decision.blocks if override and b.code in override.codes]
     try:
         checkout_id = conn.execute(_LEND, {

@@ -22,8 +22,8 @@ school who shares the student could change the due date of this school's loan. N
 changes (renews, checks in) only loans made at one of their schools; a copy of another school
 checked in here goes through library.check_in_elsewhere as before.
 
-Revision ID: 0058
-Revises: 0057
+Revision ID: 0059
+Revises: 0058
 Create Date: 2026-12-04
 """
 import importlib.util
@@ -31,8 +31,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0058"
-down_revision = "0057"
+revision = "0059"
+down_revision = "0058"
 branch_labels = None
 depends_on = None
 
