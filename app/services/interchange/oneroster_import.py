@@ -77,7 +77,7 @@ def import_oneroster(engine: Engine, path: str | Path, *, dry_run: bool = False,
         try:
             tag_import(conn, app_user)
             report("Checking every file", 0.1)
-            val = validate(pkg, conn)
+            val = validate(pkg, conn, now=now)
             log.debug("checked %d rows in %.2f s", val.rows, time.perf_counter() - started)
             changed: dict = {}
             if val.ok and not dry_run:

@@ -79,9 +79,36 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
     changed: dict[str, int] = {}
     # sorts and hashes of a district's rows stay in memory (the default 4 MB spills them to disk)
     conn.execute(text("SET LOCAL work_mem = '64MB'"))
-    touched = [S.FILES_12[n].table for n in S.LOAD_ORDER if n in rows] + ["user_ids"]
-    edfi_tables = oneroster_edfi.TABLES
-    _audit_triggers(conn, [f"oneroster.{t}" for t in touched] + list(edfi_tables), enable=False)
+    touched = [f"oneroster.{S.FILES_12[n].table}" for n in S.LOAD_ORDER if n in rows] + ["oneroster.user_ids"]
+    edfi_tables = list(oneroster_edfi.TABLES)
+    suspend_audit(conn, touched + edfi_tables)
+    if val.first_load is not None:  # checked and written in one pass (oneroster_firstload)
+        from app.services.interchange.oneroster_firstload import people_views
+
+        changed.update(val.first_load)  # (its tables analyzed there)
+        people_views(conn, set(rows))
+        changed.update(oneroster_edfi.map_to_edfi(conn, set(rows), now=now))
+        people_views(conn, set(rows), drop=True)
+    else:
+        _upsert_files(conn, val, rows, changed, now)
+        changed.update(oneroster_edfi.map_to_edfi(conn, set(rows), now=now))
+    suspend_audit(conn, touched + edfi_tables, enable=True)
+    changed = {k: v for k, v in changed.items() if v}
+    if changed:
+        conn.execute(text(
+            "INSERT INTO compliance.audit_logs (user_id, application_user, table_name, record_id, operation, "
+            "new_values, user_agent, justification, data_categories) "
+            "VALUES (session_user, nullif(current_setting('school_office.app_user', true), ''), 'oneroster.*', "
+            ":rec, 'IMPORT', CAST(:summary AS jsonb), 'school-office-admin', :why, ARRAY['rostering'])"),
+            {"rec": package_label[:200], "why": "OneRoster package import",
+             "summary": json.dumps({"package": package_label, "sha256": package_digest,
+                                    "oneroster_version": val.version, "rows": val.rows,
+                                    "source": val.manifest.get("source.systemName"),
+                                    "modes": {n: fd.mode for n, fd in val.files.items()}, "changed": changed})})
+    return LoadReport(changed, val.rows)
+
+
+def _upsert_files(conn: Connection, val: Validation, rows: dict[str, list[dict]], changed: dict, now: datetime) -> None:
     dropped: list[tuple[str, str, str]] = []
     indexes: list[str] = []
     for name in S.LOAD_ORDER:
@@ -120,21 +147,6 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
     for ddl in indexes:
         conn.execute(text(ddl))
     restore_foreign_keys(conn, dropped)
-    changed.update(oneroster_edfi.map_to_edfi(conn, {n for n in rows}, now=now))
-    _audit_triggers(conn, [f"oneroster.{t}" for t in touched] + list(edfi_tables), enable=True)
-    changed = {k: v for k, v in changed.items() if v}
-    if changed:
-        conn.execute(text(
-            "INSERT INTO compliance.audit_logs (user_id, application_user, table_name, record_id, operation, "
-            "new_values, user_agent, justification, data_categories) "
-            "VALUES (session_user, nullif(current_setting('school_office.app_user', true), ''), 'oneroster.*', "
-            ":rec, 'IMPORT', CAST(:summary AS jsonb), 'school-office-admin', :why, ARRAY['rostering'])"),
-            {"rec": package_label[:200], "why": "OneRoster package import",
-             "summary": json.dumps({"package": package_label, "sha256": package_digest,
-                                    "oneroster_version": val.version, "rows": val.rows,
-                                    "source": val.manifest.get("source.systemName"),
-                                    "modes": {n: fd.mode for n, fd in val.files.items()}, "changed": changed})})
-    return LoadReport(changed, val.rows)
 
 
 # A file this large, loaded into its empty table (a first load; never a re-import or a delta), loads
@@ -202,7 +214,7 @@ def _user_ids(conn: Connection) -> int:
         "INSERT INTO oneroster.user_ids SELECT * FROM stage_user_ids ON CONFLICT DO NOTHING")).rowcount
 
 
-def _audit_triggers(conn: Connection, tables: list[str], *, enable: bool) -> None:
+def suspend_audit(conn: Connection, tables: list[str], *, enable: bool = False) -> None:
     """Suspend (or restore) only the audit triggers, in this transaction; the owner alone may."""
     for t in tables:
         for trig in conn.execute(text(
@@ -217,3 +229,6 @@ def digest(package) -> str:
         h.update(n.encode())
         h.update(package._files[n])
     return h.hexdigest()
+
+
+_audit_triggers = suspend_audit  # (the Ed-Fi XML import's name for it)

@@ -92,6 +92,15 @@ def _ok(kind: str, c: str) -> str:
     raise AssertionError(kind)
 
 
+def _fast_ok(kind: str, c: str) -> str:
+    """_ok for the one-pass first load (oneroster_firstload), where a conversion that fails is as good as
+    a check that fails (the statement's error sends the package the usual way): a date is one that
+    PostgreSQL reads and writes back exactly as sent (YYYY-MM-DD, years 1-9999)."""
+    if kind == "date":
+        return f"(octet_length({c}) = 10 AND CAST({c} AS date)::text = {c})"
+    return _ok(kind, c)
+
+
 def _convert(kind: str, c: str, sql_type: str) -> str:
     """The typed value of a cell that passed _ok (NULL when empty), as the row-by-row check gives it."""
     v = f"NULLIF({c}, '')"
@@ -141,6 +150,67 @@ def exists(conn: Connection, table: str) -> bool:
     return conn.execute(text("SELECT to_regclass(:t)"), {"t": f"pg_temp.{table}"}).scalar() is not None
 
 
+def column_types(conn: Connection, table: str) -> dict[str, str]:
+    return dict(conn.execute(text(
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"), {"t": table}).all())
+
+
+def row_sql(conn: Connection, table: str, spec: S.FileSpec, mode: str, header: list[str], col_at: dict[str, int],
+            *, final: bool = False) -> tuple[str, list[str], list[str]]:
+    """(condition, select list, target columns) that check a raw_<table> row's cells and convert them into
+    `table`: the staging table (the file's values, its row and userIds pairs), or with `final` the
+    OneRoster table itself (a bulk file's records active, dateLastModified :now, numbers only when the
+    column's scale holds them exactly)."""
+    types = column_types(conn, table)
+    conds, values, ids = [], [], []
+    for h, kind, req in spec.columns:
+        at = col_at.get(h)
+        c = f"c{at}"
+        if h in ("status", "dateLastModified"):  # the bulk/delta rules
+            if mode == "bulk":
+                conds.append("TRUE" if at is None else f"coalesce({c}, '') = ''")
+            else:
+                conds.append("FALSE" if at is None else f"coalesce({c}, '') <> ''")
+        sql_type = types.get(S.db_column(h), "")
+        scale = re.fullmatch(r"numeric\(\d+,(\d+)\)", sql_type)
+        if final and at is not None and (kind == "id" or kind.startswith("ref:")):
+            ids.append(c)  # all of a row's identifiers checked at once, below
+            if req:
+                conds.append(f"{c} <> ''")
+        elif at is not None:
+            ok = _fast_ok(kind, c) if final else _ok(kind, c)
+            if scale:  # (a staging table's numbers are unconstrained)
+                ok = f"{ok} AND CAST({c} AS numeric) = round(CAST({c} AS numeric), {scale.group(1)})"
+            conds.append(f"{c} <> '' AND {ok}" if req else f"(coalesce({c}, '') = '' OR {ok})")
+        if kind == "userids":
+            continue
+        if final and h == "dateLastModified":
+            values.append("CAST(:now AS timestamp)")
+        elif final and h == "status" and mode == "bulk":
+            values.append("'active'")
+        else:
+            values.append("NULL" if at is None else _convert(kind, c, "numeric" if scale else sql_type))
+    if ids:  # (only ASCII passes, so bytes count characters)
+        conds.append(f"greatest({', '.join(f'octet_length({c})' for c in ids)}) <= 255 "
+                     f"AND concat({', '.join(ids)}) ~ '^[0-9A-Za-z./@_-]*$'")
+    meta = [(h[9:], i) for i, h in enumerate(header) if h.startswith("metadata.")]
+    values.append("NULLIF(jsonb_strip_nulls(jsonb_build_object(" + ", ".join(
+        f"{_lit(k)}, NULLIF(c{i}, '')" for k, i in meta) + ")), '{}')" if meta else "NULL")
+    targets = [S.db_column(h) for h in stage_columns(spec)] + ["metadata"]
+    if not final:
+        values.append("rn + 1")
+        uid_at = col_at.get("userIds")
+        values.append("NULL" if uid_at is None else
+                      f"(SELECT jsonb_agg(jsonb_build_array(m[1], m[2])) FROM regexp_matches(c{uid_at}, "
+                      f"'{PAIRS}', 'g') m)")
+        targets += ["_row", "_pairs"]
+    return " AND ".join(f"({c})" for c in conds) or "TRUE", values, targets
+
+
+PAIRS = "\\{([^{}:,]+):([^{},]*)\\}"  # a userIds pair's type and id
+
+
 class SqlValidator(Validator):
     def _file(self, name: str, mode: str) -> None:
         if self.v.version != "1.2":
@@ -159,22 +229,37 @@ class SqlValidator(Validator):
     def _copied(self, name: str, spec: S.FileSpec, mode: str) -> bool:
         """COPY the file and check it in SQL; False (and nothing left behind) when PostgreSQL cannot read
         it as CSV of its header's width."""
+        got = self.copy_raw(name, spec)
+        if got is None:
+            return False
+        header, raw, total = got
+        fd = FileData(spec, mode)
+        self.v.files[name] = fd
+        check = self._start_file(fd, header, total)
+        self._stage(name, spec, mode, header, fd.col_at, raw, total, check)
+        fd.count = total
+        self.v.rows += total
+        return True
+
+    def copy_raw(self, name: str, spec: S.FileSpec, *, numbered: bool = True) -> tuple[list[str], str, int] | None:
+        """COPY the file's bytes into a text table raw_<table> (rn if numbered, c0, c1, ...): (header, table,
+        rows), or None (and nothing left behind) when PostgreSQL cannot read it as CSV of its header's width."""
         fname = f"{name}.csv"
         data = self.pkg.raw(fname)
         try:
             body = data.decode("utf-8-sig")
             header = next(csv.reader(io.StringIO(body, newline=""), strict=True))
         except (UnicodeDecodeError, csv.Error, StopIteration):
-            return False
+            return None
         if not header or b"\n\\." in data or len(header) > 1000:  # "\." would end a COPY early
-            return False
+            return None
         if b'"' in data and STRAY_QUOTE.search(data):
-            return False  # PostgreSQL would read it otherwise than RFC 4180's (and Python's) reading
+            return None  # PostgreSQL would read it otherwise than RFC 4180's (and Python's) reading
         raw = f"raw_{spec.table}"
         cols = [f"c{i}" for i in range(len(header))]
         sp = self.conn.begin_nested()
         try:
-            self.conn.execute(text(f"CREATE TEMP TABLE {raw} (rn int GENERATED ALWAYS AS IDENTITY, "
+            self.conn.execute(text(f"CREATE TEMP TABLE {raw} ({'rn int GENERATED ALWAYS AS IDENTITY, ' * numbered}"
                                    f"{', '.join(c + ' text' for c in cols)}) ON COMMIT DROP"))
             pg = self.conn.connection.driver_connection
             with pg.cursor() as cur:
@@ -185,50 +270,13 @@ class SqlValidator(Validator):
         except Exception as exc:  # noqa: BLE001 - any COPY error: the row-by-row reader says what is wrong
             log.debug("%s: COPY refused (%s)", fname, str(exc).splitlines()[0])
             sp.rollback()
-            return False
+            return None
         log.debug("%s: %d rows COPYed", fname, total)
-        fd = FileData(spec, mode)
-        self.v.files[name] = fd
-        check = self._start_file(fd, header, total)
-        self._stage(name, spec, mode, header, fd.col_at, raw, total, check)
-        fd.count = total
-        self.v.rows += total
-        return True
+        return header, raw, total
 
     def _stage(self, name, spec, mode, header, col_at, raw, total, check) -> None:
         stage = create_stage(self.conn, spec.table)
-        types = dict(self.conn.execute(text(
-            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-            "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"),
-            {"t": stage}).all())
-        conds, values = [], []
-        for h, kind, req in spec.columns:
-            at = col_at.get(h)
-            c = f"c{at}"
-            if h in ("status", "dateLastModified"):  # the bulk/delta rules
-                if mode == "bulk":
-                    conds.append("TRUE" if at is None else f"coalesce({c}, '') = ''")
-                else:
-                    conds.append("FALSE" if at is None else f"coalesce({c}, '') <> ''")
-            if at is None:
-                if h != "userIds":
-                    values.append("NULL")
-                continue
-            ok = _ok(kind, c)
-            conds.append(f"{c} <> '' AND {ok}" if req else f"(coalesce({c}, '') = '' OR {ok})")
-            if kind == "userids":
-                continue
-            values.append(_convert(kind, c, types[S.db_column(h)]))
-        meta = [(h[9:], i) for i, h in enumerate(header) if h.startswith("metadata.")]
-        values.append("NULLIF(jsonb_strip_nulls(jsonb_build_object(" + ", ".join(
-            f"{_lit(k)}, NULLIF(c{i}, '')" for k, i in meta) + ")), '{}')" if meta else "NULL")
-        values.append("rn + 1")
-        uid_at = col_at.get("userIds")
-        values.append("NULL" if uid_at is None else
-                      f"(SELECT jsonb_agg(jsonb_build_array(m[1], m[2])) FROM regexp_matches(c{uid_at}, "
-                      f"'\\{{([^{{}}:,]+):([^{{}},]*)\\}}', 'g') m)")
-        ok = " AND ".join(f"({c})" for c in conds) or "TRUE"
-        targets = [S.db_column(h) for h in stage_columns(spec)] + ["metadata", "_row", "_pairs"]
+        ok, values, targets = row_sql(self.conn, stage, spec, mode, header, col_at)
         passed = self.conn.execute(text(
             f"INSERT INTO {stage} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {raw} "
             f"WHERE coalesce({ok}, false)")).rowcount

@@ -50,6 +50,7 @@ class Validation:
     warnings: list[Problem] = field(default_factory=list)
     manifest: dict[str, str] = field(default_factory=dict)
     rows: int = 0
+    first_load: dict[str, int] | None = None  # rows written per table when checked and loaded in one pass
 
     @property
     def ok(self) -> bool:
@@ -571,12 +572,19 @@ class Validator:
                     seen[ident] = rec["_row"]
 
 
-def validate(package: Package, conn: Connection | None) -> Validation:
+def validate(package: Package, conn: Connection | None, *, now: datetime | None = None) -> Validation:
     """With a database connection, a OneRoster 1.2 package is checked there (oneroster_sqlcheck: the files
-    COPYed as they are, every cell and cross-record rule in SQL); without one, here, row by row."""
+    COPYed as they are, every cell and cross-record rule in SQL); without one, here, row by row. With
+    `now` (an import), a clean package for empty tables is checked and written in one pass
+    (oneroster_firstload; val.first_load), in the caller's transaction."""
     if conn is None:
         return Validator(package, None).run()
     from app.services.interchange.oneroster_sqlcheck import SqlValidator
+    if now is not None:
+        from app.services.interchange.oneroster_firstload import try_first_load
+        val = try_first_load(package, conn, now=now)
+        if val is not None:
+            return val
     return SqlValidator(package, conn).run()
 
 
