@@ -62,6 +62,8 @@ def try_first_load(package, conn: Connection, *, now: datetime) -> Validation | 
         log.debug("first load: not clean (%s); checking the usual way", str(exc).splitlines()[0][:200])
         return None
     sp.commit()
+    # (oneroster_edfi may read it: every person in the OneRoster tables is the package's, and new)
+    conn.execute(text("SELECT set_config('school_office.oneroster_first_load', 'on', true)"))
     sv.v.first_load = loaded
     log.debug("first load checked and written in %.2f s", time.perf_counter() - started)
     return sv.v
