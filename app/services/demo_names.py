@@ -31,9 +31,12 @@ LAST_NAMES = (
     "Salazar Fox Warren Mills Meyer Rice Schmidt Garza Daniels Ferguson Nichols Stephens Soto Weaver Ryan "
     "Gardner Payne Grant Dunn Kelley Spencer Hawkins Arnold Pierce Vazquez Hansen Peters Santos Hart Bradley "
     "Knight Elliott Cunningham Duncan Armstrong Hudson Carroll Lane Riley Andrews Alvarado Ray Delgado Berry "
-    "Perkins Hoffman Johnston Matthews Pena Richards Contreras Willis Carpenter Lawrence Sandoval O'Brien "
-    "De la Cruz McAllister Okafor Nakamura Yamamoto Singh Kaur Haddad Nowak Kowalski Novak Ivanova Rossi"
-).split(" ")
+    "Perkins Hoffman Johnston Matthews Pena Richards Contreras Willis Carpenter Lawrence Sandoval O'Brien"
+).split() + [
+    # surnames of several words stay whole (split on spaces they became "De" and "la" and showed as "la, Emilia");
+    # they take the two places those pieces had, so every other demo person keeps their name
+    "De la Cruz", "De la Rosa",
+] + "Cruz McAllister Okafor Nakamura Yamamoto Singh Kaur Haddad Nowak Kowalski Novak Ivanova Rossi".split()
 STREETS = (
     "Oak St", "Maple Ave", "Cedar Ln", "Pine St", "Elm St", "Willow Way", "Birch Rd", "Lakeview Dr",
     "Hillcrest Ave", "Sunset Blvd", "River Rd", "Meadow Ln", "Park Ave", "Main St", "Church St",
