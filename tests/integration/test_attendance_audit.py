@@ -79,6 +79,11 @@ def test_a_roster_save_is_one_entry_and_the_trail_shows_each_students_mark(room_
     admin = login_engine("demo_admin")
     with admin.connect() as c:  # the administrator filters the trail by the absent student
         lines = marks_of(list_audit(c, AuditFilter(student_unique_id=uid[absent])), day)
+        # pages of the trail are pages of lines: the save's 35 rows, 10 at a time, in the same order
+        mine = AuditFilter(user="demo_teacher", table_name=SECTION_TABLE, date_from=started.date())
+        everything = list_audit(c, mine, limit=1000)
+        pages = [e for off in range(0, len(everything), 10) for e in list_audit(c, mine, limit=10, offset=off)]
+    assert pages == everything and len(marks_of(everything, day)) == len(roster.lines)
     assert len(lines) == 1
     line = lines[0]
     assert (line.user_id, line.application_user, line.workstation, line.operation) == (
