@@ -24,6 +24,7 @@ path takes none of these locks beyond the audit triggers' suspension).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
@@ -37,9 +38,10 @@ log = logging.getLogger(__name__)
 # The student tables a large package fills by the hundred thousand.
 BULK_TABLES = ("edfi.student", "edfi.studentschoolassociation", "edfi.studenteducationorganizationassociation",
                "edfi.studenteducationorganizationassociationrace", "edfi.studentsectionassociation")
-# ... of which these lose their primary keys too when the load at least doubles the students (edfi.student
-# keeps its key: sixty tables point at it, and its serial key is only ever appended to).
-KEYED_TABLES = BULK_TABLES[1:]
+# ... which lose their primary keys and unique indexes too when the load at least doubles the students
+# (edfi.student only its unique indexes: sixty tables point at its key, a serial only ever appended to).
+KEYED_TABLES = BULK_TABLES
+PRIMARY_KEPT = ("edfi.student",)
 # ... and tables with a row per section whose foreign keys are checked once at the end too
 SECTION_TABLES = ("edfi.section", "edfi.staffsectionassociation")
 
@@ -76,7 +78,12 @@ class FirstLoad:
 
     def start(self) -> None:
         c = self.conn
+        # the indexes are built in memory; the loaded tables are sampled for the next statements' plans
+        # (their sizes and keys' spread) with a tenth of the default sample (made full by autovacuum later)
+        self.settings = c.execute(text("SELECT current_setting('maintenance_work_mem'), "
+                                       "current_setting('default_statistics_target')")).one()
         c.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        c.execute(text("SET LOCAL default_statistics_target = 10"))
         for table, triggers in SCOPE_TRIGGERS.items():
             for trig in triggers:
                 c.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trig}"))
@@ -106,8 +113,9 @@ class FirstLoad:
             return
         self.keyless.add(table)
         c = self.conn
-        self.fks += drop_inbound_foreign_keys(c, table)
-        for name, ddl in c.execute(text(
+        if table not in PRIMARY_KEPT:
+            self.fks += drop_inbound_foreign_keys(c, table)
+        for name, ddl in [] if table in PRIMARY_KEPT else c.execute(text(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
                 "AND contype IN ('p', 'u') ORDER BY contype, conname"), {"t": table}).all():
             c.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
@@ -151,10 +159,14 @@ SELECT DISTINCT t.staffusi, x.studentusi
             _timed(c, ddl)
         for ddl in self.indexes:
             _timed(c, ddl)
-        L.restore_foreign_keys(c, self.fks)
+        for child, fks in itertools.groupby(sorted(self.fks), key=lambda fk: fk[0]):
+            # each checked again with one join; one statement a table (one catalog update and relcache rebuild)
+            _timed(c, f"ALTER TABLE {child} " + ", ".join(f'ADD CONSTRAINT "{name}" {ddl}' for _, name, ddl in fks))
         for table, triggers in SCOPE_TRIGGERS.items():
             for trig in triggers:
                 c.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {trig}"))
+        c.execute(text("SELECT set_config('maintenance_work_mem', :m, true), "
+                       "set_config('default_statistics_target', :s, true)"), {"m": self.settings[0], "s": self.settings[1]})
         return counts
 
 
