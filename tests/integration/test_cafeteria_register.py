@@ -209,3 +209,23 @@ def test_a_cold_start_with_no_network_sells_from_the_saved_snapshot_and_refuses_
     assert back.send_now().applied == 2 and back.may_close() is None
     assert owner(demo_engine, "SELECT count(*) FROM cafeteria.sales WHERE sale_uuid IN (CAST(:a AS uuid), "
                  "CAST(:b AS uuid)) AND offline", a=s1.sale_id, b=s2.sale_id) == [(2,)]
+
+
+def test_the_card_counts_unsent_sales_down_and_a_repeated_submit_rings_nothing_twice(open_register, demo_engine):
+    """The register keeps a student's journal entries between the scan, the ticket and the sale; what it kept is
+    read again once the journal changes, so the card's count of unsent sales falls when the sender applies them."""
+    reg = open_register("RMS-CARD")
+    kid = students(reg, eligibility="paid")[8]
+    assert reg.identify(kid["uid"]).unsynced_sales == 0
+    draft = SaleDraft(str(uuid.uuid4()), kid["usi"], "lunch", (item(reg, "L200"),))
+    first = reg.record_sale(draft)
+    assert reg.identify(kid["uid"]).unsynced_sales == 1
+    again = reg.record_sale(draft)  # the same ticket submitted twice (a double Enter): the sale already rung up
+    assert again.sale_id == first.sale_id and again.total == first.total
+    assert len(reg.journal.entries_for(f"student:{kid['usi']}")) == 1
+    assert reg.send_now().applied == 1
+    assert reg.identify(kid["uid"]).unsynced_sales == 0
+    assert reg.record_sale(draft).sale_id == first.sale_id  # and after it was sent
+    assert reg.send_now().applied == 0
+    assert owner(demo_engine, "SELECT count(*) FROM cafeteria.sales WHERE sale_uuid = CAST(:u AS uuid)",
+                 u=first.sale_id) == [(1,)]

@@ -102,3 +102,37 @@ def test_a_run_of_several_sales_goes_to_the_batch_function_one_sale_to_the_singl
     assert (fn, batch_function(fn)) == ("cafeteria.apply_sale_entry", "cafeteria.apply_sale_entries")
     assert "cafeteria.apply_sale_entries(%(terminal)s" in _batch_sql(fn, 3)
     assert "CROSS JOIN LATERAL cafeteria.apply_sale_entry(" in _batch_sql(fn, 1)
+
+
+def test_a_journal_written_by_an_older_version_answers_the_same_with_the_new_indexes(tmp_path):
+    """An older terminal's journal (indexes holding each entry's state) is opened by this version: its pending,
+    held and per-student entries read as before, and marking an entry applied no longer rewrites the subject's
+    index (the indexes are the small partial ones)."""
+    import sqlite3
+
+    path = tmp_path / "old.journal"
+    j = Journal(path, "T-OLD")
+    sales = [j.append("cafeteria.sale", {"n": n}, subject=f"student:{n % 2}") for n in range(4)]
+    j.mark_applied(sales[0].entry_id, {"lines": 1})
+    j.mark_held(sales[1].entry_id, "refused")
+    j.close()
+    c = sqlite3.connect(path)  # what the older version's schema had
+    c.executescript("DROP INDEX ix_journal_pending; DROP INDEX ix_journal_held; DROP INDEX ix_journal_about; "
+                    "CREATE INDEX ix_journal_state ON journal_entries (state, seq); "
+                    "CREATE INDEX ix_journal_subject ON journal_entries (subject, state);")
+    c.close()
+    j = Journal(path, "T-OLD")
+    names = {r[0] for r in j._conn().execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"ix_journal_pending", "ix_journal_held", "ix_journal_about"} <= names
+    assert not names & {"ix_journal_state", "ix_journal_subject"}
+    assert [e.seq for e in j.pending_entries()] == [3, 4] and j.pending_count() == 2
+    assert [e.seq for e in j.held_entries()] == [2] and j.held_count() == 1
+    assert [(e.seq, e.state) for e in j.entries_for("student:0")] == [(1, "applied"), (3, "pending")]
+    plan = " ".join(str(r) for r in j._conn().execute(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM journal_entries WHERE state = 'pending'"))
+    assert "ix_journal_pending" in plan
+    before = j.generation
+    j.mark_applied(sales[2].entry_id, None)
+    assert j.generation > before  # a reader keeping what it read knows to read again
+    assert [e.seq for e in j.pending_entries()] == [4]
+    j.close()
