@@ -144,6 +144,8 @@ def test_a_clean_first_load_writes_what_the_usual_path_writes(databases, clean, 
 @pytest.mark.parametrize("edits, expect", [
     ({"enrollments": [(2, "classSourcedId", "cls-9-9")]}, "classes record \"cls-9-9\" is in neither"),
     ({"classes": [(1, "termSourcedIds", "fall-2027,winter-2027")]}, "\"winter-2027\" is in neither"),
+    ({"enrollments": [(2, "classSourcedId", "cls 0-0")]}, "\"cls 0-0\" is not a valid identifier"),
+    ({"results": [(2, "studentSourcedId", "stu-1" + "9" * 260)]}, "is not a valid identifier"),
     ({"users": [("+", "username", "again")]}, "is already used on row 2"),
     ({"enrollments": [(3, "schoolSourcedId", "dist-1")]}, "is a district, not a school"),
     ({"roles": [("+", "sourcedId", "role-twice")]}, "already has a primary role"),

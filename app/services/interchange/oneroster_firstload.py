@@ -25,7 +25,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from app.services.interchange import oneroster_spec as S
-from app.services.interchange.oneroster_sqlcheck import PAIRS, SqlValidator, row_sql
+from app.services.interchange.oneroster_sqlcheck import SqlValidator, row_sql
 from app.services.interchange.oneroster_validate import FileData, Validation
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,10 @@ def try_first_load(package, conn: Connection, *, now: datetime) -> Validation | 
     if conn.execute(text("SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM oneroster.{t})" for t in tables))).scalar():
         return None
     started = time.perf_counter()
-    # sorts and hashes of a district's rows stay in memory (the default 4 MB spills them to disk)
+    # sorts and hashes of a district's rows stay in memory (the default 4 MB spills them to disk), and so
+    # do the keys' sorts when they are made again
     conn.execute(text("SET LOCAL work_mem = '64MB'"))
+    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     sp = conn.begin_nested()
     try:
         loaded = _load(sv, conn, modes, tables, now)
@@ -89,7 +91,10 @@ def _load(sv: SqlValidator, conn: Connection, modes: dict[str, str], tables: lis
         sv._start_file(fd, header, total)
         if sv.v.problems:
             raise NotClean(f"{name}.csv header")
-        ok, values, targets = row_sql(conn, f"oneroster.{spec.table}", spec, mode, header, fd.col_at, final=True)
+        # a reference to another file of the package is found among that file's identifiers (its foreign
+        # key made again, or _rules), so it needs no check of its characters here
+        ok, values, targets = row_sql(conn, f"oneroster.{spec.table}", spec, mode, header, fd.col_at, final=True,
+                                      looked_up=frozenset(modes))
         passed = conn.execute(text(
             f"INSERT INTO oneroster.{spec.table} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {raw} "
             f"WHERE coalesce({ok}, false)"), {"now": now}).rowcount
@@ -136,8 +141,14 @@ def _restore_keys(conn: Connection, keys: dict) -> None:
     for ddl in keys["indexes"]:
         conn.execute(text(ddl))
     started = time.perf_counter()
-    for table in keys["tables"]:  # the checks below (and the Ed-Fi mapping) planned for their real size
+    # the checks below (and the Ed-Fi mapping) planned for the tables' real size: a small sample is enough
+    # for that, and the tables' full statistics follow (autovacuum analyzes them again once the import's
+    # rows are committed: they count as changed since this ANALYZE)
+    target = conn.execute(text("SELECT current_setting('default_statistics_target')")).scalar()
+    conn.execute(text("SET LOCAL default_statistics_target = 10"))
+    for table in keys["tables"]:
         conn.execute(text(f"ANALYZE {table}"))
+    conn.execute(text("SELECT set_config('default_statistics_target', :t, true)"), {"t": target})
     log.debug("analyzed in %.2f s", time.perf_counter() - started)
     for table, name, definition in keys["fks"]:
         started = time.perf_counter()
@@ -146,13 +157,16 @@ def _restore_keys(conn: Connection, keys: dict) -> None:
 
 
 def _user_ids(conn: Connection, raw: str, col_at: dict[str, int]) -> int:
-    """users.userIds ({type:id},...; a type given twice keeps its last id), as oneroster_load does."""
+    """users.userIds ({type:id},...; a type given twice keeps its last id), as oneroster_load does. The
+    cells passed the pairs' pattern (no braces or commas inside a pair, no colon in a type), so the
+    pairs are what lies between "},{" and a type is what comes before a pair's first colon."""
     sid, uid = f"c{col_at['sourcedId']}", f"c{col_at['userIds']}"
     return conn.execute(text(
         f"INSERT INTO oneroster.user_ids (user_sourced_id, type, identifier) "
-        f"SELECT DISTINCT ON ({sid}, m[1]) {sid}, m[1], m[2] FROM {raw} "
-        f"CROSS JOIN LATERAL regexp_matches({uid}, '{PAIRS}', 'g') WITH ORDINALITY x(m, i) "
-        f"WHERE {uid} <> '' ORDER BY {sid}, m[1], x.i DESC")).rowcount
+        f"SELECT DISTINCT ON ({sid}, split_part(p, ':', 1)) {sid}, split_part(p, ':', 1), "
+        f"substr(p, strpos(p, ':') + 1) FROM {raw} "
+        f"CROSS JOIN LATERAL unnest(string_to_array(substr({uid}, 2, length({uid}) - 2), '}},{{')) "
+        f"WITH ORDINALITY x(p, i) WHERE {uid} <> '' ORDER BY {sid}, split_part(p, ':', 1), x.i DESC")).rowcount
 
 
 def _refs_by_foreign_key(conn: Connection) -> set[tuple[str, str, str]]:
@@ -186,10 +200,9 @@ def _rules(conn: Connection, names: set[str]) -> None:
             target, col = kind.split(":", 1)[1], S.db_column(h)
             if kind.startswith("ref:") and target in names and (spec.table, col, S.FILES_12[target].table) in fk:
                 continue  # checked when the foreign key was made again
-            items = f"s.{col}" if kind.startswith("refs:") else f"ARRAY[s.{col}]"
-            asks.append((f"{name}.{h}", f"SELECT 1 FROM {t} s CROSS JOIN LATERAL unnest({items}) x(v) "
-                                        f"WHERE x.v IS NOT NULL AND x.v NOT IN (SELECT d.sourced_id FROM "
-                                        f"{known(target)})"))
+            found = (f"{t} s CROSS JOIN LATERAL unnest(s.{col}) x(v) WHERE x.v IS NOT NULL AND x.v"
+                     if kind.startswith("refs:") else f"{t} s WHERE s.{col} IS NOT NULL AND s.{col}")
+            asks.append((f"{name}.{h}", f"SELECT 1 FROM {found} NOT IN (SELECT d.sourced_id FROM {known(target)})"))
         if name == "demographics" and not ("users" in names and ("demographics", "sourced_id", "users") in fk):
             asks.append(("demographics user", f"SELECT 1 FROM {t} s WHERE s.sourced_id NOT IN "
                                               f"(SELECT d.sourced_id FROM {known('users')})"))

@@ -157,11 +157,12 @@ def column_types(conn: Connection, table: str) -> dict[str, str]:
 
 
 def row_sql(conn: Connection, table: str, spec: S.FileSpec, mode: str, header: list[str], col_at: dict[str, int],
-            *, final: bool = False) -> tuple[str, list[str], list[str]]:
+            *, final: bool = False, looked_up: frozenset[str] = frozenset()) -> tuple[str, list[str], list[str]]:
     """(condition, select list, target columns) that check a raw_<table> row's cells and convert them into
     `table`: the staging table (the file's values, its row and userIds pairs), or with `final` the
     OneRoster table itself (a bulk file's records active, dateLastModified :now, numbers only when the
-    column's scale holds them exactly)."""
+    column's scale holds them exactly). A reference to a file in `looked_up` is not checked here: the
+    caller finds it among that file's (checked) identifiers, or fails."""
     types = column_types(conn, table)
     conds, values, ids = [], [], []
     for h, kind, req in spec.columns:
@@ -175,10 +176,11 @@ def row_sql(conn: Connection, table: str, spec: S.FileSpec, mode: str, header: l
         sql_type = types.get(S.db_column(h), "")
         scale = re.fullmatch(r"numeric\(\d+,(\d+)\)", sql_type)
         if final and at is not None and (kind == "id" or kind.startswith("ref:")):
-            ids.append(c)  # all of a row's identifiers checked at once, below
+            if kind[4:] not in looked_up:
+                ids.append(c)  # all of a row's identifiers checked at once, below
             if req:
                 conds.append(f"{c} <> ''")
-        elif at is not None:
+        elif at is not None and not (mode == "bulk" and h in ("status", "dateLastModified")):  # (blank, above)
             ok = _fast_ok(kind, c) if final else _ok(kind, c)
             if scale:  # (a staging table's numbers are unconstrained)
                 ok = f"{ok} AND CAST({c} AS numeric) = round(CAST({c} AS numeric), {scale.group(1)})"
