@@ -87,10 +87,17 @@ def search_students(conn: Connection, query: str, limit: int = 20) -> list[Stude
         params["uid"] = _prefix(q)
     else:
         clauses = []
-        for i, token in enumerate(q.replace(",", " ").split()[:4]):
-            params[f"t{i}"] = _prefix(token)
+        tokens = [_prefix(t) for t in q.replace(",", " ").split()[:4]]
+        for i, token in enumerate(tokens):
+            params[f"t{i}"] = token
+            # a surname of several words ("De la Cruz"): a word also counts when it continues the
+            # words before it into the start of the surname (each alternative a prefix of the index)
+            joined = []
+            for j in range(i):
+                params[f"t{j}_{i}"] = " ".join(tokens[j:i + 1])
+                joined.append(f" OR starts_with(compliance.name_key(s.lastsurname), :t{j}_{i})")
             clauses.append(f"(starts_with(compliance.name_key(s.lastsurname), :t{i}) "
-                           f"OR starts_with(compliance.name_key(s.firstname), :t{i}))")
+                           f"OR starts_with(compliance.name_key(s.firstname), :t{i}){''.join(joined)})")
         where = " AND ".join(clauses)
     # Left to the planner, with statistics on the name-key indexes: a rare prefix is read from the
     # prefix indexes and sorted; a common one ("ma") walks the (last, first) name index in order and

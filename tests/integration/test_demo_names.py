@@ -1,5 +1,6 @@
 """The demo district's people keep surnames of several words whole: "De la Cruz" is one surname, never a
-student called "la" (the library desk showed "la, Emilia")."""
+student called "la" (the library desk showed "la, Emilia"); and such a student is found by typing the
+surname as it is written ("De la Cruz", "Ana De la Cruz")."""
 
 from __future__ import annotations
 
@@ -38,3 +39,6 @@ def test_the_demo_seed_has_no_surname_pieces_and_the_desk_shows_the_whole_surnam
             p = student_patron(c, usi)
             assert p.name.startswith(f"{surname}, ") and len(p.name.split(", ")) == 2, p.name
             assert [x.name for x in find_patrons(c, card)] == [p.name]
+            first = p.name.split(", ")[1]
+            for typed in (surname, surname.lower(), f"{first} {surname}", f"{surname}, {first[:2]}", surname[:5]):
+                assert p.name in [x.name for x in find_patrons(c, typed, limit=50)], typed  # found by name

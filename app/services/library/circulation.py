@@ -219,10 +219,29 @@ def check_out_card(conn: Connection, desk: DeskSchool, card: str, barcode: str, 
 
 
 def _checkout_call(conn, desk: DeskSchool, card: str | None, patron: Patron | None, barcode: str, rid, at) -> dict:
-    return conn.execute(_CHECKOUT, {
-        "c": card, "su": patron.student_usi if patron else None, "tu": patron.staff_usi if patron else None,
-        "cat": patron.category if patron else None, "b": barcode.strip(), "r": rid, "s": desk.school_id,
-        "d": at.astimezone().date(), "at": at, "t": _LEND_IF_CLEAN}).scalar_one()
+    values = (card, patron.student_usi if patron else None, patron.staff_usi if patron else None,
+              patron.category if patron else None, barcode.strip(), rid, desk.school_id, at.astimezone().date(), at,
+              _LEND_IF_CLEAN)
+    raw = conn.connection.driver_connection
+    if not hasattr(raw, "pipeline"):  # not psycopg
+        return conn.execute(_CHECKOUT, dict(zip(("c", "su", "tu", "cat", "b", "r", "s", "d", "at", "t"), values))
+                            ).scalar_one()
+    return _through_driver(conn, raw, _CHECKOUT_DRIVER, values)
+
+
+# The one-call checkout straight through the driver, prepared on the connection: SQLAlchemy's
+# per-call processing of the statement, its ten parameters and its result cost ~0.1 ms of client CPU
+# a checkout (a fifth of the desk's side). Errors still reach the caller as SQLAlchemy's.
+_CHECKOUT_DRIVER = ("SELECT library.checkout(%s, %s, %s, %s, %s, CAST(%s AS uuid), %s, %s, %s, CAST(%s AS jsonb))")
+
+
+def _through_driver(conn: Connection, raw, sql: str, values: tuple):
+    import psycopg
+
+    try:
+        return raw.execute(sql, values, prepare=True).fetchone()[0]
+    except psycopg.Error as exc:
+        conn._handle_dbapi_exception(exc, sql, values, None, None)
 
 
 def _finish(conn, desk: DeskSchool, patron: Patron, f: dict, barcode: str, rid, override: Override | None,
