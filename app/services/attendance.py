@@ -233,11 +233,11 @@ def _lock_then_check(conn: Connection, params: dict) -> list:
     """The students' day locked, then the check's rows, in one call (straight through the driver)."""
     raw = conn.connection.driver_connection
     if not hasattr(raw, "pipeline"):  # not psycopg
-        return conn.execute(_CHECK_SQL, params).mappings().all()
+        return conn.execute(_CHECK_SQL, params).all()
     from psycopg import RawCursor
-    from psycopg.rows import dict_row
+    from psycopg.rows import namedtuple_row
 
-    with _as_sqlalchemy_error(conn, _CHECK_SQL.text, params), RawCursor(raw, row_factory=dict_row) as cur:
+    with _as_sqlalchemy_error(conn, _CHECK_SQL.text, params), RawCursor(raw, row_factory=namedtuple_row) as cur:
         _run(conn, cur, _CHECK_SQL, params)
         return cur.fetchall()
 
@@ -295,19 +295,19 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
     rows = _lock_then_check(conn, {**key.params(), "day": day, "absences": list(ABSENCES), "usis": usis,
                                    "marks": marks_json})
     head = rows[0]
-    codes, title = json.loads(head["codes"] or "{}"), head["title"]
+    codes, title = json.loads(head.codes or "{}"), head.title
     if title is None:
         raise UserError(f"There is no section {key.section_identifier} in {key.session_name}; pick it from the list.")
-    begins, ends = head["term_begins"], head["term_ends"]
+    begins, ends = head.term_begins, head.term_ends
     if begins is not None and not begins <= day <= ends:
         raise UserError(f"{title} meets from {begins:%B %d, %Y} to {ends:%B %d, %Y} ({key.session_name}), so "
                         f"attendance for {day:%A, %B %d, %Y} cannot be saved for it; pick a day in that term.")
-    if not head["school_day"]:
+    if not head.school_day:
         raise UserError(f"{day:%A, %B %d, %Y} is not a school day at this school; pick a school day.")
     bad = sorted({m.code for m in marks.values() if m.code not in codes})
     if bad:
         raise UserError(f"{', '.join(bad)} is not an attendance code; use one of {', '.join(sorted(codes))}.")
-    enrolled = {r["studentusi"]: r for r in rows if r["studentusi"] is not None}
+    enrolled = {r.studentusi: r for r in rows if r.studentusi is not None}
     strangers = [u for u in marks if u not in enrolled]
     if strangers:
         names = dict(conn.execute(text("SELECT studentusi, firstname || ' ' || lastsurname FROM edfi.student "
@@ -316,30 +316,33 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
         raise UserError(f"{who} is not enrolled in this section on {day:%B %d}; remove them from the roster.")
 
     by_id = {v: k for k, v in codes.items()}
-    changed, had, before, daily, rolled = [], [], {}, {}, []
+    changed, had, before, daily, rolled, same_day = [], [], {}, {}, [], {}
     for u, mark in marks.items():
         row = enrolled[u]
-        if not row["changes"]:  # the database found the saved mark equal to this one
+        if not row.changes:  # the database found the saved mark equal to this one
             continue
         changed.append(u)
-        had.append(row["saved_code"] is not None)
-        if row["saved_code"] is not None:
-            before[u] = by_id.get(row["saved_code"])
-        if row["office_code"] is not None:  # the office's status for the day stands
-            daily[u] = by_id.get(row["office_code"])
+        had.append(row.saved_code is not None)
+        if row.saved_code is not None:
+            before[u] = by_id.get(row.saved_code)
+        if row.office_code is not None:  # the office's status for the day stands
+            daily[u] = by_id.get(row.office_code)
             continue
-        if row["periods"] is None:  # no absence in the day: minutes do not matter, the other marks do
-            day_marks = [PeriodMark(mark.code, 50)] + [PeriodMark(by_id.get(c) or PRESENT, 50)
-                                                       for c in row["others"] or []]
+        if row.periods is None:  # no absence in the day: minutes do not matter, the other marks do
+            # most students' days look alike (one mark, no other class yet): rolled up once per look
+            look = (mark.code, *(row.others or ()))
+            if look not in same_day:
+                same_day[look] = daily_status([PeriodMark(mark.code, 50)] + [
+                    PeriodMark(by_id.get(c) or PRESENT, 50) for c in look[1:]], rule)
+            daily[u] = same_day[look]
         else:  # this section's mark is the new one; another class not taken yet counts as present
-            day_marks = [PeriodMark(mark.code if p[0] else (by_id.get(p[1]) or PRESENT), int(p[3]))
-                         for p in row["periods"]] or [PeriodMark(mark.code, 50)]
-        daily[u] = daily_status(day_marks, rule)
+            daily[u] = daily_status([PeriodMark(mark.code if p[0] else (by_id.get(p[1]) or PRESENT), int(p[3]))
+                                     for p in row.periods] or [PeriodMark(mark.code, 50)], rule)
         rolled.append(u)
     if not changed:
         return SaveResult(len(marks), 0, {})
     activities = [student_activity_item(
-        enrolled[u]["studentuniqueid"],
+        enrolled[u].studentuniqueid,
         f"ATT-{key.school_id}-{key.section_identifier}-{day:%Y%m%d}-{marks[u].code[:2].upper()}",
         now, "attendance.marked",
         {"section": key.section_identifier, "date": day.isoformat(), "mark": marks[u].code,
@@ -353,8 +356,8 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
     items = [("StudentActivityLogs", a) for a in activities] + [("NotificationQueue", n) for n in notices]
     updated = [u for u, h in zip(changed, had) if h]
     inserted = [u for u, h in zip(changed, had) if not h]
-    redone = [u for u in rolled if enrolled[u]["daily_saved"]]
-    first = [u for u in rolled if not enrolled[u]["daily_saved"]]
+    redone = [u for u in rolled if enrolled[u].daily_saved]
+    first = [u for u in rolled if not enrolled[u].daily_saved]
 
     def duration(u: int) -> float:
         return 1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0
@@ -379,10 +382,10 @@ def _absence_notifications(day: date, daily: dict[int, str], enrolled: dict, now
     stamp = iso_utc(datetime.combine(day, time(0), tzinfo=timezone.utc))
     out = []
     for u, code in daily.items():
-        contact = enrolled[u]["contact"]
+        contact = enrolled[u].contact
         if code not in ABSENCES or contact is None:
             continue
-        uid, name = enrolled[u]["studentuniqueid"], enrolled[u]["name"]
+        uid, name = enrolled[u].studentuniqueid, enrolled[u].name
         out.append({
             "PK": f"USER#{contact}", "SK": f"NOTIFICATION#{stamp}#ABS-{uid}-{day:%Y%m%d}",
             "Type": "absence", "StudentUniqueId": uid, "Date": day.isoformat(), "Status": code,
