@@ -8,7 +8,7 @@ nobody writes it by hand."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -37,8 +37,8 @@ def _fresh(demo_engine, eligibility: str, n: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def paid(demo_engine):
-    kids = _fresh(demo_engine, "paid", 8)
-    assert len(kids) == 8
+    kids = _fresh(demo_engine, "paid", 9)
+    assert len(kids) == 9
     return kids
 
 
@@ -49,19 +49,20 @@ def _free_lunch(student) -> dict:
     return p
 
 
-def billed(demo_engine, student) -> Decimal:
-    """What the student's account was charged for today's lunch (the meal lines and their adjustments)."""
+def billed(demo_engine, student, day: date | None = None) -> Decimal:
+    """What the student's account was charged for a day's lunch (the meal lines and their adjustments)."""
     with demo_engine.connect() as c:
         return c.execute(text("SELECT coalesce(sum(t.amount), 0) FROM cafeteria.meal_transactions t JOIN cafeteria.sales s "
-                              "ON s.sale_uuid = t.sale_uuid WHERE t.student_usi = :s AND s.service_date = current_date "
-                              "AND s.meal_service = 'lunch'"), {"s": student}).scalar()
+                              "ON s.sale_uuid = t.sale_uuid WHERE t.student_usi = :s AND s.service_date = :d "
+                              "AND s.meal_service = 'lunch'"), {"s": student, "d": day or date.today()}).scalar()
 
 
-def claims(demo_engine, student) -> list[tuple]:
+def claims(demo_engine, student, day: date | None = None) -> list[tuple]:
     with demo_engine.connect() as c:
         return [tuple(r) for r in c.execute(text(
             "SELECT eligibility, reimbursable FROM cafeteria.meal_claims WHERE student_usi = :s "
-            "AND service_date = current_date AND meal_service = 'lunch' ORDER BY transaction_id"), {"s": student})]
+            "AND service_date = :d AND meal_service = 'lunch' ORDER BY transaction_id"),
+            {"s": student, "d": day or date.today()})]
 
 
 def flags(demo_engine, student) -> list[tuple]:
@@ -94,10 +95,9 @@ def test_a_free_lunch_written_for_a_paid_student_is_claimed_and_billed_as_paid_a
     [row] = managers_list(login_engine, forged["sale_uuid"])
     assert (row.line_eligibility, row.student_eligibility, row.line_price, row.due_price, row.meal_service) == (
         "free", "paid", Decimal("0.00"), PAID_LUNCH, "lunch")
-    # the derivation again (as the cashier and as the manager): nothing more billed, flagged once
-    for login in ("demo_cashier", "demo_cafeteria_manager"):
-        with login_engine(login).begin() as c:
-            c.execute(text("SELECT cafeteria.rederive_meals(:s, current_date, 'lunch')"), {"s": kid})
+    # the derivation again (as the owner: no login calls it by hand): nothing more billed, flagged once
+    with demo_engine.begin() as c:
+        c.execute(text("SELECT cafeteria.rederive_meals(:s, current_date, 'lunch')"), {"s": kid})
     assert billed(demo_engine, kid) == -PAID_LUNCH and len(flags(demo_engine, kid)) == 1
     if honest_kid is not None:  # the honest sale of the same batch is claimed as sold, not flagged
         assert claims(demo_engine, honest_kid) == [("paid", True)]
@@ -164,3 +164,61 @@ def test_only_the_manager_and_an_administrator_read_the_list_and_nobody_writes_i
     with login_engine("demo_admin").connect() as c:
         assert c.execute(text("SELECT count(*) FROM cafeteria.price_flags WHERE transaction_id = :t"),
                          {"t": line}).scalar() == 1
+
+
+# -- review of session 7 (cafperf MEDIUM 1, LOW 3) ------------------------------------------------------------
+def _on(day: date, **kw) -> dict:
+    """A sale of an earlier day (an offline register's, reaching the server late), honestly priced."""
+    return sale(kw.pop("student"), service_date=day.isoformat(),
+                sold_at=datetime.combine(day, datetime.min.time(), timezone.utc).replace(hour=11, minute=45), **kw)
+
+
+def test_a_new_eligibility_leaves_the_meals_of_earlier_days_as_they_were(login_engine, demo_engine, paid):
+    """A paid student's application is approved today: the lunches of the days before stay paid (billed and
+    claimed), a late offline sale of one of those days is claimed and billed as paid without a flag, today's
+    lunch is free, and nobody can re-derive a day by hand to move money."""
+    cashier, kid = login_engine("demo_cashier"), paid[8]
+    days = [date.today() - timedelta(days=n) for n in (4, 3, 2)]
+    for day in days[:2]:
+        apply(cashier, _on(day, student=kid))
+    before = balance(demo_engine, kid)
+    with login_engine("demo_cafeteria_manager").begin() as c:  # the approved application, recorded today
+        assert c.execute(text("UPDATE cafeteria.student_meal_plans SET free_reduced_status = 'Free' "
+                              "WHERE student_usi = :s AND is_active"), {"s": kid}).rowcount == 1
+    for login in ("demo_cashier", "demo_cafeteria_manager", "demo_admin"):
+        assert denied(login_engine(login), "SELECT cafeteria.rederive_meals(:s, :d, 'lunch')", s=kid, d=days[0]), login
+    with demo_engine.begin() as c:  # what a void or a late sale of those days runs, as the owner
+        for day in days[:2]:
+            c.execute(text("SELECT cafeteria.rederive_meals(:s, :d, 'lunch')"), {"s": kid, "d": day})
+    apply(cashier, _on(days[2], student=kid))  # the offline register's sale of the day before yesterday
+    apply(cashier, _free_lunch(kid))  # today: free, at $0.00, as the register now sells it
+    for day in days:
+        assert claims(demo_engine, kid, day) == [("paid", True)], day
+        assert billed(demo_engine, kid, day) == -PAID_LUNCH, day
+    assert claims(demo_engine, kid) == [("free", True)] and billed(demo_engine, kid) == 0
+    assert flags(demo_engine, kid) == []
+    assert balance(demo_engine, kid) == before - PAID_LUNCH
+    with login_engine("demo_admin").connect() as c:  # the history the administrator can read
+        assert [r[0] for r in c.execute(text("SELECT eligibility FROM cafeteria.eligibility_history "
+                                              "WHERE student_usi = :s ORDER BY effective_from"), {"s": kid})][-1] == "free"
+    assert denied(cashier, "SELECT count(*) FROM cafeteria.eligibility_history")
+    assert denied(login_engine("demo_cafeteria_manager"), "INSERT INTO cafeteria.eligibility_history "
+                  "(student_usi, eligibility, effective_from, recorded_by) VALUES (:s, 'paid', now(), 'x')", s=kid)
+
+
+def test_a_forged_sale_to_a_visiting_student_reaches_the_managers_list(login_engine, demo_engine):
+    """A student of another school served here (the narrow look-up): the manager may not see their name, but
+    the line sold at another eligibility is on the manager's list."""
+    mine = students_at(demo_engine, "demo_cafeteria_manager")
+    with demo_engine.connect() as c:
+        visitor = c.execute(text(
+            "SELECT p.student_usi FROM cafeteria.student_meal_plans p WHERE p.is_active AND p.student_usi <> ALL(:m) "
+            "AND lower(coalesce(p.free_reduced_status, 'paid')) NOT IN ('free', 'reduced') AND NOT EXISTS ("
+            "SELECT 1 FROM cafeteria.meal_transactions t WHERE t.student_usi = p.student_usi "
+            "AND t.transaction_date = current_date) ORDER BY p.student_usi DESC LIMIT 1"), {"m": sorted(mine)}).scalar()
+    assert visitor is not None
+    forged = _free_lunch(visitor)
+    apply(login_engine("demo_cashier"), forged)
+    [row] = managers_list(login_engine, forged["sale_uuid"])
+    assert (row.student_name, row.line_eligibility, row.student_eligibility, row.line_price) == (
+        "A student of another school", "free", "paid", Decimal("0.00"))

@@ -240,3 +240,17 @@ price_flags = table(
     IX("ix_price_flags_school_day", "school_id", "service_date"),
     pk=("transaction_id",),
 )
+
+eligibility_history = table(
+    "cafeteria", "eligibility_history",
+    "A student's meal eligibility over time: meals are claimed and billed at the eligibility of their day",
+    C("history_id", "BIGSERIAL"),
+    C("student_usi", "INTEGER", nn=True),
+    C("eligibility", "VARCHAR(10)", nn=True, comment="free, reduced, paid"),
+    C("effective_from", "TIMESTAMPTZ", nn=True,
+      comment="When it took effect (-infinity: for every day before the first change recorded)"),
+    C("recorded_by", "VARCHAR(128)", nn=True, comment="The login that changed it"),
+    FK(("student_usi",), "edfi.student", ("studentusi",)),
+    IX("ix_eligibility_history_student", "student_usi", "effective_from"),
+    pk=("history_id",),
+)

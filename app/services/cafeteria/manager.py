@@ -341,9 +341,10 @@ def over_limit_sales(engine: Engine, school_id: int | None = None, since: date |
 
 # -- meals sold at another eligibility or price than the student's own ----------------------------------
 _FLAGS = text("""
-SELECT st.firstname || ' ' || st.lastsurname AS name, st.studentuniqueid, f.service_date, f.meal_service,
+SELECT coalesce(st.firstname || ' ' || st.lastsurname, 'A student of another school') AS name,
+       coalesce(st.studentuniqueid, '') AS studentuniqueid, f.service_date, f.meal_service,
        f.line_eligibility, f.student_eligibility, f.line_price, f.due_price, f.sale_uuid, f.flagged_at
-  FROM cafeteria.price_flags f JOIN edfi.student st ON st.studentusi = f.student_usi
+  FROM cafeteria.price_flags f LEFT JOIN edfi.student st ON st.studentusi = f.student_usi
  WHERE (CAST(:school AS bigint) IS NULL OR f.school_id = :school)
  ORDER BY f.flagged_at DESC, f.transaction_id DESC
  LIMIT 500
@@ -353,7 +354,8 @@ SELECT st.firstname || ' ' || st.lastsurname AS name, st.studentuniqueid, f.serv
 def price_flags(engine: Engine, school_id: int | None = None) -> list[PriceFlagRow]:
     """Meal lines whose eligibility or price was not the student's own (a register's stale snapshot, or a sale
     written by hand): the server claimed and billed them at the student's own; the manager follows up.
-    Row-level security shows a manager their own schools' only."""
+    Row-level security shows a manager their own schools' only; a visiting student (another school's, served here)
+    is listed without a name the manager may not see."""
     with engine.connect() as conn:
         rows = conn.execute(_FLAGS, {"school": school_id}).all()
     return [PriceFlagRow(r.name, r.studentuniqueid, r.service_date, r.meal_service, r.line_eligibility,
