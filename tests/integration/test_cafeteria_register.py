@@ -215,7 +215,7 @@ def test_the_card_counts_unsent_sales_down_and_a_repeated_submit_rings_nothing_t
     """The register keeps a student's journal entries between the scan, the ticket and the sale; what it kept is
     read again once the journal changes, so the card's count of unsent sales falls when the sender applies them."""
     reg = open_register("RMS-CARD")
-    kid = students(reg, eligibility="paid")[8]
+    kid = [s for s in students(reg, eligibility="paid")[10:] if s.get("grade") == 6][-1]  # a student no other test serves
     assert reg.identify(kid["uid"]).unsynced_sales == 0
     draft = SaleDraft(str(uuid.uuid4()), kid["usi"], "lunch", (item(reg, "L200"),))
     first = reg.record_sale(draft)
