@@ -188,3 +188,11 @@ def test_an_administrator_resets_a_password(page, run_async, demo_engine):
     page.logins_view.selectRow([r.login for r in page.logins_model.rows].index("t_forgetful"))
     assert not run_async(page.reset_selected("short"))
     assert page.logins_message.text() == "The password is too short; use at least 10 characters."
+
+
+def test_the_table_filter_is_wide_enough_to_read_a_tables_name(page, run_async):
+    page.table.setCurrentText("edfi.studentsectionattendanceevent")
+    page.resize(1400, 800)
+    page.grab()  # laid out as on screen
+    name = page.table.fontMetrics().horizontalAdvance("edfi.studentsectionattendanceevent")
+    assert page.table.lineEdit().width() >= name
