@@ -248,8 +248,10 @@ def _rules(conn: Connection, names: set[str]) -> None:
 
 
 def people_views(conn: Connection, names: set[str], *, drop: bool = False) -> None:
-    """What oneroster_edfi reads the package's people from: on a first load, the loaded tables."""
+    """What oneroster_edfi reads the package's people from: on a first load, the loaded tables. With
+    users.csv in the package, its users are all of them: every person a role, an enrollment or
+    demographics name is one of them (their foreign keys were made again)."""
     for name, view in PEOPLE_VIEWS.items():
-        if name in names:
+        if name in names and (name == "users" or "users" not in names):
             conn.execute(text(f"DROP VIEW {view}" if drop else
                               f"CREATE TEMP VIEW {view} AS SELECT * FROM oneroster.{S.FILES_12[name].table}"))
