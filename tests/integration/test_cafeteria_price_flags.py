@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import text
 
 from app.services.cafeteria import manager as M
-from tests.integration.test_pos_sale_function import RMS, apply, apply_batch, balance, sale
+from tests.integration.test_pos_sale_function import CALL, RMS, _written, apply, apply_batch, balance, params, sale
 from tests.integration.test_security import denied
-from tests.integration.test_security_attacks import students_at
+from tests.integration.test_security_attacks import refused, students_at
 
 pytestmark = pytest.mark.integration
 PAID_LUNCH, SECOND_LUNCH = Decimal("3.10"), Decimal("4.25")  # a middle-school student's lunch prices, paid
@@ -37,8 +37,8 @@ def _fresh(demo_engine, eligibility: str, n: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def paid(demo_engine):
-    kids = _fresh(demo_engine, "paid", 9)
-    assert len(kids) == 9
+    kids = _fresh(demo_engine, "paid", 10)
+    assert len(kids) == 10
     return kids
 
 
@@ -222,3 +222,35 @@ def test_a_forged_sale_to_a_visiting_student_reaches_the_managers_list(login_eng
     [row] = managers_list(login_engine, forged["sale_uuid"])
     assert (row.student_name, row.line_eligibility, row.student_eligibility, row.line_price) == (
         "A student of another school", "free", "paid", Decimal("0.00"))
+
+
+# -- review of session 7 (cafperf LOW 2): a meal rung as an a la carte item ----------------------------------
+def _item_sale(student, item_id, price: str) -> dict:
+    amount = "-" + price if Decimal(price) else "0.00"
+    return sale(student, entry_kind="item", price=price, amount=amount, lines=[
+        {"line_no": 1, "entry_kind": "item", "item_id": item_id, "price": price, "amount": amount,
+         "eligibility": "paid"}])
+
+
+def test_a_meal_rung_as_an_a_la_carte_item_is_refused_and_an_item_at_another_price_is_listed(
+        login_engine, demo_engine, paid):
+    cashier, kid = login_engine("demo_cashier"), paid[9]
+    with demo_engine.connect() as c:
+        lunch = c.execute(text("SELECT item_id FROM cafeteria.menu_items WHERE category = 'meal' AND meal_service = "
+                               "'lunch' AND (school_id IS NULL OR school_id = :s) ORDER BY item_id LIMIT 1"),
+                          {"s": RMS}).scalar()
+        snack, price = c.execute(text("SELECT item_id, a_la_carte_price FROM cafeteria.menu_items WHERE category = "
+                                      "'a_la_carte' AND is_active AND (school_id IS NULL OR school_id = :s) "
+                                      "AND a_la_carte_price > 0.10 ORDER BY item_id LIMIT 1"), {"s": RMS}).one()
+    before = balance(demo_engine, kid)
+    free_lunch = _item_sale(kid, lunch, "0.00")  # the paid student's lunch written as a $0.00 "item"
+    assert refused(cashier, CALL, "rung up as a meal", **params(free_lunch))
+    assert _written(demo_engine, [free_lunch]) == 0 and balance(demo_engine, kid) == before
+    cheap = _item_sale(kid, snack, "0.10")  # an a la carte item at ten cents: kept, listed for the manager
+    honest = _item_sale(kid, snack, str(price))
+    apply(cashier, cheap)
+    apply(cashier, honest)
+    assert balance(demo_engine, kid) == before - Decimal("0.10") - price
+    assert flags(demo_engine, kid) == [("paid", "paid", Decimal("0.10"), price)]
+    assert [r.due_price for r in managers_list(login_engine, cheap["sale_uuid"])] == [price]
+    assert managers_list(login_engine, honest["sale_uuid"]) == []
