@@ -97,11 +97,11 @@ def test_too_many_items_is_raised_by_the_database_as_by_the_desk(lib):
     _lend(lib, item_id, p.student_usi, codes=["too_many_items"], why="research project")
 
 
-def test_a_loan_dated_next_month_is_refused(lib):
+def test_a_loan_dated_next_month_or_years_ago_is_refused(lib):
     p = students(lib, 1)[0]
     item_id, _ = _copy(lib, copies(lib, 1)[0])
-    assert "a loan is dated the day it is made" in _refused(lib, item_id=item_id, usi=p.student_usi,
-                                                            day=date.today() + timedelta(days=30))
+    for day in (date.today() + timedelta(days=30), date(2019, 1, 2)):
+        assert "a loan is dated the day it is made" in _refused(lib, item_id=item_id, usi=p.student_usi, day=day)
 
 
 def test_the_desk_says_so_in_words_when_the_database_refuses_a_lend(lib, monkeypatch):
@@ -153,16 +153,85 @@ def shared_loan(demo_engine):
 
 
 def test_only_the_lending_schools_librarian_changes_its_loan(shared_loan, rms_librarian, login_engine):
+    """The UPDATE policy is the lending school's: what a librarian may still write on a loan by hand (its
+    status: a copy marked lost marks its loan; dates only through the library's functions, 0060)."""
     with rms_librarian.connect() as c:
         tx = c.begin()
         seen = c.execute(text("SELECT due_date FROM library.checkouts WHERE checkout_id = :k"), {"k": shared_loan}).scalar()
-        n = c.execute(text("UPDATE library.checkouts SET due_date = due_date + 365 WHERE checkout_id = :k"),
+        n = c.execute(text("UPDATE library.checkouts SET checkout_status = 'Lost' WHERE checkout_id = :k"),
                       {"k": shared_loan}).rowcount
         tx.rollback()
     assert seen is not None and n == 0  # the middle school sees the loan (they share the student) but cannot change it
     with login_engine("demo_librarian").connect() as c:
         tx = c.begin()
-        n = c.execute(text("UPDATE library.checkouts SET due_date = due_date + 7 WHERE checkout_id = :k"),
+        n = c.execute(text("UPDATE library.checkouts SET checkout_status = 'Lost' WHERE checkout_id = :k"),
                       {"k": shared_loan}).rowcount
+        renewed = c.execute(text("SELECT library.renew_loan(:k, current_date, NULL)"), {"k": shared_loan}).scalar()
         tx.rollback()
-    assert n == 1  # the high school's librarian renews it
+    assert n == 1 and renewed > seen  # the high school's librarian marks it and renews it
+
+
+# -- security review of session 7: loans are written only by the library's functions (migration 0060) -------
+def test_a_librarian_cannot_insert_a_loan_or_a_fine(login_engine):
+    """The reviewer's two INSERTs as the librarian: a ten-year loan, and a returned loan with a made-up fine."""
+    from tests.integration.test_security import denied
+
+    e = login_engine("demo_librarian")
+    assert denied(e, "INSERT INTO library.checkouts (student_usi, resource_id, item_id, school_id, checkout_date, "
+                     "due_date, checked_out_at) SELECT 10, i.resource_id, i.item_id, i.school_id, current_date, "
+                     "current_date + 3650, now() FROM library.items i WHERE i.school_id = :s LIMIT 1", s=RHS)
+    assert denied(e, "INSERT INTO library.checkouts (student_usi, resource_id, item_id, school_id, checkout_date, "
+                     "due_date, return_date, checked_out_at, fine) SELECT 11, i.resource_id, i.item_id, i.school_id, "
+                     "current_date - 30, current_date - 20, current_date, now(), 250.00 FROM library.items i "
+                     "WHERE i.school_id = :s LIMIT 1", s=RHS)
+
+
+@pytest.mark.parametrize("column", ["days_late = 400", "due_date = current_date + 3650", "return_date = current_date + 400",
+                                    "renewal_count = 0", "checkout_date = current_date - 900"])
+def test_a_librarian_cannot_write_the_dates_a_fine_is_counted_from(lib, column):
+    from sqlalchemy.exc import ProgrammingError
+
+    p = students(lib, 1)[0]
+    item_id, _ = _copy(lib, copies(lib, 1)[0])
+    k = _lend(lib, item_id, p.student_usi)
+    lib.execute(text("SAVEPOINT w"))
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        lib.execute(text(f"UPDATE library.checkouts SET {column} WHERE checkout_id = :k"), {"k": k})
+    lib.execute(text("ROLLBACK TO SAVEPOINT w"))
+
+
+def test_the_database_closes_and_renews_a_loan_by_its_dates_and_the_rules(lib, demo_engine):
+    """Check-in and renewal through library.close_loan / library.renew_loan: days late and the fine
+    from the loan's own dates, the new due date from the rules; not for a date out of range."""
+    p = students(lib, 1)[0]
+    item_id, item_type = _copy(lib, copies(lib, 2)[0])
+    k = _lend(lib, item_id, p.student_usi, day=date.today() - timedelta(days=20))
+    due = lib.execute(text("SELECT due_date FROM library.checkouts WHERE checkout_id = :k"), {"k": k}).scalar()
+    rules = circ.load_rules(lib)
+    rule_days = decide_checkout(LoanSituation(date.today(), RHS, p.category, item_type, "available", {}, 0,
+                                              rules=rules)).rule.loan_days
+    assert due == date.today() - timedelta(days=20) + timedelta(days=rule_days)
+    renewed = lib.execute(text("SELECT library.renew_loan(:k, current_date, NULL)"), {"k": k}).scalar()
+    assert renewed == max(date.today() + timedelta(days=rule_days), due)
+    for day in (date.today() + timedelta(days=30), date.today() - timedelta(days=200)):
+        lib.execute(text("SAVEPOINT d"))
+        with pytest.raises(DBAPIError, match="closed or renewed on the day it happens"):
+            lib.execute(text("SELECT library.close_loan(:k, :d, now(), 'Returned')"), {"k": k, "d": day})
+        lib.execute(text("ROLLBACK TO SAVEPOINT d"))
+    late_by = (date.today() - renewed).days  # (not late: renewed into the future)
+    assert lib.execute(text("SELECT library.close_loan(:k, current_date, now(), 'Returned')"), {"k": k}).scalar() == \
+        max(late_by, 0) == 0
+    assert lib.execute(text("SELECT library.charge_fine(:k)"), {"k": k}).scalar() == 0
+    lib.execute(text("SAVEPOINT again"))
+    with pytest.raises(DBAPIError, match="already returned"):
+        lib.execute(text("SELECT library.close_loan(:k, current_date, now(), 'Returned')"), {"k": k})
+    lib.execute(text("ROLLBACK TO SAVEPOINT again"))
+
+
+def test_another_schools_librarian_cannot_close_or_renew_the_loan(shared_loan, rms_librarian):
+    from tests.integration.test_security import run
+
+    for sql in ("SELECT library.close_loan(:k, current_date, now(), 'Returned')",
+                "SELECT library.renew_loan(:k, current_date, NULL)"):
+        with pytest.raises(DBAPIError, match="not one of your school's loans"):
+            run(rms_librarian, sql, k=shared_loan)

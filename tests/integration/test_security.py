@@ -94,10 +94,15 @@ def test_nurse_reads_and_writes_health_but_not_discipline(logins):
 def test_librarian_works_the_library_with_directory_information(logins, demo_engine):
     e = logins("demo_librarian")
     mine = own_school_students(demo_engine, "demo_librarian")
-    assert run(e, "INSERT INTO library.checkouts (student_usi, resource_id, item_id, school_id, checkout_date, due_date) "
-                  "SELECT :u, i.resource_id, i.item_id, i.school_id, current_date, current_date + 14 "
-                  "FROM library.items i WHERE i.school_id = 255950003 AND i.status = 'available' LIMIT 1",
-               u=mine[0]) == 1
+    # a loan is made through library.lend (the rules decide it: migration 0059), never by a plain INSERT (0060)
+    assert run(e, "SELECT library.lend(i.item_id, :u, NULL, i.school_id, current_date, NULL, now(), NULL, NULL, NULL, "
+                  "false, NULL, NULL) FROM library.items i WHERE i.school_id = 255950003 AND i.status = 'available' "
+                  "AND NOT EXISTS (SELECT 1 FROM library.checkouts k WHERE k.item_id = i.item_id AND k.return_date IS NULL) "
+                  "AND NOT EXISTS (SELECT 1 FROM library.checkouts k WHERE k.student_usi = :u AND k.return_date IS NULL) "
+                  "ORDER BY i.item_id LIMIT 1", u=mine[0])[0][0] > 0
+    assert denied(e, "INSERT INTO library.checkouts (student_usi, resource_id, item_id, school_id, checkout_date, due_date) "
+                     "SELECT :u, i.resource_id, i.item_id, i.school_id, current_date, current_date + 14 "
+                     "FROM library.items i WHERE i.school_id = 255950003 AND i.status = 'available' LIMIT 1", u=mine[0])
     assert scalar(e, "SELECT count(*) FROM edfi.student") == len(mine)
     assert denied(e, "SELECT birthdate FROM edfi.student")
     assert denied(e, "SELECT * FROM health.allergies")

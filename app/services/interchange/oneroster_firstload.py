@@ -49,8 +49,6 @@ def try_first_load(package, conn: Connection, *, now: datetime) -> Validation | 
     tables = [S.FILES_12[n].table for n in S.LOAD_ORDER if n in modes]
     if "users" in modes:
         tables.append("user_ids")
-    # another import waits here until this one ends (readers do not), so the tables stay as empty as found
-    conn.execute(text(f"LOCK TABLE {', '.join(f'oneroster.{t}' for t in tables)} IN SHARE ROW EXCLUSIVE MODE"))
     if conn.execute(text("SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM oneroster.{t})" for t in tables))).scalar():
         return None
     started = time.perf_counter()

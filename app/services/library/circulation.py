@@ -319,15 +319,11 @@ def _charge_fine(conn, loan, late: int) -> float:
     return float(conn.execute(text("SELECT library.charge_fine(:c)"), {"c": loan[0]}).scalar() or 0)
 
 
-def _close_loan(conn, checkout_id: int, school_id: int, at: datetime, today: date, note: str = "Returned") -> int:
-    due = conn.execute(text("SELECT due_date FROM library.checkouts WHERE checkout_id = :c"), {"c": checkout_id}).scalar()
-    late = max((today - due).days, 0)
-    conn.execute(text(
-        "UPDATE library.checkouts SET return_date = :d, returned_at = :at, days_late = :late, checkin_school_id = :s, "
-        "checkout_status = :st WHERE checkout_id = :c"),
-        {"d": today, "at": at, "late": late, "s": school_id, "c": checkout_id,
-         "st": "Returned late" if late and note == "Returned" else note})
-    return late
+def _close_loan(conn, checkout_id: int, at: datetime, today: date, note: str = "Returned") -> int:
+    """The loan closed by library.close_loan (migration 0060: the lending school's librarians only, the
+    days late worked out by the database); returns the days late."""
+    return conn.execute(text("SELECT library.close_loan(:c, :d, :at, :n)"),
+                        {"c": checkout_id, "d": today, "at": at, "n": note}).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -382,7 +378,7 @@ def check_in(conn: Connection, desk: DeskSchool, barcode: str, *, request_id: st
     late, borrower = 0, None
     if loan is not None:
         borrower = _name_of_loan_holder(conn, loan[1], loan[2])
-        late = _close_loan(conn, loan[0], desk.school_id, at, today)
+        late = _close_loan(conn, loan[0], at, today)
         fine = _charge_fine(conn, loan, late)
         if fine:
             notes.append(f"Returned {late} day(s) late: fine ${fine:,.2f}.")
@@ -467,9 +463,9 @@ def renew(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, *, r
     blocks, _ = _unresolved(decision, override, kiosk)
     if blocks:
         return RenewResult(False, item.title, item.barcode, loan[2], blocks)
-    due = max(decision.due, loan[2])
-    conn.execute(text("UPDATE library.checkouts SET due_date = :due, renewal_count = coalesce(renewal_count, 0) + 1, "
-                      "renew_request_id = :r WHERE checkout_id = :c"), {"due": due, "c": loan[0], "r": rid})
+    # the new due date from the rules, by the database (library.renew_loan, migration 0060)
+    due = conn.execute(text("SELECT library.renew_loan(:c, :d, CAST(:r AS uuid))"),
+                       {"c": loan[0], "d": today, "r": rid}).scalar_one()
     _record_overrides(conn, desk, patron, item.item_id, "renew", decision.blocks, override)
     return RenewResult(True, item.title, item.barcode, due)
 
