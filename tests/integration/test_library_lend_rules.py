@@ -171,7 +171,7 @@ def test_only_the_lending_schools_librarian_changes_its_loan(shared_loan, rms_li
     assert n == 1 and renewed > seen  # the high school's librarian marks it and renews it
 
 
-# -- security review of session 7: loans are written only by the library's functions (migration 0061) -------
+# -- security review of session 7: loans are written only by the library's functions (migration 0062) -------
 def test_a_librarian_cannot_insert_a_loan_or_a_fine(login_engine):
     """The reviewer's two INSERTs as the librarian: a ten-year loan, and a returned loan with a made-up fine."""
     from tests.integration.test_security import denied

@@ -56,7 +56,7 @@ def test_another_schools_librarian_sees_none_of_this_schools_students_loans(logi
     assert scalar(rms_librarian, "SELECT count(*) FROM library.checkouts WHERE school_id = :h AND staff_usi IS NOT NULL",
                   h=RHS) == 0
     # ... and cannot lend to them, nor place a hold for them
-    with pytest.raises(DBAPIError, match="permission denied"):  # (no librarian inserts a loan: migration 0061)
+    with pytest.raises(DBAPIError, match="permission denied"):  # (no librarian inserts a loan: migration 0062)
         run(rms_librarian, "INSERT INTO library.checkouts (student_usi, resource_id, item_id, school_id, checkout_date, "
                            "due_date) SELECT :u, resource_id, item_id, school_id, current_date, current_date + 7 "
                            "FROM library.items WHERE school_id = :m AND status = 'available' LIMIT 1", u=rhs_only, m=RMS)

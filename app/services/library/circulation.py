@@ -320,7 +320,7 @@ def _charge_fine(conn, loan, late: int) -> float:
 
 
 def _close_loan(conn, checkout_id: int, at: datetime, today: date, note: str = "Returned") -> int:
-    """The loan closed by library.close_loan (migration 0061: the lending school's librarians only, the
+    """The loan closed by library.close_loan (migration 0062: the lending school's librarians only, the
     days late worked out by the database); returns the days late."""
     return conn.execute(text("SELECT library.close_loan(:c, :d, :at, :n)"),
                         {"c": checkout_id, "d": today, "at": at, "n": note}).scalar_one()
@@ -463,7 +463,7 @@ def renew(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, *, r
     blocks, _ = _unresolved(decision, override, kiosk)
     if blocks:
         return RenewResult(False, item.title, item.barcode, loan[2], blocks)
-    # the new due date from the rules, by the database (library.renew_loan, migration 0061)
+    # the new due date from the rules, by the database (library.renew_loan, migration 0062)
     due = conn.execute(text("SELECT library.renew_loan(:c, :d, CAST(:r AS uuid))"),
                        {"c": loan[0], "d": today, "r": rid}).scalar_one()
     _record_overrides(conn, desk, patron, item.item_id, "renew", decision.blocks, override)

@@ -17,8 +17,8 @@
 - library.lend refuses a loan dated more than 120 days back (LOW 3 of the same
   review: a lend back-dated to 2019 counted the patron's overdue loans as of 2019).
 
-Revision ID: 0061
-Revises: 0060
+Revision ID: 0062
+Revises: 0061
 Create Date: 2026-12-04
 """
 import importlib.util
@@ -26,8 +26,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0061"
-down_revision = "0060"
+revision = "0062"
+down_revision = "0061"
 branch_labels = None
 depends_on = None
 
