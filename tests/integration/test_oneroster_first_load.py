@@ -23,8 +23,8 @@ pytestmark = pytest.mark.integration
 
 WHEN = datetime(2026, 9, 1)
 PASSWORD = "first-load-test-2026"
-TABLES = oneroster_edfi_bulk.BULK_TABLES + oneroster_edfi_bulk.SCOPE_TABLES + (
-    "edfi.section", "edfi.staffsectionassociation", "edfi.grade", "edfi.studenteducationorganizationassociationaddress")
+TABLES = oneroster_edfi_bulk.BULK_TABLES + oneroster_edfi_bulk.SCOPE_TABLES + oneroster_edfi_bulk.CHECKED_AT_END + (
+    "edfi.grade", "edfi.studenteducationorganizationassociationaddress")
 SHAPE = """
 SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
  WHERE c.conrelid = ANY (CAST(:t AS regclass[])) OR c.confrelid = ANY (CAST(:t AS regclass[]))

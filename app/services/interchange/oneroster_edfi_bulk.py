@@ -42,8 +42,11 @@ BULK_TABLES = ("edfi.student", "edfi.studentschoolassociation", "edfi.studentedu
 # (edfi.student only its unique indexes: sixty tables point at its key, a serial only ever appended to).
 KEYED_TABLES = BULK_TABLES
 PRIMARY_KEPT = ("edfi.student",)
-# ... and tables with a row per section whose foreign keys are checked once at the end too
-SECTION_TABLES = ("edfi.section", "edfi.staffsectionassociation")
+# ... and the other tables the load writes a row a section, staff member or contact to: their foreign
+# keys too are checked once at the end (one join each instead of a look-up per row and key)
+CHECKED_AT_END = ("edfi.section", "edfi.staffsectionassociation", "edfi.staff", "edfi.staffschoolassociation",
+                  "edfi.staffeducationorganizationassignmentassociation", "edfi.contact",
+                  "edfi.studentcontactassociation")
 
 # scope-keeping triggers replaced by `finish` (their *_del siblings stay: the mapping deletes no such rows)
 SCOPE_TRIGGERS = {
@@ -89,7 +92,7 @@ class FirstLoad:
                 c.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trig}"))
         for table, (tmp, cols) in CAPTURE.items():
             c.execute(text(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {table} LIMIT 0"))
-        for table in BULK_TABLES + SECTION_TABLES:
+        for table in BULK_TABLES + CHECKED_AT_END:
             self.fks += L.drop_foreign_keys(c, table)
             self.indexes += L.drop_secondary_indexes(c, table)
         for table in SCOPE_TABLES:
