@@ -37,8 +37,8 @@ def _fresh(demo_engine, eligibility: str, n: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def paid(demo_engine):
-    kids = _fresh(demo_engine, "paid", 10)
-    assert len(kids) == 10
+    kids = _fresh(demo_engine, "paid", 12)
+    assert len(kids) == 12
     return kids
 
 
@@ -254,3 +254,28 @@ def test_a_meal_rung_as_an_a_la_carte_item_is_refused_and_an_item_at_another_pri
     assert flags(demo_engine, kid) == [("paid", "paid", Decimal("0.10"), price)]
     assert [r.due_price for r in managers_list(login_engine, cheap["sale_uuid"])] == [price]
     assert managers_list(login_engine, honest["sale_uuid"]) == []
+
+
+# -- review of session 7 (cafperf LOW 4): the day ends in the district's time zone ----------------------------
+def test_the_day_of_a_meal_ends_in_the_districts_time_zone_whatever_the_cashier_sets(login_engine, demo_engine, paid):
+    """Two paid students approved for free meals now; for each, an offline "free" $0.00 lunch of the day whose end
+    (UTC midnight) is nearest to now, sent by the cashier with the session's TimeZone set half a day east and half
+    a day west: both are judged by the same day's end (the district's), so both get the same claim, bill and flag."""
+    from datetime import datetime as dt
+
+    now = dt.now(timezone.utc)
+    day = (now + timedelta(hours=12)).date() - timedelta(days=1)  # its end is within 12 hours of now
+    east, west = paid[10], paid[11]
+    with login_engine("demo_cafeteria_manager").begin() as c:
+        for kid in (east, west):
+            c.execute(text("UPDATE cafeteria.student_meal_plans SET free_reduced_status = 'Free' "
+                           "WHERE student_usi = :s AND is_active"), {"s": kid})
+    for kid, zone in ((east, "Etc/GMT-14"), (west, "Etc/GMT+12")):
+        forged = _on(day, student=kid, price="0.00", amount="0.00", total="0.00", account="0.00")
+        forged["lines"][0]["eligibility"] = "free"
+        with login_engine("demo_cashier").begin() as c:
+            c.execute(text(f"SET LOCAL TimeZone = '{zone}'"))
+            c.execute(text(CALL), params(forged))
+    assert claims(demo_engine, east, day) == claims(demo_engine, west, day)
+    assert billed(demo_engine, east, day) == billed(demo_engine, west, day)
+    assert [f[1:] for f in flags(demo_engine, east)] == [f[1:] for f in flags(demo_engine, west)]
