@@ -30,7 +30,8 @@ EDFI = {  # what the Ed-Fi side holds, by natural keys
                "JOIN edfi.student s USING (studentusi)",
     "staff": "SELECT f.staffuniqueid, a.sectionidentifier FROM edfi.staffsectionassociation a "
              "JOIN edfi.staff f USING (staffusi)",
-    "scope": "SELECT s.studentuniqueid, x.schoolid FROM compliance.student_scope x JOIN edfi.student s USING (studentusi)",
+    "scope": "SELECT s.studentuniqueid, x.schoolid FROM compliance.student_scope x "
+             "JOIN edfi.student s USING (studentusi)",
 }
 KEYS = """
 SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
@@ -187,7 +188,8 @@ def test_a_delta_first_load_keeps_the_senders_status(databases, clean, tmp_path,
     for r in rows[1:]:
         r[1], r[2] = "active", "2026-08-30T10:00:00.000Z"
     rows[1][1] = "tobedeleted"
-    csv.writer(open(f"{path}/enrollments.csv", "w", newline="", encoding="utf-8"), lineterminator="\r\n").writerows(rows)
+    with open(f"{path}/enrollments.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
     manifest = open(f"{path}/manifest.csv", encoding="utf-8").read().replace("file.enrollments,bulk",
                                                                             "file.enrollments,delta")
     open(f"{path}/manifest.csv", "w", encoding="utf-8").write(manifest)
@@ -206,3 +208,29 @@ def test_a_second_import_takes_the_usual_path_and_changes_nothing(databases, cle
     assert again.ok and again.changed_rows == 0 and calls == []  # the tables are not empty: upserts
     after = state(eng)
     assert after == before
+
+
+def test_the_administrators_check_at_the_desk_gets_the_usual_answer_and_writes_nothing(databases, clean, tmp_path):
+    """The Administration desk checks a package as the signed-in administrator (a member of so_admin), who
+    may not drop keys or suspend triggers: the check is the usual one, with the owner's answer, and
+    nothing is written."""
+    eng = databases()
+    login = f"t_admin_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(eng.url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as c:
+        c.execute(text(f"CREATE ROLE {login} LOGIN PASSWORD 'check-only-2026' IN ROLE so_admin"))
+    admin = create_engine(eng.url.set(username=login, password="check-only-2026"))
+    try:
+        bad = copy_with(clean, tmp_path, {"enrollments": [(2, "classSourcedId", "cls-9-9")]})
+        for path in (clean, bad):
+            by_admin = import_oneroster(admin, path, dry_run=True, now=WHEN)
+            by_owner = import_oneroster(eng, path, dry_run=True, now=WHEN)
+            assert by_admin.dry_run and by_admin.ok == (path == clean)
+            assert [str(p) for p in by_admin.problems] == [str(p) for p in by_owner.problems]
+            assert by_admin.rows == by_owner.rows > 300
+    finally:
+        admin.dispose()
+        with owner.connect() as c:
+            c.execute(text(f"DROP ROLE {login}"))
+        owner.dispose()
+    assert not state(eng)["users"] and not state(eng)["student"]

@@ -49,8 +49,6 @@ def try_first_load(package, conn: Connection, *, now: datetime) -> Validation | 
     tables = [S.FILES_12[n].table for n in S.LOAD_ORDER if n in modes]
     if "users" in modes:
         tables.append("user_ids")
-    if conn.execute(text("SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM oneroster.{t})" for t in tables))).scalar():
-        return None
     started = time.perf_counter()
     # sorts and hashes of a district's rows stay in memory (the default 4 MB spills them to disk), and so
     # do the keys' sorts when they are made again
@@ -58,10 +56,16 @@ def try_first_load(package, conn: Connection, *, now: datetime) -> Validation | 
     conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     sp = conn.begin_nested()
     try:
+        # another import waits here until this one ends (readers do not), so the tables stay as empty as
+        # found (a login that may not lock them, such as an administrator's check, goes the usual way)
+        conn.execute(text(f"LOCK TABLE {', '.join(f'oneroster.{t}' for t in tables)} IN SHARE ROW EXCLUSIVE MODE"))
+        held = " OR ".join(f"EXISTS (SELECT 1 FROM oneroster.{t})" for t in tables)
+        if conn.execute(text(f"SELECT {held}")).scalar():
+            raise NotClean("the tables hold records already")
         loaded = _load(sv, conn, modes, tables, now)
     except (NotClean, DBAPIError) as exc:
         sp.rollback()
-        log.debug("first load: not clean (%s); checking the usual way", str(exc).splitlines()[0][:200])
+        log.debug("first load: not taken (%s); checking the usual way", str(exc).splitlines()[0][:200])
         return None
     sp.commit()
     # (oneroster_edfi may read it: every person in the OneRoster tables is the package's, and new)
