@@ -262,25 +262,44 @@ def test_a_students_term_calendar_as_the_clerk(login_engine, demo_engine):
 
 
 def test_the_roster_check_reads_only_what_its_caller_may_read(login_engine, demo_engine):
-    """edfi.attendance_roster_check (migration 0054) runs as its caller: a cashier may not call it, and
-    a teacher naming a student outside their classes gets no row for them (row-level security)."""
+    """edfi.attendance_roster_check (migration 0054) runs as its caller: a teacher who names another
+    teacher's section and its students gets no student back (a SECURITY DEFINER version would list them:
+    review s7 LOW 1), their own section reads as usual, and a cashier may not call it."""
     teacher, day = login_engine("demo_teacher"), date(2026, 11, 19)
     with demo_engine.connect() as c:
-        outsider = c.execute(text(
-            "SELECT s.studentusi FROM edfi.student s WHERE NOT EXISTS (SELECT 1 FROM compliance.teacher_scope ts "
-            "JOIN edfi.staff st ON st.staffusi = ts.staffusi WHERE st.loginid = 'demo_teacher' "
-            "AND ts.studentusi = s.studentusi) ORDER BY 1 LIMIT 1")).scalar()
+        # a section of the same term none of whose students the demo teacher teaches, and its students that day
+        other = SectionKey(*c.execute(text(
+            "SELECT s.localcoursecode, s.schoolid, s.schoolyear, s.sectionidentifier, s.sessionname "
+            "FROM edfi.section s JOIN edfi.session t USING (schoolid, schoolyear, sessionname) "
+            "WHERE :d BETWEEN t.begindate AND t.enddate AND EXISTS (SELECT 1 FROM edfi.studentsectionassociation a "
+            "  WHERE (a.localcoursecode, a.schoolid, a.schoolyear, a.sectionidentifier, a.sessionname) = "
+            "        (s.localcoursecode, s.schoolid, s.schoolyear, s.sectionidentifier, s.sessionname)) "
+            "AND NOT EXISTS (SELECT 1 FROM edfi.studentsectionassociation a JOIN compliance.teacher_scope ts "
+            "  ON ts.studentusi = a.studentusi JOIN edfi.staff st ON st.staffusi = ts.staffusi "
+            "  WHERE st.loginid = 'demo_teacher' AND (a.localcoursecode, a.schoolid, a.schoolyear, "
+            "  a.sectionidentifier, a.sessionname) = (s.localcoursecode, s.schoolid, s.schoolyear, "
+            "  s.sectionidentifier, s.sessionname)) ORDER BY s.sectionidentifier LIMIT 1"), {"d": day}).one())
+        theirs = c.execute(text(
+            "SELECT studentusi FROM edfi.studentsectionassociation WHERE localcoursecode = :lcc AND schoolid = :sid "
+            "AND schoolyear = :sy AND sectionidentifier = :sec AND sessionname = :sess AND begindate <= :d "
+            "AND (enddate IS NULL OR enddate >= :d) ORDER BY 1"), {**other.params(), "d": day}).scalars().all()
+        definer = c.execute(text("SELECT prosecdef FROM pg_proc WHERE oid = 'edfi.attendance_roster_check'::regproc")
+                            ).scalar()
+    assert theirs and definer is False
     with teacher.connect() as c:
         key = sections_for_day(c, day, mine_only=True)[0].key
-        mine = load_roster(c, key, day).lines[0].student_usi
-    call = ("SELECT studentusi FROM edfi.attendance_roster_check(:lcc, CAST(:sid AS bigint), CAST(:sy AS smallint), "
-            ":sec, :sess, :day, CAST(:marks AS json), ARRAY['Excused Absence'], CAST(:usis AS int[]))")
-    params = {**key.params(), "day": day, "usis": [mine, outsider],
-              "marks": json.dumps([{"u": u, "code": "In Attendance"} for u in (mine, outsider)])}
+        mine = [line.student_usi for line in load_roster(c, key, day).lines]
+    call = ("SELECT studentusi, name FROM edfi.attendance_roster_check(:lcc, CAST(:sid AS bigint), "
+            "CAST(:sy AS smallint), :sec, :sess, :day, CAST(:marks AS json), ARRAY['Excused Absence'], "
+            "CAST(:usis AS int[])) WHERE studentusi IS NOT NULL")
+
+    def params(section: SectionKey, usis: list[int]) -> dict:
+        return {**section.params(), "day": day, "usis": usis,
+                "marks": json.dumps([{"u": u, "code": "Excused Absence"} for u in usis])}
     with teacher.begin() as c:
-        seen = c.execute(text(call), params).scalars().all()
-    assert seen == [mine]
+        assert c.execute(text(call), params(other, theirs)).all() == []  # nobody of another teacher's class
+        assert sorted(c.execute(text(call), params(key, mine)).scalars()) == sorted(mine)
     cashier = login_engine("demo_cashier")
     with pytest.raises(ProgrammingError, match="permission denied for function attendance_roster_check"):
         with cashier.begin() as c:
-            c.execute(text(call), params)
+            c.execute(text(call), params(key, mine))
