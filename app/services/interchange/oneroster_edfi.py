@@ -127,11 +127,11 @@ ANALYZE tmp_class;
 CREATE TEMP TABLE tmp_first ON COMMIT DROP AS
 SELECT e.user_sourced_id, c.schoolid, min(COALESCE(e.begin_date, c.start_date)) AS first_day
   FROM oneroster.enrollments e JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
- WHERE e.user_sourced_id IN (SELECT sourced_id FROM tmp_person)
-   -- only the people it is looked up for: a role without a begin date, or enrollments without an active role
-   AND (e.user_sourced_id IN (SELECT user_sourced_id FROM oneroster.roles WHERE begin_date IS NULL)
-        OR NOT EXISTS (SELECT 1 FROM oneroster.roles r WHERE r.user_sourced_id = e.user_sourced_id
-                          AND r.status = 'active'))
+ WHERE e.user_sourced_id IN (
+       -- only the people it is looked up for: a role without a begin date, or enrollments without an active role
+       SELECT p.sourced_id FROM tmp_person p
+        WHERE p.sourced_id IN (SELECT r.user_sourced_id FROM oneroster.roles r WHERE r.begin_date IS NULL)
+           OR p.sourced_id NOT IN (SELECT r.user_sourced_id FROM oneroster.roles r WHERE r.status = 'active'))
  GROUP BY 1, 2;
 CREATE UNIQUE INDEX ON tmp_first (user_sourced_id, schoolid);
 ANALYZE tmp_first;
@@ -409,12 +409,15 @@ def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str
         ("stage_demographics", "sourced_id"))
         if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"pg_temp.{stage}"}).scalar() is not None]
     # the people the package names, and the agents of those (a contact's link needs both ends): one
-    # set-based union, its key made once at the end
-    conn.execute(text(f"""
-        CREATE TEMP TABLE tmp_touched_users ON COMMIT DROP AS
+    # set-based union, its key made once at the end; on a first load (oneroster_firstload) the package
+    # loaded every OneRoster user, the agents included
+    touched = f"""
         WITH named AS ({' UNION '.join(staged) or 'SELECT NULL::varchar AS sourced_id LIMIT 0'})
         SELECT CAST(sourced_id AS varchar(255)) AS sourced_id FROM named
-        UNION SELECT unnest(u.agent_sourced_ids) FROM oneroster.users u JOIN named n ON n.sourced_id = u.sourced_id"""))
+        UNION SELECT unnest(u.agent_sourced_ids) FROM oneroster.users u JOIN named n ON n.sourced_id = u.sourced_id"""
+    if conn.execute(text("SELECT current_setting('school_office.oneroster_first_load', true) = 'on'")).scalar():
+        touched = "SELECT sourced_id FROM oneroster.users"
+    conn.execute(text(f"CREATE TEMP TABLE tmp_touched_users ON COMMIT DROP AS {touched}"))
     conn.execute(text("ALTER TABLE tmp_touched_users ADD PRIMARY KEY (sourced_id)"))
     log.debug("people touched: %s", conn.execute(text("SELECT count(*) FROM tmp_touched_users")).scalar())
     # the OneRoster tables this import loaded were analyzed as they were loaded (oneroster_load)
