@@ -98,11 +98,15 @@ def test_meal_balances_equal_the_sum_of_their_transactions(demo_engine):
         WHERE p.account_balance <> (SELECT coalesce(sum(amount), 0) FROM cafeteria.meal_transactions t
                                     WHERE t.student_usi = p.student_usi)""") == 0
     assert scalar(e, "SELECT count(*) FROM cafeteria.student_meal_plans") == 400
-    # a free-meal student is never charged for a meal (deposits and a la carte items, which tests of the
-    # register ring up in this shared district, move a free student's balance as they should)
+    # a student who was free on a meal's day is never charged for it (deposits and a la carte items, which tests
+    # of the register ring up in this shared district, move a free student's balance as they should; tests of the
+    # manager approve paid students for free meals from today on, so their earlier lunches stay charged)
+    assert scalar(e, "SELECT count(*) FROM cafeteria.meal_transactions t "
+                     "WHERE cafeteria.student_meal_eligibility(t.student_usi, t.transaction_date) = 'free' "
+                     "AND t.amount <> 0 AND coalesce(t.entry_kind, 'meal') = 'meal' AND t.meal_type <> 'Deposit'") == 0
     assert scalar(e, "SELECT count(*) FROM cafeteria.meal_transactions t JOIN cafeteria.student_meal_plans p "
-                     "USING (student_usi) WHERE p.free_reduced_status = 'Free' AND t.amount <> 0 "
-                     "AND coalesce(t.entry_kind, 'meal') = 'meal' AND t.meal_type <> 'Deposit'") == 0
+                     "USING (student_usi) WHERE p.free_reduced_status = 'Free' AND coalesce(t.entry_kind, 'meal') "
+                     "= 'meal' AND t.meal_type <> 'Deposit'") > 0  # the demo's free students do eat
     assert scalar(e, "SELECT count(*) FROM cafeteria.meal_transactions t JOIN cafeteria.student_meal_plans p "
                      "USING (student_usi) WHERE p.free_reduced_status = 'Free' "
                      "AND coalesce(t.entry_kind, 'meal') = 'meal'") > 0

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
 
+from tests.conftest import DEMO_AS_OF
 from tests.ui.helpers import sign_in_as
 
 pytestmark = pytest.mark.ui
@@ -124,7 +125,10 @@ def test_the_attendance_desk_fits_1280_by_720(window, qtbot, run_async):
     page.office_day.setDate(page.day.date())
     assert run_async(page.refresh_office())[0] > 0  # sections not taken yet today
     wide_enough(window, page, page.due_view, 0)
-    for _ in range(14):  # a past school day with absences on file
+    # a past school day with absences on file: the test district's attendance ends the day before DEMO_AS_OF
+    # (counting back from today stopped finding it once today was more than 14 days later)
+    page.office_day.setDate(DEMO_AS_OF)
+    for _ in range(14):
         page.office_day.setDate(page.office_day.date().addDays(-1))
         if run_async(page.refresh_office())[1] > 0:
             break
