@@ -102,20 +102,27 @@ def bench_seed(engine: Engine, students: int, seed: int = 7, school_days: int = 
             "goal": ">= 0.30"}
 
 
-def _timed(login: str, what: str, fn, *args):
-    """(seconds, result) of one call; a statement cancelled by the bench's timeout says so."""
+def _timed(login: str, what: str, fn, *args, meter=None, cpu: list | None = None):
+    """(seconds, result) of one call; a statement cancelled by the bench's timeout says so. With a
+    CpuMeter, the call's CPU seconds are appended to `cpu`."""
     from sqlalchemy.exc import OperationalError
 
+    out = []
     t = time.perf_counter()
     try:
-        out = fn(*args)
+        if meter is None:
+            out.append(fn(*args))
+        else:
+            seconds, cpu_s = meter.measure(lambda: out.append(fn(*args)))
+            cpu.append(cpu_s)
+            return seconds, out[0]
     except OperationalError as exc:
         if "statement timeout" in str(exc):
             from app.bench.bench_logins import too_slow
 
             raise too_slow(login, what, exc) from exc
         raise
-    return time.perf_counter() - t, out
+    return time.perf_counter() - t, out[0]
 
 
 def bench_search(engine: Engine, samples: int = 300, seed: int = 11) -> dict:
@@ -230,6 +237,7 @@ def bench_attendance(engine: Engine, samples: int = 50, resaves: int = 60, warmu
     into the same table as the baseline, all under the same login with row-level security on."""
     from app.bench.bench_logins import login_engine, rls_active, sign_in_teacher
     from app.bench.report import summary_ms
+    from app.bench.cpu import CpuMeter, cpu_figures
     from app.services.attendance import Mark, save_roster
 
     bench = open_bench_database(engine)
@@ -251,7 +259,9 @@ def bench_attendance(engine: Engine, samples: int = 50, resaves: int = 60, warmu
         owner_days = fresh[len(used):len(used) + 20]
         state: dict[date, dict[int, Mark]] = {}
         first_t, resave_t, insert_t, owner_t = [], [], [], []
+        first_cpu, insert_cpu, sample_cpu = [], [], []
         as_teacher = login_engine(bench, teacher.login)
+        meter = CpuMeter(as_teacher)
         try:
             with as_teacher.connect() as conn:
                 rls = rls_active(conn)
@@ -262,14 +272,16 @@ def bench_attendance(engine: Engine, samples: int = 50, resaves: int = 60, warmu
                     marks[u] = Mark("Unexcused Absence")
                 state[day] = marks
                 seconds = _timed_tx(as_teacher, teacher.login, "The first save of a roster",
-                                    lambda c: save_roster(c, key, day, marks, today=day))
+                                    lambda c: save_roster(c, key, day, marks, today=day), meter, sample_cpu)
                 if i >= warmup:
                     first_t.append(seconds)
+                    first_cpu.append(sample_cpu[-1])
                 seconds = _timed_tx(as_teacher, teacher.login, "A single-row insert", lambda c: c.execute(
                     _BASELINE_INSERT, {"c": present, "d": baseline_day, "s": key.school_id, "y": key.school_year,
-                                       "n": key.session_name, "u": usis[i % len(usis)]}))
+                                       "n": key.session_name, "u": usis[i % len(usis)]}), meter, sample_cpu)
                 if i >= warmup:
                     insert_t.append(seconds)
+                    insert_cpu.append(sample_cpu[-1])
                 with bench.begin() as conn:  # teachers may not delete: the owner clears the baseline row
                     conn.execute(text("DELETE FROM edfi.studentsectionattendanceevent "
                                       "WHERE sectionidentifier = 'BENCH-35' AND eventdate = :d"), {"d": baseline_day})
@@ -307,15 +319,16 @@ def bench_attendance(engine: Engine, samples: int = 50, resaves: int = 60, warmu
             "baseline_insert": single, "ratio": ratio, "better": "lower",
             "resave_ratio": round(resave["p50_ms"] / single["p50_ms"], 2),
             "first_save_as_owner": summary_ms(owner_t) if owner_t else None,
+            "cpu": cpu_figures(meter, first_cpu, insert_cpu, "a first save / a single-row insert"),
             "goal": "ratio <= 5 (the first save of a day within 5 single-row inserts, p50)", "goal_met": ratio <= 5}
 
 
-def _timed_tx(eng: Engine, login: str, what: str, work) -> float:
+def _timed_tx(eng: Engine, login: str, what: str, work, meter=None, cpu: list | None = None) -> float:
     """Seconds for one transaction (begin, the work, commit) on its own pooled connection."""
     def run():
         with eng.begin() as conn:
             work(conn)
-    return _timed(login, what, run)[0]
+    return _timed(login, what, run, meter=meter, cpu=cpu)[0]
 
 
 def bench_timeline(engine: Engine, dynamo, records: int = 300, samples: int = 100) -> dict:

@@ -34,6 +34,9 @@ def test_bench_commands_print_one_json_object_last(platform, settings, monkeypat
     assert results["search"]["login_school_students"] < results["search"]["students"]
     # the same first save as the owner (no policies) beside it, so the cost of row-level security shows
     assert attendance["first_save_as_owner"]["samples"] >= 5
+    cpu = attendance["cpu"]  # CPU time next to the wall clock: the embedded server runs on this machine
+    assert cpu["operation_ms"] > cpu["baseline_ms"] > 0  # 70 rows cost more than one
+    assert cpu["ratio"] == round(cpu["operation_ms"] / cpu["baseline_ms"], 2)
     # a second run finds unmarked days again: the bench leaves the district as it found it
     assert main(["bench", "attendance", "--json"]) == 0
     again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

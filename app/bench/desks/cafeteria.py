@@ -36,6 +36,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from app.bench.cpu import CpuMeter, cpu_figures
 from app.bench.registry import Bench
 
 CASHIER = "demo_cashier"
@@ -222,6 +223,7 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
                            "amount numeric(10,2), at timestamptz DEFAULT now())"))
             c.execute(text(f"GRANT INSERT ON {BASELINE_TABLE} TO {CASHIER}"))
         cashier = login_engine(bench, CASHIER)
+        meter = CpuMeter(cashier)  # the register's sender and the baseline's connection both use this engine
         with cashier.connect() as c:
             rls = rls_active(c)
         reg = _open(cashier, tmp, "BENCH-1")
@@ -248,7 +250,7 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
             if report.pending or report.held:
                 raise UserError(f"A bench sale was not applied ({report}); see the log.")
 
-        ends, inserts, temp_inserts = [], [], []
+        ends, inserts, temp_inserts, sale_cpu, insert_cpu = [], [], [], [], []
         with cashier.connect() as c:
             _temp_table(c)
             for k in kids[:5]:  # warm every path
@@ -257,8 +259,11 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
                 _insert_row(c, "bench_pos_row")
             for n in range(sales):
                 kid = kids[(5 + n) % len(kids)]
-                ends.append(_timed(lambda: one_sale(kid)))
-                inserts.append(_timed(lambda: _insert_row(c, BASELINE_TABLE)))
+                for samples, cpu, fn in ((ends, sale_cpu, lambda: one_sale(kid)),
+                                         (inserts, insert_cpu, lambda: _insert_row(c, BASELINE_TABLE))):
+                    wall, cpu_s = meter.measure(fn)
+                    samples.append(wall)
+                    cpu.append(cpu_s)
                 temp_inserts.append(_timed(lambda: _insert_row(c, "bench_pos_row")))
         # -- the journal write, next to a bare SQLite insert with the same durability, interleaved ------
         bare_db = sqlite3.connect(tmp / "bare.db", isolation_level=None)
@@ -300,6 +305,7 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
         "baseline": f"a single-row INSERT transaction as {CASHIER} into a table, committed (fsync) like the sale; "
                     "same run, interleaved with the sales",
         "baseline_insert": {**ins, "p99_ms": _p99(inserts)},
+        "cpu": cpu_figures(meter, sale_cpu, insert_cpu, "a sale end to end, register and sender / a single-row insert"),
         "ratio": round(end["p50_ms"] / ins["p50_ms"], 2) if ins["p50_ms"] else None, "better": "lower",
         "goal_met": bool(ins["p50_ms"]) and end["p50_ms"] <= 3 * ins["p50_ms"],
         "temp_table_insert": {**tins, "p99_ms": _p99(temp_inserts)},

@@ -42,6 +42,7 @@ def _sign_in_librarian(conn, school: int) -> None:
 
 def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc_records: int = 2000) -> dict:
     from app.bench.bench_logins import login_engine, rls_active
+    from app.bench.cpu import CpuMeter, cpu_figures
     from app.bench.report import summary_ms
     from app.services.library import circulation as circ
     from app.services.library.marc_import import import_marc, parse_marc
@@ -68,7 +69,8 @@ def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc
         conn.execute(text(f"GRANT INSERT ON public.bench_checkout_row TO {LIBRARIAN}"))
         conn.execute(text(f"GRANT USAGE ON SEQUENCE public.bench_checkout_row_id_seq TO {LIBRARIAN}"))
     lib = login_engine(owner, LIBRARIAN)
-    scan_t, base_t, temp_t, lent = [], [], [], []
+    meter = CpuMeter(lib)
+    scan_t, base_t, temp_t, lent, scan_cpu, base_cpu = [], [], [], [], [], []
     try:
         with lib.connect() as conn:
             rls = rls_active(conn)
@@ -78,18 +80,24 @@ def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc
             conn.commit()
             for i, code in enumerate(codes):
                 card = cards[i % len(cards)]
-                t = time.perf_counter()
-                with conn.begin():
-                    _, r = circ.check_out_card(conn, desk, card, code, request_id=circ.new_request_id(), kiosk=True)
-                elapsed = time.perf_counter() - t
-                if r.done:
+                done = []
+
+                def checkout():
+                    with conn.begin():
+                        _, r = circ.check_out_card(conn, desk, card, code, request_id=circ.new_request_id(),
+                                                   kiosk=True)
+                    done.append(r.done)
+                elapsed, elapsed_cpu = meter.measure(checkout)
+                if done[0]:
                     lent.append(code)
-                base = _insert_seconds(conn, "public.bench_checkout_row", code)
-                temp = _insert_seconds(conn, "bench_one_row", code)
+                base, base_cpu_s = meter.measure(lambda: _insert(conn, "public.bench_checkout_row", code))
+                temp, _ = meter.measure(lambda: _insert(conn, "bench_one_row", code))
                 if i >= warmup:
                     scan_t.append(elapsed)
                     base_t.append(base)
                     temp_t.append(temp)
+                    scan_cpu.append(elapsed_cpu)
+                    base_cpu.append(base_cpu_s)
             with conn.begin():
                 for code in lent:
                     circ.check_in(conn, desk, code)
@@ -123,6 +131,7 @@ def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc
             "single_row_insert": base,
             "ratio_p50": ratio,
             "single_row_insert_temp_table": temp,
+            "cpu": cpu_figures(meter, scan_cpu, base_cpu, "a checkout / a single-row insert"),
             "ratio_p50_vs_temp_table": round(scan["p50_ms"] / temp["p50_ms"], 2) if temp["p50_ms"] else None,
             "goal": "checkout p50 <= 3x the single-row insert; MARC import >= 0.25x raw COPY",
             # the lead's baselines (session 6): a durable committed insert; a COPY into the catalogue itself
@@ -140,11 +149,9 @@ def run_checkout_bench(owner: Engine, samples: int = 200, warmup: int = 10, marc
             "better": "lower"}
 
 
-def _insert_seconds(conn, table: str, note: str) -> float:
-    t = time.perf_counter()
+def _insert(conn, table: str, note: str) -> None:
     with conn.begin():
         conn.execute(text(f"INSERT INTO {table} (at, note) VALUES (now(), :n)"), {"n": note})
-    return time.perf_counter() - t
 
 
 def _raw_copy(owner: Engine, good, school: int, into_catalogue: bool) -> float:
