@@ -14,7 +14,7 @@ with it on any error, the disabled triggers included):
   links) are disabled for the load; the rows the load inserted or updated are kept (RETURNING into
   temporary tables, or known: every row of a student new to the district) and `finish` does the
   triggers' work on them in one statement per scope table. The result is the same rows the triggers
-  would have written (tests/integration/test_oneroster_first_load.py compares the two paths).
+  would have written (tests/integration/test_edfi_mapping_first_load.py compares the two paths).
   A scope table that was empty is filled without its keys, which are made after; its foreign keys
   are checked again at the end in any case.
 
