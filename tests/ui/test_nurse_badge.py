@@ -21,8 +21,6 @@ def test_the_health_badge_opens_the_students_record_on_the_nurse_desk(demo_windo
         usi = c.execute(text("SELECT a.student_usi FROM health.allergies a JOIN edfi.studentschoolassociation s "
                              "ON s.studentusi = a.student_usi WHERE s.schoolid = ANY(:m) ORDER BY 1 LIMIT 1"),
                         {"m": list(w.user.school_ids)}).scalar()
-        views_before = c.execute(text("SELECT count(*) FROM compliance.audit_logs WHERE operation = 'VIEW' "
-                                      "AND record_id = :r"), {"r": f'{{"studentusi": {usi}}}'}).scalar()
     w.ask_reason = lambda name, kind: "Student in the office with hives"
     assert run_async(w.open_profile(usi))
     assert run_async(w.open_sensitive_record(usi, "health", "nurse"))
@@ -35,4 +33,6 @@ def test_the_health_badge_opens_the_students_record_on_the_nurse_desk(demo_windo
     with demo_engine.connect() as c:
         views = c.execute(text("SELECT justification FROM compliance.audit_logs WHERE operation = 'VIEW' "
                                "AND record_id = :r ORDER BY id"), {"r": f'{{"studentusi": {usi}}}'}).scalars().all()
-    assert len(views) == views_before + 1 and views[-1] == "Student in the office with hives"
+    # the window's reason is logged once; the desk may log its own reads of the record meanwhile (the
+    # immunization status, with its own reason), depending on how far its tabs have loaded
+    assert views.count("Student in the office with hives") == 1
