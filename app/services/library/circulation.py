@@ -8,6 +8,7 @@ the desk's cached snapshot (offline.py), so both apply the same policy.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -15,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.domain.library_rules import Decision, LoanSituation, Problem, Rule, decide_checkout, decide_renewal
+from app.domain.library_rules import Decision, LoanSituation, Problem, Rule, decide_checkout
 from app.errors import UserError
 from app.services.library.patrons import DeskSchool, Patron, _patron_clause, _student_patron, patron_by_card
 from app.services.request_ids import canonical_request_id, lock_request
@@ -123,6 +124,7 @@ class CheckoutFacts:
     loan: dict | None = None         # the copy's open loan, with its holder's name
     holds: tuple = ()                # the title's open holds, oldest first: (id, student, staff, copy, status, name)
     rules_stamp: str | None = None
+    asof: date | None = None         # the day blocks are judged on: today, whatever day the loan is dated (0064)
 
 
 _FACTS = text("SELECT library.checkout_facts(:b, :su, :tu, CAST(:r AS uuid))")
@@ -146,7 +148,8 @@ def _facts_of(f: dict, barcode: str) -> CheckoutFacts:
     if not f["locked"]:
         return CheckoutFacts(item)
     return CheckoutFacts(item, None, tuple((t, date.fromisoformat(d)) for t, d in f["loans"]), f["loan"],
-                         tuple(tuple(h) for h in f["holds"]), f["rules_stamp"])
+                         tuple(tuple(h) for h in f["holds"]), f["rules_stamp"],
+                         date.fromisoformat(f["asof"]) if f.get("asof") else None)
 
 
 def situation(conn: Connection, desk: DeskSchool, patron: Patron, facts: CheckoutFacts, today: date,
@@ -155,9 +158,10 @@ def situation(conn: Connection, desk: DeskSchool, patron: Patron, facts: Checkou
     item = facts.item
     by_type: dict[str, int] = {}
     overdue = 0
+    asof = max(today, facts.asof or today)  # overdue as of today, as the database counts them, however back-dated
     for item_type, due in facts.loans:
         by_type[item_type] = by_type.get(item_type, 0) + 1
-        overdue += due < today
+        overdue += due < asof
     loan = facts.loan
     out_to_other = None
     out_to_self = False
@@ -301,16 +305,6 @@ def _lend(conn, desk, patron, item, decision, ids, rid, override, at, today, due
     return CheckoutResult(True, item.title, item.barcode, due, checkout_id=checkout_id)
 
 
-def _record_overrides(conn, desk, patron, item_id, action, blocks, override: Override | None) -> None:
-    for b in blocks:
-        if override and b.code in override.codes:
-            conn.execute(text(
-                "INSERT INTO library.overrides (student_usi, staff_usi, item_id, school_id, action, block_code, reason) "
-                "VALUES (:su, :tu, :i, :s, :a, :c, :why)"),
-                {"su": patron.student_usi, "tu": patron.staff_usi, "i": item_id, "s": desk.school_id, "a": action,
-                 "c": b.code, "why": override.reason.strip()})
-
-
 def _charge_fine(conn, loan, late: int) -> float:
     """The fine for a late return where the rules set one (off by default): charged by the database
     (library.charge_fine, migration 0046), which alone may write it."""
@@ -439,35 +433,39 @@ class RenewResult:
 
 def renew(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, *, request_id: str | None = None,
           override: Override | None = None, kiosk: bool = False, at: datetime | None = None) -> RenewResult:
+    """Renew the patron's loan of this copy. The database decides (library.renew_loan, migration 0064):
+    the blocks app.domain.library_rules.decide_renewal raises (another patron waits for the title,
+    renewals used up, too many overdue as of today), each renewed past only with the librarian's
+    override and a reason (never at the kiosk), recorded under their login; the new due date from
+    the rules. A refusal comes back as the blocks, in the database's sentences; the same request id
+    sent again renews once."""
     rid = lock_request(conn, request_id)
     at = at or datetime.now(timezone.utc)
     today = at.astimezone().date()
     item = item_by_barcode(conn, barcode, lock=True)
     cond, params = _patron_clause(patron, "c")
-    loan = conn.execute(text(f"SELECT c.checkout_id, c.renewal_count, c.due_date FROM library.checkouts c "
+    loan = conn.execute(text(f"SELECT c.checkout_id, c.due_date FROM library.checkouts c "
                              f"WHERE c.item_id = :i AND c.return_date IS NULL AND {cond}"),
                         {**params, "i": item.item_id}).first()
     if loan is None:
         raise UserError(f"{item.title} is not checked out to {patron.name}: nothing to renew.")
-    if rid is not None and conn.execute(text("SELECT 1 FROM library.checkouts WHERE checkout_id = :c "
-                                             "AND renew_request_id = :r"), {"c": loan[0], "r": rid}).first():
-        return RenewResult(True, item.title, item.barcode, loan[2])  # the same renewal, submitted again
-    held = conn.execute(text("SELECT count(*) FROM library.holds h WHERE h.resource_id = :r AND h.status = 'waiting' "
-                             "AND NOT (coalesce(h.student_usi, -1) = coalesce(:su, -2) "
-                             "OR coalesce(h.staff_usi, -1) = coalesce(:tu, -2))"),
-                        {"r": item.resource_id, "su": patron.student_usi, "tu": patron.staff_usi}).scalar()
-    overdue = conn.execute(text(f"SELECT count(*) FROM library.checkouts c WHERE {cond} AND c.return_date IS NULL "
-                                f"AND c.due_date < :d AND c.checkout_id <> :c"), {**params, "d": today, "c": loan[0]}).scalar()
-    decision = decide_renewal(load_rules(conn), today, desk.school_id, patron.category, item.item_type, loan[1] or 0,
-                              held > 0, overdue)
-    blocks, _ = _unresolved(decision, override, kiosk)
-    if blocks:
-        return RenewResult(False, item.title, item.barcode, loan[2], blocks)
-    # the new due date from the rules, by the database (library.renew_loan, migration 0062)
-    due = conn.execute(text("SELECT library.renew_loan(:c, :d, CAST(:r AS uuid))"),
-                       {"c": loan[0], "d": today, "r": rid}).scalar_one()
-    _record_overrides(conn, desk, patron, item.item_id, "renew", decision.blocks, override)
+    codes = sorted(override.codes) if override and not kiosk else []
+    try:
+        with conn.begin_nested():
+            due = conn.execute(_RENEW, {"c": loan[0], "d": today, "r": rid, "codes": codes,
+                                        "why": override.reason.strip() if codes else None}).scalar_one()
+    except DBAPIError as exc:
+        diag = getattr(exc.orig, "diag", None)
+        if diag is not None and exc.orig.sqlstate == "42501" and (diag.message_detail or "").startswith("[["):
+            blocks = tuple(Problem(code, message, True) for code, message in json.loads(diag.message_detail))
+            return RenewResult(False, item.title, item.barcode, loan[1], blocks)
+        if diag is not None and diag.message_primary == "an override needs a reason":
+            raise UserError("An override needs a reason: type why you are renewing it anyway.") from None
+        raise
     return RenewResult(True, item.title, item.barcode, due)
+
+
+_RENEW = text("SELECT library.renew_loan(:c, :d, CAST(:r AS uuid), CAST(:codes AS text[]), :why)")
 
 
 def new_request_id() -> str:
