@@ -267,7 +267,8 @@ class Journal:
         """Write one entry durably and return it with its UUID and sequence number."""
         text = canonical_json(payload)
         sha = payload_sha256(kind, text)
-        eid = str(entry_id or uuid.uuid4())
+        entry_uuid = entry_id if isinstance(entry_id, uuid.UUID) else uuid.UUID(str(entry_id)) if entry_id else uuid.uuid4()
+        eid = str(entry_uuid)
         at = (created_at or utc_now()).astimezone(timezone.utc).isoformat()
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
@@ -286,7 +287,7 @@ class Journal:
                 conn.execute("ROLLBACK")
             raise
         self._changed()
-        return JournalEntry(uuid.UUID(eid), self.terminal_id, row[0], kind, json.loads(text), sha, subject,
+        return JournalEntry(entry_uuid, self.terminal_id, row[0], kind, json.loads(text), sha, subject,
                             _ts(at), PENDING, payload_text=text)
 
     def mark_applied(self, entry_id: uuid.UUID, result: dict | None = None) -> None:
@@ -363,6 +364,13 @@ class Journal:
         if subject is not None:
             where, params = where + " AND subject = ?", params + (subject,)
         return self._select(where, params, limit)
+
+    def pending_seqs(self, limit: int | None = None) -> list[int]:
+        """The sequence numbers of the pending entries, in order (the partial index alone answers)."""
+        sql = "SELECT seq FROM journal_entries WHERE state = 'pending' ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [r[0] for r in self._conn().execute(sql)]
 
     def held_entries(self) -> list[JournalEntry]:
         return self._select("state = 'held'", ())

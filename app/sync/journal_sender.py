@@ -95,6 +95,10 @@ class JournalSender:
         self.linger = linger
         self.busy_window = busy_window
         self._last_sent = float("-inf")
+        # entries their writer handed over as it journaled them (`offer`): a pass sends these as they are, without
+        # reading them back from the journal, when they are exactly what is pending (checked by sequence number)
+        self._offered: list[JournalEntry] = []
+        self._offered_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -111,6 +115,24 @@ class JournalSender:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def offer(self, entry: JournalEntry) -> None:
+        """An entry just journaled by this terminal (its payload text as written), handed over so that the next
+        pass need not read and parse it again; then wake the background thread."""
+        with self._offered_lock:
+            self._offered.append(entry)
+        self._wake.set()
+
+    def _pending(self, limit: int | None) -> list[JournalEntry]:
+        """What is pending now, in sequence order: the offered entries when they are exactly the pending ones (one
+        small read of the pending sequence numbers), else the entries read from the journal."""
+        with self._offered_lock:
+            offered, self._offered = self._offered, []
+        if offered:
+            pending = self.journal.pending_seqs(limit=limit)
+            if pending == [e.seq for e in offered]:
+                return offered
+        return self.journal.pending_entries(limit=limit)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -157,7 +179,7 @@ class JournalSender:
             return self._send(limit)
 
     def _send(self, limit: int | None) -> SendReport:
-        entries = self.journal.pending_entries(limit=limit)
+        entries = self._pending(limit)
         tally = {"new": 0, "applied": 0, "held": 0}
         error = None
         self._noted = False
@@ -246,12 +268,18 @@ class JournalSender:
         transaction (autocommit: the statement is the transaction, one round trip), sent through the
         driver itself (prepared after a few runs). If PostgreSQL refuses one of them, nothing of the
         statement stays and each entry is sent alone, so only the refused one is held."""
-        entries = "[" + ",".join(f'{{"id":"{e.entry_id}","seq":{int(e.seq)},"sha":"{e.payload_sha256}","payload":'
-                                 f"{e.payload_text or canonical_json(e.payload)}}}" for e in run) + "]"
+        if len(run) == 1:  # one entry: the kind's function called with it, its payload text as journaled
+            e = run[0]
+            params = {"id": e.entry_id, "terminal": self.journal.terminal_id, "seq": e.seq, "sha": e.payload_sha256,
+                      "payload": e.payload_text or canonical_json(e.payload)}
+        else:
+            params = {"terminal": self.journal.terminal_id, "entries": "[" + ",".join(
+                f'{{"id":"{e.entry_id}","seq":{int(e.seq)},"sha":"{e.payload_sha256}","payload":'
+                f"{e.payload_text or canonical_json(e.payload)}}}" for e in run) + "]"}
         try:
             self._autocommit(conn, True)
-            rows = conn.connection.driver_connection.execute(
-                _batch_sql(fn, len(run)), {"terminal": self.journal.terminal_id, "entries": entries}).fetchall()
+            rows = conn.connection.driver_connection.execute(_batch_sql(fn, len(run)), params,
+                                                             prepare=True).fetchall()
         except Exception as exc:  # noqa: BLE001
             if is_transient(exc):
                 for e in run:
@@ -366,7 +394,10 @@ def _runs(entries: list[JournalEntry], size: int, function_of) -> list[tuple[str
 def _batch_sql(fn: str, entries: int = 1) -> str:
     """One statement applying a run of entries through their kind's function, in sequence order: a run of
     several in one call of the kind's batch function if it has one, else one call per entry."""
-    batch = batch_function(fn) if entries > 1 else None
+    if entries == 1:  # one call, one round trip, prepared
+        return (f"SELECT 1, {fn}(CAST(%(id)s AS uuid), %(terminal)s, CAST(%(seq)s AS bigint), %(sha)s, "
+                "CAST(%(payload)s AS jsonb))")
+    batch = batch_function(fn)
     if batch is not None:
         return f"SELECT b.entry_no, b.outcome FROM {batch}(%(terminal)s, CAST(%(entries)s AS jsonb)) AS b"
     sql = _BATCH_SQL.get(fn)

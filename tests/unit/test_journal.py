@@ -101,7 +101,31 @@ def test_a_run_of_several_sales_goes_to_the_batch_function_one_sale_to_the_singl
     fn = kind_function(apply.SALE_KIND)
     assert (fn, batch_function(fn)) == ("cafeteria.apply_sale_entry", "cafeteria.apply_sale_entries")
     assert "cafeteria.apply_sale_entries(%(terminal)s" in _batch_sql(fn, 3)
-    assert "CROSS JOIN LATERAL cafeteria.apply_sale_entry(" in _batch_sql(fn, 1)
+    # one sale: the function called directly with the entry's own fields (no array to build and unpack)
+    assert "cafeteria.apply_sale_entry(CAST(%(id)s AS uuid), %(terminal)s" in _batch_sql(fn, 1)
+    assert "jsonb_array_elements" not in _batch_sql(fn, 1)
+
+
+def test_the_sender_sends_what_the_register_handed_over_only_when_it_is_exactly_what_is_pending(tmp_path):
+    """An entry offered by its writer is sent as written (no read back); when the journal holds another pending entry
+    the offer does not cover, the pass reads the journal, so nothing pending is skipped and the order is kept."""
+    from app.sync.journal_sender import JournalSender
+
+    j = Journal(tmp_path / "t.journal", "T-OFFER")
+    sender = JournalSender(j, engine=None)
+    e1 = j.append("cafeteria.sale", {"n": 1}, subject="student:1")
+    sender.offer(e1)
+    got = sender._pending(None)
+    assert got == [e1] and got[0] is e1  # the very entry handed over, its payload text as journaled
+    assert got[0].payload_text == '{"n":1}'
+    # a second entry journaled without an offer (another writer): the offer of the third does not cover it
+    e2 = j.append("cafeteria.sale", {"n": 2}, subject="student:2")
+    e3 = j.append("cafeteria.sale", {"n": 3}, subject="student:3")
+    sender.offer(e3)
+    got = sender._pending(None)
+    assert [e.seq for e in got] == [e1.seq, e2.seq, e3.seq]  # read from the journal, in sequence order
+    assert all(e is not e3 for e in got)
+    j.close()
 
 
 def test_a_journal_written_by_an_older_version_answers_the_same_with_the_new_indexes(tmp_path):

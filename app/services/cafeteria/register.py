@@ -58,6 +58,8 @@ class Register:
         self.sender = JournalSender(journal, engine, hold_connection=True)  # one connection per terminal
         self._visiting: dict[int, dict] = {}
         self._history_kept: tuple | None = None  # (student, journal generation, their entries)
+        self._priced: tuple | None = None  # the last ticket priced: (what it was priced from, its pricing)
+        self._till_id = journal.noted("till_id")  # the open till (this register alone opens and closes it)
         self._lock = threading.RLock()
         self._refresher: threading.Thread | None = None
         self._stop = threading.Event()
@@ -155,7 +157,7 @@ class Register:
                                   tuple(sorted({a.lower() for a in i.allergens} | {d.lower() for d in i.diet_flags})),
                                   fkeys.get(i.item_id))
                       for i in snap.items.values() if sold_at(i))
-        till = self.journal.noted("till_id")
+        till = self._till_id
         return RegisterSetup(snap.school_id, c["school_name"], self.terminal_id,
                              tuple(MealServiceDTO(k, R.SERVICE_NAMES[k]) for k in offered), items,
                              c["balance_display"], DUPLICATE_SCAN_SECONDS, till is not None, till,
@@ -296,6 +298,18 @@ class Register:
 
     # -- pricing and selling ---------------------------------------------------------------------
     def _price(self, s: dict | None, service: str, item_ids, adult: bool, history: list | None = None):
+        """The ticket's items, priced lines and alerts. The ticket shown (quote) and the sale rung up (record_sale)
+        share one pricing: it is kept while the student, the items, the snapshot, the day and the student's
+        entries in the journal are the same."""
+        key = (service, tuple(item_ids), adult, self.clock().date())
+        kept = self._priced
+        if kept is not None and kept[0] == key and kept[1] is s and kept[2] is history and kept[3] is self.snapshot:
+            return kept[4]
+        priced = self._price_now(s, service, item_ids, adult, history, key[-1])
+        self._priced = (key, s, history, self.snapshot, priced)
+        return priced
+
+    def _price_now(self, s: dict | None, service: str, item_ids, adult: bool, history, day):
         if service not in R.SERVICES:
             raise UserError(f"'{service}' is not a meal service; choose breakfast, lunch or snack.")
         items = []
@@ -306,7 +320,6 @@ class Register:
             items.append(item)
         if not items:
             raise UserError("The ticket is empty; add a meal or an item.")
-        day = self.clock().date()
         lines = R.price_lines(items, service=service, groups=self.snapshot.groups,
                               grade=s.get("grade") if s else None,
                               eligibility=s.get("eligibility", "paid") if s else "paid", adult=adult or s is None,
@@ -340,7 +353,8 @@ class Register:
                 s = self._find(draft.student_usi)
             if s is not None:  # the sale rung up already (a repeated submit) is among the student's entries
                 history = self._history(s["usi"])
-            done = self._already(draft.sale_id, history)
+            sale_id = _ticket_id(draft.sale_id)
+            done = self._already(sale_id, history)
             if done is not None:
                 return done
             if not draft.adult:
@@ -358,7 +372,7 @@ class Register:
             total = sum((ln.price for ln in lines), Decimal("0.00"))
             tenders = draft.tenders or ((_Tender("account", total),) if s is not None else ())
             t = R.settle_tenders(total, tenders, has_account=s is not None)
-            till_id = self.journal.noted("till_id")
+            till_id = self._till_id
             if (t.cash or t.check) and till_id is None:
                 raise UserError("Open the till before taking cash or checks.")
             balance = self.balance_of(s, history) if s is not None else None
@@ -370,25 +384,21 @@ class Register:
                         raise OverLimit(decision.message, self.snapshot.content.get("alternate_item_id"))
                     raise UserError(decision.message)
             amounts = R.allocate_account(lines, t.account)
-            payload = self._payload(draft.sale_id, "sale", s, draft.service, total, t, balance, draft.adult, [
+            payload = self._payload(sale_id, "sale", s, draft.service, total, t, balance, draft.adult, [
                 {"line_no": ln.line_no, "entry_kind": ln.entry_kind, "item_id": ln.item_id, "price": str(ln.price),
                  "amount": str(amt), "eligibility": "adult" if s is None else s.get("eligibility")}
                 for ln, amt in zip(lines, amounts, strict=True)] if s is not None else [], till_id)
             payload.update(alert_acknowledged=bool(alerts), override_by=draft.override_by if overridden else None,
                            reason=(draft.override_reason or "").strip() or None if overridden else None)
-            entry = self._append(payload, s)
+            entry = self._append(payload, s, sale_id)
             after = balance - t.account if balance is not None else None
             return SaleResult(str(entry.entry_id), total, t.change, self._shown(after), self.journal.pending_count())
 
     def _shown(self, balance: Decimal | None) -> Decimal | None:
         return balance if self.snapshot.content["balance_display"] != "never" else None
 
-    def _already(self, sale_id: str, history: tuple | None = None) -> SaleResult | None:
+    def _already(self, sale: uuid.UUID, history: tuple | None = None) -> SaleResult | None:
         """The result of a sale already journaled with this id; `history`, the student's entries, when read."""
-        try:
-            sale = uuid.UUID(str(sale_id))
-        except ValueError:
-            raise UserError("The ticket's id is not valid; start the ticket again.") from None
         if history is not None:
             e = next((h for h in history if h.entry_id == sale), None)
         else:
@@ -399,10 +409,11 @@ class Register:
         return SaleResult(str(e.entry_id), Decimal(p["total"]), Decimal(p.get("change_given", "0")), None,
                           self.journal.pending_count())
 
-    def _payload(self, sale_id, kind, s, service, total, t, balance, adult, lines, till_id: str | None = None) -> dict:
+    def _payload(self, sale_id: uuid.UUID, kind, s, service, total, t, balance, adult, lines,
+                 till_id: str | None = None) -> dict:
         now = self.clock()
         return {
-            "sale_uuid": str(uuid.UUID(str(sale_id))), "kind": kind, "school_id": self.snapshot.school_id,
+            "sale_uuid": str(sale_id), "kind": kind, "school_id": self.snapshot.school_id,
             "service_date": now.date().isoformat(), "meal_service": service,
             "student_usi": s["usi"] if s is not None else None, "customer": "adult" if adult or s is None else "student",
             "till_id": till_id, "total": str(total), "account_amount": str(-t.account),
@@ -414,18 +425,19 @@ class Register:
             "needs_account": s is not None and not s.get("has_account"),
         }
 
-    def _append(self, payload: dict, s: dict | None):
+    def _append(self, payload: dict, s: dict | None, entry_id: uuid.UUID):
         try:
-            entry = self.journal.append(A.SALE_KIND, payload, entry_id=uuid.UUID(payload["sale_uuid"]),
+            entry = self.journal.append(A.SALE_KIND, payload, entry_id=entry_id,
                                         subject=f"student:{s['usi']}" if s is not None else None)
         except JournalConflict:
             raise UserError("This ticket was already rung up with other items; start a new ticket.") from None
-        self.sender.wake()
+        self.sender.offer(entry)  # the sender sends it as written, without reading it back
         return entry
 
     def record_deposit(self, draft: DepositDraft) -> Decimal | None:
         with self._lock:
-            if self.journal.entry(uuid.UUID(str(draft.deposit_id))) is not None:
+            deposit_id = _ticket_id(draft.deposit_id)
+            if self.journal.entry(deposit_id) is not None:
                 return None
             s = self._find(draft.student_usi)
             if s is None:
@@ -433,16 +445,16 @@ class Register:
             amount = parse_deposit(draft.amount, Decimal(self.snapshot.content["max_deposit"]))
             if draft.kind not in ("cash", "check"):
                 raise UserError("A deposit at the register is cash or a check.")
-            if self.journal.noted("till_id") is None:
+            if self._till_id is None:
                 raise UserError("Open the till before taking a deposit.")
             tender = _Tender(draft.kind, amount, check_number=draft.check_number)
             t = R.settle_tenders(amount, (tender,), has_account=True)
             balance = self.balance_of(s)
-            payload = self._payload(draft.deposit_id, "deposit", s, None, amount, t, balance, False, [
+            payload = self._payload(deposit_id, "deposit", s, None, amount, t, balance, False, [
                 {"line_no": 1, "entry_kind": "deposit", "item_id": None, "price": None, "amount": str(amount),
-                 "eligibility": None}], self.journal.noted("till_id"))
+                 "eligibility": None}], self._till_id)
             payload["account_amount"] = str(amount)
-            self._append(payload, s)
+            self._append(payload, s, deposit_id)
             return self._shown(balance + amount)
 
     # -- the journal and leaving -----------------------------------------------------------------
@@ -464,7 +476,7 @@ class Register:
     # -- the till --------------------------------------------------------------------------------
     def open_till(self, starting_cash: Decimal | str, request_id: str) -> TillRow:
         with self._lock:
-            if self.journal.noted("till_id"):
+            if self._till_id:
                 raise UserError("The till of this register is already open; close it before opening another.")
             cash = parse_deposit(starting_cash, Decimal("1000.00"), what="starting cash", allow_zero=True)
             till_id = str(uuid.UUID(str(request_id)))
@@ -473,11 +485,12 @@ class Register:
                                               "opening_cash": str(cash), "opened_at": now.isoformat()},
                                 entry_id=uuid.UUID(till_id))
             self.journal.note("till_id", till_id)
+            self._till_id = till_id
             self.sender.wake()
             return TillRow(till_id, self.login, self.terminal_id, now, cash, None, None)
 
     def close_till(self, counts: dict, note: str, request_id: str | None = None) -> TillClose:
-        till_id = self.journal.noted("till_id")
+        till_id = self._till_id
         if till_id is None:
             raise UserError("No till is open on this register.")
         self.sender.send_pending()
@@ -504,6 +517,7 @@ class Register:
                 raise UserError(f"The count is not valid: {msg}.") from None
             raise
         self.journal.note("till_id", None)
+        self._till_id = None
         return TillClose(till_id, Decimal(row.expected_total), Decimal(row.counted_total))
 
     def verify_supervisor(self, login: str, password: str) -> str:
@@ -522,6 +536,14 @@ class Register:
         if not ok:
             raise UserError(f"{login} is not a cafeteria manager; ask a supervisor to approve.")
         return login
+
+
+def _ticket_id(value) -> uuid.UUID:
+    """A ticket's id (a sale's or a deposit's), read once."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise UserError("The ticket's id is not valid; start the ticket again.") from None
 
 
 class _Tender:
