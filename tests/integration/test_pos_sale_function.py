@@ -216,8 +216,8 @@ SALE_AUDIT = {("cafeteria.sales", "INSERT"), ("cafeteria.meal_transactions", "IN
 def test_a_sale_leaves_its_audit_rows(login_engine, demo_engine, kids):
     """In a batch of two (one statement writing two rows a table): each sale's own rows are audited, each entry
     naming its row (the sale tables' row-level audit, migration 0058); the balance's update is carried by the
-    ledger line's entry (its balance after, migration 0064). A lone lunch sale is one entry holding its header,
-    line and claim (0064; tests/integration/test_pos_sale_one_call.py reads it as the audit trail does)."""
+    ledger line's entry (its balance after, migration 0065). A lone lunch sale is one entry holding its header,
+    line and claim (0065; tests/integration/test_pos_sale_one_call.py reads it as the audit trail does)."""
     p = sale(kids[5])
     apply(login_engine("demo_cashier"), p)
     assert _audited(demo_engine, p) == {("cafeteria.sales", "INSERT")}

@@ -1,4 +1,4 @@
-"""The lunch line's sale (one student, one meal) in one checked call with ONE audit entry (migration 0064),
+"""The lunch line's sale (one student, one meal) in one checked call with ONE audit entry (migration 0065),
 checked the way the people who read it would: the audit trail and the manager's list still show the sale's line,
 who rang it and when; logins that must not sell are refused, a cashier sells only for her school, nobody calls
 the general path directly, and a session's own SET of the audit switch hides nothing."""
@@ -46,7 +46,7 @@ def test_a_lunch_sale_is_one_audit_entry_that_the_trail_and_the_managers_list_sh
     assert apply(login_engine("demo_cashier"), p) == {"outcome": "new", "lines": 1}
     assert balance(demo_engine, kid) == before - Decimal("3.10")
     entries = _entries(demo_engine, p)
-    # one entry for the sale (before 0064: four, the header, the line, the claim and the balance's update)
+    # one entry for the sale (before 0065: four, the header, the line, the claim and the balance's update)
     assert [(e.table_name, e.operation, e.user_id) for e in entries] == [("cafeteria.sales", "INSERT", "demo_cashier")]
     whole = entries[0].new_values
     assert whole["sale_uuid"] == p["sale_uuid"] and whole["cashier"] == "demo_cashier"

@@ -29,14 +29,14 @@ of cafeteria.student_meal_plans that only moves the balance is not audited as a 
 account_balance, only the ledger's trigger does, and the ledger line that moved it is audited with the
 balance after it; every other change of a meal account (eligibility, plan, active) is audited as before.
 
-Revision ID: 0064
-Revises: 0063
+Revision ID: 0065
+Revises: 0064
 Create Date: 2026-12-04
 """
 from alembic import op
 
-revision = "0064"
-down_revision = "0063"
+revision = "0065"
+down_revision = "0064"
 branch_labels = None
 depends_on = None
 
@@ -215,7 +215,7 @@ def _zone() -> str:
         "AND strpos(c, 'TimeZone=') = 1").scalar()
     zone = row or op.get_bind().exec_driver_sql("SHOW TimeZone").scalar()
     if not zone or "'" in zone:
-        raise RuntimeError(f"migration 0064: unexpected time zone {zone!r}")
+        raise RuntimeError(f"migration 0065: unexpected time zone {zone!r}")
     return zone
 
 
