@@ -63,8 +63,28 @@ class NoDefaultRule(Exception):
     pass
 
 
+class RuleBook(list):
+    """A rules matrix that is not changed once read (the desk keeps one per rules stamp): each cell is
+    resolved once and remembered."""
+
+    def __init__(self, rules) -> None:
+        super().__init__(rules)
+        self.resolved: dict[tuple, Rule] = {}
+
+
 def resolve_rule(rules: list[Rule], school_id: int, category: str, item_type: str | None) -> Rule:
     """The most specific rule for this cell; `item_type=None` asks for the patron's overall rule."""
+    memo = getattr(rules, "resolved", None)
+    if memo is None:
+        return _resolve(rules, school_id, category, item_type)
+    key = (school_id, category, item_type)
+    rule = memo.get(key)
+    if rule is None:
+        rule = memo[key] = _resolve(rules, school_id, category, item_type)
+    return rule
+
+
+def _resolve(rules: list[Rule], school_id: int, category: str, item_type: str | None) -> Rule:
     if not any(r.school_id is None and r.patron_category is None and r.item_type is None for r in rules):
         raise NoDefaultRule("The circulation rules have no default row: an administrator must add one "
                             "(every school, every patron, every item type)")

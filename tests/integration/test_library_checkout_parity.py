@@ -192,3 +192,43 @@ def test_another_schools_librarian_gets_no_patron_and_no_loan_by_card(rms_librar
     assert f == {"patron": None}
     with pytest.raises(DBAPIError, match="do not work at school"):
         run(rms_librarian, call, c=rhs_kid, b=code, r=str(uuid.uuid4()), s=RHS, t=terms)
+
+
+def test_the_terms_kept_for_each_school_are_the_rules_terms_after_every_change(demo_engine):
+    """library.checkout_terms (migration 0065: what the one-call checkout lends by) is rebuilt with every
+    change of the rules, in the same transaction: for random matrices, each school's kept terms are
+    app.domain.library_rules.checkout_terms of the rules as the database holds them, and its stamp is
+    the rules' stamp (the desk's key for the matrix it keeps)."""
+    rng = random.Random(65)
+    with demo_engine.connect() as c:
+        tx = c.begin()
+        schools = c.execute(text("SELECT schoolid FROM edfi.school ORDER BY 1")).scalars().all()
+        for _ in range(8):
+            rules = random_rules(rng)
+            default, others = rules[0], rules[1:]
+            c.execute(text("UPDATE library.loan_rules SET loan_days = :d, max_items = :m, max_renewals = :r, "
+                           "max_overdue = :o WHERE school_id IS NULL AND patron_category IS NULL AND item_type IS NULL"),
+                      {"d": default.loan_days, "m": default.max_items, "r": default.max_renewals,
+                       "o": default.max_overdue})
+            c.execute(text("DELETE FROM library.loan_rules WHERE NOT (school_id IS NULL AND patron_category IS NULL "
+                           "AND item_type IS NULL)"))
+            for r in others:
+                c.execute(text("INSERT INTO library.loan_rules (school_id, patron_category, item_type, loan_days, "
+                               "max_items, max_renewals, holds_allowed, max_overdue) VALUES (:s, :c, :t, :d, :m, :r, "
+                               "true, :o)"), {"s": r.school_id, "c": r.patron_category, "t": r.item_type,
+                                              "d": r.loan_days, "m": r.max_items, "r": r.max_renewals,
+                                              "o": r.max_overdue})
+            held = circ.load_rules(c)  # as the database holds them (its own rule ids)
+            kept = dict(c.execute(text("SELECT school_id, terms FROM library.checkout_terms")).all())
+            stamps = set(c.execute(text("SELECT stamp FROM library.checkout_terms")).scalars())
+            assert stamps == {c.execute(text("SELECT library.rules_stamp()")).scalar()}
+            assert sorted(kept) == schools
+            for school in schools:
+                assert kept[school] == json.loads(json.dumps(checkout_terms(held, school)["categories"])), school
+        tx.rollback()
+
+
+def test_the_kept_terms_are_the_databases_own(login_engine):
+    for login in ("demo_librarian", "demo_admin", "demo_cashier"):
+        assert denied(login_engine(login), "SELECT terms FROM library.checkout_terms")
+        assert denied(login_engine(login), "SELECT library.compute_terms(1)")

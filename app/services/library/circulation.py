@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.domain.library_rules import Decision, LoanSituation, Problem, Rule, decide_checkout
+from app.domain.library_rules import Decision, LoanSituation, Problem, Rule, RuleBook, decide_checkout
 from app.errors import UserError
 from app.services.library.patrons import DeskSchool, Patron, _patron_clause, _student_patron, patron_by_card
 from app.services.request_ids import canonical_request_id, lock_request
@@ -33,7 +33,7 @@ def load_rules(conn: Connection) -> list[Rule]:
 
 def _rules_read(conn: Connection) -> tuple[str | None, list[Rule]]:
     rows = conn.execute(text(_RULES)).all()
-    stamp, rules = (rows[0][10] if rows else None), [Rule(*r[:9], float(r[9])) for r in rows]
+    stamp, rules = (rows[0][10] if rows else None), RuleBook(Rule(*r[:9], float(r[9])) for r in rows)
     if stamp is not None:
         if len(_rules_by_stamp) > 8:
             _rules_by_stamp.clear()
