@@ -4,7 +4,7 @@ Column types, keys and references follow the Ed-Fi 5.2 ODS (edfi52_core_columns.
 the design document's. See docs/schema-deviations.md for where the two differ.
 """
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 
 from app.db.dsl import CK, FK, IX, UQ, C, table  # noqa: F401
 
@@ -318,6 +318,9 @@ courseacademicsubject = table(
 
 # A student's schedule (attendance roll-up, row-level security) and a teacher's sections.
 Index("ix_studentsectionassociation_studentusi", studentsectionassociation.c.studentusi)
+# Migration 0065: a student's homeroom (the library's patron row, every homeroom look-up by student)
+Index("ix_studentsectionassociation_homeroom", studentsectionassociation.c.studentusi,
+      studentsectionassociation.c.begindate.desc(), postgresql_where=text("homeroomindicator"))
 # Migration 0007: the section's students and teachers by the section's key (row-level security's teacher_scope)
 Index("ix_studentsectionassociation_section", *(studentsectionassociation.c[k] for k in (
     "localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname", "studentusi")))

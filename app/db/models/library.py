@@ -150,6 +150,16 @@ loan_rules = table(
 Index("ux_loan_rules_cell", func.coalesce(loan_rules.c.school_id, 0), func.coalesce(loan_rules.c.patron_category, ""),
       func.coalesce(loan_rules.c.item_type, ""), unique=True)
 
+checkout_terms = table(
+    "library", "checkout_terms", "The rules' stamp and checkout terms per school, rebuilt with every change of "
+    "library.loan_rules (migration 0065); read by the checkout functions only",
+    C("school_id", "BIGINT"),
+    C("stamp", "TEXT", nn=True),
+    C("terms", "JSONB", nn=True),
+    FK(("school_id",), "edfi.school", ("schoolid",), ondelete="CASCADE"),
+    pk=("school_id",),
+)
+
 settings = table(
     "library", "settings", "Per-school library settings",
     C("school_id", "BIGINT"),

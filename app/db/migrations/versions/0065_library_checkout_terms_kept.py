@@ -51,6 +51,7 @@ CREATE TABLE library.checkout_terms (
     terms jsonb NOT NULL
 );
 ALTER TABLE library.checkout_terms ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE library.checkout_terms IS 'The rules'' stamp and checkout terms per school, rebuilt with every change of library.loan_rules (migration 0065); read by the checkout functions only';
 REVOKE ALL ON library.checkout_terms FROM PUBLIC;
 
 -- internal (owner only): app.domain.library_rules.checkout_terms(rules, school)["categories"], resolved by
