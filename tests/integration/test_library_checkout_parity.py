@@ -195,7 +195,7 @@ def test_another_schools_librarian_gets_no_patron_and_no_loan_by_card(rms_librar
 
 
 def test_the_terms_kept_for_each_school_are_the_rules_terms_after_every_change(demo_engine):
-    """library.checkout_terms (migration 0065: what the one-call checkout lends by) is rebuilt with every
+    """library.checkout_terms (migration 0066: what the one-call checkout lends by) is rebuilt with every
     change of the rules, in the same transaction: for random matrices, each school's kept terms are
     app.domain.library_rules.checkout_terms of the rules as the database holds them, and its stamp is
     the rules' stamp (the desk's key for the matrix it keeps)."""

@@ -318,7 +318,7 @@ courseacademicsubject = table(
 
 # A student's schedule (attendance roll-up, row-level security) and a teacher's sections.
 Index("ix_studentsectionassociation_studentusi", studentsectionassociation.c.studentusi)
-# Migration 0065: a student's homeroom (the library's patron row, every homeroom look-up by student)
+# Migration 0066: a student's homeroom (the library's patron row, every homeroom look-up by student)
 Index("ix_studentsectionassociation_homeroom", studentsectionassociation.c.studentusi,
       studentsectionassociation.c.begindate.desc(), postgresql_where=text("homeroomindicator"))
 # Migration 0007: the section's students and teachers by the section's key (row-level security's teacher_scope)

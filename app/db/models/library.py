@@ -152,7 +152,7 @@ Index("ux_loan_rules_cell", func.coalesce(loan_rules.c.school_id, 0), func.coale
 
 checkout_terms = table(
     "library", "checkout_terms", "The rules' stamp and checkout terms per school, rebuilt with every change of "
-    "library.loan_rules (migration 0065); read by the checkout functions only",
+    "library.loan_rules (migration 0066); read by the checkout functions only",
     C("school_id", "BIGINT"),
     C("stamp", "TEXT", nn=True),
     C("terms", "JSONB", nn=True),

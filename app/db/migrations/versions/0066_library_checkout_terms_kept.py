@@ -18,8 +18,8 @@ of all their section rows for the homeroom flag) about a sixth; the copy counts 
 - A copy's status change moves its title's counts by one (available, not withdrawn) instead of recounting
   every copy of the title; a change of title, or counts never set, still recounts.
 
-Revision ID: 0065
-Revises: 0064
+Revision ID: 0066
+Revises: 0065
 Create Date: 2026-12-04
 """
 import importlib.util
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0065"
-down_revision = "0064"
+revision = "0066"
+down_revision = "0065"
 branch_labels = None
 depends_on = None
 
@@ -51,7 +51,7 @@ CREATE TABLE library.checkout_terms (
     terms jsonb NOT NULL
 );
 ALTER TABLE library.checkout_terms ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE library.checkout_terms IS 'The rules'' stamp and checkout terms per school, rebuilt with every change of library.loan_rules (migration 0065); read by the checkout functions only';
+COMMENT ON TABLE library.checkout_terms IS 'The rules'' stamp and checkout terms per school, rebuilt with every change of library.loan_rules (migration 0066); read by the checkout functions only';
 REVOKE ALL ON library.checkout_terms FROM PUBLIC;
 
 -- internal (owner only): app.domain.library_rules.checkout_terms(rules, school)["categories"], resolved by
