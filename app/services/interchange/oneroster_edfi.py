@@ -98,13 +98,17 @@ WITH kinds AS (
     UNION ALL
     SELECT e.user_sourced_id, CASE WHEN e.role = 'student' THEN 1 ELSE 2 END
       FROM oneroster.enrollments e WHERE e.status = 'active'
+       -- (a person with an active student role is a student whatever their enrollments say: only the others'
+       -- enrollments are read, not every student's)
+       AND e.user_sourced_id NOT IN (SELECT s.user_sourced_id FROM oneroster.roles s
+                                      WHERE s.status = 'active' AND s.role = 'student')
 )
 SELECT x.*, x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
   FROM (SELECT u.sourced_id, min(k.k) AS kind,
                CASE WHEN u.identifier <> '' AND length(u.identifier) <= 32 THEN u.identifier
                     WHEN length(u.sourced_id) <= 32 THEN u.sourced_id ELSE md5(u.sourced_id) END AS unique_id
           FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
-         WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users)
+         /*touched*/
          GROUP BY u.sourced_id) x;
 CREATE UNIQUE INDEX ON tmp_person (sourced_id);
 ANALYZE tmp_person;
@@ -404,28 +408,15 @@ ON CONFLICT (contactusi, studentusi) DO UPDATE SET relationdescriptorid = EXCLUD
 
 def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str, int]:
     """Bring the Ed-Fi rows of the package's records in line; returns rows changed per table."""
-    staged = [f"SELECT {col} AS sourced_id FROM {stage}" for stage, col in (
-        ("stage_users", "sourced_id"), ("stage_roles", "user_sourced_id"), ("stage_enrollments", "user_sourced_id"),
-        ("stage_demographics", "sourced_id"))
-        if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"pg_temp.{stage}"}).scalar() is not None]
-    # the people the package names, and the agents of those (a contact's link needs both ends): one
-    # set-based union, its key made once at the end; on a first load (oneroster_firstload) the package
-    # loaded every OneRoster user, the agents included
-    touched = f"""
-        WITH named AS ({' UNION '.join(staged) or 'SELECT NULL::varchar AS sourced_id LIMIT 0'})
-        SELECT CAST(sourced_id AS varchar(255)) AS sourced_id FROM named
-        UNION SELECT unnest(u.agent_sourced_ids) FROM oneroster.users u JOIN named n ON n.sourced_id = u.sourced_id"""
-    if conn.execute(text("SELECT current_setting('school_office.oneroster_first_load', true) = 'on'")).scalar():
-        touched = "SELECT sourced_id FROM oneroster.users"
-    conn.execute(text(f"CREATE TEMP TABLE tmp_touched_users ON COMMIT DROP AS {touched}"))
-    conn.execute(text("ALTER TABLE tmp_touched_users ADD PRIMARY KEY (sourced_id)"))
-    log.debug("people touched: %s", conn.execute(text("SELECT count(*) FROM tmp_touched_users")).scalar())
-    # the OneRoster tables this import loaded were analyzed as they were loaded (oneroster_load)
-    conn.execute(text("ANALYZE tmp_touched_users"))
+    prep = PREP.replace("/*touched*/", "")
+    # on a first load (oneroster_firstload) the package loaded every OneRoster user: all of them are touched
+    if not conn.execute(text("SELECT current_setting('school_office.oneroster_first_load', true) = 'on'")).scalar():
+        _touched_users(conn)
+        prep = PREP.replace("/*touched*/", "WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users)")
     changed: dict[str, int] = {}
     first: B.FirstLoad | None = None
     decided = False
-    for table, sql in [("", PREP)] + STEPS:
+    for table, sql in [("", prep)] + STEPS:
         if table and not decided:  # (PREP made tmp_person)
             decided = True
             first = _first_load(conn)
@@ -438,7 +429,7 @@ def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str
                 if not stmt.strip():
                     continue
                 dml = stmt.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE")
-                if first and dml and table in B.CAPTURE and not (part == "new" and table in SPLIT_UNCAPTURED):
+                if first and dml and first.captures(table) and not (part == "new" and table in SPLIT_UNCAPTURED):
                     stmt = first.capture(table, stmt)
                 started = time.perf_counter()
                 n = conn.execute(text(stmt), {"today": now.date()}).rowcount
@@ -452,6 +443,24 @@ def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str
     if first:
         first.finish(new_students="SELECT studentusi FROM tmp_student WHERE is_new")
     return changed
+
+
+def _touched_users(conn: Connection) -> None:
+    """tmp_touched_users: the people the package names, and the agents of those (a contact's link needs
+    both ends): one set-based union, its key made once at the end."""
+    staged = [f"SELECT {col} AS sourced_id FROM {stage}" for stage, col in (
+        ("stage_users", "sourced_id"), ("stage_roles", "user_sourced_id"), ("stage_enrollments", "user_sourced_id"),
+        ("stage_demographics", "sourced_id"))
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"pg_temp.{stage}"}).scalar() is not None]
+    conn.execute(text(f"""
+        CREATE TEMP TABLE tmp_touched_users ON COMMIT DROP AS
+        WITH named AS ({' UNION '.join(staged) or 'SELECT NULL::varchar AS sourced_id LIMIT 0'})
+        SELECT CAST(sourced_id AS varchar(255)) AS sourced_id FROM named
+        UNION SELECT unnest(u.agent_sourced_ids) FROM oneroster.users u JOIN named n ON n.sourced_id = u.sourced_id"""))
+    conn.execute(text("ALTER TABLE tmp_touched_users ADD PRIMARY KEY (sourced_id)"))
+    log.debug("people touched: %s", conn.execute(text("SELECT count(*) FROM tmp_touched_users")).scalar())
+    # the OneRoster tables this import loaded were analyzed as they were loaded (oneroster_load)
+    conn.execute(text("ANALYZE tmp_touched_users"))
 
 
 # Tables whose rows for the students new to the district are inserted apart on the first-load path
@@ -491,4 +500,4 @@ def _first_load(conn: Connection) -> B.FirstLoad | None:
     if new < BULK_STUDENTS:
         return None
     log.debug("first load: %d new students, %d in the district", new, old)
-    return B.FirstLoad(conn, rebuild=new >= old)
+    return B.FirstLoad(conn, rebuild=new >= old, every_student_new=old == 0)

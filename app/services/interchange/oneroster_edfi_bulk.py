@@ -64,15 +64,21 @@ CAPTURE = {
     "edfi.studentsectionassociation": ("tmp_new_student_sections", f"{SECTION}, studentusi"),
     "edfi.staffsectionassociation": ("tmp_new_staff_sections", f"{SECTION}, staffusi"),
 }
-LINK = " AND ".join(f"x.{c} = t.{c}" for c in SECTION.split(", "))
+# ... read whole by `finish` instead when the district had no students (all their rows are the load's)
+WHOLE_WHEN_NEW = ("edfi.student", "edfi.studentschoolassociation")
+# the two links of one section: hashed on the section's identifier alone (its other key columns, NOT NULL, compared
+# as the join's filter: hashing and comparing five columns a row costs twice as much)
+LINK = ("x.sectionidentifier = t.sectionidentifier AND (x.localcoursecode, x.schoolid, x.schoolyear, x.sessionname) "
+        "IS NOT DISTINCT FROM (t.localcoursecode, t.schoolid, t.schoolyear, t.sessionname)")
 
 
 class FirstLoad:
     """The bulk path's state: what was dropped (to be made again) and which scope tables were empty."""
 
-    def __init__(self, conn: Connection, *, rebuild: bool):
+    def __init__(self, conn: Connection, *, rebuild: bool, every_student_new: bool = False):
         self.conn = conn
         self.rebuild = rebuild
+        self.every_student_new = every_student_new  # the district had no students: every section link is new
         self.keys: list[tuple[str, str, str]] = []  # (table, constraint or index name, DDL)
         self.indexes: list[str] = []
         self.fks: list[tuple[str, str, str]] = []
@@ -101,6 +107,11 @@ class FirstLoad:
                 self.empty.add(table)
                 self.drop_keys(table)
 
+    def captures(self, table: str) -> bool:
+        """Whether the rows the load writes to `table` are kept for `finish` (in a district that had no
+        students, every student and school link is the load's: `finish` reads the tables themselves)."""
+        return table in CAPTURE and not (self.every_student_new and table in WHOLE_WHEN_NEW)
+
     def capture(self, table: str, stmt: str) -> str:
         """The statement, keeping the rows it inserted or updated for `finish`."""
         tmp, cols = CAPTURE[table]
@@ -108,6 +119,9 @@ class FirstLoad:
         if target:
             cols = ", ".join(f"{target.group(1)}.{col}" for col in cols.split(", "))
         return f"WITH w AS ({stmt}\nRETURNING {cols})\nINSERT INTO {tmp} SELECT * FROM w"
+
+    def _written(self, table: str) -> str:
+        return table if not self.captures(table) else CAPTURE[table][0]
 
     def drop_keys(self, table: str) -> None:
         """Drop the table's primary key, unique constraints and indexes (and the foreign keys that
@@ -137,21 +151,22 @@ class FirstLoad:
         the district (every section row of theirs was written by this load)."""
         c = self.conn
         counts = {}
-        for table, sql in (
-                ("compliance.student_keys", "INSERT INTO compliance.student_keys (sourced_id, studentusi) "
-                 "SELECT md5('STU-' || studentuniqueid), studentusi FROM tmp_new_student_keys",
-                 ),
-                ("compliance.student_scope", "INSERT INTO compliance.student_scope (studentusi, schoolid) "
-                 "SELECT DISTINCT studentusi, schoolid FROM tmp_new_student_scope"),
-                ("compliance.teacher_scope", f"""
-INSERT INTO compliance.teacher_scope (staffusi, studentusi)
-SELECT DISTINCT t.staffusi, x.studentusi
-  FROM edfi.studentsectionassociation x JOIN edfi.staffsectionassociation t ON {LINK}
+        new_links = "" if self.every_student_new else f"""
  WHERE x.studentusi IN ({new_students})
     OR ({', '.join(f'x.{col}' for col in CAPTURE['edfi.studentsectionassociation'][1].split(', '))})
        IN (SELECT * FROM tmp_new_student_sections)
     OR ({', '.join(f't.{col}' for col in CAPTURE['edfi.staffsectionassociation'][1].split(', '))})
-       IN (SELECT * FROM tmp_new_staff_sections)""")):
+       IN (SELECT * FROM tmp_new_staff_sections)"""
+        for table, sql in (
+                ("compliance.student_keys", "INSERT INTO compliance.student_keys (sourced_id, studentusi) "
+                 f"SELECT md5('STU-' || studentuniqueid), studentusi FROM {self._written('edfi.student')}"),
+                ("compliance.student_scope", "INSERT INTO compliance.student_scope (studentusi, schoolid) "
+                 f"SELECT DISTINCT studentusi, schoolid FROM {self._written('edfi.studentschoolassociation')}"),
+                ("compliance.teacher_scope", f"""
+INSERT INTO compliance.teacher_scope (staffusi, studentusi)
+SELECT DISTINCT t.staffusi, x.studentusi
+  FROM edfi.studentsectionassociation x JOIN edfi.staffsectionassociation t ON {LINK}
+{new_links}""")):
             if table not in self.empty:
                 sql += (" ON CONFLICT (sourced_id) DO UPDATE SET studentusi = EXCLUDED.studentusi"
                         if table == "compliance.student_keys" else " ON CONFLICT DO NOTHING")
