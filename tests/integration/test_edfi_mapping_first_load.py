@@ -91,17 +91,18 @@ def loaded(new_database_module, packages):
     start = oneroster_edfi_bulk.FirstLoad.start
 
     def spy(self):
-        taken.append(self.rebuild)
+        taken.append((self.rebuild, self.every_student_new))
         return start(self)
 
     try:
         mp.setattr(oneroster_edfi, "BULK_STUDENTS", 10 ** 9)
-        for pkg in packages:
-            assert import_oneroster(ordinary, pkg, now=WHEN).ok
+        assert import_oneroster(ordinary, packages[0], now=WHEN).ok
+        ordinary_first = data(ordinary)
+        assert import_oneroster(ordinary, packages[1], now=WHEN).ok
         mp.setattr(oneroster_edfi, "BULK_STUDENTS", 10)
         mp.setattr(oneroster_edfi_bulk.FirstLoad, "start", spy)
         first = import_oneroster(bulk, packages[0], now=WHEN)
-        after_first = (shape(bulk), data(bulk))
+        after_first = (shape(bulk), data(bulk), ordinary_first)
         grown = import_oneroster(bulk, packages[1], now=WHEN)
     finally:
         mp.undo()
@@ -110,11 +111,14 @@ def loaded(new_database_module, packages):
 
 
 def test_the_first_load_writes_the_same_rows_and_scopes_as_the_triggers(loaded):
-    ordinary, bulk, empty, (shape_first, data_first), taken = loaded
-    # the first import doubled the district (keys dropped too), the second grew it by half (keys kept)
-    assert taken == [True, False]
+    ordinary, bulk, empty, (shape_first, data_first, ordinary_first), taken = loaded
+    # the first import filled an empty district (keys dropped too, every section link new), the second grew it
+    # by half (keys kept)
+    assert taken == [(True, True), (False, False)]
     assert len(data_first["students"]) == 60 and len(data_first["sections"]) == 240
     assert len(data_first["teacher scope"]) > 0 and len(data_first["student keys"]) == 60
+    for what in ROWS:  # the empty district's first load: what a teacher and a clerk see, as the triggers leave it
+        assert data_first[what] == ordinary_first[what], what
     assert shape_first == empty  # every key, index, foreign key and trigger (enabled) is back
     assert shape(bulk) == empty
     ours, theirs = data(bulk), data(ordinary)
