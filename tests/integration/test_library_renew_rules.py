@@ -182,6 +182,10 @@ def test_the_renewal_blocks_function_is_the_databases_own(login_engine):
 
     for login in ("demo_librarian", "demo_admin"):
         assert denied(login_engine(login), "SELECT library.renewal_blocks(1, '9-12', 'book', 0, false, 0)")
+        # the request ids renewals used: renew_loan's own (a forged row would make a renewal skip)
+        assert denied(login_engine(login), "SELECT request_id FROM library.renewal_requests")
+        assert denied(login_engine(login), "INSERT INTO library.renewal_requests (request_id, checkout_id) "
+                                           "SELECT gen_random_uuid(), checkout_id FROM library.checkouts LIMIT 1")
 
 
 def test_an_offline_renewal_refused_on_arrival_is_reviewed_and_lands_once(librarian, offline):
@@ -218,3 +222,29 @@ def test_an_offline_renewal_refused_on_arrival_is_reviewed_and_lands_once(librar
                          {"k": k}).scalar() == 1
         assert len([x for x in OFF.review_list(c, desk) if x.offline_side["barcode"] == code
                     and x.action == "renew"]) == 1
+
+
+def test_an_older_renewal_sent_again_after_a_newer_one_renews_nothing(lib):
+    """Review of session 8 (LOW): renew_loan remembered only the last request id, so an offline entry held
+    and sent again after a newer renewal renewed a second time. Every request id renews once."""
+    import uuid
+
+    p = students(lib, 1)[0]
+    item_id, _ = _copy(lib, copies(lib, 1)[0])
+    k = _lend(lib, item_id, p.student_usi)
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    call = text("SELECT library.renew_loan(CAST(:k AS bigint), current_date, CAST(:r AS uuid))")
+    due1 = lib.execute(call, {"k": k, "r": first}).scalar_one()
+    due2 = lib.execute(call, {"k": k, "r": second}).scalar_one()
+    assert _loan(lib, k).renewal_count == 2
+    assert lib.execute(call, {"k": k, "r": first}).scalar_one() == due2 >= due1  # the loan as it stands
+    assert lib.execute(call, {"k": k, "r": second}).scalar_one() == due2
+    assert _loan(lib, k).renewal_count == 2
+    # a request id of one loan's renewal is not another loan's
+    other_item, _ = _copy(lib, copies(lib, 2)[1])
+    k2 = _lend(lib, other_item, p.student_usi)
+    lib.execute(text("SAVEPOINT o"))
+    with pytest.raises(DBAPIError, match="used by another renewal"):
+        lib.execute(call, {"k": k2, "r": first})
+    lib.execute(text("ROLLBACK TO SAVEPOINT o"))
+    assert _loan(lib, k2).renewal_count == 0

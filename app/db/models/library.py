@@ -160,6 +160,17 @@ checkout_terms = table(
     pk=("school_id",),
 )
 
+renewal_requests = table(
+    "library", "renewal_requests", "Every request id a renewal used (migration 0067): a request sent again renews "
+    "nothing; written by library.renew_loan only",
+    C("request_id", "UUID"),
+    C("checkout_id", "BIGINT", nn=True),
+    C("renewed_at", "TIMESTAMPTZ", nn=True, default="now()"),
+    FK(("checkout_id",), "library.checkouts", ("checkout_id",), ondelete="CASCADE"),
+    pk=("request_id",),
+)
+Index("ix_renewal_requests_checkout_id", renewal_requests.c.checkout_id)
+
 settings = table(
     "library", "settings", "Per-school library settings",
     C("school_id", "BIGINT"),
