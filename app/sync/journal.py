@@ -20,6 +20,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ DROP INDEX IF EXISTS ix_journal_subject;
 _APPEND = ("INSERT INTO journal_entries (seq, entry_id, kind, payload, payload_sha256, subject, created_at) "
            "SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ?, ? FROM journal_entries WHERE true "
            "ON CONFLICT (entry_id) DO NOTHING RETURNING seq")
+_MARK_APPLIED = ("UPDATE journal_entries SET state = 'applied', applied_at = ?, result = ?, last_error = NULL "
+                 "WHERE entry_id = ?")
 _SET_META = "INSERT INTO journal_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 
 
@@ -215,6 +218,10 @@ class Journal:
         # moves on after every write through this object, once it is committed: a reader in this process may
         # keep what it read while the number stays the same (a terminal's journal is written by its own process)
         self.generation = 0
+        # when the sender last wrote its contact times (last_applied_at, last_sync_at, last_error) and whether an
+        # error is noted: a busy line's marks write them at most once a second (an error is cleared at once)
+        self._contact_noted: float | None = None
+        self._contact_error = True
         conn = self._conn()
         with conn:
             conn.executescript(_SCHEMA)
@@ -308,13 +315,20 @@ class Journal:
             return
         conn = self._conn(relaxed=True)
         now = utc_now().isoformat()
-        with conn:
-            conn.execute("BEGIN")
-            conn.executemany("UPDATE journal_entries SET state = 'applied', applied_at = ?, result = ?, "
-                             "last_error = NULL WHERE entry_id = ?",
-                             [(now, canonical_json(r) if r is not None else None, str(e)) for e, r in done])
-            conn.execute("INSERT INTO journal_meta (key, value) VALUES ('last_applied_at', ?), ('last_sync_at', ?), "
-                         "('last_error', '') ON CONFLICT (key) DO UPDATE SET value = excluded.value", (now, now))
+        rows = [(now, canonical_json(r) if r is not None else None, str(e)) for e, r in done]
+        contact = self._contact_error or self._contact_noted is None or time.monotonic() - self._contact_noted >= 1.0
+        if len(rows) == 1 and not contact:  # one statement, its own transaction
+            conn.execute(_MARK_APPLIED, rows[0])
+        else:
+            with conn:
+                conn.execute("BEGIN")
+                conn.executemany(_MARK_APPLIED, rows)
+                if contact:
+                    conn.execute("INSERT INTO journal_meta (key, value) VALUES ('last_applied_at', ?), "
+                                 "('last_sync_at', ?), ('last_error', '') "
+                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (now, now))
+        if contact:
+            self._contact_noted, self._contact_error = time.monotonic(), False
         self._changed()
 
     def mark_held(self, entry_id: uuid.UUID, reason: str) -> None:
@@ -335,6 +349,9 @@ class Journal:
             if error is None:
                 conn.execute(_SET_META, ("last_sync_at", utc_now().isoformat()))
             conn.execute(_SET_META, ("last_error", error or ""))
+        self._contact_error = error is not None
+        if error is None:
+            self._contact_noted = time.monotonic()
 
     def _set_meta(self, key: str, value: str) -> None:
         self._conn().execute(_SET_META, (key, value))

@@ -160,3 +160,22 @@ def test_a_journal_written_by_an_older_version_answers_the_same_with_the_new_ind
     assert j.generation > before  # a reader keeping what it read knows to read again
     assert [e.seq for e in j.pending_entries()] == [4]
     j.close()
+
+
+def test_a_busy_lines_marks_keep_the_status_bars_figures_and_clear_an_error_at_once(tmp_path):
+    """Marking sales applied writes the contact times at most once a second (a busy line's marks are one statement
+    each), but the status bar's last sync is there after the first mark and an error noted is cleared by the next
+    successful mark, however soon."""
+    j = Journal(tmp_path / "t.journal", "T-MARK")
+    sales = [j.append("cafeteria.sale", {"n": n}) for n in range(3)]
+    j.mark_applied_many([(sales[0].entry_id, {"lines": 1})])
+    first = j.status()
+    assert first.last_sync_at is not None and first.last_applied_at is not None and first.online
+    j.note_contact("PostgreSQL out of reach")
+    assert not j.status().online
+    j.mark_applied_many([(sales[1].entry_id, None)])
+    assert j.status().online and j.status().last_sync_at >= first.last_sync_at
+    j.mark_applied_many([(sales[2].entry_id, {"lines": 1})])  # within the second: the entry alone
+    assert j.status().pending == 0 and j.entry(sales[2].entry_id).state == "applied"
+    assert j.entry(sales[2].entry_id).result == {"lines": 1}
+    j.close()
