@@ -15,6 +15,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from app.security.demo_logins import DEMO_PASSWORD
+from app.security.logins import create_staff_login
 from app.services.audit_trail import AuditFilter, export_csv, list_audit
 from app.services.cafeteria import manager
 from tests.integration.test_pos_sale_function import CALL, RHS, RMS, apply, balance, params, sale
@@ -24,6 +26,21 @@ from tests.integration.test_security_attacks import refused
 
 pytestmark = pytest.mark.integration
 ANY = "SELECT cafeteria.apply_any_sale_entry(CAST(:id AS uuid), :t, :seq, :sha, CAST(:p AS jsonb))"
+RHS_CASHIER = "t_rhs_cashier"
+
+
+@pytest.fixture(scope="module")
+def rhs_cashier(demo_engine, login_engine):
+    """A cashier of the other school (a staff member there and not at RMS)."""
+    with demo_engine.begin() as c:
+        staff = c.execute(text("SELECT w.staffusi FROM edfi.staffschoolassociation w JOIN edfi.staff st "
+                               "ON st.staffusi = w.staffusi WHERE w.schoolid = :h "
+                               "AND NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = st.loginid) "
+                               "AND NOT EXISTS (SELECT 1 FROM edfi.staffschoolassociation o "
+                               "WHERE o.staffusi = w.staffusi AND o.schoolid = :m) ORDER BY 1 LIMIT 1"),
+                          {"h": RHS, "m": RMS}).scalar()
+        create_staff_login(c, RHS_CASHIER, DEMO_PASSWORD, staff, ("so_cashier",))
+    return login_engine(RHS_CASHIER)
 
 
 def _entries(demo_engine, p: dict) -> list:
@@ -85,13 +102,18 @@ def _uid(demo_engine, usi: int) -> str:
 
 
 def test_only_a_cashier_sells_only_for_her_school_and_nobody_calls_the_general_path(
-        login_engine, demo_engine, kids):  # noqa: F811
+        login_engine, demo_engine, kids, rhs_cashier):  # noqa: F811
     p = sale(kids[4])
     for login in ("demo_teacher", "demo_nurse", "demo_librarian", "demo_front_office", "demo_registrar"):
         assert denied(login_engine(login), CALL, **params(p)), login
-    # a cashier selling for a school she does not serve (as another school's cashier would for hers)
+    # another school's cashier ringing up a sale at RMS, and the RMS cashier at the other school: refused
+    assert refused(rhs_cashier, CALL, "which your sign-in does not serve", **params(p))
     assert refused(login_engine("demo_cashier"), CALL, "which your sign-in does not serve",
                    **params(sale(kids[4], school=RHS)))
+    # at her own register, the other school's cashier serves an RMS student as a visiting student
+    visiting = sale(kids[5], school=RHS, cashier=RHS_CASHIER)
+    assert apply(rhs_cashier, visiting) == {"outcome": "new", "lines": 1}
+    assert ("cafeteria.sales", "INSERT", RHS_CASHIER) == tuple(_entries(demo_engine, visiting)[0][:3])
     # the general path is called by the function only
     for login in ("demo_cashier", "demo_cafeteria_manager", "demo_admin", "demo_teacher"):
         assert denied(login_engine(login), ANY, **params(p)), login
