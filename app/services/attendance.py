@@ -1,9 +1,12 @@
 """Taking attendance for a section: the roster for a day, and saving the whole roster at once.
 
-One transaction saves every mark of the roster, rolls each student's period marks up to the
-daily status (app.domain.attendance_rollup), appends the changes to the student's activity
-timeline and queues a parent notification for each absence, both through the DynamoDB outbox.
-Re-saving a day is a late change: the audit triggers record the old and new marks.
+Attendance is recorded as exceptions (migration 0064, app.services.attendance_days): a save writes
+the section's taken event for the day and the marks that are not In Attendance; a student with no
+mark on a taken day was present. One transaction saves the roster, rolls the changed students'
+period marks up to the daily status (app.domain.attendance_rollup; a daily row only for a day that
+is not present), appends the changes to the student's activity timeline and queues a parent
+notification for each absence, both through the DynamoDB outbox. Re-saving a day is a late change:
+the audit triggers record the old and new marks (a mark going back to present is a DELETE).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.attendance_rollup import ABSENCES, PRESENT, PeriodMark, RollupRule, daily_status
 from app.errors import UserError
+from app.services.attendance_days import OFFICE_ROW, section_marks
 from app.sync.outbox import iso_utc, item_json, student_activity_item
 
 NOTIFICATION_DAYS = 30
@@ -70,10 +74,7 @@ class Roster:
     day: date
     lines: tuple[RosterLine, ...]
     codes: tuple[str, ...]  # AttendanceEventCategory code values, from the descriptors
-
-    @property
-    def taken(self) -> bool:
-        return any(line.mark is not None for line in self.lines)
+    taken: bool = False  # the section's attendance was taken that day (a taken event is saved)
 
 
 @dataclass(frozen=True)
@@ -98,27 +99,25 @@ def _section_title(conn: Connection, key: SectionKey) -> str:
 
 
 def load_roster(conn: Connection, key: SectionKey, day: date) -> Roster:
+    """The section's students on `day` with their marks: the saved exception, In Attendance for a
+    student without one on a taken day (attendance is recorded as exceptions), nothing when the
+    day's attendance has not been taken."""
     title = _section_title(conn, key)
     rows = conn.execute(text(f"""
-        SELECT s.studentusi, s.studentuniqueid, s.lastsurname || ', ' || s.firstname, d.codevalue, e.arrivaltime,
-               od.codevalue, o.attendanceeventreason
-        FROM edfi.studentsectionassociation a
-        JOIN edfi.student s ON s.studentusi = a.studentusi
-        LEFT JOIN edfi.studentsectionattendanceevent e
-               ON e.studentusi = a.studentusi AND e.eventdate = :day AND e.localcoursecode = a.localcoursecode
-              AND e.schoolid = a.schoolid AND e.schoolyear = a.schoolyear
-              AND e.sectionidentifier = a.sectionidentifier AND e.sessionname = a.sessionname
-        LEFT JOIN edfi.descriptor d ON d.descriptorid = e.attendanceeventcategorydescriptorid
+        WITH marks AS ({section_marks()})
+        SELECT s.studentusi, s.studentuniqueid, s.lastsurname || ', ' || s.firstname, m.code, m.arrivaltime,
+               od.codevalue, o.attendanceeventreason, m.taken
+        FROM marks m
+        JOIN edfi.student s ON s.studentusi = m.studentusi
         LEFT JOIN LATERAL (SELECT x.attendanceeventcategorydescriptorid, x.attendanceeventreason
                              FROM edfi.studentschoolattendanceevent x
-                            WHERE x.studentusi = a.studentusi AND x.eventdate = :day AND x.schoolid = a.schoolid
-                              AND x.schoolyear = a.schoolyear AND x.attendanceeventreason IS NOT NULL LIMIT 1) o ON true
+                            WHERE x.studentusi = m.studentusi AND x.eventdate = :day AND x.schoolid = :sid
+                              AND x.schoolyear = :sy AND x.{OFFICE_ROW} LIMIT 1) o ON true
         LEFT JOIN edfi.descriptor od ON od.descriptorid = o.attendanceeventcategorydescriptorid
-        WHERE a.{_SECTION.replace(' AND ', ' AND a.')} AND a.begindate <= :day AND (a.enddate IS NULL OR a.enddate >= :day)
         ORDER BY s.lastsurname, s.firstname, s.studentusi"""), {**key.params(), "day": day}).all()
     lines = tuple(RosterLine(r[0], r[1], r[2], Mark(r[3], r[4]) if r[3] else None,
                              OfficeMark(r[5], r[6]) if r[5] else None) for r in rows)
-    return Roster(key, title, day, lines, tuple(attendance_codes(conn)))
+    return Roster(key, title, day, lines, tuple(attendance_codes(conn)), bool(rows and rows[0][7]))
 
 
 # The lock of the students' day and the check (everything the checks and the daily roll-up read)
@@ -132,11 +131,17 @@ _CHECK_SQL = text(
     "SELECT * FROM edfi.attendance_roster_check(:lcc, CAST(:sid AS bigint), CAST(:sy AS smallint), :sec, :sess, "
     "CAST(:day AS date), CAST(:marks AS json), CAST(:absences AS text[]), CAST(:usis AS int[]))")
 
-# One statement writes the changed marks (update a saved mark, insert a new one: no deletes, so
-# a teacher's sign-in needs no DELETE privilege), the daily statuses and the outbox records. It is
-# composed of only the parts that have rows: a modifying part fires its table's statement-level
-# audit trigger even when it changes nothing, and the morning's first save updates nothing.
+# One statement writes the day's taken event (the first save), the changed exceptions (update a
+# saved one, insert a new one, delete one that went back to present), the daily statuses that are
+# not present (and deletes the teacher's roll-up of a day that became present) and the outbox
+# records. It is composed of only the parts that have rows: a modifying part fires its table's
+# statement-level audit trigger even when it changes nothing.
 _WRITE_PARTS = {
+    "taken": """taken AS (INSERT INTO edfi.sectionattendancetakenevent (calendarcode, date, localcoursecode, schoolid,
+               schoolyear, sectionidentifier, sessionname, eventdate, staffusi)
+        SELECT CAST(:rows AS json) ->> 'taken', :day, :lcc, :sid, :sy, :sec, :sess,
+               CAST(CAST(:rows AS json) ->> 'on' AS date), compliance.my_staff_usi()
+        ON CONFLICT ON CONSTRAINT pk_sectionattendancetakenevent DO NOTHING RETURNING 1)""",
     "upd": f"""upd AS (UPDATE edfi.studentsectionattendanceevent e
            SET attendanceeventcategorydescriptorid = m.c, arrivaltime = m.a,
                lastmodifieddate = now() AT TIME ZONE 'utc'
@@ -150,6 +155,13 @@ _WRITE_PARTS = {
            SET arrivaltime = excluded.arrivaltime, lastmodifieddate = now() AT TIME ZONE 'utc'
          WHERE e.arrivaltime IS DISTINCT FROM excluded.arrivaltime
         RETURNING 1)""",
+    "del": f"""del AS (DELETE FROM edfi.studentsectionattendanceevent e
+          WHERE e.studentusi IN (SELECT value::int FROM json_array_elements_text(CAST(:rows AS json) -> 'del'))
+            AND e.eventdate = :day AND e.{_SECTION.replace(' AND ', ' AND e.')} RETURNING 1)""",
+    "ddel": """ddel AS (DELETE FROM edfi.studentschoolattendanceevent e
+          WHERE e.studentusi IN (SELECT value::int FROM json_array_elements_text(CAST(:rows AS json) -> 'ddel'))
+            AND e.eventdate = :day AND e.schoolid = :sid AND e.schoolyear = :sy AND e.attendanceeventreason IS NULL
+         RETURNING 1)""",
     "dupd": """dupd AS (UPDATE edfi.studentschoolattendanceevent e
             SET attendanceeventcategorydescriptorid = d.c, eventduration = d.dur,
                 lastmodifieddate = now() AT TIME ZONE 'utc'
@@ -288,10 +300,12 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
     if day > today:
         raise UserError(f"Attendance for {day:%A, %B %d} cannot be taken before the day comes; pick today or an "
                         "earlier school day.")
-    # The roster goes as one JSON parameter (and the students as an array literal): the driver's
-    # per-element adaptation of parallel arrays cost more than the server's reading of them.
+    # Attendance is recorded as exceptions: only the marks that are not In Attendance go to the check
+    # (as one JSON parameter); every named student goes as an array literal, for the membership check
+    # and the locks. The driver's per-element adaptation of parallel arrays cost more than this.
     usis = "{" + ",".join(str(int(u)) for u in marks) + "}"
-    marks_json = json.dumps([{"u": u, "code": m.code, "arrival": _clock(m.arrival)} for u, m in marks.items()])
+    marks_json = json.dumps([{"u": u, "code": m.code, "arrival": _clock(m.arrival)} for u, m in marks.items()
+                             if not _is_present(m)])
     rows = _lock_then_check(conn, {**key.params(), "day": day, "absences": list(ABSENCES), "usis": usis,
                                    "marks": marks_json})
     head = rows[0]
@@ -302,23 +316,24 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
     if begins is not None and not begins <= day <= ends:
         raise UserError(f"{title} meets from {begins:%B %d, %Y} to {ends:%B %d, %Y} ({key.session_name}), so "
                         f"attendance for {day:%A, %B %d, %Y} cannot be saved for it; pick a day in that term.")
-    if not head.school_day:
+    if head.calendarcode is None:
         raise UserError(f"{day:%A, %B %d, %Y} is not a school day at this school; pick a school day.")
     bad = sorted({m.code for m in marks.values() if m.code not in codes})
     if bad:
         raise UserError(f"{', '.join(bad)} is not an attendance code; use one of {', '.join(sorted(codes))}.")
-    enrolled = {r.studentusi: r for r in rows if r.studentusi is not None}
-    strangers = [u for u in marks if u not in enrolled]
-    if strangers:
+    if head.strangers:
+        strangers = list(head.strangers)
         names = dict(conn.execute(text("SELECT studentusi, firstname || ' ' || lastsurname FROM edfi.student "
                                        "WHERE studentusi = ANY(CAST(:u AS int[]))"), {"u": strangers}).all())
         who = ", ".join(names.get(u, f"student {u}") for u in strangers)
         raise UserError(f"{who} is not enrolled in this section on {day:%B %d}; remove them from the roster.")
+    # the students whose day this save can change: an exception now or one saved before
+    enrolled = {r.studentusi: r for r in rows if r.studentusi is not None}
 
     by_id = {v: k for k, v in codes.items()}
     changed, had, before, daily, rolled, same_day = [], [], {}, {}, [], {}
-    for u, mark in marks.items():
-        row = enrolled[u]
+    for u, row in enrolled.items():
+        mark = marks[u]
         if not row.changes:  # the database found the saved mark equal to this one
             continue
         changed.append(u)
@@ -329,47 +344,55 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
             daily[u] = by_id.get(row.office_code)
             continue
         if row.periods is None:  # no absence in the day: minutes do not matter, the other marks do
-            # most students' days look alike (one mark, no other class yet): rolled up once per look
+            # most students' days look alike (one mark, no other exception): rolled up once per look
             look = (mark.code, *(row.others or ()))
             if look not in same_day:
                 same_day[look] = daily_status([PeriodMark(mark.code, 50)] + [
                     PeriodMark(by_id.get(c) or PRESENT, 50) for c in look[1:]], rule)
             daily[u] = same_day[look]
-        else:  # this section's mark is the new one; another class not taken yet counts as present
+        else:  # this section's mark is the new one; a class without an exception counts as present
             daily[u] = daily_status([PeriodMark(mark.code if p[0] else (by_id.get(p[1]) or PRESENT), int(p[3]))
                                      for p in row.periods] or [PeriodMark(mark.code, 50)], rule)
         rolled.append(u)
-    if not changed:
+    # a first save of the day changes every mark, the presents it records by the taken event too
+    n_changed = len(changed) + (0 if head.taken else sum(1 for u in marks if u not in enrolled))
+    if not changed and head.taken:
         return SaveResult(len(marks), 0, {})
     activities = [student_activity_item(
         enrolled[u].studentuniqueid,
         f"ATT-{key.school_id}-{key.section_identifier}-{day:%Y%m%d}-{marks[u].code[:2].upper()}",
         now, "attendance.marked",
         {"section": key.section_identifier, "date": day.isoformat(), "mark": marks[u].code,
-         "previous": before.get(u), "daily": daily[u]}, actor) for u in changed
-        # The timeline keeps what someone will ask about: absences, tardies and corrections. A
-        # first "present" is the day as expected (the marks themselves are in PostgreSQL), and
-        # leaving it out spares the morning's save 30-odd records.
-        if marks[u].code != PRESENT or before.get(u) is not None]
+         "previous": before.get(u), "daily": daily[u]}, actor) for u in changed]
     # the office tells the family about the days it recorded itself
     notices = _absence_notifications(day, {u: daily[u] for u in rolled}, enrolled, now)
     items = [("StudentActivityLogs", a) for a in activities] + [("NotificationQueue", n) for n in notices]
-    updated = [u for u, h in zip(changed, had) if h]
-    inserted = [u for u, h in zip(changed, had) if not h]
-    redone = [u for u in rolled if enrolled[u].daily_saved]
-    first = [u for u in rolled if not enrolled[u].daily_saved]
+    kept = [(u, h) for u, h in zip(changed, had) if not _is_present(marks[u])]
+    present_days = [u for u in rolled if daily[u] == PRESENT]
+    absent_days = [u for u in rolled if daily[u] != PRESENT]
 
     def duration(u: int) -> float:
         return 1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0
 
-    payload = {"upd": [{"c": codes[marks[u].code], "u": u, "a": _clock(marks[u].arrival)} for u in updated],
-            "ins": [{"c": codes[marks[u].code], "u": u, "a": _clock(marks[u].arrival)} for u in inserted],
-            "dupd": [{"c": codes[daily[u]], "u": u, "dur": duration(u)} for u in redone],
-            "dins": [{"c": codes[daily[u]], "u": u, "dur": duration(u)} for u in first],
-            "outbox": [{"t": t, "i": i} for t, i in items]}
+    payload = {"taken": None if head.taken else head.calendarcode,
+               "upd": [{"c": codes[marks[u].code], "u": u, "a": _clock(marks[u].arrival)} for u, h in kept if h],
+               "ins": [{"c": codes[marks[u].code], "u": u, "a": _clock(marks[u].arrival)} for u, h in kept if not h],
+               "del": [u for u in changed if _is_present(marks[u])],
+               "dupd": [{"c": codes[daily[u]], "u": u, "dur": duration(u)} for u in absent_days
+                        if enrolled[u].daily_saved],
+               "dins": [{"c": codes[daily[u]], "u": u, "dur": duration(u)} for u in absent_days
+                        if not enrolled[u].daily_saved],
+               "ddel": [u for u in present_days if enrolled[u].daily_saved],
+               "outbox": [{"t": t, "i": i} for t, i in items]}
     parts = frozenset(name for name, part in payload.items() if part)
+    payload["on"] = today.isoformat()
     _write(conn, _write_sql(parts), {**key.params(), "day": day, "rows": item_json(payload)})
-    return SaveResult(len(marks), len(changed), daily)
+    return SaveResult(len(marks), n_changed, daily)
+
+
+def _is_present(mark: Mark) -> bool:
+    """A mark recorded by its absence: In Attendance (an arrival time is kept only for the exceptions)."""
+    return mark.code == PRESENT
 
 
 def _clock(t: time | None) -> str | None:

@@ -567,9 +567,10 @@ def load_courses_and_sections(ctx: SeedContext) -> None:
 
 
 def load_attendance(ctx: SeedContext) -> None:
-    """Daily attendance for every student and school day so far, and the section attendance it
-    was taken from (each secondary period, each elementary homeroom); a student's absences are the
-    same in both."""
+    """Attendance for every school day so far, recorded as exceptions (migration 0064): each section's
+    taken event for the day (each secondary period, each elementary homeroom), the marks that are not
+    In Attendance, and the daily status of each day that is not a present one; a student's absences
+    are the same in both."""
     rng, sy = ctx.rng, ctx.school_year
     cats = {k: ctx.did("AttendanceEventCategoryDescriptor", k)
             for k in ("In Attendance", "Excused Absence", "Unexcused Absence", "Tardy")}
@@ -587,7 +588,7 @@ def load_attendance(ctx: SeedContext) -> None:
     by_school = sorted(ctx.students, key=lambda s: (s.school.school_id, s.usi))
 
     def daily():
-        for code in sorted(cats, key=lambda k: cats[k]):
+        for code in sorted((k for k in cats if k != "In Attendance"), key=lambda k: cats[k]):
             cid = cats[code]
             for d in ctx.days:
                 session = term_of[d]
@@ -605,7 +606,7 @@ def load_attendance(ctx: SeedContext) -> None:
     taken = sorted(ctx.sections, key=lambda sec: (sec.local_code, sec.school.school_id, sec.ident, sec.session))
 
     def period():
-        for code in sorted(cats, key=lambda k: cats[k]):
+        for code in sorted((k for k in cats if k != "In Attendance"), key=lambda k: cats[k]):
             cid = cats[code]
             for d in ctx.days:
                 for sec in taken:
@@ -623,6 +624,13 @@ def load_attendance(ctx: SeedContext) -> None:
     ctx.copier.copy("edfi.studentsectionattendanceevent",
                     ("attendanceeventcategorydescriptorid", "eventdate", "localcoursecode", "schoolid", "schoolyear",
                      "sectionidentifier", "sessionname", "studentusi", "arrivaltime"), period(), bulk=True)
+    # taken by the section's teacher, that morning
+    ctx.copier.copy("edfi.sectionattendancetakenevent",
+                    ("calendarcode", "date", "localcoursecode", "schoolid", "schoolyear", "sectionidentifier",
+                     "sessionname", "eventdate", "staffusi"),
+                    ((f"{sec.school.short}-{sy}", d, sec.local_code, sec.school.school_id, sy, sec.ident, sec.session,
+                      d, sec.teacher_usi) for sec in taken for d in ctx.days
+                     if term_of[d] == sec.session), bulk=True)
 
 
 def letter(score: float) -> str:

@@ -68,6 +68,16 @@ def test_saving_a_roster_marks_rolls_up_and_queues_records(conn):
                                    "AND item->'Details'->>'date' = :d AND item->'Details'->>'section' = :s"),
                               {"d": DEMO_AS_OF.isoformat(), "s": key.section_identifier}).scalar()
     assert activities == 2  # the absence and the tardy: a first "present" is no news for the timeline
+    # recorded as exceptions: the day is taken (by the signed-in teacher, if any), the presents have no row
+    taken = conn.execute(text(
+        "SELECT eventdate, calendarcode FROM edfi.sectionattendancetakenevent WHERE date = :d AND "
+        "localcoursecode = :lcc AND schoolid = :sid AND schoolyear = :sy AND sectionidentifier = :sec "
+        "AND sessionname = :sess"), {**key.params(), "d": DEMO_AS_OF}).all()
+    assert len(taken) == 1 and taken[0][0] == DEMO_AS_OF
+    stored = conn.execute(text(
+        "SELECT studentusi FROM edfi.studentsectionattendanceevent WHERE eventdate = :d AND localcoursecode = :lcc "
+        "AND schoolid = :sid AND sectionidentifier = :sec"), {**key.params(), "d": DEMO_AS_OF}).scalars().all()
+    assert sorted(stored) == sorted([absent, late])
 
 
 def test_finishing_a_half_taken_roster_updates_and_adds_in_one_save(conn):
@@ -83,7 +93,9 @@ def test_finishing_a_half_taken_roster_updates_and_adds_in_one_save(conn):
     marks[changed] = Mark("Excused Absence")
     marks[newcomer] = Mark("Unexcused Absence")
     result = save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
-    assert result.changed == len(roster.lines) - len(first_half) + 1  # the three kept marks are not news
+    # the first save took the day: everyone it did not name was present from then on (exceptions), so
+    # the second save's news are the two absences
+    assert result.changed == 2
     again = load_roster(conn, key, DEMO_AS_OF)
     assert {line.student_usi: line.mark.code for line in again.lines} == {u: m.code for u, m in marks.items()}
     daily = dict(conn.execute(text(
@@ -91,7 +103,8 @@ def test_finishing_a_half_taken_roster_updates_and_adds_in_one_save(conn):
         "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.eventdate = :d AND e.studentusi = ANY(:u)"),
         {"d": DEMO_AS_OF, "u": [u for u, _ in marks.items()]}).all())
     assert daily[changed] == daily[newcomer] == "Partial"  # one of six periods missed: the update and the insert
-    assert daily[first_half[1]] == "In Attendance" and len(daily) == len(roster.lines)
+    assert len(daily) == 2  # a present day has no daily row: it is implied by the taken event
+    assert all(line.mark == Mark("In Attendance") for line in again.lines if line.student_usi not in daily)
 
 
 def test_a_homeroom_absence_notifies_the_primary_contact_once(conn):
@@ -116,21 +129,36 @@ def test_a_late_change_is_allowed_and_audited(conn):
     key = section(conn, "RMS", "Period 3")
     day = date(2026, 11, 18)
     roster = load_roster(conn, key, day)
-    student = roster.lines[0]
+    student = next(line for line in roster.lines if line.mark == Mark("In Attendance"))
     marks = {line.student_usi: line.mark for line in roster.lines}
-    new = "Excused Absence" if student.mark.code != "Excused Absence" else "In Attendance"
-    marks[student.student_usi] = Mark(new)
-    result = save_roster(conn, key, day, marks, now=NOW, today=DEMO_AS_OF)
-    assert result.changed == 1
-    ops = conn.execute(text(
-        "SELECT operation, (old_values->>'attendanceeventcategorydescriptorid')::int, "
-        "(new_values->>'attendanceeventcategorydescriptorid')::int FROM compliance.audit_logs "
-        "WHERE table_name = 'edfi.studentsectionattendanceevent' AND timestamp >= now() - interval '1 minute' "
-        "AND coalesce(old_values, new_values)->>'studentusi' = :u"), {"u": str(student.student_usi)}).all()
     codes = dict(conn.execute(text("SELECT codevalue, descriptorid FROM edfi.descriptor "
                                    "WHERE namespace LIKE '%AttendanceEventCategoryDescriptor'")).all())
-    # the correction is one audited update from the old mark to the new one: nothing is deleted
-    assert ops == [("UPDATE", codes[student.mark.code], codes[new])]
+
+    def trail():
+        return conn.execute(text(
+            "SELECT operation, (old_values->>'attendanceeventcategorydescriptorid')::int, "
+            "(new_values->>'attendanceeventcategorydescriptorid')::int FROM compliance.audit_logs "
+            "WHERE table_name = 'edfi.studentsectionattendanceevent' AND timestamp >= now() - interval '1 minute' "
+            "AND coalesce(old_values, new_values)->>'studentusi' = :u ORDER BY id"),
+            {"u": str(student.student_usi)}).all()
+    marks[student.student_usi] = Mark("Excused Absence")
+    assert save_roster(conn, key, day, marks, now=NOW, today=DEMO_AS_OF).changed == 1
+    # present -> excused: the exception is written, audited as an insert
+    assert trail() == [("INSERT", None, codes["Excused Absence"])]
+    marks[student.student_usi] = Mark("Tardy", time(8, 20))
+    save_roster(conn, key, day, marks, now=NOW, today=DEMO_AS_OF)
+    marks[student.student_usi] = Mark("In Attendance")
+    result = save_roster(conn, key, day, marks, now=NOW, today=DEMO_AS_OF)
+    assert result.changed == 1 and result.daily[student.student_usi] == "In Attendance"
+    # excused -> tardy is an update; back to present deletes the exception (the old mark is in the trail)
+    assert trail() == [("INSERT", None, codes["Excused Absence"]),
+                       ("UPDATE", codes["Excused Absence"], codes["Tardy"]), ("DELETE", codes["Tardy"], None)]
+    line = next(x for x in load_roster(conn, key, day).lines if x.student_usi == student.student_usi)
+    assert line.mark == Mark("In Attendance")
+    teacher_rows = conn.execute(text(
+        "SELECT count(*) FROM edfi.studentschoolattendanceevent WHERE studentusi = :u AND eventdate = :d "
+        "AND attendanceeventreason IS NULL"), {"u": student.student_usi, "d": day}).scalar()
+    assert teacher_rows == 0  # the day became a present one again: its roll-up row is gone
 
 
 @pytest.mark.parametrize("day,today,expected", [
@@ -215,8 +243,7 @@ def test_the_roster_shows_the_offices_suspension_and_the_save_keeps_it(conn):
     assert sum(m == Mark("In Attendance") for m in marks.values()) == len(roster.lines) - 1
     # the teacher overrides it (the screen asked first): the period mark is hers, the day stays the office's
     marks[line.student_usi] = Mark("In Attendance")
-    result = save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
-    assert result.daily[line.student_usi] == "Excused Absence"
+    save_roster(conn, key, DEMO_AS_OF, marks, now=NOW, today=DEMO_AS_OF)
     day = conn.execute(text(
         "SELECT d.codevalue, e.attendanceeventreason FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
         "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u AND e.eventdate = :d"),

@@ -55,6 +55,27 @@ studentsectionattendanceevent = table(
     kind="root",
 )
 
+# Ed-Fi 5.2 SectionAttendanceTakenEvent: the section's attendance was taken that day (migration 0064).
+# Attendance is recorded as exceptions: a student enrolled in the section on a taken day with no
+# studentsectionattendanceevent row was In Attendance (app/services/attendance_days.py).
+sectionattendancetakenevent = table(
+    "edfi", "sectionattendancetakenevent", "Section Attendance Taken Event: a section's attendance was taken that day",
+    C("calendarcode", "VARCHAR(60)", comment="The school calendar of the day"),
+    C("date", "DATE", comment="The day whose attendance was taken"),
+    C("localcoursecode", "VARCHAR(60)", comment="Course code"),
+    C("schoolid", "BIGINT", comment="School"),
+    C("schoolyear", "SMALLINT", comment="Academic year"),
+    C("sectionidentifier", "VARCHAR(255)", comment="Class section"),
+    C("sessionname", "VARCHAR(60)"),
+    C("eventdate", "DATE", nn=True, comment="When the attendance was taken"),
+    C("staffusi", "INT", comment="Who took it"),
+    FK(("calendarcode", "date", "schoolid", "schoolyear",), "edfi.calendardate", ("calendarcode", "date", "schoolid", "schoolyear",)),
+    FK(("localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname",), "edfi.section", ("localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname",)),
+    FK(("staffusi",), "edfi.staff", ("staffusi",)),
+    pk=("calendarcode", "date", "localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname",),
+    kind="root",
+)
+
 disciplineincident = table(
     "edfi", "disciplineincident", "Discipline Incident: Behavioral incidents",
     C("incidentidentifier", "VARCHAR(36)", comment="Unique incident ID"),
@@ -487,5 +508,8 @@ Index("idx_attendance_school_date", studentschoolattendanceevent.c.schoolid, stu
 # A student's marks on a day (the daily roll-up, the student's own history).
 Index("ix_studentsectionattendanceevent_student_date", studentsectionattendanceevent.c.studentusi,
       studentsectionattendanceevent.c.eventdate)
+# A school's taken sections on a day (who has not taken attendance; a student's taken days).
+Index("ix_sectionattendancetakenevent_school_date", sectionattendancetakenevent.c.schoolid,
+      sectionattendancetakenevent.c.date)
 Index("ix_studentsectionattendanceevent_section_date", studentsectionattendanceevent.c.schoolid,
       studentsectionattendanceevent.c.sectionidentifier, studentsectionattendanceevent.c.eventdate)
