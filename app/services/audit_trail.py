@@ -48,8 +48,18 @@ COLUMNS = ("When", "Database user", "App user", "Workstation", "Table", "Record"
 HOUSEKEEPING = {"createdate", "lastmodifieddate", "created_at", "updated_at", "id", "discriminator"}
 
 
-def _summary(old: dict | None, new: dict | None) -> str:
+# Attendance is recorded as exceptions (migration 0064): deleting a mark (or a teacher's daily roll-up)
+# means the student is In Attendance again, so the trail shows the old mark -> present.
+EXCEPTION_TABLES = {"edfi.studentsectionattendanceevent", "edfi.studentschoolattendanceevent"}
+
+
+def _summary(old: dict | None, new: dict | None, table: str | None = None) -> str:
     """What changed, for a person: changed fields on an update, the filled-in fields otherwise."""
+    if table in EXCEPTION_TABLES and old and not new and "attendanceeventcategorydescriptorid" in old:
+        key = ", ".join(f"{k}={v}" for k, v in old.items() if v is not None and k not in HOUSEKEEPING
+                        and k != "attendanceeventcategorydescriptorid")
+        return (f"attendanceeventcategorydescriptorid: {old['attendanceeventcategorydescriptorid']} → "
+                f"In Attendance (the mark was removed: present); {key}")[:500]
     if old and new:
         diffs = [f"{k}: {old.get(k)} → {new.get(k)}" for k in new
                  if old.get(k) != new.get(k) and k not in HOUSEKEEPING]
@@ -130,7 +140,7 @@ def list_audit(conn: Connection, f: AuditFilter, limit: int = 500, offset: int =
                "LIMIT :limit + :offset)")
     rows = conn.execute(text(_LINES.format(entries=entries) + f'{line_where} ORDER BY a."timestamp" DESC, a.id DESC, '
                              "l.line LIMIT :limit OFFSET :offset"), {**params, "limit": limit, "offset": offset})
-    return [AuditEntry(*r[:9], changes=_summary(r.old_values, r.new_values)) for r in rows]
+    return [AuditEntry(*r[:9], changes=_summary(r.old_values, r.new_values, r.table_name)) for r in rows]
 
 
 def export_csv(conn: Connection, f: AuditFilter) -> bytes:

@@ -45,6 +45,7 @@ def room_12(demo_engine, login_engine):
         for table in ("studentsectionattendanceevent", "studentschoolattendanceevent"):
             c.execute(text(f"DELETE FROM edfi.{table} WHERE eventdate = :d AND studentusi = ANY(:u)"),
                       {"d": day, "u": usis})
+        c.execute(text("DELETE FROM edfi.sectionattendancetakenevent WHERE date = :d"), {"d": day})
         c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->'Details'->>'date' = :d "
                        "OR item->>'Date' = :d"), {"d": day.isoformat()})
 
@@ -67,23 +68,24 @@ def test_a_roster_save_is_one_entry_and_the_trail_shows_each_students_mark(room_
     uid = {line.student_usi: line.student_unique_id for line in roster.lines}
     started = datetime.now()
     with teacher.begin() as c:
-        save_roster(c, key, day, present_marks(roster) | {absent: Mark("Unexcused Absence")}, now=NOW, today=day)
+        save_roster(c, key, day, present_marks(roster) | {absent: Mark("Unexcused Absence"),
+                                                          late: Mark("Unexcused Absence")}, now=NOW, today=day)
     with demo_engine.connect() as c:  # one audit entry per statement and table, holding every row
         entries = c.execute(text(
             "SELECT table_name, operation, jsonb_array_length(new_values->'rows') FROM compliance.audit_logs "
-            "WHERE user_id = 'demo_teacher' AND \"timestamp\" >= :t AND table_name LIKE 'edfi.%attendanceevent' "
+            "WHERE user_id = 'demo_teacher' AND \"timestamp\" >= :t AND table_name LIKE 'edfi.%attendance%event' "
             "ORDER BY table_name"), {"t": started}).all()
-    assert entries == [("edfi.studentschoolattendanceevent", "INSERT", len(roster.lines)),
-                       (SECTION_TABLE, "INSERT", len(roster.lines))]
+    # attendance is recorded as exceptions: the two absences (and their days), and the day taken
+    assert entries == [("edfi.sectionattendancetakenevent", "INSERT", None),
+                       ("edfi.studentschoolattendanceevent", "INSERT", 2), (SECTION_TABLE, "INSERT", 2)]
 
     admin = login_engine("demo_admin")
     with admin.connect() as c:  # the administrator filters the trail by the absent student
         lines = marks_of(list_audit(c, AuditFilter(student_unique_id=uid[absent])), day)
-        # pages of the trail are pages of lines: the save's 35 rows, 10 at a time, in the same order
         mine = AuditFilter(user="demo_teacher", table_name=SECTION_TABLE, date_from=started.date())
         everything = list_audit(c, mine, limit=1000)
-        pages = [e for off in range(0, len(everything), 10) for e in list_audit(c, mine, limit=10, offset=off)]
-    assert pages == everything and len(marks_of(everything, day)) == len(roster.lines)
+        pages = [e for off in range(0, len(everything), 1) for e in list_audit(c, mine, limit=1, offset=off)]
+    assert pages == everything and len(marks_of(everything, day)) == 2
     assert len(lines) == 1
     line = lines[0]
     assert (line.user_id, line.application_user, line.workstation, line.operation) == (
@@ -94,35 +96,36 @@ def test_a_roster_save_is_one_entry_and_the_trail_shows_each_students_mark(room_
     assert f"studentusi={absent}" in line.changes
     assert named[record["attendanceeventcategorydescriptorid"]] == "Unexcused Absence"
 
-    # the re-save changes three marks: three updates, each shown old -> new
+    # the re-save changes three marks: the absent student back to present (the mark deleted), the second
+    # absence corrected to a tardy, a third student excused
     resaved = datetime.now()
     with teacher.begin() as c:
         result = save_roster(c, key, day, present_marks(roster) | {late: Mark("Tardy"), third: Mark("Excused Absence")},
                              now=NOW + timedelta(hours=1), today=day)
     assert result.changed == 3
-    ids = {u: {v: k for k, v in named.items()}[c] for u, c in
-           ((absent, "In Attendance"), (late, "Tardy"), (third, "Excused Absence"))}
+    ids = {v: k for k, v in named.items()}
     with admin.connect() as c:
-        changes = marks_of(list_audit(c, AuditFilter(user="demo_teacher", operation="UPDATE", date_from=resaved.date())),
-                           day)
+        changes = marks_of(list_audit(c, AuditFilter(user="demo_teacher", date_from=resaved.date())), day)
         mine = marks_of(list_audit(c, AuditFilter(student_unique_id=uid[absent])), day)
     changes = [e for e in changes if e.timestamp >= resaved]
-    assert len(changes) == 3 and len({e.id for e in changes}) == 1  # three lines of one entry
-    assert {json.loads(e.record_id)["studentusi"] for e in changes} == {absent, late, third}
-    back = next(e for e in changes if json.loads(e.record_id)["studentusi"] == absent)
-    unexcused = {v: k for k, v in named.items()}["Unexcused Absence"]
-    assert f"attendanceeventcategorydescriptorid: {unexcused} → {ids[absent]}" in back.changes
+    by_student = {json.loads(e.record_id)["studentusi"]: e for e in changes}
+    assert len(changes) == 3 and set(by_student) == {absent, late, third}
+    assert [by_student[u].operation for u in (absent, late, third)] == ["DELETE", "UPDATE", "INSERT"]
+    unexcused = ids["Unexcused Absence"]
+    # the deleted mark reads as what the teacher did: the old mark -> present
+    assert by_student[absent].changes.startswith(f"attendanceeventcategorydescriptorid: {unexcused} → In Attendance")
+    assert f"attendanceeventcategorydescriptorid: {unexcused} → {ids['Tardy']}" in by_student[late].changes
     # the student's own trail: the morning's mark, then the correction, newest first
-    assert [e.operation for e in mine] == ["UPDATE", "INSERT"]
-    assert mine[0].changes == back.changes and mine[0].application_user == user.staff_unique_id
+    assert [e.operation for e in mine] == ["DELETE", "INSERT"]
+    assert mine[0].changes == by_student[absent].changes and mine[0].application_user == user.staff_unique_id
 
     with admin.connect() as c:  # the CSV export has the same lines, with each row's old and new values
         rows = list(csv.DictReader(io.StringIO(export_csv(c, AuditFilter(student_unique_id=uid[absent])).decode())))
     rows = [r for r in rows if r["table"] == SECTION_TABLE and json.loads(r["record"])["eventdate"] == day.isoformat()]
-    assert [r["operation"] for r in rows] == ["INSERT", "UPDATE"]
-    old, new = json.loads(rows[1]["old_values"]), json.loads(rows[1]["new_values"])
+    assert [r["operation"] for r in rows] == ["INSERT", "DELETE"]
+    old = json.loads(rows[1]["old_values"])
     assert (old["studentusi"], old["attendanceeventcategorydescriptorid"]) == (absent, unexcused)
-    assert (new["studentusi"], new["attendanceeventcategorydescriptorid"]) == (absent, ids[absent])
+    assert rows[1]["new_values"] == ""
 
 
 def test_a_single_row_statement_keeps_its_own_entry(demo_engine):

@@ -41,6 +41,7 @@ def teacher_day(demo_engine, login_engine):
                   {"d": day, "u": usis})
         c.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE eventdate = :d AND studentusi = ANY(:u)"),
                   {"d": day, "u": usis})
+        c.execute(text("DELETE FROM edfi.sectionattendancetakenevent WHERE date = :d"), {"d": day})
         c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->'Details'->>'date' = :d "
                        "OR item->>'Date' = :d"), {"d": day.isoformat()})
 
@@ -63,6 +64,7 @@ def run_together(*jobs):
 
 
 def section_marks(engine, key, day) -> list[tuple[int, str]]:
+    """The marks stored for the section's day: its exceptions (a present is not stored)."""
     with engine.connect() as c:
         return c.execute(text(
             "SELECT e.studentusi, d.codevalue FROM edfi.studentsectionattendanceevent e JOIN edfi.descriptor d "
@@ -98,8 +100,10 @@ def test_two_teachers_saving_one_roster_at_once_both_succeed(teacher_day, demo_e
     assert waited >= 0.4  # the second save waited for the first to commit, then read its marks
     assert res_a.changed == len(roster.lines)
     assert res_b.changed == 2  # the first student back to present, the second one absent
-    # one mark per student, the last save's
-    assert section_marks(demo_engine, key, day) == sorted((u, m.code) for u, m in marks_b.items())
+    # one mark per student, the last save's: the exceptions stored, everyone else present
+    assert section_marks(demo_engine, key, day) == [(second, "Excused Absence")]
+    with demo_engine.connect() as c:
+        assert {line.student_usi: line.mark for line in load_roster(c, key, day).lines} == marks_b
     with demo_engine.connect() as c:
         # as the administrator's audit trail lists it: one line per changed row
         trail = list_audit(c, AuditFilter(user="demo_teacher", table_name="edfi.studentsectionattendanceevent",
@@ -112,12 +116,12 @@ def test_two_teachers_saving_one_roster_at_once_both_succeed(teacher_day, demo_e
             "ON d.descriptorid = e.attendanceeventcategorydescriptorid "
             "WHERE e.eventdate = :d AND e.studentusi = ANY(:u)"),
             {"d": day, "u": [first, second]}).all())
-    # the audit trail: each student inserted once, then the second teacher's two changes
-    assert sorted(op for op, _ in ops) == ["INSERT"] * len(roster.lines) + ["UPDATE"] * 2
-    assert sorted(int(u) for op, u in ops if op == "UPDATE") == sorted([first, second])
-    # the day's status is rolled up from the marks as they finally stand
-    assert daily == {first: res_b.daily[first], second: res_b.daily[second]}
-    assert res_b.daily[first] != res_a.daily[first]
+    # the audit trail: the first teacher's absence, then the second teacher's two changes (the first
+    # student back to present is the absence deleted)
+    assert sorted((op, int(u)) for op, u in ops) == sorted([("INSERT", first), ("DELETE", first), ("INSERT", second)])
+    # the day's status is rolled up from the marks as they finally stand (a present day has no row)
+    assert res_b.daily[first] == "In Attendance" and res_a.daily[first] != "In Attendance"
+    assert daily == {second: res_b.daily[second]}
 
 
 def test_a_double_click_saves_once(teacher_day, demo_engine):
@@ -133,7 +137,11 @@ def test_a_double_click_saves_once(teacher_day, demo_engine):
     results = run_together(save, save)
     assert not any(isinstance(r, Exception) for r in results), results
     assert sorted(r.changed for r in results) == [0, len(roster.lines)]
-    assert section_marks(demo_engine, key, day) == sorted((u, m.code) for u, m in marks.items())
+    assert section_marks(demo_engine, key, day) == [(roster.lines[0].student_usi, "Tardy")]
+    with demo_engine.connect() as c:
+        taken = c.execute(text("SELECT count(*) FROM edfi.sectionattendancetakenevent WHERE date = :d "
+                               "AND sectionidentifier = :s"), {"d": day, "s": key.section_identifier}).scalar()
+    assert taken == 1
     with demo_engine.connect() as c:
         activities = c.execute(text(
             "SELECT count(*) FROM sync.dynamo_outbox WHERE target_table = 'StudentActivityLogs' "
@@ -173,3 +181,5 @@ def test_a_save_that_cannot_get_its_turn_fails_like_any_statement_and_saves_noth
         event.remove(teacher, "handle_error", listener)
     assert any("lock timeout" in s for s in seen)
     assert section_marks(demo_engine, key, day) == []
+    with demo_engine.connect() as c:
+        assert not load_roster(c, key, day).taken
