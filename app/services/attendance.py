@@ -462,8 +462,9 @@ class AttendanceCalendar:
 def student_attendance_calendar(conn: Connection, student_usi: int, session: str | None = None, *,
                                 today: date | None = None) -> AttendanceCalendar:
     """The student's daily statuses over a term of their current school: `session` by name, or the
-    term that holds `today` (else the latest that has begun). Row-level security decides whether
-    the signed-in user may see the student at all."""
+    term that holds `today` (else the latest that has begun): the office's status, else the teacher's
+    roll-up, else In Attendance on a day taken in one of the student's sections, else nothing recorded.
+    Row-level security decides whether the signed-in user may see the student at all."""
     today = today or date.today()
     who = conn.execute(text("""
         SELECT s.lastsurname || ', ' || s.firstname, a.schoolid, eo.nameofinstitution, a.schoolyear
@@ -488,18 +489,18 @@ def student_attendance_calendar(conn: Connection, student_usi: int, session: str
     else:
         term = next((t for t in terms if t.begindate <= today <= t.enddate), None) or \
             next((t for t in reversed(terms) if t.begindate <= today), terms[0])
-    rows = conn.execute(text("""
+    from app.services.attendance_days import day_statuses
+
+    # a taken day with no daily row was a present one (attendance is recorded as exceptions)
+    rows = conn.execute(text(f"""
+        WITH taken AS ({day_statuses(school=":s", start=":b", end=":e", students="CAST(ARRAY[:u] AS int[])")})
         SELECT g.day::date,
                EXISTS (SELECT 1 FROM edfi.calendardatecalendarevent e JOIN edfi.descriptor d
                          ON d.descriptorid = e.calendareventdescriptorid
                         WHERE e.schoolid = :s AND e.date = g.day::date AND d.codevalue = 'Instructional day'),
-               ev.codevalue, ev.attendanceeventreason
+               taken.code, taken.reason
           FROM generate_series(CAST(:b AS date), CAST(:e AS date), interval '1 day') AS g(day)
-          LEFT JOIN LATERAL (
-               SELECT d.codevalue, x.attendanceeventreason FROM edfi.studentschoolattendanceevent x
-                 JOIN edfi.descriptor d ON d.descriptorid = x.attendanceeventcategorydescriptorid
-                WHERE x.studentusi = :u AND x.eventdate = g.day::date AND x.schoolid = :s
-                ORDER BY (x.attendanceeventreason IS NOT NULL) DESC LIMIT 1) ev ON true
+          LEFT JOIN taken ON taken.day = g.day::date
          WHERE extract(isodow FROM g.day) < 6
          ORDER BY 1"""), {"u": student_usi, "s": school_id, "b": term.begindate, "e": term.enddate}).all()
     days = tuple(CalendarDay(r[0], r[1], r[2], r[3]) for r in rows)

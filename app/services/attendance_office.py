@@ -2,6 +2,11 @@
 absence list, ADA and ADM by school over a date range, and chronic absence.
 
 Row-level security applies to every student row read: a clerk's figures cover their schools.
+
+Attendance is recorded as exceptions (app.services.attendance_days): a taken event per section and day,
+and rows only for marks that are not "In Attendance". ADA, ADM and chronic absence count the absence
+weight of the daily rows against the days enrolled, so a day with no row (present, or not taken yet)
+takes nothing away, exactly as when every present day had its own row.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.attendance_rates import ABSENCE_WEIGHT, Averages, ChronicRule, absence_rate
 from app.services.attendance import SectionKey
+from app.services.attendance_days import taken_sections
 
 _INSTRUCTIONAL = """
     SELECT DISTINCT e.date FROM edfi.calendardatecalendarevent e
@@ -41,7 +47,7 @@ def sections_for_day(conn: Connection, day: date, *, school_id: int | None = Non
     """Sections that meet on `day` with students in them, and whether attendance was taken.
     mine_only: the sections the signed-in teacher teaches. first_schools: listed first (the user's own
     schools: a high school's dean should not scroll past elementary homerooms)."""
-    rows = conn.execute(text("""
+    rows = conn.execute(text(f"""
         SELECT s.localcoursecode, s.schoolid, s.schoolyear, s.sectionidentifier, s.sessionname,
                coalesce(s.sectionname, s.sectionidentifier), eo.shortnameofinstitution, p.classperiodname, m.starttime,
                (SELECT st.firstname || ' ' || st.lastsurname FROM edfi.staffsectionassociation t
@@ -52,10 +58,9 @@ def sections_for_day(conn: Connection, day: date, *, school_id: int | None = Non
                  WHERE x.localcoursecode = s.localcoursecode AND x.schoolid = s.schoolid AND x.schoolyear = s.schoolyear
                    AND x.sectionidentifier = s.sectionidentifier AND x.sessionname = s.sessionname
                    AND x.begindate <= :day AND (x.enddate IS NULL OR x.enddate >= :day)) AS students,
-               EXISTS (SELECT 1 FROM edfi.studentsectionattendanceevent e
-                        WHERE e.schoolid = s.schoolid AND e.sectionidentifier = s.sectionidentifier
-                          AND e.eventdate = :day AND e.localcoursecode = s.localcoursecode
-                          AND e.schoolyear = s.schoolyear AND e.sessionname = s.sessionname)
+               EXISTS (SELECT 1 FROM ({taken_sections(school="s.schoolid", day=":day")}) t
+                        WHERE t.sectionidentifier = s.sectionidentifier AND t.localcoursecode = s.localcoursecode
+                          AND t.schoolyear = s.schoolyear AND t.sessionname = s.sessionname)
           FROM edfi.section s
           JOIN edfi.session ses ON ses.schoolid = s.schoolid AND ses.schoolyear = s.schoolyear
            AND ses.sessionname = s.sessionname AND :day BETWEEN ses.begindate AND ses.enddate

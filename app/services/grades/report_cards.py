@@ -1,6 +1,6 @@
 """Report card data: one read for a whole batch (school, grade level or homeroom), turned into
-report card documents (reports/report_card.py). Attendance comes from the daily attendance of the
-grading period; the period GPA from the period's grades by the school's policy."""
+report card documents (reports/report_card.py). Attendance comes from the daily statuses of the
+grading period's taken days (app.services.attendance_days: a taken day with no exception is present); the period GPA from the period's grades by the school's policy."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.grading import Attempt, compute_gpa, plain
 from app.errors import UserError
+from app.services.attendance_days import day_statuses
 from app.services.grades.entry import PeriodKey
 from app.services.grades.policy import comment_codes, school_policy, school_scales
 from reports.grading_parts import branding
@@ -105,13 +106,14 @@ def report_cards(conn: Connection, school_id: int, students: list[int], period: 
         "JOIN edfi.learningstandard ls ON ls.learningstandardid = m.learningstandardid "
         "WHERE m.schoolid = :s AND m.schoolyear = :sy AND m.studentusi = ANY(:u) AND m.gradingperiodname = ANY(:periods)"),
         {"s": school_id, "sy": period.school_year, "u": students, "periods": list(periods)}).all()
+    # each taken school day's status (the office's, the teacher's roll-up, else present: attendance is
+    # recorded as exceptions), the same days the student's attendance calendar shows
     attendance = {r.studentusi: r for r in conn.execute(text(
-        "SELECT e.studentusi, count(*) FILTER (WHERE d.codevalue LIKE '%Absence') AS absent, "
-        "  count(*) FILTER (WHERE d.codevalue = 'Tardy') AS tardy, "
-        "  count(DISTINCT e.eventdate) FILTER (WHERE d.codevalue IN ('In Attendance', 'Tardy')) AS present "
-        "FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
-        "  ON d.descriptorid = e.attendanceeventcategorydescriptorid "
-        "WHERE e.schoolid = :s AND e.studentusi = ANY(:u) AND e.eventdate BETWEEN :b AND :e GROUP BY e.studentusi"),
+        "SELECT studentusi, count(*) FILTER (WHERE code LIKE '%Absence') AS absent, "
+        "  count(*) FILTER (WHERE code = 'Tardy') AS tardy, "
+        "  count(*) FILTER (WHERE code IN ('In Attendance', 'Tardy')) AS present "
+        f"FROM ({day_statuses(school=':s', start=':b', end=':e', students='CAST(:u AS int[])')}) days "
+        "GROUP BY studentusi"),
         {"s": school_id, "u": students, "b": p.begindate, "e": p.enddate})}
     homerooms = dict(conn.execute(text(
         "SELECT DISTINCT ON (studentusi) studentusi, sectionidentifier FROM edfi.studentsectionassociation "
