@@ -509,7 +509,7 @@ Index("idx_attendance_school_date", studentschoolattendanceevent.c.schoolid, stu
 Index("ix_studentsectionattendanceevent_student_date", studentsectionattendanceevent.c.studentusi,
       studentsectionattendanceevent.c.eventdate)
 # A school's taken sections on a day (who has not taken attendance; a student's taken days).
-Index("ix_sectionattendancetakenevent_school_date", sectionattendancetakenevent.c.schoolid,
-      sectionattendancetakenevent.c.date)
+Index("ix_sectionattendancetakenevent_school_date_section", sectionattendancetakenevent.c.schoolid,
+      sectionattendancetakenevent.c.date, sectionattendancetakenevent.c.sectionidentifier)
 Index("ix_studentsectionattendanceevent_section_date", studentsectionattendanceevent.c.schoolid,
       studentsectionattendanceevent.c.sectionidentifier, studentsectionattendanceevent.c.eventdate)

@@ -151,8 +151,10 @@ BEGIN
                WHERE ev.eventdate = p_day AND ev.localcoursecode = p_lcc AND ev.schoolid = p_sid
                  AND ev.schoolyear = p_sy AND ev.sectionidentifier = p_sec AND ev.sessionname = p_sess
                  AND ev.studentusi = ANY (p_usis)),
-    rel AS (SELECT coalesce(m.u, sv.u) AS u, m.code, m.arrival, sv.cat, sv.arrival AS saved_arrival
-              FROM marks m FULL JOIN saved sv ON sv.u = m.u),
+    rel AS (SELECT x.u, (SELECT m.code FROM marks m WHERE m.u = x.u LIMIT 1) AS code,
+                   (SELECT m.arrival FROM marks m WHERE m.u = x.u LIMIT 1) AS arrival,
+                   sv.cat, sv.arrival AS saved_arrival
+              FROM (SELECT u FROM marks UNION SELECT u FROM saved) x LEFT JOIN saved sv ON sv.u = x.u),
     absent_ids AS (SELECT array_agg(descriptorid) AS ids FROM cats WHERE codevalue = ANY(p_absences)),
     base AS (
         SELECT r.u AS studentusi, s.studentuniqueid, s.firstname || ' ' || s.lastsurname AS name,
@@ -161,7 +163,9 @@ BEGIN
                coalesce(r.code = ANY(p_absences), false) AS absent_here,
                dy.office_code, coalesce(dy.daily_saved, false) AS daily_saved
           FROM rel r
-          JOIN edfi.student s ON s.studentusi = r.u
+          -- one student at a time (OFFSET 0: a hash join would read every student under row-level security)
+          JOIN LATERAL (SELECT st.studentuniqueid, st.firstname, st.lastsurname FROM edfi.student st
+                         WHERE st.studentusi = r.u OFFSET 0) s ON true
           LEFT JOIN cats nd ON nd.codevalue = r.code
           -- the day's status: the office's (one with a reason) and whether a roll-up is saved already
           LEFT JOIN LATERAL (SELECT (array_agg(x.attendanceeventcategorydescriptorid)
@@ -256,8 +260,9 @@ def upgrade() -> None:
         schema="edfi",
         comment="Section Attendance Taken Event: a section's attendance was taken that day",
     )
-    op.create_index("ix_sectionattendancetakenevent_school_date", "sectionattendancetakenevent",
-                    ["schoolid", "date"], schema="edfi")
+    # a school's taken sections on a day; a section's day (the save's check: the key starts with the calendar)
+    op.create_index("ix_sectionattendancetakenevent_school_date_section", "sectionattendancetakenevent",
+                    ["schoolid", "date", "sectionidentifier"], schema="edfi")
     op.execute(TAKEN_SECURITY_SQL)
     op.execute(CONVERT_SQL)
     op.execute(f"DROP FUNCTION {_SIG}")
