@@ -99,10 +99,18 @@ DELETE FROM edfi.studentsectionattendanceevent e
                 WHERE t.localcoursecode = e.localcoursecode AND t.schoolid = e.schoolid
                   AND t.schoolyear = e.schoolyear AND t.sectionidentifier = e.sectionidentifier
                   AND t.sessionname = e.sessionname AND t.date = e.eventdate);
+-- a teacher's present day: only where the day stays taken through a section the student was enrolled in
+-- (a daily-only record, e.g. an Ed-Fi import's, keeps its row: it is what says the day was taken)
 DELETE FROM edfi.studentschoolattendanceevent x
  USING edfi.descriptor d
  WHERE d.descriptorid = x.attendanceeventcategorydescriptorid AND d.codevalue = 'In Attendance'
-   AND x.attendanceeventreason IS NULL;
+   AND x.attendanceeventreason IS NULL
+   AND EXISTS (SELECT 1 FROM edfi.sectionattendancetakenevent t JOIN edfi.studentsectionassociation a
+                   ON a.localcoursecode = t.localcoursecode AND a.schoolid = t.schoolid
+                  AND a.schoolyear = t.schoolyear AND a.sectionidentifier = t.sectionidentifier
+                  AND a.sessionname = t.sessionname AND a.begindate <= t.date
+                  AND (a.enddate IS NULL OR a.enddate >= t.date)
+                WHERE t.schoolid = x.schoolid AND t.date = x.eventdate AND a.studentusi = x.studentusi);
 """
 
 CHECK_SQL = r"""
