@@ -95,5 +95,62 @@ def section_marks(*, lcc: str = ":lcc", sid: str = ":sid", sy: str = ":sy", sec:
            AND a.sessionname = {sess} AND a.begindate <= {day} AND (a.enddate IS NULL OR a.enddate >= {day})"""
 
 
-__all__ = ["PRESENT", "OFFICE_ROW", "TEACHER_ROW", "taken_student_days", "day_statuses", "taken_sections",
+# Full rosters (every present marked, a daily row for every day) recorded as exceptions: a taken event
+# for every section and day that has marks, then the present marks and the teacher's present days are
+# deleted where the day stays taken. Idempotent, and nothing happens on a district with no rows.
+# Migration 0064 converted existing districts with it; the Ed-Fi XML import runs it after loading
+# (an interchange may carry every present). Keep its effect stable: the migration runs this text.
+AS_EXCEPTIONS_SQL = """
+-- a calendar day for every marked day that has none (an import may have written marks on one)
+INSERT INTO edfi.calendardate (calendarcode, date, schoolid, schoolyear)
+SELECT DISTINCT ON (m.schoolid, m.schoolyear, m.eventdate) c.calendarcode, m.eventdate, m.schoolid, m.schoolyear
+  FROM (SELECT DISTINCT schoolid, schoolyear, eventdate FROM edfi.studentsectionattendanceevent) m
+  JOIN edfi.calendar c ON c.schoolid = m.schoolid AND c.schoolyear = m.schoolyear
+ WHERE NOT EXISTS (SELECT 1 FROM edfi.calendardate cd WHERE cd.schoolid = m.schoolid
+                      AND cd.schoolyear = m.schoolyear AND cd.date = m.eventdate)
+ ORDER BY m.schoolid, m.schoolyear, m.eventdate, c.calendarcode;
+
+INSERT INTO edfi.sectionattendancetakenevent (calendarcode, date, localcoursecode, schoolid, schoolyear,
+                                              sectionidentifier, sessionname, eventdate, createdate)
+SELECT (SELECT min(cd.calendarcode) FROM edfi.calendardate cd
+         WHERE cd.schoolid = m.schoolid AND cd.schoolyear = m.schoolyear AND cd.date = m.eventdate),
+       m.eventdate, m.localcoursecode, m.schoolid, m.schoolyear, m.sectionidentifier, m.sessionname,
+       m.taken::date, m.taken
+  FROM (SELECT e.localcoursecode, e.schoolid, e.schoolyear, e.sectionidentifier, e.sessionname, e.eventdate,
+               min(e.createdate) AS taken
+          FROM edfi.studentsectionattendanceevent e
+         GROUP BY 1, 2, 3, 4, 5, 6) m
+ WHERE EXISTS (SELECT 1 FROM edfi.calendardate cd
+                WHERE cd.schoolid = m.schoolid AND cd.schoolyear = m.schoolyear AND cd.date = m.eventdate)
+ON CONFLICT DO NOTHING;
+
+-- the presents are implied now (on a taken day; a day without a calendar keeps its marks)
+DELETE FROM edfi.studentsectionattendanceevent e
+ USING edfi.descriptor d
+ WHERE d.descriptorid = e.attendanceeventcategorydescriptorid AND d.codevalue = 'In Attendance'
+   AND EXISTS (SELECT 1 FROM edfi.sectionattendancetakenevent t
+                WHERE t.localcoursecode = e.localcoursecode AND t.schoolid = e.schoolid
+                  AND t.schoolyear = e.schoolyear AND t.sectionidentifier = e.sectionidentifier
+                  AND t.sessionname = e.sessionname AND t.date = e.eventdate);
+-- a teacher's present day: only where the day stays taken through a section the student was enrolled in
+-- (a daily-only record, e.g. an Ed-Fi import's, keeps its row: it is what says the day was taken)
+DELETE FROM edfi.studentschoolattendanceevent x
+ USING edfi.descriptor d
+ WHERE d.descriptorid = x.attendanceeventcategorydescriptorid AND d.codevalue = 'In Attendance'
+   AND x.attendanceeventreason IS NULL
+   AND EXISTS (SELECT 1 FROM edfi.sectionattendancetakenevent t JOIN edfi.studentsectionassociation a
+                   ON a.localcoursecode = t.localcoursecode AND a.schoolid = t.schoolid
+                  AND a.schoolyear = t.schoolyear AND a.sectionidentifier = t.sectionidentifier
+                  AND a.sessionname = t.sessionname AND a.begindate <= t.date
+                  AND (a.enddate IS NULL OR a.enddate >= t.date)
+                WHERE t.schoolid = x.schoolid AND t.date = x.eventdate AND a.studentusi = x.studentusi);
+"""
+
+
+def record_as_exceptions(conn) -> None:
+    """Run AS_EXCEPTIONS_SQL as the caller (the import runs as the schema owner)."""
+    conn.exec_driver_sql(AS_EXCEPTIONS_SQL)
+
+
+__all__ = ["AS_EXCEPTIONS_SQL", "record_as_exceptions", "PRESENT", "OFFICE_ROW", "TEACHER_ROW", "taken_student_days", "day_statuses", "taken_sections",
            "section_marks"]

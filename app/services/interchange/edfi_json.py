@@ -3,6 +3,15 @@
 Each file is a JSON array of request bodies in the shape of `POST /data/v3/ed-fi/<resource>`:
 camelCase, references by natural key, descriptors as URIs (namespace#codeValue), school years as
 the ending year, no USIs, empty values left out.
+
+Attendance goes out as School Office records it, as "negative attendance" (migration 0064): the
+section and school attendance events are the exceptions (absences, tardies, the office's
+records), and sectionAttendanceTakenEvents says which sections took attendance on which day. A
+consumer that needs who was present reads it as Ed-Fi defines it: a student enrolled in a taken
+section with no event that day was In Attendance. No present events are made up for the export:
+Ed-Fi's own sample district (Grand Bend) publishes only absences and tardies, the Ed-Fi 5.2 notes
+(docs/edfi-5.2-notes.md) require no present rows, and SectionAttendanceTakenEvent exists so that a
+consumer can tell "present" from "not taken".
 """
 
 from __future__ import annotations
@@ -82,6 +91,15 @@ SELECT jsonb_strip_nulls(jsonb_build_object(
        'educationalEnvironmentDescriptor', {_desc('e.educationalenvironmentdescriptorid')}))
   FROM edfi.studentsectionattendanceevent e JOIN edfi.student s USING (studentusi)
  ORDER BY s.studentuniqueid, e.eventdate, e.sectionidentifier""",
+    "sectionAttendanceTakenEvents": f"""
+SELECT jsonb_strip_nulls(jsonb_build_object(
+       'calendarDateReference', jsonb_build_object('calendarCode', t.calendarcode, 'date', t.date,
+            'schoolId', t.schoolid, 'schoolYear', t.schoolyear),
+       'sectionReference', {_section_ref('t')}, 'eventDate', t.eventdate,
+       'staffReference', CASE WHEN st.staffuniqueid IS NOT NULL
+            THEN jsonb_build_object('staffUniqueId', st.staffuniqueid) END))
+  FROM edfi.sectionattendancetakenevent t LEFT JOIN edfi.staff st ON st.staffusi = t.staffusi
+ ORDER BY t.date, t.schoolid, t.sectionidentifier, t.sessionname, t.localcoursecode""",
     "grades": f"""
 SELECT jsonb_strip_nulls(jsonb_build_object(
        'gradeTypeDescriptor', {_desc('g.gradetypedescriptorid')},

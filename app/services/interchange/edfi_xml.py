@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, text
 from app.db.base import metadata
 from app.db.bulk import Copier
 from app.db.descriptors import DescriptorValue, load_descriptors
+from app.services.attendance_days import record_as_exceptions
 from app.services.interchange import edfi_xml_spec as X
 from app.services.interchange.oneroster_import import ImportResult, Progress, tag_import
 from app.services.interchange.oneroster_load import _audit_triggers, digest
@@ -337,6 +338,10 @@ def _load(conn: Connection, v: EdFiValidator, now: datetime, label: str, sha: st
         n = conn.execute(text(f"INSERT INTO {table} AS t ({', '.join(cols)}) SELECT {select} FROM {stage} s "
                               f"ON CONFLICT ({', '.join(conflict)}) {action}")).rowcount
         changed[table] = changed.get(table, 0) + n
+    if changed.get("edfi.studentsectionattendanceevent"):
+        # School Office records attendance as exceptions: an interchange with every present marked
+        # becomes the sections' taken days and their exceptions (as migration 0064 converted districts)
+        record_as_exceptions(conn)
     _audit_triggers(conn, tables, enable=True)
     changed = {k: n for k, n in changed.items() if n}
     if changed or v.new_descriptors:

@@ -42,6 +42,7 @@ KEYS = {  # entity -> key columns (and the table that holds it)
     "courseoffering": ("edfi.courseoffering", ("localcoursecode", "schoolid", "schoolyear", "sessionname")),
     "section": ("edfi.section", ("localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname")),
     "calendar": ("edfi.calendar", ("calendarcode", "schoolid", "schoolyear")),
+    "calendardate": ("edfi.calendardate", ("calendarcode", "date", "schoolid", "schoolyear")),
     "gradebookentry": ("edfi.gradebookentry", ("gradebookentryidentifier", "namespace")),
     "gradingperiod": ("edfi.gradingperiod", ("gradingperioddescriptorid", "gradingperiodname", "schoolid", "schoolyear")),
     "studentsectionassociation": ("edfi.studentsectionassociation", (
@@ -51,7 +52,7 @@ KEYS = {  # entity -> key columns (and the table that holds it)
                              "sessionname", "studentusi")),
     "learningstandard": ("edfi.learningstandard", ("learningstandardid",)),
 }
-NAMES = {"courseoffering": "course offering", "gradebookentry": "gradebook entry", "gradingperiod": "grading period",
+NAMES = {"calendardate": "calendar date", "courseoffering": "course offering", "gradebookentry": "gradebook entry", "gradingperiod": "grading period",
          "studentsectionassociation": "student section association", "learningstandard": "learning standard"}
 # Keys whose database form differs from the files' (descriptor ids as URIs, USIs as unique ids).
 _URI = "(SELECT d.namespace || '#' || d.codevalue FROM edfi.descriptor d WHERE d.descriptorid = x.{0})"
@@ -144,7 +145,7 @@ ELEMENTS: dict[str, list[Target]] = {
             "calendarcode": ("CalendarReference/CalendarIdentity/CalendarCode", "text"), "date": ("Date", "date"),
             "schoolid": ("CalendarReference/CalendarIdentity/" + SCHOOL, "int"),
             "schoolyear": ("CalendarReference/CalendarIdentity/SchoolYear", "sy")},
-            refs=(("calendar", ("calendarcode", "schoolid", "schoolyear")),)),
+            provides="calendardate", refs=(("calendar", ("calendarcode", "schoolid", "schoolyear")),)),
         Target("edfi.calendardatecalendarevent", {
             "calendarcode": ("../CalendarReference/CalendarIdentity/CalendarCode", "text"), "date": ("../Date", "date"),
             "schoolid": ("../CalendarReference/CalendarIdentity/" + SCHOOL, "int"),
@@ -221,6 +222,16 @@ ELEMENTS: dict[str, list[Target]] = {
         "educationalenvironmentdescriptorid": ("AttendanceEvent/EducationalEnvironment", "desc"),
         "sectionattendanceduration": ("SectionAttendanceDuration", "int"), "arrivaltime": ("ArrivalTime", "time")},
         refs=(("student", ("studentusi",)), ("section", KEYS["section"][1])))],
+    # a section's day whose attendance was taken: with it, a student enrolled in the section and no
+    # StudentSectionAttendanceEvent that day was In Attendance (School Office records exceptions)
+    "SectionAttendanceTakenEvent": [Target("edfi.sectionattendancetakenevent", {
+        **section_ref(), "calendarcode": ("CalendarDateReference/CalendarDateIdentity/CalendarReference/CalendarIdentity/CalendarCode", "text"),
+        "date": ("CalendarDateReference/CalendarDateIdentity/Date", "date"), "eventdate": ("EventDate", "date"), "staffusi": (STAFF, "staff"),
+        "_calschool": ("CalendarDateReference/CalendarDateIdentity/CalendarReference/CalendarIdentity/" + SCHOOL, "int"),
+        "_calyear": ("CalendarDateReference/CalendarDateIdentity/CalendarReference/CalendarIdentity/SchoolYear", "sy")},
+        same=(("_calschool", "schoolid"), ("_calyear", "schoolyear")),
+        refs=(("section", KEYS["section"][1]), ("staff", ("staffusi",)),
+              ("calendardate", ("calendarcode", "date", "schoolid", "schoolyear"))))],
     "GradebookEntry": [Target("edfi.gradebookentry", {
         "gradebookentryidentifier": ("GradebookEntryIdentifier", "text"), "namespace": ("Namespace", "text"),
         "title": ("Title", "text"), "description": ("Description", "text"), "dateassigned": ("DateAssigned", "date"),
@@ -280,7 +291,7 @@ ORDER = ("LocalEducationAgency", "School", "Course", "Session", "GradingPeriod",
          "CourseOffering", "Section", "Student", "Contact", "StudentContactAssociation", "Staff",
          "StaffSchoolAssociation", "StaffEducationOrganizationAssignmentAssociation", "StaffSectionAssociation",
          "StudentSchoolAssociation", "StudentSectionAssociation", "StudentSchoolAttendanceEvent",
-         "StudentSectionAttendanceEvent", "GradebookEntry", "StudentGradebookEntry", "Grade", "ReportCard")
+         "StudentSectionAttendanceEvent", "SectionAttendanceTakenEvent", "GradebookEntry", "StudentGradebookEntry", "Grade", "ReportCard")
 assert set(ORDER) == set(ELEMENTS)
 PERSON_KEY = {"student": ("edfi.student", "studentusi", "studentuniqueid"),
               "staff": ("edfi.staff", "staffusi", "staffuniqueid"),

@@ -28,6 +28,8 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
+from app.services.attendance_days import AS_EXCEPTIONS_SQL
+
 revision = "0064"
 down_revision = "0063"
 branch_labels = None
@@ -67,51 +69,9 @@ CREATE POLICY teacher_deletes_own_rollups ON edfi.studentschoolattendanceevent A
     TO so_teacher USING (attendanceeventreason IS NULL);
 """
 
-CONVERT_SQL = """
--- a calendar day for every marked day that has none (an import may have written marks on one)
-INSERT INTO edfi.calendardate (calendarcode, date, schoolid, schoolyear)
-SELECT DISTINCT ON (m.schoolid, m.schoolyear, m.eventdate) c.calendarcode, m.eventdate, m.schoolid, m.schoolyear
-  FROM (SELECT DISTINCT schoolid, schoolyear, eventdate FROM edfi.studentsectionattendanceevent) m
-  JOIN edfi.calendar c ON c.schoolid = m.schoolid AND c.schoolyear = m.schoolyear
- WHERE NOT EXISTS (SELECT 1 FROM edfi.calendardate cd WHERE cd.schoolid = m.schoolid
-                      AND cd.schoolyear = m.schoolyear AND cd.date = m.eventdate)
- ORDER BY m.schoolid, m.schoolyear, m.eventdate, c.calendarcode;
+# The conversion is the one the Ed-Fi XML import runs after loading full rosters (one SQL text).
+CONVERT_SQL = AS_EXCEPTIONS_SQL
 
-INSERT INTO edfi.sectionattendancetakenevent (calendarcode, date, localcoursecode, schoolid, schoolyear,
-                                              sectionidentifier, sessionname, eventdate, createdate)
-SELECT (SELECT min(cd.calendarcode) FROM edfi.calendardate cd
-         WHERE cd.schoolid = m.schoolid AND cd.schoolyear = m.schoolyear AND cd.date = m.eventdate),
-       m.eventdate, m.localcoursecode, m.schoolid, m.schoolyear, m.sectionidentifier, m.sessionname,
-       m.taken::date, m.taken
-  FROM (SELECT e.localcoursecode, e.schoolid, e.schoolyear, e.sectionidentifier, e.sessionname, e.eventdate,
-               min(e.createdate) AS taken
-          FROM edfi.studentsectionattendanceevent e
-         GROUP BY 1, 2, 3, 4, 5, 6) m
- WHERE EXISTS (SELECT 1 FROM edfi.calendardate cd
-                WHERE cd.schoolid = m.schoolid AND cd.schoolyear = m.schoolyear AND cd.date = m.eventdate)
-ON CONFLICT DO NOTHING;
-
--- the presents are implied now (on a taken day; a day without a calendar keeps its marks)
-DELETE FROM edfi.studentsectionattendanceevent e
- USING edfi.descriptor d
- WHERE d.descriptorid = e.attendanceeventcategorydescriptorid AND d.codevalue = 'In Attendance'
-   AND EXISTS (SELECT 1 FROM edfi.sectionattendancetakenevent t
-                WHERE t.localcoursecode = e.localcoursecode AND t.schoolid = e.schoolid
-                  AND t.schoolyear = e.schoolyear AND t.sectionidentifier = e.sectionidentifier
-                  AND t.sessionname = e.sessionname AND t.date = e.eventdate);
--- a teacher's present day: only where the day stays taken through a section the student was enrolled in
--- (a daily-only record, e.g. an Ed-Fi import's, keeps its row: it is what says the day was taken)
-DELETE FROM edfi.studentschoolattendanceevent x
- USING edfi.descriptor d
- WHERE d.descriptorid = x.attendanceeventcategorydescriptorid AND d.codevalue = 'In Attendance'
-   AND x.attendanceeventreason IS NULL
-   AND EXISTS (SELECT 1 FROM edfi.sectionattendancetakenevent t JOIN edfi.studentsectionassociation a
-                   ON a.localcoursecode = t.localcoursecode AND a.schoolid = t.schoolid
-                  AND a.schoolyear = t.schoolyear AND a.sectionidentifier = t.sectionidentifier
-                  AND a.sessionname = t.sessionname AND a.begindate <= t.date
-                  AND (a.enddate IS NULL OR a.enddate >= t.date)
-                WHERE t.schoolid = x.schoolid AND t.date = x.eventdate AND a.studentusi = x.studentusi);
-"""
 
 CHECK_SQL = r"""
 CREATE FUNCTION edfi.attendance_roster_check(

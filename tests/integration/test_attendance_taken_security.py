@@ -1,0 +1,112 @@
+"""Attendance recorded as exceptions (migration 0064), attacked the way a curious staff member with
+psql would: the taken-event table and the new DELETE privileges, signed in as each role concerned."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tests.integration.test_security import denied, run
+
+pytestmark = pytest.mark.integration
+RES, RMS, RHS = 255950001, 255950002, 255950003
+TAKEN = "edfi.sectionattendancetakenevent"
+
+
+def owner_rows(demo_engine, sql, **params):
+    with demo_engine.connect() as c:
+        return c.execute(text(sql), params).all()
+
+
+def _copy_taken(demo_engine, where: str) -> str:
+    """An INSERT of a taken event with the values of an existing one (read as the owner) on the
+    calendar's next day that section has not taken."""
+    row = owner_rows(demo_engine, f"""
+        SELECT cd.calendarcode, cd.date, t.localcoursecode, t.schoolid, t.schoolyear, t.sectionidentifier,
+               t.sessionname FROM {TAKEN} t JOIN edfi.calendardate cd ON cd.calendarcode = t.calendarcode
+           AND cd.schoolid = t.schoolid AND cd.schoolyear = t.schoolyear AND cd.date > t.date
+         WHERE {where} AND NOT EXISTS (SELECT 1 FROM {TAKEN} x WHERE x.date = cd.date
+               AND x.sectionidentifier = t.sectionidentifier AND x.schoolid = t.schoolid)
+         ORDER BY cd.date LIMIT 1""")[0]
+    values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in row)
+    return (f"INSERT INTO {TAKEN} (calendarcode, date, localcoursecode, schoolid, schoolyear, sectionidentifier, "
+            f"sessionname, eventdate) VALUES ({values}, current_date)")
+
+
+@pytest.mark.parametrize("login", ["demo_cashier", "demo_librarian", "demo_transportation"])
+def test_roles_without_an_attendance_desk_cannot_read_or_write_taken_days(login_engine, login):
+    eng = login_engine(login)
+    assert denied(eng, f"SELECT count(*) FROM {TAKEN}")
+    assert denied(eng, f"DELETE FROM {TAKEN}")
+    assert denied(eng, "DELETE FROM edfi.studentsectionattendanceevent")
+
+
+def test_a_teacher_cannot_mark_another_teachers_section_taken(login_engine, demo_engine):
+    teacher = login_engine("demo_teacher")
+    others = owner_rows(demo_engine, f"""
+        SELECT t.sectionidentifier FROM {TAKEN} t WHERE NOT EXISTS (
+            SELECT 1 FROM edfi.staffsectionassociation ssa JOIN edfi.staff st ON st.staffusi = ssa.staffusi
+             WHERE st.loginid = 'demo_teacher' AND ssa.sectionidentifier = t.sectionidentifier
+               AND ssa.schoolid = t.schoolid AND ssa.sessionname = t.sessionname) LIMIT 1""")
+    assert others
+    with pytest.raises(Exception, match="row-level security"):
+        run(teacher, _copy_taken(demo_engine, f"t.sectionidentifier = '{others[0][0]}'"))
+    # nor may a teacher take back a day they took: that is the registrar's correction
+    assert denied(teacher, f"DELETE FROM {TAKEN}")
+
+
+def test_a_teacher_deletes_only_marks_of_sections_they_teach_and_never_the_offices_day(login_engine, demo_engine):
+    """The DELETE privilege a mark going back to present needs, tried on rows the teacher can see but
+    must not remove: another teacher's section mark of a shared student, the office's daily record."""
+    teacher = login_engine("demo_teacher")
+    mine = run(teacher, "SELECT count(*) FROM edfi.studentsectionattendanceevent")[0][0]
+    theirs = run(teacher, """
+        SELECT count(*) FROM edfi.studentsectionattendanceevent e WHERE NOT EXISTS (
+            SELECT 1 FROM edfi.staffsectionassociation ssa JOIN edfi.staff st ON st.staffusi = ssa.staffusi
+             WHERE st.loginid = 'demo_teacher' AND ssa.sectionidentifier = e.sectionidentifier
+               AND ssa.schoolid = e.schoolid AND ssa.sessionname = e.sessionname)""")[0][0]
+    assert mine > theirs > 0  # visible: marks of the teacher's students in other teachers' classes
+    deleted = run(teacher, """
+        DELETE FROM edfi.studentsectionattendanceevent e WHERE NOT EXISTS (
+            SELECT 1 FROM edfi.staffsectionassociation ssa JOIN edfi.staff st ON st.staffusi = ssa.staffusi
+             WHERE st.loginid = 'demo_teacher' AND ssa.sectionidentifier = e.sectionidentifier
+               AND ssa.schoolid = e.schoolid AND ssa.sessionname = e.sessionname)""")
+    assert deleted == 0
+    # the office's record of a day (a reason: here a note from home the teacher can see) stays
+    with demo_engine.connect() as c:
+        tx = c.begin()
+        c.execute(text("UPDATE edfi.studentschoolattendanceevent x SET attendanceeventreason = 'Note from home' "
+                       "WHERE (x.studentusi, x.eventdate) IN (SELECT e.studentusi, e.eventdate FROM "
+                       "edfi.studentschoolattendanceevent e JOIN compliance.teacher_scope ts ON ts.studentusi = e.studentusi "
+                       "JOIN edfi.staff st ON st.staffusi = ts.staffusi WHERE st.loginid = 'demo_teacher' LIMIT 1)"))
+        tx.commit()
+    try:
+        office = run(teacher, "SELECT count(*) FROM edfi.studentschoolattendanceevent "
+                              "WHERE attendanceeventreason = 'Note from home'")[0][0]
+        assert office == 1
+        assert run(teacher, "DELETE FROM edfi.studentschoolattendanceevent WHERE attendanceeventreason IS NOT NULL") == 0
+        # the teacher's own roll-ups are what it may remove (rolled back)
+        assert run(teacher, "DELETE FROM edfi.studentschoolattendanceevent WHERE attendanceeventreason IS NULL") > 0
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("UPDATE edfi.studentschoolattendanceevent SET attendanceeventreason = NULL "
+                           "WHERE attendanceeventreason = 'Note from home'"))
+
+
+def test_the_office_sees_and_takes_only_its_own_schools_days(login_engine, demo_engine):
+    clerk = login_engine("demo_front_office")
+    schools = {r[0] for r in owner_rows(demo_engine, """
+        SELECT w.schoolid FROM edfi.staffschoolassociation w JOIN edfi.staff st ON st.staffusi = w.staffusi
+         WHERE st.loginid = 'demo_front_office'""")}
+    seen = {r[0] for r in run(clerk, f"SELECT DISTINCT schoolid FROM {TAKEN}")}
+    assert seen and seen <= schools
+    other = next(s for s in (RES, RMS, RHS) if s not in schools)
+    with pytest.raises(Exception, match="row-level security"):
+        run(clerk, _copy_taken(demo_engine, f"t.schoolid = {other}"))
+    # its own school's section, on a day not taken yet: the insert goes through (rolled back)
+    assert run(clerk, _copy_taken(demo_engine, f"t.schoolid = {min(schools)}")) == 1
+
+
+def test_the_nurse_reads_taken_days_but_cannot_take_attendance(login_engine, demo_engine):
+    nurse = login_engine("demo_nurse")
+    assert run(nurse, f"SELECT count(*) FROM {TAKEN}")[0][0] > 0
+    assert denied(nurse, _copy_taken(demo_engine, "true"))
