@@ -52,12 +52,35 @@ def q1(c, school):
     return PeriodKey(*r)
 
 
+def days_of_period(c, usi: int, school: int, period: PeriodKey) -> dict[date, str]:
+    """The student's taken school days of the period and their status, recounted from the rows."""
+    b, e = c.execute(text("SELECT begindate, enddate FROM edfi.gradingperiod WHERE gradingperioddescriptorid = :gpd "
+                          "AND gradingperiodname = :gpname AND schoolid = :gpschool AND schoolyear = :gpsy"),
+                     period.params()).one()
+    p = {"u": usi, "s": school, "b": b, "e": e}
+    taken = dict.fromkeys(c.execute(text(
+        "SELECT t.date FROM edfi.sectionattendancetakenevent t JOIN edfi.studentsectionassociation a "
+        "ON a.localcoursecode = t.localcoursecode AND a.schoolid = t.schoolid AND a.schoolyear = t.schoolyear "
+        "AND a.sectionidentifier = t.sectionidentifier AND a.sessionname = t.sessionname "
+        "AND a.begindate <= t.date AND (a.enddate IS NULL OR a.enddate >= t.date) "
+        "WHERE a.studentusi = :u AND t.schoolid = :s AND t.date BETWEEN :b AND :e"), p).scalars(), "In Attendance")
+    return taken | dict(c.execute(text(
+        "SELECT e.eventdate, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
+        "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u AND e.schoolid = :s "
+        "AND e.eventdate BETWEEN :b AND :e ORDER BY e.attendanceeventreason IS NOT NULL"), p).all())
+
+
 def test_secondary_report_card_shows_courses_teachers_gpa_and_attendance(login_engine):
     registrar = login_engine("demo_registrar")
     with registrar.connect() as c:
         period = q1(c, RHS)
         usi = report_cards.batch_students(c, RHS, report_cards.BatchChoice("Ninth grade", grade_level="Ninth grade"))[0]
         doc = report_cards.report_cards(c, RHS, [usi], period)[0]
+        recount = days_of_period(c, usi, RHS, period)
+    # attendance is recorded as exceptions: a day a class of the student was taken with no daily row is present
+    assert (doc.days_present, doc.days_absent, doc.tardies) == (
+        sum(s in ("In Attendance", "Tardy") for s in recount.values()),
+        sum(s.endswith("Absence") for s in recount.values()), sum(s == "Tardy" for s in recount.values()))
     assert not doc.elementary and len(doc.courses) == 6 and doc.courses[0].teacher
     assert all(c.marks[0] for c in doc.courses)  # every course has its Q1 grade
     assert doc.gpa.startswith(f"{period.name} GPA ") and doc.days_present > 30

@@ -39,10 +39,20 @@ def panel_for(qtbot, signed_in, login: str, school: str = "RES") -> tuple[Studen
 
 
 def recorded_days(demo_engine, usi: int) -> dict[date, str]:
+    """Each day the student's attendance was taken, and its status: the daily row the office or the teacher's
+    roll-up wrote (office first), else present, because a class of the student was taken that day and
+    attendance is recorded as exceptions."""
     with demo_engine.connect() as c:
-        return dict(c.execute(text(
+        taken = dict.fromkeys(c.execute(text(
+            "SELECT t.date FROM edfi.sectionattendancetakenevent t JOIN edfi.studentsectionassociation a "
+            "ON a.localcoursecode = t.localcoursecode AND a.schoolid = t.schoolid AND a.schoolyear = t.schoolyear "
+            "AND a.sectionidentifier = t.sectionidentifier AND a.sessionname = t.sessionname "
+            "AND a.begindate <= t.date AND (a.enddate IS NULL OR a.enddate >= t.date) WHERE a.studentusi = :u"),
+            {"u": usi}).scalars(), "In Attendance")
+        return taken | dict(c.execute(text(
             "SELECT e.eventdate, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
-            "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u"), {"u": usi}).all())
+            "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u "
+            "ORDER BY e.attendanceeventreason IS NOT NULL"), {"u": usi}).all())
 
 
 def test_the_clerk_opens_a_students_term_calendar_and_walks_it_by_keyboard(qtbot, signed_in, run_until_signal,
@@ -59,6 +69,8 @@ def test_the_clerk_opens_a_students_term_calendar_and_walks_it_by_keyboard(qtbot
     assert m.rowCount() == 18 and m.columnCount() == 5  # Aug 17 to Dec 18, a week per row
     assert m.headerData(0, Qt.Orientation.Vertical) == "Week of Aug 17"
     recorded = recorded_days(demo_engine, usi)
+    # most days were present ones (no row of their own: the homeroom's taken event says so)
+    assert sum(code == "In Attendance" for code in recorded.values()) > 40
     letters = {"In Attendance": "P", "Tardy": "T", "Excused Absence": "E", "Unexcused Absence": "A"}
     for r in range(m.rowCount()):
         for c in range(5):
@@ -105,16 +117,20 @@ def test_the_clerk_opens_a_students_term_calendar_and_walks_it_by_keyboard(qtbot
 def test_a_suspension_shows_as_S_with_the_offices_reason(qtbot, signed_in, run_until_signal, demo_engine):
     panel, usi = panel_for(qtbot, signed_in, "demo_dean", school="RHS")
     assert panel.attendance_button.isVisible()
-    day = date(2026, 11, 19)
-    with demo_engine.begin() as c:  # what the discipline service writes for a suspension day
-        old = c.execute(text("SELECT attendanceeventcategorydescriptorid, attendanceeventreason "
-                             "FROM edfi.studentschoolattendanceevent WHERE studentusi = :u AND eventdate = :d"),
-                        {"u": usi, "d": day}).one()
+    with demo_engine.begin() as c:  # what the discipline service writes for a suspension day of a present day
+        day = c.execute(text(
+            "SELECT max(t.date) FROM edfi.sectionattendancetakenevent t JOIN edfi.studentsectionassociation a "
+            "ON a.localcoursecode = t.localcoursecode AND a.schoolid = t.schoolid AND a.schoolyear = t.schoolyear "
+            "AND a.sectionidentifier = t.sectionidentifier AND a.sessionname = t.sessionname WHERE a.studentusi = :u "
+            "AND NOT EXISTS (SELECT 1 FROM edfi.studentschoolattendanceevent x WHERE x.studentusi = :u "
+            "AND x.eventdate = t.date)"), {"u": usi}).scalar()
         c.execute(text(
-            "UPDATE edfi.studentschoolattendanceevent SET attendanceeventreason = 'Out of School Suspension (ACT-T1)', "
-            "attendanceeventcategorydescriptorid = (SELECT descriptorid FROM edfi.descriptor WHERE codevalue = "
-            "'Excused Absence' AND discriminator = 'edfi.AttendanceEventCategoryDescriptor') "
-            "WHERE studentusi = :u AND eventdate = :d"), {"u": usi, "d": day})
+            "INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate, schoolid, "
+            "schoolyear, sessionname, studentusi, attendanceeventreason, eventduration) "
+            "SELECT (SELECT descriptorid FROM edfi.descriptor WHERE codevalue = 'Excused Absence' "
+            "AND discriminator = 'edfi.AttendanceEventCategoryDescriptor'), :d, a.schoolid, a.schoolyear, "
+            "a.sessionname, :u, 'Out of School Suspension (ACT-T1)', 1 FROM edfi.studentsectionassociation a "
+            "WHERE a.studentusi = :u AND a.begindate <= :d ORDER BY a.begindate DESC LIMIT 1"), {"u": usi, "d": day})
     try:
         panel.attendance_button.click()
         dialog = panel.attendance_dialog
@@ -122,14 +138,13 @@ def test_a_suspension_shows_as_S_with_the_offices_reason(qtbot, signed_in, run_u
         idx = dialog.model.index_of(day)
         assert dialog.model.data(idx).endswith("S")
         assert dialog.model.data(idx, Qt.ItemDataRole.AccessibleTextRole) == (
-            "Thursday, November 19: Excused Absence, Out of School Suspension (ACT-T1)")
+            f"{day:%A, %B} {day.day}: Excused Absence, Out of School Suspension (ACT-T1)")
         assert "S Suspension (recorded by the office): 1" in dialog.legend.accessibleDescription()
         dialog.close()
     finally:
         with demo_engine.begin() as c:
-            c.execute(text("UPDATE edfi.studentschoolattendanceevent SET attendanceeventcategorydescriptorid = :c, "
-                           "attendanceeventreason = :r WHERE studentusi = :u AND eventdate = :d"),
-                      {"c": old[0], "r": old[1], "u": usi, "d": day})
+            c.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE studentusi = :u AND eventdate = :d "
+                           "AND attendanceeventreason = 'Out of School Suspension (ACT-T1)'"), {"u": usi, "d": day})
 
 
 def test_a_teacher_has_no_attendance_button(qtbot, signed_in):
