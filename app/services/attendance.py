@@ -139,8 +139,7 @@ _CHECK_SQL = text(
 _WRITE_PARTS = {
     "taken": """taken AS (INSERT INTO edfi.sectionattendancetakenevent (calendarcode, date, localcoursecode, schoolid,
                schoolyear, sectionidentifier, sessionname, eventdate, staffusi)
-        SELECT CAST(:rows AS json) ->> 'taken', :day, :lcc, :sid, :sy, :sec, :sess,
-               CAST(CAST(:rows AS json) ->> 'on' AS date), compliance.my_staff_usi()
+        SELECT CAST(:cal AS text), :day, :lcc, :sid, :sy, :sec, :sess, CAST(:on AS date), compliance.my_staff_usi()
         ON CONFLICT ON CONSTRAINT pk_sectionattendancetakenevent DO NOTHING RETURNING 1)""",
     "upd": f"""upd AS (UPDATE edfi.studentsectionattendanceevent e
            SET attendanceeventcategorydescriptorid = m.c, arrivaltime = m.a,
@@ -374,7 +373,7 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
     def duration(u: int) -> float:
         return 1.0 if daily[u] in ABSENCES else 0.5 if daily[u] == "Partial" else 0.0
 
-    payload = {"taken": None if head.taken else head.calendarcode,
+    payload = {"taken": not head.taken,
                "upd": [{"c": codes[marks[u].code], "u": u, "a": _clock(marks[u].arrival)} for u, h in kept if h],
                "ins": [{"c": codes[marks[u].code], "u": u, "a": _clock(marks[u].arrival)} for u, h in kept if not h],
                "del": [u for u in changed if _is_present(marks[u])],
@@ -385,8 +384,9 @@ def _save_roster(conn: Connection, key: SectionKey, day: date, marks: dict[int, 
                "ddel": [u for u in present_days if enrolled[u].daily_saved],
                "outbox": [{"t": t, "i": i} for t, i in items]}
     parts = frozenset(name for name, part in payload.items() if part)
-    payload["on"] = today.isoformat()
-    _write(conn, _write_sql(parts), {**key.params(), "day": day, "rows": item_json(payload)})
+    del payload["taken"]
+    _write(conn, _write_sql(parts), {**key.params(), "day": day, "rows": item_json(payload),
+                                     "cal": head.calendarcode, "on": today})
     return SaveResult(len(marks), n_changed, daily)
 
 

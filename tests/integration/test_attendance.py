@@ -340,3 +340,17 @@ def test_the_roster_check_reads_only_what_its_caller_may_read(login_engine, demo
     with pytest.raises(ProgrammingError, match="permission denied for function attendance_roster_check"):
         with cashier.begin() as c:
             c.execute(text(call), params(key, mine))
+
+
+def test_converting_a_district_already_recorded_as_exceptions_changes_nothing(conn):
+    """Migration 0064's conversion (also run after an Ed-Fi XML import) on a district that holds
+    exceptions already: no taken day added, no mark or daily status removed."""
+    from app.services.attendance_days import record_as_exceptions
+
+    counts = ("SELECT (SELECT count(*) FROM edfi.sectionattendancetakenevent), "
+              "(SELECT count(*) FROM edfi.studentsectionattendanceevent), "
+              "(SELECT count(*) FROM edfi.studentschoolattendanceevent)")
+    before = conn.execute(text(counts)).one()
+    assert before[0] > 0 and before[1] > 0
+    record_as_exceptions(conn)
+    assert conn.execute(text(counts)).one() == before

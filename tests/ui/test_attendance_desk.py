@@ -25,6 +25,7 @@ def undo_today(demo_engine):
     with demo_engine.begin() as c:
         c.execute(text("DELETE FROM edfi.studentsectionattendanceevent WHERE eventdate = :d"), {"d": DEMO_AS_OF})
         c.execute(text("DELETE FROM edfi.studentschoolattendanceevent WHERE eventdate = :d"), {"d": DEMO_AS_OF})
+        c.execute(text("DELETE FROM edfi.sectionattendancetakenevent WHERE date = :d"), {"d": DEMO_AS_OF})
         c.execute(text("DELETE FROM sync.dynamo_outbox WHERE item->'Details'->>'date' = :d OR item->>'Date' = :d"),
                   {"d": DEMO_AS_OF.isoformat()})
 

@@ -27,9 +27,15 @@ def open_with_keyboard(page, run_until, section_row: int | None = None):
 
 
 def saved_marks(demo_engine, section_identifier) -> int:
+    """The students with a saved mark for the section's day: on a taken day (attendance is recorded as
+    exceptions) every enrolled student, the presents implied; none when the day was not taken."""
     with demo_engine.connect() as c:
-        return c.execute(text("SELECT count(*) FROM edfi.studentsectionattendanceevent WHERE eventdate = :d "
-                              "AND sectionidentifier = :s"), {"d": DEMO_AS_OF, "s": section_identifier}).scalar()
+        return c.execute(text(
+            "SELECT count(*) FROM edfi.studentsectionassociation a WHERE a.sectionidentifier = :s "
+            "AND a.begindate <= :d AND (a.enddate IS NULL OR a.enddate >= :d) AND EXISTS (SELECT 1 FROM "
+            "edfi.sectionattendancetakenevent t WHERE t.date = :d AND t.sectionidentifier = a.sectionidentifier "
+            "AND t.schoolid = a.schoolid AND t.sessionname = a.sessionname)"),
+            {"d": DEMO_AS_OF, "s": section_identifier}).scalar()
 
 
 def test_unsaved_marks_are_kept_discarded_or_saved_only_as_the_teacher_answers(
