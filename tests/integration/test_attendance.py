@@ -255,6 +255,7 @@ def test_the_roster_shows_the_offices_suspension_and_the_save_keeps_it(conn):
 
 def test_a_students_term_calendar_as_the_clerk(login_engine, demo_engine):
     from app.services.attendance import student_attendance_calendar
+    from tests.integration.attendance_recount import recorded_days
 
     with demo_engine.connect() as c:  # a student of another school only, found as the owner
         other = c.execute(text(
@@ -270,16 +271,7 @@ def test_a_students_term_calendar_as_the_clerk(login_engine, demo_engine):
                              "WHERE eo.shortnameofinstitution = 'RES' ORDER BY 1 LIMIT 1")).scalar()
         cal = student_attendance_calendar(c, usi, today=DEMO_AS_OF)
         # the days a class of the student was taken are present ones, unless a daily row says otherwise
-        recorded = dict.fromkeys(c.execute(text(
-            "SELECT t.date FROM edfi.sectionattendancetakenevent t JOIN edfi.studentsectionassociation a "
-            "ON a.localcoursecode = t.localcoursecode AND a.schoolid = t.schoolid AND a.schoolyear = t.schoolyear "
-            "AND a.sectionidentifier = t.sectionidentifier AND a.sessionname = t.sessionname "
-            "AND a.begindate <= t.date AND (a.enddate IS NULL OR a.enddate >= t.date) WHERE a.studentusi = :u"),
-            {"u": usi}).scalars(), "In Attendance")
-        exceptions = dict(c.execute(text(
-            "SELECT e.eventdate, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
-            "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u"), {"u": usi}).all())
-        recorded |= exceptions
+        recorded = recorded_days(c, usi)
         spring = student_attendance_calendar(c, usi, cal.sessions[-1], today=DEMO_AS_OF)
         with pytest.raises(UserError, match="no school enrollment you can see"):
             student_attendance_calendar(c, other, today=DEMO_AS_OF)

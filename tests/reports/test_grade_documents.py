@@ -19,6 +19,7 @@ from app.errors import UserError
 from app.services.grades import report_cards, transcripts
 from app.services.grades.entry import PeriodKey
 from reports import report_card as report_card_pdf
+from tests.integration.attendance_recount import recorded_days
 
 pytestmark = pytest.mark.integration
 RES, RHS = 255950001, 255950003
@@ -57,17 +58,7 @@ def days_of_period(c, usi: int, school: int, period: PeriodKey) -> dict[date, st
     b, e = c.execute(text("SELECT begindate, enddate FROM edfi.gradingperiod WHERE gradingperioddescriptorid = :gpd "
                           "AND gradingperiodname = :gpname AND schoolid = :gpschool AND schoolyear = :gpsy"),
                      period.params()).one()
-    p = {"u": usi, "s": school, "b": b, "e": e}
-    taken = dict.fromkeys(c.execute(text(
-        "SELECT t.date FROM edfi.sectionattendancetakenevent t JOIN edfi.studentsectionassociation a "
-        "ON a.localcoursecode = t.localcoursecode AND a.schoolid = t.schoolid AND a.schoolyear = t.schoolyear "
-        "AND a.sectionidentifier = t.sectionidentifier AND a.sessionname = t.sessionname "
-        "AND a.begindate <= t.date AND (a.enddate IS NULL OR a.enddate >= t.date) "
-        "WHERE a.studentusi = :u AND t.schoolid = :s AND t.date BETWEEN :b AND :e"), p).scalars(), "In Attendance")
-    return taken | dict(c.execute(text(
-        "SELECT e.eventdate, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
-        "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u AND e.schoolid = :s "
-        "AND e.eventdate BETWEEN :b AND :e ORDER BY e.attendanceeventreason IS NOT NULL"), p).all())
+    return recorded_days(c, usi, school, b, e)
 
 
 def test_secondary_report_card_shows_courses_teachers_gpa_and_attendance(login_engine):

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from app.services.student_profile import load_profile
 from tests.conftest import DEMO_AS_OF
+from tests.integration.attendance_recount import recorded_days as recount
 from ui.screens.desk_context import DeskContext
 from ui.screens.student.attendance_calendar import AttendanceCalendarModel
 from ui.screens.student.student_profile_panel import StudentProfilePanel
@@ -39,20 +40,8 @@ def panel_for(qtbot, signed_in, login: str, school: str = "RES") -> tuple[Studen
 
 
 def recorded_days(demo_engine, usi: int) -> dict[date, str]:
-    """Each day the student's attendance was taken, and its status: the daily row the office or the teacher's
-    roll-up wrote (office first), else present, because a class of the student was taken that day and
-    attendance is recorded as exceptions."""
     with demo_engine.connect() as c:
-        taken = dict.fromkeys(c.execute(text(
-            "SELECT t.date FROM edfi.sectionattendancetakenevent t JOIN edfi.studentsectionassociation a "
-            "ON a.localcoursecode = t.localcoursecode AND a.schoolid = t.schoolid AND a.schoolyear = t.schoolyear "
-            "AND a.sectionidentifier = t.sectionidentifier AND a.sessionname = t.sessionname "
-            "AND a.begindate <= t.date AND (a.enddate IS NULL OR a.enddate >= t.date) WHERE a.studentusi = :u"),
-            {"u": usi}).scalars(), "In Attendance")
-        return taken | dict(c.execute(text(
-            "SELECT e.eventdate, d.codevalue FROM edfi.studentschoolattendanceevent e JOIN edfi.descriptor d "
-            "ON d.descriptorid = e.attendanceeventcategorydescriptorid WHERE e.studentusi = :u "
-            "ORDER BY e.attendanceeventreason IS NOT NULL"), {"u": usi}).all())
+        return recount(c, usi)
 
 
 def test_the_clerk_opens_a_students_term_calendar_and_walks_it_by_keyboard(qtbot, signed_in, run_until_signal,
