@@ -12,7 +12,7 @@ teacher corrects the unexcused absence back to present (the exception is deleted
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -81,7 +81,8 @@ def test_a_day_built_mark_by_mark_reads_the_same_in_every_figure(conn):
     enrolled = conn.execute(text(
         "SELECT count(*) FROM edfi.studentschoolassociation WHERE schoolid = :s AND entrydate <= :d "
         "AND (exitwithdrawdate IS NULL OR exitwithdrawdate >= :d)"), {"s": RES, "d": DAY}).scalar()
-    week_before = {a.school_id: a.averages for a in averages_by_school(conn, DAY - timedelta(days=4), DAY - timedelta(days=1))}
+    monday = DAY - timedelta(days=4)
+    week_before = {a.school_id: a.averages for a in averages_by_school(conn, monday, DAY - timedelta(days=1))}
     cards_before = {c.student_id: c for c in report_cards.report_cards(conn, RES, watched, period)}
     assert all(d.status is None for u in watched for d in student_attendance_calendar(conn, u, today=DAY).days
                if d.day == DAY)
@@ -110,7 +111,7 @@ def test_a_day_built_mark_by_mark_reads_the_same_in_every_figure(conn):
     day = {a.school_id: a.averages for a in averages_by_school(conn, DAY, DAY)}[RES]
     assert (day.school_days, day.enrolled_days, day.absent_days) == (1, enrolled, Decimal(3))
     assert (day.adm, day.ada) == (Decimal(enrolled), Decimal(enrolled - 3))
-    week = {a.school_id: a.averages for a in averages_by_school(conn, DAY - timedelta(days=4), DAY)}[RES]
+    week = {a.school_id: a.averages for a in averages_by_school(conn, monday, DAY)}[RES]
     before = week_before[RES]
     assert (week.school_days, week.enrolled_days, week.absent_days) == (
         before.school_days + 1, before.enrolled_days + enrolled, before.absent_days + 3)

@@ -93,17 +93,17 @@ def old_figures(conn, students: list[int], periods: list[PeriodKey], days: list[
         "SELECT DISTINCT sectionidentifier, eventdate FROM edfi.studentsectionattendanceevent "
         "WHERE schoolid = :s AND eventdate = ANY(:d)"), {"s": RES, "d": days})}
     calendar = {(r[0], r[1]): (r[2], r[3]) for r in conn.execute(text(
-        "SELECT DISTINCT ON (x.studentusi, x.eventdate) x.studentusi, x.eventdate, d.codevalue, x.attendanceeventreason "
-        "FROM edfi.studentschoolattendanceevent x JOIN edfi.descriptor d "
+        "SELECT DISTINCT ON (x.studentusi, x.eventdate) x.studentusi, x.eventdate, d.codevalue, "
+        "x.attendanceeventreason FROM edfi.studentschoolattendanceevent x JOIN edfi.descriptor d "
         "ON d.descriptorid = x.attendanceeventcategorydescriptorid WHERE x.schoolid = :s AND x.studentusi = ANY(:u) "
         "ORDER BY x.studentusi, x.eventdate, (x.attendanceeventreason IS NOT NULL) DESC"), {"s": RES, "u": students})}
     cards = {}
+    uid = dict(conn.execute(text("SELECT studentusi, studentuniqueid FROM edfi.student WHERE studentusi = ANY(:u)"),
+                            {"u": students}).all())
     for p in periods:
-        b, e = conn.execute(text("SELECT begindate, enddate FROM edfi.gradingperiod WHERE gradingperioddescriptorid = "
-                                 ":gpd AND gradingperiodname = :gpname AND schoolid = :gpschool AND schoolyear = :gpsy"),
-                            p.params()).one()
-        uid = dict(conn.execute(text("SELECT studentusi, studentuniqueid FROM edfi.student WHERE studentusi = ANY(:u)"),
-                                {"u": students}).all())
+        b, e = conn.execute(text(
+            "SELECT begindate, enddate FROM edfi.gradingperiod WHERE gradingperioddescriptorid = :gpd "
+            "AND gradingperiodname = :gpname AND schoolid = :gpschool AND schoolyear = :gpsy"), p.params()).one()
         counts = {r[0]: (r[3], r[1], r[2]) for r in conn.execute(text(
             "SELECT e.studentusi, count(*) FILTER (WHERE d.codevalue LIKE '%Absence') AS absent, "
             "  count(*) FILTER (WHERE d.codevalue = 'Tardy') AS tardy, "

@@ -1,6 +1,7 @@
 """Report card data: one read for a whole batch (school, grade level or homeroom), turned into
 report card documents (reports/report_card.py). Attendance comes from the daily statuses of the
-grading period's taken days (app.services.attendance_days: a taken day with no exception is present); the period GPA from the period's grades by the school's policy."""
+grading period's taken days (app.services.attendance_days: a taken day with no exception is present);
+the period GPA from the period's grades by the school's policy."""
 
 from __future__ import annotations
 
