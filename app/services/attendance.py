@@ -1,6 +1,6 @@
 """Taking attendance for a section: the roster for a day, and saving the whole roster at once.
 
-Attendance is recorded as exceptions (migration 0067, app.services.attendance_days): a save writes
+Attendance is recorded as exceptions (migration 0068, app.services.attendance_days): a save writes
 the section's taken event for the day and the marks that are not In Attendance; a student with no
 mark on a taken day was present. One transaction saves the roster, rolls the changed students'
 period marks up to the daily status (app.domain.attendance_rollup; a daily row only for a day that

@@ -1,6 +1,6 @@
 """Attendance recorded as exceptions: the one place that says which days were taken and who was present.
 
-The model (migration 0067), as Ed-Fi's own sample district and Schoology's API record attendance:
+The model (migration 0068), as Ed-Fi's own sample district and Schoology's API record attendance:
 - edfi.sectionattendancetakenevent: one row per section and day whose attendance was taken (who took it
   in staffusi). Its `date` is the day.
 - edfi.studentsectionattendanceevent holds only the marks that are NOT "In Attendance". A student
@@ -98,7 +98,7 @@ def section_marks(*, lcc: str = ":lcc", sid: str = ":sid", sy: str = ":sy", sec:
 # Full rosters (every present marked, a daily row for every day) recorded as exceptions: a taken event
 # for every section and day that has marks, then the present marks and the teacher's present days are
 # deleted where the day stays taken. Idempotent, and nothing happens on a district with no rows.
-# Migration 0067 converted existing districts with it; the Ed-Fi XML import runs it after loading
+# Migration 0068 converted existing districts with it; the Ed-Fi XML import runs it after loading
 # (an interchange may carry every present). Keep its effect stable: the migration runs this text.
 AS_EXCEPTIONS_SQL = """
 -- a calendar day for every marked day that has none (an import may have written marks on one)

@@ -48,7 +48,7 @@ COLUMNS = ("When", "Database user", "App user", "Workstation", "Table", "Record"
 HOUSEKEEPING = {"createdate", "lastmodifieddate", "created_at", "updated_at", "id", "discriminator"}
 
 
-# Attendance is recorded as exceptions (migration 0067): deleting a mark (or a teacher's daily roll-up)
+# Attendance is recorded as exceptions (migration 0068): deleting a mark (or a teacher's daily roll-up)
 # means the student is In Attendance again, so the trail shows the old mark -> present.
 EXCEPTION_TABLES = {"edfi.studentsectionattendanceevent", "edfi.studentschoolattendanceevent"}
 

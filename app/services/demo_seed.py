@@ -567,7 +567,7 @@ def load_courses_and_sections(ctx: SeedContext) -> None:
 
 
 def load_attendance(ctx: SeedContext) -> None:
-    """Attendance for every school day so far, recorded as exceptions (migration 0067): each section's
+    """Attendance for every school day so far, recorded as exceptions (migration 0068): each section's
     taken event for the day (each secondary period, each elementary homeroom), the marks that are not
     In Attendance, and the daily status of each day that is not a present one; a student's absences
     are the same in both."""

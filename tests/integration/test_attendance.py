@@ -335,7 +335,7 @@ def test_the_roster_check_reads_only_what_its_caller_may_read(login_engine, demo
 
 
 def test_converting_a_district_already_recorded_as_exceptions_changes_nothing(conn):
-    """Migration 0067's conversion (also run after an Ed-Fi XML import) on a district that holds
+    """Migration 0068's conversion (also run after an Ed-Fi XML import) on a district that holds
     exceptions already: no taken day added, no mark or daily status removed."""
     from app.services.attendance_days import record_as_exceptions
 

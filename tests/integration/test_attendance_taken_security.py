@@ -1,4 +1,4 @@
-"""Attendance recorded as exceptions (migration 0067), attacked the way a curious staff member with
+"""Attendance recorded as exceptions (migration 0068), attacked the way a curious staff member with
 psql would: the taken-event table and the new DELETE privileges, signed in as each role concerned."""
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ studentsectionattendanceevent = table(
     kind="root",
 )
 
-# Ed-Fi 5.2 SectionAttendanceTakenEvent: the section's attendance was taken that day (migration 0067).
+# Ed-Fi 5.2 SectionAttendanceTakenEvent: the section's attendance was taken that day (migration 0068).
 # Attendance is recorded as exceptions: a student enrolled in the section on a taken day with no
 # studentsectionattendanceevent row was In Attendance (app/services/attendance_days.py).
 sectionattendancetakenevent = table(

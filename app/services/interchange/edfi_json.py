@@ -4,7 +4,7 @@ Each file is a JSON array of request bodies in the shape of `POST /data/v3/ed-fi
 camelCase, references by natural key, descriptors as URIs (namespace#codeValue), school years as
 the ending year, no USIs, empty values left out.
 
-Attendance goes out as School Office records it, as "negative attendance" (migration 0067): the
+Attendance goes out as School Office records it, as "negative attendance" (migration 0068): the
 section and school attendance events are the exceptions (absences, tardies, the office's
 records), and sectionAttendanceTakenEvents says which sections took attendance on which day. A
 consumer that needs who was present reads it as Ed-Fi defines it: a student enrolled in a taken

@@ -340,7 +340,7 @@ def _load(conn: Connection, v: EdFiValidator, now: datetime, label: str, sha: st
         changed[table] = changed.get(table, 0) + n
     if changed.get("edfi.studentsectionattendanceevent"):
         # School Office records attendance as exceptions: an interchange with every present marked
-        # becomes the sections' taken days and their exceptions (as migration 0067 converted districts)
+        # becomes the sections' taken days and their exceptions (as migration 0068 converted districts)
         record_as_exceptions(conn)
     _audit_triggers(conn, tables, enable=True)
     changed = {k: n for k, n in changed.items() if n}

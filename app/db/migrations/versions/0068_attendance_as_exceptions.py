@@ -21,8 +21,8 @@ enrollments should be considered PRESENT outside of the status records"):
   membership, and reads what the roll-up needs only for the students with an exception now or saved
   before in this section that day. Still SECURITY INVOKER: row-level security decides what it reads.
 
-Revision ID: 0067
-Revises: 0066
+Revision ID: 0068
+Revises: 0067
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
@@ -30,8 +30,8 @@ from alembic import op
 
 from app.services.attendance_days import AS_EXCEPTIONS_SQL
 
-revision = "0067"
-down_revision = "0066"
+revision = "0068"
+down_revision = "0067"
 branch_labels = None
 depends_on = None
 
