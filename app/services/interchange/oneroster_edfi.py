@@ -409,10 +409,13 @@ ON CONFLICT (contactusi, studentusi) DO UPDATE SET relationdescriptorid = EXCLUD
 def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str, int]:
     """Bring the Ed-Fi rows of the package's records in line; returns rows changed per table."""
     prep = PREP.replace("/*touched*/", "")
-    # on a first load (oneroster_firstload) the package loaded every OneRoster user: all of them are touched
+    # on a first load (oneroster_firstload) the package loaded every OneRoster user: all of them are touched,
+    # and the people's lists are only ever joined whole (hash joins: an index on them would go unused)
+    skipped = FIRST_LOAD_UNINDEXED
     if not conn.execute(text("SELECT current_setting('school_office.oneroster_first_load', true) = 'on'")).scalar():
         _touched_users(conn)
         prep = PREP.replace("/*touched*/", "WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users)")
+        skipped = ()
     changed: dict[str, int] = {}
     first: B.FirstLoad | None = None
     decided = False
@@ -426,7 +429,7 @@ def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str
             if first and first.rebuild and table in B.KEYED_TABLES and part in ("all", "new"):
                 first.drop_keys(table)  # (after the existing students' upserts, which need the keys)
             for stmt in body.split(";\n"):
-                if not stmt.strip():
+                if not stmt.strip() or stmt.strip() in skipped:
                     continue
                 dml = stmt.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE")
                 if first and dml and first.captures(table) and not (part == "new" and table in SPLIT_UNCAPTURED):
@@ -470,6 +473,7 @@ def _touched_users(conn: Connection) -> None:
 NEW_ROWS = {"edfi.studenteducationorganizationassociationrace":
             "INSERT INTO edfi.studenteducationorganizationassociationrace (educationorganizationid, studentusi, "
             f"racedescriptorid) {RACE_ROWS}"}
+FIRST_LOAD_UNINDEXED = ("CREATE UNIQUE INDEX ON tmp_person (sourced_id)", "CREATE UNIQUE INDEX ON tmp_student (sourced_id)")
 SPLIT_UNCAPTURED = {"edfi.studentsectionassociation"}  # its new rows: every row of a new student
 BULK_TABLES = B.BULK_TABLES  # (the first-load path's tables)
 BULK_STUDENTS = 5_000
