@@ -152,5 +152,6 @@ def record_as_exceptions(conn) -> None:
     conn.exec_driver_sql(AS_EXCEPTIONS_SQL)
 
 
-__all__ = ["AS_EXCEPTIONS_SQL", "record_as_exceptions", "PRESENT", "OFFICE_ROW", "TEACHER_ROW", "taken_student_days", "day_statuses", "taken_sections",
+__all__ = ["AS_EXCEPTIONS_SQL", "record_as_exceptions", "PRESENT", "OFFICE_ROW", "TEACHER_ROW",
+           "taken_student_days", "day_statuses", "taken_sections",
            "section_marks"]

@@ -76,14 +76,16 @@ def test_a_teacher_deletes_only_marks_of_sections_they_teach_and_never_the_offic
         tx = c.begin()
         c.execute(text("UPDATE edfi.studentschoolattendanceevent x SET attendanceeventreason = 'Note from home' "
                        "WHERE (x.studentusi, x.eventdate) IN (SELECT e.studentusi, e.eventdate FROM "
-                       "edfi.studentschoolattendanceevent e JOIN compliance.teacher_scope ts ON ts.studentusi = e.studentusi "
+                       "edfi.studentschoolattendanceevent e JOIN compliance.teacher_scope ts "
+                       "ON ts.studentusi = e.studentusi "
                        "JOIN edfi.staff st ON st.staffusi = ts.staffusi WHERE st.loginid = 'demo_teacher' LIMIT 1)"))
         tx.commit()
     try:
         office = run(teacher, "SELECT count(*) FROM edfi.studentschoolattendanceevent "
                               "WHERE attendanceeventreason = 'Note from home'")[0][0]
         assert office == 1
-        assert run(teacher, "DELETE FROM edfi.studentschoolattendanceevent WHERE attendanceeventreason IS NOT NULL") == 0
+        assert run(teacher, "DELETE FROM edfi.studentschoolattendanceevent "
+                            "WHERE attendanceeventreason IS NOT NULL") == 0
         # the teacher's own roll-ups are what it may remove (rolled back)
         assert run(teacher, "DELETE FROM edfi.studentschoolattendanceevent WHERE attendanceeventreason IS NULL") > 0
     finally:
