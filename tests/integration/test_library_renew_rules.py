@@ -248,3 +248,20 @@ def test_an_older_renewal_sent_again_after_a_newer_one_renews_nothing(lib):
         lib.execute(call, {"k": k2, "r": first})
     lib.execute(text("ROLLBACK TO SAVEPOINT o"))
     assert _loan(lib, k2).renewal_count == 0
+
+
+def test_the_functions_pinned_to_the_district_zone_stay_pinned(demo_engine):
+    """Review of session 8 (LOW 2): 0067's CREATE OR REPLACE of renew_loan dropped the district zone 0064
+    pinned (a librarian's session zone decided its "today" again). Every function 0063/0064 pinned keeps a
+    TimeZone, the same zone, at head."""
+    pinned = ("library.renew_loan(bigint, date, uuid, text[], text)", "library.close_loan(bigint, date, timestamptz, text)",
+              "library.lend(integer, integer, integer, bigint, date, date, timestamptz, uuid, bigint, bigint, boolean, "
+              "text[], text)", "library.checkout(text, integer, integer, text, text, uuid, bigint, date, timestamptz, "
+              "jsonb)", "library.checkout_facts(text, integer, integer, uuid)",
+              "cafeteria.student_meal_eligibility(integer, date)")
+    with demo_engine.connect() as c:
+        zones = {f: c.execute(text("SELECT substr(x, length('TimeZone=') + 1) FROM pg_proc p, unnest(p.proconfig) x "
+                                   "WHERE p.oid = CAST(:f AS regprocedure) AND strpos(x, 'TimeZone=') = 1"),
+                              {"f": f}).scalar() for f in pinned}
+    assert None not in zones.values(), zones
+    assert len(set(zones.values())) == 1, zones
