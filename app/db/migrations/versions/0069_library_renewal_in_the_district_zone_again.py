@@ -6,14 +6,14 @@ the function with CREATE OR REPLACE, whose SET clauses replace the old ones, and
 again to the zone 0064 pinned the library's other functions to (library.close_loan's: the district's when
 0064 ran), not to this migration session's.
 
-Revision ID: 0068
-Revises: 0067
+Revision ID: 0069
+Revises: 0068
 Create Date: 2026-12-04
 """
 from alembic import op
 
-revision = "0068"
-down_revision = "0067"
+revision = "0069"
+down_revision = "0068"
 branch_labels = None
 depends_on = None
 
@@ -27,7 +27,7 @@ def _zone() -> str:
         "WHERE p.oid = 'library.close_loan(bigint, date, timestamptz, text)'::regprocedure "
         "AND strpos(c, 'TimeZone=') = 1").scalar() or op.get_bind().exec_driver_sql("SHOW TimeZone").scalar()
     if not zone or "'" in zone:
-        raise RuntimeError(f"migration 0068: unexpected time zone {zone!r}")
+        raise RuntimeError(f"migration 0069: unexpected time zone {zone!r}")
     return zone
 
 
