@@ -22,7 +22,8 @@ from app.services.library import offline as OFF
 from app.services.library.patrons import desk_school
 from app.sync.journal_sender import JournalSender
 from tests.integration.test_library_circulation import RHS, RMS, copies, lib, students  # noqa: F401
-from tests.integration.test_library_lend_rules import _copy, _lend
+from tests.integration.test_library_lend_rules import _copy, _lend, shared_loan  # noqa: F401
+from tests.integration.test_library_security import rms_librarian  # noqa: F401
 from tests.integration.test_library_offline import free_copies, free_students, librarian, offline  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -265,3 +266,22 @@ def test_the_functions_pinned_to_the_district_zone_stay_pinned(demo_engine):
                               {"f": f}).scalar() for f in pinned}
     assert None not in zones.values(), zones
     assert len(set(zones.values())) == 1, zones
+
+
+def test_another_schools_librarian_is_told_in_one_sentence_and_nothing_is_renewed(shared_loan, rms_librarian):
+    """The middle school's librarian sees the high school's loan of a student they share, but the renewal is
+    the lending school's: the desk says so in one sentence (no stack trace), and the loan is unchanged."""
+    from app.services.library.patrons import student_patron
+
+    with rms_librarian.connect() as c:
+        tx = c.begin()
+        usi, barcode, before = c.execute(text(
+            "SELECT k.student_usi, i.barcode, k.renewal_count FROM library.checkouts k JOIN library.items i "
+            "USING (item_id) WHERE k.checkout_id = :k"), {"k": shared_loan}).one()
+        with pytest.raises(UserError, match=f"^Loan {shared_loan} is not one of your school's loans: nothing was "
+                                            "renewed.$"):
+            circ.renew(c, desk_school(c, RMS), student_patron(c, usi), barcode)
+        tx.rollback()
+    with rms_librarian.connect() as c:
+        assert c.execute(text("SELECT renewal_count FROM library.checkouts WHERE checkout_id = :k"),
+                         {"k": shared_loan}).scalar() == before

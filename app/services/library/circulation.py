@@ -461,6 +461,9 @@ def renew(conn: Connection, desk: DeskSchool, patron: Patron, barcode: str, *, r
             return RenewResult(False, item.title, item.barcode, loan[1], blocks)
         if diag is not None and diag.message_primary == "an override needs a reason":
             raise UserError("An override needs a reason: type why you are renewing it anyway.") from None
+        if diag is not None and exc.orig.sqlstate in ("42501", "22023", "23505") and diag.message_primary:
+            msg = diag.message_primary  # another school's loan, a date out of range, a request id reused
+            raise UserError(f"{msg[0].upper()}{msg[1:]}: nothing was renewed.") from None
         raise
     return RenewResult(True, item.title, item.barcode, due)
 
