@@ -17,9 +17,10 @@ def owner_rows(demo_engine, sql, **params):
         return c.execute(text(sql), params).all()
 
 
-def _copy_taken(demo_engine, where: str) -> str:
+def _copy_taken(demo_engine, where: str, staff: str = "(SELECT compliance.my_staff_usi())",
+                day: str | None = None) -> str:
     """An INSERT of a taken event with the values of an existing one (read as the owner) on the
-    calendar's next day that section has not taken."""
+    calendar's next day that section has not taken (or `day`), taken by `staff` (the signed-in one)."""
     row = owner_rows(demo_engine, f"""
         SELECT cd.calendarcode, cd.date, t.localcoursecode, t.schoolid, t.schoolyear, t.sectionidentifier,
                t.sessionname FROM {TAKEN} t JOIN edfi.calendardate cd ON cd.calendarcode = t.calendarcode
@@ -27,9 +28,11 @@ def _copy_taken(demo_engine, where: str) -> str:
          WHERE {where} AND NOT EXISTS (SELECT 1 FROM {TAKEN} x WHERE x.date = cd.date
                AND x.sectionidentifier = t.sectionidentifier AND x.schoolid = t.schoolid)
          ORDER BY cd.date LIMIT 1""")[0]
-    values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in row)
+    values = ["'" + str(v).replace("'", "''") + "'" for v in row]
+    if day is not None:
+        values[1] = day
     return (f"INSERT INTO {TAKEN} (calendarcode, date, localcoursecode, schoolid, schoolyear, sectionidentifier, "
-            f"sessionname, eventdate) VALUES ({values}, current_date)")
+            f"sessionname, eventdate, staffusi) VALUES ({', '.join(values)}, current_date, {staff})")
 
 
 @pytest.mark.parametrize("login", ["demo_cashier", "demo_librarian", "demo_transportation"])
@@ -50,8 +53,22 @@ def test_a_teacher_cannot_mark_another_teachers_section_taken(login_engine, demo
     assert others
     with pytest.raises(Exception, match="row-level security"):
         run(teacher, _copy_taken(demo_engine, f"t.sectionidentifier = '{others[0][0]}'"))
-    # nor may a teacher take back a day they took: that is the registrar's correction
+    # nor may a teacher take back a day they took, move it or say someone else took it: the registrar's
+    # correction (review s8 MEDIUM 2)
     assert denied(teacher, f"DELETE FROM {TAKEN}")
+    assert denied(teacher, f"UPDATE {TAKEN} SET date = date + 1")
+    assert denied(teacher, f"UPDATE {TAKEN} SET staffusi = 1")
+    mine = owner_rows(demo_engine, f"""
+        SELECT t.sectionidentifier, (SELECT min(staffusi) FROM edfi.staff WHERE loginid IS DISTINCT FROM 'demo_teacher')
+          FROM {TAKEN} t JOIN edfi.staffsectionassociation ssa ON ssa.sectionidentifier = t.sectionidentifier
+           AND ssa.schoolid = t.schoolid AND ssa.sessionname = t.sessionname
+          JOIN edfi.staff st ON st.staffusi = ssa.staffusi AND st.loginid = 'demo_teacher' LIMIT 1""")[0]
+    own = f"t.sectionidentifier = '{mine[0]}'"
+    with pytest.raises(Exception, match="row-level security"):  # "taken by" another staff member
+        run(teacher, _copy_taken(demo_engine, own, staff=str(mine[1])))
+    with pytest.raises(Exception, match="row-level security"):  # a day next month marked taken ahead
+        run(teacher, _copy_taken(demo_engine, own, day="current_date + 30"))
+    assert run(teacher, _copy_taken(demo_engine, own)) == 1  # as herself, a day that has come: the save's insert
 
 
 def test_a_teacher_deletes_only_marks_of_sections_they_teach_and_never_the_offices_day(login_engine, demo_engine):
@@ -71,6 +88,13 @@ def test_a_teacher_deletes_only_marks_of_sections_they_teach_and_never_the_offic
              WHERE st.loginid = 'demo_teacher' AND ssa.sectionidentifier = e.sectionidentifier
                AND ssa.schoolid = e.schoolid AND ssa.sessionname = e.sessionname)""")
     assert deleted == 0
+    # nor turned into a present (or anything else) by an update (review s8 MEDIUM 1)
+    changed = run(teacher, """
+        UPDATE edfi.studentsectionattendanceevent e SET arrivaltime = '08:00' WHERE NOT EXISTS (
+            SELECT 1 FROM edfi.staffsectionassociation ssa JOIN edfi.staff st ON st.staffusi = ssa.staffusi
+             WHERE st.loginid = 'demo_teacher' AND ssa.sectionidentifier = e.sectionidentifier
+               AND ssa.schoolid = e.schoolid AND ssa.sessionname = e.sessionname)""")
+    assert changed == 0
     # the office's record of a day (a reason: here a note from home the teacher can see) stays
     with demo_engine.connect() as c:
         tx = c.begin()
@@ -86,6 +110,14 @@ def test_a_teacher_deletes_only_marks_of_sections_they_teach_and_never_the_offic
         assert office == 1
         assert run(teacher, "DELETE FROM edfi.studentschoolattendanceevent "
                             "WHERE attendanceeventreason IS NOT NULL") == 0
+        # nor by first taking the reason away, nor by changing the office's status (review s8 MEDIUM 1)
+        assert run(teacher, "UPDATE edfi.studentschoolattendanceevent SET attendanceeventreason = NULL "
+                            "WHERE attendanceeventreason = 'Note from home'") == 0
+        assert run(teacher, "UPDATE edfi.studentschoolattendanceevent SET eventduration = 0 "
+                            "WHERE attendanceeventreason = 'Note from home'") == 0
+        with pytest.raises(Exception, match="row-level security"):  # nor writing an office record herself
+            run(teacher, "UPDATE edfi.studentschoolattendanceevent SET attendanceeventreason = 'Office' "
+                         "WHERE attendanceeventreason IS NULL")
         # the teacher's own roll-ups are what it may remove (rolled back)
         assert run(teacher, "DELETE FROM edfi.studentschoolattendanceevent WHERE attendanceeventreason IS NULL") > 0
     finally:
@@ -104,6 +136,7 @@ def test_the_office_sees_and_takes_only_its_own_schools_days(login_engine, demo_
     other = next(s for s in (RES, RMS, RHS) if s not in schools)
     with pytest.raises(Exception, match="row-level security"):
         run(clerk, _copy_taken(demo_engine, f"t.schoolid = {other}"))
+    assert denied(clerk, f"UPDATE {TAKEN} SET date = date + 1")  # un-taking a day: the registrar's correction
     # its own school's section, on a day not taken yet: the insert goes through (rolled back)
     assert run(clerk, _copy_taken(demo_engine, f"t.schoolid = {min(schools)}")) == 1
 
