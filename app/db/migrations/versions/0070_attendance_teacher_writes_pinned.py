@@ -14,14 +14,14 @@ Review of session 8 (two MEDIUMs on 0068):
    after tomorrow (the save refuses a future day; tomorrow allows for a client ahead of the server's
    time zone).
 
-Revision ID: 0069
-Revises: 0068
+Revision ID: 0070
+Revises: 0069
 Create Date: 2026-12-04
 """
 from alembic import op
 
-revision = "0069"
-down_revision = "0068"
+revision = "0070"
+down_revision = "0069"
 branch_labels = None
 depends_on = None
 
