@@ -145,3 +145,51 @@ def test_the_nurse_reads_taken_days_but_cannot_take_attendance(login_engine, dem
     nurse = login_engine("demo_nurse")
     assert run(nurse, f"SELECT count(*) FROM {TAKEN}")[0][0] > 0
     assert denied(nurse, _copy_taken(demo_engine, "true"))
+
+
+def test_a_dean_who_also_teaches_keeps_the_offices_attendance_work(login_engine, demo_engine):
+    """Review s8 MEDIUM 3: the teacher's restrictions hold only for a sign-in without an office role. A
+    sign-in made with both roles (the administration desk's checkboxes) records the office's day and
+    marks a roster of a section it does not teach, as the dean desk does; demo_teacher stays refused."""
+    from app.security.demo_logins import DEMO_PASSWORD
+    from app.security.logins import create_staff_login
+    from app.services.attendance import Mark, load_roster, present_marks, save_roster
+    from app.services.attendance_office import sections_for_day
+    from tests.conftest import DEMO_AS_OF
+
+    login = "t_dean_teacher"
+    with demo_engine.begin() as c:
+        if not c.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :l"), {"l": login}).first():
+            staff = c.execute(text(
+                "SELECT w.staffusi FROM edfi.staffschoolassociation w JOIN edfi.staff st ON st.staffusi = w.staffusi "
+                "WHERE w.schoolid = :s AND (st.loginid IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r "
+                "WHERE r.rolname = st.loginid)) AND EXISTS (SELECT 1 FROM edfi.staffsectionassociation "
+                "a WHERE a.staffusi = w.staffusi AND a.schoolid = :s) ORDER BY 1 LIMIT 1"), {"s": RHS}).scalar()
+            create_staff_login(c, login, DEMO_PASSWORD, staff, ("so_teacher", "so_dean"))
+    both = login_engine(login)
+    student = run(both, "SELECT a.studentusi FROM edfi.studentschoolassociation a WHERE a.schoolid = :s "
+                        "ORDER BY 1 LIMIT 1", s=RHS)[0][0]
+    office_day = ("INSERT INTO edfi.studentschoolattendanceevent (attendanceeventcategorydescriptorid, eventdate, "
+                  "schoolid, schoolyear, sessionname, studentusi, attendanceeventreason, eventduration) "
+                  "SELECT d.descriptorid, :day, t.schoolid, t.schoolyear, t.sessionname, :u, "
+                  "'Out of School Suspension (T-1)', 1.0 FROM edfi.descriptor d, edfi.session t "
+                  "WHERE d.codevalue = 'Excused Absence' AND d.discriminator = 'edfi.AttendanceEventCategoryDescriptor' "
+                  "AND t.schoolid = :s AND :day BETWEEN t.begindate AND t.enddate")
+    assert run(both, office_day, day=DEMO_AS_OF, u=student, s=RHS) == 1  # the suspension day (rolled back)
+    with pytest.raises(Exception, match="row-level security"):  # a plain teacher still may not
+        run(login_engine("demo_teacher"), office_day, day=DEMO_AS_OF, u=student, s=RHS)
+    with both.connect() as c:
+        tx = c.begin()
+        try:
+            theirs = next(s.key for s in sections_for_day(c, DEMO_AS_OF) if s.key.school_id == RHS
+                          and not c.execute(text(
+                              "SELECT 1 FROM edfi.staffsectionassociation a WHERE a.staffusi = "
+                              "compliance.my_staff_usi() AND a.sectionidentifier = :sec AND a.schoolid = :s"),
+                              {"sec": s.key.section_identifier, "s": RHS}).first())
+            roster = load_roster(c, theirs, DEMO_AS_OF)
+            marks = present_marks(roster) | {roster.lines[0].student_usi: Mark("Unexcused Absence")}
+            result = save_roster(c, theirs, DEMO_AS_OF, marks, today=DEMO_AS_OF)
+            assert result.changed == len(roster.lines)
+            assert load_roster(c, theirs, DEMO_AS_OF).lines[0].mark == Mark("Unexcused Absence")
+        finally:
+            tx.rollback()
