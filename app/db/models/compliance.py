@@ -132,6 +132,18 @@ teacher_scope = table(
 )
 Index("ix_teacher_scope_studentusi", teacher_scope.c.studentusi)
 
+# Migration 0073: each login's schools and the days they count on, read by compliance.my_school_ids()
+login_school_days = table(
+    "compliance", "login_school_days",
+    "The schools each staff login serves and the days they count on, kept by compliance.keep_login_school_days "
+    "(migration 0073); read by compliance.my_school_ids() only",
+    C("login", "TEXT", nn=True),
+    C("schoolid", "BIGINT", nn=True),
+    C("from_day", "DATE"),
+    C("to_day", "DATE"),
+)
+Index("ix_login_school_days_login", login_school_days.c.login)
+
 student_keys = table(
     "compliance", "student_keys",
     "OneRoster sourcedId of each student; lets row-level security tell student rows of the OneRoster tables apart",
