@@ -278,21 +278,19 @@ class Journal:
         eid = str(entry_uuid)
         at = (created_at or utc_now()).astimezone(timezone.utc).isoformat()
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # the next sequence number and the row in one statement; an id already there writes nothing
-            row = conn.execute(_APPEND, (eid, kind, text, sha, subject, at)).fetchone()
-            if row is None:
-                old = conn.execute("SELECT * FROM journal_entries WHERE entry_id = ?", (eid,)).fetchone()
-                conn.execute("ROLLBACK")
-                if old[4] != sha:
-                    raise JournalConflict(f"entry {eid} is already in the journal with another content")
-                return self._entry(old)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        # ONE statement in its own transaction (autocommit): the next sequence number and the row, an id already
+        # there writing nothing. A writing statement takes the write lock before it reads (as BEGIN IMMEDIATE did),
+        # so max(seq) is read under it; the statement has committed, with its fsync (synchronous=FULL), once every
+        # row it returns has been fetched. No BEGIN and COMMIT of our own: two statements fewer an entry.
+        if conn.in_transaction:  # never inside another transaction: the entry must be committed when we return
+            raise JournalError("the journal's connection is inside a transaction; an entry is written on its own")
+        rows = conn.execute(_APPEND, (eid, kind, text, sha, subject, at)).fetchall()
+        if not rows:
+            old = conn.execute("SELECT * FROM journal_entries WHERE entry_id = ?", (eid,)).fetchone()
+            if old[4] != sha:
+                raise JournalConflict(f"entry {eid} is already in the journal with another content")
+            return self._entry(old)
+        row = rows[0]
         self._changed()
         return JournalEntry(entry_uuid, self.terminal_id, row[0], kind, json.loads(text), sha, subject,
                             _ts(at), PENDING, payload_text=text)
