@@ -174,6 +174,7 @@ def test_anything_to_report_gets_the_usual_answer_and_nothing_is_written(databas
     {"users": [(2, "enabledUser", "TRUE")]},  # read after a second look, with a warning
     {"results": [(1, "score", "93.45678")], "lineItems": [(1, "resultValueMax", "100.000")]},  # stored rounded
     {"users": [(1, "userIds", "{LDAP:1},{SIS:7},{LDAP:2}")]},  # a type given twice keeps its last id
+    {"users": [(1, "userIds", "{LDAP:1},{SIS:7}"), (2, "userIds", "{SIS:8}"), (3, "userIds", "")]},  # one pair, two, none
 ])
 def test_what_only_a_second_look_accepts_loads_exactly_as_the_usual_path_loads_it(databases, clean, tmp_path,
                                                                                   monkeypatch, edits):

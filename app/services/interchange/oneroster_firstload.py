@@ -141,9 +141,9 @@ def _restore_keys(conn: Connection, keys: dict) -> None:
     """Primary keys first (a sourcedId used twice fails here), then indexes and statistics, then the foreign keys
     (each one checked in one pass: a reference to a record the tables do not hold fails here)."""
     for table, name, definition in keys["pks"]:
-        conn.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+        _timed(conn, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     for ddl in keys["indexes"]:
-        conn.execute(text(ddl))
+        _timed(conn, ddl)
     started = time.perf_counter()
     # the checks below (and the Ed-Fi mapping) planned for the tables' real size: a small sample is enough
     # for that, and the tables' full statistics follow (autovacuum analyzes them again once the import's
@@ -160,17 +160,31 @@ def _restore_keys(conn: Connection, keys: dict) -> None:
         log.debug("%s %s checked in %.2f s", table, name, time.perf_counter() - started)
 
 
+def _timed(conn: Connection, ddl: str) -> None:
+    started = time.perf_counter()
+    conn.execute(text(ddl))
+    log.debug("%s in %.2f s", ddl[:90], time.perf_counter() - started)
+
+
 def _user_ids(conn: Connection, raw: str, col_at: dict[str, int]) -> int:
     """users.userIds ({type:id},...; a type given twice keeps its last id), as oneroster_load does. The
     cells passed the pairs' pattern (no braces or commas inside a pair, no colon in a type), so the
-    pairs are what lies between "},{" and a type is what comes before a pair's first colon."""
+    pairs are what lies between "},{" and a type is what comes before a pair's first colon. A cell of
+    one pair (nearly every one) has no type given twice: it is written as it is, and only the cells of
+    several pairs are split and sorted to keep each type's last id (a district's sort of every user
+    was a tenth of its users' load)."""
     sid, uid = f"c{col_at['sourcedId']}", f"c{col_at['userIds']}"
     return conn.execute(text(
         f"INSERT INTO oneroster.user_ids (user_sourced_id, type, identifier) "
-        f"SELECT DISTINCT ON ({sid}, split_part(p, ':', 1)) {sid}, split_part(p, ':', 1), "
+        f"SELECT {sid}, split_part(p, ':', 1), substr(p, strpos(p, ':') + 1) "
+        f"FROM (SELECT {sid}, substr({uid}, 2, length({uid}) - 2) AS p FROM {raw} "
+        f"WHERE {uid} <> '' AND strpos({uid}, '}},{{') = 0) one "
+        f"UNION ALL "
+        f"SELECT * FROM (SELECT DISTINCT ON ({sid}, split_part(p, ':', 1)) {sid}, split_part(p, ':', 1), "
         f"substr(p, strpos(p, ':') + 1) FROM {raw} "
         f"CROSS JOIN LATERAL unnest(string_to_array(substr({uid}, 2, length({uid}) - 2), '}},{{')) "
-        f"WITH ORDINALITY x(p, i) WHERE {uid} <> '' ORDER BY {sid}, split_part(p, ':', 1), x.i DESC")).rowcount
+        f"WITH ORDINALITY x(p, i) WHERE strpos({uid}, '}},{{') > 0 "
+        f"ORDER BY {sid}, split_part(p, ':', 1), x.i DESC) several")).rowcount
 
 
 def _refs_by_foreign_key(conn: Connection) -> set[tuple[str, str, str]]:

@@ -201,7 +201,9 @@ def row_sql(conn: Connection, table: str, spec: S.FileSpec, mode: str, header: l
             values.append("'active'")
         else:
             values.append("NULL" if at is None else _convert(kind, c, "numeric" if scale else sql_type))
-    if ids:  # (only ASCII passes, so bytes count characters)
+    if len(ids) == 1:  # (only ASCII passes, so bytes count characters; concat() would copy the value)
+        conds.append(f"octet_length({ids[0]}) <= 255 AND coalesce({ids[0]}, '') ~ '^[0-9A-Za-z./@_-]*$'")
+    elif ids:
         conds.append(f"greatest({', '.join(f'octet_length({c})' for c in ids)}) <= 255 "
                      f"AND concat({', '.join(ids)}) ~ '^[0-9A-Za-z./@_-]*$'")
     meta = [(h[9:], i) for i, h in enumerate(header) if h.startswith("metadata.")]
