@@ -418,3 +418,33 @@ def test_no_login_reads_or_writes_the_kept_days(login_engine, login):
                     tx.rollback()
         assert "permission denied" in str(refused.value.orig) or "trigger functions can only be called" in str(
             refused.value.orig), (login, sql, refused.value.orig)
+
+
+def test_a_load_of_many_staff_members_keeps_the_same_schools(demo_engine):
+    """300 staff members with sign-ins, their school links and assignments, each table in one statement (more
+    logins than 0074 matches one by one: every login is rebuilt), then a link of 3 of them removed: 0050's
+    query and the kept days agree."""
+    with demo_engine.connect() as c:
+        tx = c.begin()
+        try:
+            c.execute(text("INSERT INTO edfi.staff (staffusi, staffuniqueid, firstname, lastsurname, loginid) "
+                           "SELECT 900000 + g, 'LOAD' || g, 'Load', 'Staff', 'load_staff_' || g "
+                           "FROM generate_series(1, 300) g"))
+            c.execute(text(
+                "INSERT INTO edfi.staffschoolassociation (staffusi, schoolid, programassignmentdescriptorid, schoolyear) "
+                "SELECT 900000 + g, s.schoolid, a.programassignmentdescriptorid, "
+                "CASE WHEN g % 4 = 0 THEN NULL ELSE (SELECT max(schoolyear) FROM edfi.session) END "
+                "FROM generate_series(1, 300) g, (SELECT min(schoolid) AS schoolid FROM edfi.school) s, "
+                "(SELECT programassignmentdescriptorid FROM edfi.staffschoolassociation LIMIT 1) a"))
+            c.execute(text(f"INSERT INTO {ASSIGNMENTS} (begindate, educationorganizationid, "
+                           "staffclassificationdescriptorid, staffusi, enddate) SELECT current_date - g % 3, "
+                           "(SELECT max(schoolid) FROM edfi.school), staffclassificationdescriptorid, 900000 + g, "
+                           "CASE WHEN g % 5 = 0 THEN current_date - 1 END FROM generate_series(1, 300) g, "
+                           f"(SELECT staffclassificationdescriptorid FROM {ASSIGNMENTS} LIMIT 1) a"))
+            assert c.execute(text("SELECT count(DISTINCT login) FROM compliance.login_school_days "
+                                  "WHERE login LIKE 'load_staff_%'")).scalar() == 300
+            assert _differences(c) == 0
+            c.execute(text("DELETE FROM edfi.staffschoolassociation WHERE staffusi IN (900001, 900002, 900003)"))
+            assert _differences(c) == 0
+        finally:
+            tx.rollback()
