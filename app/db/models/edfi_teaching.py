@@ -34,7 +34,8 @@ studentsectionassociation = table(
     FK(("dualcreditinstitutiondescriptorid",), "edfi.dualcreditinstitutiondescriptor", ("dualcreditinstitutiondescriptorid",)),
     FK(("dualcredittypedescriptorid",), "edfi.dualcredittypedescriptor", ("dualcredittypedescriptorid",)),
     FK(("repeatidentifierdescriptorid",), "edfi.repeatidentifierdescriptor", ("repeatidentifierdescriptorid",)),
-    pk=("begindate", "localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname", "studentusi",),
+    # migration 0075: led by the section's key and the student (it answers a section's students: no second index)
+    pk=("localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname", "studentusi", "begindate",),
     kind="root",
 )
 
@@ -321,9 +322,8 @@ Index("ix_studentsectionassociation_studentusi", studentsectionassociation.c.stu
 # Migration 0066: a student's homeroom (the library's patron row, every homeroom look-up by student)
 Index("ix_studentsectionassociation_homeroom", studentsectionassociation.c.studentusi,
       studentsectionassociation.c.begindate.desc(), postgresql_where=text("homeroomindicator"))
-# Migration 0007: the section's students and teachers by the section's key (row-level security's teacher_scope)
-Index("ix_studentsectionassociation_section", *(studentsectionassociation.c[k] for k in (
-    "localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname", "studentusi")))
+# Migration 0007: the section's students and teachers by the section's key (row-level security's teacher_scope);
+# a section's students since 0075 by the primary key, which the section's key and the student lead
 Index("ix_staffsectionassociation_staffusi", staffsectionassociation.c.staffusi)
 Index("ix_staffsectionassociation_section", *(staffsectionassociation.c[k] for k in (
     "localcoursecode", "schoolid", "schoolyear", "sectionidentifier", "sessionname", "staffusi")))

@@ -113,8 +113,7 @@ SELECT x.*, x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.stud
 CREATE UNIQUE INDEX ON tmp_person (sourced_id);
 ANALYZE tmp_person;
 CREATE TEMP TABLE tmp_class ON COMMIT DROP AS
-SELECT x.*, row_number() OVER (ORDER BY x.start_date, x.coursecode, x.schoolid, x.schoolyear, x.sourced_id,
-                                       left(x.sessionname, 60))
+SELECT x.*, row_number() OVER (ORDER BY x.coursecode, x.schoolid, x.schoolyear, x.sourced_id, left(x.sessionname, 60))
        AS ord  -- a section's place in the section links' key order (see the student section links)
   FROM (SELECT c.sourced_id, c.title, c.status, s.edorg_id AS schoolid, t.title AS sessionname, t.start_date,
                t.end_date, t.type AS term_type,
@@ -299,9 +298,8 @@ SELECT DISTINCT ON (c.ord * 2147483648 + st.studentusi, COALESCE(e.begin_date, c
   JOIN tmp_class c ON c.sourced_id = e.class_sourced_id
  WHERE e.role = 'student' /*new st*/ AND (e.status = 'active' OR EXISTS (SELECT 1 FROM
        edfi.studentsectionassociation x WHERE x.studentusi = st.studentusi AND x.sectionidentifier = c.sourced_id))
- -- in the key's order (one integer, the section's place and the student, stands for the key's columns:
- -- it sorts cheaply), so a first load's primary key and section index are built from rows in order
- -- (when the enrollments begin with their class, as they mostly do)
+ -- in the key's order (section, student, begin date; one integer, the section's place and the student, stands
+ -- for the key's first six columns: it sorts cheaply), so a first load's primary key is built from rows in order
  ORDER BY c.ord * 2147483648 + st.studentusi, COALESCE(e.begin_date, c.start_date), e.status
 ON CONFLICT (begindate, localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname, studentusi)
 DO UPDATE SET enddate = EXCLUDED.enddate WHERE t.enddate IS DISTINCT FROM EXCLUDED.enddate"""),
