@@ -25,3 +25,27 @@ def test_bench_import_reports_rate_next_to_a_copy_of_the_same_rows(platform):
     assert 0 < r["cpu"]["baseline_s"] < r["cpu"]["import_s"] and 0 < r["cpu"]["ratio"] < 1
     with platform.engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM pg_database WHERE datname LIKE '%_bench_import'")).scalar() == 0
+
+
+def test_the_baseline_tables_keep_a_columns_collation(platform, tmp_path):
+    """The baseline's tables are of the OneRoster tables' shape, collations included: a key column compared
+    bytewise (COLLATE "C") in oneroster.* is compared bytewise in the baseline too (format_type() alone
+    would drop it)."""
+    from app.bench.desks.interchange import _raw_tables
+
+    (tmp_path / "orgs.csv").write_text("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n")
+    (tmp_path / "classes.csv").write_text("sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,"
+                                          "classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,"
+                                          "periods\n")
+    with platform.engine.connect() as c:
+        c.execute(text('ALTER TABLE oneroster.orgs ALTER COLUMN identifier TYPE varchar(255) COLLATE "C"'))
+        made = dict(_raw_tables(c, tmp_path, temporary=True))
+        assert set(made) == {"raw_orgs", "raw_classes"}
+        cols = dict(c.execute(text(
+            "SELECT attrelid::regclass::text || '.' || attname, format_type(atttypid, atttypmod) || ' ' || "
+            "CAST(CAST(attcollation AS regcollation) AS text) FROM pg_attribute WHERE attrelid IN "
+            "(CAST('raw_orgs' AS regclass), CAST('raw_classes' AS regclass)) AND attnum > 0")).all())
+        c.rollback()
+    assert cols["raw_orgs.identifier"] == 'character varying(255) "C"'
+    assert cols["raw_orgs.sourced_id"] == 'character varying(255) "default"'
+    assert cols["raw_classes.term_sourced_ids"] == 'text "default"'  # a list arrives as one cell of text

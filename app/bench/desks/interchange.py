@@ -36,8 +36,8 @@ def _scratch(engine: Engine) -> Engine:
 
 
 def _raw_tables(conn, folder: Path, *, temporary: bool) -> list[tuple[str, Path]]:
-    """A table per data file with its OneRoster table's columns and types (in the header's order; lists
-    arrive as one quoted cell, so their columns take text) and its primary key."""
+    """A table per data file with its OneRoster table's columns, types and collations (in the header's order;
+    lists arrive as one quoted cell, so their columns take text, in the list's collation) and its primary key."""
     from app.services.interchange.oneroster_spec import FILES_12, db_column
 
     made = []
@@ -45,12 +45,17 @@ def _raw_tables(conn, folder: Path, *, temporary: bool) -> list[tuple[str, Path]
         path = folder / f"{name}.csv"
         if not path.exists():
             continue
+        # format_type() names no collation: a column's own (other than its type's) is added, so that the
+        # baseline's keys compare text as the OneRoster tables' do
         typed = dict(conn.execute(text(
-            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-            "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"),
+            "SELECT a.attname, CASE WHEN a.attndims > 0 OR t.typcategory = 'A' THEN 'text' "
+            "ELSE format_type(a.atttypid, a.atttypmod) END "
+            "|| CASE WHEN a.attcollation <> 0 AND a.attcollation <> coalesce(nullif(e.typcollation, 0), t.typcollation) "
+            "THEN ' COLLATE ' || CAST(CAST(a.attcollation AS regcollation) AS text) ELSE '' END "
+            "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type e ON e.oid = t.typelem "
+            "AND t.typcategory = 'A' WHERE a.attrelid = CAST(:t AS regclass) AND a.attnum > 0 AND NOT a.attisdropped"),
             {"t": f"oneroster.{spec.table}"}).all())
-        types = ", ".join("user_ids text" if h == "userIds" else
-                          f"{db_column(h)} {'text' if typed[db_column(h)].endswith('[]') else typed[db_column(h)]}"
+        types = ", ".join("user_ids text" if h == "userIds" else f"{db_column(h)} {typed[db_column(h)]}"
                           for h in spec.headers)
         table = f"raw_{spec.table}" if temporary else f"bench_raw.{spec.table}"
         conn.execute(text(f"CREATE {'TEMP ' if temporary else ''}TABLE {table} ({types}, PRIMARY KEY (sourced_id))"
