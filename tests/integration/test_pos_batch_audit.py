@@ -15,29 +15,22 @@ from sqlalchemy import text
 from app.sync.journal import canonical_json, payload_sha256
 from tests.integration.test_pos_sale_function import CALL, balance, params, sale
 from tests.integration.test_pos_sale_function import cashier_till, kids  # noqa: F401 - fixtures
+from tests.integration.test_pos_sale_one_call import _entries
 
 pytestmark = pytest.mark.integration
 BATCH = "SELECT b.entry_no, b.outcome FROM cafeteria.apply_sale_entries(:t, CAST(:e AS jsonb)) AS b ORDER BY 1"
 
 
-def _batch(engine, sales: list[dict], terminal: str = "BATCH-AUDIT-1") -> list[dict]:
-    entries = "[" + ",".join(
+def _run(sales: list[dict], first_seq: int = 1) -> str:
+    """The batch function's argument: the entries as a terminal's sender sends them."""
+    return "[" + ",".join(
         f'{{"id":"{p["sale_uuid"]}","seq":{n},"sha":"{payload_sha256("cafeteria.sale", canonical_json(p))}",'
-        f'"payload":{canonical_json(p)}}}' for n, p in enumerate(sales, start=1)) + "]"
+        f'"payload":{canonical_json(p)}}}' for n, p in enumerate(sales, start=first_seq)) + "]"
+
+
+def _batch(engine, sales: list[dict], terminal: str = "BATCH-AUDIT-1") -> list[dict]:
     with engine.begin() as c:
-        return [r.outcome for r in c.execute(text(BATCH), {"t": terminal, "e": entries})]
-
-
-def _trail(demo_engine, p: dict) -> list:
-    """Every audit entry of the last hour naming the sale, one of its ledger lines or one of their claims."""
-    with demo_engine.connect() as c:
-        tx = c.execute(text("SELECT transaction_id FROM cafeteria.meal_transactions WHERE sale_uuid = :u"),
-                       {"u": p["sale_uuid"]}).scalars().all()
-        return c.execute(text(
-            "SELECT table_name, operation, user_id, new_values FROM compliance.audit_logs "
-            "WHERE \"timestamp\" > now() - interval '1 hour' AND (record_id LIKE '%' || :u || '%' "
-            "OR new_values->>'sale_uuid' = :u OR (new_values->>'transaction_id')::bigint = ANY(:tx)) ORDER BY id"),
-            {"u": p["sale_uuid"], "tx": tx}).all()
+        return [r.outcome for r in c.execute(text(BATCH), {"t": terminal, "e": _run(sales)})]
 
 
 def _deposit(kid, amount="5.00") -> dict:
@@ -61,7 +54,7 @@ def test_a_batch_of_sales_is_one_audit_entry_a_sale_with_its_lines_and_claims(
     assert balance(demo_engine, a) == before[a] - Decimal("3.10")
     assert balance(demo_engine, d) == before[d] + Decimal("5.00")
     for p, kid in ((first, a), (second, b)):  # a clean first meal: one entry, its line and its claim
-        trail = _trail(demo_engine, p)
+        trail = _entries(demo_engine, p)
         assert [(t.table_name, t.operation, t.user_id) for t in trail] == [("cafeteria.sales", "INSERT",
                                                                           "demo_cashier")], trail
         whole = trail[0].new_values
@@ -72,7 +65,7 @@ def test_a_batch_of_sales_is_one_audit_entry_a_sale_with_its_lines_and_claims(
         [claim] = whole["claims"]
         assert (claim["reimbursable"], claim["transaction_id"], claim["meal_service"]) == (
             True, line["transaction_id"], "lunch")
-    trail = _trail(demo_engine, deposit)
+    trail = _entries(demo_engine, deposit)
     assert [(t.table_name, t.operation) for t in trail] == [("cafeteria.sales", "INSERT")]
     [line] = trail[0].new_values["lines"]
     assert line["entry_kind"] == "deposit" and Decimal(str(line["account_balance"])) == before[d] + Decimal("5.00")
@@ -89,7 +82,7 @@ def test_a_batch_of_sales_is_one_audit_entry_a_sale_with_its_lines_and_claims(
     assert {(r.sale_uuid, r.reimbursable) for r in claims} == {(e_first["sale_uuid"], True),
                                                                (e_second["sale_uuid"], False)}
     for p in (e_first, e_second):
-        trail = _trail(demo_engine, p)
+        trail = _entries(demo_engine, p)
         sales_entries = [t for t in trail if t.table_name == "cafeteria.sales"]
         assert len(sales_entries) == 1 and sales_entries[0].new_values["claims"] == []
         assert [ln["sale_uuid"] for ln in sales_entries[0].new_values["lines"]] == [p["sale_uuid"]]
@@ -112,18 +105,15 @@ def test_a_forged_list_in_the_audit_switch_hides_no_row(login_engine, demo_engin
                   {"u": f"{uuid.uuid4()},{lone['sale_uuid']},{uuid.uuid4()}"})
         assert c.execute(text(CALL), params(lone)).scalar()["outcome"] == "new"
     assert {("cafeteria.sales", "INSERT"), ("cafeteria.meal_transactions", "INSERT")} <= {
-        (t.table_name, t.operation) for t in _trail(demo_engine, lone)}
+        (t.table_name, t.operation) for t in _entries(demo_engine, lone)}
 
     run = [_deposit(kids[5], "1.00"), _deposit(kids[6], "1.00")]
     with cashier.begin() as c:
         c.execute(text("SELECT set_config('cafeteria.audited_sale', :u, false)"),
                   {"u": ",".join(p["sale_uuid"] for p in run)})
-        entries = "[" + ",".join(
-            f'{{"id":"{p["sale_uuid"]}","seq":{n},"sha":"{payload_sha256("cafeteria.sale", canonical_json(p))}",'
-            f'"payload":{canonical_json(p)}}}' for n, p in enumerate(run, start=10)) + "]"
-        assert [r.outcome["outcome"] for r in c.execute(text(BATCH), {"t": "BATCH-AUDIT-2", "e": entries})] == [
+        assert [r.outcome["outcome"] for r in c.execute(text(BATCH), {"t": "BATCH-AUDIT-2", "e": _run(run, 10)})] == [
             "new", "new"]
     for p in run:
-        trail = _trail(demo_engine, p)
+        trail = _entries(demo_engine, p)
         assert [(t.table_name, t.operation) for t in trail] == [("cafeteria.sales", "INSERT")]
         assert len(trail[0].new_values["lines"]) == 1
