@@ -117,3 +117,18 @@ def test_a_forged_list_in_the_audit_switch_hides_no_row(login_engine, demo_engin
         trail = _entries(demo_engine, p)
         assert [(t.table_name, t.operation) for t in trail] == [("cafeteria.sales", "INSERT")]
         assert len(trail[0].new_values["lines"]) == 1
+
+
+def test_a_batch_of_more_than_256_entries_is_refused_before_anything_is_written(
+        login_engine, demo_engine, kids):  # noqa: F811
+    """The row audits look each new row's sale id up in the batch's list (0076), so a batch's work grows with the
+    square of its size: a login sending thousands by hand is refused (a terminal's sender sends at most 64)."""
+    run = [_deposit(kids[4], "0.50") for _ in range(257)]
+    with demo_engine.connect() as c:
+        before = c.execute(text("SELECT count(*) FROM cafeteria.sales WHERE student_usi = :s"), {"s": kids[4]}).scalar()
+    with pytest.raises(Exception, match="a batch holds at most 256 journal entries"):
+        _batch(login_engine("demo_cashier"), run)
+    with demo_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM cafeteria.sales WHERE student_usi = :s"),
+                         {"s": kids[4]}).scalar() == before
+    assert _batch(login_engine("demo_cashier"), run[:2], terminal="BATCH-AUDIT-3") == [{"outcome": "new", "lines": 1}] * 2
