@@ -190,6 +190,9 @@ def row_sql(conn: Connection, table: str, spec: S.FileSpec, mode: str, header: l
                 conds.append(f"{c} <> ''")
         elif at is not None and not (mode == "bulk" and h in ("status", "dateLastModified")):  # (blank, above)
             ok = _fast_ok(kind, c) if final else _ok(kind, c)
+            width = re.fullmatch(r"character varying\((\d+)\)", sql_type)
+            if width and (kind == "str" or kind.startswith("enum:")):  # (a longer value: the row-by-row message)
+                ok = f"{ok} AND (octet_length({c}) <= {width.group(1)} OR length({c}) <= {width.group(1)})"
             if scale:  # (a staging table's numbers are unconstrained)
                 ok = f"{ok} AND CAST({c} AS numeric) = round(CAST({c} AS numeric), {scale.group(1)})"
             conds.append(f"{c} <> '' AND {ok}" if req else f"(coalesce({c}, '') = '' OR {ok})")

@@ -204,8 +204,9 @@ class Validator:
         # the common cases take a fast path in the row loop; everything else (and every error) goes
         # through _cell, so the messages come from one place
         fast_kind = {"str": 1, "id": 2, "bool": 3, "date": 4}
-        checks = [(h, kind, req, col_at.get(h), fast_kind.get("id" if kind.startswith("ref:") else kind, 0))
-                  for h, kind, req in spec.columns]
+        widths = text_widths(spec)
+        checks = [(h, kind, req, col_at.get(h), fast_kind.get("id" if kind.startswith("ref:") else kind, 0),
+                   widths.get(h, 0)) for h, kind, req in spec.columns]
         id_match, date_match, from_iso = ID_RE.match, DATE_RE.match, date.fromisoformat
         meta_at = [(h[9:], i) for i, h in enumerate(header) if h.startswith("metadata.")]
         width = len(header)
@@ -222,13 +223,13 @@ class Validator:
             rec: dict = {"_row": rn}
             self._bad_cols = set()
             n = len(cells)
-            for h, kind, req, at, fast in checks:
+            for h, kind, req, at, fast, most in checks:
                 if at is None:
                     rec[h] = None
                     continue
                 raw = cells[at] if at < n else ""
                 if raw:
-                    if fast == 1:
+                    if fast == 1 and (not most or len(raw) <= most):
                         rec[h] = raw
                         continue
                     if fast == 2 and id_match(raw):
@@ -246,7 +247,10 @@ class Validator:
                 elif not req:
                     rec[h] = None
                     continue
-                rec[h] = self._cell(fname, rn, h, kind, req, raw, mode)
+                value = rec[h] = self._cell(fname, rn, h, kind, req, raw, mode)
+                if most and isinstance(value, str) and len(value) > most:
+                    self.err(fname, rn, h, f"{h} is {len(value)} characters long; shorten it to at most {most}.")
+                    rec[h] = None
             if meta_at:
                 meta = {k: cells[i] for k, i in meta_at if i < len(cells) and cells[i] != ""}
                 rec["_meta"] = meta or None
@@ -570,6 +574,22 @@ class Validator:
                     self.same_identifier(rec["_row"], ident, seen[ident])
                 else:
                     seen[ident] = rec["_row"]
+
+
+def text_widths(spec: S.FileSpec) -> dict[str, int]:
+    """header -> the most characters its oneroster.<table> column holds (VARCHAR(n)), for the columns
+    whose value is stored as the file wrote it (a longer one would stop the load with a database error)."""
+    from app.db.base import metadata
+    import app.db.models  # noqa: F401 - the tables' definitions
+
+    table = metadata.tables.get(f"oneroster.{spec.table}")
+    out: dict[str, int] = {}
+    for h, kind, _req in spec.columns:
+        col = table.c.get(S.db_column(h)) if table is not None else None
+        n = getattr(col.type, "length", None) if col is not None else None
+        if n and (kind == "str" or kind.startswith("enum:")):  # (an enumeration's ext:... values)
+            out[h] = n
+    return out
 
 
 def validate(package: Package, conn: Connection | None, *, now: datetime | None = None) -> Validation:

@@ -1,0 +1,121 @@
+"""Packages nobody had tried (issue #15: "the same must hold on packages you have not seen"), found by
+mutating valid packages: each is refused with its file, row, column and one sentence, or read, and
+never stops the import with a database error; a refused one writes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.db.migrate import migrate
+from app.services.interchange.oneroster_import import import_oneroster
+from app.services.interchange.oneroster_sample import write_package
+from app.services.interchange.oneroster_validate import Validator
+from app.services.interchange.package import Package
+
+pytestmark = pytest.mark.integration
+
+TABLES = ("oneroster.orgs", "oneroster.users", "oneroster.roles", "oneroster.enrollments", "oneroster.results",
+          "edfi.student", "edfi.staff", "compliance.audit_logs")
+
+
+@pytest.fixture(scope="module")
+def databases(platform):
+    """A factory of freshly migrated, empty databases (copies of one migrated template)."""
+    admin = create_engine(platform.engine.url, isolation_level="AUTOCOMMIT")
+    template = f"t_tpl_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {template}"))
+    eng = create_engine(platform.engine.url.set(database=template))
+    migrate(eng)
+    eng.dispose()
+    made = []
+
+    def make():
+        name = f"t_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as c:
+            c.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+        e = create_engine(platform.engine.url.set(database=name))
+        made.append((name, e))
+        return e
+
+    yield make
+    with admin.connect() as c:
+        for name, e in made:
+            e.dispose()
+            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        c.execute(text(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
+    admin.dispose()
+
+
+def counts(eng) -> dict:
+    with eng.connect() as c:
+        return {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+def read(path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return list(csv.reader(fh))
+
+
+def write(path, rows, tail: bytes = b"") -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(out.getvalue().encode() + tail)
+
+
+def package(tmp_path, name="pkg"):
+    folder = tmp_path / name
+    write_package(folder, students=12, schools=2)
+    return folder
+
+
+def set_cell(folder, file, row, column, value, tail: bytes = b"") -> None:
+    rows = read(folder / file)
+    rows[row - 1][rows[0].index(column)] = value
+    write(folder / file, rows, tail)
+
+
+@pytest.fixture(params=["first load", "loaded district"])
+def db(request, databases, tmp_path):
+    """An empty district (the one-pass first load checks) or one already holding a package (the usual
+    checks in the database)."""
+    eng = databases()
+    if request.param == "loaded district":
+        assert import_oneroster(eng, package(tmp_path, "before")).ok
+    return eng
+
+
+@pytest.mark.parametrize("file, column, width", [("users.csv", "givenName", 255), ("orgs.csv", "type", 50)])
+@pytest.mark.parametrize("ragged", [False, True], ids=["plain", "read row by row"])
+def test_a_value_longer_than_its_column_is_refused_at_its_cell(db, tmp_path, file, column, width, ragged):
+    folder = package(tmp_path)
+    long = ("ext:" if column == "type" else "") + "é" * (width + 1)
+    # a ragged last row keeps PostgreSQL from reading the file: it is checked row by row
+    set_cell(folder, file, 3, column, long, tail=b"x,y\r\n" if ragged else b"")
+    before = counts(db)
+    for dry_run in (True, False):
+        r = import_oneroster(db, folder, dry_run=dry_run)
+        assert not r.ok
+        found = [p for p in r.problems if p.column == column and p.row == 3]
+        assert [(p.file, p.row, p.message) for p in found] == [
+            (file, 3, f"{column} is {len(long)} characters long; shorten it to at most {width}.")], \
+            [str(p) for p in r.problems]
+    assert counts(db) == before
+    # the checks without a database say the same
+    v = Validator(Package(folder), None).run()
+    assert [str(p) for p in v.problems if p.column == column and p.row == 3] == [str(p) for p in found]
+
+
+def test_a_value_that_fits_exactly_is_read(databases, tmp_path):
+    db = databases()
+    folder = package(tmp_path)
+    set_cell(folder, "users.csv", 3, "pronouns", "é" * 255)
+    r = import_oneroster(db, folder)
+    assert r.ok, [str(p) for p in r.problems]
+    with db.connect() as c:
+        assert c.execute(text("SELECT max(length(pronouns)) FROM oneroster.users")).scalar() == 255
