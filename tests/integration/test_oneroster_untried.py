@@ -119,3 +119,67 @@ def test_a_value_that_fits_exactly_is_read(databases, tmp_path):
     assert r.ok, [str(p) for p in r.problems]
     with db.connect() as c:
         assert c.execute(text("SELECT max(length(pronouns)) FROM oneroster.users")).scalar() == 255
+
+
+@pytest.mark.parametrize("file, column, value, words", [
+    ("results.csv", "score", "1e999999", "takes numbers above -1000000 and below 1000000"),
+    ("results.csv", "score", "1e-999999", "takes numbers above -1000000 and below 1000000"),
+    ("results.csv", "score", "999999.99995", "takes numbers above -1000000 and below 1000000"),
+    ("lineItems.csv", "resultValueMax", "99999999999999999999999", "takes numbers above -100000000 and below"),
+    ("categories.csv", "weight", "99999999999", "takes numbers above -2147483648 and below 2147483648"),
+    ("categories.csv", "weight", "1" * 40, "takes numbers above -2147483648"),
+])
+def test_a_number_too_large_for_its_column_is_refused_at_its_cell(db, tmp_path, file, column, value, words):
+    folder = package(tmp_path)
+    set_cell(folder, file, 2, column, value)
+    before = counts(db)
+    for dry_run in (True, False):
+        r = import_oneroster(db, folder, dry_run=dry_run)
+        assert [(p.file, p.row, p.column) for p in r.problems] == [(file, 2, column)], [str(p) for p in r.problems]
+        assert r.problems[0].message.startswith(f'"{value[:57]}') and words in r.problems[0].message
+    assert counts(db) == before
+
+
+@pytest.mark.parametrize("file, column, value, words", [
+    ("academicSessions.csv", "schoolYear", "２０２７", "is not a year"),  # full-width digits
+    ("academicSessions.csv", "startDate", "２０２６-08-17", "is not a date"),
+    ("results.csv", "score", "٨٥", "is not a number"),  # Arabic-Indic digits
+    ("results.csv", "score", "8_5", "is not a number"),
+    ("categories.csv", "weight", "١", "is not a whole number"),
+])
+def test_digits_of_other_scripts_are_not_numbers(db, tmp_path, file, column, value, words):
+    folder = package(tmp_path)
+    set_cell(folder, file, 2, column, value)
+    before = counts(db)
+    for dry_run in (True, False):
+        r = import_oneroster(db, folder, dry_run=dry_run)
+        assert [(p.file, p.row, p.column) for p in r.problems] == [(file, 2, column)], [str(p) for p in r.problems]
+        assert words in r.problems[0].message
+    assert counts(db) == before
+
+
+def test_a_nul_character_is_reported_at_its_cell_and_nothing_is_written(db, tmp_path):
+    folder = package(tmp_path)
+    set_cell(folder, "users.csv", 3, "givenName", "Zo\x00ë")
+    before = counts(db)
+    for dry_run in (True, False):
+        r = import_oneroster(db, folder, dry_run=dry_run)
+        assert [str(p) for p in r.problems] == ["users.csv, row 3, givenName: The value contains a NUL character "
+                                                "(byte 0); remove it and send the file again."]
+    assert counts(db) == before
+
+
+def test_blank_lines_are_not_rows(db, tmp_path):
+    """An editor's empty last line (or one between rows) is no record: the package is read as without it."""
+    folder = package(tmp_path)
+    clean = tmp_path / "clean"
+    write_package(clean, students=12, schools=2)
+    users = (folder / "users.csv").read_bytes()
+    (folder / "users.csv").write_bytes(users.replace(b"\r\n", b"\r\n\r\n", 3) + b"\r\n")
+    (folder / "orgs.csv").write_bytes((folder / "orgs.csv").read_bytes() + b"\n\n")
+    dry = import_oneroster(db, folder, dry_run=True)
+    assert dry.ok, [str(p) for p in dry.problems]
+    assert dry.rows == import_oneroster(db, clean, dry_run=True).rows
+    r = import_oneroster(db, folder)
+    assert r.ok, [str(p) for p in r.problems]
+    assert import_oneroster(db, clean).changed_rows == 0

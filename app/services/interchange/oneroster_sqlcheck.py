@@ -172,6 +172,8 @@ def row_sql(conn: Connection, table: str, spec: S.FileSpec, mode: str, header: l
     column's scale holds them exactly). A reference to a file in `looked_up` is not checked here: the
     caller finds it among that file's (checked) identifiers, or fails."""
     types = column_types(conn, table)
+    # the OneRoster table's numbers (a staging table's are unconstrained): a value must fit once rounded
+    held = {k: v for k, v in column_types(conn, f"oneroster.{spec.table}").items() if v.startswith("numeric(")}
     conds, values, ids = [], [], []
     for h, kind, req in spec.columns:
         at = col_at.get(h)
@@ -193,6 +195,10 @@ def row_sql(conn: Connection, table: str, spec: S.FileSpec, mode: str, header: l
             width = re.fullmatch(r"character varying\((\d+)\)", sql_type)
             if width and (kind == "str" or kind.startswith("enum:")):  # (a longer value: the row-by-row message)
                 ok = f"{ok} AND (octet_length({c}) <= {width.group(1)} OR length({c}) <= {width.group(1)})"
+            fits = re.fullmatch(r"numeric\((\d+),(\d+)\)", held.get(S.db_column(h), ""))
+            if fits and kind == "dec":  # (the row-by-row message for a number too large)
+                p, s = int(fits.group(1)), int(fits.group(2))
+                ok = f"CASE WHEN {ok} THEN abs(round(CAST({c} AS numeric), {s})) < 1e{p - s} ELSE false END"
             if scale:  # (a staging table's numbers are unconstrained)
                 ok = f"{ok} AND CAST({c} AS numeric) = round(CAST({c} AS numeric), {scale.group(1)})"
             conds.append(f"{c} <> '' AND {ok}" if req else f"(coalesce({c}, '') = '' OR {ok})")

@@ -25,11 +25,14 @@ from app.services.interchange import oneroster_spec as S
 from app.services.interchange.package import Package, Problem
 
 ID_RE = re.compile(r"[0-9A-Za-z./@_-]{1,255}\Z")
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z")
-YEAR_RE = re.compile(r"\d{4}\Z")
+# (ASCII digits: \d would also take other scripts' digits, which the database does not read as numbers)
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z", re.ASCII)
+YEAR_RE = re.compile(r"\d{4}\Z", re.ASCII)
 PAIR_RE = re.compile(r"\{([^{}:]+):([^{}]*)\}")
-INT_RE = re.compile(r"[+-]?\d+\Z")
+INT_RE = re.compile(r"[+-]?\d+\Z", re.ASCII)
+DEC_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
+PG_MIN_EXPONENT = -16383  # PostgreSQL's numeric holds at most 16383 digits after the decimal point
 
 
 @dataclass
@@ -68,6 +71,7 @@ class Validator:
         self.v = Validation()
         self._db_ids: dict[str, dict[str, str | None]] = {}
         self._bad_cols: set[str | None] = set()  # columns of the current row already reported
+        self._nul_files: set[str] = set()  # files (by name without .csv) holding a NUL character
 
     # -- reporting
     def err(self, file: str, row: int | None, column: str | None, message: str) -> None:
@@ -160,6 +164,8 @@ class Validator:
         except UnicodeDecodeError as exc:
             self.err(name, None, None, f"The file is not UTF-8 (byte {exc.start}); save it as UTF-8 and send it again.")
             return None
+        if "\x00" in text_:
+            self._nul_files.add(name[:-4])
         reader = csv.reader(io.StringIO(text_, newline=""), strict=True)
         rows = []
         try:
@@ -182,6 +188,8 @@ class Validator:
         if not rows:
             self.err(fname, None, None, "The file is empty; a declared file needs a header and data rows.")
             return
+        if name in self._nul_files:
+            rows[0] = self._no_nul(fname, 1, rows[0], rows[0])
         check = self._start_file(fd, rows[0], len(rows) - 1)
         seen: dict[str, int] = {}
         for rn, cells in enumerate(rows[1:], start=2):
@@ -204,16 +212,19 @@ class Validator:
         # the common cases take a fast path in the row loop; everything else (and every error) goes
         # through _cell, so the messages come from one place
         fast_kind = {"str": 1, "id": 2, "bool": 3, "date": 4}
-        widths = text_widths(spec)
+        widths, ranges = text_widths(spec), number_ranges(spec)
         checks = [(h, kind, req, col_at.get(h), fast_kind.get("id" if kind.startswith("ref:") else kind, 0),
                    widths.get(h, 0)) for h, kind, req in spec.columns]
+        nul = fd.spec.name in self._nul_files
         id_match, date_match, from_iso = ID_RE.match, DATE_RE.match, date.fromisoformat
         meta_at = [(h[9:], i) for i, h in enumerate(header) if h.startswith("metadata.")]
         width = len(header)
 
         def check(rn: int, cells: list[str], seen: dict[str, int]) -> dict | None:
-            if len(cells) == 1 and cells[0] == "" and width > 1:
+            if not cells or (len(cells) == 1 and cells[0] == "" and width > 1):
                 return None  # a blank line
+            if nul:
+                cells = self._no_nul(fname, rn, header, cells)
             if len(cells) != width:
                 if len(cells) > width and not any(cells[width:]):
                     self.warn(fname, rn, None, f"The row has {len(cells)} cells for {width} columns; "
@@ -251,6 +262,10 @@ class Validator:
                 if most and isinstance(value, str) and len(value) > most:
                     self.err(fname, rn, h, f"{h} is {len(value)} characters long; shorten it to at most {most}.")
                     rec[h] = None
+                elif h in ranges and value is not None and not in_range(value, *ranges[h]):
+                    self.err(fname, rn, h, f"{_q(raw)} is out of range; {h} takes numbers above -{ranges[h][0]} "
+                                           f"and below {ranges[h][0]}.")
+                    rec[h] = None
             if meta_at:
                 meta = {k: cells[i] for k, i in meta_at if i < len(cells) and cells[i] != ""}
                 rec["_meta"] = meta or None
@@ -262,6 +277,15 @@ class Validator:
             self._status_rules(fname, rn, rec, mode)
             return rec
         return check
+
+    def _no_nul(self, fname: str, rn: int, header: list[str], cells: list[str]) -> list[str]:
+        """The cells without NUL characters (which no database text holds), each one found reported."""
+        for i, cell in enumerate(cells):
+            if "\x00" in cell:
+                name = header[i].replace("\x00", "") if i < len(header) and rn > 1 else f"column {i + 1}"
+                self.err(fname, rn, name, f"The {'column name' if rn == 1 else 'value'} contains a NUL character "
+                                          "(byte 0); remove it and send the file again.")
+        return [c.replace("\x00", "") for c in cells]
 
     def _header(self, fname: str, spec: S.FileSpec, header: list[str]) -> dict[str, int]:
         expected = list(spec.headers)
@@ -351,12 +375,13 @@ class Validator:
             self.err(f, r, col, f"{_q(raw)} is not a whole number.")
             return None
         if kind == "dec":
-            try:
-                d = Decimal(raw)
-                if d.is_finite():
-                    return d
-            except InvalidOperation:
-                pass
+            if DEC_RE.match(raw):  # (Decimal alone would also take "1_000", " 5" and other scripts' digits)
+                try:
+                    d = Decimal(raw)
+                    if d.is_finite():
+                        return d
+                except InvalidOperation:
+                    pass
             self.err(f, r, col, f"{_q(raw)} is not a number.")
             return None
         if kind.startswith("enum:"):
@@ -590,6 +615,34 @@ def text_widths(spec: S.FileSpec) -> dict[str, int]:
         if n and (kind == "str" or kind.startswith("enum:")):  # (an enumeration's ext:... values)
             out[h] = n
     return out
+
+
+def number_ranges(spec: S.FileSpec) -> dict[str, tuple[int, int]]:
+    """header -> (bound, scale): its column holds numbers whose size, rounded to `scale` decimals, is below
+    `bound` (NUMERIC(p, s): 10^(p-s); INTEGER: 2^31)."""
+    from app.db.base import metadata
+    import app.db.models  # noqa: F401 - the tables' definitions
+
+    table = metadata.tables.get(f"oneroster.{spec.table}")
+    out: dict[str, tuple[int, int]] = {}
+    for h, kind, _req in spec.columns:
+        col = table.c.get(S.db_column(h)) if table is not None else None
+        if col is None or kind not in ("int", "dec"):
+            continue
+        precision, scale = getattr(col.type, "precision", None), getattr(col.type, "scale", None)
+        if kind == "dec" and precision is not None:
+            out[h] = (10 ** (precision - (scale or 0)), scale or 0)
+        elif kind == "int":
+            out[h] = (2 ** 31, 0)
+    return out
+
+
+def in_range(value, bound: int, scale: int) -> bool:
+    if isinstance(value, Decimal):
+        if value.as_tuple().exponent < PG_MIN_EXPONENT:
+            return False
+        return abs(value) < bound and abs(round(value, scale)) < bound
+    return abs(value) < bound
 
 
 def validate(package: Package, conn: Connection | None, *, now: datetime | None = None) -> Validation:
