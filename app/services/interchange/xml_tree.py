@@ -6,6 +6,18 @@ from __future__ import annotations
 from xml.parsers import expat
 
 
+MAX_DEPTH = 64  # Ed-Fi interchanges nest about ten deep
+
+
+class TooDeep(ValueError):
+    """Elements nested deeper than MAX_DEPTH (each keeps its path: a deep file would take memory growing
+    with the square of its depth)."""
+
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__(f"elements nested more than {MAX_DEPTH} deep at line {line}")
+        self.line, self.column = line, column
+
+
 class Node:
     __slots__ = ("tag", "attrib", "text", "children", "line", "path")
 
@@ -31,13 +43,17 @@ class Node:
 
 
 def parse(data: bytes) -> Node:
-    """Parse XML bytes; raises expat.ExpatError (with .lineno) when the XML is not well formed."""
+    """Parse XML bytes; raises expat.ExpatError (with .lineno) when the XML is not well formed, TooDeep when
+    its elements nest deeper than any interchange's."""
     p = expat.ParserCreate(namespace_separator="}")
     stack: list[Node] = []
     root: list[Node] = []
     counts: list[dict[str, int]] = [{}]
+    parts: list[list[str]] = []  # the open elements' text pieces
 
     def start(name: str, attrs: dict) -> None:
+        if len(stack) >= MAX_DEPTH:
+            raise TooDeep(p.CurrentLineNumber, p.CurrentColumnNumber + 1)
         tag = name.rsplit("}", 1)[-1]
         seen = counts[-1]
         seen[tag] = seen.get(tag, 0) + 1
@@ -49,15 +65,19 @@ def parse(data: bytes) -> Node:
         else:
             root.append(node)
         stack.append(node)
+        parts.append([])
         counts.append({})
 
     def end(_name: str) -> None:
-        stack.pop()
+        node = stack.pop()
+        node.text = "".join(parts.pop())
         counts.pop()
 
     def chars(data: str) -> None:
+        # (collected, then joined once: adding to the node's text each time would take time growing with the
+        # square of its length, and expat hands over a long text, or an entity's expansion, in many pieces)
         if stack:
-            stack[-1].text += data
+            parts[-1].append(data)
 
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
     p.Parse(data, True)
