@@ -32,9 +32,11 @@ from app.services.interchange import edfi_xml_spec as X
 from app.services.interchange.oneroster_import import ImportResult, Progress, tag_import
 from app.services.interchange.oneroster_load import _audit_triggers, digest
 from app.services.interchange.package import Package, Problem
-from app.services.interchange.xml_tree import Node, parse
+from app.services.interchange.xml_tree import MAX_DEPTH, Node, TooDeep, parse
 
-SY_RE = re.compile(r"(\d{4})-(\d{4})\Z")
+SY_RE = re.compile(r"(\d{4})-(\d{4})\Z", re.ASCII)
+INT_RE = re.compile(r"[+-]?\d+\Z", re.ASCII)
+DEC_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
 ID_KEYS = ("LocalEducationAgencyId", "SchoolId", "EducationServiceCenterId", "ContactUniqueId", "StudentUniqueId",
            "StaffUniqueId")
 
@@ -43,6 +45,7 @@ class EdFiValidator:
     def __init__(self, pkg: Package, conn: Connection) -> None:
         self.pkg, self.conn = pkg, conn
         self.problems: list[Problem] = []
+        self._said: set[Problem] = set()
         self.rows: dict[str, list[dict]] = defaultdict(list)  # table -> rows (with "_where")
         self.descriptors: dict[str, int | None] = {}  # uri -> id (None: added by this package)
         self.new_descriptors: list[DescriptorValue] = []
@@ -52,7 +55,10 @@ class EdFiValidator:
         self.count = 0
 
     def err(self, file: str, node: Node | None, path: str | None, message: str, line: int | None = None) -> None:
-        self.problems.append(Problem(file, line if line is not None else (node.line if node else None), path, message))
+        problem = Problem(file, line if line is not None else (node.line if node else None), path, message)
+        if problem not in self._said:  # (a value several tables read, e.g. a SchoolId, is reported once)
+            self._said.add(problem)
+            self.problems.append(problem)
 
     def run(self) -> None:
         self.descriptors = {f"{ns}#{cv}": i for ns, cv, i in self.conn.execute(text(
@@ -66,6 +72,11 @@ class EdFiValidator:
             except expat.ExpatError as exc:
                 self.err(name, None, None, f"The XML is not well formed ({expat.ErrorString(exc.code)}, column "
                                            f"{exc.offset + 1}).", line=exc.lineno)
+                continue
+            except TooDeep as exc:
+                self.err(name, None, None, f"The elements are nested more than {MAX_DEPTH} deep (column {exc.column}); "
+                                           "no Ed-Fi interchange is, so check that this is the file meant.",
+                         line=exc.line)
                 continue
             if root.tag.endswith("Descriptor") or any(c.tag.endswith("Descriptor") for c in root.children[:1]):
                 self._descriptors(name, root)
@@ -221,9 +232,11 @@ class EdFiValidator:
                     return _BAD
                 return raw
             if kind in ("int", "edorg_ref"):
-                return int(raw)
+                value = int(raw) if INT_RE.match(raw) else _raise()  # (int() also takes "1_000", other scripts' digits)
+                return self._in_range(file, node, where, raw, value, column)
             if kind == "dec":
-                return Decimal(raw)
+                value = Decimal(raw) if DEC_RE.match(raw) else _raise()
+                return self._in_range(file, node, where, raw, value, column)
             if kind == "date":
                 return date.fromisoformat(raw) if len(raw) == 10 else _raise()
             if kind == "time":
@@ -238,7 +251,7 @@ class EdFiValidator:
                 m = SY_RE.match(raw)
                 if m and int(m.group(2)) == int(m.group(1)) + 1:
                     return int(m.group(2))
-                if raw.isdigit() and len(raw) == 4:
+                if raw.isascii() and raw.isdigit() and len(raw) == 4:
                     return int(raw)
                 self.err(file, node, where, f"\"{raw}\" is not a school year; write it like 2021-2022.")
                 return _BAD
@@ -253,6 +266,19 @@ class EdFiValidator:
         word = {"int": "a whole number", "edorg_ref": "an education organization id", "dec": "a number",
                 "date": "a date (YYYY-MM-DD)", "time": "a time (HH:MM:SS)", "bool": "true or false"}[kind]
         self.err(file, node, where, f"\"{raw}\" is not {word}.")
+        return _BAD
+
+    def _in_range(self, file: str, node: Node, where: str, raw: str, value, column):
+        """The number, or _BAD (reported) when its column cannot hold it (INTEGER, SMALLINT, NUMERIC(p, s))."""
+        bound = _bound(column.type) if column is not None else None
+        if bound is None:
+            return value
+        limit, scale = bound
+        fits = abs(value) < limit if isinstance(value, int) else (
+            value.as_tuple().exponent >= -16383 and abs(value) < limit and abs(round(value, scale)) < limit)
+        if fits:
+            return value
+        self.err(file, node, where, f"\"{raw}\" is out of range; the value must be above -{limit} and below {limit}.")
         return _BAD
 
     def _check_ref(self, row: dict, entity: str, cols: tuple) -> None:
@@ -289,6 +315,22 @@ _BAD = _Bad()
 
 def _raise():
     raise ValueError
+
+
+def _bound(sql_type) -> tuple[int, int] | None:
+    """(limit, scale): a column of this type holds numbers whose size, rounded to `scale` decimals, is
+    below `limit`; None for a type without a limit that matters here."""
+    from sqlalchemy import BigInteger, Integer, Numeric, SmallInteger
+
+    if isinstance(sql_type, SmallInteger):
+        return 2 ** 15, 0
+    if isinstance(sql_type, BigInteger):
+        return 2 ** 63, 0
+    if isinstance(sql_type, Integer):
+        return 2 ** 31, 0
+    if isinstance(sql_type, Numeric) and sql_type.precision is not None:
+        return 10 ** (sql_type.precision - (sql_type.scale or 0)), sql_type.scale or 0
+    return None
 
 
 def _leaves(node: Node):
