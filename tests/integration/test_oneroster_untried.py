@@ -183,3 +183,54 @@ def test_blank_lines_are_not_rows(db, tmp_path):
     r = import_oneroster(db, folder)
     assert r.ok, [str(p) for p in r.problems]
     assert import_oneroster(db, clean).changed_rows == 0
+
+
+def zipped(folder, zpath, extra=()):
+    import zipfile
+
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(folder.iterdir()):
+            z.write(p, f"district/{p.name}")
+        for name, data in extra:
+            z.writestr(name, data)
+    return zpath
+
+
+def test_a_damaged_zip_is_refused_in_one_sentence(databases, tmp_path):
+    from app.errors import UserError
+
+    db = databases()
+    z = zipped(package(tmp_path), tmp_path / "district.zip")
+    data = bytearray(z.read_bytes())
+    at = data.find(b"district/users.csv") + 80  # inside users.csv's compressed bytes
+    data[at:at + 20] = bytes(b ^ 0xFF for b in data[at:at + 20])
+    z.write_bytes(bytes(data))
+    with pytest.raises(UserError) as refused:
+        import_oneroster(db, z, dry_run=True)
+    assert refused.value.message == ("district/users.csv in the zip district.zip cannot be read (the zip is damaged, "
+                                     "encrypted or uses an unusual compression); make the zip again.")
+
+
+def test_a_zip_holding_a_file_twice_is_refused_not_read_half(databases, tmp_path):
+    from app.errors import UserError
+
+    db = databases()
+    z = zipped(package(tmp_path), tmp_path / "district.zip", [("old/users.csv", b"sourcedId\r\nx\r\n")])
+    with pytest.raises(UserError) as refused:
+        import_oneroster(db, z, dry_run=True)
+    assert refused.value.message == ("The zip district.zip holds users.csv twice (district/users.csv and "
+                                     "old/users.csv); make it again with one copy of each file.")
+    # a Mac's zip: its __MACOSX resource forks are not package files
+    z = zipped(package(tmp_path, "mac"), tmp_path / "mac.zip",
+               [("__MACOSX/district/._users.csv", b"\x00\x05\x16\x07"), ("__MACOSX/district/._orgs.csv", b"\x00")])
+    r = import_oneroster(db, z, dry_run=True)
+    assert r.ok and not r.warnings, [str(p) for p in r.problems + r.warnings]
+
+
+def test_a_value_longer_than_the_csv_reader_takes_is_said_as_such(databases, tmp_path):
+    db = databases()
+    folder = package(tmp_path)
+    set_cell(folder, "users.csv", 3, "givenName", "x" * 200_000, tail=b"x,y\r\n")
+    r = import_oneroster(db, folder, dry_run=True)
+    assert "users.csv, row 3: A value near line 3 is longer than 131,072 characters, more than any column holds; " \
+           "check the file's quoting." in [str(p) for p in r.problems], [str(p) for p in r.problems]

@@ -172,7 +172,11 @@ class Validator:
             for r in reader:
                 rows.append(r)
         except csv.Error as exc:
-            self.err(name, len(rows) + 1, None, f"The CSV quoting is broken near line {reader.line_num} ({exc}).")
+            if "field larger than field limit" in str(exc):
+                self.err(name, len(rows) + 1, None, f"A value near line {reader.line_num} is longer than "
+                         f"{csv.field_size_limit():,} characters, more than any column holds; check the file's quoting.")
+            else:
+                self.err(name, len(rows) + 1, None, f"The CSV quoting is broken near line {reader.line_num} ({exc}).")
             return None
         return rows
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
+import zlib
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
 from app.errors import UserError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,15 +42,32 @@ class Package:
                 if p.is_file():
                     self._files[p.name] = p.read_bytes()
         elif self.path.is_file() and zipfile.is_zipfile(self.path):
-            with zipfile.ZipFile(self.path) as z:
-                for info in z.infolist():
-                    if not info.is_dir():
-                        # files at the root; a zip made of a folder keeps them one level down
-                        self._files[info.filename.rsplit("/", 1)[-1]] = z.read(info)
+            self._read_zip()
         elif self.path.exists():
             raise UserError(f"{self.path} is neither a folder nor a zip file; give the package's folder or zip.")
         else:
             raise UserError(f"There is no file or folder {self.path}; check the path.")
+
+    def _read_zip(self) -> None:
+        where: dict[str, str] = {}
+        with zipfile.ZipFile(self.path) as z:
+            for info in z.infolist():
+                if info.is_dir():
+                    continue
+                # files at the root; a zip made of a folder keeps them one level down
+                name = info.filename.rsplit("/", 1)[-1]
+                if name.startswith("._") or info.filename.startswith("__MACOSX/"):
+                    continue  # macOS's resource forks beside each file, never package content
+                if name in where:
+                    raise UserError(f"The zip {self.path.name} holds {name} twice ({where[name]} and {info.filename}); "
+                                    "make it again with one copy of each file.")
+                where[name] = info.filename
+                try:
+                    self._files[name] = z.read(info)
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+                    log.info("%s: %s unreadable (%s)", self.path, info.filename, exc)
+                    raise UserError(f"{info.filename} in the zip {self.path.name} cannot be read (the zip is damaged, "
+                                    "encrypted or uses an unusual compression); make the zip again.") from None
 
     def names(self) -> list[str]:
         return list(self._files)
