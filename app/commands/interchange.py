@@ -46,12 +46,26 @@ def _print_problems(result, as_json: bool) -> None:
     print(result.summary())
 
 
+def _package_refused(args, err) -> int:
+    """A package that cannot be read at all (no such path, a damaged zip): with --json, still the list of
+    problems (one, about the package), as a script reading the output expects."""
+    if not args.json:
+        raise err
+    print(json.dumps([{"file": args.path, "row": None, "column": None, "message": err.message}], ensure_ascii=False,
+                     indent=1))
+    return 1
+
+
 def cmd_import_oneroster(args) -> int:
     from app.cli import _platform
+    from app.errors import UserError
     from app.services.interchange.oneroster_import import import_oneroster
 
     with _platform(args, migrate=False, start_dynamo=False) as platform:
-        result = import_oneroster(platform.engine, args.path, dry_run=args.dry_run)
+        try:
+            result = import_oneroster(platform.engine, args.path, dry_run=args.dry_run)
+        except UserError as err:
+            return _package_refused(args, err)
     _print_problems(result, args.json)
     if args.json and result.ok:
         print(result.summary(), file=sys.stderr)
@@ -60,10 +74,14 @@ def cmd_import_oneroster(args) -> int:
 
 def cmd_import_edfi(args) -> int:
     from app.cli import _platform
+    from app.errors import UserError
     from app.services.interchange.edfi_xml import import_edfi
 
     with _platform(args, migrate=False, start_dynamo=False) as platform:
-        result = import_edfi(platform.engine, args.path, dry_run=args.dry_run)
+        try:
+            result = import_edfi(platform.engine, args.path, dry_run=args.dry_run)
+        except UserError as err:
+            return _package_refused(args, err)
     _print_problems(result, args.json)
     if args.json and result.ok:
         print(result.summary(), file=sys.stderr)

@@ -193,3 +193,12 @@ def test_the_command_lists_problems_as_json_and_exits_non_zero(loaded, tmp_path,
                          "message": '"yes" is not a boolean; write true or false.'}]
     assert main(["import", "oneroster", str(pkg), "--dry-run"]) == 0
     assert "nothing" in capsys.readouterr().out
+    # a package that cannot be read at all is still a JSON list with --json (and one sentence without)
+    missing = str(tmp_path / "no-such-package")
+    assert main(["import", "oneroster", missing, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == [
+        {"file": missing, "row": None, "column": None, "message": f"There is no file or folder {missing}; check the path."}]
+    assert main(["import", "edfi", missing, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)[0]["file"] == missing
+    assert main(["import", "oneroster", missing]) == 2
+    assert capsys.readouterr().err.endswith(f"There is no file or folder {missing}; check the path.\n")
