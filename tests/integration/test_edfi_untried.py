@@ -113,3 +113,31 @@ def test_elements_nested_deeper_than_any_interchange_are_refused_at_their_line(d
     folder = interchange(tmp_path, student=(STUDENT % ("", "Zoë")).replace("<BirthData>", deep + "<BirthData>"))
     assert refused(db, folder) == ["Student.xml, row 9: The elements are nested more than 64 deep (column 189); "
                                    "no Ed-Fi interchange is, so check that this is the file meant."]
+
+
+def descriptors(body: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<InterchangeDescriptors xmlns="http://ed-fi.org/5.2.0">\n{body}\n' \
+           '</InterchangeDescriptors>\n'
+
+
+@pytest.mark.parametrize("namespace, code, words", [
+    ("uri://district.example/SchoolTypeDescriptor", "F" * 51, "/CodeValue: The CodeValue is 51 characters long; at most 50 fit."),
+    ("uri://" + "n" * 250, "Fuzz", "/Namespace: The Namespace is 256 characters long; at most 255 fit."),
+])
+def test_a_descriptor_the_table_cannot_hold_is_refused_at_its_element(db, tmp_path, namespace, code, words):
+    folder = interchange(tmp_path, EDORG.replace("<GradeLevel>", f"<SchoolType>{namespace}#{code}</SchoolType><GradeLevel>"))
+    (folder / "SchoolTypeDescriptor.xml").write_text(descriptors(
+        f"\t<SchoolTypeDescriptor>\n\t\t<CodeValue>{code}</CodeValue>\n\t\t<ShortDescription>F</ShortDescription>\n"
+        f"\t\t<Namespace>{namespace}</Namespace>\n\t</SchoolTypeDescriptor>"), encoding="utf-8")
+    problems = refused(db, folder)
+    assert any(p.startswith("SchoolTypeDescriptor.xml, row ") and
+               p.endswith(f"/InterchangeDescriptors/SchoolTypeDescriptor[1]{words}") for p in problems), problems
+
+
+def test_an_element_of_no_descriptor_type_is_refused_at_its_element(db, tmp_path):
+    folder = interchange(tmp_path)
+    (folder / "WidgetDescriptor.xml").write_text(descriptors(
+        "\t<WidgetDescriptor>\n\t\t<CodeValue>W</CodeValue>\n\t\t<ShortDescription>W</ShortDescription>\n"
+        "\t\t<Namespace>uri://district.example/WidgetDescriptor</Namespace>\n\t</WidgetDescriptor>"), encoding="utf-8")
+    assert refused(db, folder) == ["WidgetDescriptor.xml, row 3, /InterchangeDescriptors/WidgetDescriptor[1]: "
+                                   "WidgetDescriptor is not an Ed-Fi descriptor type; check the element's name."]

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, text
 
 from app.db.base import metadata
 from app.db.bulk import Copier
-from app.db.descriptors import DescriptorValue, load_descriptors
+from app.db.descriptors import DESCRIPTOR_TABLES, DescriptorValue, load_descriptors
 from app.services.attendance_days import record_as_exceptions
 from app.services.interchange import edfi_xml_spec as X
 from app.services.interchange.oneroster_import import ImportResult, Progress, tag_import
@@ -158,6 +158,17 @@ class EdFiValidator:
             ns, cv = el.value("Namespace"), el.value("CodeValue")
             if not ns or not cv:
                 self.err(name, el, el.path, "A descriptor needs a Namespace and a CodeValue.")
+                continue
+            if el.tag not in DESCRIPTOR_TABLES:
+                self.err(name, el, el.path, f"{el.tag} is not an Ed-Fi descriptor type; check the element's name.")
+                continue
+            # (edfi.descriptor's columns; a ShortDescription is cut to its 75 characters on the way in)
+            long = [(what, len(v), most) for what, v, most in (("Namespace", ns, 255), ("CodeValue", cv, 50),
+                                                               ("Description", el.value("Description") or "", 1024))
+                    if len(v) > most]
+            for what, n, most in long:
+                self.err(name, el.find(what), f"{el.path}/{what}", f"The {what} is {n} characters long; at most {most} fit.")
+            if long:
                 continue
             uri = f"{ns}#{cv}"
             if uri not in self.descriptors:
