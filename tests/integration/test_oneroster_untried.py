@@ -234,3 +234,34 @@ def test_a_value_longer_than_the_csv_reader_takes_is_said_as_such(databases, tmp
     r = import_oneroster(db, folder, dry_run=True)
     assert "users.csv, row 3: A value near line 3 is longer than 131,072 characters, more than any column holds; " \
            "check the file's quoting." in [str(p) for p in r.problems], [str(p) for p in r.problems]
+
+
+@pytest.mark.parametrize("tail, words", [
+    (b'"x,y\r\n', "a quoted value is not closed before the file ends"),
+    (b'"x"y,z\r\n', "a closing quote is followed by more characters before the comma"),
+])
+def test_broken_quoting_is_said_in_the_users_words(databases, tmp_path, tail, words):
+    db = databases()
+    folder = package(tmp_path)
+    (folder / "orgs.csv").write_bytes((folder / "orgs.csv").read_bytes() + tail)
+    r = import_oneroster(db, folder, dry_run=True)
+    [p] = [p for p in r.problems if p.file == "orgs.csv"]
+    assert p.message.startswith("The CSV quoting is broken near line ") and words in p.message, p.message
+    assert "expected" not in p.message.replace("followed", "") and "unexpected" not in p.message
+
+
+def test_a_manifest_row_with_more_than_a_name_and_a_value_is_refused(databases, tmp_path):
+    db = databases()
+    folder = package(tmp_path)
+    rows = read(folder / "manifest.csv")
+    at = next(i for i, r in enumerate(rows) if r[0] == "file.users")
+    rows[at] = ["file.users", "bulk", "delta"]
+    write(folder / "manifest.csv", rows)
+    before = counts(db)
+    r = import_oneroster(db, folder)
+    assert ("manifest.csv", at + 1) in [(p.file, p.row) for p in r.problems], [str(p) for p in r.problems]
+    assert "holds a property name and a value only; this one has 3 cells" in " ".join(p.message for p in r.problems)
+    assert counts(db) == before
+    rows[at] = ["file.users", "bulk", ""]  # an empty cell after the value is read, as in the data files
+    write(folder / "manifest.csv", rows)
+    assert import_oneroster(db, folder, dry_run=True).ok

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -24,6 +25,7 @@ from sqlalchemy import Connection, text
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.package import Package, Problem
 
+log = logging.getLogger(__name__)
 ID_RE = re.compile(r"[0-9A-Za-z./@_-]{1,255}\Z")
 # (ASCII digits: \d would also take other scripts' digits, which the database does not read as numbers)
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
@@ -32,6 +34,9 @@ YEAR_RE = re.compile(r"\d{4}\Z", re.ASCII)
 PAIR_RE = re.compile(r"\{([^{}:]+):([^{}]*)\}")
 INT_RE = re.compile(r"[+-]?\d+\Z", re.ASCII)
 DEC_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
+# what Python's CSV reader (strict) says, in the user's words
+_QUOTING = {"unexpected end of data": "a quoted value is not closed before the file ends",
+            "',' expected after '\"'": "a closing quote is followed by more characters before the comma"}
 PG_MIN_EXPONENT = -16383  # PostgreSQL's numeric holds at most 16383 digits after the decimal point
 
 
@@ -103,6 +108,10 @@ class Validator:
         for i, r in enumerate(rows[1:], start=2):
             if len(r) < 2:
                 self.err(m, i, None, "A manifest row needs a property name and a value.")
+                continue
+            if any(c.strip() for c in r[2:]):  # (empty cells after the value are read as the data files' are)
+                self.err(m, i, None, f"A manifest row holds a property name and a value only; this one has {len(r)} "
+                                     "cells (a comma inside a value is written in quotes).")
                 continue
             if r[0] in props:
                 self.err(m, i, "propertyName", f"{r[0]} appears twice.")
@@ -176,7 +185,11 @@ class Validator:
                 self.err(name, len(rows) + 1, None, f"A value near line {reader.line_num} is longer than "
                          f"{csv.field_size_limit():,} characters, more than any column holds; check the file's quoting.")
             else:
-                self.err(name, len(rows) + 1, None, f"The CSV quoting is broken near line {reader.line_num} ({exc}).")
+                log.info("%s: csv reader stopped near line %d: %s", name, reader.line_num, exc)
+                self.err(name, len(rows) + 1, None, f"The CSV quoting is broken near line {reader.line_num}: "
+                                                    f"{_QUOTING.get(str(exc), 'a row the CSV format does not allow')}; "
+                                                    'a value with a comma, a quote or a line break is written in quotes, '
+                                                    'and a quote inside it twice ("").')
             return None
         return rows
 
