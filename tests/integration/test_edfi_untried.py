@@ -9,8 +9,8 @@ import time
 import pytest
 from sqlalchemy import text
 
-from app.db.migrate import migrate
 from app.services.interchange.edfi_xml import import_edfi
+from tests.integration.test_oneroster_import import db  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.integration
 
@@ -46,13 +46,6 @@ STUDENT = """<?xml version="1.0" encoding="UTF-8"?>%s
 </InterchangeStudent>
 """
 TABLES = ("edfi.educationorganization", "edfi.school", "edfi.student", "compliance.audit_logs")
-
-
-@pytest.fixture
-def db(new_database):
-    eng = new_database()
-    migrate(eng)
-    return eng
 
 
 def counts(eng) -> dict:

@@ -6,50 +6,20 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from app.db.migrate import migrate
 from app.services.interchange.oneroster_import import import_oneroster
 from app.services.interchange.oneroster_sample import write_package
 from app.services.interchange.oneroster_validate import Validator
 from app.services.interchange.package import Package
+from tests.integration.test_oneroster_firstload import databases  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.integration
 
 TABLES = ("oneroster.orgs", "oneroster.users", "oneroster.roles", "oneroster.enrollments", "oneroster.results",
           "edfi.student", "edfi.staff", "compliance.audit_logs")
-
-
-@pytest.fixture(scope="module")
-def databases(platform):
-    """A factory of freshly migrated, empty databases (copies of one migrated template)."""
-    admin = create_engine(platform.engine.url, isolation_level="AUTOCOMMIT")
-    template = f"t_tpl_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {template}"))
-    eng = create_engine(platform.engine.url.set(database=template))
-    migrate(eng)
-    eng.dispose()
-    made = []
-
-    def make():
-        name = f"t_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as c:
-            c.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
-        e = create_engine(platform.engine.url.set(database=name))
-        made.append((name, e))
-        return e
-
-    yield make
-    with admin.connect() as c:
-        for name, e in made:
-            e.dispose()
-            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        c.execute(text(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
-    admin.dispose()
 
 
 def counts(eng) -> dict:
