@@ -97,7 +97,9 @@ def test_an_entity_expansion_bomb_is_refused_in_seconds(db, tmp_path):
     started = time.perf_counter()
     problems = refused(db, folder)
     assert time.perf_counter() - started < 30
-    assert len(problems) == 1 and problems[0].startswith("Student.xml, row 6: The XML is not well formed ("), problems
+    assert problems == ["Student.xml, row 6: The XML is broken at column 15 of this line: its entities expand to far "
+                        "more text than the file holds (no export writes that; check where the file came from). "
+                        "Correct it there, or export the file again."], problems
 
 
 def test_elements_nested_deeper_than_any_interchange_are_refused_at_their_line(db, tmp_path):
@@ -134,3 +136,66 @@ def test_an_element_of_no_descriptor_type_is_refused_at_its_element(db, tmp_path
         "\t\t<Namespace>uri://district.example/WidgetDescriptor</Namespace>\n\t</WidgetDescriptor>"), encoding="utf-8")
     assert refused(db, folder) == ["WidgetDescriptor.xml, row 3, /InterchangeDescriptors/WidgetDescriptor[1]: "
                                    "WidgetDescriptor is not an Ed-Fi descriptor type; check the element's name."]
+
+
+EXPAT_WORDS = ("well-formed", "invalid token", "mismatched tag", "no element found", "unclosed token", "junk after",
+               "duplicate attribute", "undefined entity", "unbound prefix")
+
+
+@pytest.mark.parametrize("change, where, words", [
+    (("</FirstName>", "</Firstname>"), "row 6: The XML is broken at column 19 of this line", "an element is closed "
+     "with another name than it was opened with (for example <Student> ... </Students>)"),
+    (("Zoë", "Zoë & Co"), "row 6: The XML is broken at column 19 of this line", "a character XML does not allow "
+     "there (a stray < or &, which must be written &lt; and &amp;, or a control character)"),
+    (("<Student>", '<Student id="a" id="b">'), "row 3: The XML is broken at column 18 of this line",
+     "an element has the same attribute twice"),
+    (("</InterchangeStudent>", "</InterchangeStudent>\n<InterchangeStudent/>"), "row 14: The XML is broken at "
+     "column 1 of this line", "there is more after the last closing tag (two files joined into one, or text after "
+     "the end)"),
+    (("<Name>", "<x:Name>"), "row 5: The XML is broken at column 3 of this line",
+     "a name prefix (the part before the colon) that no xmlns: attribute declares"),
+])
+def test_broken_xml_is_said_in_plain_words_at_its_line(db, tmp_path, change, where, words):
+    folder = interchange(tmp_path, student=(STUDENT % ("", "Zoë")).replace(*change))
+    problems = refused(db, folder)
+    assert problems == [f"Student.xml, {where}: {words}. Correct it there, or export the file again."], problems
+    assert not any(w in problems[0] for w in EXPAT_WORDS)
+
+
+def test_a_file_cut_short_is_said_so(db, tmp_path):
+    whole = STUDENT % ("", "Zoë")
+    folder = interchange(tmp_path, student=whole[:whole.index("<BirthData>")])
+    problems = refused(db, folder)
+    assert problems == ["Student.xml, row 9: The XML is broken at column 3 of this line: the file ends before its "
+                        "elements are closed (it is empty or was cut short). Correct it there, or export the file "
+                        "again."], problems
+
+
+@pytest.mark.parametrize("root, words", [
+    ("<InterchangeStudent>", '<InterchangeStudent> declares no XML namespace, so it is not an Ed-Fi 5.2 file as the '
+     'Ed-Fi tools write it; if it is one, add xmlns="http://ed-fi.org/5.2.0" to <InterchangeStudent>.'),
+    ('<InterchangeStudent xmlns="http://ed-fi.org/3.3.1-b">', "This is an Ed-Fi 3.3.1-b file (namespace "
+     "http://ed-fi.org/3.3.1-b); School Office reads Ed-Fi 5.2 (http://ed-fi.org/5.2.0): export it again as Ed-Fi 5.2."),
+    ('<InterchangeStudent xmlns="urn:district:students">', "<InterchangeStudent> is in the namespace "
+     "urn:district:students, not Ed-Fi 5.2's (http://ed-fi.org/5.2.0); check that this is the file meant."),
+])
+def test_a_file_of_another_ed_fi_version_or_no_namespace_is_refused(db, tmp_path, root, words):
+    # (Ed-Fi renamed and reshaped elements between versions: a 3.x Student read as a 5.2 one would be misread)
+    folder = interchange(tmp_path, student=(STUDENT % ("", "Zoë")).replace(
+        '<InterchangeStudent xmlns="http://ed-fi.org/5.2.0">', root))
+    assert refused(db, folder) == [f"Student.xml, row 2, /InterchangeStudent: {words}"]
+
+
+def test_an_extension_element_is_not_read_as_the_standard_one_of_its_name(db, tmp_path):
+    extension = ('\t<x:Student xmlns:x="urn:district:extension">\n\t\t<StudentUniqueId>S2</StudentUniqueId>\n'
+                 "\t\t<Name><FirstName>Ext</FirstName><LastSurname>Ension</LastSurname></Name>\n"
+                 "\t\t<BirthData><BirthDate>2012-03-04</BirthDate></BirthData>\n\t</x:Student>\n")
+    folder = interchange(tmp_path, student=(STUDENT % ("", "Zoë")).replace("</InterchangeStudent>",
+                                                                           extension + "</InterchangeStudent>"))
+    r = import_edfi(db, folder)
+    assert r.ok, [str(p) for p in r.problems]
+    assert r.changed["edfi.student"] == 1
+    with db.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM edfi.student WHERE studentuniqueid = 'S2'")).scalar_one() == 0
+    assert [w.message for w in r.warnings] == ["1 {urn:district:extension}Student element not imported (not part of "
+                                               "School Office's Ed-Fi import)."]

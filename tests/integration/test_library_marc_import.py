@@ -88,6 +88,17 @@ def test_fields_mapped_from_the_record():
     assert [c.barcode for c in got.copies] == [c.barcode for c in t.copies]
 
 
+def test_a_marcxml_file_cut_short_is_said_in_plain_words():
+    xml = to_marcxml([make_record(t) for t in fresh_titles(2, seed=5)])
+    good, bad = parse_marc(xml[:len(xml) // 2], "codabar14")
+    assert good == [] and len(bad) == 1
+    line = xml[:len(xml) // 2].count(b"\n") + 1
+    assert bad[0].describe().startswith(f"record 1: the file is not readable MARCXML: at line {line}, column ")
+    assert bad[0].describe().endswith(", the file ends in the middle of a tag (it was cut short); correct it there or "
+                                      "export the file again"), bad[0].describe()
+    assert "well-formed" not in bad[0].describe() and "token" not in bad[0].describe()
+
+
 def test_the_fast_reader_reads_what_pymarc_reads():
     """marc_records reads only the tags the import uses, without pymarc's objects; on UTF-8 and
     MARC-8 records with accented letters (binary and MARCXML) it gets the same text pymarc does."""

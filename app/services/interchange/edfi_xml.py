@@ -14,6 +14,7 @@ Elements the import does not read (programs, health, discipline, ...) are counte
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections import Counter, defaultdict
@@ -27,6 +28,7 @@ from sqlalchemy import Connection, Engine, text
 from app.db.base import metadata
 from app.db.bulk import Copier
 from app.db.descriptors import DESCRIPTOR_TABLES, DescriptorValue, load_descriptors
+from app.domain.xml_words import char_column, plain_reason
 from app.services.attendance_days import record_as_exceptions
 from app.services.interchange import edfi_xml_spec as X
 from app.services.interchange.oneroster_import import ImportResult, Progress, tag_import
@@ -34,11 +36,29 @@ from app.services.interchange.oneroster_load import _audit_triggers, digest
 from app.services.interchange.package import Package, Problem
 from app.services.interchange.xml_tree import MAX_DEPTH, Node, TooDeep, parse
 
+log = logging.getLogger(__name__)
+EDFI_NS = "http://ed-fi.org/5.2.0"  # the namespace of every Ed-Fi 5.2 interchange and descriptor file
+
 SY_RE = re.compile(r"(\d{4})-(\d{4})\Z", re.ASCII)
 INT_RE = re.compile(r"[+-]?\d+\Z", re.ASCII)
 DEC_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
 ID_KEYS = ("LocalEducationAgencyId", "SchoolId", "EducationServiceCenterId", "ContactUniqueId", "StudentUniqueId",
            "StaffUniqueId")
+
+
+def _foreign(root: Node) -> str:
+    """Why a file whose root element is not in Ed-Fi 5.2's namespace is not read (its elements may have other
+    names, shapes or meanings: Ed-Fi renamed and reshaped them between versions)."""
+    ns = root.ns
+    if not ns:
+        return (f"<{root.tag}> declares no XML namespace, so it is not an Ed-Fi 5.2 file as the Ed-Fi tools write "
+                f"it; if it is one, add xmlns=\"{EDFI_NS}\" to <{root.tag}>.")
+    if ns.startswith("http://ed-fi.org/"):
+        version = ns.removeprefix("http://ed-fi.org/").strip("/") or "another"
+        return (f"This is an Ed-Fi {version} file (namespace {ns}); School Office reads Ed-Fi 5.2 "
+                f"({EDFI_NS}): export it again as Ed-Fi 5.2.")
+    return (f"<{root.tag}> is in the namespace {ns}, not Ed-Fi 5.2's ({EDFI_NS}); check that this is the file "
+            "meant.")
 
 
 class EdFiValidator:
@@ -70,13 +90,19 @@ class EdFiValidator:
             try:
                 root = parse(self.pkg._files[name])
             except expat.ExpatError as exc:
-                self.err(name, None, None, f"The XML is not well formed ({expat.ErrorString(exc.code)}, column "
-                                           f"{exc.offset + 1}).", line=exc.lineno)
+                log.info("%s: expat: %s", name, exc)
+                column = char_column(self.pkg._files[name], exc.lineno, exc.offset)
+                self.err(name, None, None, f"The XML is broken at column {column} of this line: "
+                                           f"{plain_reason(exc.code)}. Correct it there, or export the file again.",
+                         line=exc.lineno)
                 continue
             except TooDeep as exc:
                 self.err(name, None, None, f"The elements are nested more than {MAX_DEPTH} deep (column {exc.column}); "
                                            "no Ed-Fi interchange is, so check that this is the file meant.",
                          line=exc.line)
+                continue
+            if root.ns != EDFI_NS:
+                self.err(name, root, f"/{root.tag}", _foreign(root))
                 continue
             if root.tag.endswith("Descriptor") or any(c.tag.endswith("Descriptor") for c in root.children[:1]):
                 self._descriptors(name, root)

@@ -19,10 +19,12 @@ class TooDeep(ValueError):
 
 
 class Node:
-    __slots__ = ("tag", "attrib", "text", "children", "line", "path")
+    """An element: `tag` is its local name, or "{namespace}name" for an element in another namespace than the
+    root's (an extension's element never reads as the standard one of the same name); `ns` is its namespace."""
+    __slots__ = ("tag", "attrib", "text", "children", "line", "path", "ns")
 
-    def __init__(self, tag: str, attrib: dict, line: int, path: str) -> None:
-        self.tag, self.attrib, self.line, self.path = tag, attrib, line, path
+    def __init__(self, tag: str, attrib: dict, line: int, path: str, ns: str = "") -> None:
+        self.tag, self.attrib, self.line, self.path, self.ns = tag, attrib, line, path, ns
         self.text = ""
         self.children: list[Node] = []
 
@@ -54,12 +56,13 @@ def parse(data: bytes) -> Node:
     def start(name: str, attrs: dict) -> None:
         if len(stack) >= MAX_DEPTH:
             raise TooDeep(p.CurrentLineNumber, p.CurrentColumnNumber + 1)
-        tag = name.rsplit("}", 1)[-1]
+        ns, _, local = name.rpartition("}")
+        tag = local if not root or ns == root[0].ns else f"{{{ns}}}{local}"
         seen = counts[-1]
         seen[tag] = seen.get(tag, 0) + 1
         parent = stack[-1].path if stack else ""
         node = Node(tag, {k.rsplit("}", 1)[-1]: v for k, v in attrs.items()}, p.CurrentLineNumber,
-                    f"{parent}/{tag}" + (f"[{seen[tag]}]" if stack and len(stack) == 1 else ""))
+                    f"{parent}/{local}" + (f"[{seen[tag]}]" if stack and len(stack) == 1 else ""), ns)
         if stack:
             stack[-1].children.append(node)
         else:
