@@ -27,6 +27,11 @@ def cents(value) -> Decimal:
     return Decimal(value).quantize(CENT, ROUND_HALF_UP)
 
 
+def is_low_balance(balance: Decimal | None, threshold: Decimal | None) -> bool:
+    """A balance under the district's low-balance line (the line of the families' low-balance notices)."""
+    return balance is not None and threshold is not None and balance < threshold
+
+
 def normalize_eligibility(status: str | None) -> str:
     s = (status or "").strip().lower()
     return s if s in ELIGIBILITIES else "paid"

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.domain.cafeteria_rules import pin_for
+from app.domain.cafeteria_rules import is_low_balance, pin_for
 from app.errors import UserError
 from app.services.cafeteria.dto import (
     AlertNotAcknowledged, DepositDraft, NoteRequired, OverLimit, RepeatScan, SaleDraft,
@@ -229,3 +229,17 @@ def test_the_card_counts_unsent_sales_down_and_a_repeated_submit_rings_nothing_t
     assert reg.send_now().applied == 0
     assert owner(demo_engine, "SELECT count(*) FROM cafeteria.sales WHERE sale_uuid = CAST(:u AS uuid)",
                  u=first.sale_id) == [(1,)]
+
+
+def test_the_card_marks_a_balance_that_a_sale_takes_under_the_district_low_balance_line(open_register, demo_engine):
+    reg = open_register()
+    line = owner(demo_engine, "SELECT low_balance_threshold FROM cafeteria.district_settings")[0][0]
+    kid = students(reg, eligibility="paid", grade=8)[1]
+    kid["balance"] = str(line + Decimal("1.00"))  # last known: a dollar above the line
+    card = reg.identify(kid["uid"])
+    assert card.low_balance_threshold == line and card.balance == line + Decimal("1.00")
+    assert not is_low_balance(card.balance, card.low_balance_threshold)
+    lunch = sale(reg, kid, ["L200"])
+    card = reg.identify(kid["uid"])  # the pending sale counts before it reaches the server
+    assert card.balance == line + Decimal("1.00") - lunch.total and lunch.total > Decimal("1.00")
+    assert is_low_balance(card.balance, card.low_balance_threshold)

@@ -44,8 +44,10 @@ class PortDouble:
         self.asked: list[tuple[str, str]] = []
         self.cards = {
             "604101": B.StudentCard(101, "604101", "Maya Lopez", "7", None, None, Decimal("12.50"),
-                                    (B.Alert("allergy", "Peanut allergy (severe)", ("peanut",)),), 0),
-            "604102": B.StudentCard(102, "604102", "Theo Marsh", "8", None, None, Decimal("-3.25"), (), 1),
+                                    (B.Alert("allergy", "Peanut allergy (severe)", ("peanut",)),), 0,
+                                    low_balance_threshold=Decimal("5.00")),
+            "604102": B.StudentCard(102, "604102", "Theo Marsh", "8", None, None, Decimal("-3.25"), (), 1,
+                                    low_balance_threshold=Decimal("5.00")),
         }
 
     def setup(self):

@@ -88,7 +88,9 @@ def test_scan_f1_enter_sells_once_from_the_account(desk, port, qtbot, run_until)
     run_until(lambda: reg.card is not None)
     assert port.asked[-1] == ("604102", "scan")
     assert reg.card_view.name.text() == "Theo Marsh"
-    assert reg.card_view.balance.text() == "Balance -$3.25"
+    # under the district's low-balance line: said in words, not by the colour alone
+    assert reg.card_view.balance.text() == "Balance -$3.25  ·  low, under $5.00"
+    assert reg.card_view.balance.accessibleName() == "Balance, low"
     assert reg.card_view.unsynced.text() == "1 sale not yet synced"
     key(reg.scan, Qt.Key.Key_F1)
     run_until(lambda: reg.total.text() == "$3.25")
@@ -384,6 +386,12 @@ def test_balance_on_request_is_shown_only_when_asked(qtbot, run_async):
         assert reg.card_view.balance.text() == "" and reg.card_view.show_balance.isVisible()
         assert run_async(reg.reveal_balance())
         assert reg.card_view.balance.text() == "Balance $12.50" and not reg.card_view.show_balance.isVisible()
+        assert reg.card_view.balance.accessibleName() == "Balance"  # above the line: nothing more said
+        port.cards["604102"] = replace(port.cards["604102"], balance=None)
+        assert run_async(reg.identify("604102", "id"))
+        assert reg.card_view.balance.text() == "" and reg.card_view.show_balance.isVisible()
+        assert run_async(reg.reveal_balance())  # "low" only once the balance is shown
+        assert reg.card_view.balance.text() == "Balance -$3.25  ·  low, under $5.00"
         page.retire()
     finally:
         P.set_port_factory(None)

@@ -41,6 +41,9 @@ class StudentCard:
     unsynced_sales: int = 0
     visiting_school: str | None = None
     recent_sale_seconds: int | None = None  # this terminal sold to them this many seconds ago
+    # the district's low-balance line: a balance shown under it is marked low for the cashier (the family is told
+    # by the office's notice, never the child on screen)
+    low_balance_threshold: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,8 @@ class Register:
         return StudentCard(s["usi"], s["uid"], f"{s['first']} {s['last']}", grade_label(s.get("grade")), None,
                            s.get("photo_url"), balance,
                            tuple(AlertDTO(a.kind, a.label, a.tags) for a in self.snapshot.alerts(s)),
-                           pending, s.get("visiting_school"), self._seconds_since_last_sale(s["usi"], history))
+                           pending, s.get("visiting_school"), self._seconds_since_last_sale(s["usi"], history),
+                           Decimal(self.snapshot.content.get("low_balance_threshold") or "5.00"))
 
     def identify(self, code: str, how: str = "scan") -> StudentCard:
         typed = (code or "").strip()

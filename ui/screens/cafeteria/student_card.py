@@ -9,11 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.domain.cafeteria_rules import is_low_balance
 from app.domain.pos_entry import money
 from ui.screens.cafeteria.backend import BALANCE_ALWAYS, BALANCE_ON_REQUEST, StudentCard
 from ui.text import plural
 
 PHOTO_W, PHOTO_H = 100, 120
+INK, LOW = "#1b2733", "#7a4a00"  # LOW: the profile's low-balance badge colour, 7.5:1 on white
 
 
 def initials(name: str) -> str:
@@ -96,13 +98,22 @@ class StudentCardView(QFrame):
         self.name.setText(card.name)
         grade = f"Grade {card.grade}" if card.grade and card.grade[0].isdigit() else card.grade
         self.grade.setText(grade + (f" · visiting from {card.visiting_school}" if card.visiting_school else ""))
-        self.balance.setText(f"Balance {money(card.balance)}" if balance_display == BALANCE_ALWAYS
-                             and card.balance is not None else "")
+        self._show_balance(card.balance if balance_display == BALANCE_ALWAYS else None)
         self.show_balance.setVisible(balance_display == BALANCE_ON_REQUEST)
         self.unsynced.setText(f"{plural(card.unsynced_sales, 'sale')} not yet synced" if card.unsynced_sales else "")
         self.alerts.setText("⚠  " + " · ".join(a.label for a in card.alerts))
         self.alerts.setVisible(bool(card.alerts))
 
     def reveal_balance(self, amount) -> None:
-        self.balance.setText(f"Balance {money(amount)}")
+        self._show_balance(amount)
         self.show_balance.setVisible(False)
+
+    def _show_balance(self, amount) -> None:
+        """The balance, and under the district's low-balance line the word "low" too (not the colour alone), so
+        the cashier can remind the student to bring money; nothing is said when the balance is not shown."""
+        low = self.card is not None and is_low_balance(amount, self.card.low_balance_threshold)
+        self.balance.setText("" if amount is None else f"Balance {money(amount)}" + (
+            f"  ·  low, under {money(self.card.low_balance_threshold)}" if low else ""))
+        self.balance.setStyleSheet(f"font-size: 15pt; color: {LOW if low else INK};" + (" font-weight: 600;" if low
+                                                                                         else ""))
+        self.balance.setAccessibleName("Balance, low" if low else "Balance")
