@@ -10,7 +10,7 @@ _E = expat.errors
 # "not well-formed (invalid token)", goes to the log). Each completes "The XML is broken at line L, column C: ...".
 _REASONS = {
     _E.XML_ERROR_TAG_MISMATCH: "an element is closed with another name than it was opened with "
-                               "(for example <Student> ... </Students>)",
+                               "(for example <Name> ... </Names>)",
     _E.XML_ERROR_INVALID_TOKEN: "a character XML does not allow there (a stray < or &, which must be written &lt; "
                                 "and &amp;, or a control character)",
     _E.XML_ERROR_NO_ELEMENTS: "the file ends before its elements are closed (it is empty or was cut short)",
@@ -39,13 +39,3 @@ def plain_reason(code: int) -> str:
     return _REASONS.get(_E.messages.get(code, ""), "the XML is not written correctly there")
 
 
-
-def char_column(data: bytes, line: int, byte_offset: int) -> int:
-    """The column (from 1, in characters) of expat's `byte_offset` (from 0, in bytes) on `line` of UTF-8 `data`: what
-    an editor shows, where expat counts an accented letter as two."""
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # (expat does not count a byte order mark)
-    for _ in range(max(line - 1, 0)):
-        start = data.find(b"\n", start) + 1
-        if start == 0:
-            return byte_offset + 1
-    return len(data[start:start + byte_offset].decode("utf-8", "replace")) + 1

@@ -232,8 +232,15 @@ def test_the_card_counts_unsent_sales_down_and_a_repeated_submit_rings_nothing_t
 
 
 def test_the_card_marks_a_balance_that_a_sale_takes_under_the_district_low_balance_line(open_register, demo_engine):
-    reg = open_register()
-    line = owner(demo_engine, "SELECT low_balance_threshold FROM cafeteria.district_settings")[0][0]
+    was = owner(demo_engine, "SELECT low_balance_threshold FROM cafeteria.district_settings")[0][0]
+    line = Decimal("7.50")  # the district's own line, not the $5.00 default: it reaches the card with the snapshot
+    with demo_engine.begin() as c:
+        c.execute(text("UPDATE cafeteria.district_settings SET low_balance_threshold = :v"), {"v": line})
+    try:
+        reg = open_register()
+    finally:
+        with demo_engine.begin() as c:
+            c.execute(text("UPDATE cafeteria.district_settings SET low_balance_threshold = :v"), {"v": was})
     kid = students(reg, eligibility="paid", grade=8)[1]
     kid["balance"] = str(line + Decimal("1.00"))  # last known: a dollar above the line
     card = reg.identify(kid["uid"])

@@ -143,10 +143,13 @@ EXPAT_WORDS = ("well-formed", "invalid token", "mismatched tag", "no element fou
 
 
 @pytest.mark.parametrize("change, where, words", [
-    (("</FirstName>", "</Firstname>"), "row 6: The XML is broken at column 19 of this line", "an element is closed "
-     "with another name than it was opened with (for example <Student> ... </Students>)"),
-    (("Zoë", "Zoë & Co"), "row 6: The XML is broken at column 19 of this line", "a character XML does not allow "
+    (("</FirstName>", "</Firstname>"), "row 6: The XML is broken at column 20 of this line", "an element is closed "
+     "with another name than it was opened with (for example <Name> ... </Names>)"),
+    (("Zoë", "Zoë & Co"), "row 6: The XML is broken at column 20 of this line", "a character XML does not allow "
      "there (a stray < or &, which must be written &lt; and &amp;, or a control character)"),
+    # (columns are counted in characters, as an editor shows them: "Zoëëëë" is 6 of them, 10 bytes)
+    (("Zoë", "Zoëëëë & Co"), "row 6: The XML is broken at column 23 of this line", "a character XML does not "
+     "allow there (a stray < or &, which must be written &lt; and &amp;, or a control character)"),
     (("<Student>", '<Student id="a" id="b">'), "row 3: The XML is broken at column 18 of this line",
      "an element has the same attribute twice"),
     (("</InterchangeStudent>", "</InterchangeStudent>\n<InterchangeStudent/>"), "row 14: The XML is broken at "
@@ -176,6 +179,8 @@ def test_a_file_cut_short_is_said_so(db, tmp_path):
      'Ed-Fi tools write it; if it is one, add xmlns="http://ed-fi.org/5.2.0" to <InterchangeStudent>.'),
     ('<InterchangeStudent xmlns="http://ed-fi.org/3.3.1-b">', "This is an Ed-Fi 3.3.1-b file (namespace "
      "http://ed-fi.org/3.3.1-b); School Office reads Ed-Fi 5.2 (http://ed-fi.org/5.2.0): export it again as Ed-Fi 5.2."),
+    ('<InterchangeStudent xmlns="http://ed-fi.org/">', "<InterchangeStudent> is in the namespace http://ed-fi.org/, "
+     "not Ed-Fi 5.2's (http://ed-fi.org/5.2.0); check that this is the file meant."),
     ('<InterchangeStudent xmlns="urn:district:students">', "<InterchangeStudent> is in the namespace "
      "urn:district:students, not Ed-Fi 5.2's (http://ed-fi.org/5.2.0); check that this is the file meant."),
 ])
@@ -184,6 +189,17 @@ def test_a_file_of_another_ed_fi_version_or_no_namespace_is_refused(db, tmp_path
     folder = interchange(tmp_path, student=(STUDENT % ("", "Zoë")).replace(
         '<InterchangeStudent xmlns="http://ed-fi.org/5.2.0">', root))
     assert refused(db, folder) == [f"Student.xml, row 2, /InterchangeStudent: {words}"]
+
+
+@pytest.mark.parametrize("namespace, note", [
+    ("http://ed-fi.org/5.2.0/", None),
+    ("http://ed-fi.org/5.1.0", ["Student.xml, row 2, /InterchangeStudent: An Ed-Fi 5.1.0 file, read as Ed-Fi 5.2."]),
+])
+def test_a_file_of_another_ed_fi_5_version_is_read_with_a_note(db, tmp_path, namespace, note):
+    folder = interchange(tmp_path, student=(STUDENT % ("", "Zoë")).replace("http://ed-fi.org/5.2.0", namespace))
+    r = import_edfi(db, folder, dry_run=True)
+    assert r.ok, [str(p) for p in r.problems]
+    assert [str(w) for w in r.warnings if "Ed-Fi" in w.message] == (note or [])
 
 
 def test_an_extension_element_is_not_read_as_the_standard_one_of_its_name(db, tmp_path):

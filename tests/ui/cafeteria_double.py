@@ -40,6 +40,7 @@ class PortDouble:
         self.till_opened: list[Decimal] = []
         self.closed: list[tuple[dict, str]] = []
         self.expected = Decimal("50.00")
+        self.balance_after = Decimal("9.25")
         self.over_limit_for: set[int] = set()
         self.asked: list[tuple[str, str]] = []
         self.cards = {
@@ -88,7 +89,7 @@ class PortDouble:
             self.pending += 1
         total = self.quote(draft.student_usi, draft.service, draft.item_ids).total
         change = sum(((p.tendered or p.amount) - p.amount for p in draft.tenders), Decimal("0.00"))
-        return B.SaleResult(draft.sale_id, total, change, Decimal("9.25"), self.pending)
+        return B.SaleResult(draft.sale_id, total, change, self.balance_after, self.pending)
 
     def record_deposit(self, draft):
         self.deposits.append(draft)

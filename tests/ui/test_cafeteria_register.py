@@ -98,6 +98,8 @@ def test_scan_f1_enter_sells_once_from_the_account(desk, port, qtbot, run_until)
     key(reg.scan, Qt.Key.Key_Return)  # pressed twice: still one sale
     run_until(lambda: reg.done.text() != "")
     assert reg.done.text() == "Theo Marsh: $3.25 paid from the account. Balance $9.25."
+    # the card is empty again, and the last student's "low" went with it (for a screen reader too)
+    assert reg.card_view.balance.text() == "" and reg.card_view.balance.accessibleName() == "Balance"
     assert len(port.sales) == 1
     (sale,) = port.sales.values()
     assert sale.item_ids == (1,) and [(p.kind, p.amount) for p in sale.tenders] == [("account", Decimal("3.25"))]
@@ -404,3 +406,12 @@ def test_the_register_never_shows_the_eligibility_category(desk, run_until):
     texts = " ".join(w.text() for w in desk.findChildren(type(reg.total)) if hasattr(w, "text")).lower()
     for word in ("free", "reduced", "paid status", "eligib"):
         assert word not in texts
+
+
+def test_a_sale_that_leaves_the_balance_under_the_line_says_low_when_it_is_done(desk, port, run_async):
+    reg = desk.register
+    port.balance_after = Decimal("1.75")
+    assert run_async(reg.identify("604101", "id"))
+    assert reg.card_view.balance.text() == "Balance $12.50"  # above the line: nothing more said
+    assert run_async(reg.add_item_at(0)) and run_async(reg.pay("account"))
+    assert reg.done.text() == "Maya Lopez: $3.25 paid from the account. Balance $1.75  ·  low, under $5.00."

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, text
 from app.db.base import metadata
 from app.db.bulk import Copier
 from app.db.descriptors import DESCRIPTOR_TABLES, DescriptorValue, load_descriptors
-from app.domain.xml_words import char_column, plain_reason
+from app.domain.xml_words import plain_reason
 from app.services.attendance_days import record_as_exceptions
 from app.services.interchange import edfi_xml_spec as X
 from app.services.interchange.oneroster_import import ImportResult, Progress, tag_import
@@ -46,19 +46,27 @@ ID_KEYS = ("LocalEducationAgencyId", "SchoolId", "EducationServiceCenterId", "Co
            "StaffUniqueId")
 
 
-def _foreign(root: Node) -> str:
-    """Why a file whose root element is not in Ed-Fi 5.2's namespace is not read (its elements may have other
-    names, shapes or meanings: Ed-Fi renamed and reshaped them between versions)."""
+EDFI_VERSION_NS = re.compile(r"http://ed-fi\.org/(\d+\.\d+(?:\.\d+)?(?:-[A-Za-z0-9]+)?)/?\Z")
+
+
+def _namespace(root: Node) -> tuple[str | None, str | None]:
+    """(why the file is not read, a note that it is read as Ed-Fi 5.2) by its root element's namespace. Ed-Fi 5.2's
+    is read; another 5.x version's too (the 5.x versions keep the elements this import reads), with a note; an older
+    version's is refused (Ed-Fi renamed and reshaped elements between major versions: a 3.x file would be misread),
+    and so is a file in no namespace or in another one."""
     ns = root.ns
+    version = m.group(1) if (m := EDFI_VERSION_NS.match(ns)) else None
+    if version is not None and version.split(".")[0] == "5":
+        note = None if ns.rstrip("/") == EDFI_NS else f"An Ed-Fi {version} file, read as Ed-Fi 5.2."
+        return None, note
+    if version is not None:
+        return (f"This is an Ed-Fi {version} file (namespace {ns}); School Office reads Ed-Fi 5.2 ({EDFI_NS}): "
+                "export it again as Ed-Fi 5.2."), None
     if not ns:
         return (f"<{root.tag}> declares no XML namespace, so it is not an Ed-Fi 5.2 file as the Ed-Fi tools write "
-                f"it; if it is one, add xmlns=\"{EDFI_NS}\" to <{root.tag}>.")
-    if ns.startswith("http://ed-fi.org/"):
-        version = ns.removeprefix("http://ed-fi.org/").strip("/") or "another"
-        return (f"This is an Ed-Fi {version} file (namespace {ns}); School Office reads Ed-Fi 5.2 "
-                f"({EDFI_NS}): export it again as Ed-Fi 5.2.")
+                f"it; if it is one, add xmlns=\"{EDFI_NS}\" to <{root.tag}>."), None
     return (f"<{root.tag}> is in the namespace {ns}, not Ed-Fi 5.2's ({EDFI_NS}); check that this is the file "
-            "meant.")
+            "meant."), None
 
 
 class EdFiValidator:
@@ -72,6 +80,7 @@ class EdFiValidator:
         self.provided: dict[str, set] = defaultdict(set)
         self.ids: dict[str, str] = {}  # element id attribute -> its key value
         self.skipped: Counter = Counter()
+        self.notes: list[Problem] = []  # read, but worth saying (another Ed-Fi 5.x version's file)
         self.count = 0
 
     def err(self, file: str, node: Node | None, path: str | None, message: str, line: int | None = None) -> None:
@@ -91,8 +100,7 @@ class EdFiValidator:
                 root = parse(self.pkg._files[name])
             except expat.ExpatError as exc:
                 log.info("%s: expat: %s", name, exc)
-                column = char_column(self.pkg._files[name], exc.lineno, exc.offset)
-                self.err(name, None, None, f"The XML is broken at column {column} of this line: "
+                self.err(name, None, None, f"The XML is broken at column {exc.offset + 1} of this line: "
                                            f"{plain_reason(exc.code)}. Correct it there, or export the file again.",
                          line=exc.lineno)
                 continue
@@ -101,9 +109,12 @@ class EdFiValidator:
                                            "no Ed-Fi interchange is, so check that this is the file meant.",
                          line=exc.line)
                 continue
-            if root.ns != EDFI_NS:
-                self.err(name, root, f"/{root.tag}", _foreign(root))
+            refused, note = _namespace(root)
+            if refused:
+                self.err(name, root, f"/{root.tag}", refused)
                 continue
+            if note:
+                self.notes.append(Problem(name, root.line, f"/{root.tag}", note))
             if root.tag.endswith("Descriptor") or any(c.tag.endswith("Descriptor") for c in root.children[:1]):
                 self._descriptors(name, root)
             else:
@@ -461,8 +472,9 @@ def import_edfi(engine: Engine, path: str | Path, *, dry_run: bool = False, prog
             if tx.is_active:
                 tx.rollback()
             raise
-    warnings = tuple(Problem("", None, tag, f"{n} {tag} element{'s' if n != 1 else ''} not imported (not part of "
-                                            "School Office's Ed-Fi import).") for tag, n in sorted(v.skipped.items()))
+    warnings = tuple(v.notes) + tuple(Problem("", None, tag, f"{n} {tag} element{'s' if n != 1 else ''} not imported "
+                                              "(not part of School Office's Ed-Fi import).")
+                                      for tag, n in sorted(v.skipped.items()))
     report("Done", 1.0)
     return ImportResult(str(path), "Ed-Fi 5.2", v.count, tuple(v.problems), warnings, changed, dry_run,
                         time.perf_counter() - started)

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Connection, text
 
 from app.domain.library_codes import barcode_problem, isbn10_to_13, isbn_digits, isbn_problem
-from app.domain.xml_words import char_column, plain_reason
+from app.domain.xml_words import plain_reason
 from app.services.library.marc_records import MARCXML_NS, MarcError, Record, read_binary, read_xml
 
 END_OF_RECORD = b"\x1d"
@@ -212,9 +212,8 @@ def _parse_xml(data: bytes, scheme: str):
     try:
         root = ET.parse(io.BytesIO(data)).getroot()
     except ET.ParseError as exc:
-        line, offset = exc.position
-        return [], [Rejected(1, None, None, f"the file is not readable MARCXML: at line {line}, column "
-                                            f"{char_column(data, line, offset)}, "
+        line, offset = exc.position  # (expat counts the column in characters, from 0)
+        return [], [Rejected(1, None, None, f"the file is not readable MARCXML: at line {line}, column {offset + 1}, "
                                             f"{plain_reason(exc.code)}; correct it there or export the file again")]
     records = [root] if root.tag == f"{MARCXML_NS}record" else root.findall(f"{MARCXML_NS}record")
     if not records:

@@ -38,7 +38,7 @@ from ui.screens.cafeteria import backend as B
 from ui.screens.cafeteria.models import HitsModel, RosterGridModel, TicketModel
 from ui.screens.cafeteria.register_dialogs import AlertDialog, DepositDialog, OverrideDialog, PinKeypad, TenderDialog
 from ui.screens.cafeteria.scanner import ScanWatcher
-from ui.screens.cafeteria.student_card import StudentCardView
+from ui.screens.cafeteria.student_card import StudentCardView, balance_words
 from ui.text import plural
 from ui.widgets import combo, fill, line, selected_row, status, table
 
@@ -572,7 +572,7 @@ class RegisterView(QWidget):
         how = " and ".join(TENDER_NAMES[p.kind] for p in parts)
         balance = ""
         if result.balance_after is not None and self.setup and self.setup.balance_display == B.BALANCE_ALWAYS:
-            balance = f" Balance {money(result.balance_after)}."
+            balance = f" {balance_words(result.balance_after, card.low_balance_threshold)}."
         self._clear()
         self.done.setText(f"{card.name}: {money(result.total)} paid {how}.{change}{balance}")
         self.sale_recorded.emit(result)

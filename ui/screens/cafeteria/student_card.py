@@ -41,6 +41,12 @@ def photo_label(photo: bytes | None, name: str, w: int = PHOTO_W, h: int = PHOTO
     return label
 
 
+def balance_words(amount, threshold) -> str:
+    """"Balance $3.10", and "  ·  low, under $5.00" after it when it is under the district's low-balance line."""
+    return f"Balance {money(amount)}" + (f"  ·  low, under {money(threshold)}" if is_low_balance(amount, threshold)
+                                         else "")
+
+
 class StudentCardView(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,8 +95,9 @@ class StudentCardView(QFrame):
         if card is None:
             photo_label(None, "", label=self.photo)
             self.name.setText("Scan a card, or type a student id")
-            for w in (self.grade, self.balance, self.unsynced):
+            for w in (self.grade, self.unsynced):
                 w.setText("")
+            self._show_balance(None)  # (and the last student's "low" goes with it, for a screen reader too)
             self.alerts.setVisible(False)
             self.show_balance.setVisible(False)
             return
@@ -111,9 +118,9 @@ class StudentCardView(QFrame):
     def _show_balance(self, amount) -> None:
         """The balance, and under the district's low-balance line the word "low" too (not the colour alone), so
         the cashier can remind the student to bring money; nothing is said when the balance is not shown."""
-        low = self.card is not None and is_low_balance(amount, self.card.low_balance_threshold)
-        self.balance.setText("" if amount is None else f"Balance {money(amount)}" + (
-            f"  ·  low, under {money(self.card.low_balance_threshold)}" if low else ""))
+        threshold = self.card.low_balance_threshold if self.card is not None else None
+        low = is_low_balance(amount, threshold)
+        self.balance.setText("" if amount is None else balance_words(amount, threshold))
         self.balance.setStyleSheet(f"font-size: 15pt; color: {LOW if low else INK};" + (" font-weight: 600;" if low
                                                                                          else ""))
         self.balance.setAccessibleName("Balance, low" if low else "Balance")
