@@ -524,6 +524,7 @@ class Validator:
                         self.no_user(rec["_row"], sid)
         self._school_refs(org_type)
         self._lists_match()
+        self._org_lists_11()
         self._roles(pkg)
         self._results(pkg)
         self._identifiers()
@@ -545,6 +546,17 @@ class Validator:
                 a, b = rec.get("subjects"), rec.get("subjectCodes")
                 if a is not None and b is not None and len(a) != len(b):
                     self.codes_mismatch(name, rec["_row"], len(a), len(b))
+
+    def _org_lists_11(self) -> None:
+        """A 1.1 user's orgSourcedIds become one roles row each (oneroster_load): an org listed twice is
+        read once (two rows would be one role twice)."""
+        fd = self.v.files.get("users") if self.v.version == "1.1" else None
+        for rec in fd.records if fd else ():
+            orgs = rec.get("orgSourcedIds")
+            if orgs and len(set(orgs)) < len(orgs):
+                for org in dict.fromkeys(o for i, o in enumerate(orgs) if o in orgs[:i]):
+                    self.warn("users.csv", rec["_row"], "orgSourcedIds", f"org {_q(org)} is listed twice; it was read once.")
+                rec["orgSourcedIds"] = list(dict.fromkeys(orgs))
 
     def _roles(self, pkg) -> None:
         fd = self.v.files.get("roles")
