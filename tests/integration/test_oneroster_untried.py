@@ -10,6 +10,7 @@ import io
 import pytest
 from sqlalchemy import text
 
+from app.services.interchange import oneroster_spec as S
 from app.services.interchange.oneroster_import import import_oneroster
 from app.services.interchange.oneroster_sample import write_package
 from app.services.interchange.oneroster_validate import Validator
@@ -238,3 +239,78 @@ def test_a_manifest_row_with_more_than_a_name_and_a_value_is_refused(databases, 
     rows[at] = ["file.users", "bulk", ""]  # an empty cell after the value is read, as in the data files
     write(folder / "manifest.csv", rows)
     assert import_oneroster(db, folder, dry_run=True).ok
+
+
+def refused_everywhere(db, folder) -> list[str]:
+    """The dry run and the import report the same problems (returned), and nothing is written."""
+    before = counts(db)
+    found = []
+    for dry_run in (True, False):
+        r = import_oneroster(db, folder, dry_run=dry_run)
+        found.append([str(p) for p in r.problems])
+    assert found[0] == found[1]
+    assert counts(db) == before
+    if not before["oneroster.users"]:  # an empty district: the checks without a database say the same
+        assert [str(p) for p in Validator(Package(folder), None).run().problems] == found[0]
+    return found[0]
+
+
+@pytest.mark.parametrize("identifier", ["990001", "0990001"])
+def test_two_orgs_with_one_edfi_id_are_refused_at_the_second(db, tmp_path, identifier):
+    """Two schools whose identifiers make one Ed-Fi EducationOrganizationId passed the dry run, then the
+    import stopped with a database error (ON CONFLICT ... cannot affect row a second time)."""
+    folder = package(tmp_path)
+    set_cell(folder, "orgs.csv", 4, "identifier", identifier)  # sch-2 takes sch-1's 990001
+    assert refused_everywhere(db, folder) == [
+        'orgs.csv, row 4, identifier: org "sch-2" and org "sch-1" (row 3) would both be Ed-Fi education '
+        'organization 990001; give each school and district its own numeric identifier.']
+
+
+def test_an_org_whose_edfi_id_is_taken_in_the_database_is_refused(databases, tmp_path):
+    db = databases()
+    assert import_oneroster(db, package(tmp_path)).ok
+    folder = tmp_path / "delta"
+    folder.mkdir()
+    write(folder / "orgs.csv", [["sourcedId", "status", "dateLastModified", "name", "type", "identifier",
+                                 "parentSourcedId"],
+                                ["sch-9", "active", "2026-11-01T00:00:00.000Z", "Annex", "school", "990002", "dist-1"]])
+    write(folder / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"], ["oneroster.version", "1.2"]]
+          + [[f"file.{n}", "delta" if n == "orgs" else "absent"] for n in S.FILES_12])
+    before = counts(db)
+    for dry_run in (True, False):
+        r = import_oneroster(db, folder, dry_run=dry_run)
+        assert [str(p) for p in r.problems] == [
+            'orgs.csv, row 2, identifier: org "sch-9" and org "sch-2" (already in the database) would both be Ed-Fi '
+            'education organization 990002; give each school and district its own numeric identifier.']
+    assert counts(db) == before
+
+
+@pytest.mark.parametrize("row2, row3, words", [
+    ("", "tch-0-0", 'users.csv, row 3, identifier: identifier "tch-0-0" is the sourcedId of the user on row 2, who '
+                    'has no identifier: Ed-Fi would know both people by it; give each person their own identifier.'),
+    ("x" * 33, "tch-0-0", 'users.csv, row 3, identifier: identifier "tch-0-0" is the sourcedId of the user on row 2, '
+                          'whose identifier is longer than the 32 characters Ed-Fi takes: Ed-Fi would know both '
+                          'people by it; give each person their own identifier.'),
+    ("tch-0-1", "", 'users.csv, row 3, identifier: The user has no identifier, so Ed-Fi would know them by their '
+                    'sourcedId "tch-0-1", which is the identifier of the user on row 2; give each person their own '
+                    'identifier.'),
+    ("y" * 40, "y" * 40, f'users.csv, row 3, identifier: identifier "{"y" * 40}" is also on row 2; each person needs '
+                         'their own.'),  # (longer than Ed-Fi takes: each is known by their sourcedId, still refused)
+])
+def test_two_people_with_one_edfi_id_are_refused_at_the_second(db, tmp_path, row2, row3, words):
+    """A person's Ed-Fi unique id is their identifier (up to 32 characters), else their sourcedId: one
+    person's identifier that is another's sourcedId passed the dry run, then the import stopped with a
+    database error."""
+    folder = package(tmp_path)
+    set_cell(folder, "users.csv", 2, "identifier", row2)  # tch-0-0
+    set_cell(folder, "users.csv", 3, "identifier", row3)  # tch-0-1
+    assert refused_everywhere(db, folder) == [words]
+
+
+def test_a_user_whose_sourced_id_is_not_an_identifier_is_refused_in_every_check(db, tmp_path):
+    """The checks without a database stopped with a TypeError (no sourcedId to name in "has no role at
+    org ...") where the import refused the row."""
+    folder = package(tmp_path)
+    set_cell(folder, "users.csv", 3, "sourcedId", "é")
+    found = refused_everywhere(db, folder)
+    assert found[0] == 'users.csv, row 3, sourcedId: "é" is not a valid identifier (1-255 letters, digits or ./@_-).'

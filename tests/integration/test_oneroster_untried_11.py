@@ -69,3 +69,20 @@ def test_an_org_listed_twice_in_org_sourced_ids_is_read_once(db, tmp_path):
     with db.connect() as c:
         assert c.execute(text("SELECT org_sourced_id, role_type FROM oneroster.roles WHERE user_sourced_id = :u"),
                          {"u": user}).all() == [(org, "primary")]
+
+
+def test_two_people_with_one_edfi_id_are_refused_in_11_too(db, tmp_path):
+    """(The 1.1 checks are made row by row: the same rule as 1.2's, tests/integration/test_oneroster_untried.py.)"""
+    folder = package_11(tmp_path)
+    set_cell(folder, "users.csv", 2, "identifier", "")  # tch-0-0 is known to Ed-Fi by its sourcedId
+    set_cell(folder, "users.csv", 3, "identifier", "tch-0-0")
+    set_cell(folder, "orgs.csv", 4, "identifier", "990001")  # sch-2 takes sch-1's
+    before = counts(db)
+    for dry_run in (True, False):
+        r = import_oneroster(db, folder, dry_run=dry_run)
+        assert [str(p) for p in r.problems] == [
+            'users.csv, row 3, identifier: identifier "tch-0-0" is the sourcedId of the user on row 2, who has no '
+            'identifier: Ed-Fi would know both people by it; give each person their own identifier.',
+            'orgs.csv, row 4, identifier: org "sch-2" and org "sch-1" (row 3) would both be Ed-Fi education '
+            'organization 990001; give each school and district its own numeric identifier.']
+    assert counts(db) == before

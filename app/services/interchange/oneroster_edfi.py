@@ -70,6 +70,9 @@ def _values(pairs: dict) -> str:
     return ", ".join(f"('{k}', '{v}')" for k, v in pairs.items())
 
 
+# (an org's edorg_id and a person's unique_id below are the ones the checks keep unique, as
+# oneroster_validate's edfi_org_id and edfi_person_id and oneroster_sqlcheck's EDFI_ORG_ID and EDFI_PERSON_ID:
+# change them together)
 PREP = f"""
 CREATE TEMP TABLE tmp_desc ON COMMIT DROP AS
 SELECT DISTINCT ON (discriminator, codevalue) discriminator, codevalue, descriptorid FROM edfi.descriptor

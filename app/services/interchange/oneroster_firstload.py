@@ -25,7 +25,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from app.services.interchange import oneroster_spec as S
-from app.services.interchange.oneroster_sqlcheck import SqlValidator, row_sql
+from app.services.interchange.oneroster_sqlcheck import EDFI_ORG_ID, EDFI_PERSON_ID, SqlValidator, row_sql
 from app.services.interchange.oneroster_validate import FileData, Validation
 
 log = logging.getLogger(__name__)
@@ -242,8 +242,15 @@ def _rules(conn: Connection, names: set[str]) -> None:
                                          f"IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {known('roles', 'r')} "
                                          f"{'AND' if 'roles' not in names else 'WHERE'} r.user_sourced_id = "
                                          f"u.sourced_id AND r.org_sourced_id = u.primary_org_sourced_id)"))
-        asks.append(("same identifier", "SELECT 1 FROM oneroster.users WHERE identifier IS NOT NULL "
-                                        "GROUP BY identifier HAVING count(*) > 1"))
+        # two people with one identifier, or whom Ed-Fi would know by one unique id (an identifier of up to 32
+        # characters is their unique id: one look at the users for both)
+        asks.append(("same identifier or Ed-Fi id", f"SELECT 1 FROM oneroster.users GROUP BY {EDFI_PERSON_ID} "
+                                                    f"HAVING count(*) > 1 UNION ALL SELECT 1 FROM oneroster.users "
+                                                    f"WHERE length(identifier) > 32 GROUP BY identifier "
+                                                    f"HAVING count(*) > 1"))
+    if "orgs" in names:
+        asks.append(("same Ed-Fi org id", f"SELECT 1 FROM oneroster.orgs WHERE type IN ('district', 'school') "
+                                          f"GROUP BY {EDFI_ORG_ID} HAVING count(*) > 1"))
     if "results" in names:
         enrolled = ("oneroster.enrollments e WHERE e.status IS DISTINCT FROM 'tobedeleted'" if "enrollments" in names
                     else "oneroster.enrollments e WHERE e.status = 'active'")

@@ -37,6 +37,13 @@ _GRADE = "(IT|PR|PK|TK|KG|0[1-9]|1[0-3]|PS|UG|Other)"
 _PAIR_LIST = r"\{[^{}:,]+:[^{},]*\}"  # a userIds item: {type:id}
 _SSV = r"\{[^{}:]+:[^{}]*\}"  # a scoreScaleValue item: {A:94}
 # what Python's str.strip() removes: a list item with it at either end goes the row-by-row way
+# a person's unique id in Ed-Fi (oneroster_edfi's tmp_person; oneroster_validate.edfi_person_id)
+EDFI_PERSON_ID = ("CASE WHEN identifier <> '' AND length(identifier) <= 32 THEN identifier "
+                  "WHEN length(sourced_id) <= 32 THEN sourced_id ELSE md5(sourced_id) END")
+# a school's or district's EducationOrganizationId (oneroster_edfi's tmp_org; oneroster_validate.edfi_org_id)
+EDFI_ORG_ID = ("CASE WHEN identifier ~ '^[0-9]{1,18}$' THEN identifier::bigint "
+               "WHEN sourced_id ~ '^[0-9]{1,18}$' THEN sourced_id::bigint "
+               "ELSE ('x' || substr(md5(sourced_id), 1, 15))::bit(60)::bigint END")
 _WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
@@ -386,13 +393,15 @@ class SqlValidator(Validator):
                     self.codes_mismatch(name, row, a, b)
         self._sql_roles(staged)
         self._sql_results(staged)
-        if "users" in staged:
-            for row, ident, first in self._q(text(
-                    "SELECT _row, identifier, first FROM (SELECT _row, identifier, "
-                    "min(_row) OVER (PARTITION BY identifier) AS first FROM stage_users "
-                    "WHERE identifier IS NOT NULL AND identifier IN (SELECT identifier FROM stage_users "
-                    "GROUP BY 1 HAVING count(*) > 1)) x WHERE _row > first ORDER BY _row")):
-                self.same_identifier(row, ident, first)
+        if "users" in staged:  # (the users any two of whom share an identifier or an Ed-Fi id: worded there)
+            self.person_ids(self._q(text(
+                f"SELECT _row, sourced_id, identifier FROM stage_users WHERE identifier IN (SELECT identifier FROM "
+                f"stage_users GROUP BY 1 HAVING count(*) > 1) OR (sourced_id IS NOT NULL AND {EDFI_PERSON_ID} IN "
+                f"(SELECT {EDFI_PERSON_ID} FROM stage_users WHERE sourced_id IS NOT NULL GROUP BY 1 "
+                f"HAVING count(*) > 1)) ORDER BY _row")))
+        if "orgs" in staged:
+            self.org_ids(self._q(text("SELECT _row, sourced_id, identifier, type FROM stage_orgs ORDER BY _row")),
+                         self._db_org_ids)
         log.debug("cross-record rules checked in %.2f s", time.perf_counter() - started)
 
     def _sql_school_refs(self, staged: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ warnings: TRUE/FALSE in capitals, trailing empty cells beyond the header, manife
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -37,6 +38,7 @@ DEC_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
 # what Python's CSV reader (strict) says, in the user's words
 _QUOTING = {"unexpected end of data": "a quoted value is not closed before the file ends",
             "',' expected after '\"'": "a closing quote is followed by more characters before the comma"}
+EDORG_ID_RE = re.compile(r"[0-9]{1,18}\Z")  # (oneroster_edfi's tmp_org: '^[0-9]{1,18}$')
 PG_MIN_EXPONENT = -16383  # PostgreSQL's numeric holds at most 16383 digits after the decimal point
 
 
@@ -472,9 +474,30 @@ class Validator:
         self.err("results.csv", row, "studentSourcedId",
                  f"Student {_q(student)} is not enrolled in the line item's class {_q(cls)}.")
 
-    def same_identifier(self, row: int, ident: str, first: int) -> None:
-        self.err("users.csv", row, "identifier",
-                 f"identifier {_q(ident)} is also on row {first}; each person needs their own.")
+    def same_identifier(self, row: int, ident: str, first: int, mine: str = "identifier",
+                        theirs: str = "identifier") -> None:
+        """Two users Ed-Fi would know by one unique id (`ident`); `mine`/`theirs`: where each one's came from
+        (edfi_person_id: their identifier, or their sourcedId as they have none / a longer one)."""
+        if mine == theirs == "identifier":
+            self.err("users.csv", row, "identifier",
+                     f"identifier {_q(ident)} is also on row {first}; each person needs their own.")
+        elif mine == "identifier":
+            who = ("who has no identifier" if theirs == "none" else
+                   "whose identifier is longer than the 32 characters Ed-Fi takes")
+            self.err("users.csv", row, "identifier",
+                     f"identifier {_q(ident)} is the sourcedId of the user on row {first}, {who}: Ed-Fi would know "
+                     "both people by it; give each person their own identifier.")
+        else:
+            has = ("The user has no identifier" if mine == "none" else
+                   "The user's identifier is longer than the 32 characters Ed-Fi takes")
+            self.err("users.csv", row, "identifier",
+                     f"{has}, so Ed-Fi would know them by their sourcedId {_q(ident)}, which is the identifier of "
+                     f"the user on row {first}; give each person their own identifier.")
+
+    def same_edfi_org(self, row: int, sid: str, other: str, where: str, edorg_id: int) -> None:
+        self.err("orgs.csv", row, "identifier",
+                 f"org {_q(sid)} and org {_q(other)} ({where}) would both be Ed-Fi education organization "
+                 f"{edorg_id}; give each school and district its own numeric identifier.")
 
 
     # -- references and cross-record rules
@@ -576,7 +599,7 @@ class Validator:
         db_pairs = None
         for rec in users.records:
             org = rec.get("primaryOrgSourcedId")
-            if not org or (rec["sourcedId"], org) in pairs:
+            if not org or not rec.get("sourcedId") or (rec["sourcedId"], org) in pairs:  # (a bad sourcedId: said)
                 continue
             if db_pairs is None:
                 db_pairs = set(self.conn.execute(text(
@@ -618,16 +641,86 @@ class Validator:
                     self.not_enrolled(rec["_row"], stu, cls)
 
     def _identifiers(self) -> None:
-        """Ed-Fi keeps one unique id per person: two users may not share an identifier."""
         fd = self.v.files.get("users")
+        self.person_ids((rec["_row"], rec.get("sourcedId"), rec.get("identifier")) for rec in (fd.records if fd else ()))
+        self.org_ids([(rec["_row"], rec.get("sourcedId"), rec.get("identifier"), rec.get("type"))
+                      for rec in self._org_records()], self._db_org_ids)
+
+    def person_ids(self, users) -> None:
+        """Ed-Fi keeps one unique id per person (edfi_person_id): two users (row, sourcedId, identifier), in
+        row order, may not share an identifier, nor may one's identifier be the sourcedId Ed-Fi knows
+        another by (the import would stop at the second)."""
         seen: dict[str, int] = {}
-        for rec in fd.records if fd else ():
-            ident = rec.get("identifier")
+        ids: dict[str, tuple[int, str]] = {}
+        sids: set[str] = set()
+        for row, sid, ident in users:
             if ident:
                 if ident in seen:
-                    self.same_identifier(rec["_row"], ident, seen[ident])
-                else:
-                    seen[ident] = rec["_row"]
+                    self.same_identifier(row, ident, seen[ident])
+                    continue
+                seen[ident] = row
+            if not sid or sid in sids:  # (a sourcedId used twice is reported as such)
+                continue
+            sids.add(sid)
+            uid, src = edfi_person_id(sid, ident)
+            if uid in ids:
+                self.same_identifier(row, uid, ids[uid][0], src, ids[uid][1])
+            else:
+                ids[uid] = (row, src)
+
+    def _org_records(self) -> list[dict]:
+        fd = self.v.files.get("orgs")
+        return fd.records if fd else []
+
+    def _db_org_ids(self, package_ids: set[str]) -> list[tuple[str, str | None]]:
+        """(sourcedId, identifier) of the database's schools and districts (any status) the package does not
+        hold: oneroster_edfi gives each of them an Ed-Fi id too."""
+        if self.conn is None:
+            return []
+        return [(sid, ident) for sid, ident in self.conn.execute(text(
+            "SELECT sourced_id, identifier FROM oneroster.orgs WHERE type IN ('district', 'school')")).all()
+            if sid not in package_ids]
+
+    def org_ids(self, orgs, db_orgs) -> None:
+        """Each school and district (row, sourcedId, identifier, type) is one Ed-Fi education organization
+        (edfi_org_id): two with one id, in the package or with one of the database's, are refused."""
+        if not orgs:
+            return
+        taken: dict[int, tuple[str, str]] = {}
+        for sid, ident in db_orgs({o[1] for o in orgs if o[1]}):
+            taken.setdefault(edfi_org_id(sid, ident), (sid, "already in the database"))
+        mine: dict[int, tuple[str, str]] = {}
+        sids: set[str] = set()
+        for row, sid, ident, kind in orgs:
+            if not sid or kind not in ("district", "school") or sid in sids:
+                continue
+            sids.add(sid)
+            n = edfi_org_id(sid, ident)
+            other = mine.get(n) or taken.get(n)
+            if other:
+                self.same_edfi_org(row, sid, other[0], other[1], n)
+            else:
+                mine[n] = (sid, f"row {row}")
+
+
+def edfi_person_id(sourced_id: str, identifier: str | None) -> tuple[str, str]:
+    """The unique id oneroster_edfi gives a person (its tmp_person): their identifier (up to 32 characters),
+    else their sourcedId (up to 32), else its md5; and where it came from: identifier, none (they have no
+    identifier) or long (theirs is longer than 32)."""
+    if identifier and len(identifier) <= 32:
+        return identifier, "identifier"
+    uid = sourced_id if len(sourced_id) <= 32 else hashlib.md5(sourced_id.encode()).hexdigest()
+    return uid, "long" if identifier else "none"
+
+
+def edfi_org_id(sourced_id: str, identifier: str | None) -> int:
+    """The EducationOrganizationId oneroster_edfi gives a school or district (its tmp_org): its numeric
+    identifier, else its numeric sourcedId, else a number made from the sourcedId's md5."""
+    if identifier and EDORG_ID_RE.match(identifier):
+        return int(identifier)
+    if EDORG_ID_RE.match(sourced_id):
+        return int(sourced_id)
+    return int(hashlib.md5(sourced_id.encode()).hexdigest()[:15], 16)
 
 
 def text_widths(spec: S.FileSpec) -> dict[str, int]:
