@@ -263,7 +263,8 @@ def test_two_orgs_with_one_edfi_id_are_refused_at_the_second(db, tmp_path, ident
     set_cell(folder, "orgs.csv", 4, "identifier", identifier)  # sch-2 takes sch-1's 990001
     assert refused_everywhere(db, folder) == [
         'orgs.csv, row 4, identifier: org "sch-2" and org "sch-1" (row 3) would both be Ed-Fi education '
-        'organization 990001; give each school and district its own numeric identifier.']
+        "organization 990001 (a number's leading zeros are dropped); give each school and district its own number, "
+        'or mark the other one tobedeleted if this replaces it.']
 
 
 def test_an_org_whose_edfi_id_is_taken_in_the_database_is_refused(databases, tmp_path):
@@ -281,8 +282,46 @@ def test_an_org_whose_edfi_id_is_taken_in_the_database_is_refused(databases, tmp
         r = import_oneroster(db, folder, dry_run=dry_run)
         assert [str(p) for p in r.problems] == [
             'orgs.csv, row 2, identifier: org "sch-9" and org "sch-2" (already in the database) would both be Ed-Fi '
-            'education organization 990002; give each school and district its own numeric identifier.']
+            "education organization 990002 (a number's leading zeros are dropped); give each school and district its "
+            'own number, or mark the other one tobedeleted if this replaces it.']
     assert counts(db) == before
+    # the same school sent once it has been marked tobedeleted (it gives its number up): read
+    write(folder / "orgs.csv", [["sourcedId", "status", "dateLastModified", "name", "type", "identifier",
+                                 "parentSourcedId"],
+                                ["sch-2", "tobedeleted", "2026-11-01T00:00:00.000Z", "Old", "school", "990002",
+                                 "dist-1"]])
+    assert import_oneroster(db, folder).ok
+    write(folder / "orgs.csv", [["sourcedId", "status", "dateLastModified", "name", "type", "identifier",
+                                 "parentSourcedId"],
+                                ["sch-9", "active", "2026-11-02T00:00:00.000Z", "Annex", "school", "990002", "dist-1"]])
+    r = import_oneroster(db, folder)
+    assert r.ok, [str(p) for p in r.problems]
+    with db.connect() as c:
+        assert c.execute(text("SELECT nameofinstitution FROM edfi.educationorganization "
+                              "WHERE educationorganizationid = 990002")).scalar_one() == "Annex"
+
+
+def test_a_district_that_sends_its_schools_again_under_new_sourced_ids_is_read(databases, tmp_path):
+    """A district changing systems sends its schools again, in bulk, under new sourcedIds but with their numbers:
+    the same Ed-Fi schools, named as the new package names them (the bulk file marks the old orgs tobedeleted)."""
+    db = databases()
+    assert import_oneroster(db, package(tmp_path)).ok
+    with db.connect() as c:
+        schools = c.execute(text("SELECT count(*) FROM edfi.school")).scalar_one()
+    again = package(tmp_path, "again")
+    for f in again.iterdir():
+        f.write_bytes(f.read_bytes().replace(b"sch-", b"school-"))
+    rows = read(again / "orgs.csv")
+    for r in rows[1:]:
+        r[rows[0].index("name")] += " (renamed)"
+    write(again / "orgs.csv", rows)
+    for dry_run in (True, False):
+        r = import_oneroster(db, again, dry_run=dry_run)
+        assert r.ok, [str(p) for p in r.problems]
+    with db.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM edfi.school")).scalar_one() == schools
+        assert c.execute(text("SELECT nameofinstitution FROM edfi.educationorganization "
+                              "WHERE educationorganizationid = 990001")).scalar_one().endswith(" (renamed)")
 
 
 @pytest.mark.parametrize("row2, row3, words", [
@@ -305,6 +344,16 @@ def test_two_people_with_one_edfi_id_are_refused_at_the_second(db, tmp_path, row
     set_cell(folder, "users.csv", 2, "identifier", row2)  # tch-0-0
     set_cell(folder, "users.csv", 3, "identifier", row3)  # tch-0-1
     assert refused_everywhere(db, folder) == [words]
+
+
+def test_a_sourced_id_used_twice_and_an_identifier_naming_it_are_said_alike_in_every_check(db, tmp_path):
+    """The database's checks read only the users that share an id; the checks without one read them all: both
+    must see the sourcedId used twice before the identifier that names it."""
+    folder = package(tmp_path)
+    set_cell(folder, "users.csv", 3, "sourcedId", "tch-0-0")
+    set_cell(folder, "users.csv", 3, "identifier", "")
+    set_cell(folder, "users.csv", 4, "identifier", "tch-0-0")
+    refused_everywhere(db, folder)
 
 
 def test_a_user_whose_sourced_id_is_not_an_identifier_is_refused_in_every_check(db, tmp_path):

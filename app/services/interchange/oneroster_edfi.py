@@ -80,7 +80,7 @@ SELECT DISTINCT ON (discriminator, codevalue) discriminator, codevalue, descript
 CREATE UNIQUE INDEX ON tmp_desc (discriminator, codevalue);
 ANALYZE tmp_desc;
 CREATE TEMP TABLE tmp_org ON COMMIT DROP AS
-SELECT o.sourced_id, o.type, o.name, o.parent_sourced_id,
+SELECT o.sourced_id, o.type, o.name, o.parent_sourced_id, o.status IS NOT DISTINCT FROM 'tobedeleted' AS gone,
        CASE WHEN o.identifier ~ '^[0-9]{{1,18}}$' THEN o.identifier::bigint
             WHEN o.sourced_id ~ '^[0-9]{{1,18}}$' THEN o.sourced_id::bigint
             ELSE ('x' || substr(md5(o.sourced_id), 1, 15))::bit(60)::bigint END AS edorg_id
@@ -162,8 +162,10 @@ SELECT sea.educationorganizationid, sea.studentusi, r.descriptorid AS racedescri
 STEPS: list[tuple[str, str]] = [
     ("edfi.educationorganization", """
 INSERT INTO edfi.educationorganization AS t (educationorganizationid, nameofinstitution, discriminator)
-SELECT edorg_id, left(name, 75), CASE type WHEN 'school' THEN 'edfi.School' ELSE 'edfi.LocalEducationAgency' END
+SELECT DISTINCT ON (edorg_id) edorg_id, left(name, 75),
+       CASE type WHEN 'school' THEN 'edfi.School' ELSE 'edfi.LocalEducationAgency' END
   FROM tmp_org
+ ORDER BY edorg_id, gone, sourced_id  -- (a school sent again under a new sourcedId: the active one's name)
 ON CONFLICT (educationorganizationid) DO UPDATE SET nameofinstitution = EXCLUDED.nameofinstitution
  WHERE t.nameofinstitution IS DISTINCT FROM EXCLUDED.nameofinstitution"""),
     ("edfi.localeducationagency", f"""
@@ -172,9 +174,10 @@ SELECT edorg_id, {_d('LocalEducationAgencyCategoryDescriptor', "'Independent'")}
 ON CONFLICT DO NOTHING"""),
     ("edfi.school", """
 INSERT INTO edfi.school AS t (schoolid, localeducationagencyid)
-SELECT s.edorg_id, p.edorg_id FROM tmp_org s
+SELECT DISTINCT ON (s.edorg_id) s.edorg_id, p.edorg_id FROM tmp_org s
   LEFT JOIN tmp_org p ON p.sourced_id = s.parent_sourced_id AND p.type = 'district'
  WHERE s.type = 'school'
+ ORDER BY s.edorg_id, s.gone, s.sourced_id
 ON CONFLICT (schoolid) DO UPDATE SET localeducationagencyid = EXCLUDED.localeducationagencyid
  WHERE t.localeducationagencyid IS DISTINCT FROM EXCLUDED.localeducationagencyid"""),
     ("edfi.schoolyeartype", """

@@ -250,6 +250,7 @@ def _rules(conn: Connection, names: set[str]) -> None:
                                                     f"HAVING count(*) > 1"))
     if "orgs" in names:
         asks.append(("same Ed-Fi org id", f"SELECT 1 FROM oneroster.orgs WHERE type IN ('district', 'school') "
+                                          f"AND status IS DISTINCT FROM 'tobedeleted' "
                                           f"GROUP BY {EDFI_ORG_ID} HAVING count(*) > 1"))
     if "results" in names:
         enrolled = ("oneroster.enrollments e WHERE e.status IS DISTINCT FROM 'tobedeleted'" if "enrollments" in names

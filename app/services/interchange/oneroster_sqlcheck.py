@@ -398,9 +398,11 @@ class SqlValidator(Validator):
                 f"SELECT _row, sourced_id, identifier FROM stage_users WHERE identifier IN (SELECT identifier FROM "
                 f"stage_users GROUP BY 1 HAVING count(*) > 1) OR (sourced_id IS NOT NULL AND {EDFI_PERSON_ID} IN "
                 f"(SELECT {EDFI_PERSON_ID} FROM stage_users WHERE sourced_id IS NOT NULL GROUP BY 1 "
-                f"HAVING count(*) > 1)) ORDER BY _row")))
+                f"HAVING count(*) > 1)) OR sourced_id IN (SELECT sourced_id FROM stage_users GROUP BY 1 "
+                f"HAVING count(*) > 1) ORDER BY _row")))
         if "orgs" in staged:
-            self.org_ids(self._q(text("SELECT _row, sourced_id, identifier, type FROM stage_orgs ORDER BY _row")),
+            self.org_ids(self._q(text("SELECT _row, sourced_id, identifier, type, status FROM stage_orgs "
+                                      "ORDER BY _row")),
                          self._db_org_ids)
         log.debug("cross-record rules checked in %.2f s", time.perf_counter() - started)
 

@@ -497,7 +497,8 @@ class Validator:
     def same_edfi_org(self, row: int, sid: str, other: str, where: str, edorg_id: int) -> None:
         self.err("orgs.csv", row, "identifier",
                  f"org {_q(sid)} and org {_q(other)} ({where}) would both be Ed-Fi education organization "
-                 f"{edorg_id}; give each school and district its own numeric identifier.")
+                 f"{edorg_id} (a number's leading zeros are dropped); give each school and district its own number, "
+                 "or mark the other one tobedeleted if this replaces it.")
 
 
     # -- references and cross-record rules
@@ -643,7 +644,7 @@ class Validator:
     def _identifiers(self) -> None:
         fd = self.v.files.get("users")
         self.person_ids((rec["_row"], rec.get("sourcedId"), rec.get("identifier")) for rec in (fd.records if fd else ()))
-        self.org_ids([(rec["_row"], rec.get("sourcedId"), rec.get("identifier"), rec.get("type"))
+        self.org_ids([(rec["_row"], rec.get("sourcedId"), rec.get("identifier"), rec.get("type"), rec.get("status"))
                       for rec in self._org_records()], self._db_org_ids)
 
     def person_ids(self, users) -> None:
@@ -673,17 +674,23 @@ class Validator:
         return fd.records if fd else []
 
     def _db_org_ids(self, package_ids: set[str]) -> list[tuple[str, str | None]]:
-        """(sourcedId, identifier) of the database's schools and districts (any status) the package does not
-        hold: oneroster_edfi gives each of them an Ed-Fi id too."""
-        if self.conn is None:
+        """(sourcedId, identifier) of the database's schools and districts that stay active after this import and
+        that the package does not hold: none when orgs.csv is bulk (it marks every org it leaves out tobedeleted),
+        and never a tobedeleted one (a district changing systems sends its schools again under new sourcedIds, with
+        the same numbers: they are the same Ed-Fi schools)."""
+        fd = self.v.files.get("orgs")
+        if self.conn is None or (fd is not None and fd.mode == "bulk"):
             return []
         return [(sid, ident) for sid, ident in self.conn.execute(text(
-            "SELECT sourced_id, identifier FROM oneroster.orgs WHERE type IN ('district', 'school')")).all()
+            "SELECT sourced_id, identifier FROM oneroster.orgs WHERE type IN ('district', 'school') "
+            "AND status IS DISTINCT FROM 'tobedeleted'")).all()
             if sid not in package_ids]
 
     def org_ids(self, orgs, db_orgs) -> None:
-        """Each school and district (row, sourcedId, identifier, type) is one Ed-Fi education organization
-        (edfi_org_id): two with one id, in the package or with one of the database's, are refused."""
+        """Each active school and district (row, sourcedId, identifier, type, status) is one Ed-Fi education
+        organization (edfi_org_id): two with one id, in the package or with one of the database's, are refused. (A
+        tobedeleted one gives its number up: oneroster_edfi writes the active one's.)"""
+        orgs = list(orgs)
         if not orgs:
             return
         taken: dict[int, tuple[str, str]] = {}
@@ -691,8 +698,8 @@ class Validator:
             taken.setdefault(edfi_org_id(sid, ident), (sid, "already in the database"))
         mine: dict[int, tuple[str, str]] = {}
         sids: set[str] = set()
-        for row, sid, ident, kind in orgs:
-            if not sid or kind not in ("district", "school") or sid in sids:
+        for row, sid, ident, kind, status in orgs:
+            if not sid or kind not in ("district", "school") or sid in sids or status == "tobedeleted":
                 continue
             sids.add(sid)
             n = edfi_org_id(sid, ident)
