@@ -84,6 +84,6 @@ def test_two_people_with_one_edfi_id_are_refused_in_11_too(db, tmp_path):
             'users.csv, row 3, identifier: identifier "tch-0-0" is the sourcedId of the user on row 2, who has no '
             'identifier: Ed-Fi would know both people by it; give each person their own identifier.',
             'orgs.csv, row 4, identifier: org "sch-2" and org "sch-1" (row 3) would both be Ed-Fi education '
-            "organization 990001 (a number's leading zeros are dropped); give each school and district its own "
-            'number, or mark the other one tobedeleted if this replaces it.']
+            "organization 990001; give each school and district its own number, or mark the other one tobedeleted if "
+            'this replaces it.']
     assert counts(db) == before

@@ -494,11 +494,15 @@ class Validator:
                      f"{has}, so Ed-Fi would know them by their sourcedId {_q(ident)}, which is the identifier of "
                      f"the user on row {first}; give each person their own identifier.")
 
-    def same_edfi_org(self, row: int, sid: str, other: str, where: str, edorg_id: int) -> None:
+    def same_edfi_org(self, row: int, sid: str, other: str, where: str, edorg_id: int,
+                      written: tuple[str | None, str | None] = (None, None)) -> None:
+        """`written`: the two numbers as the files write them (when they differ only by leading zeros, say so)."""
+        same = f" ({_q(written[0])} and {_q(written[1])} are the same number)" if None not in written and \
+            written[0] != written[1] else ""
         self.err("orgs.csv", row, "identifier",
                  f"org {_q(sid)} and org {_q(other)} ({where}) would both be Ed-Fi education organization "
-                 f"{edorg_id} (a number's leading zeros are dropped); give each school and district its own number, "
-                 "or mark the other one tobedeleted if this replaces it.")
+                 f"{edorg_id}{same}; give each school and district its own number, or mark the other one "
+                 "tobedeleted if this replaces it.")
 
 
     # -- references and cross-record rules
@@ -693,10 +697,10 @@ class Validator:
         orgs = list(orgs)
         if not orgs:
             return
-        taken: dict[int, tuple[str, str]] = {}
+        taken: dict[int, tuple[str, str, str | None]] = {}
         for sid, ident in db_orgs({o[1] for o in orgs if o[1]}):
-            taken.setdefault(edfi_org_id(sid, ident), (sid, "already in the database"))
-        mine: dict[int, tuple[str, str]] = {}
+            taken.setdefault(edfi_org_id(sid, ident), (sid, "already in the database", org_number(sid, ident)))
+        mine: dict[int, tuple[str, str, str | None]] = {}
         sids: set[str] = set()
         for row, sid, ident, kind, status in orgs:
             if not sid or kind not in ("district", "school") or sid in sids or status == "tobedeleted":
@@ -705,9 +709,9 @@ class Validator:
             n = edfi_org_id(sid, ident)
             other = mine.get(n) or taken.get(n)
             if other:
-                self.same_edfi_org(row, sid, other[0], other[1], n)
+                self.same_edfi_org(row, sid, other[0], other[1], n, (org_number(sid, ident), other[2]))
             else:
-                mine[n] = (sid, f"row {row}")
+                mine[n] = (sid, f"row {row}", org_number(sid, ident))
 
 
 def edfi_person_id(sourced_id: str, identifier: str | None) -> tuple[str, str]:
@@ -720,14 +724,18 @@ def edfi_person_id(sourced_id: str, identifier: str | None) -> tuple[str, str]:
     return uid, "long" if identifier else "none"
 
 
+def org_number(sourced_id: str, identifier: str | None) -> str | None:
+    """The number an org's EducationOrganizationId is read from, as written (edfi_org_id), or None (made from md5)."""
+    if identifier and EDORG_ID_RE.match(identifier):
+        return identifier
+    return sourced_id if EDORG_ID_RE.match(sourced_id) else None
+
+
 def edfi_org_id(sourced_id: str, identifier: str | None) -> int:
     """The EducationOrganizationId oneroster_edfi gives a school or district (its tmp_org): its numeric
     identifier, else its numeric sourcedId, else a number made from the sourcedId's md5."""
-    if identifier and EDORG_ID_RE.match(identifier):
-        return int(identifier)
-    if EDORG_ID_RE.match(sourced_id):
-        return int(sourced_id)
-    return int(hashlib.md5(sourced_id.encode()).hexdigest()[:15], 16)
+    number = org_number(sourced_id, identifier)
+    return int(number) if number is not None else int(hashlib.md5(sourced_id.encode()).hexdigest()[:15], 16)
 
 
 def text_widths(spec: S.FileSpec) -> dict[str, int]:
