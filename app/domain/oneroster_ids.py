@@ -6,6 +6,24 @@ from __future__ import annotations
 import hashlib
 
 
+def edfi_org_id_sql(alias: str = "") -> str:
+    """SQL for the EducationOrganizationId a OneRoster school or district gets in Ed-Fi (`alias`: "o." or ""): its
+    numeric identifier, else its numeric sourcedId, else a number made from the sourcedId's md5. The import's
+    mapping and its checks use this one expression (oneroster_validate.edfi_org_id is the same rule in Python)."""
+    a = alias
+    return (f"CASE WHEN {a}identifier ~ '^[0-9]{{1,18}}$' THEN {a}identifier::bigint "
+            f"WHEN {a}sourced_id ~ '^[0-9]{{1,18}}$' THEN {a}sourced_id::bigint "
+            f"ELSE ('x' || substr(md5({a}sourced_id), 1, 15))::bit(60)::bigint END")
+
+
+def edfi_person_id_sql(alias: str = "") -> str:
+    """SQL for a OneRoster user's unique id in Ed-Fi: the identifier (up to 32 characters), else the sourcedId
+    (up to 32), else its md5 (oneroster_validate.edfi_person_id is the same rule in Python)."""
+    a = alias
+    return (f"CASE WHEN {a}identifier <> '' AND length({a}identifier) <= 32 THEN {a}identifier "
+            f"WHEN length({a}sourced_id) <= 32 THEN {a}sourced_id ELSE md5({a}sourced_id) END")
+
+
 def _md5(*parts: object) -> str:
     return hashlib.md5("-".join(str(p) for p in parts).encode("utf-8")).hexdigest()
 

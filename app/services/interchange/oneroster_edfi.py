@@ -25,7 +25,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
-from app.domain.oneroster_ids import GRADE_CODES
+from app.domain.oneroster_ids import GRADE_CODES, edfi_org_id_sql, edfi_person_id_sql
 from app.services.interchange import oneroster_edfi_bulk as B
 
 log = logging.getLogger(__name__)
@@ -70,9 +70,8 @@ def _values(pairs: dict) -> str:
     return ", ".join(f"('{k}', '{v}')" for k, v in pairs.items())
 
 
-# (an org's edorg_id and a person's unique_id below are the ones the checks keep unique, as
-# oneroster_validate's edfi_org_id and edfi_person_id and oneroster_sqlcheck's EDFI_ORG_ID and EDFI_PERSON_ID:
-# change them together)
+# (an org's edorg_id and a person's unique_id below are the ones the checks keep unique: the same SQL, from
+# app.domain.oneroster_ids; oneroster_validate's edfi_org_id and edfi_person_id are the rule in Python)
 PREP = f"""
 CREATE TEMP TABLE tmp_desc ON COMMIT DROP AS
 SELECT DISTINCT ON (discriminator, codevalue) discriminator, codevalue, descriptorid FROM edfi.descriptor
@@ -81,9 +80,7 @@ CREATE UNIQUE INDEX ON tmp_desc (discriminator, codevalue);
 ANALYZE tmp_desc;
 CREATE TEMP TABLE tmp_org ON COMMIT DROP AS
 SELECT o.sourced_id, o.type, o.name, o.parent_sourced_id, o.status IS NOT DISTINCT FROM 'tobedeleted' AS gone,
-       CASE WHEN o.identifier ~ '^[0-9]{{1,18}}$' THEN o.identifier::bigint
-            WHEN o.sourced_id ~ '^[0-9]{{1,18}}$' THEN o.sourced_id::bigint
-            ELSE ('x' || substr(md5(o.sourced_id), 1, 15))::bit(60)::bigint END AS edorg_id
+       {edfi_org_id_sql("o.")} AS edorg_id
   FROM oneroster.orgs o WHERE o.type IN ('district', 'school');
 CREATE UNIQUE INDEX ON tmp_org (sourced_id);
 ANALYZE tmp_org;
@@ -108,8 +105,7 @@ WITH kinds AS (
 )
 SELECT x.*, x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
   FROM (SELECT u.sourced_id, min(k.k) AS kind,
-               CASE WHEN u.identifier <> '' AND length(u.identifier) <= 32 THEN u.identifier
-                    WHEN length(u.sourced_id) <= 32 THEN u.sourced_id ELSE md5(u.sourced_id) END AS unique_id
+               {edfi_person_id_sql("u.")} AS unique_id
           FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
          /*touched*/
          GROUP BY u.sourced_id) x;

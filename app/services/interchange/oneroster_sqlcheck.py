@@ -25,6 +25,7 @@ import time
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.oneroster_ids import edfi_org_id_sql, edfi_person_id_sql
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.copy_text import copy_rows
 from app.services.interchange.oneroster_validate import FileData, Validator
@@ -38,12 +39,9 @@ _PAIR_LIST = r"\{[^{}:,]+:[^{},]*\}"  # a userIds item: {type:id}
 _SSV = r"\{[^{}:]+:[^{}]*\}"  # a scoreScaleValue item: {A:94}
 # what Python's str.strip() removes: a list item with it at either end goes the row-by-row way
 # a person's unique id in Ed-Fi (oneroster_edfi's tmp_person; oneroster_validate.edfi_person_id)
-EDFI_PERSON_ID = ("CASE WHEN identifier <> '' AND length(identifier) <= 32 THEN identifier "
-                  "WHEN length(sourced_id) <= 32 THEN sourced_id ELSE md5(sourced_id) END")
+EDFI_PERSON_ID = edfi_person_id_sql()
 # a school's or district's EducationOrganizationId (oneroster_edfi's tmp_org; oneroster_validate.edfi_org_id)
-EDFI_ORG_ID = ("CASE WHEN identifier ~ '^[0-9]{1,18}$' THEN identifier::bigint "
-               "WHEN sourced_id ~ '^[0-9]{1,18}$' THEN sourced_id::bigint "
-               "ELSE ('x' || substr(md5(sourced_id), 1, 15))::bit(60)::bigint END")
+EDFI_ORG_ID = edfi_org_id_sql()
 _WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
