@@ -103,12 +103,17 @@ WITH kinds AS (
        AND e.user_sourced_id NOT IN (SELECT s.user_sourced_id FROM oneroster.roles s
                                       WHERE s.status = 'active' AND s.role = 'student')
 )
-SELECT x.*, x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
+SELECT x.sourced_id, x.kind, x.unique_id,
+       x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
   FROM (SELECT u.sourced_id, min(k.k) AS kind,
-               {edfi_person_id_sql("u.")} AS unique_id
+               {edfi_person_id_sql("u.")} AS unique_id, u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone
           FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
          /*touched*/
-         GROUP BY u.sourced_id) x;
+         GROUP BY u.sourced_id) x
+ -- a person retired and sent again under a new sourcedId (the checks let only a retired user share an active
+ -- one's unique id): the active user is that Ed-Fi person (looked up only when a retired user is read)
+ WHERE NOT (x.gone AND x.unique_id IN (SELECT {edfi_person_id_sql("a.")} FROM oneroster.users a
+                                        WHERE a.status IS DISTINCT FROM 'tobedeleted'));
 CREATE UNIQUE INDEX ON tmp_person (sourced_id);
 ANALYZE tmp_person;
 CREATE TEMP TABLE tmp_class ON COMMIT DROP AS

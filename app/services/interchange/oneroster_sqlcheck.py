@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.oneroster_ids import edfi_org_id_sql, edfi_person_id_sql
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.copy_text import copy_rows
-from app.services.interchange.oneroster_validate import FileData, Validator
+from app.services.interchange.oneroster_validate import FileData, Validator, edfi_person_id
 
 log = logging.getLogger(__name__)
 
@@ -393,11 +393,19 @@ class SqlValidator(Validator):
         self._sql_results(staged)
         if "users" in staged:  # (the users any two of whom share an identifier or an Ed-Fi id: worded there)
             self.person_ids(self._q(text(
-                f"SELECT _row, sourced_id, identifier FROM stage_users WHERE identifier IN (SELECT identifier FROM "
-                f"stage_users GROUP BY 1 HAVING count(*) > 1) OR (sourced_id IS NOT NULL AND {EDFI_PERSON_ID} IN "
+                f"SELECT _row, sourced_id, identifier, status FROM stage_users WHERE identifier IN "
+                f"(SELECT identifier FROM stage_users GROUP BY 1 HAVING count(*) > 1) OR (sourced_id IS NOT NULL AND {EDFI_PERSON_ID} IN "
                 f"(SELECT {EDFI_PERSON_ID} FROM stage_users WHERE sourced_id IS NOT NULL GROUP BY 1 "
                 f"HAVING count(*) > 1)) OR sourced_id IN (SELECT sourced_id FROM stage_users GROUP BY 1 "
                 f"HAVING count(*) > 1) ORDER BY _row")))
+        if "users" in staged and self.v.files["users"].mode == "delta":  # (see Validator._db_person_ids)
+            self.db_person_clashes([(row, sid, uid, edfi_person_id(sid, ident)[1], db_sid, db_ident)
+                                    for row, sid, ident, uid, db_sid, db_ident in self._q(text(
+                f"SELECT s._row, s.sourced_id, s.identifier, {edfi_person_id_sql('s.')}, u.sourced_id, u.identifier "
+                f"FROM stage_users s JOIN oneroster.users u ON {edfi_person_id_sql('u.')} = {edfi_person_id_sql('s.')} "
+                "WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
+                "AND u.status IS DISTINCT FROM 'tobedeleted' "
+                "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))])
         if "orgs" in staged:
             self.org_ids(self._q(text("SELECT _row, sourced_id, identifier, type, status FROM stage_orgs "
                                       "ORDER BY _row")),

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Connection, text
 
+from app.domain.oneroster_ids import edfi_person_id_sql
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.package import Package, Problem
 
@@ -38,6 +39,7 @@ DEC_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
 # what Python's CSV reader (strict) says, in the user's words
 _QUOTING = {"unexpected end of data": "a quoted value is not closed before the file ends",
             "',' expected after '\"'": "a closing quote is followed by more characters before the comma"}
+EDFI_PERSON_ID = edfi_person_id_sql()  # (a user's Ed-Fi unique id in SQL: edfi_person_id below)
 EDORG_ID_RE = re.compile(r"[0-9]{1,18}\Z")  # (oneroster_edfi's tmp_org: '^[0-9]{1,18}$')
 PG_MIN_EXPONENT = -16383  # PostgreSQL's numeric holds at most 16383 digits after the decimal point
 
@@ -474,25 +476,30 @@ class Validator:
         self.err("results.csv", row, "studentSourcedId",
                  f"Student {_q(student)} is not enrolled in the line item's class {_q(cls)}.")
 
-    def same_identifier(self, row: int, ident: str, first: int, mine: str = "identifier",
-                        theirs: str = "identifier") -> None:
+    def same_identifier(self, row: int, ident: str, first: int | None, mine: str = "identifier",
+                        theirs: str = "identifier", db_user: str | None = None) -> None:
         """Two users Ed-Fi would know by one unique id (`ident`); `mine`/`theirs`: where each one's came from
-        (edfi_person_id: their identifier, or their sourcedId as they have none / a longer one)."""
+        (edfi_person_id: their identifier, or their sourcedId as they have none / a longer one). The other is the
+        user on row `first`, or `db_user`, an active user already in the database (whom a delta may retire)."""
+        other = f"user {_q(db_user)}, already in the database" if db_user else f"the user on row {first}"
+        fix = (f"give this person their own identifier, or mark {_q(db_user)} tobedeleted in this delta if this user "
+               "replaces them." if db_user else "give each person their own identifier.")
         if mine == theirs == "identifier":
             self.err("users.csv", row, "identifier",
-                     f"identifier {_q(ident)} is also on row {first}; each person needs their own.")
+                     f"identifier {_q(ident)} is the identifier of {other}: Ed-Fi would know both people by it; {fix}"
+                     if db_user else f"identifier {_q(ident)} is also on row {first}; each person needs their own.")
         elif mine == "identifier":
             who = ("who has no identifier" if theirs == "none" else
                    "whose identifier is longer than the 32 characters Ed-Fi takes")
             self.err("users.csv", row, "identifier",
-                     f"identifier {_q(ident)} is the sourcedId of the user on row {first}, {who}: Ed-Fi would know "
-                     "both people by it; give each person their own identifier.")
+                     f"identifier {_q(ident)} is the sourcedId of {other}, {who}: Ed-Fi would know both people by "
+                     f"it; {fix}")
         else:
             has = ("The user has no identifier" if mine == "none" else
                    "The user's identifier is longer than the 32 characters Ed-Fi takes")
             self.err("users.csv", row, "identifier",
                      f"{has}, so Ed-Fi would know them by their sourcedId {_q(ident)}, which is the identifier of "
-                     f"the user on row {first}; give each person their own identifier.")
+                     f"{other}; {fix}")
 
     def same_edfi_org(self, row: int, sid: str, other: str, where: str, edorg_id: int,
                       written: tuple[str | None, str | None] = (None, None)) -> None:
@@ -647,18 +654,56 @@ class Validator:
 
     def _identifiers(self) -> None:
         fd = self.v.files.get("users")
-        self.person_ids((rec["_row"], rec.get("sourcedId"), rec.get("identifier")) for rec in (fd.records if fd else ()))
+        self.person_ids((rec["_row"], rec.get("sourcedId"), rec.get("identifier"), rec.get("status"))
+                        for rec in (fd.records if fd else ()))
+        self._db_person_ids()
         self.org_ids([(rec["_row"], rec.get("sourcedId"), rec.get("identifier"), rec.get("type"), rec.get("status"))
                       for rec in self._org_records()], self._db_org_ids)
 
+    def _db_person_ids(self) -> None:
+        """A delta's active users each against the database's active users it does not hold (a bulk users.csv
+        marks every user it leaves out tobedeleted): Ed-Fi knows a person by their unique id alone, so a new user
+        with an old one's would take over the old one's Ed-Fi record, enrollments and history."""
+        fd = self.v.files.get("users")
+        if self.conn is None or fd is None or fd.mode != "delta":
+            return
+        sids = {rec["sourcedId"] for rec in fd.records if rec.get("sourcedId")}
+        mine: dict[str, list[tuple[int, str, str]]] = {}
+        for rec in fd.records:
+            sid = rec.get("sourcedId")
+            if sid and rec.get("status") != "tobedeleted":
+                uid, src = edfi_person_id(sid, rec.get("identifier"))
+                mine.setdefault(uid, []).append((rec["_row"], sid, src))
+        if not mine:
+            return
+        clashes = [(row, sid, uid, src, db_sid, db_ident)
+                   for uid, db_sid, db_ident in self.conn.execute(text(
+                       f"SELECT {EDFI_PERSON_ID}, sourced_id, identifier FROM oneroster.users "
+                       f"WHERE status IS DISTINCT FROM 'tobedeleted' AND {EDFI_PERSON_ID} = ANY(:ids)"),
+                       {"ids": list(mine)}).all() if db_sid not in sids
+                   for row, sid, src in mine[uid]]
+        self.db_person_clashes(clashes)
+
+    def db_person_clashes(self, clashes) -> None:
+        """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier), one
+        sentence each in row order; a user who clashes with two is named with the first."""
+        said: set[int] = set()
+        for row, _sid, uid, src, db_sid, db_ident in sorted(clashes, key=lambda c: (c[0], c[4])):
+            if row not in said:
+                said.add(row)
+                self.same_identifier(row, uid, None, src, edfi_person_id(db_sid, db_ident)[1], db_user=db_sid)
+
     def person_ids(self, users) -> None:
-        """Ed-Fi keeps one unique id per person (edfi_person_id): two users (row, sourcedId, identifier), in
-        row order, may not share an identifier, nor may one's identifier be the sourcedId Ed-Fi knows
-        another by (the import would stop at the second)."""
+        """Ed-Fi keeps one unique id per person (edfi_person_id): two users (row, sourcedId, identifier, status),
+        in row order, may not share an identifier, nor may one's identifier be the sourcedId Ed-Fi knows
+        another by (the import would stop at the second). A user marked tobedeleted gives theirs up: a delta may
+        retire a person and send them again under a new sourcedId (oneroster_edfi maps the active one)."""
         seen: dict[str, int] = {}
         ids: dict[str, tuple[int, str]] = {}
         sids: set[str] = set()
-        for row, sid, ident in users:
+        for row, sid, ident, status in users:
+            if status == "tobedeleted":
+                continue
             if ident:
                 if ident in seen:
                     self.same_identifier(row, ident, seen[ident])
