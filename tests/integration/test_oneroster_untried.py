@@ -364,3 +364,52 @@ def test_a_user_whose_sourced_id_is_not_an_identifier_is_refused_in_every_check(
     set_cell(folder, "users.csv", 3, "sourcedId", "é")
     found = refused_everywhere(db, folder)
     assert found[0] == 'users.csv, row 3, sourcedId: "é" is not a valid identifier (1-255 letters, digits or ./@_-).'
+
+
+def profiles(folder, rows) -> None:
+    """userProfiles.csv of (sourcedId, userSourcedId), listed in the manifest as the other files are."""
+    head = list(S.FILES_12["userProfiles"].headers)
+    write(folder / "userProfiles.csv", [head] + [[{"sourcedId": sid, "userSourcedId": user, "profileType": "lms",
+                                                   "vendorId": "v1", "credentialType": "password",
+                                                   "username": user}.get(h, "") for h in head] for sid, user in rows])
+    mode = next(r[1] for r in read(folder / "manifest.csv") if r[0] == "file.users")
+    manifest = [r for r in read(folder / "manifest.csv") if r[0] != "file.userProfiles"]
+    write(folder / "manifest.csv", manifest + [["file.userProfiles", mode]])
+
+
+def test_a_role_naming_another_users_profile_is_refused_at_its_cell(db, tmp_path):
+    """A role's userProfileSourcedId named a profile of another user and was read without a word: the role would
+    sign its user in with someone else's credentials."""
+    folder = package(tmp_path)
+    profiles(folder, [("prof-0", "tch-0-0"), ("prof-1", "tch-0-1")])
+    set_cell(folder, "roles.csv", 2, "userProfileSourcedId", "prof-0")  # tch-0-0's own: read
+    set_cell(folder, "roles.csv", 3, "userProfileSourcedId", "prof-0")  # tch-0-1's role
+    assert refused_everywhere(db, folder) == [
+        'roles.csv, row 3, userProfileSourcedId: userProfile "prof-0" is user "tch-0-0"\'s, not this role\'s user '
+        '"tch-0-1"; name one of "tch-0-1"\'s profiles or leave it empty.']
+    set_cell(folder, "roles.csv", 3, "userProfileSourcedId", "prof-1")
+    assert import_oneroster(db, folder).ok
+
+
+def test_a_delta_role_naming_a_profile_in_the_database_is_checked_against_its_user(databases, tmp_path):
+    db = databases()
+    folder = package(tmp_path)
+    profiles(folder, [("prof-0", "tch-0-0")])
+    assert import_oneroster(db, folder).ok
+    rows = read(folder / "roles.csv")
+    h = rows[0]
+    role = rows[2]  # tch-0-1's
+    role[h.index("status")], role[h.index("dateLastModified")] = "active", "2026-11-01T00:00:00.000Z"
+    role[h.index("userProfileSourcedId")] = "prof-0"
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    write(delta / "roles.csv", [h, role])
+    write(delta / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
+                                   ["oneroster.version", "1.2"]]
+          + [[f"file.{n}", "delta" if n == "roles" else "absent"] for n in S.FILES_12])
+    before = counts(db)
+    for dry_run in (True, False):
+        assert [str(p) for p in import_oneroster(db, delta, dry_run=dry_run).problems] == [
+            'roles.csv, row 2, userProfileSourcedId: userProfile "prof-0" is user "tch-0-0"\'s, not this role\'s '
+            'user "tch-0-1"; name one of "tch-0-1"\'s profiles or leave it empty.']
+    assert counts(db) == before

@@ -237,17 +237,22 @@ def _rules(conn: Connection, names: set[str]) -> None:
         asks.append(("second primary", "SELECT 1 FROM oneroster.roles WHERE role_type = 'primary' "
                                        "AND status IS DISTINCT FROM 'tobedeleted' "
                                        "GROUP BY user_sourced_id, org_sourced_id HAVING count(*) > 1"))
+        asks.append(("role's profile", f"SELECT 1 FROM oneroster.roles r JOIN (SELECT d.sourced_id, d.user_sourced_id "
+                                       f"FROM {known('userProfiles')}) p ON p.sourced_id = r.user_profile_sourced_id "
+                                       f"WHERE p.user_sourced_id <> r.user_sourced_id "
+                                       f"AND r.status IS DISTINCT FROM 'tobedeleted'"))
     if "users" in names:
         asks.append(("primary org role", f"SELECT 1 FROM oneroster.users u WHERE u.primary_org_sourced_id "
                                          f"IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {known('roles', 'r')} "
                                          f"{'AND' if 'roles' not in names else 'WHERE'} r.user_sourced_id = "
                                          f"u.sourced_id AND r.org_sourced_id = u.primary_org_sourced_id)"))
         # two people with one identifier, or whom Ed-Fi would know by one unique id (an identifier of up to 32
-        # characters is their unique id: one look at the users for both)
-        asks.append(("same identifier or Ed-Fi id", f"SELECT 1 FROM oneroster.users GROUP BY {EDFI_PERSON_ID} "
-                                                    f"HAVING count(*) > 1 UNION ALL SELECT 1 FROM oneroster.users "
-                                                    f"WHERE length(identifier) > 32 GROUP BY identifier "
-                                                    f"HAVING count(*) > 1"))
+        # characters is their unique id: one look at the users for both); a retired one gives theirs up
+        live = "status IS DISTINCT FROM 'tobedeleted'"
+        asks.append(("same identifier or Ed-Fi id", f"SELECT 1 FROM oneroster.users WHERE {live} "
+                                                    f"GROUP BY {EDFI_PERSON_ID} HAVING count(*) > 1 UNION ALL "
+                                                    f"SELECT 1 FROM oneroster.users WHERE {live} AND "
+                                                    f"length(identifier) > 32 GROUP BY identifier HAVING count(*) > 1"))
     if "orgs" in names:
         asks.append(("same Ed-Fi org id", f"SELECT 1 FROM oneroster.orgs WHERE type IN ('district', 'school') "
                                           f"AND status IS DISTINCT FROM 'tobedeleted' "

@@ -435,6 +435,16 @@ class SqlValidator(Validator):
                     "WHERE _row > first AND user_sourced_id IS NOT NULL AND org_sourced_id IS NOT NULL "
                     "ORDER BY _row")):
                 self.second_primary(row, u, o, first)
+            # a role's userProfile is its own user's (Validator._role_profiles)
+            mine = ("(SELECT p.user_sourced_id FROM stage_user_profiles p WHERE p.sourced_id = r.user_profile_sourced_id "
+                    "ORDER BY p._row DESC LIMIT 1), " if "userProfiles" in staged else "")
+            for row, profile, owner, user in self._q(text(
+                    f"SELECT * FROM (SELECT r._row, r.user_profile_sourced_id, COALESCE({mine}(SELECT p.user_sourced_id "
+                    "FROM oneroster.user_profiles p WHERE p.sourced_id = r.user_profile_sourced_id)) AS owner, "
+                    "r.user_sourced_id FROM stage_roles r WHERE r.user_profile_sourced_id IS NOT NULL "
+                    "AND r.user_sourced_id IS NOT NULL AND r.status IS DISTINCT FROM 'tobedeleted') x "
+                    "WHERE owner <> user_sourced_id ORDER BY _row")):
+                self.profile_of_another(row, profile, owner, user)
         if "users" not in staged:
             return
         pkg = ("NOT EXISTS (SELECT 1 FROM stage_roles r WHERE r.user_sourced_id = u.sourced_id "

@@ -467,6 +467,11 @@ class Validator:
         self.err("users.csv", row, "primaryOrgSourcedId",
                  f"User {_q(user)} has no role at org {_q(org)}; add a roles.csv row for it.")
 
+    def profile_of_another(self, row: int, profile: str, owner: str, user: str) -> None:
+        self.err("roles.csv", row, "userProfileSourcedId",
+                 f"userProfile {_q(profile)} is user {_q(owner)}'s, not this role's user {_q(user)}; name one of "
+                 f"{_q(user)}'s profiles or leave it empty.")
+
     def score_range(self, row: int, score, lo, hi) -> None:
         self.err("results.csv", row, "score",
                  f"Score {score} is outside its line item's range {lo if lo is not None else '…'} to "
@@ -605,6 +610,7 @@ class Validator:
                     self.second_primary(rec["_row"], u, o, primary[u, o])
                 else:
                     primary[u, o] = rec["_row"]
+        self._role_profiles(pkg, fd.records if fd else [])
         users = self.v.files.get("users")
         if users is None or self.v.version == "1.1":
             return
@@ -619,6 +625,19 @@ class Validator:
                 ) if self.conn is not None else set()
             if (rec["sourcedId"], org) not in db_pairs:
                 self.no_primary_role(rec["_row"], rec["sourcedId"], org)
+
+    def _role_profiles(self, pkg, roles: list[dict]) -> None:
+        """A role's userProfile is its own user's (the package's profile, else the database's)."""
+        owner = {sid: r.get("userSourcedId") for sid, r in pkg["userProfiles"].items()}
+        need = {r.get("userProfileSourcedId") for r in roles} - set(owner) - {None}
+        if need and self.conn is not None:
+            owner.update(self.conn.execute(text(
+                "SELECT sourced_id, user_sourced_id FROM oneroster.user_profiles WHERE sourced_id = ANY(:ids)"),
+                {"ids": list(need)}).all())
+        for rec in roles:
+            p, u = rec.get("userProfileSourcedId"), rec.get("userSourcedId")
+            if p and u and owner.get(p) not in (None, u) and rec.get("status") != "tobedeleted":
+                self.profile_of_another(rec["_row"], p, owner[p], u)
 
     def _results(self, pkg) -> None:
         fd = self.v.files.get("results")
