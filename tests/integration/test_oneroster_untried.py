@@ -413,3 +413,41 @@ def test_a_delta_role_naming_a_profile_in_the_database_is_checked_against_its_us
             'roles.csv, row 2, userProfileSourcedId: userProfile "prof-0" is user "tch-0-0"\'s, not this role\'s '
             'user "tch-0-1"; name one of "tch-0-1"\'s profiles or leave it empty.']
     assert counts(db) == before
+
+
+def test_two_courses_with_one_code_at_one_org_and_two_titles_are_said(db, tmp_path):
+    """Ed-Fi knows a course by its code and org: two OneRoster courses sharing both became one Ed-Fi course,
+    titled as one of them, without a word. The same title is one course sent twice (a course a year): read."""
+    folder = package(tmp_path)
+    set_cell(folder, "courses.csv", 3, "courseCode", "C000")  # crs-0-1 (Algebra I) takes crs-0-0's code at sch-1
+    for dry_run in (True, False):
+        r = import_oneroster(db, folder, dry_run=dry_run)
+        assert r.ok, [str(p) for p in r.problems]
+        assert [str(w) for w in r.warnings] == [
+            'courses.csv, row 3, courseCode: course "crs-0-1" and course "crs-0-0" (row 2) would be one Ed-Fi course '
+            '"C000" at org "sch-1", with two titles ("Algebra I (1)" and "English Language Arts (1)"): the classes '
+            "of both are sections of that one course. Give this course its own courseCode if it is another course."]
+    set_cell(folder, "courses.csv", 3, "title", "English Language Arts (1)")
+    assert [str(w) for w in import_oneroster(db, folder, dry_run=True).warnings] == []
+
+
+def test_a_delta_course_taking_a_code_in_the_database_is_said(databases, tmp_path):
+    db = databases()
+    assert import_oneroster(db, package(tmp_path)).ok
+    rows = read(tmp_path / "pkg" / "courses.csv")
+    h = rows[0]
+    new = list(rows[2])
+    new[h.index("sourcedId")], new[h.index("status")] = "crs-new", "active"
+    new[h.index("dateLastModified")], new[h.index("courseCode")] = "2026-11-01T00:00:00.000Z", "C000"
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    write(delta / "courses.csv", [h, new])
+    write(delta / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
+                                   ["oneroster.version", "1.2"]]
+          + [[f"file.{n}", "delta" if n == "courses" else "absent"] for n in S.FILES_12])
+    r = import_oneroster(db, delta, dry_run=True)
+    assert r.ok and [str(w) for w in r.warnings] == [
+        'courses.csv, row 2, courseCode: course "crs-new" and course "crs-0-0" (already in the database) would be one '
+        'Ed-Fi course "C000" at org "sch-1", with two titles ("Algebra I (1)" and "English Language Arts (1)"): the '
+        "classes of both are sections of that one course. Give this course its own courseCode if it is another "
+        "course."]

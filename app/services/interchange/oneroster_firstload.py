@@ -253,6 +253,11 @@ def _rules(conn: Connection, names: set[str]) -> None:
                                                     f"GROUP BY {EDFI_PERSON_ID} HAVING count(*) > 1 UNION ALL "
                                                     f"SELECT 1 FROM oneroster.users WHERE {live} AND "
                                                     f"length(identifier) > 32 GROUP BY identifier HAVING count(*) > 1"))
+    if "courses" in names:  # (two titles for one Ed-Fi course: a note the usual checks word)
+        asks.append(("one course code, two titles", "SELECT 1 FROM oneroster.courses "
+                                                     "WHERE status IS DISTINCT FROM 'tobedeleted' "
+                                                     "GROUP BY left(COALESCE(NULLIF(course_code, ''), sourced_id), 60), "
+                                                     "org_sourced_id HAVING count(DISTINCT title) > 1"))
     if "orgs" in names:
         asks.append(("same Ed-Fi org id", f"SELECT 1 FROM oneroster.orgs WHERE type IN ('district', 'school') "
                                           f"AND status IS DISTINCT FROM 'tobedeleted' "

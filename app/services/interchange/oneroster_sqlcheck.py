@@ -406,6 +406,9 @@ class SqlValidator(Validator):
                 "WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
                 "AND u.status IS DISTINCT FROM 'tobedeleted' "
                 "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))])
+        if "courses" in staged:  # (a district's courses: a few thousand rows at most)
+            self.course_codes(self._q(text("SELECT _row, sourced_id, course_code, org_sourced_id, title, status "
+                                           "FROM stage_courses ORDER BY _row")))
         if "orgs" in staged:
             self.org_ids(self._q(text("SELECT _row, sourced_id, identifier, type, status FROM stage_orgs "
                                       "ORDER BY _row")),

@@ -506,6 +506,13 @@ class Validator:
                      f"{has}, so Ed-Fi would know them by their sourcedId {_q(ident)}, which is the identifier of "
                      f"{other}; {fix}")
 
+    def same_course_code(self, row: int, sid: str, code: str, org: str, title: str, other: tuple[str, str, str]) -> None:
+        """`other`: the first course with that code at that org (sourcedId, title, where)."""
+        self.warn("courses.csv", row, "courseCode",
+                  f"course {_q(sid)} and course {_q(other[0])} ({other[2]}) would be one Ed-Fi course {_q(code)} at "
+                  f"org {_q(org)}, with two titles ({_q(title)} and {_q(other[1])}): the classes of both are sections "
+                  "of that one course. Give this course its own courseCode if it is another course.")
+
     def same_edfi_org(self, row: int, sid: str, other: str, where: str, edorg_id: int,
                       written: tuple[str | None, str | None] = (None, None)) -> None:
         """`written`: the two numbers as the files write them (when they differ only by leading zeros, say so)."""
@@ -568,6 +575,9 @@ class Validator:
         self._roles(pkg)
         self._results(pkg)
         self._identifiers()
+        fd = self.v.files.get("courses")
+        self.course_codes([(r["_row"], r.get("sourcedId"), r.get("courseCode"), r.get("orgSourcedId"), r.get("title"),
+                            r.get("status")) for r in (fd.records if fd else ())])
 
     def _school_refs(self, org_type) -> None:
         for name, col in (("classes", "schoolSourcedId"), ("enrollments", "schoolSourcedId"),
@@ -736,6 +746,35 @@ class Validator:
                 self.same_identifier(row, uid, ids[uid][0], src, ids[uid][1])
             else:
                 ids[uid] = (row, src)
+
+    def course_codes(self, rows) -> None:
+        """Ed-Fi knows a course by its code (the courseCode, else the sourcedId; 60 characters) and its org: two
+        active courses (row, sourcedId, courseCode, orgSourcedId, title, status) with one code at one org, in the
+        package or with one of the database's, become one Ed-Fi course. Said (a note, not a refusal: a course
+        sent once a year under one code is one course) when their titles differ."""
+        rows = [(row, sid, (code or sid)[:60], org, title) for row, sid, code, org, title, status in rows
+                if sid and org and title and status != "tobedeleted"]
+        if not rows:
+            return
+        first: dict[tuple[str, str], tuple[str, str, str]] = {}
+        fd = self.v.files.get("courses")
+        if self.conn is not None and fd is not None and fd.mode == "delta":  # (bulk: every other course retires)
+            sids = {r[1] for r in rows}
+            for sid, code, org, title in self.conn.execute(text(
+                    "SELECT sourced_id, left(COALESCE(NULLIF(course_code, ''), sourced_id), 60), org_sourced_id, "
+                    "title FROM oneroster.courses WHERE status IS DISTINCT FROM 'tobedeleted' AND "
+                    "left(COALESCE(NULLIF(course_code, ''), sourced_id), 60) = ANY(:codes) ORDER BY sourced_id"),
+                    {"codes": list({r[2] for r in rows})}):
+                if sid not in sids:
+                    first.setdefault((code, org), (sid, title, "already in the database"))
+        seen: set[str] = set()
+        for row, sid, code, org, title in rows:
+            if sid in seen:  # (a sourcedId used twice is said as such)
+                continue
+            seen.add(sid)
+            other = first.setdefault((code, org), (sid, title, f"row {row}"))
+            if other[0] != sid and other[1] != title:
+                self.same_course_code(row, sid, code, org, title, other)
 
     def _org_records(self) -> list[dict]:
         fd = self.v.files.get("orgs")
