@@ -5,6 +5,7 @@ without the owner's sign-in is told."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from app.db.migrate import migrate
@@ -86,6 +87,7 @@ def test_problems_are_listed_with_file_row_and_column(qtbot, admin_engine, packa
     assert not result.ok
     m = tab.problems_model
     row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
+    assert row[m.COL_KIND] == "Problem"
     assert row[m.COL_FILE] == "users.csv" and row[m.COL_COLUMN] == "enabledUser"
     assert row[m.COL_MESSAGE] == '"maybe" is not a boolean; write true or false.'
     assert tab.message.text().startswith("The package was refused: 1 problem found; nothing was written.")
@@ -98,3 +100,37 @@ def test_a_workstation_without_the_owner_sign_in_is_told_where_to_import(qtbot, 
     tab.check_only.setChecked(False)
     assert run_async(tab.run_import()) is None
     assert "school-office-admin import oneroster PATH" in tab.message.text()
+
+
+def test_notes_are_told_apart_from_problems_and_shown_whole(qtbot, admin_engine, package, run_async):
+    """A package that is read with a note (two courses that would be one Ed-Fi course): the note is listed as a
+    note, the result line points to it, and its row is tall enough for the whole sentence."""
+    courses = (package / "courses.csv").read_text("utf-8").replace(",C001,", ",C000,", 1)
+    (package / "courses.csv").write_text(courses, "utf-8")
+    page = make_page(qtbot, admin_engine, None)
+    tab = page.import_tab
+    tab.path.setText(str(package))
+    result = run_async(tab.run_import())
+    assert result.ok and len(result.warnings) == 1
+    m = tab.problems_model
+    row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
+    assert row[m.COL_KIND] == "Note" and row[m.COL_FILE] == "courses.csv" and row[m.COL_COLUMN] == "courseCode"
+    assert tab.message.text().endswith("nothing was written (dry run). Read the note below.")
+    view = tab.problems
+
+    def needed() -> int:  # the height of the sentence wrapped in its column
+        return view.fontMetrics().boundingRect(0, 0, view.columnWidth(m.COL_MESSAGE) - 8, 10_000,
+                                               int(Qt.TextFlag.TextWordWrap), row[m.COL_MESSAGE]).height()
+
+    for width in (800, 600):  # a narrow window: three lines and more; the row grows to every line
+        page.resize(width, 720)
+        qtbot.waitUntil(lambda: needed() > 2 * view.fontMetrics().height())
+        qtbot.waitUntil(lambda: view.rowHeight(0) >= needed())
+
+
+def test_the_result_line_counts_notes_in_words():
+    from ui.screens.administration.import_tab import notes_words
+
+    assert notes_words(0, False) == ""
+    assert notes_words(1, False) == " Read the note below."
+    assert notes_words(3, True) == " Read the 3 notes after the problems too."

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,11 +38,16 @@ KINDS = ("OneRoster CSV package", "Ed-Fi XML interchanges")
 
 
 class ProblemsTableModel(DtoTableModel):
-    HEADERS = ("File", "Row / line", "Column / element", "What is wrong")
-    COL_FILE, COL_ROW, COL_COLUMN, COL_MESSAGE = range(4)
+    """Rows: (kind, Problem), kind "Problem" (the package is refused for it) or "Note" (read, worth a look)."""
+    HEADERS = ("Kind", "File", "Row / line", "Column / element", "What was found")
+    COL_KIND, COL_FILE, COL_ROW, COL_COLUMN, COL_MESSAGE = range(5)
 
-    def cell(self, p: Problem, column: int) -> str:
-        return [p.file, "" if p.row is None else str(p.row), p.column or "", p.message][column]
+    def cell(self, row: tuple[str, Problem], column: int) -> str:
+        kind, p = row
+        return [kind, p.file, "" if p.row is None else str(p.row), p.column or "", p.message][column]
+
+
+FIT_ROWS = 500  # up to this many rows grow to show their whole sentence (beyond, the tooltip shows it)
 
 
 class ImportTab(QWidget):
@@ -78,6 +84,10 @@ class ImportTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(ProblemsTableModel.COL_MESSAGE, QHeaderView.ResizeMode.Stretch)
         self.problems.setWordWrap(True)
+        # rows grow to their sentence once the columns have their widths (after the layout settles)
+        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self._fit_rows)
+        header.sectionResized.connect(lambda *_: self._fit_timer.start())
         row = QHBoxLayout()
         row.addWidget(self.kind)
         row.addWidget(self.path, 1)
@@ -146,10 +156,25 @@ class ImportTab(QWidget):
             self.progress.setValue(0)
             return None
         self.progress.setValue(100)
-        self.problems_model.set_rows(list(result.problems) + list(result.warnings))
-        warn = f" {len(result.warnings)} notes below the problems." if result.warnings else ""
-        self.message.setText(result.summary() + warn)
+        self.show_found(result.problems, result.warnings)
+        self.message.setText(result.summary() + notes_words(len(result.warnings), bool(result.problems)))
         return result
+
+    def show_found(self, problems, notes) -> None:
+        self.problems_model.set_rows([("Problem", p) for p in problems] + [("Note", w) for w in notes])
+        self._fit_timer.start()
+
+    def _fit_rows(self) -> None:
+        if 0 < self.problems_model.rowCount() <= FIT_ROWS:
+            self.problems.resizeRowsToContents()
+
+
+def notes_words(notes: int, problems: bool) -> str:
+    """What the result line adds about the notes (things read that are worth a look)."""
+    if not notes:
+        return ""
+    what = "the note" if notes == 1 else f"the {notes} notes"
+    return f" Read {what} after the problems too." if problems else f" Read {what} below."
 
 
 def _signed_in(engine) -> str | None:
