@@ -168,3 +168,39 @@ def test_a_retired_user_sharing_an_active_ones_id_is_left_out_of_edfi_on_every_p
     assert problems(db, folder) == []
     assert one(db, "SELECT firstname, lastsurname FROM edfi.student WHERE studentuniqueid = 'S0000000'") == (
         "Mia", "Müller")
+
+
+def test_two_retired_users_with_one_id_and_no_active_holder_are_read(loaded, tmp_path):
+    """(Review of 672df83, HIGH.) Retired users give their id up, so two retired ones may share it, with their roles
+    still active: the check passed them, then the Ed-Fi mapping upserted one staff member twice and stopped with a
+    database error. Now it maps one of them (one upsert a person)."""
+    folder = delta(tmp_path, "1.2", [["tch-a", "tobedeleted", "Ann", "A", "DUPX"],
+                                     ["tch-b", "tobedeleted", "Bob", "B", "DUPX"]],
+                   [["r-a", "active", "tch-a", "teacher", "sch-1"], ["r-b", "active", "tch-b", "teacher", "sch-1"]])
+    assert problems(loaded, folder) == []
+    assert one(loaded, "SELECT count(*) FROM edfi.staff WHERE staffuniqueid = 'DUPX'") == (1,)
+
+
+def test_a_first_load_with_two_retired_students_sharing_an_id_loads(db, tmp_path):
+    """(Review of 672df83, HIGH: the first load's rules passed it, then the mapping stopped with a database error.)"""
+    folder = package(tmp_path)
+    rows = read(folder / "users.csv")
+    h = rows[0]
+    for r in rows[1:]:
+        r[h.index("status")], r[h.index("dateLastModified")] = "active", WHEN
+        if r[0] in ("stu-1", "stu-2"):
+            r[h.index("status")], r[h.index("identifier")] = "tobedeleted", "S0000001"
+    write(folder / "users.csv", rows)
+    manifest = (folder / "manifest.csv").read_text(encoding="utf-8").replace("file.users,bulk", "file.users,delta")
+    (folder / "manifest.csv").write_text(manifest, encoding="utf-8")
+    assert problems(db, folder) == []
+    assert one(db, "SELECT count(*) FROM edfi.student WHERE studentuniqueid = 'S0000001'") == (1,)
+
+
+def test_two_new_users_with_a_database_users_id_are_each_said_once_in_row_order(loaded, tmp_path):
+    """(Review of 672df83, LOW: row 3 was said twice, once as sharing row 2's identifier, and out of row order.)"""
+    folder = delta(tmp_path, "1.2", [["stu-a", "active", "A", "A", "S0000000"], ["stu-b", "active", "B", "B", "S0000000"]],
+                   roles_for("1.2", "stu-a", "stu-b"))
+    said = problems(loaded, folder)
+    assert [p.split(":")[0] for p in said] == ["users.csv, row 2, identifier", "users.csv, row 3, identifier"]
+    assert all('user "stu-0", already in the database' in p for p in said)

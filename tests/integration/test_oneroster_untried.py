@@ -425,8 +425,8 @@ def test_two_courses_with_one_code_at_one_org_and_two_titles_are_said(db, tmp_pa
         assert r.ok, [str(p) for p in r.problems]
         assert [str(w) for w in r.warnings] == [
             'courses.csv, row 3, courseCode: course "crs-0-1" and course "crs-0-0" (row 2) would be one Ed-Fi course '
-            '"C000" at org "sch-1", with two titles ("Algebra I (1)" and "English Language Arts (1)"): the classes '
-            "of both are sections of that one course. Give this course its own courseCode if it is another course."]
+            '"C000" at org "sch-1", with two titles ("Algebra I (1)" and "English Language Arts (1)"), whose classes '
+            "would all be its sections; give this course its own courseCode if it is another course."]
     set_cell(folder, "courses.csv", 3, "title", "English Language Arts (1)")
     assert [str(w) for w in import_oneroster(db, folder, dry_run=True).warnings] == []
 
@@ -448,6 +448,54 @@ def test_a_delta_course_taking_a_code_in_the_database_is_said(databases, tmp_pat
     r = import_oneroster(db, delta, dry_run=True)
     assert r.ok and [str(w) for w in r.warnings] == [
         'courses.csv, row 2, courseCode: course "crs-new" and course "crs-0-0" (already in the database) would be one '
-        'Ed-Fi course "C000" at org "sch-1", with two titles ("Algebra I (1)" and "English Language Arts (1)"): the '
-        "classes of both are sections of that one course. Give this course its own courseCode if it is another "
-        "course."]
+        'Ed-Fi course "C000" at org "sch-1", with two titles ("Algebra I (1)" and "English Language Arts (1)"), whose '
+        "classes would all be its sections; give this course its own courseCode if it is another course."]
+    # the same delta retiring the course it replaces: one course, nothing to say (review of 6bd671e, LOW)
+    old = list(rows[1])
+    old[h.index("status")], old[h.index("dateLastModified")] = "tobedeleted", "2026-11-01T00:00:00.000Z"
+    write(delta / "courses.csv", [h, old, new])
+    r = import_oneroster(db, delta, dry_run=True)
+    assert r.ok and [str(w) for w in r.warnings] == []
+
+
+def test_a_profile_given_to_another_user_while_a_role_names_it_is_refused(databases, tmp_path):
+    """(Review of 0b1b090, MEDIUM.) A delta userProfiles.csv giving a profile that a database role names to
+    another user was read: the role then named someone else's profile."""
+    db = databases()
+    folder = package(tmp_path)
+    profiles(folder, [("prof-0", "tch-0-0")])
+    set_cell(folder, "roles.csv", 2, "userProfileSourcedId", "prof-0")
+    assert import_oneroster(db, folder).ok
+    head = list(S.FILES_12["userProfiles"].headers)
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    write(delta / "userProfiles.csv", [head, [{"sourcedId": "prof-0", "status": "active",
+                                               "dateLastModified": "2026-11-01T00:00:00.000Z",
+                                               "userSourcedId": "tch-0-1", "profileType": "lms", "vendorId": "v1",
+                                               "credentialType": "password", "username": "x"}.get(h, "")
+                                              for h in head]])
+    write(delta / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
+                                   ["oneroster.version", "1.2"]]
+          + [[f"file.{n}", "delta" if n == "userProfiles" else "absent"] for n in S.FILES_12])
+    before = counts(db)
+    for dry_run in (True, False):
+        assert [str(p) for p in import_oneroster(db, delta, dry_run=dry_run).problems] == [
+            'userProfiles.csv, row 2, userSourcedId: userProfile "prof-0" is named by role "role-tch-0-0" of user '
+            '"tch-0-0", already in the database, and a role\'s profile is its own user\'s; keep "tch-0-0" as its '
+            'user, or send that role in this delta without it.']
+    with db.connect() as c:  # the row-by-row checks (a file PostgreSQL cannot COPY) say the same
+        assert [p.message for p in Validator(Package(delta), c).run().problems] == [
+            p.message for p in import_oneroster(db, delta, dry_run=True).problems]
+    assert counts(db) == before
+    # the role sent in the same delta without the profile: read
+    roles = read(folder / "roles.csv")
+    rh = roles[0]
+    role = roles[1]
+    role[rh.index("status")], role[rh.index("dateLastModified")] = "active", "2026-11-01T00:00:00.000Z"
+    role[rh.index("userProfileSourcedId")] = ""
+    write(delta / "roles.csv", [rh, role])
+    write(delta / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
+                                   ["oneroster.version", "1.2"]]
+          + [[f"file.{n}", "delta" if n in ("userProfiles", "roles") else "absent"] for n in S.FILES_12])
+    r = import_oneroster(db, delta)
+    assert r.ok, [str(p) for p in r.problems]

@@ -103,7 +103,7 @@ WITH kinds AS (
        AND e.user_sourced_id NOT IN (SELECT s.user_sourced_id FROM oneroster.roles s
                                       WHERE s.status = 'active' AND s.role = 'student')
 )
-SELECT x.sourced_id, x.kind, x.unique_id,
+SELECT DISTINCT ON (x.unique_id, x.kind) x.sourced_id, x.kind, x.unique_id,
        x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
   FROM (SELECT u.sourced_id, min(k.k) AS kind,
                {edfi_person_id_sql("u.")} AS unique_id, u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone
@@ -113,7 +113,10 @@ SELECT x.sourced_id, x.kind, x.unique_id,
  -- a person retired and sent again under a new sourcedId (the checks let only a retired user share an active
  -- one's unique id): the active user is that Ed-Fi person (looked up only when a retired user is read)
  WHERE NOT (x.gone AND x.unique_id IN (SELECT {edfi_person_id_sql("a.")} FROM oneroster.users a
-                                        WHERE a.status IS DISTINCT FROM 'tobedeleted'));
+                                        WHERE a.status IS DISTINCT FROM 'tobedeleted'))
+ -- and one user per Ed-Fi person whatever else the database holds (two retired users with one id, the active
+ -- one first): one upsert a person, never two
+ ORDER BY x.unique_id, x.kind, x.gone, x.sourced_id;
 CREATE UNIQUE INDEX ON tmp_person (sourced_id);
 ANALYZE tmp_person;
 CREATE TEMP TABLE tmp_class ON COMMIT DROP AS

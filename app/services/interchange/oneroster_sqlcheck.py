@@ -391,14 +391,7 @@ class SqlValidator(Validator):
                     self.codes_mismatch(name, row, a, b)
         self._sql_roles(staged)
         self._sql_results(staged)
-        if "users" in staged:  # (the users any two of whom share an identifier or an Ed-Fi id: worded there)
-            self.person_ids(self._q(text(
-                f"SELECT _row, sourced_id, identifier, status FROM stage_users WHERE identifier IN "
-                f"(SELECT identifier FROM stage_users GROUP BY 1 HAVING count(*) > 1) OR (sourced_id IS NOT NULL AND {EDFI_PERSON_ID} IN "
-                f"(SELECT {EDFI_PERSON_ID} FROM stage_users WHERE sourced_id IS NOT NULL GROUP BY 1 "
-                f"HAVING count(*) > 1)) OR sourced_id IN (SELECT sourced_id FROM stage_users GROUP BY 1 "
-                f"HAVING count(*) > 1) ORDER BY _row")))
-        if "users" in staged and self.v.files["users"].mode == "delta":  # (see Validator._db_person_ids)
+        if "users" in staged and self.v.files["users"].mode == "delta":  # (Validator._db_person_ids; first, as there)
             self.db_person_clashes([(row, sid, uid, edfi_person_id(sid, ident)[1], db_sid, db_ident)
                                     for row, sid, ident, uid, db_sid, db_ident in self._q(text(
                 f"SELECT s._row, s.sourced_id, s.identifier, {edfi_person_id_sql('s.')}, u.sourced_id, u.identifier "
@@ -406,6 +399,14 @@ class SqlValidator(Validator):
                 "WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
                 "AND u.status IS DISTINCT FROM 'tobedeleted' "
                 "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))])
+        if "users" in staged:  # (the users any two of whom share an identifier or an Ed-Fi id: worded there)
+            self.person_ids(self._q(text(
+                f"SELECT _row, sourced_id, identifier, status FROM stage_users WHERE identifier IN "
+                f"(SELECT identifier FROM stage_users GROUP BY 1 HAVING count(*) > 1) "
+                f"OR (sourced_id IS NOT NULL AND {EDFI_PERSON_ID} IN "
+                f"(SELECT {EDFI_PERSON_ID} FROM stage_users WHERE sourced_id IS NOT NULL GROUP BY 1 "
+                f"HAVING count(*) > 1)) OR sourced_id IN (SELECT sourced_id FROM stage_users GROUP BY 1 "
+                f"HAVING count(*) > 1) ORDER BY _row")))
         if "courses" in staged:  # (a district's courses: a few thousand rows at most)
             self.course_codes(self._q(text("SELECT _row, sourced_id, course_code, org_sourced_id, title, status "
                                            "FROM stage_courses ORDER BY _row")))
@@ -448,6 +449,14 @@ class SqlValidator(Validator):
                     "AND r.user_sourced_id IS NOT NULL AND r.status IS DISTINCT FROM 'tobedeleted') x "
                     "WHERE owner <> user_sourced_id ORDER BY _row")):
                 self.profile_of_another(row, profile, owner, user)
+        if "userProfiles" in staged and not self._roles_bulk():  # (Validator._role_profiles)
+            sent = "AND NOT EXISTS (SELECT 1 FROM stage_roles x WHERE x.sourced_id = r.sourced_id) " \
+                if "roles" in staged else ""
+            self.profiles_moved(self._q(text(
+                "SELECT p._row, p.sourced_id, p.user_sourced_id, r.sourced_id, r.user_sourced_id "
+                "FROM stage_user_profiles p JOIN oneroster.roles r ON r.user_profile_sourced_id = p.sourced_id "
+                "AND r.status = 'active' WHERE p.status IS DISTINCT FROM 'tobedeleted' AND p.sourced_id IS NOT NULL "
+                f"AND r.user_sourced_id <> p.user_sourced_id {sent}ORDER BY p._row, r.sourced_id COLLATE \"C\"")))
         if "users" not in staged:
             return
         pkg = ("NOT EXISTS (SELECT 1 FROM stage_roles r WHERE r.user_sourced_id = u.sourced_id "

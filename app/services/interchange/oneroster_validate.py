@@ -81,6 +81,7 @@ class Validator:
         self._db_ids: dict[str, dict[str, str | None]] = {}
         self._bad_cols: set[str | None] = set()  # columns of the current row already reported
         self._nul_files: set[str] = set()  # files (by name without .csv) holding a NUL character
+        self._person_rows: set[int] = set()  # users.csv rows said to share an active database user's Ed-Fi id
 
     # -- reporting
     def err(self, file: str, row: int | None, column: str | None, message: str) -> None:
@@ -510,8 +511,8 @@ class Validator:
         """`other`: the first course with that code at that org (sourcedId, title, where)."""
         self.warn("courses.csv", row, "courseCode",
                   f"course {_q(sid)} and course {_q(other[0])} ({other[2]}) would be one Ed-Fi course {_q(code)} at "
-                  f"org {_q(org)}, with two titles ({_q(title)} and {_q(other[1])}): the classes of both are sections "
-                  "of that one course. Give this course its own courseCode if it is another course.")
+                  f"org {_q(org)}, with two titles ({_q(title)} and {_q(other[1])}), whose classes would all be its "
+                  "sections; give this course its own courseCode if it is another course.")
 
     def same_edfi_org(self, row: int, sid: str, other: str, where: str, edorg_id: int,
                       written: tuple[str | None, str | None] = (None, None)) -> None:
@@ -648,6 +649,34 @@ class Validator:
             p, u = rec.get("userProfileSourcedId"), rec.get("userSourcedId")
             if p and u and owner.get(p) not in (None, u) and rec.get("status") != "tobedeleted":
                 self.profile_of_another(rec["_row"], p, owner[p], u)
+        profiles = self.v.files.get("userProfiles")
+        mine = {r["sourcedId"]: r for r in (profiles.records if profiles else ())
+                if r.get("sourcedId") and r.get("userSourcedId") and r.get("status") != "tobedeleted"}
+        if not mine or self.conn is None or self._roles_bulk():
+            return
+        sent = {r.get("sourcedId") for r in roles}
+        self.profiles_moved(sorted(
+            (mine[p]["_row"], p, mine[p]["userSourcedId"], role, user) for role, user, p in self.conn.execute(text(
+                "SELECT sourced_id, user_sourced_id, user_profile_sourced_id FROM oneroster.roles "
+                "WHERE status = 'active' AND user_profile_sourced_id = ANY(:ids)"), {"ids": list(mine)})
+            if role not in sent and user != mine[p]["userSourcedId"]))
+
+    def _roles_bulk(self) -> bool:
+        """A bulk roles.csv retires every role it leaves out: none of the database's stays."""
+        fd = self.v.files.get("roles")
+        return fd is not None and fd.mode == "bulk"
+
+    def profiles_moved(self, found) -> None:
+        """(row, profile, its new user, a database role naming it, that role's user), in row order: each
+        profile once, with the first such role."""
+        said: set[int] = set()
+        for row, profile, new_user, role, user in found:
+            if row not in said:
+                said.add(row)
+                self.err("userProfiles.csv", row, "userSourcedId",
+                         f"userProfile {_q(profile)} is named by role {_q(role)} of user {_q(user)}, already in the "
+                         f"database, and a role's profile is its own user's; keep {_q(user)} as its user, or send "
+                         "that role in this delta without it.")
 
     def _results(self, pkg) -> None:
         fd = self.v.files.get("results")
@@ -683,9 +712,9 @@ class Validator:
 
     def _identifiers(self) -> None:
         fd = self.v.files.get("users")
+        self._db_person_ids()  # (first: a row that clashes with the database is said once, so)
         self.person_ids((rec["_row"], rec.get("sourcedId"), rec.get("identifier"), rec.get("status"))
                         for rec in (fd.records if fd else ()))
-        self._db_person_ids()
         self.org_ids([(rec["_row"], rec.get("sourcedId"), rec.get("identifier"), rec.get("type"), rec.get("status"))
                       for rec in self._org_records()], self._db_org_ids)
 
@@ -716,7 +745,7 @@ class Validator:
     def db_person_clashes(self, clashes) -> None:
         """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier), one
         sentence each in row order; a user who clashes with two is named with the first."""
-        said: set[int] = set()
+        said = self._person_rows
         for row, _sid, uid, src, db_sid, db_ident in sorted(clashes, key=lambda c: (c[0], c[4])):
             if row not in said:
                 said.add(row)
@@ -733,9 +762,11 @@ class Validator:
         for row, sid, ident, status in users:
             if status == "tobedeleted":
                 continue
+            said = row in self._person_rows  # (against the database's: one sentence a cell)
             if ident:
                 if ident in seen:
-                    self.same_identifier(row, ident, seen[ident])
+                    if not said:
+                        self.same_identifier(row, ident, seen[ident])
                     continue
                 seen[ident] = row
             if not sid or sid in sids:  # (a sourcedId used twice is reported as such)
@@ -743,7 +774,8 @@ class Validator:
             sids.add(sid)
             uid, src = edfi_person_id(sid, ident)
             if uid in ids:
-                self.same_identifier(row, uid, ids[uid][0], src, ids[uid][1])
+                if not said:
+                    self.same_identifier(row, uid, ids[uid][0], src, ids[uid][1])
             else:
                 ids[uid] = (row, src)
 
@@ -752,6 +784,7 @@ class Validator:
         active courses (row, sourcedId, courseCode, orgSourcedId, title, status) with one code at one org, in the
         package or with one of the database's, become one Ed-Fi course. Said (a note, not a refusal: a course
         sent once a year under one code is one course) when their titles differ."""
+        sids = {r[1] for r in rows if r[1]}  # (the package's courses, retired ones too: the database's give way)
         rows = [(row, sid, (code or sid)[:60], org, title) for row, sid, code, org, title, status in rows
                 if sid and org and title and status != "tobedeleted"]
         if not rows:
@@ -759,7 +792,6 @@ class Validator:
         first: dict[tuple[str, str], tuple[str, str, str]] = {}
         fd = self.v.files.get("courses")
         if self.conn is not None and fd is not None and fd.mode == "delta":  # (bulk: every other course retires)
-            sids = {r[1] for r in rows}
             for sid, code, org, title in self.conn.execute(text(
                     "SELECT sourced_id, left(COALESCE(NULLIF(course_code, ''), sourced_id), 60), org_sourced_id, "
                     "title FROM oneroster.courses WHERE status IS DISTINCT FROM 'tobedeleted' AND "
