@@ -103,7 +103,7 @@ WITH kinds AS (
        AND e.user_sourced_id NOT IN (SELECT s.user_sourced_id FROM oneroster.roles s
                                       WHERE s.status = 'active' AND s.role = 'student')
 )
-SELECT DISTINCT ON (x.unique_id, x.kind) x.sourced_id, x.kind, x.unique_id,
+SELECT DISTINCT ON (x.unique_id COLLATE "C", x.kind) x.sourced_id, x.kind, x.unique_id,
        x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
   FROM (SELECT u.sourced_id, min(k.k) AS kind,
                {edfi_person_id_sql("u.")} AS unique_id, u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone
@@ -116,7 +116,8 @@ SELECT DISTINCT ON (x.unique_id, x.kind) x.sourced_id, x.kind, x.unique_id,
                                         WHERE a.status IS DISTINCT FROM 'tobedeleted'))
  -- and one user per Ed-Fi person whatever else the database holds (two retired users with one id, the active
  -- one first): one upsert a person, never two
- ORDER BY x.unique_id, x.kind, x.gone, x.sourced_id;
+ -- (byte order: the same people as the collation's, sorted without its cost)
+ ORDER BY x.unique_id COLLATE "C", x.kind, x.gone, x.sourced_id COLLATE "C";
 CREATE UNIQUE INDEX ON tmp_person (sourced_id);
 ANALYZE tmp_person;
 CREATE TEMP TABLE tmp_class ON COMMIT DROP AS
