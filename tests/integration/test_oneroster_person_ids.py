@@ -241,3 +241,21 @@ def test_two_students_whose_ids_are_swapped_back_keep_their_records(loaded, tmp_
     assert problems(loaded, folder) == []
     assert one(loaded, "SELECT studentusi FROM edfi.student WHERE studentuniqueid = 'S0000006'") == (usis["S0000005"],)
     assert one(loaded, "SELECT studentusi FROM edfi.student WHERE studentuniqueid = 'S0000005'") == (usis["S0000006"],)
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_an_identifier_longer_than_edfi_takes_is_still_one_persons(databases, tmp_path, version):
+    """(Review of 672df83, LOW.) Two users of a package may not share an identifier, even one longer than the 32
+    characters of an Ed-Fi id; a delta user sharing one with a database user was read."""
+    db = databases()
+    long_id = "L" * 40
+    folder = package(tmp_path, "before")
+    rows = read(folder / "users.csv")
+    next(r for r in rows if r[0] == "stu-7")[rows[0].index("identifier")] = long_id
+    write(folder / "users.csv", rows)
+    assert import_oneroster(db, folder).ok
+    new = delta(tmp_path, version, [["stu-new", "active", "Nia", "New", long_id]], roles_for(version, "stu-new"))
+    assert problems(db, new) == [
+        f'users.csv, row 2, identifier: identifier "{long_id}" is also the identifier of user "stu-7", already in '
+        'the database; each person needs their own, or mark "stu-7" tobedeleted in this delta if this user replaces '
+        'them.']

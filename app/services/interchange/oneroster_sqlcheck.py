@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.oneroster_ids import edfi_org_id_sql, edfi_person_id_sql
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.copy_text import copy_rows
-from app.services.interchange.oneroster_validate import FileData, Validator, edfi_person_id
+from app.services.interchange.oneroster_validate import LONG, FileData, Validator, edfi_person_id
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +398,13 @@ class SqlValidator(Validator):
                 f"FROM stage_users s JOIN oneroster.users u ON {edfi_person_id_sql('u.')} = {edfi_person_id_sql('s.')} "
                 "WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
                 "AND u.status IS DISTINCT FROM 'tobedeleted' "
-                "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))])
+                "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))]
+                + [(row, sid, ident, LONG, db_sid, ident) for row, sid, ident, db_sid in self._q(text(
+                    "SELECT s._row, s.sourced_id, s.identifier, u.sourced_id FROM stage_users s "
+                    "JOIN oneroster.users u ON u.identifier = s.identifier "
+                    "WHERE length(s.identifier) > 32 AND s.sourced_id IS NOT NULL "
+                    "AND s.status IS DISTINCT FROM 'tobedeleted' AND u.status IS DISTINCT FROM 'tobedeleted' "
+                    "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))])
         if "users" in staged:  # (the users any two of whom share an identifier or an Ed-Fi id: worded there)
             self.person_ids(self._q(text(
                 f"SELECT _row, sourced_id, identifier, status FROM stage_users WHERE identifier IN "

@@ -39,6 +39,7 @@ DEC_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
 # what Python's CSV reader (strict) says, in the user's words
 _QUOTING = {"unexpected end of data": "a quoted value is not closed before the file ends",
             "',' expected after '\"'": "a closing quote is followed by more characters before the comma"}
+LONG = "long identifier"  # (db_person_clashes: two users share an identifier longer than an Ed-Fi id)
 EDFI_PERSON_ID = edfi_person_id_sql()  # (a user's Ed-Fi unique id in SQL: edfi_person_id below)
 EDORG_ID_RE = re.compile(r"[0-9]{1,18}\Z")  # (oneroster_edfi's tmp_org: '^[0-9]{1,18}$')
 PG_MIN_EXPONENT = -16383  # PostgreSQL's numeric holds at most 16383 digits after the decimal point
@@ -740,6 +741,19 @@ class Validator:
                        f"WHERE status IS DISTINCT FROM 'tobedeleted' AND {EDFI_PERSON_ID} = ANY(:ids)"),
                        {"ids": list(mine)}).all() if db_sid not in sids
                    for row, sid, src in mine[uid]]
+        # an identifier longer than Ed-Fi takes is no Ed-Fi id, but still one person's (as person_ids says)
+        long = {}
+        for rec in fd.records:
+            ident = rec.get("identifier")
+            if rec.get("sourcedId") and ident and len(ident) > 32 and rec.get("status") != "tobedeleted":
+                long.setdefault(ident, []).append((rec["_row"], rec["sourcedId"]))
+        if long:
+            clashes += [(row, sid, ident, LONG, db_sid, ident)
+                        for ident, db_sid in self.conn.execute(text(
+                            "SELECT identifier, sourced_id FROM oneroster.users "
+                            "WHERE status IS DISTINCT FROM 'tobedeleted' AND identifier = ANY(:ids)"),
+                            {"ids": list(long)}).all() if db_sid not in sids
+                        for row, sid in long[ident]]
         self.db_person_clashes(clashes)
 
     def db_person_clashes(self, clashes) -> None:
@@ -747,8 +761,15 @@ class Validator:
         sentence each in row order; a user who clashes with two is named with the first."""
         said = self._person_rows
         for row, _sid, uid, src, db_sid, db_ident in sorted(clashes, key=lambda c: (c[0], c[4])):
-            if row not in said:
-                said.add(row)
+            if row in said:
+                continue
+            said.add(row)
+            if src == LONG:  # (one identifier, longer than Ed-Fi takes)
+                self.err("users.csv", row, "identifier",
+                         f"identifier {_q(uid)} is also the identifier of user {_q(db_sid)}, already in the database; "
+                         f"each person needs their own, or mark {_q(db_sid)} tobedeleted in this delta if this user "
+                         "replaces them.")
+            else:
                 self.same_identifier(row, uid, None, src, edfi_person_id(db_sid, db_ident)[1], db_user=db_sid)
 
     def person_ids(self, users) -> None:
