@@ -206,43 +206,6 @@ def test_two_new_users_with_a_database_users_id_are_each_said_once_in_row_order(
     assert all('user "stu-0", already in the database' in p for p in said)
 
 
-def school_days(db, uid: str) -> list:
-    with db.connect() as c:
-        return c.execute(text("SELECT a.schoolid, a.entrydate FROM edfi.student s JOIN edfi.studentschoolassociation a "
-                              "ON a.studentusi = s.studentusi WHERE s.studentuniqueid = :u ORDER BY 1"), {"u": uid}).all()
-
-
-@pytest.mark.parametrize("version", ["1.2", "1.1"])
-def test_a_corrected_state_id_keeps_the_students_edfi_record(loaded, tmp_path, version):
-    """A delta that corrects a student's identifier made a second Ed-Fi student under the new id, with the first
-    one's enrollments and history left under the old id (two students for one child). The record now takes the
-    new id; and a new user sent with the old id in the same delta starts a record of their own (review of 672df83,
-    LOW: they took over the first student's record)."""
-    usi, before = one(loaded, "SELECT studentusi FROM edfi.student WHERE studentuniqueid = 'S0000004'")[0], \
-        school_days(loaded, "S0000004")
-    with loaded.connect() as c:
-        students = c.execute(text("SELECT count(*) FROM edfi.student")).scalar_one()
-    folder = delta(tmp_path, version, [["stu-4", "active", "Lucas", "Brown", "S4444444"],
-                                       ["stu-new", "active", "Nora", "New", "S0000004"]],
-                   roles_for(version, "stu-4", "stu-new"), born={"stu-new": "2011-03-03"})
-    assert problems(loaded, folder) == []
-    assert one(loaded, "SELECT studentusi FROM edfi.student WHERE studentuniqueid = 'S4444444'") == (usi,)
-    assert school_days(loaded, "S4444444") == before
-    assert one(loaded, "SELECT firstname FROM edfi.student WHERE studentuniqueid = 'S0000004'") == ("Nora",)
-    with loaded.connect() as c:
-        assert c.execute(text("SELECT count(*) FROM edfi.student")).scalar_one() == students + 1
-
-
-def test_two_students_whose_ids_are_swapped_back_keep_their_records(loaded, tmp_path):
-    usis = {u: one(loaded, "SELECT studentusi FROM edfi.student WHERE studentuniqueid = :u", u=u)[0]
-            for u in ("S0000005", "S0000006")}
-    folder = delta(tmp_path, "1.2", [["stu-5", "active", "A", "Five", "S0000006"],
-                                     ["stu-6", "active", "B", "Six", "S0000005"]], roles_for("1.2", "stu-5", "stu-6"))
-    assert problems(loaded, folder) == []
-    assert one(loaded, "SELECT studentusi FROM edfi.student WHERE studentuniqueid = 'S0000006'") == (usis["S0000005"],)
-    assert one(loaded, "SELECT studentusi FROM edfi.student WHERE studentuniqueid = 'S0000005'") == (usis["S0000006"],)
-
-
 @pytest.mark.parametrize("version", ["1.2", "1.1"])
 def test_an_identifier_longer_than_edfi_takes_is_still_one_persons(databases, tmp_path, version):
     """(Review of 672df83, LOW.) Two users of a package may not share an identifier, even one longer than the 32

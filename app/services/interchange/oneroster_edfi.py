@@ -415,35 +415,6 @@ ON CONFLICT (contactusi, studentusi) DO UPDATE SET relationdescriptorid = EXCLUD
 ]
 
 
-PEOPLE = (("edfi.student", "studentusi", "studentuniqueid"), ("edfi.staff", "staffusi", "staffuniqueid"),
-          ("edfi.contact", "contactusi", "contactuniqueid"))
-
-
-def _move_people(conn: Connection, changed: dict[str, int]) -> None:
-    """A user whose Ed-Fi unique id changed (oneroster_load's tmp_uid_change) keeps their Ed-Fi record: it takes
-    the new id, so their enrollments and history follow them, and another user sent with the old id starts a
-    record of their own. Ids trade places too (two users' ids swapped back): each moving record first takes a
-    placeholder. A record whose new id another record keeps stays where it is."""
-    if not conn.execute(text("SELECT to_regclass('pg_temp.tmp_uid_change') IS NOT NULL")).scalar() or \
-            not conn.execute(text("SELECT EXISTS (SELECT 1 FROM tmp_uid_change)")).scalar():
-        return
-    for table, usi, uid in PEOPLE:
-        conn.execute(text(
-            f"CREATE TEMP TABLE tmp_move ON COMMIT DROP AS SELECT DISTINCT ON (t.{usi}) t.{usi} AS usi, c.new_id "
-            f"FROM tmp_uid_change c JOIN {table} t ON t.{uid} = c.old_id ORDER BY t.{usi}, c.sourced_id"))
-        while conn.execute(text(  # (until no move is blocked by one that cannot be made)
-                f"DELETE FROM tmp_move m WHERE m.new_id IN (SELECT new_id FROM tmp_move GROUP BY 1 HAVING count(*) > 1) "
-                f"OR EXISTS (SELECT 1 FROM {table} x WHERE x.{uid} = m.new_id "
-                f"AND x.{usi} NOT IN (SELECT usi FROM tmp_move))")).rowcount:
-            pass
-        conn.execute(text(f"UPDATE {table} t SET {uid} = '~' || t.{usi} FROM tmp_move m WHERE t.{usi} = m.usi"))
-        n = conn.execute(text(f"UPDATE {table} t SET {uid} = m.new_id FROM tmp_move m WHERE t.{usi} = m.usi")).rowcount
-        conn.execute(text("DROP TABLE tmp_move"))
-        if n:
-            log.debug("%s: %d people keep their records under a new unique id", table, n)
-            changed[table] = changed.get(table, 0) + n
-
-
 def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str, int]:
     """Bring the Ed-Fi rows of the package's records in line; returns rows changed per table."""
     prep = PREP.replace("/*touched*/", "")
@@ -455,7 +426,6 @@ def map_to_edfi(conn: Connection, files: set[str], *, now: datetime) -> dict[str
         prep = PREP.replace("/*touched*/", "WHERE u.sourced_id IN (SELECT sourced_id FROM tmp_touched_users)")
         skipped = ()
     changed: dict[str, int] = {}
-    _move_people(conn, changed)  # (before the people's upserts look their records up by unique id)
     first: B.FirstLoad | None = None
     decided = False
     for table, sql in [("", prep)] + STEPS:

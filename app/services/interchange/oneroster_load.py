@@ -136,8 +136,6 @@ def _upsert_files(conn: Connection, val: Validation, rows: dict[str, list[dict]]
                 f"UPDATE oneroster.{spec.table} t SET status = 'tobedeleted', date_last_modified = :now "
                 f"WHERE t.status = 'active' AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.sourced_id = t.sourced_id)"),
                 {"now": now}).rowcount
-        if name == "users":
-            _note_id_changes(conn, stage)
         changed[f"oneroster.{spec.table}"] = gone + _upsert(conn, spec.table, stage, db_cols, bulk=mode == "bulk",
                                                             now=now)
         log.debug("%s: staged in %.2f s, upserted in %.2f s", name, copied - started, time.perf_counter() - copied)
@@ -234,17 +232,3 @@ def digest(package) -> str:
 
 
 _audit_triggers = suspend_audit  # (the Ed-Fi XML import's name for it)
-
-
-def _note_id_changes(conn: Connection, stage: str) -> None:
-    """tmp_uid_change: the package's users already in the database whose Ed-Fi unique id changes (a corrected
-    state id), old and new, read before the upsert writes the new one; oneroster_edfi moves their Ed-Fi records."""
-    old, new = orid.edfi_person_id_sql("u."), orid.edfi_person_id_sql("s.")
-    conn.execute(text(
-        "CREATE TEMP TABLE IF NOT EXISTS tmp_uid_change (sourced_id text PRIMARY KEY, old_id text NOT NULL, "
-        "new_id text NOT NULL) ON COMMIT DROP"))
-    n = conn.execute(text(
-        f"INSERT INTO tmp_uid_change SELECT s.sourced_id, {old}, {new} FROM {stage} s "
-        f"JOIN oneroster.users u ON u.sourced_id = s.sourced_id "
-        f"WHERE {old} <> {new} AND s.status IS DISTINCT FROM 'tobedeleted' ON CONFLICT DO NOTHING")).rowcount
-    log.debug("users whose Ed-Fi unique id changes: %d", n)
