@@ -222,3 +222,49 @@ def test_an_identifier_longer_than_edfi_takes_is_still_one_persons(databases, tm
         f'users.csv, row 2, identifier: identifier "{long_id}" is also the identifier of user "stu-7", already in '
         'the database; each person needs their own, or mark "stu-7" tobedeleted in this delta if this user replaces '
         'them.']
+
+
+def notes(db, folder) -> list[str]:
+    return [str(w) for w in import_oneroster(db, folder, dry_run=True).warnings]
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_changed_state_id_is_said_and_nobody_takes_the_old_one(loaded, tmp_path, version):
+    """A delta that changes a user's identifier makes them a new Ed-Fi person, and their records stay under the
+    old id: said in a note. A new user sent with the old id in the same delta would have taken those records and
+    that history (review of 672df83, LOW): refused."""
+    folder = delta(tmp_path, version, [["stu-4", "active", "Lucas", "Brown", "S4444444"],
+                                       ["stu-new", "active", "Nora", "New", "S0000004"]],
+                   roles_for(version, "stu-4", "stu-new"))
+    assert problems(loaded, folder) == [
+        'users.csv, row 3, identifier: identifier "S0000004" is user "stu-4"\'s Ed-Fi unique id in the database, and '
+        'this package gives "stu-4" "S4444444": Ed-Fi keeps "stu-4"\'s records under "S0000004", so this user would '
+        'take them over; give this person another identifier.']
+    change = ('users.csv, row 2, identifier: user "stu-4"\'s Ed-Fi unique id changes from "S0000004" to "S4444444", '
+              'and Ed-Fi knows a person by it: Ed-Fi gets "S4444444" as a new person, and "S0000004" keeps the records '
+              '(enrollments, history) it has.')
+    assert notes(loaded, folder) == [change]
+    alone = delta(tmp_path, version, [["stu-4", "active", "Lucas", "Brown", "S4444444"]], roles_for(version, "stu-4"),
+                  name="alone")
+    assert notes(loaded, alone) == [change]
+    assert problems(loaded, alone) == []  # (imported: the id has changed)
+
+
+def test_two_students_whose_ids_trade_places_are_refused_in_bulk_too(loaded, tmp_path):
+    """Each would take the other's Ed-Fi records and history: refused at both rows, in a delta and in a bulk
+    users.csv (which retires everyone it leaves out, but still holds these two)."""
+    swap = {"S0000005": "S0000006", "S0000006": "S0000005"}
+    folder = delta(tmp_path, "1.2", [["stu-5", "active", "A", "Five", "S0000006"],
+                                     ["stu-6", "active", "B", "Six", "S0000005"]], roles_for("1.2", "stu-5", "stu-6"))
+    said = problems(loaded, folder)
+    assert [p.split(" is user ")[0] for p in said] == ['users.csv, row 2, identifier: identifier "S0000006"',
+                                                        'users.csv, row 3, identifier: identifier "S0000005"']
+    again = package(tmp_path, "again")
+    rows = read(again / "users.csv")
+    at = rows[0].index("identifier")
+    for r in rows[1:]:
+        r[at] = swap.get(r[at], r[at])
+    write(again / "users.csv", rows)
+    said = problems(loaded, again)
+    assert len(said) == 2 and all("would take them over" in p for p in said)
+    assert len(notes(loaded, again)) == 2

@@ -391,20 +391,8 @@ class SqlValidator(Validator):
                     self.codes_mismatch(name, row, a, b)
         self._sql_roles(staged)
         self._sql_results(staged)
-        if "users" in staged and self.v.files["users"].mode == "delta":  # (Validator._db_person_ids; first, as there)
-            self.db_person_clashes([(row, sid, uid, edfi_person_id(sid, ident)[1], db_sid, db_ident)
-                                    for row, sid, ident, uid, db_sid, db_ident in self._q(text(
-                f"SELECT s._row, s.sourced_id, s.identifier, {edfi_person_id_sql('s.')}, u.sourced_id, u.identifier "
-                f"FROM stage_users s JOIN oneroster.users u ON {edfi_person_id_sql('u.')} = {edfi_person_id_sql('s.')} "
-                "WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
-                "AND u.status IS DISTINCT FROM 'tobedeleted' "
-                "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))]
-                + [(row, sid, ident, LONG, db_sid, ident) for row, sid, ident, db_sid in self._q(text(
-                    "SELECT s._row, s.sourced_id, s.identifier, u.sourced_id FROM stage_users s "
-                    "JOIN oneroster.users u ON u.identifier = s.identifier "
-                    "WHERE length(s.identifier) > 32 AND s.sourced_id IS NOT NULL "
-                    "AND s.status IS DISTINCT FROM 'tobedeleted' AND u.status IS DISTINCT FROM 'tobedeleted' "
-                    "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))])
+        if "users" in staged:  # (Validator._db_person_ids; first, as there)
+            self._sql_db_person_ids(self.v.files["users"].mode == "delta")
         if "users" in staged:  # (the users any two of whom share an identifier or an Ed-Fi id: worded there)
             self.person_ids(self._q(text(
                 f"SELECT _row, sourced_id, identifier, status FROM stage_users WHERE identifier IN "
@@ -421,6 +409,32 @@ class SqlValidator(Validator):
                                       "ORDER BY _row")),
                          self._db_org_ids)
         log.debug("cross-record rules checked in %.2f s", time.perf_counter() - started)
+
+    def _sql_db_person_ids(self, delta: bool) -> None:
+        s_id, u_id, x_id = (edfi_person_id_sql(a) for a in ("s.", "u.", "x."))
+        self.id_changes(self._q(text(
+            f"SELECT s._row, s.sourced_id, {u_id}, {s_id} FROM stage_users s "
+            f"JOIN oneroster.users u ON u.sourced_id = s.sourced_id WHERE s.status IS DISTINCT FROM 'tobedeleted' "
+            f"AND u.status IS DISTINCT FROM 'tobedeleted' AND {u_id} <> {s_id} ORDER BY s._row")))
+        # the database's user: one the package gives another id, or (a delta) one it does not send
+        other = (f"((x.sourced_id IS NULL{'' if delta else ' AND false'}) OR "
+                 f"(x.status IS DISTINCT FROM 'tobedeleted' AND {x_id} <> {u_id}))")
+        clashes = [(row, sid, uid, edfi_person_id(sid, ident)[1], db_sid, db_ident, to)
+                   for row, sid, ident, uid, db_sid, db_ident, to in self._q(text(
+                       f"SELECT s._row, s.sourced_id, s.identifier, {s_id}, u.sourced_id, u.identifier, "
+                       f"CASE WHEN x.sourced_id IS NOT NULL THEN {x_id} END "
+                       f"FROM stage_users s JOIN oneroster.users u ON {u_id} = {s_id} "
+                       f"LEFT JOIN stage_users x ON x.sourced_id = u.sourced_id "
+                       f"WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
+                       f"AND u.status IS DISTINCT FROM 'tobedeleted' AND u.sourced_id <> s.sourced_id AND {other}"))]
+        if delta:
+            clashes += [(row, sid, ident, LONG, db_sid, ident, None) for row, sid, ident, db_sid in self._q(text(
+                "SELECT s._row, s.sourced_id, s.identifier, u.sourced_id FROM stage_users s "
+                "JOIN oneroster.users u ON u.identifier = s.identifier "
+                "WHERE length(s.identifier) > 32 AND s.sourced_id IS NOT NULL "
+                "AND s.status IS DISTINCT FROM 'tobedeleted' AND u.status IS DISTINCT FROM 'tobedeleted' "
+                "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))]
+        self.db_person_clashes(clashes)
 
     def _sql_school_refs(self, staged: dict[str, str]) -> None:
         pkg_orgs = ("(SELECT DISTINCT ON (sourced_id) sourced_id, type FROM stage_orgs "

@@ -720,47 +720,74 @@ class Validator:
                       for rec in self._org_records()], self._db_org_ids)
 
     def _db_person_ids(self) -> None:
-        """A delta's active users each against the database's active users it does not hold (a bulk users.csv
-        marks every user it leaves out tobedeleted): Ed-Fi knows a person by their unique id alone, so a new user
-        with an old one's would take over the old one's Ed-Fi record, enrollments and history."""
+        """The package's active users against the database's: Ed-Fi knows a person by their unique id alone, so a
+        user with an active database user's would take over that one's Ed-Fi record, enrollments and history.
+        Refused, unless the package retires that user; in a bulk users.csv, which retires every user it leaves
+        out, only when the package gives that user another id (a delta: also when it does not send them). A user
+        whose own id changes is said in a note: Ed-Fi gets a new person, and the old id keeps its records."""
         fd = self.v.files.get("users")
-        if self.conn is None or fd is None or fd.mode != "delta":
+        if self.conn is None or fd is None:
             return
-        sids = {rec["sourcedId"] for rec in fd.records if rec.get("sourcedId")}
+        delta = fd.mode == "delta"
+        sent: dict[str, tuple[int, str | None, str]] = {}  # sourcedId -> (row, status, Ed-Fi id)
         mine: dict[str, list[tuple[int, str, str]]] = {}
         for rec in fd.records:
             sid = rec.get("sourcedId")
-            if sid and rec.get("status") != "tobedeleted":
-                uid, src = edfi_person_id(sid, rec.get("identifier"))
+            if not sid:
+                continue
+            uid, src = edfi_person_id(sid, rec.get("identifier"))
+            sent.setdefault(sid, (rec["_row"], rec.get("status"), uid))
+            if rec.get("status") != "tobedeleted":
                 mine.setdefault(uid, []).append((rec["_row"], sid, src))
         if not mine:
             return
-        clashes = [(row, sid, uid, src, db_sid, db_ident)
-                   for uid, db_sid, db_ident in self.conn.execute(text(
-                       f"SELECT {EDFI_PERSON_ID}, sourced_id, identifier FROM oneroster.users "
-                       f"WHERE status IS DISTINCT FROM 'tobedeleted' AND {EDFI_PERSON_ID} = ANY(:ids)"),
-                       {"ids": list(mine)}).all() if db_sid not in sids
-                   for row, sid, src in mine[uid]]
+        live = [sid for sid, (_, status, _) in sent.items() if status != "tobedeleted"]
+        moving = {sid: old for sid, old in self.conn.execute(text(
+            f"SELECT sourced_id, {EDFI_PERSON_ID} FROM oneroster.users "
+            f"WHERE status IS DISTINCT FROM 'tobedeleted' AND sourced_id = ANY(:sids)"), {"sids": live}).all()
+            if old != sent[sid][2]}
+        self.id_changes(sorted((sent[sid][0], sid, old, sent[sid][2]) for sid, old in moving.items()))
+        clashes = []
+        for uid, db_sid, db_ident in self.conn.execute(text(
+                f"SELECT {EDFI_PERSON_ID}, sourced_id, identifier FROM oneroster.users "
+                f"WHERE status IS DISTINCT FROM 'tobedeleted' AND {EDFI_PERSON_ID} = ANY(:ids)"),
+                {"ids": list(mine)}).all():
+            if db_sid in moving:  # (the package gives them another id: this one keeps their records)
+                to = sent[db_sid][2]
+            elif db_sid in sent or not delta:  # (retired, or sent with it: the package's own rule)
+                continue
+            else:
+                to = None
+            clashes += [(row, sid, uid, src, db_sid, db_ident, to) for row, sid, src in mine[uid] if sid != db_sid]
         # an identifier longer than Ed-Fi takes is no Ed-Fi id, but still one person's (as person_ids says)
         long = {}
         for rec in fd.records:
             ident = rec.get("identifier")
             if rec.get("sourcedId") and ident and len(ident) > 32 and rec.get("status") != "tobedeleted":
                 long.setdefault(ident, []).append((rec["_row"], rec["sourcedId"]))
-        if long:
-            clashes += [(row, sid, ident, LONG, db_sid, ident)
+        if long and delta:
+            clashes += [(row, sid, ident, LONG, db_sid, ident, None)
                         for ident, db_sid in self.conn.execute(text(
                             "SELECT identifier, sourced_id FROM oneroster.users "
                             "WHERE status IS DISTINCT FROM 'tobedeleted' AND identifier = ANY(:ids)"),
-                            {"ids": list(long)}).all() if db_sid not in sids
+                            {"ids": list(long)}).all() if db_sid not in sent
                         for row, sid in long[ident]]
         self.db_person_clashes(clashes)
 
+    def id_changes(self, changes) -> None:
+        """(row, sourcedId, old Ed-Fi id, new one) of users already in the database, in row order: a note each."""
+        for row, sid, old, new in changes:
+            self.warn("users.csv", row, "identifier",
+                      f"user {_q(sid)}'s Ed-Fi unique id changes from {_q(old)} to {_q(new)}, and Ed-Fi knows a "
+                      f"person by it: Ed-Fi gets {_q(new)} as a new person, and {_q(old)} keeps the records "
+                      "(enrollments, history) it has.")
+
     def db_person_clashes(self, clashes) -> None:
-        """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier), one
-        sentence each in row order; a user who clashes with two is named with the first."""
+        """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier, and the
+        id this package gives that user, or None), one sentence each in row order; a user who clashes with two is
+        named with the first."""
         said = self._person_rows
-        for row, _sid, uid, src, db_sid, db_ident in sorted(clashes, key=lambda c: (c[0], c[4])):
+        for row, _sid, uid, src, db_sid, db_ident, to in sorted(clashes, key=lambda c: (c[0], c[4])):
             if row in said:
                 continue
             said.add(row)
@@ -769,6 +796,13 @@ class Validator:
                          f"identifier {_q(uid)} is also the identifier of user {_q(db_sid)}, already in the database; "
                          f"each person needs their own, or mark {_q(db_sid)} tobedeleted in this delta if this user "
                          "replaces them.")
+            elif to is not None:
+                mine = (f"identifier {_q(uid)}" if src == "identifier" else
+                        f"sourcedId {_q(uid)} (the user's Ed-Fi unique id, as they have no identifier Ed-Fi takes)")
+                self.err("users.csv", row, "identifier",
+                         f"{mine} is user {_q(db_sid)}'s Ed-Fi unique id in the database, and this package gives "
+                         f"{_q(db_sid)} {_q(to)}: Ed-Fi keeps {_q(db_sid)}'s records under {_q(uid)}, so this user "
+                         "would take them over; give this person another identifier.")
             else:
                 self.same_identifier(row, uid, None, src, edfi_person_id(db_sid, db_ident)[1], db_user=db_sid)
 
