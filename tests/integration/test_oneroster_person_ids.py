@@ -12,8 +12,8 @@ from sqlalchemy import text
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.oneroster_import import import_oneroster
 from tests.integration.test_oneroster_firstload import databases  # noqa: F401 - fixture
-from tests.integration.test_oneroster_untried import counts, db, package, read, write  # noqa: F401 - db: fixture
-from tests.integration.test_oneroster_untried_11 import package_11
+from tests.integration.test_oneroster_untried import (  # noqa: F401 - db: fixture
+    counts, db, delta_manifest, package, read, write)
 
 pytestmark = pytest.mark.integration
 WHEN = "2026-11-01T00:00:00.000Z"
@@ -53,9 +53,7 @@ def delta(tmp_path, version: str, users: list[list[str]], roles: list[list[str]]
                                                         "birthDate": day}.get(h, "") for h in dhead]
                                                       for sid, day in born.items()])
         present.add("demographics")
-    write(folder / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
-                                    ["oneroster.version", version]]
-          + [[f"file.{n}", "delta" if n in present else "absent"] for n in files])
+    delta_manifest(folder, *present, version=version)
     return folder
 
 

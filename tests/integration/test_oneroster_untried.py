@@ -51,6 +51,14 @@ def set_cell(folder, file, row, column, value, tail: bytes = b"") -> None:
     write(folder / file, rows, tail)
 
 
+def delta_manifest(folder, *present: str, version: str = "1.2") -> None:
+    """A delta package's manifest: the files named are delta, the others absent."""
+    files = S.FILES_12 if version == "1.2" else S.FILES_11
+    write(folder / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
+                                    ["oneroster.version", version]]
+          + [[f"file.{n}", "delta" if n in present else "absent"] for n in files])
+
+
 @pytest.fixture(params=["first load", "loaded district"])
 def db(request, databases, tmp_path):
     """An empty district (the one-pass first load checks) or one already holding a package (the usual
@@ -276,8 +284,7 @@ def test_an_org_whose_edfi_id_is_taken_in_the_database_is_refused(databases, tmp
     write(folder / "orgs.csv", [["sourcedId", "status", "dateLastModified", "name", "type", "identifier",
                                  "parentSourcedId"],
                                 ["sch-9", "active", "2026-11-01T00:00:00.000Z", "Annex", "school", "990002", "dist-1"]])
-    write(folder / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"], ["oneroster.version", "1.2"]]
-          + [[f"file.{n}", "delta" if n == "orgs" else "absent"] for n in S.FILES_12])
+    delta_manifest(folder, "orgs")
     before = counts(db)
     for dry_run in (True, False):
         r = import_oneroster(db, folder, dry_run=dry_run)
@@ -404,9 +411,7 @@ def test_a_delta_role_naming_a_profile_in_the_database_is_checked_against_its_us
     delta = tmp_path / "delta"
     delta.mkdir()
     write(delta / "roles.csv", [h, role])
-    write(delta / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
-                                   ["oneroster.version", "1.2"]]
-          + [[f"file.{n}", "delta" if n == "roles" else "absent"] for n in S.FILES_12])
+    delta_manifest(delta, "roles")
     before = counts(db)
     for dry_run in (True, False):
         assert [str(p) for p in import_oneroster(db, delta, dry_run=dry_run).problems] == [
@@ -442,9 +447,7 @@ def test_a_delta_course_taking_a_code_in_the_database_is_said(databases, tmp_pat
     delta = tmp_path / "delta"
     delta.mkdir()
     write(delta / "courses.csv", [h, new])
-    write(delta / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
-                                   ["oneroster.version", "1.2"]]
-          + [[f"file.{n}", "delta" if n == "courses" else "absent"] for n in S.FILES_12])
+    delta_manifest(delta, "courses")
     r = import_oneroster(db, delta, dry_run=True)
     assert r.ok and [str(w) for w in r.warnings] == [
         'courses.csv, row 2, courseCode: course "crs-new" and course "crs-0-0" (already in the database) would be one '
@@ -474,9 +477,7 @@ def test_a_profile_given_to_another_user_while_a_role_names_it_is_refused(databa
                                                "userSourcedId": "tch-0-1", "profileType": "lms", "vendorId": "v1",
                                                "credentialType": "password", "username": "x"}.get(h, "")
                                               for h in head]])
-    write(delta / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
-                                   ["oneroster.version", "1.2"]]
-          + [[f"file.{n}", "delta" if n == "userProfiles" else "absent"] for n in S.FILES_12])
+    delta_manifest(delta, "userProfiles")
     before = counts(db)
     for dry_run in (True, False):
         assert [str(p) for p in import_oneroster(db, delta, dry_run=dry_run).problems] == [
@@ -494,8 +495,6 @@ def test_a_profile_given_to_another_user_while_a_role_names_it_is_refused(databa
     role[rh.index("status")], role[rh.index("dateLastModified")] = "active", "2026-11-01T00:00:00.000Z"
     role[rh.index("userProfileSourcedId")] = ""
     write(delta / "roles.csv", [rh, role])
-    write(delta / "manifest.csv", [["propertyName", "value"], ["manifest.version", "1.0"],
-                                   ["oneroster.version", "1.2"]]
-          + [[f"file.{n}", "delta" if n in ("userProfiles", "roles") else "absent"] for n in S.FILES_12])
+    delta_manifest(delta, "userProfiles", "roles")
     r = import_oneroster(db, delta)
     assert r.ok, [str(p) for p in r.problems]

@@ -40,6 +40,15 @@ def make_page(qtbot, admin_engine, owner):
     return page
 
 
+def check(qtbot, admin_engine, package, run_async):
+    """The page, the result of checking the package at the desk, and the first listed row's cells."""
+    page = make_page(qtbot, admin_engine, None)
+    page.import_tab.path.setText(str(package))
+    result = run_async(page.import_tab.run_import())
+    m = page.import_tab.problems_model
+    return page, result, [m.data(m.index(0, c)) for c in range(m.columnCount())]
+
+
 def test_check_then_import_with_a_moving_progress_bar(qtbot, admin_engine, new_database, package, run_async,
                                                       tmp_path):
     owner = new_database()
@@ -80,13 +89,9 @@ def test_check_then_import_with_a_moving_progress_bar(qtbot, admin_engine, new_d
 def test_problems_are_listed_with_file_row_and_column(qtbot, admin_engine, package, run_async):
     users = (package / "users.csv").read_text("utf-8").replace("stu-2,,,true", "stu-2,,,maybe", 1)
     (package / "users.csv").write_text(users, "utf-8")
-    page = make_page(qtbot, admin_engine, None)
-    tab = page.import_tab
-    tab.path.setText(str(package))
-    result = run_async(tab.run_import())
+    page, result, row = check(qtbot, admin_engine, package, run_async)
+    tab, m = page.import_tab, page.import_tab.problems_model
     assert not result.ok
-    m = tab.problems_model
-    row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
     assert row[m.COL_KIND] == "Problem"
     assert row[m.COL_FILE] == "users.csv" and row[m.COL_COLUMN] == "enabledUser"
     assert row[m.COL_MESSAGE] == '"maybe" is not a boolean; write true or false.'
@@ -107,13 +112,9 @@ def test_notes_are_told_apart_from_problems_and_shown_whole(qtbot, admin_engine,
     note, the result line points to it, and its row is tall enough for the whole sentence."""
     courses = (package / "courses.csv").read_text("utf-8").replace(",C001,", ",C000,", 1)
     (package / "courses.csv").write_text(courses, "utf-8")
-    page = make_page(qtbot, admin_engine, None)
-    tab = page.import_tab
-    tab.path.setText(str(package))
-    result = run_async(tab.run_import())
+    page, result, row = check(qtbot, admin_engine, package, run_async)
+    tab, m = page.import_tab, page.import_tab.problems_model
     assert result.ok and len(result.warnings) == 1
-    m = tab.problems_model
-    row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
     assert row[m.COL_KIND] == "Note" and row[m.COL_FILE] == "courses.csv" and row[m.COL_COLUMN] == "courseCode"
     assert tab.message.text().endswith("nothing was written (dry run). Read the note below.")
     view = tab.problems
