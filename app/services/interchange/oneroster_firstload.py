@@ -62,6 +62,8 @@ def try_first_load(package, conn: Connection, *, now: datetime) -> Validation | 
         held = " OR ".join(f"EXISTS (SELECT 1 FROM oneroster.{t})" for t in tables)
         if conn.execute(text(f"SELECT {held}")).scalar():
             raise NotClean("the tables hold records already")
+        if conn.execute(text("SELECT EXISTS (SELECT 1 FROM compliance.person_past_ids)")).scalar():
+            raise NotClean("ids given up earlier are kept: the usual checks read them")
         loaded = _load(sv, conn, modes, tables, now)
     except (NotClean, DBAPIError) as exc:
         sp.rollback()

@@ -79,7 +79,8 @@ def load(conn: Connection, val: Validation, *, now: datetime, package_label: str
     changed: dict[str, int] = {}
     # sorts and hashes of a district's rows stay in memory (the default 4 MB spills them to disk)
     conn.execute(text("SET LOCAL work_mem = '64MB'"))
-    touched = [f"oneroster.{S.FILES_12[n].table}" for n in S.LOAD_ORDER if n in rows] + ["oneroster.user_ids"]
+    touched = ([f"oneroster.{S.FILES_12[n].table}" for n in S.LOAD_ORDER if n in rows]
+               + ["oneroster.user_ids", "compliance.person_past_ids"])
     edfi_tables = list(oneroster_edfi.TABLES)
     suspend_audit(conn, touched + edfi_tables)
     if val.first_load is not None:  # checked and written in one pass (oneroster_firstload)
@@ -136,6 +137,8 @@ def _upsert_files(conn: Connection, val: Validation, rows: dict[str, list[dict]]
                 f"UPDATE oneroster.{spec.table} t SET status = 'tobedeleted', date_last_modified = :now "
                 f"WHERE t.status = 'active' AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.sourced_id = t.sourced_id)"),
                 {"now": now}).rowcount
+        if name == "users":  # (before the users change: their old ids are read from the table)
+            changed["compliance.person_past_ids"] = _past_ids(conn, now)
         changed[f"oneroster.{spec.table}"] = gone + _upsert(conn, spec.table, stage, db_cols, bulk=mode == "bulk",
                                                             now=now)
         log.debug("%s: staged in %.2f s, upserted in %.2f s", name, copied - started, time.perf_counter() - copied)
@@ -147,6 +150,26 @@ def _upsert_files(conn: Connection, val: Validation, rows: dict[str, list[dict]]
     for ddl in indexes:
         conn.execute(text(ddl))
     restore_foreign_keys(conn, dropped)
+
+
+def _past_ids(conn: Connection, now: datetime) -> int:
+    """Each Ed-Fi unique id a user of the package gives up (their identifier changed) is kept with whose it was:
+    Ed-Fi keeps that person's records under it, so no later package may give it to someone else (the checks read
+    it). Not when another active user holds that id (a retired user's replacement, sent with the same state id).
+    A user who takes their own old id back frees it. Returns the rows changed."""
+    old, new = orid.edfi_person_id_sql("u."), orid.edfi_person_id_sql("s.")
+    freed = conn.execute(text(
+        f"DELETE FROM compliance.person_past_ids p USING stage_users s WHERE s.status IS DISTINCT FROM 'tobedeleted' "
+        f"AND p.unique_id = {new} AND p.user_sourced_id = s.sourced_id")).rowcount
+    given = conn.execute(text(
+        f"INSERT INTO compliance.person_past_ids AS p (unique_id, user_sourced_id, given_up) "
+        f"SELECT {old}, u.sourced_id, :now FROM stage_users s JOIN oneroster.users u ON u.sourced_id = s.sourced_id "
+        f"WHERE s.status IS DISTINCT FROM 'tobedeleted' AND {old} <> {new} "
+        f"AND NOT EXISTS (SELECT 1 FROM oneroster.users o WHERE o.sourced_id <> u.sourced_id "
+        f"AND o.status IS DISTINCT FROM 'tobedeleted' AND {orid.edfi_person_id_sql('o.')} = {old}) "
+        f"ON CONFLICT (unique_id) DO UPDATE SET user_sourced_id = EXCLUDED.user_sourced_id, "
+        f"given_up = EXCLUDED.given_up WHERE p.user_sourced_id <> EXCLUDED.user_sourced_id"), {"now": now}).rowcount
+    return freed + given
 
 
 # A file this large, loaded into its empty table (a first load; never a re-import or a delta), loads

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.oneroster_ids import edfi_org_id_sql, edfi_person_id_sql
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.copy_text import copy_rows
-from app.services.interchange.oneroster_validate import LONG, FileData, Validator, edfi_person_id
+from app.services.interchange.oneroster_validate import LONG, PAST, FileData, Validator, edfi_person_id
 
 log = logging.getLogger(__name__)
 
@@ -434,6 +434,13 @@ class SqlValidator(Validator):
                 "WHERE length(s.identifier) > 32 AND s.sourced_id IS NOT NULL "
                 "AND s.status IS DISTINCT FROM 'tobedeleted' AND u.status IS DISTINCT FROM 'tobedeleted' "
                 "AND NOT EXISTS (SELECT 1 FROM stage_users x WHERE x.sourced_id = u.sourced_id)"))]
+        # an id a user gave up in an earlier import (Validator._db_person_ids)
+        clashes += [(row, sid, uid, edfi_person_id(sid, ident)[1], holder, None, PAST, until)
+                    for row, sid, ident, uid, holder, until in self._q(text(
+                        f"SELECT s._row, s.sourced_id, s.identifier, {s_id}, p.user_sourced_id, p.given_up "
+                        f"FROM stage_users s JOIN compliance.person_past_ids p ON p.unique_id = {s_id} "
+                        f"WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
+                        f"AND p.user_sourced_id <> s.sourced_id"))]
         self.db_person_clashes(clashes)
 
     def _sql_school_refs(self, staged: dict[str, str]) -> None:

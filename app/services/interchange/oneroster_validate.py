@@ -39,6 +39,7 @@ DEC_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
 # what Python's CSV reader (strict) says, in the user's words
 _QUOTING = {"unexpected end of data": "a quoted value is not closed before the file ends",
             "',' expected after '\"'": "a closing quote is followed by more characters before the comma"}
+PAST = "given up"  # (db_person_clashes: an id its user gave up in an earlier import)
 LONG = "long identifier"  # (db_person_clashes: two users share an identifier longer than an Ed-Fi id)
 EDFI_PERSON_ID = edfi_person_id_sql()  # (a user's Ed-Fi unique id in SQL: edfi_person_id below)
 EDORG_ID_RE = re.compile(r"[0-9]{1,18}\Z")  # (oneroster_edfi's tmp_org: '^[0-9]{1,18}$')
@@ -772,6 +773,12 @@ class Validator:
                             "WHERE status IS DISTINCT FROM 'tobedeleted' AND identifier = ANY(:ids)"),
                             {"ids": list(long)}).all() if db_sid not in sent
                         for row, sid in long[ident]]
+        # an id a user gave up in an earlier import: Ed-Fi keeps that person's records under it
+        clashes += [(row, sid, uid, src, holder, None, PAST, until)
+                    for uid, holder, until in self.conn.execute(text(
+                        "SELECT unique_id, user_sourced_id, given_up FROM compliance.person_past_ids "
+                        "WHERE unique_id = ANY(:ids)"), {"ids": list(mine)}).all()
+                    for row, sid, src in mine[uid] if sid != holder]
         self.db_person_clashes(clashes)
 
     def id_changes(self, changes) -> None:
@@ -783,22 +790,28 @@ class Validator:
                       "(enrollments, history) it has.")
 
     def db_person_clashes(self, clashes) -> None:
-        """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier, and the
-        id this package gives that user, or None), one sentence each in row order; a user who clashes with two is
-        named with the first."""
+        """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier, the id this
+        package gives that user or None, and when that user gave the id up), one sentence each in row order; a user
+        who clashes with two is named with the first. `to` is PAST for an id its user gave up in an earlier import
+        (compliance.person_past_ids), with the time in `until`."""
         said = self._person_rows
-        for row, _sid, uid, src, db_sid, db_ident, to in sorted(clashes, key=lambda c: (c[0], c[4])):
+        for row, _sid, uid, src, db_sid, db_ident, to, *until in sorted(clashes, key=lambda c: (c[0], c[4])):
             if row in said:
                 continue
             said.add(row)
+            mine = (f"identifier {_q(uid)}" if src == "identifier" else
+                    f"sourcedId {_q(uid)} (the user's Ed-Fi unique id, as they have no identifier Ed-Fi takes)")
             if src == LONG:  # (one identifier, longer than Ed-Fi takes)
                 self.err("users.csv", row, "identifier",
                          f"identifier {_q(uid)} is also the identifier of user {_q(db_sid)}, already in the database; "
                          f"each person needs their own, or mark {_q(db_sid)} tobedeleted in this delta if this user "
                          "replaces them.")
+            elif to is PAST:
+                self.err("users.csv", row, "identifier",
+                         f"{mine} was user {_q(db_sid)}'s Ed-Fi unique id until an import on "
+                         f"{until[0]:%Y-%m-%d} gave them another one: Ed-Fi keeps {_q(db_sid)}'s records under "
+                         f"{_q(uid)}, so this user would take them over; give this person another identifier.")
             elif to is not None:
-                mine = (f"identifier {_q(uid)}" if src == "identifier" else
-                        f"sourcedId {_q(uid)} (the user's Ed-Fi unique id, as they have no identifier Ed-Fi takes)")
                 self.err("users.csv", row, "identifier",
                          f"{mine} is user {_q(db_sid)}'s Ed-Fi unique id in the database, and this package gives "
                          f"{_q(db_sid)} {_q(to)}: Ed-Fi keeps {_q(db_sid)}'s records under {_q(uid)}, so this user "

@@ -1,0 +1,134 @@
+"""An Ed-Fi unique id a user gave up stays theirs (issue #15, left open in session 12): when an import changes a
+user's identifier, Ed-Fi gets the new id as a new person and the old id keeps the person's records (enrollments,
+history, the DynamoDB timeline keyed by it). A later package that gave the old id to someone else handed them all of
+it. The import now keeps each id given up (compliance.person_past_ids) and every check path refuses it to anyone else;
+the user themself may take it back. Only the import writes the table; administrators read it for the Import tab's
+check; nobody else reads it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from app.security.demo_logins import DEMO_LOGINS
+from app.services.interchange.oneroster_import import import_oneroster
+from tests.integration.test_oneroster_firstload import databases  # noqa: F401 - fixture
+from tests.integration.test_oneroster_person_ids import delta, loaded, notes, one, problems, roles_for  # noqa: F401
+from tests.integration.test_oneroster_untried import package, read, write
+from tests.integration.test_security import denied, scalar
+
+pytestmark = pytest.mark.integration
+
+
+def past(db) -> list[tuple[str, str]]:
+    with db.connect() as c:
+        return [tuple(r) for r in c.execute(text(
+            "SELECT unique_id, user_sourced_id FROM compliance.person_past_ids ORDER BY 1"))]
+
+
+def change_lucas(db, tmp_path, version, ident="S4444444", name="change"):
+    """stu-4 (S0000004 in the sample) is given another identifier, and the name Lucas Brown: read, with its note."""
+    folder = delta(tmp_path, version, [["stu-4", "active", "Lucas", "Brown", ident]], roles_for(version, "stu-4"),
+                   name=name)
+    assert len(notes(db, folder)) == 1
+    assert problems(db, folder) == []
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_later_package_cannot_give_a_changed_id_to_someone_else(loaded, tmp_path, version):
+    name = one(loaded, "SELECT firstname, lastsurname FROM edfi.student WHERE studentuniqueid = 'S0000004'")
+    change_lucas(loaded, tmp_path, version)
+    assert past(loaded) == [("S0000004", "stu-4")]
+    when = one(loaded, "SELECT given_up::date FROM compliance.person_past_ids")[0]
+    later = delta(tmp_path, version, [["stu-new", "active", "Nora", "New", "S0000004"]], roles_for(version, "stu-new"),
+                  name="later")
+    assert problems(loaded, later) == [
+        f'users.csv, row 2, identifier: identifier "S0000004" was user "stu-4"\'s Ed-Fi unique id until an import on '
+        f'{when:%Y-%m-%d} gave them another one: Ed-Fi keeps "stu-4"\'s records under "S0000004", so this user would '
+        'take them over; give this person another identifier.']
+    # the old Ed-Fi record and its enrollments are still stu-4's, and nobody else's
+    assert one(loaded, "SELECT firstname, lastsurname FROM edfi.student WHERE studentuniqueid = 'S0000004'") == name
+    assert one(loaded, "SELECT count(*) FROM oneroster.users WHERE sourced_id = 'stu-new'") == (0,)
+
+
+def test_a_user_without_an_identifier_is_refused_a_sourced_id_given_up(loaded, tmp_path):
+    """The id Ed-Fi takes from the sourcedId (no identifier) is guarded the same way, worded as such."""
+    change_lucas(loaded, tmp_path, "1.2")
+    later = delta(tmp_path, "1.2", [["S0000004", "active", "Sid", "Only", ""]], roles_for("1.2", "S0000004"),
+                  name="later")
+    [said] = problems(loaded, later)
+    assert said.startswith('users.csv, row 2, identifier: sourcedId "S0000004" (the user\'s Ed-Fi unique id, as they '
+                           'have no identifier Ed-Fi takes) was user "stu-4"\'s Ed-Fi unique id until')
+
+
+def test_a_bulk_package_cannot_give_it_either(loaded, tmp_path):
+    change_lucas(loaded, tmp_path, "1.2")
+    again = package(tmp_path, "again")  # the whole district again, a new pupil given Lucas's old id
+    rows = read(again / "users.csv")
+    head = rows[0]
+    for r in rows[1:]:
+        if r[head.index("sourcedId")] == "stu-4":
+            r[head.index("identifier")] = "S4444444"
+    extra = list(next(r for r in rows[1:] if r[head.index("sourcedId")] == "stu-5"))
+    extra[head.index("sourcedId")], extra[head.index("identifier")] = "stu-late", "S0000004"
+    extra[head.index("username")], extra[head.index("primaryOrgSourcedId")] = "stu-late", ""
+    write(again / "users.csv", rows + [extra])
+    said = problems(loaded, again)
+    assert len(said) == 1 and said[0].startswith(f'users.csv, row {len(rows) + 1}, identifier: identifier '
+                                                 '"S0000004" was user "stu-4"\'s Ed-Fi unique id until')
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_the_user_may_take_their_own_id_back_and_then_the_other_is_kept(loaded, tmp_path, version):
+    change_lucas(loaded, tmp_path, version)
+    change_lucas(loaded, tmp_path, version, ident="S0000004", name="back")
+    assert past(loaded) == [("S4444444", "stu-4")]
+    taker = delta(tmp_path, version, [["stu-new", "active", "Nora", "New", "S4444444"]],
+                  roles_for(version, "stu-new"), name="taker")
+    assert ' was user "stu-4"\'s Ed-Fi unique id until ' in problems(loaded, taker)[0]
+    # the same package read twice changes nothing the second time
+    same = delta(tmp_path, version, [["stu-4", "active", "Lucas", "Brown", "S0000004"]], roles_for(version, "stu-4"),
+                 name="same")
+    assert import_oneroster(loaded, same).changed.get("compliance.person_past_ids", 0) == 0
+
+
+def test_a_replacement_holding_a_retired_users_id_keeps_it_when_the_retired_one_changes(loaded, tmp_path):
+    """A district that changed systems sent stu-0 again as stu-new (same state id, stu-0 retired). The retired user
+    later arriving with another id gives up nothing: the active replacement holds S0000000."""
+    swap = delta(tmp_path, "1.2", [["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
+                                   ["stu-new", "active", "Mia", "Müller", "S0000000"]], roles_for("1.2", "stu-new"),
+                 born={"stu-new": "2010-01-01"})
+    assert problems(loaded, swap) == []
+    back = delta(tmp_path, "1.2", [["stu-0", "active", "Mia", "Old", "S7777777"]], roles_for("1.2", "stu-0"),
+                 name="back")
+    assert problems(loaded, back) == []
+    assert past(loaded) == []
+    again = delta(tmp_path, "1.2", [["stu-new", "active", "Mia", "Müller-Ortiz", "S0000000"]],
+                  roles_for("1.2", "stu-new"), name="again")
+    assert problems(loaded, again) == []
+
+
+def test_an_empty_district_with_ids_given_up_is_checked_the_usual_way(databases, tmp_path):
+    """The one-pass first load reads no past ids: with any kept, it leaves the package to the usual checks."""
+    db = databases()
+    with db.begin() as c:
+        c.execute(text("INSERT INTO compliance.person_past_ids VALUES ('S0000003', 'stu-gone', now())"))
+    said = problems(db, package(tmp_path))
+    assert len(said) == 1 and said[0].startswith('users.csv, row ') and (
+        'identifier "S0000003" was user "stu-gone"\'s Ed-Fi unique id until an import on ' in said[0])
+
+
+@pytest.mark.parametrize("login", sorted(DEMO_LOGINS))
+def test_only_the_import_writes_past_ids_and_only_administrators_read_them(login_engine, demo_engine, login):
+    with demo_engine.begin() as c:
+        c.execute(text("INSERT INTO compliance.person_past_ids VALUES ('T-PAST-1', 'stu-past', now()) "
+                       "ON CONFLICT DO NOTHING"))
+    eng = login_engine(login)
+    for sql in ("INSERT INTO compliance.person_past_ids VALUES ('T-PAST-2', 'me', now())",
+                "UPDATE compliance.person_past_ids SET user_sourced_id = 'me'",
+                "DELETE FROM compliance.person_past_ids"):
+        assert denied(eng, sql), (login, sql)
+    if DEMO_LOGINS[login][0] == ("so_admin",):
+        assert scalar(eng, "SELECT count(*) FROM compliance.person_past_ids WHERE unique_id = 'T-PAST-1'") == 1
+    else:
+        assert denied(eng, "SELECT unique_id FROM compliance.person_past_ids"), login
