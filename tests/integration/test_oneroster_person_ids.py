@@ -240,7 +240,7 @@ def test_a_changed_state_id_is_said_and_nobody_takes_the_old_one(loaded, tmp_pat
         'take them over; give this person another identifier.']
     change = ('users.csv, row 2, identifier: user "stu-4"\'s Ed-Fi unique id changes from "S0000004" to "S4444444", '
               'and Ed-Fi knows a person by it: Ed-Fi gets "S4444444" as a new person, and "S0000004" keeps the records '
-              '(enrollments, history) it has.')
+              '(enrollments, history) it has and stays "stu-4"\'s: no other user may be given it.')
     assert notes(loaded, folder) == [change]
     alone = delta(tmp_path, version, [["stu-4", "active", "Lucas", "Brown", "S4444444"]], roles_for(version, "stu-4"),
                   name="alone")

@@ -787,7 +787,7 @@ class Validator:
             self.warn("users.csv", row, "identifier",
                       f"user {_q(sid)}'s Ed-Fi unique id changes from {_q(old)} to {_q(new)}, and Ed-Fi knows a "
                       f"person by it: Ed-Fi gets {_q(new)} as a new person, and {_q(old)} keeps the records "
-                      "(enrollments, history) it has.")
+                      f"(enrollments, history) it has and stays {_q(sid)}'s: no other user may be given it.")
 
     def db_person_clashes(self, clashes) -> None:
         """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier, the id this
