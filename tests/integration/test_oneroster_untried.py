@@ -13,7 +13,7 @@ from sqlalchemy import text
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.oneroster_import import import_oneroster
 from app.services.interchange.oneroster_sample import write_package
-from app.services.interchange.oneroster_validate import Validator
+from app.services.interchange.oneroster_validate import Validator, edfi_org_id
 from app.services.interchange.package import Package
 from tests.integration.test_oneroster_firstload import databases  # noqa: F401 - fixture
 
@@ -498,3 +498,40 @@ def test_a_profile_given_to_another_user_while_a_role_names_it_is_refused(databa
     delta_manifest(delta, "userProfiles", "roles")
     r = import_oneroster(db, delta)
     assert r.ok, [str(p) for p in r.problems]
+
+
+def test_a_course_at_a_replacement_school_sharing_a_retired_schools_number_is_said(databases, tmp_path):
+    """Ed-Fi knows a course by its code and its education organization, and a school sent again under a new sourcedId
+    with its number is the same Ed-Fi school: a course there with an old course's code and another title joins that
+    Ed-Fi course (the note keyed on orgSourcedId said nothing)."""
+    db = databases()
+    assert import_oneroster(db, package(tmp_path)).ok
+    when = "2026-11-01T00:00:00.000Z"
+    orgs = read(tmp_path / "pkg" / "orgs.csv")
+    oh = orgs[0]
+    old = next(list(r) for r in orgs[1:] if r[oh.index("sourcedId")] == "sch-1")
+    new = list(old)
+    old[oh.index("status")], old[oh.index("dateLastModified")] = "tobedeleted", when
+    new[oh.index("sourcedId")], new[oh.index("status")], new[oh.index("dateLastModified")] = "sch-1b", "active", when
+    courses = read(tmp_path / "pkg" / "courses.csv")
+    h = courses[0]
+    course = list(courses[1])  # crs-0-0: "C000" at sch-1
+    course[h.index("sourcedId")], course[h.index("status")], course[h.index("dateLastModified")] = "crs-b", "active", when
+    course[h.index("orgSourcedId")], course[h.index("title")] = "sch-1b", "Physics"
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    write(delta / "orgs.csv", [oh, old, new])
+    write(delta / "courses.csv", [h, course])
+    delta_manifest(delta, "orgs", "courses")
+    number = edfi_org_id("sch-1", old[oh.index("identifier")])
+    for dry_run in (True, False):
+        r = import_oneroster(db, delta, dry_run=dry_run)
+        assert r.ok, [str(p) for p in r.problems]
+        assert [str(w) for w in r.warnings] == [
+            f'courses.csv, row 2, courseCode: course "crs-b" and course "crs-0-0" (already in the database) would be '
+            f'one Ed-Fi course "C000" at education organization {number} (orgs "sch-1b" and "sch-1" are that one '
+            'Ed-Fi organization), with two titles ("Physics" and "English Language Arts (1)"), whose classes would all '
+            "be its sections; give this course its own courseCode if it is another course."]
+    with db.connect() as c:  # (and so it is: one Ed-Fi course, titled as one of the two)
+        assert c.execute(text("SELECT count(*) FROM edfi.course WHERE coursecode = 'C000' "
+                              "AND educationorganizationid = :n"), {"n": number}).scalar() == 1

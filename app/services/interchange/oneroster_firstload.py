@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from app.domain.oneroster_ids import edfi_org_id_sql
 from app.services.interchange import oneroster_spec as S
 from app.services.interchange.oneroster_sqlcheck import EDFI_ORG_ID, EDFI_PERSON_ID, SqlValidator, row_sql
 from app.services.interchange.oneroster_validate import FileData, Validation
@@ -256,10 +257,14 @@ def _rules(conn: Connection, names: set[str]) -> None:
                                                     f"SELECT 1 FROM oneroster.users WHERE {live} AND "
                                                     f"length(identifier) > 32 GROUP BY identifier HAVING count(*) > 1"))
     if "courses" in names:  # (two titles for one Ed-Fi course: a note the usual checks word)
-        asks.append(("one course code, two titles", "SELECT 1 FROM oneroster.courses "
-                                                     "WHERE status IS DISTINCT FROM 'tobedeleted' "
-                                                     "GROUP BY left(COALESCE(NULLIF(course_code, ''), sourced_id), 60), "
-                                                     "org_sourced_id HAVING count(DISTINCT title) > 1"))
+        # (one Ed-Fi course: one code at one Ed-Fi organization, Validator._course_orgs)
+        edorg = (f"COALESCE((SELECT CAST({edfi_org_id_sql('o.')} AS text) FROM oneroster.orgs o "
+                 f"WHERE o.sourced_id = c.org_sourced_id AND o.type IN ('district', 'school')), "
+                 f"'org ' || c.org_sourced_id)")
+        asks.append(("one course code, two titles", f"SELECT 1 FROM oneroster.courses c "
+                                                     f"WHERE c.status IS DISTINCT FROM 'tobedeleted' "
+                                                     f"GROUP BY left(COALESCE(NULLIF(c.course_code, ''), c.sourced_id), "
+                                                     f"60), {edorg} HAVING count(DISTINCT c.title) > 1"))
     if "orgs" in names:
         asks.append(("same Ed-Fi org id", f"SELECT 1 FROM oneroster.orgs WHERE type IN ('district', 'school') "
                                           f"AND status IS DISTINCT FROM 'tobedeleted' "

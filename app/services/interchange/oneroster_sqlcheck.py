@@ -443,6 +443,12 @@ class SqlValidator(Validator):
                         f"AND p.user_sourced_id <> s.sourced_id"))]
         self.db_person_clashes(clashes)
 
+    def _package_orgs(self) -> list[tuple[str, str | None, str | None]]:
+        if "orgs" not in self.v.files or not exists(self.conn, "stage_orgs"):
+            return []
+        return [tuple(r) for r in self._q(text("SELECT sourced_id, type, identifier FROM stage_orgs "
+                                               "WHERE sourced_id IS NOT NULL ORDER BY _row"))]
+
     def _sql_school_refs(self, staged: dict[str, str]) -> None:
         pkg_orgs = ("(SELECT DISTINCT ON (sourced_id) sourced_id, type FROM stage_orgs "
                     "WHERE sourced_id IS NOT NULL ORDER BY sourced_id, _row DESC)") if "orgs" in staged else None

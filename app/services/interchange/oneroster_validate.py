@@ -509,11 +509,15 @@ class Validator:
                      f"{has}, so Ed-Fi would know them by their sourcedId {_q(ident)}, which is the identifier of "
                      f"{other}; {fix}")
 
-    def same_course_code(self, row: int, sid: str, code: str, org: str, title: str, other: tuple[str, str, str]) -> None:
-        """`other`: the first course with that code at that org (sourcedId, title, where)."""
+    def same_course_code(self, row: int, sid: str, code: str, org: str, title: str, other: tuple[str, str, str, str],
+                         key: tuple = ("org", None)) -> None:
+        """`other`: the first course with that code at that Ed-Fi organization (sourcedId, title, where, its org);
+        `key`: that organization (_course_orgs)."""
+        at = (f"org {_q(org)}" if other[3] == org else
+              f"education organization {key[1]} (orgs {_q(org)} and {_q(other[3])} are that one Ed-Fi organization)")
         self.warn("courses.csv", row, "courseCode",
                   f"course {_q(sid)} and course {_q(other[0])} ({other[2]}) would be one Ed-Fi course {_q(code)} at "
-                  f"org {_q(org)}, with two titles ({_q(title)} and {_q(other[1])}), whose classes would all be its "
+                  f"{at}, with two titles ({_q(title)} and {_q(other[1])}), whose classes would all be its "
                   "sections; give this course its own courseCode if it is another course.")
 
     def same_edfi_org(self, row: int, sid: str, other: str, where: str, edorg_id: int,
@@ -848,33 +852,53 @@ class Validator:
                 ids[uid] = (row, src)
 
     def course_codes(self, rows) -> None:
-        """Ed-Fi knows a course by its code (the courseCode, else the sourcedId; 60 characters) and its org: two
-        active courses (row, sourcedId, courseCode, orgSourcedId, title, status) with one code at one org, in the
-        package or with one of the database's, become one Ed-Fi course. Said (a note, not a refusal: a course
-        sent once a year under one code is one course) when their titles differ."""
+        """Ed-Fi knows a course by its code (the courseCode, else the sourcedId; 60 characters) and its education
+        organization (its org's Ed-Fi id when the org is a school or district: two orgs with one number are one): two
+        active courses (row, sourcedId, courseCode, orgSourcedId, title, status) with one code at one, in the
+        package or with one of the database's, become one Ed-Fi course. Said (a note, not a refusal: a course sent
+        once a year under one code is one course) when their titles differ."""
         sids = {r[1] for r in rows if r[1]}  # (the package's courses, retired ones too: the database's give way)
         rows = [(row, sid, (code or sid)[:60], org, title) for row, sid, code, org, title, status in rows
                 if sid and org and title and status != "tobedeleted"]
         if not rows:
             return
-        first: dict[tuple[str, str], tuple[str, str, str]] = {}
+        theirs = []
         fd = self.v.files.get("courses")
         if self.conn is not None and fd is not None and fd.mode == "delta":  # (bulk: every other course retires)
-            for sid, code, org, title in self.conn.execute(text(
-                    "SELECT sourced_id, left(COALESCE(NULLIF(course_code, ''), sourced_id), 60), org_sourced_id, "
-                    "title FROM oneroster.courses WHERE status IS DISTINCT FROM 'tobedeleted' AND "
-                    "left(COALESCE(NULLIF(course_code, ''), sourced_id), 60) = ANY(:codes) ORDER BY sourced_id"),
-                    {"codes": list({r[2] for r in rows})}):
-                if sid not in sids:
-                    first.setdefault((code, org), (sid, title, "already in the database"))
+            theirs = [r for r in self.conn.execute(text(
+                "SELECT sourced_id, left(COALESCE(NULLIF(course_code, ''), sourced_id), 60), org_sourced_id, "
+                "title FROM oneroster.courses WHERE status IS DISTINCT FROM 'tobedeleted' AND "
+                "left(COALESCE(NULLIF(course_code, ''), sourced_id), 60) = ANY(:codes) ORDER BY sourced_id"),
+                {"codes": list({r[2] for r in rows})}) if r[0] not in sids]
+        key = self._course_orgs({r[3] for r in rows} | {r[2] for r in theirs})
+        first: dict[tuple[str, tuple], tuple[str, str, str, str]] = {}
+        for sid, code, org, title in theirs:
+            first.setdefault((code, key[org]), (sid, title, "already in the database", org))
         seen: set[str] = set()
         for row, sid, code, org, title in rows:
             if sid in seen:  # (a sourcedId used twice is said as such)
                 continue
             seen.add(sid)
-            other = first.setdefault((code, org), (sid, title, f"row {row}"))
+            other = first.setdefault((code, key[org]), (sid, title, f"row {row}", org))
             if other[0] != sid and other[1] != title:
-                self.same_course_code(row, sid, code, org, title, other)
+                self.same_course_code(row, sid, code, org, title, other, key[org])
+
+    def _course_orgs(self, orgs: set[str]) -> dict[str, tuple]:
+        """orgSourcedId -> the Ed-Fi organization a course at it belongs to: ("edfi", id) for a school or district
+        (the package's org, else the database's), else ("org", sourcedId) (a department: its classes' schools)."""
+        found = {sid: (kind, ident) for sid, kind, ident in self._package_orgs() if sid in orgs}
+        rest = orgs - found.keys()
+        if rest and self.conn is not None:
+            for sid, kind, ident in self.conn.execute(text(
+                    "SELECT sourced_id, type, identifier FROM oneroster.orgs WHERE sourced_id = ANY(:s)"),
+                    {"s": list(rest)}):
+                found[sid] = (kind, ident)
+        return {sid: ("edfi", edfi_org_id(sid, found[sid][1])) if found.get(sid, (None,))[0] in ("district", "school")
+                else ("org", sid) for sid in orgs}
+
+    def _package_orgs(self) -> list[tuple[str, str | None, str | None]]:
+        """(sourcedId, type, identifier) of the package's orgs."""
+        return [(r["sourcedId"], r.get("type"), r.get("identifier")) for r in self._org_records() if r.get("sourcedId")]
 
     def _org_records(self) -> list[dict]:
         fd = self.v.files.get("orgs")
