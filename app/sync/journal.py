@@ -351,6 +351,11 @@ class Journal:
         if error is None:
             self._contact_noted = time.monotonic()
 
+    def contact_recent(self) -> bool:
+        """The sender noted a contact without error less than a second ago (a busy line notes it once a second)."""
+        return (not self._contact_error and self._contact_noted is not None
+                and time.monotonic() - self._contact_noted < 1.0)
+
     def _set_meta(self, key: str, value: str) -> None:
         self._conn().execute(_SET_META, (key, value))
 

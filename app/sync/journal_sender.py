@@ -43,8 +43,9 @@ class SendReport:
     applied: int = 0
     already_applied: int = 0
     held: int = 0
-    pending: int = 0
+    pending: int = 0  # entries not sent yet
     error: str | None = None  # why PostgreSQL could not be reached, if it could not
+    unconfirmed: int = 0  # sent and committed, not yet known to be on PostgreSQL's disk (see _confirm)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -103,6 +104,15 @@ class JournalSender:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one pass at a time, whoever calls
+        # Entries of a function kind are committed without waiting for PostgreSQL's disk (asynchronous commit: they
+        # are on the terminal's disk already). They stay pending in the journal, and are not sent again, until a
+        # commit that does wait (_confirm) has flushed PostgreSQL's log past theirs; then they are marked applied.
+        # If PostgreSQL stops before that, they are sent again with their UUIDs: applied once whatever it kept.
+        self._unconfirmed: list[tuple] = []  # (entry id, result) in sequence order
+        self._unconfirmed_seqs: set[int] = set()
+        self._unconfirmed_since = 0.0
+        self.confirm_after = 0.2  # seconds: a busy line confirms at least this often ...
+        self.confirm_at_most = 256  # ... and before this many are waiting
 
     # -- the background thread -----------------------------------------------------------------
     def start(self) -> None:
@@ -124,15 +134,17 @@ class JournalSender:
         self._wake.set()
 
     def _pending(self, limit: int | None) -> list[JournalEntry]:
-        """What is pending now, in sequence order: the offered entries when they are exactly the pending ones (one
-        small read of the pending sequence numbers), else the entries read from the journal."""
+        """What is pending now and not sent yet, in sequence order: the offered entries when they are exactly those
+        (one small read of the pending sequence numbers), else the entries read from the journal."""
         with self._offered_lock:
             offered, self._offered = self._offered, []
+        sent = self._unconfirmed_seqs
+        more = None if limit is None else limit + len(sent)
         if offered:
-            pending = self.journal.pending_seqs(limit=limit)
+            pending = [q for q in self.journal.pending_seqs(limit=more) if q not in sent][:limit]
             if pending == [e.seq for e in offered]:
                 return offered
-        return self.journal.pending_entries(limit=limit)
+        return [e for e in self.journal.pending_entries(limit=more) if e.seq not in sent][:limit]
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -141,6 +153,14 @@ class JournalSender:
             self._thread.join(timeout)
             self._thread = None
         with self._lock:
+            if self._unconfirmed and self._held is not None:  # (else they are sent again next time: applied once)
+                try:
+                    self._confirm(self._held)
+                except Exception as exc:  # noqa: BLE001
+                    log.warning("journal %s: %d sent entries left to confirm next time (%s)",
+                                self.journal.terminal_id, len(self._unconfirmed), _short(exc))
+                    self._forget_unconfirmed()
+                    self._release(broken=True)
             self._release()
 
     @property
@@ -153,7 +173,7 @@ class JournalSender:
             if self.linger > 0 and time.monotonic() - self._last_sent < self.busy_window:
                 self._stop.wait(self.linger)
             try:
-                report = self.send_pending()
+                report = self.send_pending(settle=False)
                 if report.applied or report.already_applied:
                     self._last_sent = time.monotonic()
             except Exception:  # never let the thread die: the line keeps selling
@@ -164,7 +184,8 @@ class JournalSender:
                 backoff = min(backoff * 2, self.max_backoff)
             else:
                 backoff = 0.5
-                self._wake.wait(self.interval)
+                # (sent entries wait for their confirmation: the next pass comes soon, and confirms when idle)
+                self._wake.wait(min(self.interval, max(self.linger, 0.004)) if report.unconfirmed else self.interval)
             self._wake.clear()
 
     # -- one pass --------------------------------------------------------------------------------
@@ -173,17 +194,19 @@ class JournalSender:
             return self._appliers[kind]
         return applier(kind)
 
-    def send_pending(self, limit: int | None = None) -> SendReport:
-        """Send what is pending now, in sequence order; stop at the first sign PostgreSQL is away."""
+    def send_pending(self, limit: int | None = None, *, settle: bool = True) -> SendReport:
+        """Send what is pending now, in sequence order; stop at the first sign PostgreSQL is away. `settle`: also
+        wait until PostgreSQL has every sent entry on its disk (marked applied here); the background thread does
+        not wait, it confirms when the line pauses and at least every `confirm_after` seconds."""
         with self._lock:
-            return self._send(limit)
+            return self._send(limit, settle)
 
-    def _send(self, limit: int | None) -> SendReport:
+    def _send(self, limit: int | None, settle: bool = True) -> SendReport:
         entries = self._pending(limit)
         tally = {"new": 0, "applied": 0, "held": 0}
         error = None
         self._noted = False
-        if entries:
+        if entries or self._unconfirmed:
             try:
                 conn = self._connection()
                 for fn, run in _runs(entries, self.batch_size, self._function_of):
@@ -192,8 +215,12 @@ class JournalSender:
                     outcomes = self._send_function(conn, fn, run) if fn else [self._send_one(conn, run[0])]
                     for outcome in outcomes:
                         tally["held" if outcome == "conflict" else outcome] += 1
+                if self._unconfirmed and (settle or not entries or len(self._unconfirmed) >= self.confirm_at_most
+                                          or time.monotonic() - self._unconfirmed_since >= self.confirm_after):
+                    self._confirm(conn)
                 keep = threading.current_thread() is self._thread or self.hold_connection
             except Exception as exc:  # noqa: BLE001 - classified below
+                self._forget_unconfirmed()  # (still pending in the journal: sent again, applied once)
                 self._release(broken=True)
                 if not is_transient(exc):
                     raise
@@ -212,7 +239,9 @@ class JournalSender:
             error = self._ping()
         if error is not None or not self._noted:
             self.journal.note_contact(error)
-        report = SendReport(tally["new"], tally["applied"], tally["held"], self.journal.pending_count(), error)
+        waiting = len(self._unconfirmed)
+        report = SendReport(tally["new"], tally["applied"], tally["held"], self.journal.pending_count() - waiting, error,
+                            waiting)
         if self.on_change is not None and (any(tally.values()) or error or entries):
             try:
                 self.on_change(self.journal.status())
@@ -289,18 +318,44 @@ class JournalSender:
                 return [o for e in run for o in self._send_function(conn, fn, [e])]
             return [self._hold(conn, run[0], _short(exc))]
         results = {n: r for n, r in rows}
-        done, outcomes = [], []
+        outcomes = []
+        if not self._unconfirmed:
+            self._unconfirmed_since = time.monotonic()
         for n, entry in enumerate(run, start=1):
             r = dict(results[n])
             outcome = r.pop("outcome")
             if outcome == "conflict":
                 self.journal.mark_held(entry.entry_id, _CONFLICT)
-            else:
-                done.append((entry.entry_id, r if outcome == "new" else None))
+            else:  # (marked applied once PostgreSQL has it on disk: _confirm)
+                self._unconfirmed.append((entry.entry_id, r if outcome == "new" else None))
+                self._unconfirmed_seqs.add(entry.seq)
             outcomes.append(outcome)
-        self.journal.mark_applied_many(done)
-        self._noted = self._noted or bool(done)
+        # (PostgreSQL answered: the contact is noted with the marks, at most once a second on a busy line)
+        self._noted = self._noted or self.journal.contact_recent()
         return outcomes
+
+    def _confirm(self, conn) -> None:
+        """Wait until PostgreSQL has the sent entries on its disk, then mark them applied: one commit that waits
+        for the log's flush (a transaction id taken, committed synchronously) flushes every commit before it."""
+        self._autocommit(conn, True)
+        raw = conn.connection.driver_connection
+        try:
+            raw.execute(_FLUSHED, prepare=True).fetchall()
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedFunction):
+            # (every commit before now ends before the log's insert position; the log writer flushes it soon)
+            target = raw.execute(_INSERTED).fetchone()[0]
+            deadline = time.monotonic() + 5
+            while not raw.execute(_FLUSHED_PAST, (str(target),)).fetchone()[0]:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("PostgreSQL did not flush its log within 5 seconds")
+                time.sleep(0.02)
+        self.journal.mark_applied_many(self._unconfirmed)
+        self._noted = True
+        self._forget_unconfirmed()
+
+    def _forget_unconfirmed(self) -> None:
+        self._unconfirmed = []
+        self._unconfirmed_seqs = set()
 
     def _autocommit(self, conn, on: bool) -> None:
         """A function run's statement is its own transaction (the driver in autocommit); everything else,
@@ -376,6 +431,15 @@ class JournalSender:
 
 
 _CONFLICT = "PostgreSQL already holds this entry id with another content; flagged for review"
+# A commit that waits until the log is flushed up to it, whatever the session's default: its transaction must write
+# to the log (a transaction id alone does not), so it writes a logical-decoding message (one small record, read by
+# nobody). Where a server does not let the login write one, _confirm waits for the log writer to flush.
+_FLUSHED = ("SELECT pg_catalog.pg_logical_emit_message(true, 'school-office', 'journal confirmed') "
+            "FROM (SELECT pg_catalog.set_config('synchronous_commit', 'on', true)) AS flushed_commit")
+_INSERTED = "SELECT pg_catalog.pg_current_wal_insert_lsn()"
+_FLUSHED_PAST = "SELECT pg_catalog.pg_current_wal_flush_lsn() >= CAST(%s AS pg_lsn)"
+# a function run's statement commits without waiting for the flush (set for its own transaction only)
+_ASYNC = "(SELECT pg_catalog.set_config('synchronous_commit', 'off', true)) AS async_commit"
 
 
 def _runs(entries: list[JournalEntry], size: int, function_of) -> list[tuple[str | None, list[JournalEntry]]]:
@@ -396,14 +460,14 @@ def _batch_sql(fn: str, entries: int = 1) -> str:
     several in one call of the kind's batch function if it has one, else one call per entry."""
     if entries == 1:  # one call, one round trip, prepared
         return (f"SELECT 1, {fn}(CAST(%(id)s AS uuid), %(terminal)s, CAST(%(seq)s AS bigint), %(sha)s, "
-                "CAST(%(payload)s AS jsonb))")
+                f"CAST(%(payload)s AS jsonb)) FROM {_ASYNC}")
     batch = batch_function(fn)
     if batch is not None:
-        return f"SELECT b.entry_no, b.outcome FROM {batch}(%(terminal)s, CAST(%(entries)s AS jsonb)) AS b"
+        return f"SELECT b.entry_no, b.outcome FROM {_ASYNC}, {batch}(%(terminal)s, CAST(%(entries)s AS jsonb)) AS b"
     sql = _BATCH_SQL.get(fn)
     if sql is None:
         sql = _BATCH_SQL[fn] = (
-            "SELECT e.n, r.r FROM jsonb_array_elements(CAST(%(entries)s AS jsonb)) WITH ORDINALITY AS e(v, n) "
+            f"SELECT e.n, r.r FROM {_ASYNC}, jsonb_array_elements(CAST(%(entries)s AS jsonb)) WITH ORDINALITY AS e(v, n) "
             f"CROSS JOIN LATERAL {fn}(CAST(e.v->>'id' AS uuid), %(terminal)s, CAST(e.v->>'seq' AS bigint), "
             "e.v->>'sha', e.v->'payload') AS r(r)")
     return sql
