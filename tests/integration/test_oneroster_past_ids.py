@@ -44,8 +44,8 @@ def test_a_later_package_cannot_give_a_changed_id_to_someone_else(loaded, tmp_pa
                   name="later")
     assert problems(loaded, later) == [
         f'users.csv, row 2, identifier: identifier "S0000004" was user "stu-4"\'s Ed-Fi unique id until an import on '
-        f'{when:%Y-%m-%d} gave them another one: Ed-Fi keeps "stu-4"\'s records under "S0000004", so this user would '
-        'take them over; give this person another identifier.']
+        f'{when:%Y-%m-%d}, and Ed-Fi keeps "stu-4"\'s records under it, so this user would take them over; give this '
+        'person their own identifier, or mark "stu-4" tobedeleted in this delta if this user replaces them.']
     # the old Ed-Fi record and its enrollments are still stu-4's, and nobody else's
     assert one(loaded, "SELECT firstname, lastsurname FROM edfi.student WHERE studentuniqueid = 'S0000004'") == name
     assert one(loaded, "SELECT count(*) FROM oneroster.users WHERE sourced_id = 'stu-new'") == (0,)
@@ -108,14 +108,15 @@ def test_a_replacement_holding_a_retired_users_id_keeps_it_when_the_retired_one_
     assert problems(loaded, again) == []
 
 
-def test_an_empty_district_with_ids_given_up_is_checked_the_usual_way(databases, tmp_path):
-    """The one-pass first load reads no past ids: with any kept, it leaves the package to the usual checks."""
+def test_an_empty_district_with_ids_given_up_is_loaded_the_usual_way(databases, tmp_path):
+    """The one-pass first load neither reads nor keeps past ids: with any kept, it leaves the package to the usual
+    path. A bulk users.csv leaving their holder out retires them, so their id is given to the package's user, and
+    freed."""
     db = databases()
     with db.begin() as c:
         c.execute(text("INSERT INTO compliance.person_past_ids VALUES ('S0000003', 'stu-gone', now())"))
-    said = problems(db, package(tmp_path))
-    assert len(said) == 1 and said[0].startswith('users.csv, row ') and (
-        'identifier "S0000003" was user "stu-gone"\'s Ed-Fi unique id until an import on ' in said[0])
+    assert problems(db, package(tmp_path)) == []
+    assert past(db) == []
 
 
 @pytest.mark.parametrize("login", sorted(DEMO_LOGINS))
@@ -132,3 +133,54 @@ def test_only_the_import_writes_past_ids_and_only_administrators_read_them(login
         assert scalar(eng, "SELECT count(*) FROM compliance.person_past_ids WHERE unique_id = 'T-PAST-1'") == 1
     else:
         assert denied(eng, "SELECT unique_id FROM compliance.person_past_ids"), login
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_retired_users_id_is_kept_too_and_given_only_to_a_replacement_sent_with_them(loaded, tmp_path, version):
+    """(Review of 53a920c, HIGH.) A delta retiring stu-4 left S0000004 free: any later package could give it to a new
+    person, who took over stu-4's Ed-Fi record. Kept now; a replacement is sent with stu-4 retired again, as a district
+    changing systems does."""
+    retire = delta(tmp_path, version, [["stu-4", "tobedeleted", "Lucas", "Brown", "S0000004"]], name="retire")
+    assert problems(loaded, retire) == []
+    name = one(loaded, "SELECT firstname FROM edfi.student WHERE studentuniqueid = 'S0000004'")
+    assert past(loaded) == [("S0000004", "stu-4")]
+    taker = delta(tmp_path, version, [["stu-new", "active", "Nora", "New", "S0000004"]], roles_for(version, "stu-new"),
+                  name="taker", born={"stu-new": "2011-02-03"})
+    said = problems(loaded, taker)
+    assert len(said) == 1 and said[0].startswith(
+        'users.csv, row 2, identifier: identifier "S0000004" was user "stu-4"\'s Ed-Fi unique id until an import on ')
+    assert one(loaded, "SELECT firstname FROM edfi.student WHERE studentuniqueid = 'S0000004'") == name
+    replace = delta(tmp_path, version, [["stu-4", "tobedeleted", "Lucas", "Brown", "S0000004"],
+                                        ["stu-4b", "active", "Lucas", "Brown-Ortiz", "S0000004"]],
+                    roles_for(version, "stu-4b"), name="replace", born={"stu-4b": "2011-02-03"})
+    assert problems(loaded, replace) == []
+    assert past(loaded) == []  # (stu-4b holds it now)
+
+
+def test_a_retired_replacement_and_its_returning_original_with_new_ids_keep_the_old_id(loaded, tmp_path):
+    """(Review of 53a920c, HIGH K and MEDIUM E.) stu-new replaced stu-0 (S0000000). Then one delta brings stu-0 back
+    under S7777777 and retires stu-new, or gives both new ids: S0000000 is held by nobody active afterwards, so it is
+    kept (it was read before the users changed, and written once: two users gave it up in one delta, which stopped the
+    import with a database error), and nobody else may take it."""
+    swap = delta(tmp_path, "1.2", [["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
+                                   ["stu-new", "active", "Mia", "Müller", "S0000000"]], roles_for("1.2", "stu-new"),
+                 born={"stu-new": "2010-01-01"})
+    assert problems(loaded, swap) == []
+    both = delta(tmp_path, "1.2", [["stu-0", "active", "Mia", "Old", "S7777777"],
+                                   ["stu-new", "active", "Mia", "New", "S8888888"]], roles_for("1.2", "stu-0", "stu-new"),
+                 name="both", born={"stu-0": "2010-01-01", "stu-new": "2010-01-01"})
+    assert problems(loaded, both) == []
+    assert [u for u, _ in past(loaded)] == ["S0000000"]
+    taker = delta(tmp_path, "1.2", [["stu-x", "active", "Other", "Kid", "S0000000"]], roles_for("1.2", "stu-x"),
+                  name="taker", born={"stu-x": "2012-01-01"})
+    assert len(problems(loaded, taker)) == 1
+
+
+def test_the_office_may_send_an_old_ids_person_as_a_replacement_retiring_its_holder(loaded, tmp_path):
+    """(Review of 53a920c, MEDIUM D.) stu-4 gave S0000004 up; a delta retiring stu-4 may send stu-4b with it."""
+    change_lucas(loaded, tmp_path, "1.2")
+    folder = delta(tmp_path, "1.2", [["stu-4", "tobedeleted", "Lucas", "Brown", "S4444444"],
+                                     ["stu-4b", "active", "Lucas", "Brown", "S0000004"]], roles_for("1.2", "stu-4b"),
+                   name="swap", born={"stu-4b": "2011-02-03"})
+    assert problems(loaded, folder) == []
+    assert past(loaded) == [("S4444444", "stu-4")]

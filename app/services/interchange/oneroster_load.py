@@ -132,13 +132,13 @@ def _upsert_files(conn: Connection, val: Validation, rows: dict[str, list[dict]]
         conn.execute(text(f"CREATE UNIQUE INDEX IF NOT EXISTS {stage}_sid ON {stage} (sourced_id)"))
         copied = time.perf_counter()
         gone = 0
+        if name == "users":  # (before the users change: the ids they hold now)
+            _ids_given_up(conn, bulk=mode == "bulk")
         if mode == "bulk":  # before the upsert: on a first load there is nothing to look through
             gone = conn.execute(text(
                 f"UPDATE oneroster.{spec.table} t SET status = 'tobedeleted', date_last_modified = :now "
                 f"WHERE t.status = 'active' AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.sourced_id = t.sourced_id)"),
                 {"now": now}).rowcount
-        if name == "users":  # (before the users change: their old ids are read from the table)
-            changed["compliance.person_past_ids"] = _past_ids(conn, now)
         changed[f"oneroster.{spec.table}"] = gone + _upsert(conn, spec.table, stage, db_cols, bulk=mode == "bulk",
                                                             now=now)
         log.debug("%s: staged in %.2f s, upserted in %.2f s", name, copied - started, time.perf_counter() - copied)
@@ -147,28 +147,44 @@ def _upsert_files(conn: Connection, val: Validation, rows: dict[str, list[dict]]
         conn.execute(text(f"ANALYZE oneroster.{spec.table}"))
         if name == "users":
             changed["oneroster.user_ids"] = _user_ids(conn)
+            changed["compliance.person_past_ids"] = _past_ids(conn, now)
     for ddl in indexes:
         conn.execute(text(ddl))
     restore_foreign_keys(conn, dropped)
 
 
-def _past_ids(conn: Connection, now: datetime) -> int:
-    """Each Ed-Fi unique id a user of the package gives up (their identifier changed) is kept with whose it was:
-    Ed-Fi keeps that person's records under it, so no later package may give it to someone else (the checks read
-    it). Not when another active user holds that id (a retired user's replacement, sent with the same state id).
-    A user who takes their own old id back frees it. Returns the rows changed."""
+def _ids_given_up(conn: Connection, *, bulk: bool) -> None:
+    """tmp_ids_given_up: the Ed-Fi unique ids the package's users may give up, read before they change: an active
+    user's when the package gives them another one or retires them (a bulk users.csv retires everyone it leaves out),
+    and a retired user's when it brings them back under another one."""
     old, new = orid.edfi_person_id_sql("u."), orid.edfi_person_id_sql("s.")
+    left_out = (f" UNION ALL SELECT u.sourced_id, {old} FROM oneroster.users u WHERE u.status IS DISTINCT FROM "
+                "'tobedeleted' AND NOT EXISTS (SELECT 1 FROM stage_users s WHERE s.sourced_id = u.sourced_id)"
+                if bulk else "")
+    conn.execute(text(
+        f"CREATE TEMP TABLE tmp_ids_given_up ON COMMIT DROP AS "
+        f"SELECT u.sourced_id, {old} AS unique_id FROM stage_users s JOIN oneroster.users u ON u.sourced_id = s.sourced_id "
+        f"WHERE {old} <> {new} OR (s.status = 'tobedeleted' AND u.status IS DISTINCT FROM 'tobedeleted'){left_out}"))
+
+
+def _past_ids(conn: Connection, now: datetime) -> int:
+    """After the users changed: each id given up (tmp_ids_given_up) that no active user holds now is kept with whose
+    it was, since Ed-Fi keeps that person's records under it; no later package may give it to someone else (the
+    checks read it) unless it retires that person in the same delta. An id an active user of the package holds now
+    (their own taken back, or a retired person's replacement) is freed. Returns the rows changed."""
+    held = orid.edfi_person_id_sql("u.")
     freed = conn.execute(text(
-        f"DELETE FROM compliance.person_past_ids p USING stage_users s WHERE s.status IS DISTINCT FROM 'tobedeleted' "
-        f"AND p.unique_id = {new} AND p.user_sourced_id = s.sourced_id")).rowcount
+        f"DELETE FROM compliance.person_past_ids p USING stage_users s JOIN oneroster.users u "
+        f"ON u.sourced_id = s.sourced_id WHERE u.status IS DISTINCT FROM 'tobedeleted' AND p.unique_id = {held}"
+    )).rowcount
     given = conn.execute(text(
         f"INSERT INTO compliance.person_past_ids AS p (unique_id, user_sourced_id, given_up) "
-        f"SELECT {old}, u.sourced_id, :now FROM stage_users s JOIN oneroster.users u ON u.sourced_id = s.sourced_id "
-        f"WHERE s.status IS DISTINCT FROM 'tobedeleted' AND {old} <> {new} "
-        f"AND NOT EXISTS (SELECT 1 FROM oneroster.users o WHERE o.sourced_id <> u.sourced_id "
-        f"AND o.status IS DISTINCT FROM 'tobedeleted' AND {orid.edfi_person_id_sql('o.')} = {old}) "
+        f"SELECT DISTINCT ON (g.unique_id) g.unique_id, g.sourced_id, :now FROM tmp_ids_given_up g "
+        f"WHERE NOT EXISTS (SELECT 1 FROM oneroster.users u WHERE u.status IS DISTINCT FROM 'tobedeleted' "
+        f"AND {held} = g.unique_id) ORDER BY g.unique_id, g.sourced_id "
         f"ON CONFLICT (unique_id) DO UPDATE SET user_sourced_id = EXCLUDED.user_sourced_id, "
         f"given_up = EXCLUDED.given_up WHERE p.user_sourced_id <> EXCLUDED.user_sourced_id"), {"now": now}).rowcount
+    conn.execute(text("DROP TABLE tmp_ids_given_up"))
     return freed + given
 
 

@@ -439,8 +439,10 @@ class SqlValidator(Validator):
                     for row, sid, ident, uid, holder, until in self._q(text(
                         f"SELECT s._row, s.sourced_id, s.identifier, {s_id}, p.user_sourced_id, p.given_up "
                         f"FROM stage_users s JOIN compliance.person_past_ids p ON p.unique_id = {s_id} "
+                        f"LEFT JOIN stage_users x ON x.sourced_id = p.user_sourced_id "
                         f"WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
-                        f"AND p.user_sourced_id <> s.sourced_id"))]
+                        f"AND p.user_sourced_id <> s.sourced_id AND "
+                        f"{'' if delta else 'x.sourced_id IS NOT NULL AND '}x.status IS DISTINCT FROM 'tobedeleted'"))]
         self.db_person_clashes(clashes)
 
     def _package_orgs(self) -> list[tuple[str, str | None, str | None]]:

@@ -777,11 +777,13 @@ class Validator:
                             "WHERE status IS DISTINCT FROM 'tobedeleted' AND identifier = ANY(:ids)"),
                             {"ids": list(long)}).all() if db_sid not in sent
                         for row, sid in long[ident]]
-        # an id a user gave up in an earlier import: Ed-Fi keeps that person's records under it
+        # an id a user gave up in an earlier import (Ed-Fi keeps that person's records under it), unless this package
+        # retires them (a bulk users.csv: also by leaving them out)
         clashes += [(row, sid, uid, src, holder, None, PAST, until)
                     for uid, holder, until in self.conn.execute(text(
                         "SELECT unique_id, user_sourced_id, given_up FROM compliance.person_past_ids "
                         "WHERE unique_id = ANY(:ids)"), {"ids": list(mine)}).all()
+                    if (sent[holder][1] != "tobedeleted" if holder in sent else delta)
                     for row, sid, src in mine[uid] if sid != holder]
         self.db_person_clashes(clashes)
 
@@ -813,8 +815,9 @@ class Validator:
             elif to is PAST:
                 self.err("users.csv", row, "identifier",
                          f"{mine} was user {_q(db_sid)}'s Ed-Fi unique id until an import on "
-                         f"{until[0]:%Y-%m-%d} gave them another one: Ed-Fi keeps {_q(db_sid)}'s records under "
-                         f"{_q(uid)}, so this user would take them over; give this person another identifier.")
+                         f"{until[0]:%Y-%m-%d}, and Ed-Fi keeps {_q(db_sid)}'s records under it, so this user would "
+                         f"take them over; give this person their own identifier, or mark {_q(db_sid)} tobedeleted "
+                         "in this delta if this user replaces them.")
             elif to is not None:
                 self.err("users.csv", row, "identifier",
                          f"{mine} is user {_q(db_sid)}'s Ed-Fi unique id in the database, and this package gives "
