@@ -108,9 +108,14 @@ class JournalSender:
         # are on the terminal's disk already). They stay pending in the journal, and are not sent again, until a
         # commit that does wait (_confirm) has flushed PostgreSQL's log past theirs; then they are marked applied.
         # If PostgreSQL stops before that, they are sent again with their UUIDs: applied once whatever it kept.
-        self._unconfirmed: list[tuple] = []  # (entry id, result) in sequence order
+        self._unconfirmed: list[tuple] = []  # (entry id, result, held: a conflict), in sequence order
         self._unconfirmed_seqs: set[int] = set()
         self._unconfirmed_since = 0.0
+        # when the server that took them started: a confirmation from a server started since (a restart, a proxy
+        # that reconnected to another) proves nothing about them, and they are sent again
+        self._unconfirmed_server = None
+        self._no_message = False  # the server does not let this login write the confirming message (_confirm)
+        self._confirmed = False  # the last pass confirmed entries (the status listener hears of it)
         self.confirm_after = 0.2  # seconds: a busy line confirms at least this often ...
         self.confirm_at_most = 256  # ... and before this many are waiting
 
@@ -206,6 +211,7 @@ class JournalSender:
         tally = {"new": 0, "applied": 0, "held": 0}
         error = None
         self._noted = False
+        self._confirmed = False
         if entries or self._unconfirmed:
             try:
                 conn = self._connection()
@@ -215,10 +221,12 @@ class JournalSender:
                     outcomes = self._send_function(conn, fn, run) if fn else [self._send_one(conn, run[0])]
                     for outcome in outcomes:
                         tally["held" if outcome == "conflict" else outcome] += 1
-                if self._unconfirmed and (settle or not entries or len(self._unconfirmed) >= self.confirm_at_most
+                keep = threading.current_thread() is self._thread or self.hold_connection
+                # (a sender that gives its connection back confirms first: only that connection's server can)
+                if self._unconfirmed and (settle or not keep or not entries
+                                          or len(self._unconfirmed) >= self.confirm_at_most
                                           or time.monotonic() - self._unconfirmed_since >= self.confirm_after):
                     self._confirm(conn)
-                keep = threading.current_thread() is self._thread or self.hold_connection
             except Exception as exc:  # noqa: BLE001 - classified below
                 self._forget_unconfirmed()  # (still pending in the journal: sent again, applied once)
                 self._release(broken=True)
@@ -242,7 +250,7 @@ class JournalSender:
         waiting = len(self._unconfirmed)
         report = SendReport(tally["new"], tally["applied"], tally["held"], self.journal.pending_count() - waiting, error,
                             waiting)
-        if self.on_change is not None and (any(tally.values()) or error or entries):
+        if self.on_change is not None and (any(tally.values()) or error or entries or self._confirmed):
             try:
                 self.on_change(self.journal.status())
             except Exception:  # a listener's bug must not stop the sender
@@ -264,6 +272,8 @@ class JournalSender:
         return self._held
 
     def _release(self, broken: bool = False) -> None:
+        # (only the connection that sent them confirms what is unconfirmed: without it they are sent again)
+        self._forget_unconfirmed()
         conn, self._held = self._held, None
         if conn is None:
             return
@@ -317,18 +327,19 @@ class JournalSender:
             if len(run) > 1:
                 return [o for e in run for o in self._send_function(conn, fn, [e])]
             return [self._hold(conn, run[0], _short(exc))]
-        results = {n: r for n, r in rows}
+        results = {n: r for n, r, _ in rows}
+        started = rows[0][2] if rows else None
+        if self._unconfirmed and started != self._unconfirmed_server:  # (another server since: those go again)
+            self._forget_unconfirmed()
         outcomes = []
         if not self._unconfirmed:
-            self._unconfirmed_since = time.monotonic()
+            self._unconfirmed_since, self._unconfirmed_server = time.monotonic(), started
         for n, entry in enumerate(run, start=1):
             r = dict(results[n])
             outcome = r.pop("outcome")
-            if outcome == "conflict":
-                self.journal.mark_held(entry.entry_id, _CONFLICT)
-            else:  # (marked applied once PostgreSQL has it on disk: _confirm)
-                self._unconfirmed.append((entry.entry_id, r if outcome == "new" else None))
-                self._unconfirmed_seqs.add(entry.seq)
+            # (marked applied, or held for a conflict the server flagged, once PostgreSQL has it on disk: _confirm)
+            self._unconfirmed.append((entry.entry_id, r if outcome == "new" else None, outcome == "conflict"))
+            self._unconfirmed_seqs.add(entry.seq)
             outcomes.append(outcome)
         # (PostgreSQL answered: the contact is noted with the marks, at most once a second on a busy line)
         self._noted = self._noted or self.journal.contact_recent()
@@ -339,23 +350,38 @@ class JournalSender:
         for the log's flush (a transaction id taken, committed synchronously) flushes every commit before it."""
         self._autocommit(conn, True)
         raw = conn.connection.driver_connection
-        try:
-            raw.execute(_FLUSHED, prepare=True).fetchall()
-        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedFunction):
-            # (every commit before now ends before the log's insert position; the log writer flushes it soon)
-            target = raw.execute(_INSERTED).fetchone()[0]
-            deadline = time.monotonic() + 5
+        started = None
+        if not self._no_message:
+            try:
+                started = raw.execute(_FLUSHED, prepare=True).fetchone()[1]
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedFunction):
+                self._no_message = True
+        if self._no_message:
+            # (every commit before now ends before the log's insert position; the log writer flushes it within
+            # three of its delays)
+            target, started, delay = raw.execute(_INSERTED).fetchone()
+            deadline = time.monotonic() + max(5.0, 4 * float(delay) / 1000)
             while not raw.execute(_FLUSHED_PAST, (str(target),)).fetchone()[0]:
                 if time.monotonic() > deadline:
-                    raise TimeoutError("PostgreSQL did not flush its log within 5 seconds")
+                    raise TimeoutError("PostgreSQL did not flush its log in time")
                 time.sleep(0.02)
-        self.journal.mark_applied_many(self._unconfirmed)
+        if started != self._unconfirmed_server:  # (a server started since they were sent: they go again)
+            log.warning("journal %s: the database restarted before %d sent entries were confirmed; sending them again",
+                        self.journal.terminal_id, len(self._unconfirmed))
+            self._forget_unconfirmed()
+            return
+        for entry_id, _, held in self._unconfirmed:
+            if held:
+                self.journal.mark_held(entry_id, _CONFLICT)
+        self.journal.mark_applied_many([(e, r) for e, r, held in self._unconfirmed if not held])
         self._noted = True
         self._forget_unconfirmed()
+        self._confirmed = True
 
     def _forget_unconfirmed(self) -> None:
         self._unconfirmed = []
         self._unconfirmed_seqs = set()
+        self._unconfirmed_server = None
 
     def _autocommit(self, conn, on: bool) -> None:
         """A function run's statement is its own transaction (the driver in autocommit); everything else,
@@ -434,12 +460,16 @@ _CONFLICT = "PostgreSQL already holds this entry id with another content; flagge
 # A commit that waits until the log is flushed up to it, whatever the session's default: its transaction must write
 # to the log (a transaction id alone does not), so it writes a logical-decoding message (one small record, read by
 # nobody). Where a server does not let the login write one, _confirm waits for the log writer to flush.
-_FLUSHED = ("SELECT pg_catalog.pg_logical_emit_message(true, 'school-office', 'journal confirmed') "
+_FLUSHED = ("SELECT pg_catalog.pg_logical_emit_message(true, 'school-office', 'journal confirmed'), "
+            "pg_catalog.pg_postmaster_start_time() "
             "FROM (SELECT pg_catalog.set_config('synchronous_commit', 'on', true)) AS flushed_commit")
-_INSERTED = "SELECT pg_catalog.pg_current_wal_insert_lsn()"
+_INSERTED = ("SELECT pg_catalog.pg_current_wal_insert_lsn(), pg_catalog.pg_postmaster_start_time(), "
+             "EXTRACT(epoch FROM CAST(pg_catalog.current_setting('wal_writer_delay') AS interval)) * 1000")
 _FLUSHED_PAST = "SELECT pg_catalog.pg_current_wal_flush_lsn() >= CAST(%s AS pg_lsn)"
 # a function run's statement commits without waiting for the flush (set for its own transaction only)
-_ASYNC = "(SELECT pg_catalog.set_config('synchronous_commit', 'off', true)) AS async_commit"
+# (with the time the server started: a confirmation counts only from the same server, _confirm)
+_ASYNC = ("(SELECT pg_catalog.set_config('synchronous_commit', 'off', true), pg_catalog.pg_postmaster_start_time() "
+          "AS started) AS async_commit")
 
 
 def _runs(entries: list[JournalEntry], size: int, function_of) -> list[tuple[str | None, list[JournalEntry]]]:
@@ -460,14 +490,15 @@ def _batch_sql(fn: str, entries: int = 1) -> str:
     several in one call of the kind's batch function if it has one, else one call per entry."""
     if entries == 1:  # one call, one round trip, prepared
         return (f"SELECT 1, {fn}(CAST(%(id)s AS uuid), %(terminal)s, CAST(%(seq)s AS bigint), %(sha)s, "
-                f"CAST(%(payload)s AS jsonb)) FROM {_ASYNC}")
+                f"CAST(%(payload)s AS jsonb)), async_commit.started FROM {_ASYNC}")
     batch = batch_function(fn)
     if batch is not None:
-        return f"SELECT b.entry_no, b.outcome FROM {_ASYNC}, {batch}(%(terminal)s, CAST(%(entries)s AS jsonb)) AS b"
+        return (f"SELECT b.entry_no, b.outcome, async_commit.started FROM {_ASYNC}, "
+                f"{batch}(%(terminal)s, CAST(%(entries)s AS jsonb)) AS b")
     sql = _BATCH_SQL.get(fn)
     if sql is None:
         sql = _BATCH_SQL[fn] = (
-            f"SELECT e.n, r.r FROM {_ASYNC}, jsonb_array_elements(CAST(%(entries)s AS jsonb)) WITH ORDINALITY AS e(v, n) "
+            f"SELECT e.n, r.r, async_commit.started FROM {_ASYNC}, jsonb_array_elements(CAST(%(entries)s AS jsonb)) WITH ORDINALITY AS e(v, n) "
             f"CROSS JOIN LATERAL {fn}(CAST(e.v->>'id' AS uuid), %(terminal)s, CAST(e.v->>'seq' AS bigint), "
             "e.v->>'sha', e.v->'payload') AS r(r)")
     return sql
