@@ -257,14 +257,25 @@ def _rules(conn: Connection, names: set[str]) -> None:
                                                     f"SELECT 1 FROM oneroster.users WHERE {live} AND "
                                                     f"length(identifier) > 32 GROUP BY identifier HAVING count(*) > 1"))
     if "courses" in names:  # (two titles for one Ed-Fi course: a note the usual checks word)
-        # (one Ed-Fi course: one code at one Ed-Fi organization, Validator._course_orgs)
-        edorg = (f"COALESCE((SELECT CAST({edfi_org_id_sql('o.')} AS text) FROM oneroster.orgs o "
-                 f"WHERE o.sourced_id = c.org_sourced_id AND o.type IN ('district', 'school')), "
-                 f"'org ' || c.org_sourced_id)")
-        asks.append(("one course code, two titles", f"SELECT 1 FROM oneroster.courses c "
-                                                     f"WHERE c.status IS DISTINCT FROM 'tobedeleted' "
-                                                     f"GROUP BY left(COALESCE(NULLIF(c.course_code, ''), c.sourced_id), "
-                                                     f"60), {edorg} HAVING count(DISTINCT c.title) > 1"))
+        # (one Ed-Fi course: one code at one Ed-Fi organization, Validator._course_orgs: a school's or district's
+        # Ed-Fi id, else the schools of the course's classes, else the org itself)
+        org_id, school_id = (f"CAST({edfi_org_id_sql(a)} AS text)" for a in ("o.", "so."))
+        live = "status IS DISTINCT FROM 'tobedeleted'"
+        of_course = f"o.sourced_id IS NULL AND cl.course_sourced_id = c.sourced_id AND cl.{live}"
+        asks.append(("one course code, two titles", f"""
+            SELECT 1 FROM oneroster.courses c
+              LEFT JOIN oneroster.orgs o ON o.sourced_id = c.org_sourced_id AND o.type IN ('district', 'school')
+             CROSS JOIN LATERAL (
+                   SELECT {org_id} AS k WHERE o.sourced_id IS NOT NULL
+                   UNION SELECT COALESCE({school_id}, 'org ' || cl.school_sourced_id) FROM oneroster.classes cl
+                           LEFT JOIN oneroster.orgs so ON so.sourced_id = cl.school_sourced_id
+                            AND so.type IN ('district', 'school')
+                          WHERE {of_course}
+                   UNION SELECT 'org ' || c.org_sourced_id WHERE o.sourced_id IS NULL
+                     AND NOT EXISTS (SELECT 1 FROM oneroster.classes cl WHERE {of_course})) k
+             WHERE c.{live}
+             GROUP BY left(COALESCE(NULLIF(c.course_code, ''), c.sourced_id), 60), k.k
+            HAVING count(DISTINCT c.title) > 1"""))
     if "orgs" in names:
         asks.append(("same Ed-Fi org id", f"SELECT 1 FROM oneroster.orgs WHERE type IN ('district', 'school') "
                                           f"AND status IS DISTINCT FROM 'tobedeleted' "

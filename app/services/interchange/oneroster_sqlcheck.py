@@ -451,6 +451,12 @@ class SqlValidator(Validator):
         return [tuple(r) for r in self._q(text("SELECT sourced_id, type, identifier FROM stage_orgs "
                                                "WHERE sourced_id IS NOT NULL ORDER BY _row"))]
 
+    def _package_classes(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        if "classes" not in self.v.files or not exists(self.conn, "stage_classes"):
+            return []
+        return [tuple(r) for r in self._q(text("SELECT sourced_id, course_sourced_id, school_sourced_id, status "
+                                               "FROM stage_classes WHERE sourced_id IS NOT NULL ORDER BY _row"))]
+
     def _sql_school_refs(self, staged: dict[str, str]) -> None:
         pkg_orgs = ("(SELECT DISTINCT ON (sourced_id) sourced_id, type FROM stage_orgs "
                     "WHERE sourced_id IS NOT NULL ORDER BY sourced_id, _row DESC)") if "orgs" in staged else None

@@ -509,11 +509,12 @@ class Validator:
                      f"{has}, so Ed-Fi would know them by their sourcedId {_q(ident)}, which is the identifier of "
                      f"{other}; {fix}")
 
-    def same_course_code(self, row: int, sid: str, code: str, org: str, title: str, other: tuple[str, str, str, str],
-                         key: tuple = ("org", None)) -> None:
-        """`other`: the first course with that code at that Ed-Fi organization (sourcedId, title, where, its org);
-        `key`: that organization (_course_orgs)."""
-        at = (f"org {_q(org)}" if other[3] == org else
+    def same_course_code(self, row: int, sid: str, code: str, org: str, title: str, other: tuple,
+                         key: tuple = ("org", None), by_class: bool = False) -> None:
+        """`other`: the first course with that code at that Ed-Fi organization (sourcedId, title, where, its org, ...);
+        `key`: that organization (_course_orgs); `by_class`: one of them is there as its classes' school."""
+        at = (f"education organization {key[1]} (the school of classes of both: a course at a department is the "
+              "course of its classes' schools)" if by_class else f"org {_q(org)}" if other[3] == org else
               f"education organization {key[1]} (orgs {_q(org)} and {_q(other[3])} are that one Ed-Fi organization)")
         self.warn("courses.csv", row, "courseCode",
                   f"course {_q(sid)} and course {_q(other[0])} ({other[2]}) would be one Ed-Fi course {_q(code)} at "
@@ -874,17 +875,55 @@ class Validator:
                 "left(COALESCE(NULLIF(course_code, ''), sourced_id), 60) = ANY(:codes) ORDER BY sourced_id"),
                 {"codes": list({r[2] for r in rows})}) if r[0] not in sids]
         key = self._course_orgs({r[3] for r in rows} | {r[2] for r in theirs})
-        first: dict[tuple[str, tuple], tuple[str, str, str, str]] = {}
+        # a course at another kind of org (a department) is, in Ed-Fi, a course of each school its classes are at
+        elsewhere = ({sid for sid, _code, org, _title in theirs if key[org][0] == "org"}
+                     | {r[1] for r in rows if key[r[3]][0] == "org"})
+        at_schools = self._class_schools(elsewhere) if elsewhere else {}
+        school_key = self._course_orgs(set().union(*at_schools.values())) if at_schools else {}
+
+        def keys(sid: str, org: str) -> list[tuple[tuple, bool]]:  # (Ed-Fi organization, by its classes' school)
+            if at_schools.get(sid):
+                return [(k, True) for k in dict.fromkeys(school_key[s] for s in sorted(at_schools[sid]))]
+            return [(key[org], False)]
+
+        first: dict[tuple[str, tuple], tuple[str, str, str, str, bool]] = {}
         for sid, code, org, title in theirs:
-            first.setdefault((code, key[org]), (sid, title, "already in the database", org))
+            for k, by_class in keys(sid, org):
+                first.setdefault((code, k), (sid, title, "already in the database", org, by_class))
         seen: set[str] = set()
         for row, sid, code, org, title in rows:
             if sid in seen:  # (a sourcedId used twice is said as such)
                 continue
             seen.add(sid)
-            other = first.setdefault((code, key[org]), (sid, title, f"row {row}", org))
-            if other[0] != sid and other[1] != title:
-                self.same_course_code(row, sid, code, org, title, other, key[org])
+            for k, by_class in keys(sid, org):
+                other = first.setdefault((code, k), (sid, title, f"row {row}", org, by_class))
+                if other[0] != sid and other[1] != title:
+                    self.same_course_code(row, sid, code, org, title, other, k, by_class or other[4])
+                    break
+
+    def _class_schools(self, courses: set[str]) -> dict[str, set[str]]:
+        """course sourcedId -> the schools (org sourcedIds) of its active classes: the package's classes, and the
+        database's that the package does not send."""
+        out: dict[str, set[str]] = {}
+        sent = set()
+        for cls, course, school, status in self._package_classes():
+            sent.add(cls)
+            if course in courses and school and status != "tobedeleted":
+                out.setdefault(course, set()).add(school)
+        if self.conn is not None:
+            for cls, course, school in self.conn.execute(text(
+                    "SELECT sourced_id, course_sourced_id, school_sourced_id FROM oneroster.classes "
+                    "WHERE course_sourced_id = ANY(:c) AND status IS DISTINCT FROM 'tobedeleted'"),
+                    {"c": list(courses)}):
+                if cls not in sent:
+                    out.setdefault(course, set()).add(school)
+        return out
+
+    def _package_classes(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        """(sourcedId, courseSourcedId, schoolSourcedId, status) of the package's classes."""
+        fd = self.v.files.get("classes")
+        return [(r["sourcedId"], r.get("courseSourcedId"), r.get("schoolSourcedId"), r.get("status"))
+                for r in (fd.records if fd else ()) if r.get("sourcedId")]
 
     def _course_orgs(self, orgs: set[str]) -> dict[str, tuple]:
         """orgSourcedId -> the Ed-Fi organization a course at it belongs to: ("edfi", id) for a school or district
