@@ -184,3 +184,49 @@ def test_the_office_may_send_an_old_ids_person_as_a_replacement_retiring_its_hol
                    name="swap", born={"stu-4b": "2011-02-03"})
     assert problems(loaded, folder) == []
     assert past(loaded) == [("S4444444", "stu-4")]
+
+
+def student(db, uid):
+    return one(db, "SELECT firstname, lastsurname FROM edfi.student WHERE studentuniqueid = :u", u=uid)
+
+
+def test_a_retired_row_never_lands_on_an_id_another_user_gave_up(loaded, tmp_path):
+    """(The stateful fuzzer of session 13, HIGH.) The checks leave a tobedeleted row's identifier alone, but the
+    Ed-Fi mapping still wrote a retired user onto any id nobody active held: stu-9 retired with stu-4's old id
+    renamed stu-4's Ed-Fi record; stu-0 retired long ago and sent again renamed its replacement's old record."""
+    change_lucas(loaded, tmp_path, "1.2")
+    before = student(loaded, "S0000004")
+    assert problems(loaded, delta(tmp_path, "1.2", [["stu-9", "tobedeleted", "Other", "Person", "S0000004"]],
+                                  name="retire")) == []
+    assert student(loaded, "S0000004") == before
+    swap = delta(tmp_path, "1.2", [["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
+                                   ["stu-new", "active", "Nora", "New", "S0000000"]], roles_for("1.2", "stu-new"),
+                 born={"stu-new": "2010-03-03"}, name="swap")
+    assert problems(loaded, swap) == [] and student(loaded, "S0000000")[0] == "Nora"
+    assert problems(loaded, delta(tmp_path, "1.2", [["stu-new", "active", "Nora", "New", "N777"]],
+                                  roles_for("1.2", "stu-new"), name="moves")) == []
+    assert problems(loaded, delta(tmp_path, "1.2", [["stu-0", "tobedeleted", "Mia", "Müller-X", "S0000000"]],
+                                  name="again")) == []
+    assert student(loaded, "S0000000") == ("Nora", "New")
+
+
+def test_a_bulk_file_leaving_out_someone_retired_long_ago_does_not_free_their_id(loaded, tmp_path):
+    """(The stateful fuzzer, MEDIUM.) Leaving a user out of a bulk users.csv retires them, which frees their past ids
+    for a replacement in that package; a user retired in an earlier package was freed nothing by it."""
+    assert problems(loaded, delta(tmp_path, "1.2", [["stu-3", "tobedeleted", "X", "Y", "S0000003"]],
+                                  name="retire")) == []
+    full = package(tmp_path, "bulk")
+    rows = [r for r in read(full / "users.csv") if r[0] != "stu-3"]
+    h = rows[0]
+    new = list(next(r for r in rows if r[0] == "stu-5"))
+    new[0], new[h.index("username")], new[h.index("identifier")] = "stu-new", "stu-new", "S0000003"
+    new[h.index("primaryOrgSourcedId")] = new[h.index("agentSourcedIds")] = new[h.index("userIds")] = ""
+    write(full / "users.csv", rows + [new])
+    for f in full.iterdir():
+        if f.name not in ("users.csv", "manifest.csv"):
+            f.unlink()
+    manifest = read(full / "manifest.csv")
+    write(full / "manifest.csv", [[k, "absent" if k.startswith("file.") and k != "file.users" else v]
+                                  for k, v in manifest])
+    said = problems(loaded, full)
+    assert len(said) == 1 and ' was user "stu-3"\'s Ed-Fi unique id until ' in said[0]

@@ -114,6 +114,10 @@ SELECT DISTINCT ON (x.unique_id COLLATE "C", x.kind) x.sourced_id, x.kind, x.uni
  -- one's unique id): the active user is that Ed-Fi person (looked up only when a retired user is read)
  WHERE NOT (x.gone AND x.unique_id IN (SELECT {edfi_person_id_sql("a.")} FROM oneroster.users a
                                         WHERE a.status IS DISTINCT FROM 'tobedeleted'))
+ -- nor is a retired user mapped onto an id another user gave up (compliance.person_past_ids): Ed-Fi keeps that
+ -- person's records under it, and a retired row's name would land on them
+   AND NOT (x.gone AND x.unique_id IN (SELECT g.unique_id FROM compliance.person_past_ids g
+                                        WHERE g.user_sourced_id <> x.sourced_id))
  -- and one user per Ed-Fi person whatever else the database holds (two retired users with one id, the active
  -- one first): one upsert a person, never two
  -- (byte order: the same people as the collation's, sorted without its cost)

@@ -356,14 +356,18 @@ class SqlValidator(Validator):
         for name in staged:
             self.conn.execute(text(f"ANALYZE {staged[name]}"))
 
-        def unknown(entity: str, col: str) -> str:
+        def unknown(entity: str, col: str, retiring: str = "false") -> str:
             """A condition: the id in `col` is neither a record of the package nor an active one of the
-            database (two NOT EXISTS, so each is an anti-join, not a subquery per row)."""
+            database, nor (for a row where `retiring` holds: one marked tobedeleted) a retired one (two NOT
+            EXISTS, so each is an anti-join, not a subquery per row)."""
             pkg = (f"NOT EXISTS (SELECT 1 FROM {staged[entity]} p WHERE p.sourced_id = {col}) AND "
                    if entity in staged else "")
+            # (a bulk file retires every record it leaves out: its active ones do not count, Validator._cross_records)
+            active = "false" if entity in staged and self.v.files[entity].mode == "bulk" else "d.status = 'active'"
             return f"({pkg}NOT EXISTS (SELECT 1 FROM oneroster.{S.FILES_12[entity].table} d " \
-                   f"WHERE d.sourced_id = {col} AND d.status = 'active'))"
+                   f"WHERE d.sourced_id = {col} AND ({active} OR {retiring})))"
 
+        retiring = "s.status IS NOT DISTINCT FROM 'tobedeleted'"  # (a row that may name a retired record)
         for name, fd in self.v.files.items():
             if name not in staged:
                 continue
@@ -374,7 +378,8 @@ class SqlValidator(Validator):
                 items = f"s.{col}" if kind.startswith("refs:") else f"ARRAY[s.{col}]"
                 for row, sid in self._q(text(
                         f"SELECT s._row, x.v FROM {staged[name]} s CROSS JOIN LATERAL unnest({items}) "
-                        f"WITH ORDINALITY x(v, i) WHERE x.v IS NOT NULL AND {unknown(target, 'x.v')} "
+                        f"WITH ORDINALITY x(v, i) WHERE x.v IS NOT NULL "
+                        f"AND {unknown(target, 'x.v', retiring)} "
                         f"ORDER BY s._row, x.i")):
                     self.no_record(f"{name}.csv", row, h, target, sid)
             if name == "demographics":
@@ -440,9 +445,12 @@ class SqlValidator(Validator):
                         f"SELECT s._row, s.sourced_id, s.identifier, {s_id}, p.user_sourced_id, p.given_up "
                         f"FROM stage_users s JOIN compliance.person_past_ids p ON p.unique_id = {s_id} "
                         f"LEFT JOIN stage_users x ON x.sourced_id = p.user_sourced_id "
+                        f"LEFT JOIN oneroster.users h ON h.sourced_id = p.user_sourced_id "
                         f"WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
                         f"AND p.user_sourced_id <> s.sourced_id AND "
-                        f"{'' if delta else 'x.sourced_id IS NOT NULL AND '}x.status IS DISTINCT FROM 'tobedeleted'"))]
+                        + ("x.status IS DISTINCT FROM 'tobedeleted'" if delta else
+                           "CASE WHEN x.sourced_id IS NULL THEN h.status IS NOT DISTINCT FROM 'tobedeleted' "
+                           "ELSE x.status IS DISTINCT FROM 'tobedeleted' END")))]
         self.db_person_clashes(clashes)
 
     def _package_orgs(self) -> list[tuple[str, str | None, str | None]]:

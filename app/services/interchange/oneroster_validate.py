@@ -545,6 +545,14 @@ class Validator:
             self._db_ids[entity] = ids
         return self._db_ids[entity]
 
+    def _db_any(self, entity: str, sids: set[str]) -> set[str]:
+        """The ones of `sids` the database holds as records of `entity`, retired or not."""
+        if not sids or self.conn is None:
+            return set()
+        return set(self.conn.execute(text(
+            f"SELECT sourced_id FROM oneroster.{S.FILES_12[entity].table} WHERE sourced_id = ANY(:s)"),
+            {"s": list(sids)}).scalars())
+
     def _pkg(self, entity: str) -> dict[str, dict]:
         fd = self.v.files.get(entity)
         return {r["sourcedId"]: r for r in fd.records if r.get("sourcedId")} if fd else {}
@@ -552,8 +560,12 @@ class Validator:
     def _cross_records(self) -> None:
         pkg = {name: self._pkg(name) for name in S.FILES_12}
 
+        # a bulk file retires every record it leaves out: a reference to one of those would point at a retired record
+        # once read (and the same package be refused the next time), so only the file's records count
+        bulk = {n for n, fd in self.v.files.items() if fd.mode == "bulk"}
+
         def exists(entity: str, sid: str) -> bool:
-            return sid in pkg[entity] or sid in self._db(entity)
+            return sid in pkg[entity] or (entity not in bulk and sid in self._db(entity))
 
         def org_type(sid: str) -> str | None:
             rec = pkg["orgs"].get(sid)
@@ -565,13 +577,14 @@ class Validator:
                 if not kind.startswith(("ref:", "refs:")):
                     continue
                 target = kind.split(":", 1)[1]
-                for rec in fd.records:
-                    v = rec.get(h)
-                    if v is None:
-                        continue
-                    for sid in (v if isinstance(v, list) else (v,)):
-                        if not exists(target, sid):
-                            self.no_record(f, rec["_row"], h, target, sid)
+                missing = [(rec, sid) for rec in fd.records if rec.get(h) is not None
+                           for sid in (rec[h] if isinstance(rec[h], list) else (rec[h],)) if not exists(target, sid)]
+                # (a row marking a record tobedeleted may name a retired one: a sender retires a user in one
+                # package and the user's roles in the next)
+                retired = self._db_any(target, {sid for rec, sid in missing if rec.get("status") == "tobedeleted"})
+                for rec, sid in missing:
+                    if not (rec.get("status") == "tobedeleted" and sid in retired):
+                        self.no_record(f, rec["_row"], h, target, sid)
             if name == "demographics":
                 for rec in fd.records:
                     sid = rec.get("sourcedId")
@@ -779,12 +792,14 @@ class Validator:
                             {"ids": list(long)}).all() if db_sid not in sent
                         for row, sid in long[ident]]
         # an id a user gave up in an earlier import (Ed-Fi keeps that person's records under it), unless this package
-        # retires them (a bulk users.csv: also by leaving them out)
+        # retires them (a bulk users.csv: also by leaving them out, if they were active until now)
+        past = self.conn.execute(text(
+            "SELECT p.unique_id, p.user_sourced_id, p.given_up, h.status IS NOT DISTINCT FROM 'tobedeleted' "
+            "FROM compliance.person_past_ids p LEFT JOIN oneroster.users h ON h.sourced_id = p.user_sourced_id "
+            "WHERE p.unique_id = ANY(:ids)"), {"ids": list(mine)}).all()
         clashes += [(row, sid, uid, src, holder, None, PAST, until)
-                    for uid, holder, until in self.conn.execute(text(
-                        "SELECT unique_id, user_sourced_id, given_up FROM compliance.person_past_ids "
-                        "WHERE unique_id = ANY(:ids)"), {"ids": list(mine)}).all()
-                    if (sent[holder][1] != "tobedeleted" if holder in sent else delta)
+                    for uid, holder, until, retired in past
+                    if (sent[holder][1] != "tobedeleted" if holder in sent else delta or retired)
                     for row, sid, src in mine[uid] if sid != holder]
         self.db_person_clashes(clashes)
 
