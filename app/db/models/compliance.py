@@ -154,6 +154,16 @@ student_keys = table(
     pk=("sourced_id",),
 )
 
+# Migration 0078: the Ed-Fi unique ids OneRoster users gave up, written by the import only
+person_past_ids = table(
+    "compliance", "person_past_ids",
+    "Ed-Fi unique ids OneRoster users have given up (their records stay under them): no one else may be given one",
+    C("unique_id", "TEXT", nn=True),
+    C("user_sourced_id", "VARCHAR(255)", nn=True),
+    C("given_up", "TIMESTAMP", nn=True),
+    pk=("unique_id",),
+)
+
 staff_logins = table(
     "compliance", "staff_logins", "PostgreSQL logins created by School Office for staff members",
     C("login", "TEXT", nn=True),
