@@ -228,8 +228,7 @@ class JournalSender:
                                           or time.monotonic() - self._unconfirmed_since >= self.confirm_after):
                     self._confirm(conn)
             except Exception as exc:  # noqa: BLE001 - classified below
-                self._forget_unconfirmed()  # (still pending in the journal: sent again, applied once)
-                self._release(broken=True)
+                self._release(broken=True)  # (forgets what is unconfirmed: still pending, sent again, applied once)
                 if not is_transient(exc):
                     raise
                 error = _short(exc)
@@ -346,8 +345,9 @@ class JournalSender:
         return outcomes
 
     def _confirm(self, conn) -> None:
-        """Wait until PostgreSQL has the sent entries on its disk, then mark them applied: one commit that waits
-        for the log's flush (a transaction id taken, committed synchronously) flushes every commit before it."""
+        """Wait until PostgreSQL has the sent entries on its disk, then mark them applied (or held, for a conflict):
+        one synchronous commit that writes to the log (_FLUSHED; a transaction id alone writes nothing, so its commit
+        is not flushed) flushes every commit before it. Counted only from the server start that took them."""
         self._autocommit(conn, True)
         raw = conn.connection.driver_connection
         started = None
