@@ -230,3 +230,26 @@ def test_a_bulk_file_leaving_out_someone_retired_long_ago_does_not_free_their_id
                                   for k, v in manifest])
     said = problems(loaded, full)
     assert len(said) == 1 and ' was user "stu-3"\'s Ed-Fi unique id until ' in said[0]
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_row_retiring_a_user_under_a_new_id_retires_the_person_they_were(loaded, tmp_path, version):
+    """(Left open in session 13.) A delta retiring stu-4 (S0000004) whose row also carries a brand-new identifier made
+    a new Ed-Fi student under it, enrolled at stu-4's school from stu-4's role, while S0000004 stayed as it was: two
+    people at the school for one who left. The retiring row now maps onto the person the user was; the new id makes
+    nobody, stays free, and S0000004 stays stu-4's."""
+    with loaded.connect() as c:
+        people = c.execute(text("SELECT count(*) FROM edfi.student")).scalar()
+    retire = delta(tmp_path, version, [["stu-4", "tobedeleted", "Lucas", "Brown", "S5555555"]], name="retire")
+    assert problems(loaded, retire) == []
+    with loaded.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM edfi.student WHERE studentuniqueid = 'S5555555'")).scalar() == 0
+        assert c.execute(text("SELECT count(*) FROM edfi.student")).scalar() == people
+    assert student(loaded, "S0000004") == ("Lucas", "Brown")
+    assert past(loaded) == [("S0000004", "stu-4")]
+    # the new id is free: another person may be given it
+    taker = delta(tmp_path, version, [["stu-new", "active", "Nora", "New", "S5555555"]], roles_for(version, "stu-new"),
+                  name="taker", born={"stu-new": "2011-02-03"})
+    assert problems(loaded, taker) == []
+    assert student(loaded, "S5555555") == ("Nora", "New")
+

@@ -70,6 +70,23 @@ def _values(pairs: dict) -> str:
     return ", ".join(f"('{k}', '{v}')" for k, v in pairs.items())
 
 
+def _is_person(unique_id: str) -> str:
+    return (f"(EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = {unique_id}) "
+            f"OR EXISTS (SELECT 1 FROM edfi.staff s WHERE s.staffuniqueid = {unique_id}) "
+            f"OR EXISTS (SELECT 1 FROM edfi.contact s WHERE s.contactuniqueid = {unique_id}))")
+
+
+# A row retiring a user maps onto the Ed-Fi person the user was, whatever identifier it carries: when its id is
+# nobody's in Ed-Fi and the user gave up an id that is someone's (their own, kept in compliance.person_past_ids; the
+# latest), that one. Else the row's new id made a new person, enrolled from the user's roles, beside the person who
+# left (left open in session 13).
+_RETIRED_KEEPS_THEIR_PERSON = (
+    f"CASE WHEN u.status IS NOT DISTINCT FROM 'tobedeleted' AND NOT {_is_person(edfi_person_id_sql('u.'))} "
+    f"THEN coalesce((SELECT g.unique_id FROM compliance.person_past_ids g WHERE g.user_sourced_id = u.sourced_id "
+    f"AND {_is_person('g.unique_id')} ORDER BY g.given_up DESC, g.unique_id LIMIT 1), {edfi_person_id_sql('u.')}) "
+    f"ELSE {edfi_person_id_sql('u.')} END")
+
+
 # (an org's edorg_id and a person's unique_id below are the ones the checks keep unique: the same SQL, from
 # app.domain.oneroster_ids; oneroster_validate's edfi_org_id and edfi_person_id are the rule in Python)
 PREP = f"""
@@ -106,7 +123,7 @@ WITH kinds AS (
 SELECT DISTINCT ON (x.unique_id COLLATE "C", x.kind) x.sourced_id, x.kind, x.unique_id,
        x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
   FROM (SELECT u.sourced_id, min(k.k) AS kind,
-               {edfi_person_id_sql("u.")} AS unique_id, u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone
+               {_RETIRED_KEEPS_THEIR_PERSON} AS unique_id, u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone
           FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
          /*touched*/
          GROUP BY u.sourced_id) x
