@@ -253,3 +253,50 @@ def test_a_row_retiring_a_user_under_a_new_id_retires_the_person_they_were(loade
     assert problems(loaded, taker) == []
     assert student(loaded, "S5555555") == ("Nora", "New")
 
+
+def _taken_note(row, sid, uid, holder, *, was=False, left_out=False):
+    return (f'users.csv, row {row}, identifier: user "{sid}" is given identifier "{uid}", which {"was" if was else "is"} '
+            f'user "{holder}"\'s Ed-Fi unique id, and this package retires "{holder}"'
+            f'{" (this bulk users.csv leaves them out)" if left_out else ""}: Ed-Fi takes them for one person, so '
+            f'"{sid}" takes over "{holder}"\'s Ed-Fi record (enrollments, history); if they are two people, give this '
+            'user their own identifier.')
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_replacement_given_a_retired_users_id_is_said_in_a_note(loaded, tmp_path, version):
+    """(The stateful fuzzer's one remaining finding, session 13.) A package may give a user the Ed-Fi id of a user it
+    retires (a district changing systems sends its people again under new sourcedIds): the new user then is that Ed-Fi
+    person, with their records. Allowed, as before, and now said, so the office sees it in the dry run."""
+    swap = delta(tmp_path, version, [["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
+                                     ["stu-new", "active", "Mia", "Müller", "S0000000"]], roles_for(version, "stu-new"),
+                 born={"stu-new": "2010-01-01"})
+    assert notes(loaded, swap) == [_taken_note(3, "stu-new", "S0000000", "stu-0")]
+    result = import_oneroster(loaded, swap)
+    assert result.ok and [str(w) for w in result.warnings] == [_taken_note(3, "stu-new", "S0000000", "stu-0")]
+
+
+def test_a_replacement_given_an_id_its_retired_holder_gave_up_is_said_too(loaded, tmp_path):
+    change_lucas(loaded, tmp_path, "1.2")
+    swap = delta(tmp_path, "1.2", [["stu-4", "tobedeleted", "Lucas", "Brown", "S4444444"],
+                                   ["stu-4b", "active", "Lucas", "Brown", "S0000004"]], roles_for("1.2", "stu-4b"),
+                 name="swap", born={"stu-4b": "2011-02-03"})
+    assert notes(loaded, swap) == [_taken_note(3, "stu-4b", "S0000004", "stu-4", was=True)]
+
+
+def test_a_bulk_file_giving_a_left_out_users_id_to_another_says_so(loaded, tmp_path):
+    """Leaving stu-3 out of a bulk users.csv retires them; the stu-new the file gives S0000003 takes over stu-3's
+    Ed-Fi record, and the note says the file leaves stu-3 out."""
+    full = package(tmp_path, "bulk")
+    rows = [r for r in read(full / "users.csv") if r[0] != "stu-3"]
+    h = rows[0]
+    new = list(next(r for r in rows if r[0] == "stu-5"))
+    new[0], new[h.index("username")], new[h.index("identifier")] = "stu-new", "stu-new", "S0000003"
+    new[h.index("primaryOrgSourcedId")] = new[h.index("agentSourcedIds")] = new[h.index("userIds")] = ""
+    write(full / "users.csv", rows + [new])
+    for f in full.iterdir():
+        if f.name not in ("users.csv", "manifest.csv"):
+            f.unlink()
+    manifest = read(full / "manifest.csv")
+    write(full / "manifest.csv", [[k, "absent" if k.startswith("file.") and k != "file.users" else v]
+                                  for k, v in manifest])
+    assert notes(loaded, full) == [_taken_note(len(rows) + 1, "stu-new", "S0000003", "stu-3", left_out=True)]

@@ -452,6 +452,27 @@ class SqlValidator(Validator):
                            "CASE WHEN x.sourced_id IS NULL THEN h.status IS NOT DISTINCT FROM 'tobedeleted' "
                            "ELSE x.status IS DISTINCT FROM 'tobedeleted' END")))]
         self.db_person_clashes(clashes)
+        # a user given the id of one the package retires (Validator._db_person_ids): allowed, said in a note
+        left_out = "false" if delta else "x.sourced_id IS NULL"
+        retired = f"(x.status IS NOT DISTINCT FROM 'tobedeleted' AND x.sourced_id IS NOT NULL OR {left_out})"
+        self.replacements([(row, sid, uid, edfi_person_id(sid, ident)[1], holder, was, gone)
+                           for row, sid, ident, uid, holder, was, gone in self._q(text(
+                               f"SELECT s._row, s.sourced_id, s.identifier, {s_id}, u.sourced_id, false, "
+                               f"{left_out} FROM stage_users s JOIN oneroster.users u ON {u_id} = {s_id} "
+                               f"LEFT JOIN stage_users x ON x.sourced_id = u.sourced_id "
+                               f"WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
+                               f"AND u.status IS DISTINCT FROM 'tobedeleted' AND u.sourced_id <> s.sourced_id "
+                               f"AND {retired} "
+                               f"UNION ALL "
+                               f"SELECT s._row, s.sourced_id, s.identifier, {s_id}, p.user_sourced_id, true, "
+                               f"{left_out} FROM stage_users s JOIN compliance.person_past_ids p ON p.unique_id = {s_id} "
+                               f"LEFT JOIN stage_users x ON x.sourced_id = p.user_sourced_id "
+                               f"LEFT JOIN oneroster.users h ON h.sourced_id = p.user_sourced_id "
+                               f"WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
+                               f"AND p.user_sourced_id <> s.sourced_id AND "
+                               + ("x.status IS NOT DISTINCT FROM 'tobedeleted' AND x.sourced_id IS NOT NULL" if delta
+                                  else "CASE WHEN x.sourced_id IS NULL THEN h.status IS DISTINCT FROM 'tobedeleted' "
+                                       "ELSE x.status IS NOT DISTINCT FROM 'tobedeleted' END")))])
 
     def _package_orgs(self) -> list[tuple[str, str | None, str | None]]:
         if "orgs" not in self.v.files or not exists(self.conn, "stage_orgs"):

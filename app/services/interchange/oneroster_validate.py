@@ -766,7 +766,7 @@ class Validator:
             f"WHERE status IS DISTINCT FROM 'tobedeleted' AND sourced_id = ANY(:sids)"), {"sids": live}).all()
             if old != sent[sid][2]}
         self.id_changes(sorted((sent[sid][0], sid, old, sent[sid][2]) for sid, old in moving.items()))
-        clashes = []
+        clashes, taken = [], []
         for uid, db_sid, db_ident in self.conn.execute(text(
                 f"SELECT {EDFI_PERSON_ID}, sourced_id, identifier FROM oneroster.users "
                 f"WHERE status IS DISTINCT FROM 'tobedeleted' AND {EDFI_PERSON_ID} = ANY(:ids)"),
@@ -774,6 +774,9 @@ class Validator:
             if db_sid in moving:  # (the package gives them another id: this one keeps their records)
                 to = sent[db_sid][2]
             elif db_sid in sent or not delta:  # (retired, or sent with it: the package's own rule)
+                if db_sid not in sent or sent[db_sid][1] == "tobedeleted":  # (retired: a replacement, said)
+                    taken += [(row, sid, uid, src, db_sid, False, db_sid not in sent)
+                              for row, sid, src in mine[uid] if sid != db_sid]
                 continue
             else:
                 to = None
@@ -801,7 +804,12 @@ class Validator:
                     for uid, holder, until, retired in past
                     if (sent[holder][1] != "tobedeleted" if holder in sent else delta or retired)
                     for row, sid, src in mine[uid] if sid != holder]
+        taken += [(row, sid, uid, src, holder, True, holder not in sent)
+                  for uid, holder, until, retired in past
+                  if not (sent[holder][1] != "tobedeleted" if holder in sent else delta or retired)
+                  for row, sid, src in mine[uid] if sid != holder]
         self.db_person_clashes(clashes)
+        self.replacements(taken)
 
     def id_changes(self, changes) -> None:
         """(row, sourcedId, old Ed-Fi id, new one) of users already in the database, in row order: a note each."""
@@ -810,6 +818,26 @@ class Validator:
                       f"user {_q(sid)}'s Ed-Fi unique id changes from {_q(old)} to {_q(new)}, and Ed-Fi knows a "
                       f"person by it: Ed-Fi gets {_q(new)} as a new person, and {_q(old)} keeps the records "
                       f"(enrollments, history) it has and stays {_q(sid)}'s: no other user may be given it.")
+
+    def replacements(self, taken) -> None:
+        """(row, sourcedId, unique id, where it came from, the database user who has (or had: `was`) it, whether this
+        bulk users.csv retires them by leaving them out): a user given the Ed-Fi id of a user the package retires
+        becomes that Ed-Fi person, with their records (a district changing systems sends its people again under new
+        sourcedIds). Allowed, and said in a note, one a row: if they are two people, the office sees it before it
+        is written."""
+        said = set(self._person_rows)
+        for row, sid, uid, src, holder, was, left_out in sorted(taken, key=lambda t: (t[0], t[4])):
+            if row in said:
+                continue
+            said.add(row)
+            mine = (f"identifier {_q(uid)}" if src == "identifier" else
+                    f"sourcedId {_q(uid)} (their Ed-Fi unique id, as they have no identifier Ed-Fi takes)")
+            self.warn("users.csv", row, "identifier",
+                      f"user {_q(sid)} is given {mine}, which {'was' if was else 'is'} user {_q(holder)}'s Ed-Fi "
+                      f"unique id, and this package retires {_q(holder)}"
+                      f"{' (this bulk users.csv leaves them out)' if left_out else ''}: Ed-Fi takes them for one "
+                      f"person, so {_q(sid)} takes over {_q(holder)}'s Ed-Fi record (enrollments, history); if they "
+                      "are two people, give this user their own identifier.")
 
     def db_person_clashes(self, clashes) -> None:
         """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier, the id this
