@@ -37,12 +37,12 @@ def _print_problems(result, as_json: bool) -> None:
     if as_json:
         print(json.dumps([p.as_dict() for p in result.problems], ensure_ascii=False, indent=1))
         for w in result.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+            print(f"note: {w}", file=sys.stderr)
         return
     for p in result.problems:
         print(p)
     for w in result.warnings:
-        print(f"warning: {w}")
+        print(f"note: {w}")
     print(result.summary())
 
 
