@@ -70,21 +70,15 @@ def _values(pairs: dict) -> str:
     return ", ".join(f"('{k}', '{v}')" for k, v in pairs.items())
 
 
-def _is_person(unique_id: str) -> str:
-    return (f"(EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = {unique_id}) "
-            f"OR EXISTS (SELECT 1 FROM edfi.staff s WHERE s.staffuniqueid = {unique_id}) "
-            f"OR EXISTS (SELECT 1 FROM edfi.contact s WHERE s.contactuniqueid = {unique_id}))")
+# A person of a kind (1 student, 2 staff, 3 contact) in Ed-Fi under an id (SQL).
+_PERSON_OF_KIND = {1: "EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = {id})",
+                   2: "EXISTS (SELECT 1 FROM edfi.staff s WHERE s.staffuniqueid = {id})",
+                   3: "EXISTS (SELECT 1 FROM edfi.contact s WHERE s.contactuniqueid = {id})"}
 
 
-# A row retiring a user maps onto the Ed-Fi person the user was, whatever identifier it carries: when its id is
-# nobody's in Ed-Fi and the user gave up an id that is someone's (their own, kept in compliance.person_past_ids; the
-# latest), that one. Else the row's new id made a new person, enrolled from the user's roles, beside the person who
-# left (left open in session 13).
-_RETIRED_KEEPS_THEIR_PERSON = (
-    f"CASE WHEN u.status IS NOT DISTINCT FROM 'tobedeleted' AND NOT {_is_person(edfi_person_id_sql('u.'))} "
-    f"THEN coalesce((SELECT g.unique_id FROM compliance.person_past_ids g WHERE g.user_sourced_id = u.sourced_id "
-    f"AND {_is_person('g.unique_id')} ORDER BY g.given_up DESC, g.unique_id LIMIT 1), {edfi_person_id_sql('u.')}) "
-    f"ELSE {edfi_person_id_sql('u.')} END")
+def _person_of_kind(kind_sql: str, id_sql: str) -> str:
+    return f"CASE {kind_sql} " + " ".join(f"WHEN {k} THEN {sql.format(id=id_sql)}"
+                                          for k, sql in _PERSON_OF_KIND.items()) + " END"
 
 
 # (an org's edorg_id and a person's unique_id below are the ones the checks keep unique: the same SQL, from
@@ -107,6 +101,8 @@ INSERT INTO tmp_grade SELECT g.code, {_d('GradeLevelDescriptor', 'g.name')}
 CREATE TEMP TABLE tmp_staffclass (role text PRIMARY KEY, descriptorid int) ON COMMIT DROP;
 INSERT INTO tmp_staffclass SELECT m.role, {_d('StaffClassificationDescriptor', 'm.name')}
   FROM (VALUES {_values(STAFF_CLASSIFICATION)}) m(role, name);
+-- (made by the load when the package has users; empty otherwise)
+CREATE TEMP TABLE IF NOT EXISTS tmp_retired_moved ON COMMIT DROP AS SELECT u.sourced_id FROM oneroster.users u WHERE false;
 CREATE TEMP TABLE tmp_person ON COMMIT DROP AS
 WITH kinds AS (
     SELECT r.user_sourced_id AS u, CASE WHEN r.role = 'student' THEN 1
@@ -122,19 +118,30 @@ WITH kinds AS (
 )
 SELECT DISTINCT ON (x.unique_id COLLATE "C", x.kind) x.sourced_id, x.kind, x.unique_id,
        x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
-  FROM (SELECT u.sourced_id, min(k.k) AS kind,
-               {_RETIRED_KEEPS_THEIR_PERSON} AS unique_id, u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone
-          FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
-         /*touched*/
-         GROUP BY u.sourced_id) x
+  FROM (SELECT y.sourced_id, y.kind, y.gone,
+               -- a user the package retires under an id other than the one they had (tmp_retired_moved, made by
+               -- the load) is the Ed-Fi person they were: their latest id given up that is a person of their kind,
+               -- else nobody (their old id went to a replacement); never a new person under the row's new id
+               CASE WHEN y.moved THEN (SELECT g.unique_id FROM compliance.person_past_ids g
+                                        WHERE g.user_sourced_id = y.sourced_id
+                                          AND {_person_of_kind("y.kind", "g.unique_id")}
+                                        ORDER BY g.given_up DESC, g.unique_id LIMIT 1)
+                    ELSE y.unique_id END AS unique_id
+          FROM (SELECT u.sourced_id, min(k.k) AS kind, {edfi_person_id_sql("u.")} AS unique_id,
+                       u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone,
+                       u.sourced_id IN (SELECT r.sourced_id FROM tmp_retired_moved r) AS moved
+                  FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
+                 /*touched*/
+                 GROUP BY u.sourced_id) y) x
+ WHERE x.unique_id IS NOT NULL
  -- a person retired and sent again under a new sourcedId (the checks let only a retired user share an active
  -- one's unique id): the active user is that Ed-Fi person (looked up only when a retired user is read)
- WHERE NOT (x.gone AND x.unique_id IN (SELECT {edfi_person_id_sql("a.")} FROM oneroster.users a
+   AND NOT (x.gone AND x.unique_id IN (SELECT {edfi_person_id_sql("a.")} FROM oneroster.users a
                                         WHERE a.status IS DISTINCT FROM 'tobedeleted'))
  -- nor is a retired user mapped onto an id another user gave up (compliance.person_past_ids): Ed-Fi keeps that
  -- person's records under it, and a retired row's name would land on them
-   AND NOT (x.gone AND x.unique_id IN (SELECT g.unique_id FROM compliance.person_past_ids g
-                                        WHERE g.user_sourced_id <> x.sourced_id))
+   AND NOT (x.gone AND EXISTS (SELECT 1 FROM compliance.person_past_ids g
+                                WHERE g.unique_id = x.unique_id AND g.user_sourced_id <> x.sourced_id))
  -- and one user per Ed-Fi person whatever else the database holds (two retired users with one id, the active
  -- one first): one upsert a person, never two
  -- (byte order: the same people as the collation's, sorted without its cost)

@@ -161,6 +161,11 @@ def _ids_given_up(conn: Connection, *, bulk: bool) -> None:
     left_out = (f" UNION ALL SELECT u.sourced_id, {old} FROM oneroster.users u WHERE u.status IS DISTINCT FROM "
                 "'tobedeleted' AND NOT EXISTS (SELECT 1 FROM stage_users s WHERE s.sourced_id = u.sourced_id)"
                 if bulk else "")
+    # the users the package retires under an id other than the one they had: the Ed-Fi mapping keeps them the
+    # person they were (oneroster_edfi, tmp_person)
+    conn.execute(text(
+        f"CREATE TEMP TABLE tmp_retired_moved ON COMMIT DROP AS SELECT s.sourced_id FROM stage_users s "
+        f"JOIN oneroster.users u ON u.sourced_id = s.sourced_id WHERE s.status = 'tobedeleted' AND {old} <> {new}"))
     conn.execute(text(
         f"CREATE TEMP TABLE tmp_ids_given_up ON COMMIT DROP AS "
         f"SELECT u.sourced_id, {old} AS unique_id FROM stage_users s JOIN oneroster.users u ON u.sourced_id = s.sourced_id "
