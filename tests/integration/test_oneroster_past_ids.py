@@ -254,10 +254,41 @@ def test_a_row_retiring_a_user_under_a_new_id_retires_the_person_they_were(loade
     assert student(loaded, "S5555555") == ("Nora", "New")
 
 
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_row_retiring_a_user_under_a_new_id_while_a_replacement_takes_the_old_one_makes_nobody(
+        loaded, tmp_path, version):
+    """(Review of 1642019, MEDIUM.) stu-0 retired under S9999999 while stu-new takes S0000000 in the same delta: the
+    old id is stu-new's now, so stu-0 had no id to fall back on and S9999999 became a new student, enrolled from
+    stu-0's role. Now the retired row makes nobody."""
+    with loaded.connect() as c:
+        people = c.execute(text("SELECT count(*) FROM edfi.student")).scalar()
+    swap = delta(tmp_path, version, [["stu-0", "tobedeleted", "Mia", "Retired", "S9999999"],
+                                     ["stu-new", "active", "Mia", "New", "S0000000"]], roles_for(version, "stu-new"),
+                 born={"stu-new": "2010-01-01"})
+    assert problems(loaded, swap) == []
+    with loaded.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM edfi.student WHERE studentuniqueid = 'S9999999'")).scalar() == 0
+        assert c.execute(text("SELECT count(*) FROM edfi.student")).scalar() == people
+    assert student(loaded, "S0000000") == ("Mia", "New")
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_row_retiring_a_user_under_another_persons_id_retires_the_person_they_were(loaded, tmp_path, version):
+    """(Review of 1642019, LOW 7.) stu-4 retired with stu-5's id: the row was left out of Ed-Fi, so S0000004 never heard
+    of the retirement (and stu-5's record must not either). Now it maps onto S0000004, stu-4's own."""
+    before = student(loaded, "S0000005")
+    retire = delta(tmp_path, version, [["stu-4", "tobedeleted", "Lucas", "Retired", "S0000005"]], name="retire")
+    assert problems(loaded, retire) == []
+    assert student(loaded, "S0000005") == before
+    assert student(loaded, "S0000004") == ("Lucas", "Retired")
+    assert past(loaded) == [("S0000004", "stu-4")]
+
 def _taken_note(row, sid, uid, holder, *, was=False, left_out=False):
+    how = (f'this bulk users.csv leaves "{holder}" out, which retires them' if left_out else
+           f'this package marks "{holder}" tobedeleted')
     return (f'users.csv, row {row}, identifier: user "{sid}" is given identifier "{uid}", which {"was" if was else "is"} '
-            f'user "{holder}"\'s Ed-Fi unique id, and this package retires "{holder}"'
-            f'{" (this bulk users.csv leaves them out)" if left_out else ""}: Ed-Fi takes them for one person, so '
+            f'user "{holder}"\'s Ed-Fi unique id, and {how}: Ed-Fi takes them for one person, so '
             f'"{sid}" takes over "{holder}"\'s Ed-Fi record (enrollments, history); if they are two people, give this '
             'user their own identifier.')
 
@@ -300,3 +331,25 @@ def test_a_bulk_file_giving_a_left_out_users_id_to_another_says_so(loaded, tmp_p
     write(full / "manifest.csv", [[k, "absent" if k.startswith("file.") and k != "file.users" else v]
                                   for k, v in manifest])
     assert notes(loaded, full) == [_taken_note(len(rows) + 1, "stu-new", "S0000003", "stu-3", left_out=True)]
+
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_two_rows_taking_a_retired_users_id_are_refused_without_the_note(loaded, tmp_path, version):
+    """(Review of 9bdf9fd, LOW 4.) Two users given stu-0's id while stu-0 retires: the second is refused for sharing the
+    first's identifier, and neither is told it takes over stu-0's record."""
+    both = delta(tmp_path, version, [["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
+                                     ["stu-a", "active", "A", "A", "S0000000"], ["stu-b", "active", "B", "B", "S0000000"]],
+                 roles_for(version, "stu-a", "stu-b"), born={"stu-a": "2010-01-01", "stu-b": "2010-01-01"})
+    result = import_oneroster(loaded, both, dry_run=True)
+    assert [p.row for p in result.problems] == [4]
+    assert not any("takes over" in str(w) for w in result.warnings)
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_user_moving_onto_a_retired_users_id_gets_the_replacement_note_only(loaded, tmp_path, version):
+    """(Review of 9bdf9fd, LOW 5.) stu-5 (S0000005) is given stu-0's id while stu-0 retires: the id-change note said Ed-Fi
+    would make S0000000 a new person, which is not so (stu-5 takes over stu-0's); only the replacement note is said."""
+    move = delta(tmp_path, version, [["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
+                                     ["stu-5", "active", "Five", "Moved", "S0000000"]], roles_for(version, "stu-5"))
+    assert notes(loaded, move) == [_taken_note(3, "stu-5", "S0000000", "stu-0")]

@@ -417,10 +417,10 @@ class SqlValidator(Validator):
 
     def _sql_db_person_ids(self, delta: bool) -> None:
         s_id, u_id, x_id = (edfi_person_id_sql(a) for a in ("s.", "u.", "x."))
-        self.id_changes(self._q(text(
+        changes = self._q(text(
             f"SELECT s._row, s.sourced_id, {u_id}, {s_id} FROM stage_users s "
             f"JOIN oneroster.users u ON u.sourced_id = s.sourced_id WHERE s.status IS DISTINCT FROM 'tobedeleted' "
-            f"AND u.status IS DISTINCT FROM 'tobedeleted' AND {u_id} <> {s_id} ORDER BY s._row")))
+            f"AND u.status IS DISTINCT FROM 'tobedeleted' AND {u_id} <> {s_id} ORDER BY s._row"))
         # the database's user: one the package gives another id, or (a delta) one it does not send
         other = (f"((x.sourced_id IS NULL{'' if delta else ' AND false'}) OR "
                  f"(x.status IS DISTINCT FROM 'tobedeleted' AND {x_id} <> {u_id}))")
@@ -453,6 +453,10 @@ class SqlValidator(Validator):
                            "ELSE x.status IS DISTINCT FROM 'tobedeleted' END")))]
         self.db_person_clashes(clashes)
         # a user given the id of one the package retires (Validator._db_person_ids): allowed, said in a note
+        o_id = edfi_person_id_sql("o.")
+        # (two of the package's rows with one id are refused, not said: person_ids)
+        alone = (f"NOT EXISTS (SELECT 1 FROM stage_users o WHERE o.sourced_id IS NOT NULL AND o._row <> s._row "
+                 f"AND o.status IS DISTINCT FROM 'tobedeleted' AND {o_id} = {s_id})")
         left_out = "false" if delta else "x.sourced_id IS NULL"
         retired = f"(x.status IS NOT DISTINCT FROM 'tobedeleted' AND x.sourced_id IS NOT NULL OR {left_out})"
         self.replacements([(row, sid, uid, edfi_person_id(sid, ident)[1], holder, was, gone)
@@ -462,17 +466,18 @@ class SqlValidator(Validator):
                                f"LEFT JOIN stage_users x ON x.sourced_id = u.sourced_id "
                                f"WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
                                f"AND u.status IS DISTINCT FROM 'tobedeleted' AND u.sourced_id <> s.sourced_id "
-                               f"AND {retired} "
+                               f"AND {retired} AND {alone} "
                                f"UNION ALL "
                                f"SELECT s._row, s.sourced_id, s.identifier, {s_id}, p.user_sourced_id, true, "
                                f"{left_out} FROM stage_users s JOIN compliance.person_past_ids p ON p.unique_id = {s_id} "
                                f"LEFT JOIN stage_users x ON x.sourced_id = p.user_sourced_id "
                                f"LEFT JOIN oneroster.users h ON h.sourced_id = p.user_sourced_id "
                                f"WHERE s.sourced_id IS NOT NULL AND s.status IS DISTINCT FROM 'tobedeleted' "
-                               f"AND p.user_sourced_id <> s.sourced_id AND "
+                               f"AND p.user_sourced_id <> s.sourced_id AND {alone} AND "
                                + ("x.status IS NOT DISTINCT FROM 'tobedeleted' AND x.sourced_id IS NOT NULL" if delta
                                   else "CASE WHEN x.sourced_id IS NULL THEN h.status IS DISTINCT FROM 'tobedeleted' "
                                        "ELSE x.status IS NOT DISTINCT FROM 'tobedeleted' END")))])
+        self.id_changes(changes)
 
     def _package_orgs(self) -> list[tuple[str, str | None, str | None]]:
         if "orgs" not in self.v.files or not exists(self.conn, "stage_orgs"):

@@ -84,6 +84,7 @@ class Validator:
         self._bad_cols: set[str | None] = set()  # columns of the current row already reported
         self._nul_files: set[str] = set()  # files (by name without .csv) holding a NUL character
         self._person_rows: set[int] = set()  # users.csv rows said to share an active database user's Ed-Fi id
+        self._replaced_rows: set[int] = set()  # users.csv rows given a retired user's Ed-Fi id (a note each)
 
     # -- reporting
     def err(self, file: str, row: int | None, column: str | None, message: str) -> None:
@@ -765,7 +766,7 @@ class Validator:
             f"SELECT sourced_id, {EDFI_PERSON_ID} FROM oneroster.users "
             f"WHERE status IS DISTINCT FROM 'tobedeleted' AND sourced_id = ANY(:sids)"), {"sids": live}).all()
             if old != sent[sid][2]}
-        self.id_changes(sorted((sent[sid][0], sid, old, sent[sid][2]) for sid, old in moving.items()))
+        changes = sorted((sent[sid][0], sid, old, sent[sid][2]) for sid, old in moving.items())
         clashes, taken = [], []
         for uid, db_sid, db_ident in self.conn.execute(text(
                 f"SELECT {EDFI_PERSON_ID}, sourced_id, identifier FROM oneroster.users "
@@ -774,7 +775,8 @@ class Validator:
             if db_sid in moving:  # (the package gives them another id: this one keeps their records)
                 to = sent[db_sid][2]
             elif db_sid in sent or not delta:  # (retired, or sent with it: the package's own rule)
-                if db_sid not in sent or sent[db_sid][1] == "tobedeleted":  # (retired: a replacement, said)
+                # (retired: a replacement, said; two of the package's rows with one id are refused: person_ids)
+                if (db_sid not in sent or sent[db_sid][1] == "tobedeleted") and len(mine[uid]) == 1:
                     taken += [(row, sid, uid, src, db_sid, False, db_sid not in sent)
                               for row, sid, src in mine[uid] if sid != db_sid]
                 continue
@@ -807,13 +809,19 @@ class Validator:
         taken += [(row, sid, uid, src, holder, True, holder not in sent)
                   for uid, holder, until, retired in past
                   if not (sent[holder][1] != "tobedeleted" if holder in sent else delta or retired)
+                  and len(mine[uid]) == 1
                   for row, sid, src in mine[uid] if sid != holder]
         self.db_person_clashes(clashes)
         self.replacements(taken)
+        self.id_changes(changes)
 
     def id_changes(self, changes) -> None:
-        """(row, sourcedId, old Ed-Fi id, new one) of users already in the database, in row order: a note each."""
+        """(row, sourcedId, old Ed-Fi id, new one) of users already in the database, in row order: a note each
+        (a user given a retired user's id has the replacement's note instead: they take over a person, not a new
+        one)."""
         for row, sid, old, new in changes:
+            if row in self._replaced_rows:
+                continue
             self.warn("users.csv", row, "identifier",
                       f"user {_q(sid)}'s Ed-Fi unique id changes from {_q(old)} to {_q(new)}, and Ed-Fi knows a "
                       f"person by it: Ed-Fi gets {_q(new)} as a new person, and {_q(old)} keeps the records "
@@ -825,19 +833,20 @@ class Validator:
         becomes that Ed-Fi person, with their records (a district changing systems sends its people again under new
         sourcedIds). Allowed, and said in a note, one a row: if they are two people, the office sees it before it
         is written."""
-        said = set(self._person_rows)
+        said = self._replaced_rows
         for row, sid, uid, src, holder, was, left_out in sorted(taken, key=lambda t: (t[0], t[4])):
-            if row in said:
+            if row in said or row in self._person_rows:
                 continue
             said.add(row)
             mine = (f"identifier {_q(uid)}" if src == "identifier" else
                     f"sourcedId {_q(uid)} (their Ed-Fi unique id, as they have no identifier Ed-Fi takes)")
             self.warn("users.csv", row, "identifier",
                       f"user {_q(sid)} is given {mine}, which {'was' if was else 'is'} user {_q(holder)}'s Ed-Fi "
-                      f"unique id, and this package retires {_q(holder)}"
-                      f"{' (this bulk users.csv leaves them out)' if left_out else ''}: Ed-Fi takes them for one "
-                      f"person, so {_q(sid)} takes over {_q(holder)}'s Ed-Fi record (enrollments, history); if they "
-                      "are two people, give this user their own identifier.")
+                      f"unique id, and "
+                      + (f"this bulk users.csv leaves {_q(holder)} out, which retires them"
+                         if left_out else f"this package marks {_q(holder)} tobedeleted")
+                      + f": Ed-Fi takes them for one person, so {_q(sid)} takes over {_q(holder)}'s Ed-Fi record "
+                      "(enrollments, history); if they are two people, give this user their own identifier.")
 
     def db_person_clashes(self, clashes) -> None:
         """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier, the id this
