@@ -210,11 +210,9 @@ def test_a_retired_row_never_lands_on_an_id_another_user_gave_up(loaded, tmp_pat
     assert student(loaded, "S0000000") == ("Nora", "New")
 
 
-def test_a_bulk_file_leaving_out_someone_retired_long_ago_does_not_free_their_id(loaded, tmp_path):
-    """(The stateful fuzzer, MEDIUM.) Leaving a user out of a bulk users.csv retires them, which frees their past ids
-    for a replacement in that package; a user retired in an earlier package was freed nothing by it."""
-    assert problems(loaded, delta(tmp_path, "1.2", [["stu-3", "tobedeleted", "X", "Y", "S0000003"]],
-                                  name="retire")) == []
+def bulk_users_giving_stu3s_id_to_a_new_user(tmp_path):
+    """A bulk package of users.csv alone, which leaves stu-3 out and gives S0000003 (stu-3's) to a new user stu-new;
+    returns the package and stu-new's row."""
     full = package(tmp_path, "bulk")
     rows = [r for r in read(full / "users.csv") if r[0] != "stu-3"]
     h = rows[0]
@@ -228,6 +226,15 @@ def test_a_bulk_file_leaving_out_someone_retired_long_ago_does_not_free_their_id
     manifest = read(full / "manifest.csv")
     write(full / "manifest.csv", [[k, "absent" if k.startswith("file.") and k != "file.users" else v]
                                   for k, v in manifest])
+    return full, len(rows) + 1
+
+
+def test_a_bulk_file_leaving_out_someone_retired_long_ago_does_not_free_their_id(loaded, tmp_path):
+    """(The stateful fuzzer, MEDIUM.) Leaving a user out of a bulk users.csv retires them, which frees their past ids
+    for a replacement in that package; a user retired in an earlier package was freed nothing by it."""
+    assert problems(loaded, delta(tmp_path, "1.2", [["stu-3", "tobedeleted", "X", "Y", "S0000003"]],
+                                  name="retire")) == []
+    full, row = bulk_users_giving_stu3s_id_to_a_new_user(tmp_path)
     said = problems(loaded, full)
     assert len(said) == 1 and ' was user "stu-3"\'s Ed-Fi unique id until ' in said[0]
 
@@ -317,20 +324,8 @@ def test_a_replacement_given_an_id_its_retired_holder_gave_up_is_said_too(loaded
 def test_a_bulk_file_giving_a_left_out_users_id_to_another_says_so(loaded, tmp_path):
     """Leaving stu-3 out of a bulk users.csv retires them; the stu-new the file gives S0000003 takes over stu-3's
     Ed-Fi record, and the note says the file leaves stu-3 out."""
-    full = package(tmp_path, "bulk")
-    rows = [r for r in read(full / "users.csv") if r[0] != "stu-3"]
-    h = rows[0]
-    new = list(next(r for r in rows if r[0] == "stu-5"))
-    new[0], new[h.index("username")], new[h.index("identifier")] = "stu-new", "stu-new", "S0000003"
-    new[h.index("primaryOrgSourcedId")] = new[h.index("agentSourcedIds")] = new[h.index("userIds")] = ""
-    write(full / "users.csv", rows + [new])
-    for f in full.iterdir():
-        if f.name not in ("users.csv", "manifest.csv"):
-            f.unlink()
-    manifest = read(full / "manifest.csv")
-    write(full / "manifest.csv", [[k, "absent" if k.startswith("file.") and k != "file.users" else v]
-                                  for k, v in manifest])
-    assert notes(loaded, full) == [_taken_note(len(rows) + 1, "stu-new", "S0000003", "stu-3", left_out=True)]
+    full, row = bulk_users_giving_stu3s_id_to_a_new_user(tmp_path)
+    assert notes(loaded, full) == [_taken_note(row, "stu-new", "S0000003", "stu-3", left_out=True)]
 
 
 
