@@ -102,7 +102,8 @@ CREATE TEMP TABLE tmp_staffclass (role text PRIMARY KEY, descriptorid int) ON CO
 INSERT INTO tmp_staffclass SELECT m.role, {_d('StaffClassificationDescriptor', 'm.name')}
   FROM (VALUES {_values(STAFF_CLASSIFICATION)}) m(role, name);
 -- (made by the load when the package has users; empty otherwise)
-CREATE TEMP TABLE IF NOT EXISTS tmp_retired_moved ON COMMIT DROP AS SELECT u.sourced_id FROM oneroster.users u WHERE false;
+CREATE TEMP TABLE IF NOT EXISTS tmp_retired_moved ON COMMIT DROP AS
+SELECT u.sourced_id, CAST(NULL AS text) AS unique_id FROM oneroster.users u WHERE false;
 CREATE TEMP TABLE tmp_person ON COMMIT DROP AS
 WITH kinds AS (
     SELECT r.user_sourced_id AS u, CASE WHEN r.role = 'student' THEN 1
@@ -120,17 +121,17 @@ SELECT DISTINCT ON (x.unique_id COLLATE "C", x.kind) x.sourced_id, x.kind, x.uni
        x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
   FROM (SELECT y.sourced_id, y.kind, y.gone,
                -- a user the package retires under an id other than the one they had (tmp_retired_moved, made by
-               -- the load) is the Ed-Fi person they were: their latest id given up that is a person of their kind,
-               -- else nobody (their old id went to a replacement); never a new person under the row's new id
-               CASE WHEN y.moved THEN (SELECT g.unique_id FROM compliance.person_past_ids g
-                                        WHERE g.user_sourced_id = y.sourced_id
-                                          AND {_person_of_kind("y.kind", "g.unique_id")}
-                                        ORDER BY g.given_up DESC, g.unique_id LIMIT 1)
+               -- the load, with the id they had) is the Ed-Fi person they were until now, if that id is still theirs
+               -- (kept as given up by them) and a person of their kind; else nobody (a replacement took it, or it
+               -- never was a person): never a new person under the row's new id
+               CASE WHEN y.moved IS NOT NULL THEN (SELECT g.unique_id FROM compliance.person_past_ids g
+                                                    WHERE g.unique_id = y.moved AND g.user_sourced_id = y.sourced_id
+                                                      AND {_person_of_kind("y.kind", "g.unique_id")})
                     ELSE y.unique_id END AS unique_id
           FROM (SELECT u.sourced_id, min(k.k) AS kind, {edfi_person_id_sql("u.")} AS unique_id,
-                       u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone,
-                       u.sourced_id IN (SELECT r.sourced_id FROM tmp_retired_moved r) AS moved
+                       u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone, min(r.unique_id) AS moved
                   FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
+                  LEFT JOIN tmp_retired_moved r ON r.sourced_id = u.sourced_id
                  /*touched*/
                  GROUP BY u.sourced_id) y) x
  WHERE x.unique_id IS NOT NULL

@@ -156,20 +156,29 @@ def _upsert_files(conn: Connection, val: Validation, rows: dict[str, list[dict]]
 def _ids_given_up(conn: Connection, *, bulk: bool) -> None:
     """tmp_ids_given_up: the Ed-Fi unique ids the package's users may give up, read before they change: an active
     user's when the package gives them another one or retires them (a bulk users.csv retires everyone it leaves out),
-    and a retired user's when it brings them back under another one."""
+    and a retired user's when it brings them back under another one, if that id is an Ed-Fi person no active user
+    holds (else it was never theirs to keep, or a replacement took it over: review of 77dffbc)."""
     old, new = orid.edfi_person_id_sql("u."), orid.edfi_person_id_sql("s.")
+    held = orid.edfi_person_id_sql("a.")
+    theirs = (f"(u.status IS DISTINCT FROM 'tobedeleted' OR (NOT EXISTS (SELECT 1 FROM oneroster.users a "
+              f"WHERE a.status IS DISTINCT FROM 'tobedeleted' AND a.sourced_id <> u.sourced_id AND {held} = {old}) "
+              f"AND (EXISTS (SELECT 1 FROM edfi.student p WHERE p.studentuniqueid = {old}) "
+              f"OR EXISTS (SELECT 1 FROM edfi.staff p WHERE p.staffuniqueid = {old}) "
+              f"OR EXISTS (SELECT 1 FROM edfi.contact p WHERE p.contactuniqueid = {old}))))")
     left_out = (f" UNION ALL SELECT u.sourced_id, {old} FROM oneroster.users u WHERE u.status IS DISTINCT FROM "
                 "'tobedeleted' AND NOT EXISTS (SELECT 1 FROM stage_users s WHERE s.sourced_id = u.sourced_id)"
                 if bulk else "")
-    # the users the package retires under an id other than the one they had: the Ed-Fi mapping keeps them the
-    # person they were (oneroster_edfi, tmp_person)
+    # the users the package retires under an id other than the one they had, with that id: the Ed-Fi mapping keeps
+    # them the person they were until now, if that id is still theirs after the load (oneroster_edfi, tmp_person)
     conn.execute(text(
-        f"CREATE TEMP TABLE tmp_retired_moved ON COMMIT DROP AS SELECT s.sourced_id FROM stage_users s "
-        f"JOIN oneroster.users u ON u.sourced_id = s.sourced_id WHERE s.status = 'tobedeleted' AND {old} <> {new}"))
+        f"CREATE TEMP TABLE tmp_retired_moved ON COMMIT DROP AS SELECT s.sourced_id, {old} AS unique_id "
+        f"FROM stage_users s JOIN oneroster.users u ON u.sourced_id = s.sourced_id "
+        f"WHERE s.status = 'tobedeleted' AND {old} <> {new}"))
     conn.execute(text(
         f"CREATE TEMP TABLE tmp_ids_given_up ON COMMIT DROP AS "
         f"SELECT u.sourced_id, {old} AS unique_id FROM stage_users s JOIN oneroster.users u ON u.sourced_id = s.sourced_id "
-        f"WHERE {old} <> {new} OR (s.status = 'tobedeleted' AND u.status IS DISTINCT FROM 'tobedeleted'){left_out}"))
+        f"WHERE ({old} <> {new} OR (s.status = 'tobedeleted' AND u.status IS DISTINCT FROM 'tobedeleted')) "
+        f"AND {theirs}{left_out}"))
 
 
 def _past_ids(conn: Connection, now: datetime) -> int:
