@@ -347,4 +347,68 @@ def test_a_user_moving_onto_a_retired_users_id_gets_the_replacement_note_only(lo
     would make S0000000 a new person, which is not so (stu-5 takes over stu-0's); only the replacement note is said."""
     move = delta(tmp_path, version, [["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
                                      ["stu-5", "active", "Five", "Moved", "S0000000"]], roles_for(version, "stu-5"))
-    assert notes(loaded, move) == [_taken_note(3, "stu-5", "S0000000", "stu-0")]
+    assert notes(loaded, move) == [_taken_note(3, "stu-5", "S0000000", "stu-0").replace(
+        "(enrollments, history);", '(enrollments, history), and "S0000005", "stu-5"\'s Ed-Fi unique id until now, '
+        'keeps the records it has and stays theirs;')]
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_long_retired_user_sent_again_under_a_new_id_takes_nothing_from_their_replacement(loaded, tmp_path, version):
+    """(Review of 77dffbc, MEDIUM.) stu-new replaced stu-0 on S0000000. A later delta sends stu-0 tobedeleted as S7777777
+    and moves stu-new to S8888888: S0000000 is stu-new's old id (their Ed-Fi record stays under it), not stu-0's, and
+    stu-0 is mapped onto nobody; before, stu-0 won S0000000 (by sourcedId order) and renamed stu-new's record."""
+    swap = delta(tmp_path, version, [["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
+                                     ["stu-new", "active", "Nora", "New", "S0000000"]], roles_for(version, "stu-new"),
+                 born={"stu-new": "2010-01-01"}, name="swap")
+    assert problems(loaded, swap) == []
+    later = delta(tmp_path, version, [["stu-0", "tobedeleted", "Mia", "Gone", "S7777777"],
+                                      ["stu-new", "active", "Nora", "New", "S8888888"]], roles_for(version, "stu-new"),
+                  born={"stu-new": "2010-01-01"}, name="later")
+    assert problems(loaded, later) == []
+    assert student(loaded, "S0000000") == ("Nora", "New")
+    assert ("S0000000", "stu-new") in past(loaded)
+    back = delta(tmp_path, version, [["stu-new", "active", "Nora", "New", "S0000000"]], roles_for(version, "stu-new"),
+                 born={"stu-new": "2010-01-01"}, name="back")
+    assert problems(loaded, back) == []
+
+
+def test_an_id_that_never_was_a_person_is_not_kept_for_a_retired_user(loaded, tmp_path):
+    """(Review of 77dffbc, LOW.) stu-4 retired under S5555555 (mapped onto S0000004, S5555555 left free), then retired
+    again under S6666666: S5555555 was kept as stu-4's, and a later user given it was told Ed-Fi keeps stu-4's records
+    under it, which it does not."""
+    for n, ident in enumerate(("S5555555", "S6666666")):
+        assert problems(loaded, delta(tmp_path, "1.2", [["stu-4", "tobedeleted", "Lucas", "Brown", ident]],
+                                      name=f"retire{n}")) == []
+    assert past(loaded) == [("S0000004", "stu-4")]
+    taker = delta(tmp_path, "1.2", [["stu-x", "active", "Other", "Kid", "S5555555"]], roles_for("1.2", "stu-x"),
+                  name="taker", born={"stu-x": "2012-01-01"})
+    assert problems(loaded, taker) == []
+
+
+def test_a_retired_user_whose_id_went_to_a_replacement_maps_onto_nobody_whatever_id_the_row_carries(loaded, tmp_path):
+    """(Review of 77dffbc, LOW.) stu-4 moved from S0000004 to S4444444; a delta retires stu-4 and gives S4444444 to
+    stu-4b. Whether the retiring row says S4444444 or S9999999, stu-4 is mapped onto nobody: the person they were until
+    now is stu-4b's, and their older record (S0000004) is not renamed by the retiring row."""
+    change_lucas(loaded, tmp_path, "1.2")
+    older = student(loaded, "S0000004")
+    swap = delta(tmp_path, "1.2", [["stu-4", "tobedeleted", "Lucas", "Moved", "S9999999"],
+                                   ["stu-4b", "active", "Lucas", "Brown", "S4444444"]], roles_for("1.2", "stu-4b"),
+                 name="swap", born={"stu-4b": "2011-02-03"})
+    assert problems(loaded, swap) == []
+    assert student(loaded, "S0000004") == older
+    with loaded.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM edfi.student WHERE studentuniqueid = 'S9999999'")).scalar() == 0
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_the_id_notes_come_in_row_order_and_a_mover_hears_their_old_id_stays_theirs(loaded, tmp_path, version):
+    """(Review of 98f0739, LOW.) An id change on row 2 and a replacement on row 4 were said in the order 4, 2; and the
+    replacement note of a user moving onto a retired user's id no longer said the mover's old id stays theirs."""
+    pkg = delta(tmp_path, version, [["stu-5", "active", "Five", "Changed", "S5050505"],
+                                    ["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
+                                    ["stu-6", "active", "Six", "Moved", "S0000000"]], roles_for(version, "stu-5", "stu-6"))
+    said = notes(loaded, pkg)
+    assert [w.split(",")[1] for w in said] == [" row 2", " row 4"]
+    assert said[1] == _taken_note(4, "stu-6", "S0000000", "stu-0").replace(
+        "(enrollments, history);", '(enrollments, history), and "S0000006", "stu-6"\'s Ed-Fi unique id until now, '
+        'keeps the records it has and stays theirs;')

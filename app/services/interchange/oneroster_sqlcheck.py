@@ -459,7 +459,7 @@ class SqlValidator(Validator):
                  f"AND o.status IS DISTINCT FROM 'tobedeleted' AND {o_id} = {s_id})")
         left_out = "false" if delta else "x.sourced_id IS NULL"
         retired = f"(x.status IS NOT DISTINCT FROM 'tobedeleted' AND x.sourced_id IS NOT NULL OR {left_out})"
-        self.replacements([(row, sid, uid, edfi_person_id(sid, ident)[1], holder, was, gone)
+        self.person_notes(changes, [(row, sid, uid, edfi_person_id(sid, ident)[1], holder, was, gone)
                            for row, sid, ident, uid, holder, was, gone in self._q(text(
                                f"SELECT s._row, s.sourced_id, s.identifier, {s_id}, u.sourced_id, false, "
                                f"{left_out} FROM stage_users s JOIN oneroster.users u ON {u_id} = {s_id} "
@@ -477,7 +477,6 @@ class SqlValidator(Validator):
                                + ("x.status IS NOT DISTINCT FROM 'tobedeleted' AND x.sourced_id IS NOT NULL" if delta
                                   else "CASE WHEN x.sourced_id IS NULL THEN h.status IS DISTINCT FROM 'tobedeleted' "
                                        "ELSE x.status IS NOT DISTINCT FROM 'tobedeleted' END")))])
-        self.id_changes(changes)
 
     def _package_orgs(self) -> list[tuple[str, str | None, str | None]]:
         if "orgs" not in self.v.files or not exists(self.conn, "stage_orgs"):

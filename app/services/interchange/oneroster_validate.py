@@ -812,8 +812,7 @@ class Validator:
                   and len(mine[uid]) == 1
                   for row, sid, src in mine[uid] if sid != holder]
         self.db_person_clashes(clashes)
-        self.replacements(taken)
-        self.id_changes(changes)
+        self.person_notes(changes, taken)
 
     def id_changes(self, changes) -> None:
         """(row, sourcedId, old Ed-Fi id, new one) of users already in the database, in row order: a note each
@@ -827,12 +826,21 @@ class Validator:
                       f"person by it: Ed-Fi gets {_q(new)} as a new person, and {_q(old)} keeps the records "
                       f"(enrollments, history) it has and stays {_q(sid)}'s: no other user may be given it.")
 
-    def replacements(self, taken) -> None:
+    def person_notes(self, changes, taken) -> None:
+        """The notes on users.csv rows that change a user's Ed-Fi id (`id_changes`) or give a user a retired one's
+        (`replacements`), in row order."""
+        start = len(self.v.warnings)
+        self.replacements(taken, {row: old for row, _sid, old, _new in changes})
+        self.id_changes(changes)
+        self.v.warnings[start:] = sorted(self.v.warnings[start:], key=lambda w: w.row or 0)
+
+    def replacements(self, taken, moving: dict[int, str] | None = None) -> None:
         """(row, sourcedId, unique id, where it came from, the database user who has (or had: `was`) it, whether this
         bulk users.csv retires them by leaving them out): a user given the Ed-Fi id of a user the package retires
         becomes that Ed-Fi person, with their records (a district changing systems sends its people again under new
         sourcedIds). Allowed, and said in a note, one a row: if they are two people, the office sees it before it
-        is written."""
+        is written. `moving`: row -> the Ed-Fi id the row's user had until now, for a user the package moves."""
+        moving = moving or {}
         said = self._replaced_rows
         for row, sid, uid, src, holder, was, left_out in sorted(taken, key=lambda t: (t[0], t[4])):
             if row in said or row in self._person_rows:
@@ -846,7 +854,10 @@ class Validator:
                       + (f"this bulk users.csv leaves {_q(holder)} out, which retires them"
                          if left_out else f"this package marks {_q(holder)} tobedeleted")
                       + f": Ed-Fi takes them for one person, so {_q(sid)} takes over {_q(holder)}'s Ed-Fi record "
-                      "(enrollments, history); if they are two people, give this user their own identifier.")
+                      "(enrollments, history)"
+                      + (f", and {_q(moving[row])}, {_q(sid)}'s Ed-Fi unique id until now, keeps the records it has "
+                         "and stays theirs" if row in moving else "")
+                      + "; if they are two people, give this user their own identifier.")
 
     def db_person_clashes(self, clashes) -> None:
         """(row, sourcedId, unique id, where it came from, the database user's sourcedId and identifier, the id this
