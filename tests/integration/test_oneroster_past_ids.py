@@ -273,11 +273,12 @@ def test_a_row_retiring_a_user_under_a_new_id_while_a_replacement_takes_the_old_
     swap = delta(tmp_path, version, [["stu-0", "tobedeleted", "Mia", "Retired", "S9999999"],
                                      ["stu-new", "active", "Mia", "New", "S0000000"]], roles_for(version, "stu-new"),
                  born={"stu-new": "2010-01-01"})
-    assert problems(loaded, swap) == []
-    with loaded.connect() as c:
-        assert c.execute(text("SELECT count(*) FROM edfi.student WHERE studentuniqueid = 'S9999999'")).scalar() == 0
-        assert c.execute(text("SELECT count(*) FROM edfi.student")).scalar() == people
-    assert student(loaded, "S0000000") == ("Mia", "New")
+    for _ in range(2):  # (the stateful fuzzer, session 14: the same package read again made S9999999 a student)
+        assert problems(loaded, swap) == []
+        with loaded.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM edfi.student WHERE studentuniqueid = 'S9999999'")).scalar() == 0
+            assert c.execute(text("SELECT count(*) FROM edfi.student")).scalar() == people
+        assert student(loaded, "S0000000") == ("Mia", "New")
 
 
 @pytest.mark.parametrize("version", ["1.2", "1.1"])

@@ -102,7 +102,7 @@ CREATE TEMP TABLE tmp_staffclass (role text PRIMARY KEY, descriptorid int) ON CO
 INSERT INTO tmp_staffclass SELECT m.role, {_d('StaffClassificationDescriptor', 'm.name')}
   FROM (VALUES {_values(STAFF_CLASSIFICATION)}) m(role, name);
 -- (made by the load when the package has users; empty otherwise)
-CREATE TEMP TABLE IF NOT EXISTS tmp_retired_moved ON COMMIT DROP AS
+CREATE TEMP TABLE IF NOT EXISTS tmp_retiring ON COMMIT DROP AS
 SELECT u.sourced_id, CAST(NULL AS text) AS unique_id FROM oneroster.users u WHERE false;
 CREATE TEMP TABLE tmp_person ON COMMIT DROP AS
 WITH kinds AS (
@@ -120,18 +120,21 @@ WITH kinds AS (
 SELECT DISTINCT ON (x.unique_id COLLATE "C", x.kind) x.sourced_id, x.kind, x.unique_id,
        x.kind = 1 AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = x.unique_id) AS is_new
   FROM (SELECT y.sourced_id, y.kind, y.gone,
-               -- a user the package retires under an id other than the one they had (tmp_retired_moved, made by
-               -- the load, with the id they had) is the Ed-Fi person they were until now, if that id is still theirs
-               -- (kept as given up by them) and a person of their kind; else nobody (a replacement took it, or it
-               -- never was a person): never a new person under the row's new id
-               CASE WHEN y.moved IS NOT NULL THEN (SELECT g.unique_id FROM compliance.person_past_ids g
-                                                    WHERE g.unique_id = y.moved AND g.user_sourced_id = y.sourced_id
-                                                      AND {_person_of_kind("y.kind", "g.unique_id")})
-                    ELSE y.unique_id END AS unique_id
+               -- a user of the database the package marks tobedeleted (tmp_retiring, made by the load, with the id
+               -- they had) is the Ed-Fi person they were until now, or nobody, never a new person (which a later
+               -- import of the same package would make, or not): under the same id, if it is a person of their
+               -- kind; under another, if the id they had is still theirs (kept as given up by them) and a person of
+               -- their kind (else a replacement took it, or it never was a person)
+               CASE WHEN y.had IS NULL THEN y.unique_id
+                    WHEN y.had = y.unique_id THEN CASE WHEN {_person_of_kind("y.kind", "y.unique_id")}
+                                                       THEN y.unique_id END
+                    ELSE (SELECT g.unique_id FROM compliance.person_past_ids g
+                           WHERE g.unique_id = y.had AND g.user_sourced_id = y.sourced_id
+                             AND {_person_of_kind("y.kind", "g.unique_id")}) END AS unique_id
           FROM (SELECT u.sourced_id, min(k.k) AS kind, {edfi_person_id_sql("u.")} AS unique_id,
-                       u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone, min(r.unique_id) AS moved
+                       u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone, min(r.unique_id) AS had
                   FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id
-                  LEFT JOIN tmp_retired_moved r ON r.sourced_id = u.sourced_id
+                  LEFT JOIN tmp_retiring r ON r.sourced_id = u.sourced_id
                  /*touched*/
                  GROUP BY u.sourced_id) y) x
  WHERE x.unique_id IS NOT NULL

@@ -168,12 +168,11 @@ def _ids_given_up(conn: Connection, *, bulk: bool) -> None:
     left_out = (f" UNION ALL SELECT u.sourced_id, {old} FROM oneroster.users u WHERE u.status IS DISTINCT FROM "
                 "'tobedeleted' AND NOT EXISTS (SELECT 1 FROM stage_users s WHERE s.sourced_id = u.sourced_id)"
                 if bulk else "")
-    # the users the package retires under an id other than the one they had, with that id: the Ed-Fi mapping keeps
-    # them the person they were until now, if that id is still theirs after the load (oneroster_edfi, tmp_person)
+    # the users of the database the package marks tobedeleted, with the id they had: the Ed-Fi mapping keeps each the
+    # person they were until now, or nobody, never a new person (oneroster_edfi, tmp_person)
     conn.execute(text(
-        f"CREATE TEMP TABLE tmp_retired_moved ON COMMIT DROP AS SELECT s.sourced_id, {old} AS unique_id "
-        f"FROM stage_users s JOIN oneroster.users u ON u.sourced_id = s.sourced_id "
-        f"WHERE s.status = 'tobedeleted' AND {old} <> {new}"))
+        f"CREATE TEMP TABLE tmp_retiring ON COMMIT DROP AS SELECT s.sourced_id, {old} AS unique_id "
+        f"FROM stage_users s JOIN oneroster.users u ON u.sourced_id = s.sourced_id WHERE s.status = 'tobedeleted'"))
     conn.execute(text(
         f"CREATE TEMP TABLE tmp_ids_given_up ON COMMIT DROP AS "
         f"SELECT u.sourced_id, {old} AS unique_id FROM stage_users s JOIN oneroster.users u ON u.sourced_id = s.sourced_id "
