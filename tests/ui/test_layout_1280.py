@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 
 from tests.conftest import DEMO_AS_OF
-from tests.ui.helpers import sign_in_as
+from tests.ui.helpers import on_the_demo_day, sign_in_as
 
 pytestmark = pytest.mark.ui
 SHOTS = os.environ.get("LAYOUT_SHOTS")  # a folder to look at the screens in, when set
@@ -102,6 +102,7 @@ def test_the_registration_form_fits_1280_by_720_beside_the_profile(window, qtbot
 def test_the_attendance_desk_fits_1280_by_720(window, qtbot, run_async):
     assert sign_in_as(window, "demo_admin", run_async)
     assert run_async(window.open_profile(a_student(window)))  # the panel takes its room beside the desk
+    on_the_demo_day(window)
     window.open_desk("attendance")
     assert window.profile_panel.isVisible()
     page = window.attendance

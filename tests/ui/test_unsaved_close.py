@@ -14,6 +14,7 @@ from app.security.session import verify_credentials
 from ui import unsaved
 from ui.app_events import AppEvents
 from ui.main_window import MainWindow
+from tests.ui.helpers import on_the_demo_day
 from ui.settings import UiSettings
 
 pytestmark = pytest.mark.ui
@@ -26,6 +27,7 @@ def window(qtbot, tmp_path, platform, demo_engine, run_async, kiosk=None):
                    kiosk=kiosk, verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
                    owns_platform=False)
     qtbot.addWidget(w)
+    on_the_demo_day(w)
     w.show()
     assert run_async(w.start())
     w.sign_in_form.login.setText("demo_teacher")
