@@ -24,6 +24,20 @@ def edfi_person_id_sql(alias: str = "") -> str:
             f"WHEN length({a}sourced_id) <= 32 THEN {a}sourced_id ELSE md5({a}sourced_id) END")
 
 
+# An Ed-Fi person of each kind a OneRoster user maps to (1 student, 2 staff, 3 contact) under an id: SQL.
+EDFI_PERSON_OF_KIND = {1: "EXISTS (SELECT 1 FROM edfi.student p WHERE p.studentuniqueid = {id})",
+                       2: "EXISTS (SELECT 1 FROM edfi.staff p WHERE p.staffuniqueid = {id})",
+                       3: "EXISTS (SELECT 1 FROM edfi.contact p WHERE p.contactuniqueid = {id})"}
+
+
+def edfi_person_sql(id_sql: str, kind_sql: str | None = None) -> str:
+    """SQL: whether an Ed-Fi person has the unique id `id_sql`, of the kind `kind_sql` (1-3) or of any kind."""
+    if kind_sql is None:
+        return "(" + " OR ".join(sql.format(id=id_sql) for sql in EDFI_PERSON_OF_KIND.values()) + ")"
+    return f"CASE {kind_sql} " + " ".join(f"WHEN {k} THEN {sql.format(id=id_sql)}"
+                                          for k, sql in EDFI_PERSON_OF_KIND.items()) + " END"
+
+
 def _md5(*parts: object) -> str:
     return hashlib.md5("-".join(str(p) for p in parts).encode("utf-8")).hexdigest()
 

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
-from app.domain.oneroster_ids import GRADE_CODES, edfi_org_id_sql, edfi_person_id_sql
+from app.domain.oneroster_ids import GRADE_CODES, edfi_org_id_sql, edfi_person_id_sql, edfi_person_sql
 from app.services.interchange import oneroster_edfi_bulk as B
 
 log = logging.getLogger(__name__)
@@ -68,17 +68,6 @@ def _lit(value: str) -> str:
 
 def _values(pairs: dict) -> str:
     return ", ".join(f"('{k}', '{v}')" for k, v in pairs.items())
-
-
-# A person of a kind (1 student, 2 staff, 3 contact) in Ed-Fi under an id (SQL).
-_PERSON_OF_KIND = {1: "EXISTS (SELECT 1 FROM edfi.student s WHERE s.studentuniqueid = {id})",
-                   2: "EXISTS (SELECT 1 FROM edfi.staff s WHERE s.staffuniqueid = {id})",
-                   3: "EXISTS (SELECT 1 FROM edfi.contact s WHERE s.contactuniqueid = {id})"}
-
-
-def _person_of_kind(kind_sql: str, id_sql: str) -> str:
-    return f"CASE {kind_sql} " + " ".join(f"WHEN {k} THEN {sql.format(id=id_sql)}"
-                                          for k, sql in _PERSON_OF_KIND.items()) + " END"
 
 
 # (an org's edorg_id and a person's unique_id below are the ones the checks keep unique: the same SQL, from
@@ -126,11 +115,11 @@ SELECT DISTINCT ON (x.unique_id COLLATE "C", x.kind) x.sourced_id, x.kind, x.uni
                -- kind; under another, if the id they had is still theirs (kept as given up by them) and a person of
                -- their kind (else a replacement took it, or it never was a person)
                CASE WHEN y.had IS NULL THEN y.unique_id
-                    WHEN y.had = y.unique_id THEN CASE WHEN {_person_of_kind("y.kind", "y.unique_id")}
+                    WHEN y.had = y.unique_id THEN CASE WHEN {edfi_person_sql("y.unique_id", "y.kind")}
                                                        THEN y.unique_id END
                     ELSE (SELECT g.unique_id FROM compliance.person_past_ids g
                            WHERE g.unique_id = y.had AND g.user_sourced_id = y.sourced_id
-                             AND {_person_of_kind("y.kind", "g.unique_id")}) END AS unique_id
+                             AND {edfi_person_sql("g.unique_id", "y.kind")}) END AS unique_id
           FROM (SELECT u.sourced_id, min(k.k) AS kind, {edfi_person_id_sql("u.")} AS unique_id,
                        u.status IS NOT DISTINCT FROM 'tobedeleted' AS gone, min(r.unique_id) AS had
                   FROM oneroster.users u JOIN kinds k ON k.u = u.sourced_id

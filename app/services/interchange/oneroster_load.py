@@ -162,9 +162,7 @@ def _ids_given_up(conn: Connection, *, bulk: bool) -> None:
     held = orid.edfi_person_id_sql("a.")
     theirs = (f"(u.status IS DISTINCT FROM 'tobedeleted' OR (NOT EXISTS (SELECT 1 FROM oneroster.users a "
               f"WHERE a.status IS DISTINCT FROM 'tobedeleted' AND a.sourced_id <> u.sourced_id AND {held} = {old}) "
-              f"AND (EXISTS (SELECT 1 FROM edfi.student p WHERE p.studentuniqueid = {old}) "
-              f"OR EXISTS (SELECT 1 FROM edfi.staff p WHERE p.staffuniqueid = {old}) "
-              f"OR EXISTS (SELECT 1 FROM edfi.contact p WHERE p.contactuniqueid = {old}))))")
+              f"AND {orid.edfi_person_sql(old)}))")
     left_out = (f" UNION ALL SELECT u.sourced_id, {old} FROM oneroster.users u WHERE u.status IS DISTINCT FROM "
                 "'tobedeleted' AND NOT EXISTS (SELECT 1 FROM stage_users s WHERE s.sourced_id = u.sourced_id)"
                 if bulk else "")
