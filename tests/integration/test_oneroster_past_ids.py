@@ -343,6 +343,20 @@ def test_two_rows_taking_a_retired_users_id_are_refused_without_the_note(loaded,
 
 
 @pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_a_mover_among_two_rows_taking_a_retired_users_id_is_not_told_of_a_new_person(loaded, tmp_path, version):
+    """(Session 14's open item.) stu-5 (S0000005) and stu-b are both given stu-0's id while stu-0 retires: the package
+    is refused for the shared id, and stu-5's row no longer carries the id-change note, which said Ed-Fi would make
+    S0000000 a new person (it is stu-0's, and the package is refused in any case)."""
+    both = delta(tmp_path, version, [["stu-0", "tobedeleted", "Mia", "Müller", "S0000000"],
+                                     ["stu-5", "active", "Five", "Moved", "S0000000"],
+                                     ["stu-b", "active", "B", "B", "S0000000"]],
+                 roles_for(version, "stu-5", "stu-b"), born={"stu-b": "2010-01-01"})
+    result = import_oneroster(loaded, both, dry_run=True)
+    assert [p.row for p in result.problems] == [4]
+    assert [str(w) for w in result.warnings if "S0000000" in str(w)] == []
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
 def test_a_user_moving_onto_a_retired_users_id_gets_the_replacement_note_only(loaded, tmp_path, version):
     """(Review of 9bdf9fd, LOW 5.) stu-5 (S0000005) is given stu-0's id while stu-0 retires: the id-change note said Ed-Fi
     would make S0000000 a new person, which is not so (stu-5 takes over stu-0's); only the replacement note is said."""

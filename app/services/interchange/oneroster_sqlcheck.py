@@ -417,10 +417,13 @@ class SqlValidator(Validator):
 
     def _sql_db_person_ids(self, delta: bool) -> None:
         s_id, u_id, x_id = (edfi_person_id_sql(a) for a in ("s.", "u.", "x."))
+        # (a new id two of the package's rows take is refused, person_ids: no note on what Ed-Fi would make of it)
         changes = self._q(text(
             f"SELECT s._row, s.sourced_id, {u_id}, {s_id} FROM stage_users s "
             f"JOIN oneroster.users u ON u.sourced_id = s.sourced_id WHERE s.status IS DISTINCT FROM 'tobedeleted' "
-            f"AND u.status IS DISTINCT FROM 'tobedeleted' AND {u_id} <> {s_id} ORDER BY s._row"))
+            f"AND u.status IS DISTINCT FROM 'tobedeleted' AND {u_id} <> {s_id} AND {s_id} NOT IN "
+            f"(SELECT {edfi_person_id_sql('o.')} FROM stage_users o WHERE o.sourced_id IS NOT NULL "
+            f"AND o.status IS DISTINCT FROM 'tobedeleted' GROUP BY 1 HAVING count(*) > 1) ORDER BY s._row"))
         # the database's user: one the package gives another id, or (a delta) one it does not send
         other = (f"((x.sourced_id IS NULL{'' if delta else ' AND false'}) OR "
                  f"(x.status IS DISTINCT FROM 'tobedeleted' AND {x_id} <> {u_id}))")

@@ -766,7 +766,9 @@ class Validator:
             f"SELECT sourced_id, {EDFI_PERSON_ID} FROM oneroster.users "
             f"WHERE status IS DISTINCT FROM 'tobedeleted' AND sourced_id = ANY(:sids)"), {"sids": live}).all()
             if old != sent[sid][2]}
-        changes = sorted((sent[sid][0], sid, old, sent[sid][2]) for sid, old in moving.items())
+        # (a new id two of the package's rows take is refused, person_ids: no note on what Ed-Fi would make of it)
+        changes = sorted((sent[sid][0], sid, old, sent[sid][2]) for sid, old in moving.items()
+                         if len(mine[sent[sid][2]]) == 1)
         clashes, taken = [], []
         for uid, db_sid, db_ident in self.conn.execute(text(
                 f"SELECT {EDFI_PERSON_ID}, sourced_id, identifier FROM oneroster.users "
