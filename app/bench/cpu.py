@@ -31,6 +31,43 @@ def _is_local_postgres(pid: int) -> bool:
         return False
 
 
+def _parent(pid: int) -> int | None:
+    try:  # /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class ServerCpu:
+    """CPU of the whole local PostgreSQL server: every process its postmaster started (the backends, and the WAL
+    writer, checkpointer and autovacuum workers that do the writes' deferred work), found again at each reading
+    (backends come and go). For throughput runs, where many connections share the machine's cores with this
+    process: the CPU an operation costs, wherever it is spent."""
+
+    def __init__(self, backend_pid: int | None) -> None:
+        self.postmaster = _parent(backend_pid) if backend_pid and _is_local_postgres(backend_pid) else None
+
+    def available(self) -> bool:
+        return self.postmaster is not None
+
+    def ns(self) -> int:
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and _parent(int(entry.name)) == self.postmaster:
+                total += _server_ns(int(entry.name)) or 0
+        return total
+
+    def measure(self, fn):
+        """(fn's result, this process's CPU seconds, the server's CPU seconds) over fn(); None for the server's
+        when it runs on another machine."""
+        server0 = self.ns() if self.available() else None
+        cpu0 = time.process_time()
+        result = fn()
+        cpu = time.process_time() - cpu0
+        server = (self.ns() - server0) / 1e9 if server0 is not None else None
+        return result, cpu, server
+
+
 class CpuMeter:
     """Wall and CPU seconds of calls made through one engine (attach it before the engine connects)."""
 
@@ -45,6 +82,10 @@ class CpuMeter:
             self._pids.add(pid)
         else:
             self.remote = True
+
+    def pids(self) -> set[int]:
+        """The local server processes that served this engine's connections."""
+        return set(self._pids)
 
     def _server(self) -> dict[int, int]:
         return {pid: ns for pid in self._pids if (ns := _server_ns(pid)) is not None}

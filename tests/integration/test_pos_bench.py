@@ -27,3 +27,10 @@ def test_bench_pos_prints_its_figures_and_baselines(platform, settings, monkeypa
     assert cpu["ratio"] == round(cpu["operation_ms"] / cpu["baseline_ms"], 2)
     assert r["journal_write"]["p50_ms"] > 0 and r["bare_sqlite_insert"]["p50_ms"] > 0
     assert r["terminals"] == 16 and r["sales_per_s"] > 0 and r["clients_single_row_inserts_per_s"] > 0
+    # the throughput runs' CPU an operation, the terminals' (or clients') and the whole server's: the bound the
+    # machine's cores put on the throughput ratio
+    tc = r["throughput_cpu"]
+    assert tc["sale_terminals_ms"] > 0 and tc["sale_server_ms"] > 0 and tc["insert_clients_ms"] > 0
+    assert tc["sale_ms"] == pytest.approx(tc["sale_terminals_ms"] + tc["sale_server_ms"], abs=0.002)
+    assert tc["sale_ms"] > tc["insert_ms"] > tc["insert_server_ms"] > 0  # a sale writes six rows, an insert one
+    assert tc["ratio"] == round(tc["insert_ms"] / tc["sale_ms"], 2)

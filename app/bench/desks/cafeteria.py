@@ -15,7 +15,9 @@ in the bench district, each figure next to a baseline measured in the same run:
 - 16 terminals selling at once, each with its own connection, journal and background sender (sustained
   sales/s until every sale is committed in the ledger; each terminal has rung up one sale before the
   clock starts) next to 16 clients doing single-row INSERT transactions (goal >= 0.3x), and next to 16
-  clients inserting into temporary tables.
+  clients inserting into temporary tables. With them, the CPU a sale and an insert cost in those runs
+  (`throughput_cpu`: the terminals' or clients' process and every process of the server): while both runs
+  keep the machine's cores busy, the throughput ratio is about the ratio of the two.
 
 Every student of the line buys their first lunch of the day, as in a real lunch line (a second meal is
 another, slower sale); when today's students of the bench school have eaten (an earlier run), the bench
@@ -40,7 +42,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.bench.cpu import CpuMeter, cpu_figures
+from app.bench.cpu import CpuMeter, ServerCpu, cpu_figures
 from app.bench.registry import Bench
 
 CASHIER = "demo_cashier"
@@ -108,17 +110,19 @@ def _temp_table(conn) -> None:
     conn.commit()
 
 
-def _clients(make_engine, terminals: int, per_client: int, table: str | None) -> float:
+def _clients(make_engine, terminals: int, per_client: int, table: str | None, cpu=None) -> tuple[float, tuple]:
     """Rows per second of `terminals` clients, each its own connection, inserting single rows in their own
-    committed transactions (into `table`, or a temporary table when None)."""
+    committed transactions (into `table`, or a temporary table when None), and the CPU seconds of the timed
+    window (`_Window`)."""
     engines = [make_engine() for _ in range(terminals)]
-    ready = threading.Barrier(terminals + 1)
+    ready, go = threading.Barrier(terminals + 1), threading.Event()
 
     def client(e) -> None:
         with e.connect() as c:
             if table is None:
                 _temp_table(c)
             ready.wait()
+            go.wait()
             for _ in range(per_client):
                 _insert_row(c, table or "bench_pos_row")
 
@@ -126,24 +130,45 @@ def _clients(make_engine, terminals: int, per_client: int, table: str | None) ->
     for th in threads:
         th.start()
     ready.wait()
-    t = time.perf_counter()
+    window = _Window(cpu)
+    go.set()
     for th in threads:
         th.join()
-    seconds = time.perf_counter() - t
+    seconds = window.close()
     for e in engines:
         e.dispose()
-    return terminals * per_client / seconds
+    return terminals * per_client / seconds, window.cpu
+
+
+class _Window:
+    """A throughput run's timed window: its wall seconds, and the CPU seconds spent in it by this process (every
+    thread) and by the server (`app.bench.cpu.ServerCpu`), read outside the wall-clock window."""
+
+    def __init__(self, cpu) -> None:
+        self._cpu = cpu
+        self._server = cpu.ns() if cpu is not None and cpu.available() else None
+        self._process = time.process_time()
+        self._t = time.perf_counter()
+        self.cpu: tuple[float, float | None] = (0.0, None)
+
+    def close(self) -> float:
+        seconds = time.perf_counter() - self._t
+        process = time.process_time() - self._process
+        server = (self._cpu.ns() - self._server) / 1e9 if self._server is not None else None
+        self.cpu = (process, server)
+        return seconds
 
 
 def _lunch_line(make_engine, tmp: Path, kids: list[dict], lunch: int, terminals: int, per_terminal: int,
-                clock=None) -> float:
+                clock=None, cpu=None) -> tuple[float, tuple]:
     """Sales per second of `terminals` registers ringing at once, each with its own connection and its own
     background sender, as in the lunch line: the clock stops when every sale is committed in the ledger.
     Each terminal has rung up one sale before (a terminal in the line has been selling since breakfast:
-    its connection's plans are made), and each student of the line buys one lunch."""
+    its connection's plans are made), and each student of the line buys one lunch. Also the CPU seconds of the
+    timed window (`_Window`)."""
     regs = [_open(make_engine(), tmp, f"BENCH-T{i:02d}", clock) for i in range(terminals)]
     errors: list[Exception] = []
-    ready = threading.Barrier(terminals + 1)
+    ready, go = threading.Barrier(terminals + 1), threading.Event()
     line = per_terminal + 1
 
     def terminal(i: int) -> None:
@@ -154,6 +179,7 @@ def _lunch_line(make_engine, tmp: Path, kids: list[dict], lunch: int, terminals:
             r.sender.start()
         finally:
             ready.wait()
+        go.wait()
         try:
             for n in range(1, line):
                 _sell(r, kids[(i * line + n) % len(kids)], lunch)
@@ -164,13 +190,14 @@ def _lunch_line(make_engine, tmp: Path, kids: list[dict], lunch: int, terminals:
     for th in threads:
         th.start()
     ready.wait()
-    t = time.perf_counter()
+    window = _Window(cpu)
+    go.set()
     for th in threads:
         th.join()
     deadline = time.monotonic() + 300
     while any(r.journal.pending_count() for r in regs) and time.monotonic() < deadline:
         time.sleep(0.002)
-    seconds = time.perf_counter() - t
+    seconds = window.close()
     left = sum(r.journal.pending_count() + r.journal.held_count() for r in regs)
     for r in regs:
         r.sender.stop()
@@ -182,7 +209,27 @@ def _lunch_line(make_engine, tmp: Path, kids: list[dict], lunch: int, terminals:
         from app.errors import UserError
 
         raise UserError(f"{left} bench sales were not applied within five minutes; see the log.")
-    return terminals * per_terminal / seconds
+    return terminals * per_terminal / seconds, window.cpu
+
+
+def _throughput_cpu(sales_cpu: tuple, inserts_cpu: tuple, count: int) -> dict | None:
+    """The CPU a sale and an insert cost in the throughput runs (this process, whose threads are the terminals or
+    the clients, and the whole server), per operation. Where the terminals and the server share the machine's cores
+    and both runs keep them busy, the throughput ratio is about insert CPU / sale CPU."""
+    (sale_here, sale_server), (insert_here, insert_server) = sales_cpu, inserts_cpu
+    if sale_server is None or insert_server is None or not count:
+        return None
+    sale, insert = (sale_here + sale_server) * 1000 / count, (insert_here + insert_server) * 1000 / count
+    return {"sale_ms": round(sale, 3), "sale_terminals_ms": round(sale_here * 1000 / count, 3),
+            "sale_server_ms": round(sale_server * 1000 / count, 3),
+            "insert_ms": round(insert, 3), "insert_clients_ms": round(insert_here * 1000 / count, 3),
+            "insert_server_ms": round(insert_server * 1000 / count, 3),
+            "ratio": round(insert / sale, 2) if sale else None, "better": "higher",
+            "what": "CPU milliseconds per operation in the throughput runs' timed windows: this process (the 16 "
+                    "terminals, or the 16 clients) and every process of the PostgreSQL server (backends, WAL writer, "
+                    "autovacuum). While both runs keep the machine's cores busy, the throughput ratio is about this "
+                    "ratio; a run that waits (for the disk, or for other work on the machine) loses rate, not CPU, "
+                    "so on a busy machine the wall-clock ratio moves and this one does not"}
 
 
 def _day_clock(day: date | None):
@@ -286,6 +333,7 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
             bare.append(_timed(lambda: bare_db.execute("INSERT INTO t VALUES (?, ?)", (
                 str(uuid.uuid4()), f'{{"n": {n}, "amount": "3.10"}}'))))
         bare_db.close()
+        server = ServerCpu(next(iter(meter.pids()), None))  # (found while a backend of the cashier's is alive)
         reg.sender.stop()
         reg.journal.close()
         cashier.dispose()
@@ -293,10 +341,10 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
         def make_engine():
             return login_engine(bench, CASHIER)
 
-        pos_rate = _lunch_line(make_engine, tmp, kids[5 + sales:] if len(kids) > 5 + sales + terminals else kids,
-                               lunch, terminals, per_terminal, _day_clock(day))
-        base_rate = _clients(make_engine, terminals, per_terminal, BASELINE_TABLE)
-        temp_rate = _clients(make_engine, terminals, per_terminal, None)
+        pos_rate, pos_cpu = _lunch_line(make_engine, tmp, kids[5 + sales:] if len(kids) > 5 + sales + terminals
+                                        else kids, lunch, terminals, per_terminal, _day_clock(day), server)
+        base_rate, base_cpu = _clients(make_engine, terminals, per_terminal, BASELINE_TABLE, server)
+        temp_rate, _ = _clients(make_engine, terminals, per_terminal, None)
     finally:
         try:
             with bench.begin() as c:
@@ -328,6 +376,7 @@ def bench_pos(engine, sales: int = 300, terminals: int = 16, per_terminal: int =
         "clients_single_row_inserts_per_s": round(base_rate, 1),
         "throughput_ratio": round(pos_rate / base_rate, 2) if base_rate else None,
         "throughput_goal_met": base_rate > 0 and pos_rate / base_rate >= 0.3,
+        "throughput_cpu": _throughput_cpu(pos_cpu, base_cpu, terminals * per_terminal),
         "clients_temp_table_inserts_per_s": round(temp_rate, 1),
         "throughput_ratio_vs_temp_table": round(pos_rate / temp_rate, 2) if temp_rate else None,
     }
