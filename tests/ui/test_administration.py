@@ -196,3 +196,12 @@ def test_the_table_filter_is_wide_enough_to_read_a_tables_name(page, run_async):
     page.grab()  # laid out as on screen
     name = page.table.fontMetrics().horizontalAdvance("edfi.studentsectionattendanceevent")
     assert page.table.lineEdit().width() >= name
+
+
+def test_the_audit_trails_dates_read_month_first_whatever_the_systems_locale(page):
+    """A secretary reads the range as the rest of the app shows a day (a C or POSIX locale showed "5 12 2026")."""
+    from datetime import date, timedelta
+
+    assert page.date_to.text() == date.today().strftime("%a %m/%d/%Y")
+    assert page.date_from.text() == (date.today() - timedelta(days=30)).strftime("%a %m/%d/%Y")
+    assert page.table.currentText() == "" and page.table.lineEdit().placeholderText() == "any table"

@@ -193,3 +193,18 @@ def test_a_registrar_records_a_graduates_diploma_from_the_keyboard(qtbot, signed
     finally:
         with demo_engine.begin() as c:
             c.execute(text("DELETE FROM edfi.studentacademicrecorddiploma WHERE studentusi = :u"), {"u": usi})
+
+
+def test_the_correction_reason_is_labelled_and_the_grading_period_reads_whole(qtbot, signed_in, run_until):
+    """The reason box had only its grey hint; Alt+R, as its label says, takes a keyboard user to it. The grading
+    period's choice shows its window whole ("... (open until Dec 25)"), not cut off."""
+    from PySide6.QtWidgets import QLabel
+
+    p = make_page(qtbot, signed_in, run_until, "demo_teacher")
+    label = next(w for w in p.findChildren(QLabel) if w.buddy() is p.reason)
+    assert label.text() == "&Reason for a correction:" and label.isVisible()
+    QTest.keyClick(p, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    assert p.reason.hasFocus()
+    p.grab()
+    text_width = p.period.fontMetrics().horizontalAdvance(p.period.currentText())
+    assert "(open until" in p.period.currentText() and p.period.width() > text_width

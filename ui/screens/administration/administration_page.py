@@ -75,6 +75,7 @@ class AdministrationPage(QWidget):
         self.table.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.table.setMinimumContentsLength(len("edfi.studentsectionattendanceevent"))
         self.table.addItem("")
+        self.table.lineEdit().setPlaceholderText("any table")
         self.operation = QComboBox()
         self.operation.addItems(OPERATIONS)
         self.operation.setAccessibleName("Action filter")
@@ -83,6 +84,8 @@ class AdministrationPage(QWidget):
         self.date_from.setAccessibleName("From date")
         self.date_to = QDateEdit(_qdate(today), calendarPopup=True)
         self.date_to.setAccessibleName("To date")
+        for w in (self.date_from, self.date_to):  # as the attendance desk shows a day, whatever the system's locale
+            w.setDisplayFormat("ddd MM/dd/yyyy")
         self.show_button = QPushButton("Show")
         self.export_button = QPushButton("Export CSV…")
         self.audit_message = QLabel("")
