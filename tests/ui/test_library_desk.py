@@ -258,3 +258,26 @@ def test_offline_conflicts_are_reviewed_from_the_desk_with_both_sides(qtbot, eng
     finally:
         with demo_engine.begin() as c:
             c.execute(text("DELETE FROM library.sync_conflicts WHERE conflict_id = :k"), {"k": conflict})
+
+
+def test_the_desk_as_the_window_makes_it_keeps_its_offline_copy_in_the_windows_data_folder(qtbot, engine_user,
+                                                                                         run_until, tmp_path):
+    """The window gives the desk no journal folder of its own, only its data folder: the desk opened there must
+    still cache its copy and open its journal, or it cannot lend when the network drops (it said "Offline copy not
+    refreshed: ... unexpected problem" and lent nothing offline)."""
+    from ui.screens.library.page import build_page
+
+    user, eng = engine_user
+    page = build_page(DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: datetime.now().date(),
+                                 data_dir=lambda: tmp_path))
+    PAGES.append(page)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    run_until(lambda: page._loaded)
+    run_until(lambda: page.circulation.offline is not None or "not refreshed" in page.circulation.message.text())
+    assert "not refreshed" not in page.circulation.message.text()
+    journals = sorted(p.name for p in (tmp_path / "journal").iterdir())
+    assert any(n.endswith("-LIBRARY.journal") for n in journals) and any(n.endswith("-LIBRARY.cache.json")
+                                                                         for n in journals)
+    assert page.sender is not None and page.sender.journal.pending_count() == 0

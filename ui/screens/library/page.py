@@ -153,7 +153,7 @@ class LibraryPage(TabbedDesk):
         from app.sync.journal_sender import JournalSender
         from ui.screens.cafeteria.service_port import journal_dir, terminal_id
 
-        folder = self._journal_dir or journal_dir()
+        folder = self._journal_dir or journal_dir(self.ctx)
         folder.mkdir(parents=True, exist_ok=True)
         terminal = f"{self._terminal or terminal_id()}-LIBRARY"
         cache_path = folder / f"{terminal}.cache.json"
