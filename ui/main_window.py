@@ -281,6 +281,10 @@ class MainWindow(SessionControl, QMainWindow):
             return False
         return self.open_desk(DESKS[rows[index]].key)
 
+    def _may_use(self, key: str) -> bool:
+        """Whether the signed-in user's role includes that desk."""
+        return self.user is not None and next(d for d in DESKS if d.key == key).allowed_for(self.user.groups)
+
     def open_desk(self, key: str) -> bool:
         """Switch to a desk; a desk the signed-in role may not use gets a plain message instead."""
         row = [d.key for d in DESKS].index(key)
@@ -445,7 +449,10 @@ class MainWindow(SessionControl, QMainWindow):
             return False
         self.profile = profile
         self.profile_panel.show_profile(profile)
-        if self.front_office.student is None or self.front_office.student[0] != profile.student_usi:
+        # the front office works on the student opened, for a user who has that desk (anyone else's sign-in may not
+        # read its tables: a nurse's profile opened the front office's enrolment queries, refused and logged)
+        if self._may_use("front_office") and (self.front_office.student is None
+                                              or self.front_office.student[0] != profile.student_usi):
             self.front_office.set_student(profile.student_usi, profile.name, profile.student_unique_id)
         self.discipline.student_opened(profile.student_usi)  # no other student's history left on show
         spawn(self.load_timeline())

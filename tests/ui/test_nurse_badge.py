@@ -36,3 +36,23 @@ def test_the_health_badge_opens_the_students_record_on_the_nurse_desk(demo_windo
     # the window's reason is logged once; the desk may log its own reads of the record meanwhile (the
     # immunization status, with its own reason), depending on how far its tabs have loaded
     assert views.count("Student in the office with hives") == 1
+
+
+def test_a_nurse_opening_a_profile_sets_no_front_office_work_going(demo_window, run_async, demo_engine, caplog):
+    """The front office desk is not the nurse's: opening a student must not run its enrolment and schedule look-ups
+    as her (her sign-in may not read them; each profile she opened logged a refused query and a traceback)."""
+    import logging
+
+    w = demo_window
+    w.show()
+    assert run_async(w.start())
+    assert sign_in_as(w, "demo_nurse", run_async)
+    with demo_engine.connect() as c:
+        usi = c.execute(text("SELECT s.studentusi FROM edfi.studentschoolassociation s WHERE s.schoolid = ANY(:m) "
+                             "ORDER BY 1 LIMIT 1"), {"m": list(w.user.school_ids)}).scalar()
+    caplog.set_level(logging.ERROR)
+    assert run_async(w.open_profile(usi))
+    run_async(until(lambda: w.profile is not None))
+    assert w.front_office.student is None
+    refused = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert refused == [], [r.getMessage() for r in refused]
