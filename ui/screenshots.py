@@ -26,21 +26,19 @@ async def capture(window, out_dir: Path) -> list[Path]:
     window.resize(*SIZE)
     written: list[Path] = []
 
-    def grab(name: str, over=None) -> None:
-        from PySide6.QtWidgets import QApplication
+    async def grab(name: str, over=None) -> None:
+        from ui.screens.cafeteria.screenshot import settle, with_dialog_over
 
-        from ui.screens.cafeteria.screenshot import with_dialog_over
-
-        QApplication.processEvents()
+        await settle()
         path = out_dir / f"{name}.png"
-        with_dialog_over(window, over).save(str(path))
+        (await with_dialog_over(window, over)).save(str(path))
         written.append(path)
 
     if not await window.start():
         raise SystemExit(2)
     if window.platform.engine is not None:  # the built-in database; a server's demo logins are IT's
         await asyncio.to_thread(create_demo_logins, window.platform.engine)
-    grab("sign-in")
+    await grab("sign-in")
     form = window.sign_in_form
     form.login.setText("demo_admin")
     form.password.setText(DEMO_PASSWORD)
@@ -53,7 +51,7 @@ async def capture(window, out_dir: Path) -> list[Path]:
             if getattr(page, "_loaded", True):
                 break
             await asyncio.sleep(0.05)
-        grab(f"desk-{desk.key}")
+        await grab(f"desk-{desk.key}")
     from ui.screens.cafeteria.screenshot import capture as cafeteria_views
 
     await cafeteria_views(window, grab)  # before a profile is opened: the register as the lunch line sees it
@@ -71,7 +69,7 @@ async def capture(window, out_dir: Path) -> list[Path]:
     await window.open_profile(usi)
     await window.load_timeline()
     window.search_box.results.setVisible(False)
-    grab("student-profile")
+    await grab("student-profile")
     await _working_views(window, grab, usi)
     await _nurse_finds_a_student(window, grab)
     return written
@@ -113,16 +111,16 @@ async def _nurse_finds_a_student(window, grab) -> None:
     for row in range(results.model().rowCount()):
         if uid in str(results.model().index(row, 0).data()):
             results.setCurrentIndex(results.model().index(row, 0))
-    grab("main-window")
+    await grab("main-window")
 
 
 async def _working_views(window, grab, usi: int) -> None:
     fo = window.front_office
     await fo.refresh_student()
     fo.tabs.setCurrentIndex(1)
-    grab("front-office-enrollment")
+    await grab("front-office-enrollment")
     fo.tabs.setCurrentIndex(2)
-    grab("front-office-schedule")
+    await grab("front-office-schedule")
     window.open_desk("attendance")
     page = window.attendance
     page.mine_only.setChecked(False)
@@ -139,12 +137,12 @@ async def _working_views(window, grab, usi: int) -> None:
     for row, key in ((1, "A"), (4, "T"), (6, "E")):
         page.grid.setCurrentIndex(page.roster_model.index(row, 2))
         page.key_pressed(key)
-    grab("attendance-roster")
+    await grab("attendance-roster")
     page.tabs.setCurrentIndex(1)
     page.office_day.setDate(page.day.date())
     due, _absent = await page.refresh_office()
     page.office_tabs.setCurrentIndex(0 if due else 1)  # the absences when every section is taken
-    grab("attendance-office")
+    await grab("attendance-office")
     window.open_desk("discipline")
 
     def offender() -> tuple[int, str]:
@@ -158,4 +156,4 @@ async def _working_views(window, grab, usi: int) -> None:
     await window.load_timeline()
     await window.discipline.load_lists()
     await window.discipline.show_history(who, name)
-    grab("discipline-history")
+    await grab("discipline-history")

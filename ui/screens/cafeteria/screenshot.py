@@ -9,7 +9,6 @@ import asyncio
 
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
 from ui.screens.cafeteria import backend as B
@@ -54,17 +53,17 @@ async def capture(window, grab) -> None:
         safe = [i for i in items if not B.conflicts(reg.card.alerts, i)]
         for item in [i for i in safe if i.reimbursable][:1] + [i for i in safe if not i.reimbursable][:1]:
             await reg.add_item(item)
-    grab("cafeteria-register")
+    await grab("cafeteria-register")
     risky = next((i for i in reg.service_items() if i and reg.card and B.conflicts(reg.card.alerts, i)), None)
     dialog = AlertDialog(window, reg.card.name, risky, B.conflicts(reg.card.alerts, risky)) if risky else None
-    grab("cafeteria-allergy-alert", over=dialog)
+    await grab("cafeteria-allergy-alert", over=dialog)
     reg.cancel_ticket()
     page.tabs.setCurrentWidget(page.till)
     was_open = page.till.is_open
     page.till.show_state(True)  # the count form as a cashier fills it at closing time (nothing is sent)
     for key, n in (("20", "3"), ("5", "2"), ("1", "9"), ("0.25", "14"), ("0.10", "6")):
         page.till.counts[key].setText(n)
-    grab("cafeteria-till")
+    await grab("cafeteria-till")
     for field in page.till.counts.values():
         field.clear()
     page.till.show_state(was_open)
@@ -83,7 +82,7 @@ async def manager_views(page, grab) -> None:
     await view.menu_items.load()
     lunch = next((n for n, r in enumerate(view.menu_items.model.rows) if r.code.startswith("L2")), 0)
     view.menu_items.list.selectRow(lunch)
-    grab("cafeteria-manager-menu")
+    await grab("cafeteria-manager-menu")
     view.tabs.setCurrentWidget(view.meal_services)
     await view.meal_services.load()
     for _ in range(200):  # the tab's own load (spawned when it opened) may finish after ours: wait for its summary
@@ -91,21 +90,28 @@ async def manager_views(page, grab) -> None:
             break
         await asyncio.sleep(0.05)
     view.meal_services.service.setCurrentIndex(1)  # lunch
-    grab("cafeteria-manager-services")
+    await grab("cafeteria-manager-services")
     view.tabs.setCurrentWidget(view.site_settings)
     await view.site_settings.load()
-    grab("cafeteria-manager-settings")
+    await grab("cafeteria-manager-settings")
     view.message.setText("")
     view.tabs.setCurrentIndex(0)
 
 
-def with_dialog_over(window, dialog):
+async def settle() -> None:
+    """Let the event loop lay out and paint what changed (and run the tasks a change started) before a picture.
+    Not QApplication.processEvents(): called from a coroutine, it re-enters the loop, whose tasks then cannot resume
+    ("Cannot enter into task ... while another task is being executed") and are lost."""
+    await asyncio.sleep(0.05)
+
+
+async def with_dialog_over(window, dialog):
     """The window's picture with a dialog painted in its middle, as the cashier sees it."""
     shot = window.grab()
     if dialog is None:
         return shot
     dialog.show()
-    QApplication.processEvents()
+    await settle()
     over = dialog.grab()
     dialog.close()
     painter = QPainter(shot)
