@@ -80,6 +80,8 @@ def test_a_kiosk_sign_in_becomes_a_visit_in_a_few_keys(qtbot, page, demo_engine,
     assert visit_id and "Have a seat" in page.kiosk.message.text()
     assert uid not in page.kiosk.message.text()  # no record of anyone on the kiosk
     run_until(lambda: any(v.visit_id == visit_id for v in page.visits_model.rows))
+    waiting = sum(1 for v in page.visits_model.rows if v.disposition is None)
+    assert waiting >= 1 and page.take.text() == f"&Take selected ({waiting} waiting)"  # not "1 waitings"
     page.tabs.setCurrentIndex(0)
     row = next(i for i, v in enumerate(page.visits_model.rows) if v.visit_id == visit_id)
     page.visits_view.selectRow(row)

@@ -314,7 +314,7 @@ class NursePage(TabbedDesk):
         rows.sort(key=lambda v: (v.disposition is not None, v.time_in))
         self.visits_model.set_rows(rows)
         waiting = sum(1 for v in rows if v.disposition is None)
-        self.take.setText(f"&Take selected ({plural(waiting, 'waiting')})")
+        self.take.setText(f"&Take selected ({waiting} waiting)")
         return True
 
     # -- medications due -----------------------------------------------------------------------------------
