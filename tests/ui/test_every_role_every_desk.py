@@ -47,3 +47,48 @@ def test_a_role_opens_each_of_its_desks_and_nothing_fails(demo_window, run_async
         run_async(asyncio.sleep(0.5))
     failed = [f"{r.name}: {r.getMessage()[:300]}" for r in caplog.records if r.levelno >= logging.ERROR]
     assert failed == [], f"{login} opened {opened}"
+
+
+KIOSKS = {"cafeteria": "demo_cashier", "library": "demo_librarian", "attendance": "demo_teacher",
+          "nurse": "demo_nurse"}
+
+
+@pytest.mark.parametrize("desk", sorted(KIOSKS))
+def test_each_kiosk_opens_its_desk_for_its_role_and_nothing_fails(qtbot, tmp_path, platform, demo_engine, run_async,
+                                                                   caplog, desk):
+    """`school-office --kiosk <desk>` as main.py builds it: the one desk full screen, loaded for its role."""
+    from PySide6.QtCore import QSettings
+
+    from app.security.demo_logins import create_demo_logins
+    from app.security.session import sign_in as open_session
+    from app.security.session import verify_credentials
+    from ui.app_events import AppEvents
+    from ui.main_window import MainWindow
+    from ui.settings import UiSettings
+
+    create_demo_logins(demo_engine)
+    w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
+                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
+                   kiosk=desk, verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
+                   owns_platform=False)
+    qtbot.addWidget(w)
+    w.showFullScreen()
+    try:
+        assert run_async(w.start())
+        caplog.set_level(logging.WARNING)
+        assert sign_in_as(w, KIOSKS[desk], run_async)
+        on_the_demo_day(w)
+        assert w.current_desk_key() == desk
+        page = w.pages.currentWidget()
+        run_async(until(lambda: getattr(page, "_loaded", True), timeout=60))
+        run_async(asyncio.sleep(0.5))
+        failed = [f"{r.name}: {r.getMessage()[:300]}" for r in caplog.records if r.levelno >= logging.ERROR]
+        assert failed == []
+    finally:
+        w._discard_unsaved()
+        if w.platform and w.platform.shipper:
+            w.platform.shipper.stop()
+        w.platform = None
+        w._may_close = True
+        if w.user_engine is not None:
+            w.user_engine.dispose()
