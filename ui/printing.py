@@ -22,7 +22,7 @@ import pypdfium2
 from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt, QTimer
 from PySide6.QtGui import QAction, QImage, QPageLayout, QPageSize, QPainter, QPaintEngine
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo, QPrintPreviewDialog, QPrintPreviewWidget
-from PySide6.QtWidgets import QDialog, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QPushButton, QWidget
 
 from app.errors import UserError
 from ui.ops import OpFailed, run_op, spawn
@@ -197,11 +197,18 @@ class Printing(QObject):
         self.report = report
         self._settings = settings
         self.ask_printer = ask_printer_fn or ask_printer
-        self.choose_pdf_path = choose_pdf_path
+        # (every desk but the front office gave none: "Save as PDF…" then never asked for a file, and saved nothing)
+        self.choose_pdf_path = choose_pdf_path or self._ask_pdf_path
         self.open_preview = open_preview_fn or open_preview
         self.installed_printers = installed_printers
         self.busy = tuple(busy)
         self.preview_dialog: QDialog | None = None
+
+    def _ask_pdf_path(self, suggested: str) -> str | None:
+        """The workstation's save dialog, in the user's home folder with the printout's own file name. Asked from
+        the event loop (`_chosen`), never from inside a coroutine."""
+        path, _ = QFileDialog.getSaveFileName(self.widget, "Save the PDF", str(Path.home() / suggested), "PDF (*.pdf)")
+        return path or None
 
     @property
     def settings(self) -> UiSettings:
@@ -247,7 +254,7 @@ class Printing(QObject):
         elif how == "preview":
             spawn(self.preview(p))
         else:
-            path = self.choose_pdf_path(p.file_name) if self.choose_pdf_path else None
+            path = self.choose_pdf_path(p.file_name)
             if not path:
                 self.report(f"Not saved: no file was chosen for {p.title}.")
                 return

@@ -347,3 +347,28 @@ def test_printing_with_no_student_open_says_what_to_do(qtbot, clerk, tmp_path, r
     run_until(lambda: page.schedule_message.text() != "")
     assert page.schedule_message.text() == "Open a student first: press Ctrl+F and type a name or student id."
     assert asked == []
+
+
+def test_save_as_pdf_on_a_desk_that_brings_no_file_chooser_asks_the_workstations_dialog(qtbot, tmp_path,
+                                                                                          monkeypatch, run_until):
+    """Every desk but the front office builds its Printing without a chooser of its own (the nurse's lists, the
+    library, report cards, transcripts, bus packets, the cafeteria's reports): "Save as PDF…" must still ask where,
+    with the printout's own name, and write the report there. (It said "Not saved: no file was chosen" at once.)
+    The workstation's file dialog is outside our control: it answers with a path here."""
+    from PySide6.QtWidgets import QFileDialog, QLabel
+
+    from ui.printing import Printing, Printout
+
+    asked = []
+
+    def dialog(parent, title, suggested, filters):
+        asked.append((title, suggested, filters))
+        return str(tmp_path / "card.pdf"), filters
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(dialog))
+    label = QLabel()
+    qtbot.addWidget(label)
+    printing = Printing(label, label.setText)
+    printing.choose("save", Printout("id_card", "Mia Okafor's ID card", "id-card-605501.pdf", card_pdf))
+    run_until(lambda: label.text().startswith("Saved"))
+    assert asked and asked[0][1].endswith("id-card-605501.pdf") and asked[0][2] == "PDF (*.pdf)"
+    assert "Mia Okafor" in PdfReader(str(tmp_path / "card.pdf")).pages[0].extract_text()
