@@ -318,7 +318,11 @@ class MainWindow(SessionControl, QMainWindow):
         self._may_close = False
         self.desk_list.setVisible(False)
         self.menuBar().setVisible(False)  # full screen, one desk: the session keys still work
-        if self.kiosk in ("cafeteria", "nurse"):  # a shared station's screen shows no student profiles
+        from ui.screens.library import page as library_page
+
+        # a shared station's screen shows no student profiles: the lunch line, the health office's sign-in, and the
+        # library's self-check machine, which main.py makes a library kiosk with the desk's page in self-check mode
+        if self.kiosk in ("cafeteria", "nurse") or (self.kiosk == "library" and library_page.SELF_CHECK):
             self.search_box.setVisible(False)
             self.search_box.setEnabled(False)
             self.find_shortcut.setEnabled(False)
