@@ -129,3 +129,20 @@ def test_the_library_self_check_station_shows_no_student_search(qtbot, tmp_path,
         w._may_close = True
         if w.user_engine is not None:
             w.user_engine.dispose()
+
+
+def test_signing_out_stops_the_library_desks_sender(demo_window, run_async):
+    """The library desk's journal sender works with the signed-in librarian's connection: when she signs out, it
+    stops (before, it went on sending as her, and each sign-in added another on the same journal file)."""
+    w = demo_window
+    w.show()
+    assert run_async(w.start())
+    assert sign_in_as(w, "demo_librarian", run_async)
+    assert w.open_desk("library")
+    page = w.pages.currentWidget()
+    run_async(until(lambda: page.sender is not None, timeout=60))
+    sender = page.sender
+    assert sender._thread is not None and sender._thread.is_alive()
+    assert w.sign_out()
+    run_async(until(lambda: sender._thread is None, timeout=30))
+    assert page.sender is None and page.circulation.offline is None

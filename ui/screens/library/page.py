@@ -5,12 +5,15 @@ only, no overrides, no check-in (started by a staff sign-in, locked to that work
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import date
 from pathlib import Path
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
+from app.errors import UserError
 from app.services.library import holds as H
 from app.services.library import lists as L
 from app.services.library.offline import resolve_conflict, review_list
@@ -26,6 +29,7 @@ from ui.screens.tabbed_desk import TabbedDesk
 from ui.widgets import line, scrolled, selected_row, status, table
 
 SELF_CHECK = False  # set by ui.main for `--kiosk library-selfcheck`
+log = logging.getLogger(__name__)
 
 
 class LibraryPage(TabbedDesk):
@@ -37,6 +41,7 @@ class LibraryPage(TabbedDesk):
         self.school: DeskSchool | None = None
         self._slip = None
         self.self_check = self_check
+        self._retired = False
         self.school_label = QLabel("", objectName="deskPurpose")
         self.body.addWidget(self.school_label)
         self.circulation = CirculationView(ctx, lambda: self.school, kiosk=self_check, on_hold_slip=self._hold_slip)
@@ -159,11 +164,32 @@ class LibraryPage(TabbedDesk):
         cache_path = folder / f"{terminal}.cache.json"
         with self.ctx.engine().begin() as c:
             save_cache(cache_path, build_cache(c, self.school, self.ctx.today()))
+        if self._retired:  # (the window let this page go while the copy was being made: no sender for it)
+            raise UserError("The library desk was closed.")
         if self.sender is None:
             journal = Journal(folder / f"{terminal}.journal", terminal)
             self.sender = JournalSender(journal, self.ctx.engine())
             self.sender.start()
         return OfflineDesk(self.sender.journal, load_cache(cache_path), terminal)
+
+    def retire(self) -> None:
+        """The window is done with this page (sign-out, another user's sign-in, closing): its sender stops and its
+        journal closes, on a worker thread (stopping waits for a pass under way, which may be waiting on the
+        network; the window must not). Unsent loans stay in the journal; the next sign-in's desk sends them. Before,
+        the signed-out librarian's sender went on sending with their sign-in, one more with each sign-in."""
+        self._retired = True
+        sender, self.sender = self.sender, None
+        self.circulation.offline = None
+        if sender is None:
+            return
+
+        def stop() -> None:
+            try:
+                sender.stop()
+                sender.journal.close()
+            except Exception:  # noqa: BLE001 - logged; the window goes on
+                log.exception("stopping the library journal's sender failed")
+        threading.Thread(target=stop, name="library-journal-stop", daemon=False).start()
 
     def unsaved_work(self) -> str | None:
         """Loans recorded offline and not yet sent: signing out or quitting waits for them."""
