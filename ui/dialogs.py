@@ -13,8 +13,9 @@ is running there, so nothing is re-entered.
 from __future__ import annotations
 
 import asyncio
+import inspect
 
-from PySide6.QtWidgets import QAbstractButton, QDialog, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QDialog, QFileDialog, QInputDialog, QMessageBox
 
 
 async def run_dialog(dialog: QDialog) -> int:
@@ -60,3 +61,40 @@ async def confirm(owner, title: str, text: str, yes: str) -> bool:
         return await run_message_box(box) is go
     finally:
         owner.dialog = None
+
+
+async def answered(value):
+    """What a replaceable question returned: a test's plain answer as it is, a dialog's coroutine awaited."""
+    return await value if inspect.isawaitable(value) else value
+
+
+async def ask_file(owner, title: str, *, save: bool = False, suggested: str = "", filters: str = "") -> str | None:
+    """A file chosen in the workstation's file dialog (to save to, or to open), or None when cancelled."""
+    dialog = QFileDialog(owner, title, "", filters)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
+    if suggested:
+        dialog.selectFile(suggested)
+    owner.dialog = dialog
+    try:
+        if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
+            return None
+    finally:
+        owner.dialog = None
+    files = dialog.selectedFiles()
+    return files[0] if files else None
+
+
+async def ask_text(owner, title: str, label: str) -> str | None:
+    """One line typed in answer to `label`, or None when cancelled."""
+    dialog = QInputDialog(owner)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setInputMode(QInputDialog.InputMode.TextInput)
+    owner.dialog = dialog
+    try:
+        if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
+            return None
+    finally:
+        owner.dialog = None
+    return dialog.textValue()

@@ -493,15 +493,15 @@ class MainWindow(SessionControl, QMainWindow):
         self.profile_panel.show_timeline(items, page.next_key is not None, append=append)
         return len(items)
 
-    def _ask_reason(self, student_name: str, record_type: str) -> str | None:
-        from PySide6.QtWidgets import QInputDialog
+    async def _ask_reason(self, student_name: str, record_type: str) -> str | None:
+        """Asked from the open_sensitive_record coroutine: awaited (ui/dialogs.py), never exec()ed, or the event
+        loop's other tasks (the profile's timeline, the connection check, a desk's load) could not resume."""
+        from ui.dialogs import ask_text
 
         label = {"health": "health record", "specialed": "special-education record",
                  "discipline": "discipline record"}[record_type]
-        text_, ok = QInputDialog.getText(self, "Why do you need this record?",
-                                         f"Opening {student_name}'s {label}. In one line, the legitimate "
-                                         "educational interest:")
-        return text_ if ok else None
+        return await ask_text(self, "Why do you need this record?",
+                              f"Opening {student_name}'s {label}. In one line, the legitimate educational interest:")
 
     async def open_sensitive_record(self, student_usi: int, record_type: str, desk: str) -> bool:
         """Record the view (asking for the reason on the first view in this sign-in), then open the desk."""
@@ -509,7 +509,9 @@ class MainWindow(SessionControl, QMainWindow):
 
         reason = self.justifications.reason_for(student_usi)
         if reason is None:
-            reason = self.ask_reason(self.profile_panel.name.text(), record_type)
+            from ui.dialogs import answered
+
+            reason = await answered(self.ask_reason(self.profile_panel.name.text(), record_type))
             if not reason or not reason.strip():
                 self.progress_label.setText("The record was not opened: a reason is needed to open it.")
                 return False

@@ -205,3 +205,34 @@ def test_the_audit_trails_dates_read_month_first_whatever_the_systems_locale(pag
     assert page.date_to.text() == date.today().strftime("%a %m/%d/%Y")
     assert page.date_from.text() == (date.today() - timedelta(days=30)).strftime("%a %m/%d/%Y")
     assert page.table.currentText() == "" and page.table.lineEdit().placeholderText() == "any table"
+
+
+def test_export_asks_for_the_file_in_the_pages_own_dialog_while_the_window_goes_on(qtbot, admin_engine, tmp_path,
+                                                                                   run_async):
+    """The page's own save dialog (no test stand-in), awaited from the export: the loop's other tasks run while it
+    is open, and the trail is written where it says."""
+    import asyncio
+
+    from tests.ui.helpers import until
+
+    p = AdministrationPage(lambda: admin_engine)
+    qtbot.addWidget(p)
+    p.show()
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    # (a dialog that blocks the loop would never be answered below: it is closed after a while, and the test fails)
+    QTimer.singleShot(8000, lambda: (m := QApplication.activeModalWidget()) is not None and m.reject())
+
+    async def the_admin_saves():
+        export = asyncio.ensure_future(p.export_audit())
+        await until(lambda: getattr(p, "dialog", None) is not None)
+        await asyncio.sleep(0.2)  # other work of the loop goes on meanwhile
+        p.dialog.setDirectory(str(tmp_path))
+        p.dialog.selectFile("audit-trail.csv")  # the name it suggests, in a folder of the test's
+        p.dialog.accept()
+        return await export
+    saved = tmp_path / "audit-trail.csv"
+    assert run_async(the_admin_saves()) == str(saved) and p.audit_message.text() == f"Saved {saved}"
+    assert saved.read_text(encoding="utf-8").splitlines()[0].startswith("id,timestamp,database_user")

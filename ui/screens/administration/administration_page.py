@@ -12,7 +12,6 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.services.audit_trail import AuditFilter, export_csv, list_audit
 from app.services.staff_logins import list_staff_logins
+from ui.dialogs import answered, ask_file
 from ui.ops import OpFailed, run_op
 from ui.screens.administration.audit_table_model import AuditTableModel, LoginsTableModel
 
@@ -137,7 +137,7 @@ class AdministrationPage(QWidget):
         return len(entries)
 
     async def export_audit(self) -> str | None:
-        path = self._choose_csv_path()
+        path = await answered(self._choose_csv_path())
         if not path:
             return None
         try:
@@ -150,9 +150,10 @@ class AdministrationPage(QWidget):
         self.audit_message.setText(f"Saved {path}")
         return path
 
-    def _ask_csv_path(self) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the audit trail", "audit-trail.csv", "CSV files (*.csv)")
-        return path
+    async def _ask_csv_path(self) -> str | None:
+        """Asked from the export coroutine: an awaited dialog (ui/dialogs.py), never exec()ed."""
+        return await ask_file(self, "Export the audit trail", save=True, suggested="audit-trail.csv",
+                              filters="CSV files (*.csv)")
 
     # -- staff sign-ins -------------------------------------------------------------------
     def _logins_tab(self) -> QWidget:

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
 from app.services.library import inventory as INV
+from ui.dialogs import answered, ask_file
+from ui.dialogs import confirm as confirm_dialog
 from ui.ops import OpFailed, run_op
 from ui.screens.desk_context import DeskContext
 from ui.table_model import DtoTableModel
@@ -30,10 +32,9 @@ class InventoryView(QWidget):
                  choose_file: Callable[[], str | None] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.desk = ctx, desk
-        self.confirm = confirm or (lambda q: QMessageBox.question(
-            self, "Finalize inventory", q, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel) == QMessageBox.StandardButton.Yes)
-        self.choose_file = choose_file or (lambda: QFileDialog.getOpenFileName(self, "Scanner file")[0] or None)
+        # asked from coroutines (the slots below): awaited dialogs (ui/dialogs.py), never exec()ed
+        self.confirm = confirm or (lambda q: confirm_dialog(self, "Finalize inventory", q, "Mark them missing"))
+        self.choose_file = choose_file or (lambda: ask_file(self, "Scanner file"))
         self.inventory_id: int | None = None
         lay = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -99,7 +100,7 @@ class InventoryView(QWidget):
 
     @asyncSlot()
     async def load_file(self) -> None:
-        path, inv = self.choose_file(), self.inventory_id
+        path, inv = await answered(self.choose_file()), self.inventory_id
         if not path or inv is None:
             return
         try:
@@ -112,7 +113,8 @@ class InventoryView(QWidget):
     @asyncSlot()
     async def finalize(self) -> None:
         inv = self.inventory_id
-        if inv is None or not self.confirm("Mark every copy of this range that was not scanned as missing?"):
+        if inv is None or not await answered(self.confirm("Mark every copy of this range that was not scanned as "
+                                                          "missing?")):
             return
         try:
             r = await run_op(self.ctx.run_in(lambda c: INV.finalize_inventory(c, inv)))
