@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 from sqlalchemy import text
 
 from tests.conftest import DEMO_AS_OF
-from ui.screens.attendance.attendance_page import AttendancePage
+from ui.screens.attendance.attendance_page import AttendancePage, qdate
 from ui.screens.attendance.roster_table_model import RosterTableModel as R
 from ui.screens.desk_context import DeskContext
 
@@ -205,3 +205,28 @@ def test_a_suspension_the_office_recorded_shows_on_the_roster_and_is_not_overwri
             "JOIN edfi.descriptor d ON d.descriptorid = e.attendanceeventcategorydescriptorid "
             "WHERE e.studentusi = :u AND e.eventdate = :d"), {"u": suspended.student_usi, "d": DEMO_AS_OF}).all()
     assert day == [("Excused Absence", "Out of School Suspension (ACT-UI-1)")]
+
+
+def test_a_desk_made_yesterday_opens_on_today_unless_a_day_was_chosen(qtbot, signed_in, run_until):
+    """The window makes its desks at a sign-out and keeps them over a lock or a session's end: a teacher who
+    signs in the next morning must find today's sections, not the day the desk was made. A day she chose stays."""
+    from datetime import timedelta
+
+    user, eng = signed_in("demo_teacher")
+    clock = {"today": DEMO_AS_OF - timedelta(days=1)}
+    page = AttendancePage(DeskContext(engine=lambda: eng, user=lambda: user, today=lambda: clock["today"],
+                                      now=lambda: datetime(2026, 11, 20, 8, 14)))
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    run_until(lambda: page._loaded)
+    clock["today"] = DEMO_AS_OF  # the next morning, the same desk
+    page.activate()
+    assert page.day.date().toPython() == DEMO_AS_OF and page.office_day.date().toPython() == DEMO_AS_OF
+    assert page.avg_to.date().toPython() == DEMO_AS_OF
+    run_until(lambda: page.section.count() > 0 and f"{DEMO_AS_OF:%A, %B %d}" in page.message.text())
+    chosen = DEMO_AS_OF - timedelta(days=7)
+    page.day.setDate(qdate(chosen))  # she looks at last week's
+    clock["today"] = DEMO_AS_OF + timedelta(days=1)
+    page.activate()
+    assert page.day.date().toPython() == chosen

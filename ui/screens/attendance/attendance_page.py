@@ -110,6 +110,30 @@ class AttendancePage(TabbedDesk):
         self.sections = []
         self.finish((self._take_tab(), "Take attendance"), (self._office_tab(), "Office"))
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        self._made_on = self.ctx.today()
+
+    def activate(self) -> None:
+        self._follow_today()
+        super().activate()
+
+    def _follow_today(self) -> None:
+        """A desk made on an earlier day opens on today: the window makes the desks at a sign-out and keeps them
+        over a lock or a session's end, so a teacher signing in the next morning found yesterday's sections (and
+        marks saved to yesterday). A day someone chose on the desk, and a roster with unsaved marks, stay."""
+        today, made_on = self.ctx.today(), self._made_on
+        if today == made_on or self.unsaved_work():
+            return
+        self._made_on = today
+        shift = today - made_on
+        for edit in (self.day, self.office_day, self.avg_from, self.avg_to):
+            before = edit.date().toPython()
+            if before in (made_on, made_on - timedelta(days=30)):  # as made, not as chosen
+                edit.blockSignals(True)
+                edit.setDate(qdate(before + shift))
+                edit.blockSignals(False)
+        self._day_shown = self.day.date()
+        if self._loaded and self.day.date().toPython() == today:
+            spawn(self.load_sections())
 
     # -- taking attendance --------------------------------------------------------------------
     def _take_tab(self) -> QWidget:
