@@ -142,9 +142,14 @@ class LibraryPage(TabbedDesk):
                                   f"{'14-digit Codabar' if self.school.barcode_scheme == 'codabar14' else 'any'}")
         self.circulation.patron_box.setFocus()
         try:
-            self.circulation.offline = await run_op(self._open_offline)
+            offline = await run_op(self._open_offline)
         except OpFailed as err:
             self.circulation.message.setText(f"Offline copy not refreshed: {err.message}")
+        else:
+            if self._retired:  # let go while the copy was made: the sender it may have started stops too
+                self.retire()
+                return True
+            self.circulation.offline = offline
         if not self.self_check:
             await self.load_pull_list()
             await self.load_review()
