@@ -75,13 +75,7 @@ async def ask_file(owner, title: str, *, save: bool = False, suggested: str = ""
     dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
     if suggested:
         dialog.selectFile(suggested)
-    owner.dialog = dialog
-    try:
-        if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
-            return None
-    finally:
-        owner.dialog = None
-    files = dialog.selectedFiles()
+    files = dialog.selectedFiles() if await _accepted(owner, dialog) else []
     return files[0] if files else None
 
 
@@ -91,10 +85,13 @@ async def ask_text(owner, title: str, label: str) -> str | None:
     dialog.setWindowTitle(title)
     dialog.setLabelText(label)
     dialog.setInputMode(QInputDialog.InputMode.TextInput)
+    return dialog.textValue() if await _accepted(owner, dialog) else None
+
+
+async def _accepted(owner, dialog: QDialog) -> bool:
+    """Whether the dialog was accepted; `owner.dialog` holds it while it is open, where tests answer it."""
     owner.dialog = dialog
     try:
-        if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
-            return None
+        return await run_dialog(dialog) == QDialog.DialogCode.Accepted
     finally:
         owner.dialog = None
-    return dialog.textValue()

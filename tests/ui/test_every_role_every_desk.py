@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.security.demo_logins import DEMO_LOGINS
-from tests.ui.helpers import on_the_demo_day, sign_in_as, until
+from tests.ui.helpers import kiosk_window, on_the_demo_day, sign_in_as, until
 from ui.screens.desk_page import DESKS
 
 pytestmark = pytest.mark.ui
@@ -57,24 +57,7 @@ KIOSKS = {"cafeteria": "demo_cashier", "library": "demo_librarian", "attendance"
 def test_each_kiosk_opens_its_desk_for_its_role_and_nothing_fails(qtbot, tmp_path, platform, demo_engine, run_async,
                                                                    caplog, desk):
     """`school-office --kiosk <desk>` as main.py builds it: the one desk full screen, loaded for its role."""
-    from PySide6.QtCore import QSettings
-
-    from app.security.demo_logins import create_demo_logins
-    from app.security.session import sign_in as open_session
-    from app.security.session import verify_credentials
-    from ui.app_events import AppEvents
-    from ui.main_window import MainWindow
-    from ui.settings import UiSettings
-
-    create_demo_logins(demo_engine)
-    w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
-                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
-                   kiosk=desk, verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
-                   owns_platform=False)
-    qtbot.addWidget(w)
-    w.showFullScreen()
-    try:
-        assert run_async(w.start())
+    with kiosk_window(qtbot, tmp_path, platform, demo_engine, run_async, desk) as w:
         caplog.set_level(logging.WARNING)
         assert sign_in_as(w, KIOSKS[desk], run_async)
         on_the_demo_day(w)
@@ -84,51 +67,19 @@ def test_each_kiosk_opens_its_desk_for_its_role_and_nothing_fails(qtbot, tmp_pat
         run_async(asyncio.sleep(0.5))
         failed = [f"{r.name}: {r.getMessage()[:300]}" for r in caplog.records if r.levelno >= logging.ERROR]
         assert failed == []
-    finally:
-        w._discard_unsaved()
-        if w.platform and w.platform.shipper:
-            w.platform.shipper.stop()
-        w.platform = None
-        w._may_close = True
-        if w.user_engine is not None:
-            w.user_engine.dispose()
 
 
 def test_the_library_self_check_station_shows_no_student_search(qtbot, tmp_path, platform, demo_engine, run_async,
                                                                  monkeypatch):
     """`--kiosk library-selfcheck` is a library kiosk whose page is in self-check mode (main.py): a station any
     student walks up to. Like the lunch line's, it has no student search and no Ctrl+F to a profile."""
-    from PySide6.QtCore import QSettings
-
-    from app.security.demo_logins import create_demo_logins
-    from app.security.session import sign_in as open_session
-    from app.security.session import verify_credentials
-    from ui.app_events import AppEvents
-    from ui.main_window import MainWindow
     from ui.screens.library import page as library_page
-    from ui.settings import UiSettings
 
-    create_demo_logins(demo_engine)
     monkeypatch.setattr(library_page, "SELF_CHECK", True)  # what main.py sets for library-selfcheck
-    w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
-                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
-                   kiosk="library", verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
-                   owns_platform=False)
-    qtbot.addWidget(w)
-    w.showFullScreen()
-    try:
-        assert run_async(w.start())
+    with kiosk_window(qtbot, tmp_path, platform, demo_engine, run_async, "library") as w:
         assert sign_in_as(w, "demo_librarian", run_async)
         assert w.current_desk_key() == "library" and w.pages.currentWidget().self_check
         assert not w.search_box.isVisible() and not w.search_box.isEnabled() and not w.find_shortcut.isEnabled()
-    finally:
-        w._discard_unsaved()
-        if w.platform and w.platform.shipper:
-            w.platform.shipper.stop()
-        w.platform = None
-        w._may_close = True
-        if w.user_engine is not None:
-            w.user_engine.dispose()
 
 
 def test_signing_out_stops_the_library_desks_sender(demo_window, run_async):

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings, Qt
 from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
 from app.security.session import sign_in as open_session
 from app.security.session import verify_credentials
+from tests.ui.helpers import kiosk_window
 from ui.app_events import AppEvents
 from ui.main_window import MainWindow
 from ui.screens.desk_page import DESKS
@@ -23,21 +24,9 @@ def clock():
 
 @pytest.fixture
 def kiosk(qtbot, tmp_path, platform, demo_engine, run_async, clock):
-    create_demo_logins(demo_engine)
-    w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
-                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
-                   kiosk="cafeteria", verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
-                   idle_seconds=90, clock=lambda: clock["t"], owns_platform=False)
-    qtbot.addWidget(w)
-    w.showFullScreen()
-    assert run_async(w.start())
-    yield w
-    if w.platform and w.platform.shipper:
-        w.platform.shipper.stop()
-    w.platform = None
-    w._may_close = True
-    if w.user_engine is not None:
-        w.user_engine.dispose()
+    with kiosk_window(qtbot, tmp_path, platform, demo_engine, run_async, "cafeteria", idle_seconds=90,
+                      clock=lambda: clock["t"]) as w:
+        yield w
 
 
 def sign_in_as(w, login, run_async, password=DEMO_PASSWORD):

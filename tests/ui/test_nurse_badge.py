@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.ui.helpers import sign_in_as, until
+from tests.ui.helpers import modal_closed_after, sign_in_as, until
 from ui.screens.nurse.page import NursePage
 
 pytestmark = pytest.mark.ui
 
 
-def test_the_health_badge_opens_the_students_record_on_the_nurse_desk(demo_window, run_async, demo_engine):
-    w = demo_window
+def nurse_with_a_student_with_an_allergy(w, run_async, demo_engine):
+    """The window started, the demo nurse signed in, and a student of her school with an allergy."""
     w.show()
     assert run_async(w.start())
     assert sign_in_as(w, "demo_nurse", run_async)
@@ -21,6 +21,11 @@ def test_the_health_badge_opens_the_students_record_on_the_nurse_desk(demo_windo
         usi = c.execute(text("SELECT a.student_usi FROM health.allergies a JOIN edfi.studentschoolassociation s "
                              "ON s.studentusi = a.student_usi WHERE s.schoolid = ANY(:m) ORDER BY 1 LIMIT 1"),
                         {"m": list(w.user.school_ids)}).scalar()
+    return w, usi
+
+
+def test_the_health_badge_opens_the_students_record_on_the_nurse_desk(demo_window, run_async, demo_engine):
+    w, usi = nurse_with_a_student_with_an_allergy(demo_window, run_async, demo_engine)
     w.ask_reason = lambda name, kind: "Student in the office with hives"
     assert run_async(w.open_profile(usi))
     assert run_async(w.open_sensitive_record(usi, "health", "nurse"))
@@ -66,21 +71,9 @@ def test_the_reason_for_a_record_is_asked_while_the_window_goes_on_working(demo_
     import asyncio
     import logging
 
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    w = demo_window
-    w.show()
-    assert run_async(w.start())
-    assert sign_in_as(w, "demo_nurse", run_async)
-    with demo_engine.connect() as c:
-        usi = c.execute(text("SELECT a.student_usi FROM health.allergies a JOIN edfi.studentschoolassociation s "
-                             "ON s.studentusi = a.student_usi WHERE s.schoolid = ANY(:m) ORDER BY 1 LIMIT 1"),
-                        {"m": list(w.user.school_ids)}).scalar()
+    w, usi = nurse_with_a_student_with_an_allergy(demo_window, run_async, demo_engine)
     assert run_async(w.open_profile(usi))
     caplog.set_level(logging.ERROR)
-    # (a dialog that blocks the loop would never be answered below: it is closed after a while, and the test fails)
-    QTimer.singleShot(8000, lambda: (m := QApplication.activeModalWidget()) is not None and m.reject())
 
     async def the_nurse_answers():
         opening = asyncio.ensure_future(w.open_sensitive_record(usi, "health", "nurse"))
@@ -89,7 +82,8 @@ def test_the_reason_for_a_record_is_asked_while_the_window_goes_on_working(demo_
         w.dialog.setTextValue("Checking allergies before the field trip")
         w.dialog.accept()
         return await opening
-    assert run_async(the_nurse_answers())
+    with modal_closed_after(8):  # (a dialog that blocked the loop could not be answered: closed, the test fails)
+        assert run_async(the_nurse_answers())
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     with demo_engine.connect() as c:
         views = c.execute(text("SELECT justification FROM compliance.audit_logs WHERE operation = 'VIEW' "

@@ -4,31 +4,18 @@ nothing of anyone's record, even though the nurse's own sign-in opened it (issue
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.security.demo_logins import DEMO_PASSWORD, create_demo_logins
-from app.security.session import sign_in as open_session
-from app.security.session import verify_credentials
-from tests.ui.helpers import until
-from ui.app_events import AppEvents
-from ui.main_window import MainWindow
+from app.security.demo_logins import DEMO_PASSWORD
+from tests.ui.helpers import kiosk_window, until
 from ui.screens.nurse.page import NursePage
-from ui.settings import UiSettings
 
 pytestmark = pytest.mark.ui
 
 
 def test_the_nurse_kiosk_shows_only_the_sign_in(qtbot, tmp_path, platform, demo_engine, run_async):
-    create_demo_logins(demo_engine)
-    w = MainWindow(AppEvents(), UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)),
-                   lambda: platform, sign_in=lambda p, login, pw: open_session(demo_engine.url, login, pw),
-                   kiosk="nurse", verify=lambda p, login, pw: verify_credentials(demo_engine.url, login, pw),
-                   owns_platform=False)
-    qtbot.addWidget(w)
-    w.showFullScreen()
-    try:
-        assert run_async(w.start())
+    with kiosk_window(qtbot, tmp_path, platform, demo_engine, run_async, "nurse") as w:
         w.sign_in_form.login.setText("demo_nurse")
         w.sign_in_form.password.setText(DEMO_PASSWORD)
         assert run_async(w.sign_in_form.attempt())
@@ -59,10 +46,3 @@ def test_the_nurse_kiosk_shows_only_the_sign_in(qtbot, tmp_path, platform, demo_
         assert page.lists.referrals_model.rowCount() == 0 and page.lists.expiring_model.rowCount() == 0
         assert page.record.opened is None and page.visits_model.rowCount() == 0
         page.grab().save("/tmp/nurse-desk/kiosk-mode.png")
-    finally:
-        if w.platform and w.platform.shipper:
-            w.platform.shipper.stop()
-        w.platform = None
-        w._may_close = True
-        if w.user_engine is not None:
-            w.user_engine.dispose()
