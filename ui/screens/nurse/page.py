@@ -355,11 +355,17 @@ class NursePage(TabbedDesk):
         school, now, day = self.school_id(), self.ctx.now(), self.ctx.today()
         if school is None:
             return False
+        # only the newest look-up's answer is shown: an older one (the desk's first load, a tab switch) that comes
+        # back later would put back the list before a dose, and write over "... given at 12:10."
+        self._due_asked = asked = getattr(self, "_due_asked", 0) + 1
         try:
             rows = await run_op(self.ctx.run_in(
                 lambda c: meds.missed_doses(c, school, day, now) if missed else meds.due_now(c, school, now)))
         except OpFailed as err:
-            self.due_message.setText(err.message)
+            if asked == self._due_asked:
+                self.due_message.setText(err.message)
+            return False
+        if asked != self._due_asked:
             return False
         self.due_model.set_rows(rows)
         if rows:
